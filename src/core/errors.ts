@@ -1,0 +1,158 @@
+import type { Problem } from "./types.js";
+
+/** Stable error codes. Scripts depend on them; never rename one. */
+export type ErrorCode =
+  | "CONFIG_INVALID"
+  | "USAGE"
+  | "VALIDATION_FAILED"
+  | "MIGRATION_FAILED"
+  | "TRANSACTION_FAILED"
+  | "LOCK_TIMEOUT"
+  | "IRREVERSIBLE"
+  | "SCHEMA_CHECK_FAILED"
+  | "CONNECTION_FAILED"
+  | "DRIVER_MISSING"
+  | "BACKUP_FAILED"
+  | "INTERRUPTED"
+  | "NOT_FOUND";
+
+/** Exit codes of the CLI (SPEC §4). */
+export const EXIT = {
+  ok: 0,
+  migrationFailed: 1,
+  usage: 2,
+  validation: 3,
+  lock: 4,
+  connection: 5,
+  interrupted: 130,
+} as const;
+
+export interface StratumErrorOptions {
+  readonly cause?: unknown;
+  /** What to do next, one sentence. */
+  readonly fix?: string;
+}
+
+/** Base of every error Stratum throws on purpose. `message` is one human sentence. */
+export class StratumError extends Error {
+  readonly code: ErrorCode;
+  readonly exitCode: number;
+  readonly fix: string | undefined;
+
+  constructor(code: ErrorCode, message: string, exitCode: number, options: StratumErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.exitCode = exitCode;
+    this.fix = options.fix;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, ...(this.fix ? { fix: this.fix } : {}) };
+  }
+}
+
+export class ConfigError extends StratumError {
+  /** The offending key, e.g. `environments.production.url`. */
+  readonly key: string | undefined;
+  constructor(message: string, options: StratumErrorOptions & { key?: string; code?: "CONFIG_INVALID" | "USAGE" } = {}) {
+    super(options.code ?? "CONFIG_INVALID", message, EXIT.usage, options);
+    this.key = options.key;
+  }
+}
+
+/** One or more planning problems: duplicate, cycle, missing dependency, checksum mismatch, … */
+export class ValidationError extends StratumError {
+  readonly problems: readonly Problem[];
+  constructor(problems: readonly Problem[], message?: string) {
+    super("VALIDATION_FAILED", message ?? summariseProblems(problems), EXIT.validation);
+    this.problems = problems;
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), problems: this.problems };
+  }
+}
+
+export interface MigrationFailure {
+  readonly version: string;
+  readonly name: string;
+  /** `file:line` of the failing statement, when known. */
+  readonly location?: string | undefined;
+  readonly statement?: string | undefined;
+  /** 1-based index of the statement and how many there were. */
+  readonly statementIndex?: number | undefined;
+  readonly statementCount?: number | undefined;
+}
+
+export class MigrationError extends StratumError {
+  readonly version: string;
+  readonly migrationName: string;
+  readonly location: string | undefined;
+  readonly statement: string | undefined;
+  constructor(failure: MigrationFailure, message: string, options: StratumErrorOptions = {}) {
+    super("MIGRATION_FAILED", message, EXIT.migrationFailed, options);
+    this.version = failure.version;
+    this.migrationName = failure.name;
+    this.location = failure.location;
+    this.statement = failure.statement;
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), version: this.version, location: this.location ?? null };
+  }
+}
+
+export class TransactionError extends StratumError {
+  constructor(message: string, options: StratumErrorOptions = {}) {
+    super("TRANSACTION_FAILED", message, EXIT.migrationFailed, options);
+  }
+}
+
+export class LockTimeoutError extends StratumError {
+  constructor(message: string, options: StratumErrorOptions = {}) {
+    super("LOCK_TIMEOUT", message, EXIT.lock, options);
+  }
+}
+
+export class IrreversibleError extends StratumError {
+  readonly problems: readonly Problem[];
+  constructor(problems: readonly Problem[]) {
+    super("IRREVERSIBLE", summariseProblems(problems), EXIT.validation);
+    this.problems = problems;
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), problems: this.problems };
+  }
+}
+
+/** A failed `-- migrate:verify` query or `after` check. */
+export class SchemaError extends StratumError {
+  constructor(message: string, options: StratumErrorOptions = {}) {
+    super("SCHEMA_CHECK_FAILED", message, EXIT.migrationFailed, options);
+  }
+}
+
+export class ConnectionError extends StratumError {
+  constructor(message: string, options: StratumErrorOptions & { code?: "CONNECTION_FAILED" | "DRIVER_MISSING" } = {}) {
+    super(options.code ?? "CONNECTION_FAILED", message, EXIT.connection, options);
+  }
+}
+
+export class BackupError extends StratumError {
+  constructor(message: string, options: StratumErrorOptions = {}) {
+    super("BACKUP_FAILED", message, EXIT.usage, options);
+  }
+}
+
+export class InterruptedError extends StratumError {
+  constructor(message: string, exitCode: number = EXIT.interrupted) {
+    super("INTERRUPTED", message, exitCode);
+  }
+}
+
+/** Turns the planner's problems into one message: the first problem, then a count. */
+export function summariseProblems(problems: readonly Problem[]): string {
+  const errors = problems.filter((p) => p.severity === "error");
+  const list = errors.length > 0 ? errors : problems;
+  if (list.length === 0) return "validation failed";
+  return list.map((p) => `${p.message} ${p.fix}`).join("\n");
+}

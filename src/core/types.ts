@@ -1,0 +1,208 @@
+// Plain data shared by every layer. Nothing here performs I/O.
+
+export type DialectName = "sqlite" | "postgres" | "mysql";
+
+/** A statement cut out of a SQL script, with where it starts in its file. */
+export interface Statement {
+  /** The statement text, without the trailing delimiter. */
+  readonly text: string;
+  /** 1-based line in the file where the statement's first significant character is. */
+  readonly line: number;
+  /** 0-based offset of that character in the file. */
+  readonly offset: number;
+}
+
+/** A section of SQL taken from a file (`up`, `down` or `verify`), located in that file. */
+export interface SqlScript {
+  /** Path of the file relative to the migrations directory. */
+  readonly file: string;
+  /** The section's text. Lines keep their numbering through `startLine`. */
+  readonly text: string;
+  /** 1-based line in `file` of the first line of `text`. */
+  readonly startLine: number;
+}
+
+/** A version requirement from `-- stratum:requires postgres>=13`. */
+export interface Requirement {
+  readonly dialect: DialectName | "mariadb";
+  readonly op: ">=" | ">" | "<=" | "<" | "=";
+  readonly version: string;
+  /** Where it was declared, `file:line`. */
+  readonly source: string;
+}
+
+/** Options a migration declares about itself (SQL header directives or `defineMigration`). */
+export interface MigrationOptions {
+  readonly description?: string;
+  /** Versions (or full file stems) this migration depends on. */
+  readonly dependsOn: readonly string[];
+  /** `false` runs statements outside a transaction; `undefined` uses the configured mode. */
+  readonly transaction?: boolean;
+  readonly irreversible: boolean;
+  readonly requires: readonly Requirement[];
+  /** Tables a code migration declares it touches (for conflict detection). */
+  readonly tables?: readonly string[];
+}
+
+/**
+ * A migration found on disk. Pure data: code migrations are not imported here,
+ * their options are read when they are loaded (see `LoadedCode`).
+ */
+export interface MigrationFile {
+  /** The digits as written in the file name, e.g. `001`. */
+  readonly version: string;
+  /** The version as an integer, for ordering. */
+  readonly versionNumber: bigint;
+  /** The slug, e.g. `create_users`. */
+  readonly name: string;
+  /** `<version>_<slug>`, the file stem without extension or `.up`/`.down`. */
+  readonly id: string;
+  readonly kind: "sql" | "code";
+  /** Files that make up the migration, relative to the directory (one, or the up/down pair). */
+  readonly files: readonly string[];
+  /** Absolute path of the main file (the `.up.sql` file for pairs). */
+  readonly path: string;
+  /** SHA-256 (hex) of the normalised text of every file, in order. */
+  readonly checksum: string;
+  /** SQL migrations: parsed sections. `null` when absent. */
+  readonly up: SqlScript | null;
+  readonly down: SqlScript | null;
+  readonly verify: SqlScript | null;
+  /** SQL migrations: options from header directives. Code migrations: defaults until loaded. */
+  readonly options: MigrationOptions;
+}
+
+export type MigrationState = "pending" | "running" | "applied" | "failed" | "rolled_back";
+
+/** A row of the state table. */
+export interface AppliedMigration {
+  readonly version: string;
+  readonly name: string;
+  readonly checksum: string;
+  readonly state: Exclude<MigrationState, "pending">;
+  /** ISO-8601 UTC. */
+  readonly appliedAt: string | null;
+  readonly durationMs: number | null;
+  readonly batch: number;
+  readonly appliedBy: string | null;
+  /** Statements completed so far (non-transactional runs). */
+  readonly statementsDone: number;
+  /** Dependencies as they were when applied (for graph rollbacks without importing code). */
+  readonly dependsOn: readonly string[];
+  readonly error: string | null;
+}
+
+export type LogOperation = "apply" | "rollback" | "repair" | "baseline" | "resolve";
+export type LogOutcome = "success" | "failure";
+
+/** A row of the log table. Nothing is ever deleted from it. */
+export interface LogEntry {
+  readonly id?: number;
+  readonly version: string | null;
+  readonly name: string | null;
+  readonly operation: LogOperation;
+  readonly outcome: LogOutcome;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly durationMs: number;
+  readonly checksum: string | null;
+  readonly error: string | null;
+  readonly host: string;
+  readonly dbUser: string | null;
+  readonly toolVersion: string;
+  /** Free text: backup path, resolve reason, … */
+  readonly details: string | null;
+}
+
+export type Ordering = "linear" | "graph";
+export type TransactionMode = "each" | "all" | "none";
+
+/** What the user asked for. */
+export type PlanRequest =
+  | {
+      readonly direction: "up";
+      readonly to?: string;
+      readonly step?: number;
+    }
+  | {
+      readonly direction: "down";
+      readonly to?: string;
+      readonly step?: number;
+      readonly batch?: boolean;
+      readonly all?: boolean;
+      /** Roll back exactly these versions (graph mode `down <version>`). */
+      readonly versions?: readonly string[];
+    };
+
+export interface PlanPolicy {
+  readonly ordering: Ordering;
+  readonly allowOutOfOrder: boolean;
+}
+
+export interface PlanStep {
+  readonly direction: "up" | "down";
+  readonly migration: MigrationFile;
+  /** Why this step is in the plan, for `plan` output. */
+  readonly reason: string;
+  /** Versions this step must wait for (graph mode; the previous step in linear mode). */
+  readonly after: readonly string[];
+}
+
+export type ProblemCode =
+  | "MALFORMED_NAME"
+  | "DUPLICATE_VERSION"
+  | "VERSION_MISMATCH"
+  | "BAD_DIRECTIVE"
+  | "BAD_SECTION"
+  | "EMPTY_MIGRATION"
+  | "UNKNOWN_DEPENDENCY"
+  | "SELF_DEPENDENCY"
+  | "FORWARD_DEPENDENCY"
+  | "DEPENDENCY_CYCLE"
+  | "MISSING_FILE"
+  | "CHECKSUM_MISMATCH"
+  | "OUT_OF_ORDER"
+  | "DIRTY"
+  | "IRREVERSIBLE"
+  | "NO_DOWN"
+  | "UNKNOWN_VERSION"
+  | "UNMET_REQUIREMENT"
+  | "TRANSACTION_REQUIRED_OFF"
+  | "CONFLICT";
+
+/** Something wrong, as data: the planner returns all of them at once. */
+export interface Problem {
+  readonly code: ProblemCode;
+  /** One sentence: what is wrong. */
+  readonly message: string;
+  /** Files involved, relative to the migrations directory, `file` or `file:line`. */
+  readonly files: readonly string[];
+  /** One sentence: what to do. */
+  readonly fix: string;
+  /** Warnings do not stop a run. */
+  readonly severity: "error" | "warning";
+  readonly versions?: readonly string[];
+}
+
+export type Plan =
+  | { readonly ok: true; readonly steps: readonly PlanStep[]; readonly warnings: readonly Problem[] }
+  | { readonly ok: false; readonly problems: readonly Problem[] };
+
+export type StatusState = MigrationState | "changed" | "missing";
+
+export interface StatusEntry {
+  readonly version: string;
+  readonly name: string;
+  readonly state: StatusState;
+  readonly checksum: string | null;
+  readonly appliedAt: string | null;
+  readonly durationMs: number | null;
+  readonly file: string | null;
+}
+
+export interface StatusReport {
+  readonly migrations: readonly StatusEntry[];
+  readonly pending: number;
+  readonly dirty: boolean;
+  readonly problems: readonly Problem[];
+}
