@@ -92,7 +92,7 @@ export interface AppliedMigration {
   readonly error: string | null;
 }
 
-export type LogOperation = "apply" | "rollback" | "repair" | "baseline" | "resolve";
+export type LogOperation = "apply" | "rollback" | "repair" | "baseline" | "resolve" | "backup";
 export type LogOutcome = "success" | "failure";
 
 /** A row of the log table. Nothing is ever deleted from it. */

@@ -98,6 +98,15 @@ export interface Dialect {
   isRetryable(error: unknown): boolean;
   /** Writes a backup of the database to `file` (returns the path written). */
   backup?(file: string): Promise<string>;
+  /** Throws a BackupError before anything runs when backups cannot be taken here. */
+  checkBackup?(): Promise<void>;
+  /** Creates the configured schema if the dialect has schemas and one is configured. */
+  ensureSchema?(db: Queryable): Promise<void>;
+  /**
+   * Records the highest applied version where the database has a place for it
+   * (SQLite `PRAGMA user_version`). Runs inside the migration's transaction.
+   */
+  recordHead?(db: Queryable, version: bigint): Promise<void>;
   /** Releases pools and anything the dialect opened. */
   dispose(): Promise<void>;
 }

@@ -1,0 +1,923 @@
+import { readFileSync } from "node:fs";
+import { readFile, realpath } from "node:fs/promises";
+import { hostname } from "node:os";
+import { join, relative, resolve, isAbsolute } from "node:path";
+import type {
+  DownOptions,
+  Migrator,
+  MigratorOptions,
+  PlanOptions,
+  PlanResult,
+  RepairReport,
+  RunOutcome,
+  RunReport,
+  Stats,
+  UpOptions,
+  ValidateReport,
+} from "./api-types.js";
+import { resolveConfig } from "./config/load.js";
+import type { ResolvedConfig } from "./config/types.js";
+import type { LoadedCode } from "./core/context.js";
+import {
+  ConfigError,
+  IrreversibleError,
+  StratumError,
+  TransactionError,
+  ValidationError,
+} from "./core/errors.js";
+import { EventBus, type Listener, type MigratorEvent } from "./core/events.js";
+import { headOf, runStep, runsInTransaction, scriptOf, statementsOf, type ExecutorPorts, type RunSettings } from "./core/executor.js";
+import { plan as planMigrations, validate as validateMigrations } from "./core/planner.js";
+import { unmetRequirements } from "./core/requirements.js";
+import { statusOf } from "./core/status.js";
+import type {
+  AppliedMigration,
+  LogEntry,
+  MigrationFile,
+  PlanRequest,
+  PlanStep,
+  Problem,
+  StatusReport,
+} from "./core/types.js";
+import { matchesVersion } from "./core/version.js";
+import { createDialect } from "./dialects/create-dialect.js";
+import type { Connection, Dialect } from "./dialects/dialect.js";
+import { parseDatabaseUrl, displayUrl } from "./dialects/url.js";
+import { historyStore, type HistoryStore } from "./history/history-store.js";
+import { loadCodeMigration } from "./source/code-loader.js";
+import { discoverMigrations } from "./source/discover.js";
+
+export const TOOL_VERSION: string = (() => {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version?: string };
+    return pkg.version ?? "0.0.0";
+  } catch {
+    return "0.0.0";
+  }
+})();
+
+interface Discovered {
+  readonly migrations: MigrationFile[];
+  readonly problems: Problem[];
+}
+
+interface Session {
+  readonly conn: Connection;
+  readonly dbUser: string | null;
+}
+
+/** Creates a migrator from library options (no config file is read unless `configFile` is given). */
+export function createMigrator(options: MigratorOptions & { readonly configFile?: string } = {}): Migrator {
+  const { env, cwd, client, environment, configFile, ...overrides } = options;
+  const config = resolveConfig({
+    cwd: cwd ?? process.cwd(),
+    ...(configFile === undefined ? {} : { configPath: configFile }),
+    ...(env === undefined ? {} : { envName: env }),
+    flags: {},
+    environment: environment ?? {},
+    overrides,
+  });
+  return migratorOver(config, overrides.url ?? "sqlite:./stratum.db", client);
+}
+
+/** Creates a migrator from a resolved configuration (what the CLI does). */
+export function createMigratorFromConfig(config: ResolvedConfig, extras: { readonly client?: unknown } = {}): Migrator {
+  return migratorOver(Promise.resolve(config), config.url, extras.client);
+}
+
+function migratorOver(configPromise: Promise<ResolvedConfig>, urlHint: string, client: unknown): Migrator {
+  const events = new EventBus();
+  let built: Promise<Internals> | undefined;
+  const internals = () => (built ??= buildInternals(configPromise, client, events));
+  let dialectName: Migrator["dialect"] = "sqlite";
+  try {
+    dialectName = parseDatabaseUrl(urlHint).dialect;
+  } catch {
+    // reported when the migrator is used
+  }
+
+  return {
+    dialect: dialectName,
+    database: displayUrl(urlHint),
+    status: async () => (await internals()).status(),
+    plan: async (options) => (await internals()).plan(options),
+    up: async (options = {}) => (await internals()).up(options),
+    down: async (options = {}) => (await internals()).down(options),
+    redo: async (options = {}) => (await internals()).redo(options),
+    validate: async (options = {}) => (await internals()).validate(options),
+    history: async (options = {}) => (await internals()).history(options),
+    stats: async () => (await internals()).stats(),
+    repair: async (options = {}) => (await internals()).repair(options),
+    resolve: async (version, outcome) => (await internals()).resolve(version, outcome),
+    baseline: async (version) => (await internals()).baseline(version),
+    on: (listener: Listener) => events.subscribe(listener),
+    close: async () => {
+      if (built) await (await built).dialect.dispose();
+    },
+  };
+}
+
+type Internals = Omit<Migrator, "dialect" | "database" | "on" | "close"> & { readonly dialect: Dialect };
+
+async function buildInternals(configPromise: Promise<ResolvedConfig>, client: unknown, events: EventBus): Promise<Internals> {
+  const config = await configPromise;
+  const dialect = await createDialect({
+    url: config.url,
+    schema: config.schema,
+    passwordFile: config.passwordFile,
+    client,
+    cwd: config.cwd,
+    environment: process.env,
+  });
+  const history = historyStore(dialect, { table: config.table, logTable: config.logTable });
+  const codeCache = new Map<string, Promise<LoadedCode>>();
+  const loadCode = (migration: MigrationFile) => {
+    let loaded = codeCache.get(migration.path);
+    if (!loaded) {
+      loaded = loadCodeMigration(migration);
+      codeCache.set(migration.path, loaded);
+    }
+    return loaded;
+  };
+  const ports: ExecutorPorts = {
+    dialect,
+    history,
+    events,
+    hooks: config.hooks,
+    loadCode,
+    readFile: (path) => readInsideDir(config.dir, path),
+    identity: { host: hostname(), toolVersion: TOOL_VERSION, env: config.env },
+  };
+  const emit = (event: MigratorEvent) => events.emit(event);
+  const policy = (allowOutOfOrder?: boolean) => ({
+    ordering: config.ordering,
+    allowOutOfOrder: allowOutOfOrder ?? config.allowOutOfOrder,
+  });
+
+  const discover = async (): Promise<Discovered> => {
+    const found = await discoverMigrations(config.dir);
+    return { migrations: [...found.migrations], problems: [...found.problems] };
+  };
+
+  /** Opens a connection, runs `fn`, closes it. */
+  const withConnection = async <T>(fn: (conn: Connection) => Promise<T>): Promise<T> => {
+    const conn = await dialect.connect();
+    try {
+      return await fn(conn);
+    } finally {
+      await conn.close().catch(() => undefined);
+    }
+  };
+
+  /** Takes the run lock on a connection of its own, then hands a work connection to `fn`. */
+  const withLock = async <T>(fn: (session: Session) => Promise<T>, signal?: AbortSignal): Promise<T> => {
+    return withConnection(async (lockConn) => {
+      const started = Date.now();
+      const lock = await lockConn.acquireLock(`${config.schema ?? ""}:${config.table}`, {
+        timeoutMs: config.lockTimeoutMs,
+        onWait: (holder, waitedMs) => emit({ type: "lock:wait", holder, waitedMs }),
+        ...(signal === undefined ? {} : { signal }),
+      });
+      try {
+        emit({ type: "lock:acquired", waitedMs: Date.now() - started });
+        return await withConnection(async (conn) => {
+          const dbUser = await conn.currentUser();
+          await history.ensureTables(conn);
+          return fn({ conn, dbUser });
+        });
+      } finally {
+        await lock.release();
+      }
+    });
+  };
+
+  /** History without creating anything: read-only commands must change nothing. */
+  const readHistory = async (conn: Connection): Promise<AppliedMigration[]> =>
+    (await history.exists(conn)) ? history.read(conn) : [];
+
+  /** Code migrations whose options matter now are imported; unchanged applied ones are not. */
+  const withLoadedOptions = async (
+    migrations: readonly MigrationFile[],
+    needs: (migration: MigrationFile) => boolean,
+  ): Promise<MigrationFile[]> =>
+    Promise.all(
+      migrations.map(async (migration) => {
+        if (migration.kind !== "code" || !needs(migration)) return migration;
+        const loaded = await loadCode(migration);
+        return { ...migration, options: loaded.options };
+      }),
+    );
+
+  const isPendingIn = (applied: readonly AppliedMigration[]) => {
+    const done = new Map(applied.map((row) => [BigInt(row.version), row]));
+    return (migration: MigrationFile) => {
+      const row = done.get(migration.versionNumber);
+      return !row || row.state === "rolled_back" || row.checksum !== migration.checksum;
+    };
+  };
+
+  const planOrThrow = (
+    found: Discovered,
+    migrations: readonly MigrationFile[],
+    applied: readonly AppliedMigration[],
+    request: PlanRequest,
+    allowOutOfOrder?: boolean,
+  ): { steps: readonly PlanStep[]; warnings: readonly Problem[] } => {
+    const result = planMigrations(migrations, applied, request, {
+      ...policy(allowOutOfOrder),
+      discoveryProblems: found.problems,
+    });
+    if (!result.ok) throw new ValidationError(result.problems);
+    return result;
+  };
+
+  /** Problems only visible with a server: requirements and statements that refuse transactions. */
+  const preflight = async (conn: Connection, steps: readonly PlanStep[], mode: RunSettings["mode"]): Promise<Problem[]> => {
+    const problems: Problem[] = [];
+    const ups = steps.filter((s) => s.direction === "up").map((s) => s.migration);
+    if (ups.some((m) => m.options.requires.length > 0)) {
+      problems.push(...unmetRequirements(ups, await conn.serverInfo()));
+    }
+    for (const step of steps) {
+      const script = scriptOf(step);
+      if (!script || !runsInTransaction(dialect, step.migration, mode)) continue;
+      for (const statement of statementsOf(dialect, script)) {
+        const reason = dialect.nonTransactionalReason(statement.text);
+        if (reason === null) continue;
+        problems.push({
+          code: "TRANSACTION_REQUIRED_OFF",
+          message: `${script.file}:${statement.line} cannot run inside a transaction (${reason})`,
+          files: [`${script.file}:${statement.line}`],
+          fix: "add `-- stratum:transaction off` to the top of the file",
+          severity: "error",
+          versions: [step.migration.version],
+        });
+      }
+    }
+    return problems;
+  };
+
+  const reportOf = (
+    direction: "up" | "down",
+    outcomes: RunOutcome[],
+    started: number,
+    extra: { backup?: string | null; dryRun?: boolean | "rehearse"; warnings?: readonly Problem[] } = {},
+  ): RunReport => ({
+    direction,
+    ok: outcomes.every((o) => o.status !== "failed"),
+    migrations: outcomes,
+    durationMs: Math.round(performance.now() - started),
+    backup: extra.backup ?? null,
+    dryRun: extra.dryRun ?? false,
+    warnings: extra.warnings ?? [],
+  });
+
+  const emitRunEnd = async (report: RunReport, remaining: number) => {
+    const event = {
+      type: "run:end",
+      direction: report.direction,
+      ok: report.ok,
+      applied: report.migrations.filter((m) => m.status === "applied" || m.status === "rolled_back").length,
+      failed: report.migrations.filter((m) => m.status === "failed").length,
+      remaining,
+      durationMs: report.durationMs,
+      dryRun: report.dryRun,
+      backup: report.backup,
+    } as const;
+    emit(event);
+    await config.hooks.afterAll?.(event);
+  };
+
+  /** Prints what would run, changing nothing. */
+  const dryRun = async (steps: readonly PlanStep[], direction: "up" | "down", warnings: readonly Problem[], started: number) => {
+    emit({
+      type: "run:start",
+      direction,
+      planned: steps.length,
+      dialect: dialect.name,
+      database: dialect.displayUrl,
+      dryRun: true,
+      parallel: 1,
+    });
+    const outcomes: RunOutcome[] = [];
+    for (const step of steps) {
+      const script = scriptOf(step);
+      if (script) {
+        const statements = statementsOf(dialect, script);
+        for (const [i, statement] of statements.entries()) {
+          emit({
+            type: "statement",
+            version: step.migration.version,
+            index: i + 1,
+            count: statements.length,
+            location: `${script.file}:${statement.line}`,
+            sql: statement.text,
+            dryRun: true,
+          });
+        }
+      } else {
+        emit({
+          type: "log",
+          level: "info",
+          version: step.migration.version,
+          message: `${step.migration.files[0] ?? step.migration.id}: code migration, runs its ${direction}() function`,
+        });
+      }
+      outcomes.push({ version: step.migration.version, name: step.migration.name, direction, status: "dry-run", durationMs: 0 });
+    }
+    const report = reportOf(direction, outcomes, started, { dryRun: true, warnings });
+    await emitRunEnd(report, steps.length);
+    return report;
+  };
+
+  /** Runs planned steps under the lock, one transaction each unless asked otherwise. */
+  const execute = async (
+    session: Session,
+    steps: readonly PlanStep[],
+    options: {
+      direction: "up" | "down";
+      single: boolean;
+      rehearse: boolean;
+      signal: AbortSignal;
+      applied: Set<string>;
+      backup: string | null;
+      warnings: readonly Problem[];
+      started: number;
+    },
+  ): Promise<RunReport> => {
+    const { conn } = session;
+    const mode: RunSettings["mode"] = options.single || options.rehearse ? "all" : config.transaction === "none" ? "none" : "each";
+    const startEvent = {
+      type: "run:start",
+      direction: options.direction,
+      planned: steps.length,
+      dialect: dialect.name,
+      database: dialect.displayUrl,
+      dryRun: options.rehearse ? "rehearse" : false,
+      parallel: 1,
+    } as const;
+    emit(startEvent);
+    await config.hooks.beforeAll?.(startEvent);
+    const settings: RunSettings = {
+      batch: options.direction === "up" ? await history.nextBatch(conn) : 0,
+      mode,
+      signal: options.signal,
+      dbUser: session.dbUser,
+      applied: options.applied,
+      rehearsal: options.rehearse,
+    };
+    const outcomes: RunOutcome[] = [];
+    const markRest = (from: number, status: RunOutcome["status"]) => {
+      for (const step of steps.slice(from)) {
+        outcomes.push({ version: step.migration.version, name: step.migration.name, direction: step.direction, status, durationMs: 0 });
+      }
+    };
+    if (mode === "all") await conn.begin();
+    let failure: unknown;
+    let failedIndex = -1;
+    for (const [index, step] of steps.entries()) {
+      if (options.signal.aborted) {
+        markRest(index, "skipped");
+        break;
+      }
+      try {
+        outcomes.push(await runStep(ports, conn, step, settings, { index: index + 1, total: steps.length, worker: 1 }));
+      } catch (error) {
+        failure = error;
+        failedIndex = index;
+        outcomes.push({
+          version: step.migration.version,
+          name: step.migration.name,
+          direction: step.direction,
+          status: "failed",
+          durationMs: 0,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        markRest(index + 1, "skipped");
+        break;
+      }
+    }
+    if (mode === "all") {
+      if (failure !== undefined || options.rehearse || options.signal.aborted) {
+        await conn.rollback();
+        for (const outcome of outcomes) {
+          if (outcome.status === "applied" || outcome.status === "rolled_back") {
+            Object.assign(outcome, { status: options.rehearse ? "dry-run" : "skipped" });
+          }
+        }
+        if (failure !== undefined && !options.rehearse) {
+          const step = steps[failedIndex] as PlanStep;
+          await history
+            .log(conn, failureLog(step, failure, session.dbUser, `single transaction rolled back; ${failedIndex} earlier migration(s) of this run were rolled back too`))
+            .catch(() => undefined);
+        }
+      } else {
+        try {
+          await conn.commit();
+        } catch (error) {
+          throw new TransactionError(`the run's single transaction failed to commit: ${(error as Error).message}`, {
+            cause: error,
+            fix: "nothing was applied; fix the cause and run again",
+          });
+        }
+      }
+    }
+    const report = reportOf(options.direction, outcomes, options.started, {
+      backup: options.backup,
+      dryRun: options.rehearse ? "rehearse" : false,
+      warnings: options.warnings,
+    });
+    await emitRunEnd(report, outcomes.filter((o) => o.status !== "applied" && o.status !== "rolled_back").length);
+    if (failure !== undefined && !options.rehearse) throw failure;
+    return report;
+  };
+
+  const failureLog = (step: PlanStep, error: unknown, dbUser: string | null, details: string): LogEntry => {
+    const now = new Date().toISOString();
+    return {
+      version: step.migration.version,
+      name: step.migration.name,
+      operation: step.direction === "up" ? "apply" : "rollback",
+      outcome: "failure",
+      startedAt: now,
+      finishedAt: now,
+      durationMs: 0,
+      checksum: step.migration.checksum,
+      error: error instanceof Error ? error.message : String(error),
+      host: ports.identity.host,
+      dbUser,
+      toolVersion: TOOL_VERSION,
+      details,
+    };
+  };
+
+  const takeBackup = async (): Promise<string> => {
+    if (!dialect.backup) throw new StratumError("BACKUP_FAILED", `backups are not supported for ${dialect.name}`, 2);
+    const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "");
+    const ext = dialect.name === "sqlite" ? "db" : dialect.name === "postgres" ? "dump" : "sql";
+    return dialect.backup(join(config.backupDir, `stratum-${stamp}.${ext}`));
+  };
+
+  const appliedSet = (rows: readonly AppliedMigration[]) =>
+    new Set(rows.filter((row) => row.state === "applied").map((row) => row.version));
+
+  const internals: Internals = {
+    dialect,
+
+    async status(): Promise<StatusReport> {
+      const found = await discover();
+      const applied = await withConnection(readHistory);
+      const report = statusOf(found.migrations, applied);
+      return { ...report, problems: [...found.problems, ...report.problems] };
+    },
+
+    async plan(options: PlanOptions): Promise<PlanResult> {
+      const found = await discover();
+      const applied = await withConnection(readHistory);
+      const request = toRequest(options);
+      const migrations = await withLoadedOptions(found.migrations, isPendingIn(applied));
+      const result = planOrThrow(found, migrations, applied, request, options.allowOutOfOrder);
+      const steps = options.direction === "down" ? await checkReversible(result.steps) : result.steps;
+      return {
+        steps: steps.map((step) => ({
+          direction: step.direction,
+          version: step.migration.version,
+          name: step.migration.name,
+          file: step.migration.files[0] ?? step.migration.id,
+          reason: step.reason,
+          after: step.after,
+          transaction: runsInTransaction(dialect, step.migration, config.transaction === "none" ? "none" : "each"),
+        })),
+        warnings: result.warnings,
+      };
+    },
+
+    async up(options: UpOptions = {}): Promise<RunReport> {
+      const started = performance.now();
+      const found = await discover();
+      const request: PlanRequest = {
+        direction: "up",
+        ...(options.to === undefined ? {} : { to: options.to }),
+        ...(options.step === undefined ? {} : { step: options.step }),
+      };
+      const single = options.singleTransaction === true || config.transaction === "all";
+      if (options.dryRun === true) {
+        const applied = await withConnection(readHistory);
+        const migrations = await withLoadedOptions(found.migrations, isPendingIn(applied));
+        const result = planOrThrow(found, migrations, applied, request, options.allowOutOfOrder);
+        return dryRun(result.steps, "up", result.warnings, started);
+      }
+      const rehearse = options.dryRun === "rehearse";
+      if (rehearse && !dialect.capabilities.transactionalDdl) {
+        emit({
+          type: "log",
+          level: "warn",
+          version: null,
+          message: `${dialect.name} commits DDL implicitly, so a rehearsal cannot be rolled back; showing the plain dry run instead`,
+        });
+        const applied = await withConnection(readHistory);
+        const migrations = await withLoadedOptions(found.migrations, isPendingIn(applied));
+        const result = planOrThrow(found, migrations, applied, request, options.allowOutOfOrder);
+        return dryRun(result.steps, "up", result.warnings, started);
+      }
+      if (single && !dialect.capabilities.transactionalDdl) {
+        throw new ConfigError(`${dialect.name} commits DDL implicitly, so --single-transaction cannot be honoured`, {
+          code: "USAGE",
+          fix: "run without --single-transaction (each migration is tracked and resumable)",
+        });
+      }
+      if (options.backup) await dialect.checkBackup?.();
+      const signal = options.signal ?? new AbortController().signal;
+      return withLock(async (session) => {
+        const applied = await history.read(session.conn);
+        const migrations = await withLoadedOptions(found.migrations, isPendingIn(applied));
+        const result = planOrThrow(found, migrations, applied, request, options.allowOutOfOrder);
+        const mode = single || rehearse ? "all" : config.transaction === "none" ? "none" : "each";
+        const problems = await preflight(session.conn, result.steps, mode);
+        if (problems.length > 0) throw new ValidationError(problems);
+        if (single || rehearse) {
+          const off = result.steps.find((s) => s.migration.options.transaction === false);
+          if (off) {
+            throw new ConfigError(
+              `migration ${off.migration.id} runs outside a transaction (stratum:transaction off), so the run cannot be ${rehearse ? "rehearsed" : "one transaction"}`,
+              { code: "USAGE", fix: `run without ${rehearse ? "--dry-run=rehearse" : "--single-transaction"}` },
+            );
+          }
+        }
+        let backup: string | null = null;
+        if (options.backup && result.steps.length > 0) {
+          backup = await takeBackup();
+          emit({ type: "log", level: "info", version: null, message: `backup written to ${backup}` });
+          await history.log(session.conn, backupLog(backup, session.dbUser));
+        }
+        return execute(session, result.steps, {
+          direction: "up",
+          single,
+          rehearse,
+          signal,
+          applied: appliedSet(applied),
+          backup,
+          warnings: result.warnings,
+          started,
+        });
+      }, signal);
+    },
+
+    async down(options: DownOptions = {}): Promise<RunReport> {
+      const started = performance.now();
+      const found = await discover();
+      const request = toRequest({ direction: "down", ...options });
+      if (options.dryRun) {
+        const applied = await withConnection(readHistory);
+        const result = planOrThrow(found, found.migrations, applied, request);
+        const steps = await checkReversible(result.steps);
+        return dryRun(steps, "down", result.warnings, started);
+      }
+      const signal = options.signal ?? new AbortController().signal;
+      return withLock(async (session) => {
+        const applied = await history.read(session.conn);
+        const result = planOrThrow(found, found.migrations, applied, request);
+        const steps = await checkReversible(result.steps);
+        return execute(session, steps, {
+          direction: "down",
+          single: false,
+          rehearse: false,
+          signal,
+          applied: appliedSet(applied),
+          backup: null,
+          warnings: result.warnings,
+          started,
+        });
+      }, signal);
+    },
+
+    async redo(options = {}): Promise<RunReport> {
+      const started = performance.now();
+      const down = await internals.down({ step: 1, ...(options.dryRun ? { dryRun: true } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+      const target = down.migrations[0];
+      if (!target || options.dryRun) return down;
+      const up = await internals.up({ to: target.version, ...(options.signal ? { signal: options.signal } : {}) });
+      return { ...up, direction: "up", migrations: [...down.migrations, ...up.migrations], durationMs: Math.round(performance.now() - started) };
+    },
+
+    async validate(options = {}): Promise<ValidateReport> {
+      const found = await discover();
+      const { applied, server } = await withConnection(async (conn) => ({
+        applied: await readHistory(conn),
+        server: await conn.serverInfo(),
+      }));
+      const pending = isPendingIn(applied);
+      const migrations = await withLoadedOptions(found.migrations, pending);
+      const problems = validateMigrations(migrations, applied, {
+        ...policy(options.allowOutOfOrder),
+        discoveryProblems: found.problems,
+      });
+      problems.push(...unmetRequirements(migrations.filter(pending), server));
+      const mode = config.transaction === "none" ? "none" : "each";
+      for (const migration of migrations.filter(pending)) {
+        const step: PlanStep = { direction: "up", migration, reason: "pending", after: [] };
+        for (const problem of await preflightStatic(step, mode)) problems.push(problem);
+      }
+      const failing = problems.filter((p) => p.severity === "error" || options.strict === true);
+      return { ok: failing.length === 0, problems, migrations: found.migrations.length };
+    },
+
+    async history(options = {}) {
+      return withConnection(async (conn) => ((await history.exists(conn)) ? history.readLog(conn, options) : []));
+    },
+
+    async stats(): Promise<Stats> {
+      const found = await discover();
+      const { applied, log } = await withConnection(async (conn) =>
+        (await history.exists(conn)) ? { applied: await history.read(conn), log: await history.readLog(conn) } : { applied: [], log: [] },
+      );
+      return computeStats(found.migrations, applied, log);
+    },
+
+    async repair(options = {}): Promise<RepairReport> {
+      const found = await discover();
+      return withLock(async ({ conn, dbUser }) => {
+        const applied = await history.read(conn);
+        const byVersion = new Map(found.migrations.map((m) => [m.versionNumber, m]));
+        const updated: { version: string; from: string; to: string }[] = [];
+        const removed: string[] = [];
+        await conn.begin();
+        try {
+          for (const row of applied) {
+            const migration = byVersion.get(BigInt(row.version));
+            if (migration && migration.checksum !== row.checksum && row.state === "applied") {
+              await history.setState(conn, row.version, row.state, { checksum: migration.checksum });
+              await history.log(conn, adminLog("repair", row.version, row.name, migration.checksum, dbUser, `checksum ${row.checksum} -> ${migration.checksum}`));
+              updated.push({ version: row.version, from: row.checksum, to: migration.checksum });
+            } else if (!migration && options.removeMissing) {
+              await history.remove(conn, row.version);
+              await history.log(conn, adminLog("repair", row.version, row.name, row.checksum, dbUser, "state row removed: file is gone"));
+              removed.push(row.version);
+            }
+          }
+          await conn.commit();
+        } catch (error) {
+          await conn.rollback().catch(() => undefined);
+          throw error;
+        }
+        return { updated, removed };
+      });
+    },
+
+    async resolve(version, outcome) {
+      const found = await discover();
+      return withLock(async ({ conn, dbUser }) => {
+        const applied = await history.read(conn);
+        const row = applied.find((r) => BigInt(r.version) === BigInt(versionDigits(version)));
+        if (!row) {
+          throw new ValidationError([
+            {
+              code: "UNKNOWN_VERSION",
+              message: `no migration ${version} is recorded in ${config.table}`,
+              files: [],
+              fix: "run `stratum status` to see the recorded versions",
+              severity: "error",
+            },
+          ]);
+        }
+        if (row.state !== "running" && row.state !== "failed") {
+          throw new ValidationError([
+            {
+              code: "UNKNOWN_VERSION",
+              message: `migration ${row.version}_${row.name} is ${row.state}, not dirty; there is nothing to resolve`,
+              files: [],
+              fix: "resolve only migrations that `stratum status` shows as running or failed",
+              severity: "error",
+            },
+          ]);
+        }
+        const migration = found.migrations.find((m) => m.versionNumber === BigInt(row.version));
+        const state = outcome === "applied" ? "applied" : "rolled_back";
+        const now = new Date().toISOString();
+        const next: AppliedMigration = {
+          ...row,
+          state,
+          checksum: migration?.checksum ?? row.checksum,
+          appliedAt: outcome === "applied" ? now : row.appliedAt,
+          error: null,
+        };
+        await conn.begin();
+        try {
+          await history.write(conn, next);
+          await history.log(conn, adminLog("resolve", row.version, row.name, next.checksum, dbUser, `marked ${outcome} (was ${row.state} after ${row.statementsDone} statement(s))`));
+          if (dialect.recordHead) await dialect.recordHead(conn, headOf(appliedSet(applied.map((r) => (r.version === row.version ? next : r)))));
+          await conn.commit();
+        } catch (error) {
+          await conn.rollback().catch(() => undefined);
+          throw error;
+        }
+        return next;
+      });
+    },
+
+    async baseline(version) {
+      const found = await discover();
+      const target = found.migrations.find((m) => matchesVersion(m, version));
+      if (!target) {
+        throw new ValidationError([
+          {
+            code: "UNKNOWN_VERSION",
+            message: `there is no migration ${version} in ${config.dir}`,
+            files: [],
+            fix: "give the version of a migration file (see `stratum status`)",
+            severity: "error",
+          },
+        ]);
+      }
+      return withLock(async ({ conn, dbUser }) => {
+        const applied = await history.read(conn);
+        const done = appliedSet(applied);
+        const doneNumbers = new Set([...done].map((v) => BigInt(v)));
+        const batch = await history.nextBatch(conn);
+        const marked: string[] = [];
+        await conn.begin();
+        try {
+          for (const migration of found.migrations) {
+            if (migration.versionNumber > target.versionNumber || doneNumbers.has(migration.versionNumber)) continue;
+            await history.write(conn, {
+              version: migration.version,
+              name: migration.name,
+              checksum: migration.checksum,
+              state: "applied",
+              appliedAt: new Date().toISOString(),
+              durationMs: 0,
+              batch,
+              appliedBy: dbUser,
+              statementsDone: 0,
+              dependsOn: migration.options.dependsOn,
+              error: null,
+            });
+            done.add(migration.version);
+            marked.push(migration.version);
+          }
+          await history.log(conn, adminLog("baseline", target.version, target.name, target.checksum, dbUser, `baseline at ${target.version}: marked ${marked.length} migration(s) applied without running them`));
+          if (dialect.recordHead) await dialect.recordHead(conn, headOf(done));
+          await conn.commit();
+        } catch (error) {
+          await conn.rollback().catch(() => undefined);
+          throw error;
+        }
+        return marked;
+      });
+    },
+  };
+
+  /** Before a rollback: load code migrations in the way, and list every obstacle at once. */
+  async function checkReversible(steps: readonly PlanStep[]): Promise<PlanStep[]> {
+    const problems: Problem[] = [];
+    const out: PlanStep[] = [];
+    for (const step of steps) {
+      if (step.migration.kind !== "code") {
+        out.push(step);
+        continue;
+      }
+      const loaded = await loadCode(step.migration);
+      const migration = { ...step.migration, options: loaded.options };
+      const file = migration.files[0] ?? migration.id;
+      if (loaded.options.irreversible) {
+        problems.push({
+          code: "IRREVERSIBLE",
+          message: `migration ${migration.id} is marked irreversible`,
+          files: [file],
+          fix: "roll back to a later version, or restore from a backup",
+          severity: "error",
+          versions: [migration.version],
+        });
+      } else if (!loaded.down) {
+        problems.push({
+          code: "NO_DOWN",
+          message: `migration ${migration.id} has no down() function`,
+          files: [file],
+          fix: `add a down() export to ${file}, or roll back to a later version`,
+          severity: "error",
+          versions: [migration.version],
+        });
+      }
+      out.push({ ...step, migration });
+    }
+    if (problems.length > 0) throw new IrreversibleError(problems);
+    return out;
+  }
+
+  async function preflightStatic(step: PlanStep, mode: RunSettings["mode"]): Promise<Problem[]> {
+    const problems: Problem[] = [];
+    const script = scriptOf(step);
+    if (!script || !runsInTransaction(dialect, step.migration, mode)) return problems;
+    for (const statement of statementsOf(dialect, script)) {
+      const reason = dialect.nonTransactionalReason(statement.text);
+      if (reason === null) continue;
+      problems.push({
+        code: "TRANSACTION_REQUIRED_OFF",
+        message: `${script.file}:${statement.line} cannot run inside a transaction (${reason})`,
+        files: [`${script.file}:${statement.line}`],
+        fix: "add `-- stratum:transaction off` to the top of the file",
+        severity: "error",
+        versions: [step.migration.version],
+      });
+    }
+    return problems;
+  }
+
+  function adminLog(
+    operation: LogEntry["operation"],
+    version: string,
+    name: string,
+    checksum: string,
+    dbUser: string | null,
+    details: string,
+  ): LogEntry {
+    const now = new Date().toISOString();
+    return {
+      version,
+      name,
+      operation,
+      outcome: "success",
+      startedAt: now,
+      finishedAt: now,
+      durationMs: 0,
+      checksum,
+      error: null,
+      host: ports.identity.host,
+      dbUser,
+      toolVersion: TOOL_VERSION,
+      details,
+    };
+  }
+
+  function backupLog(path: string, dbUser: string | null): LogEntry {
+    return { ...adminLog("backup", "", "", "", dbUser, `backup written to ${path}`), version: null, name: null, checksum: null };
+  }
+
+  return internals;
+}
+
+function versionDigits(ref: string): string {
+  const match = /^(\d+)/.exec(ref);
+  if (!match?.[1]) {
+    throw new ConfigError(`"${ref}" is not a migration version`, { code: "USAGE", fix: "give the digits of a migration's file name, e.g. 003" });
+  }
+  return match[1];
+}
+
+function toRequest(options: PlanOptions | (DownOptions & { direction: "down" })): PlanRequest {
+  if (options.direction === "up") {
+    return {
+      direction: "up",
+      ...(options.to === undefined ? {} : { to: options.to }),
+      ...(options.step === undefined ? {} : { step: options.step }),
+    };
+  }
+  return {
+    direction: "down",
+    ...(options.to === undefined ? {} : { to: options.to }),
+    ...(options.step === undefined ? {} : { step: options.step }),
+    ...(options.batch === undefined ? {} : { batch: options.batch }),
+    ...(options.all === undefined ? {} : { all: options.all }),
+    ...(options.versions === undefined ? {} : { versions: options.versions }),
+  };
+}
+
+/** Reads a file named by a migration, refusing anything outside the migrations directory. */
+async function readInsideDir(dir: string, path: string): Promise<string> {
+  const full = isAbsolute(path) ? path : resolve(dir, path);
+  const [realDir, realFile] = await Promise.all([realpath(dir), realpath(full).catch(() => full)]);
+  const rel = relative(realDir, realFile);
+  if (rel.startsWith("..") || isAbsolute(rel)) {
+    throw new ConfigError(`${path} is outside the migrations directory ${dir}`, {
+      fix: "keep files a migration reads inside the migrations directory",
+    });
+  }
+  return readFile(realFile, "utf8");
+}
+
+export function computeStats(
+  migrations: readonly MigrationFile[],
+  applied: readonly AppliedMigration[],
+  log: readonly LogEntry[],
+): Stats {
+  const done = applied.filter((row) => row.state === "applied");
+  const doneNumbers = new Set(done.map((row) => BigInt(row.version)));
+  const durations = done.map((row) => row.durationMs ?? 0).sort((a, b) => a - b);
+  const total = durations.reduce((sum, d) => sum + d, 0);
+  const p95 = durations.length === 0 ? 0 : (durations[Math.min(durations.length - 1, Math.ceil(durations.length * 0.95) - 1)] ?? 0);
+  const failures = log.filter((entry) => entry.outcome === "failure");
+  return {
+    applied: done.length,
+    pending: migrations.filter((m) => !doneNumbers.has(m.versionNumber)).length,
+    failures: failures.length,
+    rollbacks: log.filter((entry) => entry.operation === "rollback" && entry.outcome === "success").length,
+    totalDurationMs: total,
+    meanDurationMs: done.length === 0 ? 0 : Math.round(total / done.length),
+    p95DurationMs: p95,
+    slowest: [...done]
+      .sort((a, b) => (b.durationMs ?? 0) - (a.durationMs ?? 0))
+      .slice(0, 5)
+      .map((row) => ({ version: row.version, name: row.name, durationMs: row.durationMs ?? 0 })),
+    recentFailures: failures.slice(-5),
+  };
+}

@@ -1,0 +1,396 @@
+import type { Hooks } from "../config/types.js";
+import type { Connection, Dialect } from "../dialects/dialect.js";
+import type { HistoryStore } from "../history/history-store.js";
+import type { RunOutcome } from "../api-types.js";
+import type { LoadedCode } from "./context.js";
+import { MigrationError, SchemaError, StratumError } from "./errors.js";
+import type { EventBus } from "./events.js";
+import { createMigrationContext } from "./migration-context.js";
+import type { AppliedMigration, LogEntry, MigrationFile, PlanStep, SqlScript, Statement } from "./types.js";
+
+/** The ports the executor awaits; everything else it does is deciding. */
+export interface ExecutorPorts {
+  readonly dialect: Dialect;
+  readonly history: HistoryStore;
+  readonly events: EventBus;
+  readonly hooks: Hooks;
+  readonly loadCode: (migration: MigrationFile) => Promise<LoadedCode>;
+  readonly readFile: (path: string) => Promise<string>;
+  readonly identity: { readonly host: string; readonly toolVersion: string; readonly env: string };
+}
+
+export interface RunSettings {
+  readonly batch: number;
+  /** `each`: one transaction per migration; `all`: the caller holds one transaction; `none`: none. */
+  readonly mode: "each" | "all" | "none";
+  readonly signal: AbortSignal;
+  readonly dbUser: string | null;
+  /** Versions applied before the run, kept current as steps finish (for `recordHead`). */
+  readonly applied: Set<string>;
+  /** Do not write the log (rehearsals leave no trace). */
+  readonly rehearsal?: boolean;
+}
+
+const nowIso = () => new Date().toISOString();
+
+/** Whether a step runs inside a transaction of its own (or of the run). */
+export function runsInTransaction(dialect: Dialect, migration: MigrationFile, mode: RunSettings["mode"]): boolean {
+  return dialect.capabilities.transactionalDdl && mode !== "none" && migration.options.transaction !== false;
+}
+
+/** The script a step runs, for SQL migrations. */
+export function scriptOf(step: PlanStep): SqlScript | null {
+  return step.direction === "up" ? step.migration.up : step.migration.down;
+}
+
+/** Statements of a script with their lines in the file. */
+export function statementsOf(dialect: Dialect, script: SqlScript): Statement[] {
+  return dialect.splitStatements(script.text).map((s) => ({ ...s, line: s.line + script.startLine - 1 }));
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof Error) return error.message.split("\n")[0] ?? error.message;
+  return String(error);
+}
+
+function lineOfOffset(text: string, offset: number): number {
+  let line = 0;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+/** Runs one step on `conn`, writing history. Throws MigrationError/SchemaError on failure. */
+export async function runStep(
+  ports: ExecutorPorts,
+  conn: Connection,
+  step: PlanStep,
+  settings: RunSettings,
+  position: { readonly index: number; readonly total: number; readonly worker: number },
+): Promise<RunOutcome> {
+  const { dialect, history, events } = ports;
+  const migration = step.migration;
+  const direction = step.direction;
+  const file = migration.files[direction === "down" && migration.files.length > 1 ? 1 : 0] ?? migration.id;
+  const inTx = runsInTransaction(dialect, migration, settings.mode);
+  const ownTx = inTx && settings.mode === "each";
+  const startedAt = nowIso();
+  const started = performance.now();
+  let statementsDone = 0;
+
+  const startEvent = {
+    type: "migration:start",
+    direction,
+    version: migration.version,
+    name: migration.name,
+    file,
+    index: position.index,
+    total: position.total,
+    worker: position.worker,
+  } as const;
+  events.emit(startEvent);
+  await ports.hooks.beforeEach?.(startEvent);
+
+  const code = migration.kind === "code" ? await ports.loadCode(migration) : null;
+  const baseRow: AppliedMigration = {
+    version: migration.version,
+    name: migration.name,
+    checksum: migration.checksum,
+    state: "running",
+    appliedAt: null,
+    durationMs: null,
+    batch: settings.batch,
+    appliedBy: settings.dbUser,
+    statementsDone: 0,
+    dependsOn: migration.options.dependsOn,
+    error: null,
+  };
+  const logEntry = (outcome: LogEntry["outcome"], error: string | null): LogEntry => {
+    const durationMs = performance.now() - started;
+    return {
+      version: migration.version,
+      name: migration.name,
+      operation: direction === "up" ? "apply" : "rollback",
+      outcome,
+      startedAt,
+      finishedAt: nowIso(),
+      durationMs,
+      checksum: migration.checksum,
+      error,
+      host: ports.identity.host,
+      dbUser: settings.dbUser,
+      toolVersion: ports.identity.toolVersion,
+      details: null,
+    };
+  };
+
+  /** Runs a script's statements; a failure names file:line. */
+  const runScript = async (scriptFile: string, script: SqlScript, count: { value: number }) => {
+    const statements = statementsOf(dialect, script);
+    for (const [i, statement] of statements.entries()) {
+      const location = `${scriptFile}:${statement.line}`;
+      events.emit({
+        type: "statement",
+        version: migration.version,
+        index: i + 1,
+        count: statements.length,
+        location,
+        sql: statement.text,
+        dryRun: false,
+      });
+      try {
+        await conn.exec(statement.text);
+      } catch (error) {
+        const position = dialect.errorPosition(error);
+        const line = statement.line + (position === null ? 0 : lineOfOffset(statement.text, position));
+        const where = `${scriptFile}:${line}`;
+        throw new MigrationError(
+          {
+            version: migration.version,
+            name: migration.name,
+            location: where,
+            statement: statement.text,
+            statementIndex: i + 1,
+            statementCount: statements.length,
+          },
+          `migration ${migration.id} failed at ${where} (statement ${i + 1} of ${statements.length}): ${errorText(error)}`,
+          { cause: error, fix: "fix the statement and run `stratum up` again" },
+        );
+      }
+      count.value++;
+      statementsDone++;
+      if (!inTx && !settings.rehearsal) {
+        await history.setState(conn, migration.version, "running", { statementsDone });
+      }
+    }
+  };
+
+  const controller = new AbortController();
+  const abortWith = () => controller.abort(settings.signal.reason);
+  settings.signal.addEventListener("abort", abortWith, { once: true });
+  const ctx = createMigrationContext({
+    conn,
+    dialect,
+    migration,
+    events,
+    env: ports.identity.env,
+    signal: controller.signal,
+    inTransaction: inTx,
+    readFile: ports.readFile,
+    runScript: async (path, text) => runScript(path, { file: path, text, startLine: 1 }, { value: 0 }),
+  });
+
+  const checkResult = (what: string, result: unknown) => {
+    if (result === false || typeof result === "string") {
+      const reason = typeof result === "string" ? `: ${result}` : "";
+      throw new SchemaError(`migration ${migration.id}: ${what} check failed${reason}`, {
+        fix: `fix the data or the migration ${file}, then run \`stratum ${direction}\` again`,
+      });
+    }
+  };
+
+  const body = async () => {
+    if (code) {
+      if (code.before) {
+        let verdict: unknown;
+        try {
+          verdict = await code.before(ctx);
+        } catch (error) {
+          throw new SchemaError(`migration ${migration.id} was vetoed by before(): ${errorText(error)}`, {
+            cause: error,
+            fix: `meet the condition its before() checks, or change ${file}`,
+          });
+        }
+        if (verdict === false || typeof verdict === "string") {
+          const reason = typeof verdict === "string" ? `: ${verdict}` : "";
+          throw new SchemaError(`migration ${migration.id} was vetoed by before()${reason}`, {
+            fix: `meet the condition its before() checks, or change ${file}`,
+          });
+        }
+      }
+      const fn = direction === "up" ? code.up : code.down;
+      if (!fn) {
+        throw new MigrationError(
+          { version: migration.version, name: migration.name, location: file },
+          `migration ${migration.id} has no down() to roll back with`,
+          { fix: `add a down() export to ${file}` },
+        );
+      }
+      try {
+        await fn(ctx);
+      } catch (error) {
+        if (error instanceof StratumError) throw error;
+        const where = locateInStack(error, migration.path, file);
+        throw new MigrationError(
+          { version: migration.version, name: migration.name, location: where },
+          `migration ${migration.id} failed at ${where}: ${errorText(error)}`,
+          { cause: error, fix: "fix the migration and run `stratum up` again" },
+        );
+      }
+      if (direction === "up" && code.after) {
+        let result: unknown;
+        try {
+          result = await code.after(ctx);
+        } catch (error) {
+          throw new SchemaError(`migration ${migration.id}: after() check failed: ${errorText(error)}`, {
+            cause: error,
+            fix: `fix the migration ${file} so its after() check passes`,
+          });
+        }
+        checkResult("after()", result);
+      }
+      return;
+    }
+    const script = scriptOf(step);
+    if (script) await runScript(script.file, script, { value: 0 });
+    if (direction === "up" && migration.verify) await runVerify(conn, dialect, migration, migration.verify);
+  };
+
+  const finishState = async () => {
+    const durationMs = Math.round(performance.now() - started);
+    if (direction === "up") {
+      settings.applied.add(migration.version);
+      await history.write(conn, { ...baseRow, state: "applied", appliedAt: nowIso(), durationMs, statementsDone });
+    } else {
+      settings.applied.delete(migration.version);
+      await history.setState(conn, migration.version, "rolled_back", { durationMs, statementsDone: 0, error: null });
+    }
+    if (!settings.rehearsal) await history.log(conn, logEntry("success", null));
+    if (dialect.recordHead) await dialect.recordHead(conn, headOf(settings.applied));
+  };
+
+  try {
+    if (ownTx) {
+      await conn.begin();
+      try {
+        await body();
+        await finishState();
+        await conn.commit();
+      } catch (error) {
+        await conn.rollback().catch(() => undefined);
+        if (direction === "up") settings.applied.delete(migration.version);
+        else settings.applied.add(migration.version);
+        throw error;
+      }
+    } else if (inTx) {
+      // the caller holds the run's single transaction
+      await body();
+      await finishState();
+    } else {
+      if (!settings.rehearsal) {
+        if (direction === "up") await history.write(conn, baseRow);
+        else await history.setState(conn, migration.version, "running", { statementsDone: 0 });
+      }
+      await body();
+      await finishState();
+    }
+  } catch (error) {
+    settings.signal.removeEventListener("abort", abortWith);
+    const message = errorText(error);
+    const durationMs = Math.round(performance.now() - started);
+    if (!settings.rehearsal && settings.mode !== "all") {
+      await recordFailure(ports, conn, migration, inTx, statementsDone, message, logEntry("failure", message));
+    }
+    const failure = {
+      type: "migration:error",
+      direction,
+      version: migration.version,
+      name: migration.name,
+      durationMs,
+      worker: position.worker,
+      error: {
+        code: error instanceof StratumError ? error.code : "MIGRATION_FAILED",
+        message,
+        location: error instanceof MigrationError ? (error.location ?? null) : null,
+      },
+    } as const;
+    events.emit(failure);
+    await ports.hooks.onError?.(failure);
+    throw error;
+  }
+  settings.signal.removeEventListener("abort", abortWith);
+  const durationMs = Math.round(performance.now() - started);
+  const endEvent = {
+    type: "migration:end",
+    direction,
+    version: migration.version,
+    name: migration.name,
+    durationMs,
+    worker: position.worker,
+  } as const;
+  events.emit(endEvent);
+  await ports.hooks.afterEach?.(endEvent);
+  return {
+    version: migration.version,
+    name: migration.name,
+    direction,
+    status: direction === "up" ? "applied" : "rolled_back",
+    durationMs,
+  };
+}
+
+/** After a failure: a transactional migration left nothing; a non-transactional one is dirty. */
+async function recordFailure(
+  ports: ExecutorPorts,
+  conn: Connection,
+  migration: MigrationFile,
+  inTx: boolean,
+  statementsDone: number,
+  message: string,
+  entry: LogEntry,
+): Promise<void> {
+  try {
+    if (!inTx) {
+      await ports.history.setState(conn, migration.version, "failed", { statementsDone, error: message });
+    }
+    await ports.history.log(conn, entry);
+  } catch {
+    // the connection may be gone; the run still reports the original failure
+  }
+}
+
+/** Verify queries must return a row whose first column is truthy. */
+async function runVerify(conn: Connection, dialect: Dialect, migration: MigrationFile, verify: SqlScript): Promise<void> {
+  for (const statement of statementsOf(dialect, verify)) {
+    const where = `${verify.file}:${statement.line}`;
+    let rows: Record<string, unknown>[];
+    try {
+      rows = await conn.query(statement.text);
+    } catch (error) {
+      throw new SchemaError(`migration ${migration.id}: verify query at ${where} failed: ${errorText(error)}`, {
+        cause: error,
+        fix: "fix the query in the -- migrate:verify section",
+      });
+    }
+    const first = rows[0] === undefined ? undefined : Object.values(rows[0])[0];
+    if (!truthy(first)) {
+      throw new SchemaError(
+        `migration ${migration.id}: verify query at ${where} returned ${rows.length === 0 ? "no rows" : JSON.stringify(String(first))}; the migration was rolled back`,
+        { fix: "fix the migration so the check holds, or fix the check" },
+      );
+    }
+  }
+}
+
+function truthy(value: unknown): boolean {
+  if (value === null || value === undefined) return false;
+  if (typeof value === "string") return value !== "" && value !== "0" && value.toLowerCase() !== "f" && value.toLowerCase() !== "false";
+  if (typeof value === "bigint") return value !== 0n;
+  return Boolean(value);
+}
+
+export function headOf(applied: ReadonlySet<string>): bigint {
+  let head = 0n;
+  for (const version of applied) {
+    const n = BigInt(version);
+    if (n > head) head = n;
+  }
+  return head;
+}
+
+/** Finds `file:line` of a code migration's failure in the error's stack. */
+function locateInStack(error: unknown, absolutePath: string, file: string): string {
+  const stack = error instanceof Error ? (error.stack ?? "") : "";
+  const escaped = absolutePath.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const match = new RegExp(`${escaped}:(\\d+)`).exec(stack);
+  return match ? `${file}:${match[1]}` : file;
+}

@@ -1,0 +1,82 @@
+import { readFileSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
+import { ConfigError } from "../core/errors.js";
+import type { Dialect } from "./dialect.js";
+import { displayUrl, parseDatabaseUrl } from "./url.js";
+
+export interface DialectTarget {
+  readonly url: string;
+  readonly schema?: string | undefined;
+  readonly passwordFile?: string | undefined;
+  /** An existing driver client or pool. */
+  readonly client?: unknown;
+  readonly cwd: string;
+  readonly environment: Readonly<Record<string, string | undefined>>;
+}
+
+function readPasswordFile(path: string): string {
+  try {
+    return readFileSync(path, "utf8").replace(/\r?\n$/, "");
+  } catch (error) {
+    throw new ConfigError(`cannot read the password file ${path}: ${(error as NodeJS.ErrnoException).code ?? "error"}`, {
+      key: "passwordFile",
+      fix: "check the passwordFile setting and the file's permissions",
+    });
+  }
+}
+
+/**
+ * Builds the dialect for a URL. Drivers for PostgreSQL and MySQL are imported only here,
+ * lazily, so a SQLite user never loads them.
+ */
+export async function createDialect(target: DialectTarget): Promise<Dialect> {
+  const parsed = parseDatabaseUrl(target.url);
+  const shown = displayUrl(target.url);
+  const filePassword = target.passwordFile === undefined ? undefined : readPasswordFile(target.passwordFile);
+  switch (parsed.dialect) {
+    case "sqlite": {
+      const { sqliteDialect } = await import("./sqlite/sqlite-dialect.js");
+      const filename = parsed.memory || isAbsolute(parsed.filename) ? parsed.filename : resolve(target.cwd, parsed.filename);
+      return sqliteDialect({
+        filename: parsed.memory ? ":memory:" : filename,
+        displayUrl: shown,
+        ...(target.client === undefined ? {} : { client: target.client }),
+      });
+    }
+    case "postgres": {
+      const { postgresDialect } = await import("./postgres/postgres-dialect.js");
+      const password = parsed.password ?? filePassword ?? target.environment["PGPASSWORD"];
+      return postgresDialect({
+        connection: {
+          ...(parsed.socketPath ? { host: parsed.socketPath } : { host: parsed.host }),
+          port: parsed.port,
+          ...(parsed.user === undefined ? {} : { user: parsed.user }),
+          ...(password === undefined ? {} : { password }),
+          ...(parsed.database === undefined ? {} : { database: parsed.database }),
+          ...(parsed.ssl === undefined || parsed.ssl === false ? {} : { ssl: parsed.ssl }),
+          ...(parsed.params["application_name"] ? { application_name: parsed.params["application_name"] } : {}),
+        },
+        displayUrl: shown,
+        schema: target.schema,
+        ...(target.client === undefined ? {} : { client: target.client }),
+      });
+    }
+    case "mysql": {
+      const { mysqlDialect } = await import("./mysql/mysql-dialect.js");
+      const password = parsed.password ?? filePassword ?? target.environment["MYSQL_PWD"];
+      return mysqlDialect({
+        connection: {
+          ...(parsed.socketPath ? { socketPath: parsed.socketPath } : { host: parsed.host }),
+          port: parsed.port,
+          ...(parsed.user === undefined ? {} : { user: parsed.user }),
+          ...(password === undefined ? {} : { password }),
+          ...(parsed.database === undefined ? {} : { database: parsed.database }),
+          ...(parsed.ssl === undefined || parsed.ssl === false ? {} : { ssl: parsed.ssl }),
+        },
+        flavorHint: parsed.flavorHint,
+        displayUrl: shown,
+        ...(target.client === undefined ? {} : { client: target.client }),
+      });
+    }
+  }
+}

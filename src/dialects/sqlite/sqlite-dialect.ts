@@ -1,0 +1,296 @@
+import { mkdirSync, writeFileSync, readFileSync, rmSync, chmodSync, existsSync } from "node:fs";
+import { hostname } from "node:os";
+import { dirname } from "node:path";
+import type BetterSqlite3 from "better-sqlite3";
+import { ConnectionError, LockTimeoutError, StratumError } from "../../core/errors.js";
+import type { Statement } from "../../core/types.js";
+import { splitSqlite } from "../../sql/split-sqlite.js";
+import type { Connection, Dialect, Lock, LockOptions, Queryable, ServerInfo, SessionGuards } from "../dialect.js";
+
+type Database = BetterSqlite3.Database;
+type DatabaseConstructor = typeof BetterSqlite3;
+
+export interface SqliteDialectOptions {
+  /** A file path or `:memory:`. */
+  readonly filename: string;
+  readonly displayUrl: string;
+  /** An existing better-sqlite3 Database the user passed. */
+  readonly client?: unknown;
+  /** How long a statement waits for another writer (ms). */
+  readonly busyTimeoutMs?: number;
+}
+
+const INT32_MAX = 2_147_483_647n;
+
+let driver: DatabaseConstructor | undefined;
+
+async function loadDriver(): Promise<DatabaseConstructor> {
+  if (driver) return driver;
+  try {
+    const module = (await import("better-sqlite3")) as { default: DatabaseConstructor };
+    driver = module.default;
+    return driver;
+  } catch (error) {
+    throw new ConnectionError('the SQLite driver "better-sqlite3" is not installed or failed to load', {
+      code: "DRIVER_MISSING",
+      fix: "run `npm install better-sqlite3`",
+      cause: error,
+    });
+  }
+}
+
+/** better-sqlite3 binds numbers, strings, bigints, buffers and null; map the rest. */
+function bindable(value: unknown): unknown {
+  if (value === undefined) return null;
+  if (typeof value === "boolean") return value ? 1 : 0;
+  if (value instanceof Date) return value.toISOString();
+  if (value !== null && typeof value === "object" && !Buffer.isBuffer(value)) return JSON.stringify(value);
+  return value;
+}
+
+export function sqliteDialect(options: SqliteDialectOptions): Dialect {
+  const memory = options.filename === ":memory:" || options.filename === "";
+  const given = options.client as Database | undefined;
+  // An in-memory database exists only inside its connection: every session shares one.
+  let shared: Database | undefined = given;
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+
+  async function open(): Promise<Database> {
+    if (shared) return shared;
+    const Driver = await loadDriver();
+    try {
+      if (!memory) {
+        const dir = dirname(options.filename);
+        if (!existsSync(dir)) {
+          throw new ConnectionError(`cannot open SQLite database ${options.filename}: directory ${dir} does not exist`, {
+            fix: "create the directory or fix the url",
+          });
+        }
+      }
+      const created = !memory && !existsSync(options.filename);
+      const db = new Driver(memory ? ":memory:" : options.filename);
+      if (created) chmodSync(options.filename, 0o600);
+      db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      db.pragma("foreign_keys = ON");
+      if (memory) shared = db;
+      return db;
+    } catch (error) {
+      if (error instanceof StratumError) throw error;
+      throw new ConnectionError(`cannot open SQLite database ${options.filename}: ${(error as Error).message}`, {
+        fix: "check the path in the url and the file's permissions",
+        cause: error,
+      });
+    }
+  }
+
+  const dialect: Dialect = {
+    name: "sqlite",
+    capabilities: { transactionalDdl: true, concurrentConnections: false },
+    historyTypes: {
+      key: "text",
+      text: "text",
+      integer: "integer",
+      bigint: "integer",
+      autoId: "integer primary key autoincrement",
+    },
+    displayUrl: options.displayUrl,
+    async connect() {
+      const db = await open();
+      return new SqliteConnection(db, db === shared, memory ? null : options.filename);
+    },
+    splitStatements(sql: string): Statement[] {
+      return splitSqlite(sql);
+    },
+    quoteIdentifier,
+    qualifiedTable: quoteIdentifier,
+    nonTransactionalReason(statement: string) {
+      return /^\s*vacuum\b/i.test(statement) ? "VACUUM cannot run inside a transaction" : null;
+    },
+    errorPosition() {
+      return null;
+    },
+    isRetryable(error: unknown) {
+      const code = (error as { code?: unknown }).code;
+      return code === "SQLITE_BUSY" || code === "SQLITE_LOCKED";
+    },
+    async checkBackup() {
+      if (memory) {
+        throw new StratumError("BACKUP_FAILED", "an in-memory SQLite database cannot be backed up", 2, {
+          fix: "use a file database or run without --backup",
+        });
+      }
+    },
+    async backup(file: string) {
+      const db = await open();
+      mkdirSync(dirname(file), { recursive: true });
+      await db.backup(file);
+      chmodSync(file, 0o600);
+      if (db !== shared) db.close();
+      return file;
+    },
+    async recordHead(db: Queryable, version: bigint) {
+      // user_version is a signed 32-bit integer: timestamp versions do not fit and are not recorded.
+      if (version >= 0n && version <= INT32_MAX) await db.exec(`pragma user_version = ${version.toString()}`);
+    },
+    async dispose() {
+      if (shared && shared !== given && shared.open) shared.close();
+      shared = given;
+    },
+  };
+  return dialect;
+}
+
+export function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+class SqliteConnection implements Connection {
+  readonly #db: Database;
+  readonly #shared: boolean;
+  readonly #filename: string | null;
+
+  constructor(db: Database, shared: boolean, filename: string | null) {
+    this.#db = db;
+    this.#shared = shared;
+    this.#filename = filename;
+  }
+
+  get client(): unknown {
+    return this.#db;
+  }
+
+  async query<Row = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+    const statement = this.#db.prepare(sql);
+    const bound = params.map(bindable);
+    if (statement.reader) return statement.all(...bound) as Row[];
+    statement.run(...bound);
+    return [];
+  }
+
+  async exec(sql: string): Promise<void> {
+    this.#db.exec(sql);
+  }
+
+  async begin(): Promise<void> {
+    this.#db.exec("begin immediate");
+  }
+
+  async commit(): Promise<void> {
+    this.#db.exec("commit");
+  }
+
+  async rollback(): Promise<void> {
+    if (this.#db.inTransaction) this.#db.exec("rollback");
+  }
+
+  async acquireLock(key: string, options: LockOptions): Promise<Lock> {
+    if (this.#filename === null) return { release: async () => {} };
+    return acquireFileLock(await loadDriver(), `${this.#filename}-stratum.lock`, key, options);
+  }
+
+  async serverInfo(): Promise<ServerInfo> {
+    const row = this.#db.prepare("select sqlite_version() as v").get() as { v: string };
+    return { flavor: "sqlite", version: row.v };
+  }
+
+  async currentUser(): Promise<string | null> {
+    return null;
+  }
+
+  async tableExists(name: string): Promise<boolean> {
+    const row = this.#db
+      .prepare("select 1 from sqlite_master where type in ('table', 'view') and lower(name) = lower(?)")
+      .get(name);
+    return row !== undefined;
+  }
+
+  async columnExists(table: string, column: string): Promise<boolean> {
+    const rows = this.#db.prepare("select name from pragma_table_info(?)").all(table) as { name: string }[];
+    return rows.some((row) => row.name.toLowerCase() === column.toLowerCase());
+  }
+
+  async indexExists(name: string): Promise<boolean> {
+    const row = this.#db.prepare("select 1 from sqlite_master where type = 'index' and lower(name) = lower(?)").get(name);
+    return row !== undefined;
+  }
+
+  async setGuards(guards: SessionGuards): Promise<void> {
+    if (guards.lockTimeoutMs !== undefined) this.#db.pragma(`busy_timeout = ${Math.max(0, Math.floor(guards.lockTimeoutMs))}`);
+  }
+
+  async close(): Promise<void> {
+    if (!this.#shared && this.#db.open) this.#db.close();
+  }
+}
+
+/**
+ * The run lock on SQLite: an exclusive transaction on a small companion database. The operating
+ * system drops the file lock when the process dies, so a killed holder never leaves it behind.
+ */
+async function acquireFileLock(Driver: DatabaseConstructor, path: string, key: string, options: LockOptions): Promise<Lock> {
+  const holderFile = `${path}.holder`;
+  const started = Date.now();
+  let lastReport = 0;
+  let delay = 25;
+  const lockDb = new Driver(path, { timeout: 0 });
+  try {
+    chmodSync(path, 0o600);
+  } catch {
+    // the file may belong to another user; the lock still works
+  }
+  for (;;) {
+    try {
+      lockDb.exec("begin exclusive");
+      break;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== "SQLITE_BUSY" && code !== "SQLITE_LOCKED") {
+        lockDb.close();
+        throw new StratumError("LOCK_TIMEOUT", `cannot take the lock file ${path}: ${(error as Error).message}`, 4, {
+          cause: error,
+        });
+      }
+    }
+    const waited = Date.now() - started;
+    const holder = readHolder(holderFile);
+    if (waited >= options.timeoutMs || options.signal?.aborted) {
+      lockDb.close();
+      throw new LockTimeoutError(
+        `could not take the migration lock on ${path} within ${options.timeoutMs} ms; it is held by ${holder ?? "another stratum process"}`,
+        { fix: "wait for the other run to finish, or raise --lock-timeout" },
+      );
+    }
+    if (options.onWait && waited - lastReport >= 1000) {
+      lastReport = waited;
+      options.onWait(holder, waited);
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay + Math.random() * delay * 0.5));
+    delay = Math.min(500, delay * 2);
+  }
+  try {
+    writeFileSync(holderFile, `pid ${process.pid} on ${hostname()} (${key}) since ${new Date().toISOString()}`, { mode: 0o600 });
+  } catch {
+    // informational only
+  }
+  let released = false;
+  return {
+    async release() {
+      if (released) return;
+      released = true;
+      try {
+        rmSync(holderFile, { force: true });
+      } finally {
+        if (lockDb.inTransaction) lockDb.exec("rollback");
+        lockDb.close();
+      }
+    },
+  };
+}
+
+function readHolder(file: string): string | null {
+  try {
+    return readFileSync(file, "utf8").trim() || null;
+  } catch {
+    return null;
+  }
+}

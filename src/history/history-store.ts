@@ -1,0 +1,210 @@
+import type { Connection, Dialect, Queryable } from "../dialects/dialect.js";
+import type { AppliedMigration, LogEntry, MigrationState } from "../core/types.js";
+
+/**
+ * The state table (one row per migration ever applied) and the log (one row per attempt).
+ * Stateless: every method takes the Queryable, so a history write shares the migration's
+ * transaction. Identifiers are always quoted, values always bound.
+ */
+export interface HistoryStore {
+  ensureTables(db: Queryable): Promise<void>;
+  /** Whether the state table exists (read-only commands do not create it). */
+  exists(db: Pick<Connection, "tableExists">): Promise<boolean>;
+  read(db: Queryable): Promise<AppliedMigration[]>;
+  /** Inserts or replaces the state row of a migration. */
+  write(db: Queryable, row: AppliedMigration): Promise<void>;
+  setState(db: Queryable, version: string, state: Exclude<MigrationState, "pending">, fields?: StateUpdate): Promise<void>;
+  remove(db: Queryable, version: string): Promise<void>;
+  log(db: Queryable, entry: LogEntry): Promise<void>;
+  readLog(db: Queryable, options?: { limit?: number; version?: string }): Promise<LogEntry[]>;
+  /** The next batch number. */
+  nextBatch(db: Queryable): Promise<number>;
+}
+
+export interface StateUpdate {
+  readonly statementsDone?: number;
+  readonly error?: string | null;
+  readonly durationMs?: number | null;
+  readonly appliedAt?: string | null;
+  readonly checksum?: string;
+}
+
+export interface HistoryTables {
+  readonly table: string;
+  readonly logTable: string;
+}
+
+interface StateRow {
+  version: string;
+  name: string;
+  checksum: string;
+  state: string;
+  applied_at: string | null;
+  duration_ms: number | string | null;
+  batch: number | string;
+  applied_by: string | null;
+  statements_done: number | string | null;
+  depends_on: string | null;
+  error: string | null;
+}
+
+interface LogRow {
+  id: number | string;
+  version: string | null;
+  name: string | null;
+  operation: string;
+  outcome: string;
+  started_at: string;
+  finished_at: string;
+  duration_ms: number | string;
+  checksum: string | null;
+  error: string | null;
+  host: string | null;
+  db_user: string | null;
+  tool_version: string | null;
+  details: string | null;
+}
+
+const STATE_COLUMNS =
+  "version, name, checksum, state, applied_at, duration_ms, batch, applied_by, statements_done, depends_on, error";
+const LOG_COLUMNS =
+  "version, name, operation, outcome, started_at, finished_at, duration_ms, checksum, error, host, db_user, tool_version, details";
+
+export function historyStore(dialect: Dialect, tables: HistoryTables): HistoryStore {
+  const t = dialect.historyTypes;
+  const state = dialect.qualifiedTable(tables.table);
+  const log = dialect.qualifiedTable(tables.logTable);
+  const tableName = tables.table;
+
+  const toApplied = (row: StateRow): AppliedMigration => ({
+    version: String(row.version),
+    name: row.name,
+    checksum: row.checksum,
+    state: row.state as AppliedMigration["state"],
+    appliedAt: row.applied_at,
+    durationMs: row.duration_ms === null ? null : Number(row.duration_ms),
+    batch: Number(row.batch),
+    appliedBy: row.applied_by,
+    statementsDone: Number(row.statements_done ?? 0),
+    dependsOn: row.depends_on ? row.depends_on.split(" ").filter(Boolean) : [],
+    error: row.error,
+  });
+
+  return {
+    async ensureTables(db) {
+      await dialect.ensureSchema?.(db);
+      await db.exec(
+        `create table if not exists ${state} (` +
+          `version ${t.key} not null primary key, name ${t.key} not null, checksum ${t.key} not null, ` +
+          `state ${t.key} not null, applied_at ${t.key}, duration_ms ${t.bigint}, batch ${t.integer} not null, ` +
+          `applied_by ${t.text}, statements_done ${t.integer} not null, depends_on ${t.text}, error ${t.text})`,
+      );
+      await db.exec(
+        `create table if not exists ${log} (` +
+          `id ${t.autoId}, version ${t.key}, name ${t.key}, operation ${t.key} not null, outcome ${t.key} not null, ` +
+          `started_at ${t.key} not null, finished_at ${t.key} not null, duration_ms ${t.bigint} not null, ` +
+          `checksum ${t.key}, error ${t.text}, host ${t.text}, db_user ${t.text}, tool_version ${t.key}, details ${t.text})`,
+      );
+    },
+
+    async exists(db) {
+      return db.tableExists(tableName);
+    },
+
+    async read(db) {
+      const rows = await db.query<StateRow>(`select ${STATE_COLUMNS} from ${state}`);
+      return rows.map(toApplied).sort((a, b) => compareDigits(a.version, b.version));
+    },
+
+    async write(db, row) {
+      await db.query(`delete from ${state} where version = ?`, [row.version]);
+      await db.query(`insert into ${state} (${STATE_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+        row.version,
+        row.name,
+        row.checksum,
+        row.state,
+        row.appliedAt,
+        row.durationMs,
+        row.batch,
+        row.appliedBy,
+        row.statementsDone,
+        row.dependsOn.join(" "),
+        row.error,
+      ]);
+    },
+
+    async setState(db, version, newState, fields = {}) {
+      const sets = ["state = ?"];
+      const values: unknown[] = [newState];
+      const add = (column: string, value: unknown) => {
+        sets.push(`${column} = ?`);
+        values.push(value);
+      };
+      if (fields.statementsDone !== undefined) add("statements_done", fields.statementsDone);
+      if (fields.error !== undefined) add("error", fields.error);
+      if (fields.durationMs !== undefined) add("duration_ms", fields.durationMs);
+      if (fields.appliedAt !== undefined) add("applied_at", fields.appliedAt);
+      if (fields.checksum !== undefined) add("checksum", fields.checksum);
+      await db.query(`update ${state} set ${sets.join(", ")} where version = ?`, [...values, version]);
+    },
+
+    async remove(db, version) {
+      await db.query(`delete from ${state} where version = ?`, [version]);
+    },
+
+    async log(db, entry) {
+      await db.query(`insert into ${log} (${LOG_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+        entry.version,
+        entry.name,
+        entry.operation,
+        entry.outcome,
+        entry.startedAt,
+        entry.finishedAt,
+        Math.round(entry.durationMs),
+        entry.checksum,
+        entry.error,
+        entry.host,
+        entry.dbUser,
+        entry.toolVersion,
+        entry.details,
+      ]);
+    },
+
+    async readLog(db, options = {}) {
+      const where = options.version === undefined ? "" : " where version = ?";
+      const params = options.version === undefined ? [] : [options.version];
+      const limit = options.limit === undefined ? "" : ` limit ${Math.max(0, Math.floor(options.limit))}`;
+      const rows = await db.query<LogRow>(
+        `select id, ${LOG_COLUMNS} from ${log}${where} order by id desc${limit}`,
+        params,
+      );
+      return rows.reverse().map((row) => ({
+        id: Number(row.id),
+        version: row.version,
+        name: row.name,
+        operation: row.operation as LogEntry["operation"],
+        outcome: row.outcome as LogEntry["outcome"],
+        startedAt: row.started_at,
+        finishedAt: row.finished_at,
+        durationMs: Number(row.duration_ms),
+        checksum: row.checksum,
+        error: row.error,
+        host: row.host ?? "",
+        dbUser: row.db_user,
+        toolVersion: row.tool_version ?? "",
+        details: row.details,
+      }));
+    },
+
+    async nextBatch(db) {
+      const rows = await db.query<{ b: number | string | null }>(`select max(batch) as b from ${state}`);
+      return Number(rows[0]?.b ?? 0) + 1;
+    },
+  };
+}
+
+function compareDigits(a: string, b: string): number {
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}

@@ -1,0 +1,16 @@
+export { createMigrator, createMigratorFromConfig } from "./api.js";
+export type * from "./api-types.js";
+export { defineConfig } from "./config/types.js";
+export type { ConfigSettings, Hooks, ResolvedConfig, UserConfig } from "./config/types.js";
+export { defineMigration } from "./source/define-migration.js";
+export type {
+  BatchOptions,
+  CheckFn,
+  MigrationContext,
+  MigrationDefinition,
+  MigrationFn,
+  MigrationLogger,
+} from "./core/context.js";
+export * from "./core/errors.js";
+export type { MigratorEvent, EventType, EventOf, Listener, Direction } from "./core/events.js";
+export type * from "./core/types.js";
