@@ -47,6 +47,8 @@ export type MigrationFn = (ctx: MigrationContext) => Promise<unknown> | unknown;
 export type CheckFn = (ctx: MigrationContext) => Promise<unknown> | unknown;
 
 export interface MigrationDefinition {
+  /** When given, must equal the version in the file name. */
+  readonly version?: string;
   readonly description?: string;
   readonly dependsOn?: readonly string[];
   readonly transaction?: boolean;

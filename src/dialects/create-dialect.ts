@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { ConfigError } from "../core/errors.js";
 import type { Dialect } from "./dialect.js";
-import { displayUrl, parseDatabaseUrl } from "./url.js";
+import { displayUrl, parseDatabaseUrl, type MysqlSsl, type PostgresSsl } from "./url.js";
 
 export interface DialectTarget {
   readonly url: string;
@@ -53,7 +53,7 @@ export async function createDialect(target: DialectTarget): Promise<Dialect> {
           ...(parsed.user === undefined ? {} : { user: parsed.user }),
           ...(password === undefined ? {} : { password }),
           ...(parsed.database === undefined ? {} : { database: parsed.database }),
-          ...(parsed.ssl === undefined || parsed.ssl === false ? {} : { ssl: parsed.ssl }),
+          ...postgresTls(parsed.ssl),
           ...(parsed.params["application_name"] ? { application_name: parsed.params["application_name"] } : {}),
         },
         displayUrl: shown,
@@ -71,7 +71,7 @@ export async function createDialect(target: DialectTarget): Promise<Dialect> {
           ...(parsed.user === undefined ? {} : { user: parsed.user }),
           ...(password === undefined ? {} : { password }),
           ...(parsed.database === undefined ? {} : { database: parsed.database }),
-          ...(parsed.ssl === undefined || parsed.ssl === false ? {} : { ssl: parsed.ssl }),
+          ...mysqlTls(parsed.ssl),
         },
         flavorHint: parsed.flavorHint,
         displayUrl: shown,
@@ -79,4 +79,36 @@ export async function createDialect(target: DialectTarget): Promise<Dialect> {
       });
     }
   }
+}
+
+function readCertificate(path: string | undefined, what: string): { readonly [key: string]: string } {
+  if (path === undefined) return {};
+  try {
+    return { [what]: readFileSync(path, "utf8") };
+  } catch (error) {
+    throw new ConfigError(`cannot read the TLS file ${path} named in the database URL: ${(error as NodeJS.ErrnoException).code ?? "error"}`, {
+      key: "url",
+      fix: "check the certificate paths in the URL's query parameters",
+    });
+  }
+}
+
+const skipIdentityCheck = () => undefined;
+
+/** libpq's sslmode mapped onto node's TLS options (node-postgres has no `prefer`: it is plain). */
+function postgresTls(ssl: PostgresSsl): { ssl?: Record<string, unknown> } {
+  if (ssl.mode === "disable" || ssl.mode === "allow" || ssl.mode === "prefer") return {};
+  const files = { ...readCertificate(ssl.ca, "ca"), ...readCertificate(ssl.cert, "cert"), ...readCertificate(ssl.key, "key") };
+  if (ssl.mode === "require") return { ssl: { ...files, rejectUnauthorized: false } };
+  if (ssl.mode === "verify-ca") return { ssl: { ...files, rejectUnauthorized: true, checkServerIdentity: skipIdentityCheck } };
+  return { ssl: { ...files, rejectUnauthorized: true } };
+}
+
+/** MySQL's ssl-mode mapped onto mysql2's `ssl` option (PREFERRED is plain, as mysql2 cannot fall back). */
+function mysqlTls(ssl: MysqlSsl): { ssl?: Record<string, unknown> } {
+  if (ssl.mode === "DISABLED" || ssl.mode === "PREFERRED") return {};
+  const files = { ...readCertificate(ssl.ca, "ca"), ...readCertificate(ssl.cert, "cert"), ...readCertificate(ssl.key, "key") };
+  if (ssl.mode === "REQUIRED") return { ssl: { ...files, rejectUnauthorized: false } };
+  if (ssl.mode === "VERIFY_CA") return { ssl: { ...files, rejectUnauthorized: true, verifyIdentity: false } };
+  return { ssl: { ...files, rejectUnauthorized: true, verifyIdentity: true } };
 }

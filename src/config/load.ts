@@ -1,0 +1,540 @@
+/**
+ * Finding, reading and merging configuration.
+ *
+ * Precedence, lowest first: defaults < the file < `overrides` (the library's options) < the selected
+ * `environments.<name>` block (the file's, then the options') < environment variables < flags.
+ * Relative paths (`dir`, `backupDir`, `passwordFile`, SQLite files) resolve against the config file's
+ * directory when the file set them, else against `cwd`.
+ */
+import { existsSync, statSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { dirname, extname, isAbsolute, join, relative, resolve } from "node:path";
+
+import { ConfigError } from "../core/errors.js";
+import { redactUrl } from "../core/redact.js";
+import { parseDatabaseUrl, resolveDatabaseUrl } from "../dialects/url.js";
+import { HOOK_NAMES, validateSetting, validateUserConfig, type SettingKey } from "./schema.js";
+import type { ConfigSettings, Hooks, ResolvedConfig, UserConfig } from "./types.js";
+
+/** Looked for in this order. */
+export const CONFIG_FILE_NAMES = [
+  "stratum.config.ts",
+  "stratum.config.mts",
+  "stratum.config.js",
+  "stratum.config.mjs",
+  "stratum.config.json",
+] as const;
+
+export const DEFAULTS = {
+  url: "sqlite:./stratum.db",
+  dir: "./migrations",
+  ordering: "linear",
+  table: "stratum_migrations",
+  logTable: "stratum_log",
+  lockTimeout: 10_000,
+  parallel: 1,
+  transaction: "each",
+  allowOutOfOrder: false,
+  protected: false,
+  backupDir: "./backups",
+} as const satisfies ConfigSettings;
+
+/**
+ * The settings the CLI takes as flags, as it gives them: strings (or numbers and booleans when it
+ * has already converted them). Undefined means "not given".
+ */
+export interface FlagSettings {
+  readonly url: string | undefined;
+  readonly dir: string | undefined;
+  readonly ordering: string | undefined;
+  readonly table: string | undefined;
+  readonly logTable: string | undefined;
+  readonly schema: string | undefined;
+  readonly lockTimeout: number | string | undefined;
+  readonly parallel: number | string | undefined;
+  readonly transaction: string | undefined;
+  readonly allowOutOfOrder: boolean | string | undefined;
+}
+
+export interface ResolveConfigInput {
+  readonly cwd: string;
+  /** `--config`: a file (or a directory to search), relative to cwd. */
+  readonly configPath?: string;
+  /** `--env`. */
+  readonly envName?: string;
+  readonly flags: Partial<FlagSettings>;
+  /** Environment variables (`process.env` in the CLI). */
+  readonly environment: Readonly<Record<string, string | undefined>>;
+  /** The library's options: only UserConfig keys, at the file's level, above the file. */
+  readonly overrides?: UserConfig;
+}
+
+/** Environment variables and the setting each one sets; the later of two for one key wins. */
+export const ENVIRONMENT_VARIABLES: readonly (readonly [string, FlagKey])[] = [
+  ["DATABASE_URL", "url"],
+  ["STRATUM_URL", "url"],
+  ["STRATUM_DIR", "dir"],
+  ["STRATUM_TABLE", "table"],
+  ["STRATUM_LOG_TABLE", "logTable"],
+  ["STRATUM_SCHEMA", "schema"],
+  ["STRATUM_LOCK_TIMEOUT", "lockTimeout"],
+  ["STRATUM_PARALLEL", "parallel"],
+  ["STRATUM_ORDERING", "ordering"],
+  ["STRATUM_TRANSACTION", "transaction"],
+];
+
+type FlagKey = keyof FlagSettings & SettingKey;
+
+const FLAG_NAMES: Readonly<Record<FlagKey, string>> = {
+  url: "--url",
+  dir: "--dir",
+  ordering: "--ordering",
+  table: "--table",
+  logTable: "--log-table",
+  schema: "--schema",
+  lockTimeout: "--lock-timeout",
+  parallel: "--parallel",
+  transaction: "--transaction",
+  allowOutOfOrder: "--allow-out-of-order",
+};
+
+/**
+ * The config file to use: `explicit` (resolved against cwd; a directory is searched) or the first of
+ * CONFIG_FILE_NAMES in cwd. An explicit path that does not exist is a ConfigError.
+ */
+export function findConfigFile(cwd: string, explicit?: string): string | undefined {
+  if (explicit !== undefined) {
+    const path = resolve(cwd, explicit);
+    if (!existsSync(path)) {
+      throw new ConfigError(`config file ${explicit} does not exist`, {
+        key: "config",
+        fix: `Check the --config path (looked for ${path}).`,
+      });
+    }
+    if (!statSync(path).isDirectory()) return path;
+    const found = searchDirectory(path);
+    if (found === undefined) {
+      throw new ConfigError(`no stratum.config file in ${explicit}`, {
+        key: "config",
+        fix: `Create one of ${CONFIG_FILE_NAMES.join(", ")} there, or point --config at the file.`,
+      });
+    }
+    return found;
+  }
+  return searchDirectory(resolve(cwd));
+}
+
+function searchDirectory(dir: string): string | undefined {
+  for (const name of CONFIG_FILE_NAMES) {
+    const path = join(dir, name);
+    if (existsSync(path) && statSync(path).isFile()) return path;
+  }
+  return undefined;
+}
+
+/**
+ * Reads and validates a config file. JSON is parsed strictly (errors give line:column); `.ts`,
+ * `.mts`, `.cts`, `.js`, `.mjs` and `.cjs` are loaded with jiti (the default export, else the
+ * module's named exports). `displayBase` is the directory names in messages are relative to.
+ */
+export async function readConfigFile(path: string, displayBase: string = process.cwd()): Promise<UserConfig> {
+  const absolute = resolve(path);
+  const name = displayName(absolute, displayBase);
+  const extension = extname(absolute).toLowerCase();
+  if (extension === ".json") return validateUserConfig(await readJson(absolute, name), name);
+  if (![".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"].includes(extension)) {
+    throw new ConfigError(`unsupported config file type ${name}`, {
+      key: "config",
+      fix: `Use one of ${CONFIG_FILE_NAMES.join(", ")}.`,
+    });
+  }
+  return validateUserConfig(await importModule(absolute, name), name);
+}
+
+async function readJson(path: string, name: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new ConfigError(`cannot read ${name}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    // V8's message quotes the whole text (a URL with a password, perhaps) and not always a position.
+    const found = locateJsonError(text);
+    const where = found === undefined ? name : `${name}:${lineColumn(text, found.offset)}`;
+    const reason = found?.reason ?? "it is not valid JSON";
+    throw new ConfigError(`invalid JSON in ${where}: ${reason}`, {
+      cause: error,
+      ...(found?.fix === undefined ? {} : { fix: found.fix }),
+    });
+  }
+}
+
+async function importModule(path: string, name: string): Promise<unknown> {
+  let createJiti: typeof import("jiti").createJiti;
+  try {
+    ({ createJiti } = await import("jiti"));
+  } catch (error) {
+    throw new ConfigError(`cannot load ${name}: the jiti package is not installed`, {
+      cause: error,
+      fix: "Install jiti, or use stratum.config.json.",
+    });
+  }
+  let loaded: unknown;
+  try {
+    const jiti = createJiti(import.meta.url, { moduleCache: false });
+    loaded = await jiti.import(path, { default: true });
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split("\n")[0] ?? "" : String(error);
+    throw new ConfigError(`cannot load ${name}: ${redactUrl(message)}`, {
+      cause: error,
+      fix: "Fix the error in the config file; it must export default defineConfig({ ... }).",
+    });
+  }
+  // A module with only named exports: use them as the settings.
+  if (loaded !== null && typeof loaded === "object" && Object.prototype.toString.call(loaded) === "[object Module]") {
+    return { ...(loaded as Record<string, unknown>) };
+  }
+  return loaded;
+}
+
+/** Reads the configuration from every source and merges it (see the module comment). */
+export async function resolveConfig(input: ResolveConfigInput): Promise<ResolvedConfig> {
+  const cwd = resolve(input.cwd);
+  const environment = input.environment;
+  const configFile = findConfigFile(cwd, input.configPath);
+  const fileConfig = configFile === undefined ? {} : await readConfigFile(configFile, cwd);
+  const fileName = configFile === undefined ? undefined : displayName(configFile, cwd);
+  const fileDir = configFile === undefined ? cwd : dirname(configFile);
+  const overrides = input.overrides === undefined ? {} : validateUserConfig(input.overrides, "the migrator options");
+
+  const fromVariable = nonEmpty(environment["STRATUM_ENV"]);
+  const envName = nonEmpty(input.envName) ?? fromVariable ?? nonEmpty(environment["NODE_ENV"]) ?? "development";
+  const explicitEnv = nonEmpty(input.envName) !== undefined || fromVariable !== undefined;
+  const defined = [
+    ...Object.keys(fileConfig.environments ?? {}),
+    ...Object.keys(overrides.environments ?? {}),
+  ];
+  const anyEnvironments = fileConfig.environments !== undefined || overrides.environments !== undefined;
+  if (explicitEnv && anyEnvironments && !defined.includes(envName)) {
+    const known = [...new Set(defined)];
+    const given = nonEmpty(input.envName) !== undefined ? "--env" : "STRATUM_ENV";
+    throw new ConfigError(
+      `environment "${envName}" (from ${given}) is not defined in ${fileName ?? "the migrator options"}; ` +
+        (known.length === 0 ? "no environments are defined" : `known environments: ${known.join(", ")}`),
+      { key: `environments.${envName}`, fix: `Use one of the known environments or add "${envName}" to environments.` },
+    );
+  }
+
+  const layers: Layer[] = [
+    { settings: DEFAULTS, base: cwd, origin: () => "the default", key: (key) => key },
+    {
+      settings: withoutEnvironments(fileConfig),
+      base: fileDir,
+      origin: (key) => `"${key}" in ${fileName}`,
+      key: (key) => key,
+    },
+    {
+      settings: withoutEnvironments(overrides),
+      base: cwd,
+      origin: (key) => `the migrator option ${key}`,
+      key: (key) => key,
+    },
+    {
+      settings: fileConfig.environments?.[envName] ?? {},
+      base: fileDir,
+      origin: (key) => `"environments.${envName}.${key}" in ${fileName}`,
+      key: (key) => `environments.${envName}.${key}`,
+    },
+    {
+      settings: overrides.environments?.[envName] ?? {},
+      base: cwd,
+      origin: (key) => `the migrator option environments.${envName}.${key}`,
+      key: (key) => `environments.${envName}.${key}`,
+    },
+    ...variableLayers(environment, cwd),
+    ...flagLayers(input.flags, cwd),
+  ];
+
+  const winners = new Map<SettingKey, Winner>();
+  const hooks: Record<string, unknown> = {};
+  for (const layer of layers) {
+    for (const [key, value] of Object.entries(layer.settings) as [SettingKey, unknown][]) {
+      if (value === undefined) continue;
+      if (key === "hooks") {
+        for (const name of HOOK_NAMES) {
+          const hook = (value as Hooks)[name];
+          if (hook !== undefined) hooks[name] = hook;
+        }
+        continue;
+      }
+      winners.set(key, { value, base: layer.base, origin: layer.origin(key), key: layer.key(key) });
+    }
+  }
+
+  const pick = <K extends SettingKey>(key: K): ConfigSettings[K] => winners.get(key)?.value as ConfigSettings[K];
+  const path = (key: "dir" | "backupDir" | "passwordFile"): string | undefined => {
+    const winner = winners.get(key);
+    return winner === undefined ? undefined : resolve(winner.base, winner.value as string);
+  };
+
+  const url = resolveUrl(winners.get("url") ?? { value: DEFAULTS.url, base: cwd, origin: "the default", key: "url" });
+
+  const table = pick("table") ?? DEFAULTS.table;
+  const logTable = pick("logTable") ?? DEFAULTS.logTable;
+  if (table === logTable) {
+    throw new ConfigError(`table and logTable are both "${table}" (from ${winners.get("logTable")?.origin ?? "the default"}); they must differ`, {
+      key: "logTable",
+      fix: "Give the log table its own name.",
+    });
+  }
+
+  return {
+    url,
+    dir: path("dir") ?? resolve(cwd, DEFAULTS.dir),
+    ordering: pick("ordering") ?? DEFAULTS.ordering,
+    table,
+    logTable,
+    schema: pick("schema"),
+    lockTimeoutMs: pick("lockTimeout") ?? DEFAULTS.lockTimeout,
+    migrationLockTimeoutMs: pick("migrationLockTimeout"),
+    statementTimeoutMs: pick("statementTimeout"),
+    parallel: pick("parallel") ?? DEFAULTS.parallel,
+    transaction: pick("transaction") ?? DEFAULTS.transaction,
+    allowOutOfOrder: pick("allowOutOfOrder") ?? DEFAULTS.allowOutOfOrder,
+    protected: pick("protected") ?? DEFAULTS.protected,
+    passwordFile: path("passwordFile"),
+    backupDir: path("backupDir") ?? resolve(cwd, DEFAULTS.backupDir),
+    hooks: hooks as Hooks,
+    env: envName,
+    configFile,
+    cwd,
+  };
+}
+
+interface Layer {
+  readonly settings: ConfigSettings;
+  /** Relative paths in this layer resolve against it. */
+  readonly base: string;
+  /** Names the place a key came from, for messages. */
+  readonly origin: (key: string) => string;
+  /** The key path, variable or flag a key came from, for ConfigError.key. */
+  readonly key: (key: string) => string;
+}
+
+interface Winner {
+  readonly value: unknown;
+  readonly base: string;
+  readonly origin: string;
+  readonly key: string;
+}
+
+/** Checks the winning URL (naming where it came from) and makes a relative SQLite path absolute. */
+function resolveUrl(winner: Winner): string {
+  const url = String(winner.value).trim();
+  try {
+    parseDatabaseUrl(url, winner.origin);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new ConfigError(error.message, {
+      key: winner.key,
+      cause: error,
+      ...(error.fix === undefined ? {} : { fix: error.fix }),
+    });
+  }
+  return resolveDatabaseUrl(url, winner.base);
+}
+
+function variableLayers(environment: Readonly<Record<string, string | undefined>>, cwd: string): Layer[] {
+  return ENVIRONMENT_VARIABLES.flatMap(([name, key]): Layer[] => {
+    const raw = nonEmpty(environment[name]);
+    if (raw === undefined) return [];
+    const value = validateSetting(key, coerce(key, raw), `environment variable ${name}`);
+    return [{ settings: { [key]: value }, base: cwd, origin: () => `environment variable ${name}`, key: () => name }];
+  });
+}
+
+function flagLayers(flags: Partial<FlagSettings>, cwd: string): Layer[] {
+  return (Object.keys(FLAG_NAMES) as FlagKey[]).flatMap((key): Layer[] => {
+    const raw = flags[key];
+    if (raw === undefined) return [];
+    const name = FLAG_NAMES[key];
+    const value = validateSetting(key, typeof raw === "string" ? coerce(key, raw) : raw, name);
+    return [{ settings: { [key]: value }, base: cwd, origin: () => name, key: () => name }];
+  });
+}
+
+/** Text from the environment or the command line, turned into what the schema expects. */
+function coerce(key: FlagKey, raw: string): unknown {
+  const text = raw.trim();
+  if (key === "parallel" && /^[+-]?\d+$/.test(text)) return Number(text);
+  if (key === "allowOutOfOrder") {
+    if (/^(true|1|yes|on)$/i.test(text)) return true;
+    if (/^(false|0|no|off)$/i.test(text)) return false;
+  }
+  if (key === "url" || key === "dir") return raw;
+  return text;
+}
+
+function withoutEnvironments(config: UserConfig): ConfigSettings {
+  const { environments: _environments, ...settings } = config;
+  return settings;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value.trim();
+}
+
+function displayName(path: string, base: string): string {
+  const rel = relative(base, path);
+  return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? path : rel;
+}
+
+function lineColumn(text: string, offset: number): string {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text[i] === "\n") {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return `${line}:${offset - lineStart + 1}`;
+}
+
+interface JsonError {
+  /** 0-based offset of the offending character. */
+  readonly offset: number;
+  readonly reason: string;
+  readonly fix?: string;
+}
+
+/**
+ * Finds the first syntax error in JSON text (RFC 8259), or undefined when the text is valid.
+ * Used only after JSON.parse has failed, to say where and why without quoting the text.
+ */
+export function locateJsonError(text: string): JsonError | undefined {
+  let i = 0;
+  const fail = (reason: string, at: number = i, fix?: string): never => {
+    throw { offset: at, reason, ...(fix === undefined ? {} : { fix }) } satisfies JsonError;
+  };
+  const describe = (at: number): string =>
+    at >= text.length ? "the end of the file" : `"${text[at] === "\n" ? "\\n" : text[at]}"`;
+  const skipSpace = (): void => {
+    while (i < text.length && " \t\n\r".includes(text[i] ?? "")) i++;
+  };
+  const literal = (word: string): void => {
+    if (text.startsWith(word, i)) i += word.length;
+    else fail(`expected ${word}`);
+  };
+  const string = (): void => {
+    const start = i;
+    i++; // opening quote
+    for (;;) {
+      if (i >= text.length) fail("unterminated string", start);
+      const ch = text[i] ?? "";
+      if (ch === '"') {
+        i++;
+        return;
+      }
+      if (ch === "\\") {
+        const next = text[i + 1] ?? "";
+        if (next === "u") {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) fail("invalid \\u escape in a string");
+          i += 6;
+        } else if ('"\\/bfnrt'.includes(next) && next !== "") {
+          i += 2;
+        } else {
+          fail(`invalid escape \\${next} in a string`);
+        }
+        continue;
+      }
+      if (ch.charCodeAt(0) < 0x20) fail(ch === "\n" ? "unterminated string (a line break inside a string)" : "a control character inside a string");
+      i++;
+    }
+  };
+  const number = (): void => {
+    const match = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
+    if (!match || match[0] === "-") fail(`invalid number`);
+    i += match?.[0].length ?? 0;
+  };
+  const value = (): void => {
+    skipSpace();
+    const ch = text[i];
+    if (ch === undefined) return fail("unexpected end of the file, expected a value");
+    if (ch === "{") return object();
+    if (ch === "[") return array();
+    if (ch === '"') return string();
+    if (ch === "-" || (ch >= "0" && ch <= "9")) return number();
+    if (ch === "t") return literal("true");
+    if (ch === "f") return literal("false");
+    if (ch === "n") return literal("null");
+    if (ch === "/") return fail("comments are not allowed in JSON", i, "Remove the comment, or use stratum.config.ts.");
+    if (ch === "'") return fail("strings must use double quotes");
+    return fail(`expected a value, found ${describe(i)}`);
+  };
+  const object = (): void => {
+    i++;
+    skipSpace();
+    if (text[i] === "}") {
+      i++;
+      return;
+    }
+    for (;;) {
+      skipSpace();
+      if (text[i] === "}") fail("trailing comma before }");
+      if (text[i] === "/") fail("comments are not allowed in JSON", i, "Remove the comment, or use stratum.config.ts.");
+      if (text[i] !== '"') fail(`expected a property name in double quotes, found ${describe(i)}`);
+      string();
+      skipSpace();
+      if (text[i] !== ":") fail(`expected ":" after the property name, found ${describe(i)}`);
+      i++;
+      value();
+      skipSpace();
+      if (text[i] === ",") {
+        i++;
+        continue;
+      }
+      if (text[i] === "}") {
+        i++;
+        return;
+      }
+      fail(`expected "," or "}" after a property value, found ${describe(i)}`);
+    }
+  };
+  const array = (): void => {
+    i++;
+    skipSpace();
+    if (text[i] === "]") {
+      i++;
+      return;
+    }
+    for (;;) {
+      skipSpace();
+      if (text[i] === "]") fail("trailing comma before ]");
+      value();
+      skipSpace();
+      if (text[i] === ",") {
+        i++;
+        continue;
+      }
+      if (text[i] === "]") {
+        i++;
+        return;
+      }
+      fail(`expected "," or "]" after an array element, found ${describe(i)}`);
+    }
+  };
+  try {
+    value();
+    skipSpace();
+    if (i < text.length) fail(`unexpected ${describe(i)} after the end of the JSON value`);
+    return undefined;
+  } catch (error) {
+    if (error !== null && typeof error === "object" && "offset" in error) return error as JsonError;
+    throw error;
+  }
+}

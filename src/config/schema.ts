@@ -1,0 +1,393 @@
+/**
+ * The shape of `stratum.config.*`, and messages that say exactly what is wrong with it.
+ *
+ * zod finds the problems; the messages are ours: one sentence naming the file, the key path
+ * (`environments.production.parallel`), what was expected and what was found.
+ */
+import { z } from "zod";
+
+import { ConfigError } from "../core/errors.js";
+import { redactUrl } from "../core/redact.js";
+import type { ConfigSettings, Hooks, UserConfig } from "./types.js";
+
+/** Longest duration accepted (ms): the largest PostgreSQL timeout and the largest Node timer. */
+export const MAX_DURATION_MS = 2_147_483_647;
+
+/** Table names: letters, digits, `_` and `$`, not starting with a digit or `$`, at most 63 characters. */
+export const IDENTIFIER_PATTERN = /^[A-Za-z_][A-Za-z0-9_$]*$/;
+export const IDENTIFIER_MAX_LENGTH = 63;
+
+export const HOOK_NAMES = ["beforeAll", "beforeEach", "afterEach", "afterAll", "onError"] as const satisfies readonly (keyof Hooks)[];
+
+/** Every key an environment block (and the top level) may set. */
+export const SETTING_KEYS = [
+  "url",
+  "dir",
+  "ordering",
+  "table",
+  "logTable",
+  "schema",
+  "lockTimeout",
+  "migrationLockTimeout",
+  "statementTimeout",
+  "parallel",
+  "transaction",
+  "allowOutOfOrder",
+  "protected",
+  "passwordFile",
+  "backupDir",
+  "hooks",
+] as const satisfies readonly (keyof ConfigSettings)[];
+
+export type SettingKey = (typeof SETTING_KEYS)[number];
+
+const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * A duration in ms from a whole number of milliseconds or a string such as `"500ms"`, `"10s"`,
+ * `"1.5m"`, `"2h"` or `"10000"`; undefined when the value is not one.
+ */
+export function parseDuration(value: unknown): number | undefined {
+  if (typeof value === "number") {
+    return Number.isInteger(value) && value >= 0 && value <= MAX_DURATION_MS ? value : undefined;
+  }
+  if (typeof value !== "string") return undefined;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(value);
+  if (!match) return undefined;
+  const scaled = Number(match[1]) * (DURATION_UNITS[(match[2] ?? "ms").toLowerCase()] ?? 1);
+  const ms = Math.round(scaled);
+  if (Math.abs(scaled - ms) > 1e-6 || ms > MAX_DURATION_MS) return undefined;
+  return ms;
+}
+
+const nonEmptyString = z.string().min(1);
+const identifier = z.string().max(IDENTIFIER_MAX_LENGTH).regex(IDENTIFIER_PATTERN);
+const duration = z.unknown().transform((value, ctx): number => {
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    ctx.addIssue({ code: "custom", message: "not a duration", input: value });
+    return z.NEVER;
+  }
+  return ms;
+});
+const hookFunction = z.custom<(event: never) => unknown>((value) => typeof value === "function");
+
+export const hooksSchema = z.strictObject({
+  beforeAll: hookFunction.optional(),
+  beforeEach: hookFunction.optional(),
+  afterEach: hookFunction.optional(),
+  afterAll: hookFunction.optional(),
+  onError: hookFunction.optional(),
+});
+
+/** One environment block: every setting, but no nested `environments`. */
+export const configSettingsSchema = z.strictObject({
+  url: nonEmptyString.optional(),
+  dir: nonEmptyString.optional(),
+  ordering: z.enum(["linear", "graph"]).optional(),
+  table: identifier.optional(),
+  logTable: identifier.optional(),
+  schema: nonEmptyString.optional(),
+  lockTimeout: duration.optional(),
+  migrationLockTimeout: duration.optional(),
+  statementTimeout: duration.optional(),
+  parallel: z.number().int().min(1).max(64).optional(),
+  transaction: z.enum(["each", "all", "none"]).optional(),
+  allowOutOfOrder: z.boolean().optional(),
+  protected: z.boolean().optional(),
+  passwordFile: nonEmptyString.optional(),
+  backupDir: nonEmptyString.optional(),
+  hooks: hooksSchema.optional(),
+});
+
+/** The whole file. */
+export const userConfigSchema = configSettingsSchema.extend({
+  environments: z.record(z.string(), configSettingsSchema).optional(),
+});
+
+const IDENTIFIER_TEXT = "an identifier of letters, digits, _ and $ that starts with a letter or _ (at most 63 characters)";
+const DURATION_TEXT = 'a whole number of milliseconds (0 or more) or a duration such as "500ms", "10s" or "2m"';
+const PATH_TEXT = "a non-empty path";
+const BOOLEAN_TEXT = "true or false";
+
+/** What each key expects, in words. */
+const EXPECTED: Readonly<Record<SettingKey | "environments", string>> = {
+  url: "a database URL string",
+  dir: PATH_TEXT,
+  ordering: '"linear" or "graph"',
+  table: IDENTIFIER_TEXT,
+  logTable: IDENTIFIER_TEXT,
+  schema: "a non-empty schema name",
+  lockTimeout: DURATION_TEXT,
+  migrationLockTimeout: DURATION_TEXT,
+  statementTimeout: DURATION_TEXT,
+  parallel: "an integer from 1 to 64",
+  transaction: '"each", "all" or "none"',
+  allowOutOfOrder: BOOLEAN_TEXT,
+  protected: BOOLEAN_TEXT,
+  passwordFile: PATH_TEXT,
+  backupDir: PATH_TEXT,
+  hooks: `an object of hook functions (${HOOK_NAMES.join(", ")})`,
+  environments: "an object mapping environment names to settings",
+};
+
+export interface ConfigIssue {
+  /** Key path, e.g. `["environments", "production", "parallel"]`. */
+  readonly path: readonly string[];
+  readonly kind: "unknown-key" | "invalid-value";
+  /** One sentence, naming the source and the key path. */
+  readonly message: string;
+  /** For an unknown key: the valid key it most likely meant. */
+  readonly suggestion?: string;
+  readonly fix?: string;
+}
+
+export type ConfigCheck =
+  | { readonly ok: true; readonly config: UserConfig }
+  | { readonly ok: false; readonly issues: readonly ConfigIssue[] };
+
+/**
+ * Checks a config value and returns every problem, in the order the keys appear in the input.
+ * `source` names where it came from (`stratum.config.json`, `the migrator options`).
+ */
+export function checkUserConfig(value: unknown, source: string): ConfigCheck {
+  const result = userConfigSchema.safeParse(value);
+  if (result.success) return { ok: true, config: stripUndefined(result.data) as UserConfig };
+  const json = /\.json$/i.test(source);
+  const issues: ConfigIssue[] = [];
+  const seenJsonHooks = new Set<string>();
+  for (const issue of result.error.issues) {
+    const path = issue.path.map(String);
+    if (json) {
+      const hooksAt = hooksIndex(path);
+      if (hooksAt !== undefined) {
+        const hooksPath = path.slice(0, hooksAt + 1);
+        const key = hooksPath.join(".");
+        if (!seenJsonHooks.has(key)) {
+          seenJsonHooks.add(key);
+          issues.push({
+            path: hooksPath,
+            kind: "invalid-value",
+            message: `"${key}" in ${source} cannot hold functions; define hooks in stratum.config.ts or stratum.config.js`,
+          });
+        }
+        continue;
+      }
+    }
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) issues.push(unknownKeyIssue([...path, key], source));
+    } else {
+      issues.push(invalidValueIssue(path, valueAt(value, path), source));
+    }
+  }
+  return { ok: false, issues: sortByInputOrder(issues, value) };
+}
+
+/**
+ * Validates a config value and returns it typed, with durations converted to ms.
+ * Throws ConfigError built from the first problem, with `key` set and "(and N more)" when there are more.
+ */
+export function validateUserConfig(value: unknown, source: string): UserConfig {
+  const check = checkUserConfig(value, source);
+  if (check.ok) return check.config;
+  const [first, ...rest] = check.issues;
+  if (first === undefined) throw new ConfigError(`invalid configuration in ${source}`);
+  const more = rest.length > 0 ? ` (and ${rest.length} more)` : "";
+  return throwIssue(first, more);
+}
+
+function throwIssue(issue: ConfigIssue, more: string): never {
+  throw new ConfigError(`${issue.message}${more}`, {
+    key: issue.path.join("."),
+    ...(issue.fix === undefined ? {} : { fix: issue.fix }),
+  });
+}
+
+/** The validated value of a setting, as the schema would produce it (durations in ms). */
+export type SettingValue<K extends SettingKey> = NonNullable<ConfigSettings[K]>;
+
+/**
+ * Validates one setting that did not come from a file — an environment variable or a flag.
+ * `where` names it for the message (`environment variable STRATUM_PARALLEL`, `--parallel`) and
+ * becomes the error's `key`.
+ */
+export function validateSetting<K extends SettingKey>(key: K, value: unknown, where: string): SettingValue<K> {
+  const result = configSettingsSchema.shape[key].safeParse(value);
+  if (result.success && result.data !== undefined) return result.data as SettingValue<K>;
+  throw new ConfigError(`invalid value for ${where}: expected ${EXPECTED[key]}, got ${describeValue(value)}`, { key: where });
+}
+
+/** A short description of a value for "got …": `100`, `"lineer"`, `an array`, `null`. */
+export function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return value.length === 0 ? "an empty array" : "an array";
+  switch (typeof value) {
+    case "undefined":
+      return "nothing";
+    case "string": {
+      if (value === "") return "an empty string";
+      const text = redactUrl(value);
+      return JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text);
+    }
+    case "number":
+    case "bigint":
+    case "boolean":
+      return String(value);
+    case "function":
+      return "a function";
+    case "symbol":
+      return "a symbol";
+    default:
+      return "an object";
+  }
+}
+
+/** The closest of `candidates` to `word`, when close enough to be a likely typo. */
+export function suggestKey(word: string, candidates: readonly string[]): string | undefined {
+  const normal = (s: string) => s.toLowerCase().replace(/[-_\s]/g, "");
+  const exact = candidates.find((c) => normal(c) === normal(word));
+  if (exact !== undefined) return exact;
+  const limit = word.length <= 4 ? 1 : word.length <= 8 ? 2 : 3;
+  let best: { key: string; distance: number } | undefined;
+  for (const candidate of candidates) {
+    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (distance <= limit && (best === undefined || distance < best.distance)) best = { key: candidate, distance };
+  }
+  return best?.key;
+}
+
+/** Optimal string alignment distance (Levenshtein plus adjacent transpositions). */
+function editDistance(a: string, b: string): number {
+  const rows = a.length + 1;
+  const cols = b.length + 1;
+  const d: number[] = new Array<number>(rows * cols).fill(0);
+  const at = (i: number, j: number): number => d[i * cols + j] ?? 0;
+  for (let i = 0; i < rows; i++) d[i * cols] = i;
+  for (let j = 0; j < cols; j++) d[j] = j;
+  for (let i = 1; i < rows; i++) {
+    for (let j = 1; j < cols; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let value = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, at(i - 2, j - 2) + 1);
+      d[i * cols + j] = value;
+    }
+  }
+  return at(a.length, b.length);
+}
+
+/** The keys valid in the object at `parent`. */
+function validKeysAt(parent: readonly string[]): readonly string[] {
+  if (parent.length === 0) return [...SETTING_KEYS, "environments"];
+  if (parent.length === 2 && parent[0] === "environments") return SETTING_KEYS;
+  if (parent[parent.length - 1] === "hooks") return HOOK_NAMES;
+  return [];
+}
+
+function unknownKeyIssue(path: readonly string[], source: string): ConfigIssue {
+  const parent = path.slice(0, -1);
+  const key = path[path.length - 1] ?? "";
+  const keyPath = path.join(".");
+  if (key === "environments" && parent.length === 2) {
+    return {
+      path,
+      kind: "unknown-key",
+      message: `unknown key "${keyPath}" in ${source}; environments cannot be nested`,
+      fix: `Move the settings of "${keyPath}" up to the top-level environments object.`,
+    };
+  }
+  const valid = validKeysAt(parent);
+  const suggestion = suggestKey(key, valid);
+  if (suggestion !== undefined) {
+    return {
+      path,
+      kind: "unknown-key",
+      message: `unknown key "${keyPath}" in ${source}; did you mean "${suggestion}"?`,
+      suggestion,
+      fix: `Rename "${key}" to "${suggestion}".`,
+    };
+  }
+  return {
+    path,
+    kind: "unknown-key",
+    message: `unknown key "${keyPath}" in ${source}`,
+    fix: `Remove it; valid keys here are ${valid.join(", ")}.`,
+  };
+}
+
+function invalidValueIssue(path: readonly string[], actual: unknown, source: string): ConfigIssue {
+  const keyPath = path.join(".");
+  if (path.length === 0) {
+    return { path, kind: "invalid-value", message: `invalid configuration in ${source}: expected an object of settings, got ${describeValue(actual)}` };
+  }
+  return {
+    path,
+    kind: "invalid-value",
+    message: `invalid value for "${keyPath}" in ${source}: expected ${expectedAt(path)}, got ${describeValue(actual)}`,
+  };
+}
+
+function expectedAt(path: readonly string[]): string {
+  const last = path[path.length - 1] ?? "";
+  if (path.length === 2 && path[0] === "environments") return "an object of settings";
+  if (path.length >= 2 && path[path.length - 2] === "hooks") return "a function";
+  return (EXPECTED as Readonly<Record<string, string>>)[last] ?? "a valid value";
+}
+
+/** Where "hooks" sits in an issue's path, if anywhere. */
+function hooksIndex(path: readonly string[]): number | undefined {
+  if (path[0] === "hooks") return 0;
+  if (path[0] === "environments" && path[2] === "hooks") return 2;
+  return undefined;
+}
+
+function valueAt(value: unknown, path: readonly string[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+/** Sorts issues by where their keys appear in the input, so "the first problem" is the first in the file. */
+function sortByInputOrder(issues: readonly ConfigIssue[], input: unknown): ConfigIssue[] {
+  const rank = (path: readonly string[]): number[] => {
+    const ranks: number[] = [];
+    let current = input;
+    for (const key of path) {
+      const keys = current !== null && typeof current === "object" ? Object.keys(current) : [];
+      const index = keys.indexOf(key);
+      ranks.push(index < 0 ? Number.MAX_SAFE_INTEGER : index);
+      current = index < 0 ? undefined : (current as Record<string, unknown>)[key];
+    }
+    return ranks;
+  };
+  const ranked = issues.map((issue, order) => ({ issue, order, rank: rank(issue.path) }));
+  ranked.sort((a, b) => {
+    const length = Math.min(a.rank.length, b.rank.length);
+    for (let i = 0; i < length; i++) {
+      const diff = (a.rank[i] ?? 0) - (b.rank[i] ?? 0);
+      if (diff !== 0) return diff;
+    }
+    return a.rank.length - b.rank.length || a.order - b.order;
+  });
+  return ranked.map((r) => r.issue);
+}
+
+/** Drops keys whose value is undefined (a `.ts` config may write `url: process.env.X`). */
+function stripUndefined(value: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, entry] of Object.entries(value)) {
+    if (entry === undefined) continue;
+    if (key === "environments" && entry !== null && typeof entry === "object") {
+      out[key] = Object.fromEntries(
+        Object.entries(entry as Record<string, Record<string, unknown>>).map(([name, settings]) => [name, stripUndefined(settings)]),
+      );
+    } else if (key === "hooks" && entry !== null && typeof entry === "object") {
+      out[key] = stripUndefined(entry as Record<string, unknown>);
+    } else {
+      out[key] = entry;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,237 @@
+// MySQL and MariaDB through mysql2. DDL commits implicitly here, so the executor records a
+// migration `running` before its first statement (capabilities.transactionalDdl is false).
+
+import type { ConnectionOptions } from "mysql2";
+import type * as MysqlPromise from "mysql2/promise";
+import { ConfigError, ConnectionError, StratumError } from "../../core/errors.js";
+import type { Statement } from "../../core/types.js";
+import { splitMysql } from "../../sql/split-mysql.js";
+import type { Connection, Dialect, SplitOptions } from "../dialect.js";
+import { dumpDatabase } from "./mysql-backup.js";
+import { MysqlConnection, type RawConnection, type SessionContext } from "./mysql-connection.js";
+import { connectError, errorPositionOf, isRetryableError, type Endpoint } from "./mysql-errors.js";
+
+export interface MysqlDialectOptions {
+  readonly connection: ConnectionOptions;
+  /** From the URL scheme (`mysql://`, `mariadb://`); the server's own answer wins where it matters. */
+  readonly flavorHint: "mysql" | "mariadb";
+  /** The URL without its password, for messages. */
+  readonly displayUrl: string;
+  /** An existing mysql2 Pool or Connection, promise or callback API. Never ended by us. */
+  readonly client?: unknown;
+  /** How long to wait for the server when connecting (default 10 000 ms). */
+  readonly connectTimeoutMs?: number;
+}
+
+type Driver = Pick<typeof MysqlPromise, "createConnection">;
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+const DEFAULT_PORT = 3306;
+
+let driver: Driver | undefined;
+
+async function loadDriver(): Promise<Driver> {
+  if (driver) return driver;
+  try {
+    const module = (await import("mysql2/promise")) as Partial<Driver> & { default?: Partial<Driver> };
+    const createConnection = module.createConnection ?? module.default?.createConnection;
+    if (typeof createConnection !== "function") throw new TypeError("mysql2/promise has no createConnection");
+    driver = { createConnection };
+    return driver;
+  } catch (error) {
+    throw new ConnectionError('the MySQL driver "mysql2" is not installed or failed to load', {
+      code: "DRIVER_MISSING",
+      fix: "run `npm install mysql2`",
+      cause: error,
+    });
+  }
+}
+
+/** A user's client, reduced to what we need: a pool to take sessions from, or one session. */
+type Adopted =
+  | { readonly kind: "pool"; readonly getConnection: () => Promise<RawConnection>; readonly config: unknown }
+  | { readonly kind: "single"; readonly connection: RawConnection; readonly config: unknown }
+  | { readonly kind: "none" };
+
+interface ClientLike {
+  promise?: () => unknown;
+  getConnection?: () => Promise<RawConnection>;
+  query?: unknown;
+  escape?: unknown;
+  config?: unknown;
+  pool?: { config?: { connectionConfig?: unknown } };
+  connection?: { config?: unknown };
+}
+
+function adoptClient(client: unknown): Adopted {
+  if (client === undefined || client === null) return { kind: "none" };
+  let c = client as ClientLike;
+  // Callback-API objects (Connection, Pool, PoolConnection) all offer `.promise()`.
+  if (typeof c.promise === "function") c = c.promise() as ClientLike;
+  if (typeof c.getConnection === "function") {
+    const pool = c;
+    return {
+      kind: "pool",
+      getConnection: () => (pool.getConnection as () => Promise<RawConnection>).call(pool),
+      config: pool.pool?.config?.connectionConfig,
+    };
+  }
+  if (typeof c.query === "function" && typeof c.escape === "function") {
+    return { kind: "single", connection: c as unknown as RawConnection, config: c.connection?.config ?? c.config };
+  }
+  throw new ConfigError("the client given for MySQL is neither a mysql2 Pool nor a mysql2 Connection", {
+    key: "client",
+    fix: "pass the object mysql2's createPool() or createConnection() returned",
+  });
+}
+
+/** Where the connection goes and as whom, from the options (or the URI inside them, or the user's client). */
+function connectionTarget(options: ConnectionOptions, fallback: unknown): ConnectionOptions {
+  const base = typeof fallback === "object" && fallback !== null ? (fallback as ConnectionOptions) : {};
+  let fromUri: ConnectionOptions = {};
+  if (options.uri) {
+    try {
+      const url = new URL(options.uri);
+      const database = decodeURIComponent(url.pathname.replace(/^\//, ""));
+      fromUri = {
+        host: url.hostname.replace(/^\[|\]$/g, ""),
+        ...(url.port ? { port: Number(url.port) } : {}),
+        ...(url.username ? { user: decodeURIComponent(url.username) } : {}),
+        ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+        ...(database ? { database } : {}),
+      };
+    } catch {
+      fromUri = {};
+    }
+  }
+  const pick = <K extends keyof ConnectionOptions>(key: K): ConnectionOptions[K] =>
+    options[key] ?? fromUri[key] ?? base[key];
+  return {
+    host: pick("host") ?? "localhost",
+    port: pick("port") ?? DEFAULT_PORT,
+    ...(pick("socketPath") ? { socketPath: pick("socketPath") } : {}),
+    ...(pick("user") !== undefined ? { user: pick("user") } : {}),
+    ...(pick("password") !== undefined ? { password: pick("password") } : {}),
+    ...(pick("database") !== undefined ? { database: pick("database") } : {}),
+  };
+}
+
+export function quoteMysqlIdentifier(name: string): string {
+  return "`" + name.replace(/`/g, "``") + "`";
+}
+
+export function mysqlDialect(options: MysqlDialectOptions): Dialect {
+  const adopted = adoptClient(options.client);
+  const connectTimeoutMs = options.connectTimeoutMs ?? options.connection.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const target = connectionTarget(options.connection, adopted.kind === "none" ? undefined : adopted.config);
+  const password = typeof target.password === "string" ? target.password : undefined;
+  const endpoint: Endpoint = {
+    product: options.flavorHint === "mariadb" ? "MariaDB" : "MySQL",
+    location: target.socketPath ?? `${target.host ?? "localhost"}:${target.port ?? DEFAULT_PORT}`,
+    user: target.user,
+    database: target.database,
+    timeoutMs: connectTimeoutMs,
+  };
+  const open = new Set<MysqlConnection>();
+  const context: SessionContext = {
+    displayUrl: options.displayUrl,
+    onClose: (connection) => open.delete(connection),
+  };
+
+  async function wrap(raw: RawConnection, kind: "owned" | "pooled" | "shared"): Promise<MysqlConnection> {
+    try {
+      const connection = await MysqlConnection.open(raw, kind, context);
+      open.add(connection);
+      return connection;
+    } catch (error) {
+      if (kind === "owned") raw.destroy();
+      else if (kind === "pooled") raw.release?.();
+      throw connectError(error, endpoint, password);
+    }
+  }
+
+  async function connect(): Promise<Connection> {
+    if (adopted.kind === "single") return wrap(adopted.connection, "shared");
+    if (adopted.kind === "pool") {
+      let raw: RawConnection;
+      try {
+        raw = await adopted.getConnection();
+      } catch (error) {
+        throw connectError(error, endpoint, password);
+      }
+      return wrap(raw, "pooled");
+    }
+    const { createConnection } = await loadDriver();
+    let raw: RawConnection;
+    try {
+      raw = (await createConnection({
+        ...options.connection,
+        multipleStatements: false,
+        dateStrings: true,
+        supportBigNumbers: true,
+        timezone: "Z",
+        charset: options.connection.charset ?? "UTF8MB4_UNICODE_CI",
+        connectTimeout: connectTimeoutMs,
+      })) as unknown as RawConnection;
+    } catch (error) {
+      if (error instanceof StratumError) throw error;
+      throw connectError(error, endpoint, password);
+    }
+    return wrap(raw, "owned");
+  }
+
+  return {
+    name: "mysql",
+    capabilities: {
+      transactionalDdl: false,
+      // One user-given connection is one session: runs on it cannot go side by side.
+      concurrentConnections: adopted.kind !== "single",
+    },
+    historyTypes: {
+      // 191 characters × 4 bytes fits the 767-byte index limit of older utf8mb4 tables.
+      key: "varchar(191)",
+      text: "longtext",
+      integer: "int",
+      bigint: "bigint",
+      autoId: "bigint auto_increment primary key",
+    },
+    displayUrl: options.displayUrl,
+    connect,
+    splitStatements(sql: string, splitOptions?: SplitOptions): Statement[] {
+      return splitMysql(sql, splitOptions);
+    },
+    quoteIdentifier: quoteMysqlIdentifier,
+    // A MySQL schema is a database; the connection's database is the one in use.
+    qualifiedTable: quoteMysqlIdentifier,
+    nonTransactionalReason(): string | null {
+      return null;
+    },
+    errorPosition: errorPositionOf,
+    isRetryable: isRetryableError,
+    backup(file: string): Promise<string> {
+      return dumpDatabase(
+        {
+          flavor: options.flavorHint,
+          host: target.host ?? "localhost",
+          port: target.port ?? DEFAULT_PORT,
+          socketPath: target.socketPath,
+          user: target.user,
+          password,
+          database: target.database,
+        },
+        file,
+      );
+    },
+    /** Closes every session still open: ours end, pooled ones go back to the user's pool. */
+    async dispose(): Promise<void> {
+      await Promise.all([...open].map((connection) => connection.close()));
+      open.clear();
+    },
+  };
+}
+
+export { describeSchema } from "./describe-schema.js";
+export type { SchemaSnapshot, TableSnapshot, ColumnSnapshot, IndexSnapshot } from "./describe-schema.js";
+export { assertDumpAvailable, findDumpCommand } from "./mysql-backup.js";
+export { lockName } from "./mysql-lock.js";
+export { MysqlConnection } from "./mysql-connection.js";

@@ -1,0 +1,115 @@
+// Turning a failed PostgreSQL connection attempt into one sentence the user can act on.
+
+import { ConnectionError } from "../../core/errors.js";
+import { createRedactor } from "../../core/redact.js";
+
+/** Where we tried to connect. Never holds the password. */
+export interface ConnectTarget {
+  readonly host: string | undefined;
+  readonly port: number | undefined;
+  readonly user: string | undefined;
+  readonly database: string | undefined;
+}
+
+function address(target: ConnectTarget): string {
+  const host = target.host ?? "localhost";
+  const port = target.port ?? 5432;
+  return host.startsWith("/") ? `${host}/.s.PGSQL.${port}` : `${host}:${port}`;
+}
+
+function fieldOf(error: unknown, name: string): string | undefined {
+  const value = (error as Record<string, unknown> | null)?.[name];
+  return typeof value === "string" ? value : undefined;
+}
+
+function plainMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/\s+/g, " ").replace(/[.\s]+$/, "").trim();
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/**
+ * Maps a driver error raised while connecting to a ConnectionError (exit 5) whose message is
+ * one sentence: what failed, where, and what to do. `secrets` are masked wherever they appear.
+ */
+export function describeConnectError(
+  error: unknown,
+  target: ConnectTarget,
+  options: { readonly timeoutMs?: number | undefined; readonly secrets?: readonly (string | null | undefined)[] } = {},
+): ConnectionError {
+  const at = address(target);
+  const user = target.user ?? "(default user)";
+  const database = target.database ?? target.user ?? "(default database)";
+  const sqlState = fieldOf(error, "code");
+  const detail = plainMessage(error);
+  let message: string;
+  let fix: string;
+
+  switch (sqlState) {
+    case "28P01":
+      message = `PostgreSQL rejected the credentials for user "${user}" at ${at}; check the user name and password`;
+      fix = "check the user name and password in the URL or PGPASSWORD";
+      break;
+    case "28000":
+      message = `PostgreSQL rejected the credentials for user "${user}" at ${at}: ${detail}; check the user name and the server's pg_hba.conf`;
+      fix = "check the user name and the server's pg_hba.conf";
+      break;
+    case "3D000":
+      message = `database "${database}" does not exist on PostgreSQL at ${at}; create it (createdb ${database}) or fix the database name in the URL`;
+      fix = `create it (createdb ${database}) or fix the database name in the URL`;
+      break;
+    case "ECONNREFUSED":
+      message = `cannot connect to PostgreSQL at ${at}: connection refused; check that the server is running and the URL is right`;
+      fix = "check that the server is running and the URL is right";
+      break;
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+    case "EAI_NONAME":
+      message = `cannot connect to PostgreSQL at ${at}: host "${target.host ?? "localhost"}" was not found; check the host name in the URL`;
+      fix = "check the host name in the URL";
+      break;
+    case "ENOENT":
+      message = `cannot connect to PostgreSQL at ${at}: no server socket there; check that the server is running and the URL is right`;
+      fix = "check that the server is running and the URL is right";
+      break;
+    case "ETIMEDOUT":
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      message = `cannot connect to PostgreSQL at ${at}: the host is unreachable (${sqlState}); check the host, port and firewall`;
+      fix = "check the host, port and firewall";
+      break;
+    case "ECONNRESET":
+      message = `cannot connect to PostgreSQL at ${at}: the server closed the connection; check the port, whether the server requires SSL, and its logs`;
+      fix = "check the port, whether the server requires SSL, and its logs";
+      break;
+    case "53300":
+      message = `cannot connect to PostgreSQL at ${at}: the server has too many connections; retry later or lower --parallel`;
+      fix = "retry later or lower --parallel";
+      break;
+    case "57P03":
+      message = `cannot connect to PostgreSQL at ${at}: the server is starting up or shutting down; retry in a moment`;
+      fix = "retry in a moment";
+      break;
+    default:
+      if (/timeout expired|timed out/i.test(detail)) {
+        const after = options.timeoutMs === undefined ? "" : ` within ${seconds(options.timeoutMs)}`;
+        message = `cannot connect to PostgreSQL at ${at}: no answer${after}; check the host, port and firewall, or raise the connect timeout`;
+        fix = "check the host, port and firewall, or raise the connect timeout";
+      } else if (/password must be a string|no password (was )?(supplied|provided)/i.test(detail)) {
+        message = `PostgreSQL at ${at} asked for a password for user "${user}" but none was given; put it in the URL or set PGPASSWORD`;
+        fix = "put the password in the URL or set PGPASSWORD";
+      } else if (/does not support SSL/i.test(detail)) {
+        message = `cannot connect to PostgreSQL at ${at}: the server does not accept SSL connections; remove sslmode/ssl from the URL or enable SSL on the server`;
+        fix = "remove sslmode/ssl from the URL or enable SSL on the server";
+      } else {
+        message = `cannot connect to PostgreSQL at ${at}: ${detail}; check that the server is running and the URL is right`;
+        fix = "check that the server is running and the URL is right";
+      }
+  }
+
+  const redact = createRedactor((options.secrets ?? []).filter((s): s is string => typeof s === "string" && s !== ""));
+  return new ConnectionError(redact(message), { fix, cause: error });
+}

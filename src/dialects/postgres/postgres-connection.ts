@@ -1,0 +1,277 @@
+// One live PostgreSQL session (a pg.Client, or a client borrowed from the user's pool).
+
+import type { ClientBase, QueryResult } from "pg";
+import { ConfigError, EXIT, StratumError, TransactionError } from "../../core/errors.js";
+import { postgresPlaceholders } from "../../sql/split-postgres.js";
+import type { Connection, Lock, LockOptions, ServerInfo, SessionGuards } from "../dialect.js";
+import { acquireAdvisoryLock, advisoryLockKey, type AdvisoryLock } from "./advisory-lock.js";
+
+/**
+ * Who owns the underlying client:
+ * - `owned`: we created it and end it on close;
+ * - `pooled`: borrowed from the user's pool, given back on close;
+ * - `shared`: the user's own client, left open on close.
+ * Borrowed and shared sessions get back the settings we changed and lose the locks we took.
+ */
+export type SessionOwnership = "owned" | "pooled" | "shared";
+
+export interface PostgresConnectionOptions {
+  readonly ownership: SessionOwnership;
+  /** The configured schema, or undefined for the session's current_schema(). */
+  readonly schema: string | undefined;
+  readonly displayUrl: string;
+  /** Gives a pooled client back (`destroy` when its session state is unknown). */
+  readonly release?: (destroy: boolean) => void;
+  /** Told when the connection closes (the dialect tracks what it opened). */
+  readonly onClose?: (connection: PostgresConnection) => void;
+}
+
+type Row = Record<string, unknown>;
+
+function rowsOf<R>(result: QueryResult | QueryResult[]): R[] {
+  const last = Array.isArray(result) ? result[result.length - 1] : result;
+  return (last?.rows ?? []) as R[];
+}
+
+/** `15.4 (Debian 15.4-1)` → `15.4`; `16beta1` → `16`. */
+export function parseServerVersion(raw: string): string {
+  const match = /^\s*(\d+(?:\.\d+)*)/.exec(raw);
+  return match?.[1] ?? raw.trim();
+}
+
+function guardValue(name: string, ms: number | undefined): number | null {
+  if (ms === undefined || ms === 0) return null;
+  if (!Number.isFinite(ms) || ms < 0) {
+    throw new ConfigError(`the ${name} guard must be a non-negative number of milliseconds, got ${ms}; fix the timeout setting`, {
+      fix: "use a whole number of milliseconds, or 0 for the server default",
+    });
+  }
+  return Math.max(1, Math.round(ms));
+}
+
+export class PostgresConnection implements Connection {
+  readonly client: ClientBase;
+  readonly schema: string | undefined;
+  readonly ownership: SessionOwnership;
+  private readonly options: PostgresConnectionOptions;
+  /** Settings we changed, with the value the session had before, to restore on reset/close. */
+  private readonly originals = new Map<string, string>();
+  private readonly locks = new Set<AdvisoryLock>();
+  private failure: Error | null = null;
+  private closed = false;
+  private readonly onClientError = (error: Error): void => {
+    // A terminated backend or a cut network: queries now fail; keep the process alive.
+    this.failure = error;
+  };
+
+  constructor(client: ClientBase, options: PostgresConnectionOptions) {
+    this.client = client;
+    this.options = options;
+    this.schema = options.schema;
+    this.ownership = options.ownership;
+    client.on("error", this.onClientError);
+  }
+
+  /** The error that broke the session, if one did (terminated backend, lost network). */
+  get brokenBy(): Error | null {
+    return this.failure;
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) {
+      throw new StratumError("USAGE", `this PostgreSQL connection to ${this.options.displayUrl} is already closed; open a new one with dialect.connect()`, EXIT.usage);
+    }
+  }
+
+  /** A query with `$n` placeholders, for our own catalog queries. */
+  private async raw<R = Row>(text: string, values?: readonly unknown[]): Promise<R[]> {
+    this.ensureOpen();
+    const result = await this.client.query(text, values === undefined ? undefined : [...values]);
+    return rowsOf<R>(result as QueryResult | QueryResult[]);
+  }
+
+  async query<R = Row>(sql: string, params?: readonly unknown[]): Promise<R[]> {
+    if (params !== undefined && params.length > 0) return this.raw<R>(postgresPlaceholders(sql), params);
+    return this.raw<R>(sql);
+  }
+
+  async exec(sql: string): Promise<void> {
+    this.ensureOpen();
+    await this.client.query(sql);
+  }
+
+  /** `I` idle, `T` in a transaction, `E` in a failed transaction. */
+  private transactionStatus(): string | null {
+    const status = (this.client as { getTransactionStatus?: () => string | null }).getTransactionStatus;
+    return typeof status === "function" ? status.call(this.client) : null;
+  }
+
+  async begin(): Promise<void> {
+    await this.exec("begin");
+  }
+
+  async commit(): Promise<void> {
+    this.ensureOpen();
+    const result = (await this.client.query("commit")) as QueryResult;
+    // COMMIT of a failed transaction "succeeds" with the tag ROLLBACK: nothing was committed.
+    if (result.command === "ROLLBACK") {
+      throw new TransactionError(
+        `the transaction on ${this.options.displayUrl} was rolled back instead of committed because a statement in it failed; nothing in it was applied`,
+        { fix: "fix the failing statement and run again" },
+      );
+    }
+  }
+
+  async rollback(): Promise<void> {
+    await this.exec("rollback");
+  }
+
+  async acquireLock(key: string, options: LockOptions): Promise<Lock> {
+    this.ensureOpen();
+    const status = this.transactionStatus();
+    if (status === "T" || status === "E") {
+      throw new TransactionError(
+        "the migration lock must be taken outside a transaction (a session lock polled inside one can deadlock with CREATE INDEX CONCURRENTLY); commit or roll back first",
+        { fix: "take the lock before BEGIN" },
+      );
+    }
+    const rows = await this.raw<{ db: string; schema: string | null }>("select current_database() as db, current_schema() as schema");
+    const scope = this.schema ?? rows[0]?.schema ?? "";
+    const lock = await acquireAdvisoryLock(
+      {
+        session: this.client,
+        query: (text, values) => this.raw(text, values),
+        key: advisoryLockKey(rows[0]?.db ?? "", scope, key),
+        displayUrl: this.options.displayUrl,
+        onRelease: (released) => this.locks.delete(released as AdvisoryLock),
+      },
+      options,
+    );
+    this.locks.add(lock);
+    return lock;
+  }
+
+  async serverInfo(): Promise<ServerInfo> {
+    const rows = await this.raw<{ server_version: string }>("show server_version");
+    return { flavor: "postgres", version: parseServerVersion(String(rows[0]?.server_version ?? "")) };
+  }
+
+  async currentUser(): Promise<string | null> {
+    const rows = await this.raw<{ user: string | null }>('select current_user as "user"');
+    return rows[0]?.user ?? null;
+  }
+
+  /** The schema the catalog lookups search: the configured one, else current_schema(). */
+  private schemaParam(): string | null {
+    return this.schema ?? null;
+  }
+
+  async tableExists(name: string): Promise<boolean> {
+    const rows = await this.raw(
+      `select 1 from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = coalesce($1::text, current_schema()) and c.relname in ($2::text, lower($2::text))
+          and c.relkind in ('r', 'p', 'v', 'm', 'f') limit 1`,
+      [this.schemaParam(), name],
+    );
+    return rows.length > 0;
+  }
+
+  async columnExists(table: string, column: string): Promise<boolean> {
+    const rows = await this.raw(
+      `select 1 from pg_catalog.pg_attribute a
+         join pg_catalog.pg_class c on c.oid = a.attrelid
+         join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = coalesce($1::text, current_schema()) and c.relname in ($2::text, lower($2::text))
+          and c.relkind in ('r', 'p', 'v', 'm', 'f')
+          and a.attname in ($3::text, lower($3::text)) and a.attnum > 0 and not a.attisdropped
+        limit 1`,
+      [this.schemaParam(), table, column],
+    );
+    return rows.length > 0;
+  }
+
+  async indexExists(name: string): Promise<boolean> {
+    const rows = await this.raw(
+      `select 1 from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = coalesce($1::text, current_schema()) and c.relname in ($2::text, lower($2::text))
+          and c.relkind in ('i', 'I') limit 1`,
+      [this.schemaParam(), name],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Sets a run-time parameter for the session; `null` puts back the value the session had
+   * before we first changed it.
+   */
+  async setSetting(name: string, value: string | null): Promise<void> {
+    if (!this.originals.has(name)) {
+      const rows = await this.raw<{ value: string }>("select current_setting($1) as value", [name]);
+      this.originals.set(name, String(rows[0]?.value ?? ""));
+    }
+    const next = value ?? this.originals.get(name) ?? "";
+    await this.raw("select set_config($1, $2, false)", [name, next]);
+  }
+
+  async setGuards(guards: SessionGuards): Promise<void> {
+    const lockTimeout = guardValue("lock timeout", guards.lockTimeoutMs);
+    const statementTimeout = guardValue("statement timeout", guards.statementTimeoutMs);
+    await this.setSetting("lock_timeout", lockTimeout === null ? null : String(lockTimeout));
+    await this.setSetting("statement_timeout", statementTimeout === null ? null : String(statementTimeout));
+  }
+
+  /** Puts a borrowed session back as we found it: no transaction, no lock, same settings. */
+  private async tidy(): Promise<void> {
+    const status = this.transactionStatus();
+    if (status === "T" || status === "E") await this.client.query("rollback");
+    for (const lock of [...this.locks]) await lock.release();
+    for (const [name, value] of this.originals) await this.client.query("select set_config($1, $2, false)", [name, value]);
+    this.originals.clear();
+  }
+
+  /**
+   * Ends the session. Our own client is ended (the server drops its locks); a borrowed or
+   * shared one is first rolled back, unlocked and given its settings back, and a pooled one
+   * that cannot be tidied is destroyed rather than returned to the pool.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    const { ownership } = this.options;
+    let clean = this.failure === null;
+    if (ownership !== "owned" && clean) {
+      try {
+        await this.tidy();
+      } catch {
+        clean = false;
+      }
+    }
+    this.closed = true;
+    for (const lock of [...this.locks]) lock.abandon();
+    try {
+      if (ownership === "owned") {
+        await endWithin(this.client, 5000);
+      } else if (ownership === "pooled") {
+        this.options.release?.(!clean);
+      }
+    } finally {
+      if (ownership !== "owned") this.client.removeListener("error", this.onClientError);
+      this.options.onClose?.(this);
+    }
+  }
+}
+
+/** Ends a client, forcing the socket closed if the server does not answer in time. */
+async function endWithin(client: ClientBase, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const ended = (client as unknown as { end(): Promise<void> }).end().catch(() => undefined);
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      const stream = (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream;
+      stream?.destroy();
+      resolve();
+    }, ms);
+    timer.unref();
+  });
+  await Promise.race([ended, timeout]);
+  clearTimeout(timer);
+}

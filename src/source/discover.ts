@@ -1,0 +1,293 @@
+import { readFile, readdir, realpath, stat } from "node:fs/promises";
+import { join, relative, resolve, isAbsolute, sep } from "node:path";
+import { checksumOf } from "../core/checksum.js";
+import { ConfigError } from "../core/errors.js";
+import type { MigrationFile, MigrationOptions, Problem } from "../core/types.js";
+import { isMigrationCandidate, parseFileName, type ParsedFileName } from "./file-name.js";
+import { isProblem, problem } from "./problem.js";
+import { parseSqlMigration, parseSqlPair } from "./sql-file.js";
+
+export interface DiscoveryResult {
+  readonly migrations: MigrationFile[];
+  readonly problems: Problem[];
+}
+
+/** Where migrations come from. One method, so tests and library users can supply their own. */
+export interface MigrationSource {
+  list(): Promise<DiscoveryResult>;
+}
+
+/** The migrations in one directory on disk. */
+export function fileSystemSource(dir: string): MigrationSource {
+  return { list: () => discoverMigrations(dir) };
+}
+
+/** Options of a migration that declares none (and of code migrations until they are loaded). */
+export const DEFAULT_OPTIONS: MigrationOptions = { dependsOn: [], irreversible: false, requires: [] };
+
+/** How many files are read at once. */
+const READ_CONCURRENCY = 32;
+
+interface ReadFile {
+  readonly fileName: string;
+  readonly parsed: ParsedFileName;
+  readonly text: string;
+}
+
+/**
+ * Finds the migrations in `dir`: only the files directly inside it (subdirectories are ignored,
+ * symbolic links are followed only when they stay inside it), each read once. Code migrations
+ * are not imported. Returns the migrations sorted by version and every problem found; throws
+ * only when the directory itself is missing.
+ */
+export async function discoverMigrations(dir: string): Promise<DiscoveryResult> {
+  const root = resolve(dir);
+  const realRoot = await openDirectory(dir, root);
+  const problems: Problem[] = [];
+
+  let entries;
+  try {
+    entries = await readdir(root, { withFileTypes: true });
+  } catch (error) {
+    throw new ConfigError(`migrations directory ${dir} cannot be read: ${errorMessage(error)}`, {
+      fix: "check the directory's permissions or pass --dir",
+      key: "dir",
+      cause: error,
+    });
+  }
+  const names = entries
+    .filter((entry) => !entry.isDirectory() && isMigrationCandidate(entry.name))
+    .map((entry) => ({ name: entry.name, symlink: entry.isSymbolicLink(), file: entry.isFile() }))
+    .filter((entry) => entry.file || entry.symlink)
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+
+  const parsedNames: { name: string; symlink: boolean; parsed: ParsedFileName }[] = [];
+  for (const entry of names) {
+    const parsed = parseFileName(entry.name);
+    if (isProblem(parsed)) problems.push(parsed);
+    else parsedNames.push({ ...entry, parsed });
+  }
+
+  const read = await mapLimit(parsedNames, READ_CONCURRENCY, (entry) =>
+    readMigrationFile(root, realRoot, entry.name, entry.symlink, entry.parsed),
+  );
+  const files: ReadFile[] = [];
+  for (const result of read) {
+    if (result === null) continue;
+    if (isProblem(result)) problems.push(result);
+    else files.push(result);
+  }
+
+  const migrations = assemble(root, files, problems);
+  migrations.sort(compareMigrations);
+  problems.push(...duplicateVersions(migrations));
+  return { migrations, problems };
+}
+
+async function openDirectory(dir: string, root: string): Promise<string> {
+  const fix = "run `stratum init` or pass --dir";
+  let info;
+  try {
+    info = await stat(root);
+  } catch (error) {
+    if (isErrno(error, "ENOENT") || isErrno(error, "ENOTDIR")) {
+      throw new ConfigError(`migrations directory ${dir} does not exist`, { fix, key: "dir", cause: error });
+    }
+    throw new ConfigError(`migrations directory ${dir} cannot be read: ${errorMessage(error)}`, {
+      fix: "check the directory's permissions or pass --dir",
+      key: "dir",
+      cause: error,
+    });
+  }
+  if (!info.isDirectory()) {
+    throw new ConfigError(`migrations directory ${dir} is not a directory`, { fix, key: "dir" });
+  }
+  return realpath(root);
+}
+
+/** Reads one migration file; `null` for a symbolic link to a directory (ignored like one). */
+async function readMigrationFile(
+  root: string,
+  realRoot: string,
+  fileName: string,
+  symlink: boolean,
+  parsed: ParsedFileName,
+): Promise<ReadFile | Problem | null> {
+  let target = join(root, fileName);
+  if (symlink) {
+    let resolved: string;
+    try {
+      resolved = await realpath(target);
+    } catch {
+      return problem(
+        "MALFORMED_NAME",
+        `${fileName} is a symbolic link whose target does not exist.`,
+        [fileName],
+        "Remove the link or point it at a file inside the migrations directory.",
+      );
+    }
+    const inside = relative(realRoot, resolved);
+    if (inside === "") return null; // a link to the directory itself
+    if (inside.startsWith(`..${sep}`) || inside === ".." || isAbsolute(inside)) {
+      return problem(
+        "MALFORMED_NAME",
+        `${fileName} is a symbolic link pointing outside the migrations directory, which Stratum does not follow.`,
+        [fileName],
+        "Copy the migration into the migrations directory instead of linking to it.",
+      );
+    }
+    const info = await stat(resolved).catch(() => null);
+    if (info === null || !info.isFile()) return null;
+    // Read the resolved path so the link cannot be swapped between the check and the read.
+    target = resolved;
+  }
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(target);
+  } catch (error) {
+    return problem(
+      "BAD_SECTION",
+      `${fileName} cannot be read: ${errorMessage(error)}.`,
+      [fileName],
+      "Check the file's permissions.",
+    );
+  }
+  if (bytes.includes(0)) {
+    return problem(
+      "BAD_SECTION",
+      `${fileName} contains NUL bytes, so it is not a text file.`,
+      [fileName],
+      "Save the migration as UTF-8 text, or move the file out of the migrations directory.",
+    );
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return problem(
+      "BAD_SECTION",
+      `${fileName} is not valid UTF-8.`,
+      [fileName],
+      "Save the migration with UTF-8 encoding.",
+    );
+  }
+  return { fileName, parsed, text };
+}
+
+/** Turns the files into migrations: pairs `.up.sql`/`.down.sql`, parses SQL, checksums. */
+function assemble(root: string, files: readonly ReadFile[], problems: Problem[]): MigrationFile[] {
+  const ups = new Map<string, ReadFile>();
+  const downs = new Map<string, ReadFile>();
+  for (const file of files) {
+    if (file.parsed.part === "up") ups.set(file.parsed.id, file);
+    if (file.parsed.part === "down") downs.set(file.parsed.id, file);
+  }
+
+  const migrations: MigrationFile[] = [];
+  for (const file of files) {
+    const { parsed, fileName, text } = file;
+    if (parsed.part === "down") {
+      if (!ups.has(parsed.id)) {
+        problems.push(
+          problem(
+            "MISSING_FILE",
+            `${fileName} has no matching ${parsed.id}.up.sql.`,
+            [fileName],
+            `Add ${parsed.id}.up.sql, or rename ${fileName} to match its up file.`,
+          ),
+        );
+      }
+      continue;
+    }
+    const base = {
+      version: parsed.version,
+      versionNumber: parsed.versionNumber,
+      name: parsed.name,
+      id: parsed.id,
+      path: join(root, fileName),
+    };
+    if (parsed.kind === "code") {
+      migrations.push({
+        ...base,
+        kind: "code",
+        files: [fileName],
+        checksum: checksumOf([text]),
+        up: null,
+        down: null,
+        verify: null,
+        options: DEFAULT_OPTIONS,
+      });
+      continue;
+    }
+    const downFile = parsed.part === "up" ? downs.get(parsed.id) : undefined;
+    const result =
+      parsed.part === "up"
+        ? parseSqlPair(fileName, text, downFile?.fileName ?? null, downFile?.text ?? null)
+        : parseSqlMigration(fileName, text);
+    problems.push(...result.problems);
+    const texts = downFile ? [text, downFile.text] : [text];
+    migrations.push({
+      ...base,
+      kind: "sql",
+      files: downFile ? [fileName, downFile.fileName] : [fileName],
+      checksum: checksumOf(texts),
+      up: result.up,
+      down: result.down,
+      verify: result.verify,
+      options: result.options,
+    });
+  }
+  return migrations;
+}
+
+/** Two migrations with the same version as an integer (`001_a` and `1_b`, or `x.sql` and `x.up.sql`). */
+function duplicateVersions(migrations: readonly MigrationFile[]): Problem[] {
+  const byVersion = new Map<bigint, MigrationFile[]>();
+  for (const migration of migrations) {
+    const group = byVersion.get(migration.versionNumber);
+    if (group) group.push(migration);
+    else byVersion.set(migration.versionNumber, [migration]);
+  }
+  const problems: Problem[] = [];
+  for (const group of byVersion.values()) {
+    if (group.length < 2) continue;
+    const files = group.flatMap((m) => m.files);
+    const first = group[0];
+    problems.push({
+      ...problem(
+        "DUPLICATE_VERSION",
+        `version ${first?.versionNumber.toString() ?? ""} is used by more than one migration: ${files.join(", ")}.`,
+        files,
+        "Give each migration its own version number (rename all but one of the files).",
+      ),
+      versions: group.map((m) => m.version),
+    });
+  }
+  return problems;
+}
+
+function compareMigrations(a: MigrationFile, b: MigrationFile): number {
+  if (a.versionNumber !== b.versionNumber) return a.versionNumber < b.versionNumber ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+function isErrno(error: unknown, code: string): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === code;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

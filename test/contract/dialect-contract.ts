@@ -1,0 +1,433 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runCli, type CliResult } from "../support/cli.js";
+import { makeProject, type Project } from "../support/project.js";
+import type { Target, TestDb } from "../support/targets.js";
+
+/**
+ * The behaviour of Stratum, written once and run against every dialect (SQLite, PostgreSQL,
+ * MariaDB). Every test gets a fresh database and a fresh project directory, and drives the built
+ * CLI as a user would.
+ */
+export function describeDialectContract(target: Target): void {
+  if (target.unreachable !== null) {
+    if (process.env["CI"] === "true") {
+      describe(`${target.name} contract`, () => {
+        it("needs its database server", () => {
+          throw new Error(`${target.unreachable} (CI=true: an unreachable server fails the run)`);
+        });
+      });
+    } else {
+      console.warn(`\n[stratum tests] SKIPPING the ${target.name} contract suite: ${target.unreachable}\n`);
+      describe.skipIf(true)(`${target.name} contract (server unreachable)`, () => {
+        it("runs when the server is reachable", () => undefined);
+      });
+    }
+    return;
+  }
+
+  const transactional = target.name !== "mysql";
+  const dropIndex = (name: string, table: string) =>
+    target.name === "mysql" ? `DROP INDEX ${name} ON ${table};` : `DROP INDEX ${name};`;
+
+  describe(`${target.name} contract`, () => {
+    let db: TestDb;
+    let project: Project;
+    const cli = (args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> =>
+      runCli([...args, "--url", db.url], { cwd: project.dir, env });
+    const states = async () =>
+      db.query<{ version: string; state: string }>("select version, state from stratum_migrations order by version");
+    const statusJson = async () => {
+      const result = await cli(["status", "--json"]);
+      expect(result.code, result.stderr).toBe(0);
+      return JSON.parse(result.stdout) as {
+        migrations: { version: string; name: string; state: string; checksum: string | null; appliedAt: string | null; durationMs: number | null }[];
+        pending: number;
+        dirty: boolean;
+      };
+    };
+
+    const basic = {
+      "001_create_users.sql": [
+        "-- migrate:up",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(200) NOT NULL);",
+        "CREATE INDEX users_email_idx ON users (email);",
+        "",
+        "-- migrate:down",
+        dropIndex("users_email_idx", "users"),
+        "DROP TABLE users;",
+        "",
+      ].join("\n"),
+      "002_create_products.up.sql": "CREATE TABLE products (id INTEGER PRIMARY KEY, title VARCHAR(200));\n",
+      "002_create_products.down.sql": "DROP TABLE products;\n",
+      "003_seed_users.ts": [
+        "export async function up(ctx) {",
+        "  await ctx.sql('INSERT INTO users (id, email) VALUES (?, ?)', [1, 'a@example.com']);",
+        "  await ctx.sql('INSERT INTO users (id, email) VALUES (?, ?)', [2, 'b?@example.com']);",
+        "}",
+        "export async function down(ctx) {",
+        "  await ctx.sql('DELETE FROM users WHERE id IN (?, ?)', [1, 2]);",
+        "}",
+        "",
+      ].join("\n"),
+    };
+
+    beforeEach(async () => {
+      db = await target.createDatabase();
+      project = makeProject(basic);
+    });
+    afterEach(async () => {
+      await db.drop();
+      project.cleanup();
+    });
+
+    it("applies SQL (both layouts) and TypeScript migrations, then reports them in status --json", async () => {
+      const up = await cli(["up"]);
+      expect(up.code, up.output).toBe(0);
+      expect(await db.tables()).toEqual(expect.arrayContaining(["users", "products", "stratum_migrations", "stratum_log"]));
+      const users = await db.query<{ email: string }>("select email from users order by id");
+      expect(users.map((u) => u.email)).toEqual(["a@example.com", "b?@example.com"]);
+      const status = await statusJson();
+      expect(status.pending).toBe(0);
+      expect(status.dirty).toBe(false);
+      expect(status.migrations.map((m) => [m.version, m.name, m.state])).toEqual([
+        ["001", "create_users", "applied"],
+        ["002", "create_products", "applied"],
+        ["003", "seed_users", "applied"],
+      ]);
+      for (const m of status.migrations) {
+        expect(m.checksum).toMatch(/^[0-9a-f]{64}$/);
+        expect(m.appliedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+        expect(typeof m.durationMs).toBe("number");
+      }
+      expect(await states()).toEqual([
+        { version: "001", state: "applied" },
+        { version: "002", state: "applied" },
+        { version: "003", state: "applied" },
+      ]);
+    });
+
+    it("is a quiet no-op when nothing is pending, and logs every attempt", async () => {
+      expect((await cli(["up"])).code).toBe(0);
+      const again = await cli(["up"]);
+      expect(again.code, again.output).toBe(0);
+      const log = await db.query<{ operation: string; outcome: string }>(
+        "select operation, outcome from stratum_log where operation = 'apply' order by id",
+      );
+      expect(log).toHaveLength(3);
+      expect(log.every((row) => row.outcome === "success")).toBe(true);
+    });
+
+    it("shows pending migrations before anything is applied, without creating tables", async () => {
+      const status = await statusJson();
+      expect(status.pending).toBe(3);
+      expect(status.migrations.every((m) => m.state === "pending")).toBe(true);
+      expect(await db.tables()).toEqual([]);
+    });
+
+    it("up --dry-run prints the SQL with file:line and changes nothing", async () => {
+      const result = await cli(["up", "--dry-run"]);
+      expect(result.code, result.output).toBe(0);
+      expect(result.stdout).toContain("CREATE TABLE users");
+      expect(result.stdout).toContain("001_create_users.sql:2");
+      expect(await db.tables()).toEqual([]);
+    });
+
+    it("up --to and --step apply only part of the plan", async () => {
+      expect((await cli(["up", "--to", "001"])).code).toBe(0);
+      expect((await states()).map((r) => r.version)).toEqual(["001"]);
+      expect((await cli(["up", "--step", "1"])).code).toBe(0);
+      expect((await states()).map((r) => r.version)).toEqual(["001", "002"]);
+    });
+
+    it("a statement failing on line 4 names file:4, exits 1, and leaves the failed migration visible or traceless", async () => {
+      project.migration(
+        "004_broken.sql",
+        ["-- migrate:up", "CREATE TABLE broken_a (id INTEGER PRIMARY KEY);", "", "INSERT INTO no_such_table VALUES (1);", "", "-- migrate:down", "DROP TABLE broken_a;", ""].join("\n"),
+      );
+      const result = await cli(["up"]);
+      expect(result.code, result.output).toBe(1);
+      expect(result.stderr).toContain("004_broken.sql:4");
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+      const rows = await states();
+      expect(rows.filter((r) => r.state === "applied").map((r) => r.version)).toEqual(["001", "002", "003"]);
+      const log = await db.query<{ version: string; outcome: string }>("select version, outcome from stratum_log where outcome = 'failure'");
+      expect(log.map((r) => r.version)).toEqual(["004"]);
+      if (transactional) {
+        expect(await db.tables()).not.toContain("broken_a");
+        expect(rows.find((r) => r.version === "004")).toBeUndefined();
+      } else {
+        expect(rows.find((r) => r.version === "004")?.state).toBe("failed");
+        const blocked = await cli(["up"]);
+        expect(blocked.code, blocked.output).toBe(3);
+        expect(blocked.stderr).toContain("stratum resolve 004");
+        project.migration(
+          "004_broken.sql",
+          ["-- migrate:up", "CREATE TABLE IF NOT EXISTS broken_a (id INTEGER PRIMARY KEY);", "", "INSERT INTO broken_a VALUES (1);", "", "-- migrate:down", "DROP TABLE broken_a;", ""].join("\n"),
+        );
+        const resolved = await cli(["resolve", "004", "--rolled-back", "--yes"]);
+        expect(resolved.code, resolved.output).toBe(0);
+        const retried = await cli(["up"]);
+        expect(retried.code, retried.output).toBe(0);
+        expect((await states()).find((r) => r.version === "004")?.state).toBe("applied");
+      }
+    });
+
+    it("refuses to run when an applied file was edited, naming the file and both checksums, until repair", async () => {
+      expect((await cli(["up"])).code).toBe(0);
+      project.migration("002_create_products.up.sql", "CREATE TABLE products (id INTEGER PRIMARY KEY, title VARCHAR(250));\n");
+      project.migration("004_more.sql", "-- migrate:up\nCREATE TABLE more_things (id INTEGER);\n-- migrate:down\nDROP TABLE more_things;\n");
+      const result = await cli(["up"]);
+      expect(result.code, result.output).toBe(3);
+      expect(result.stderr).toContain("002_create_products");
+      expect(result.stderr).toMatch(/[0-9a-f]{8}/);
+      expect(result.stderr).toContain("stratum repair");
+      expect(await db.tables()).not.toContain("more_things");
+      expect((await statusJson()).migrations.find((m) => m.version === "002")?.state).toBe("changed");
+      const repair = await cli(["repair", "--yes"]);
+      expect(repair.code, repair.output).toBe(0);
+      const logged = await db.query<{ operation: string }>("select operation from stratum_log where operation = 'repair'");
+      expect(logged).toHaveLength(1);
+      expect((await cli(["up"])).code).toBe(0);
+      expect(await db.tables()).toContain("more_things");
+    });
+
+    it("reports a missing applied file as missing", async () => {
+      expect((await cli(["up"])).code).toBe(0);
+      project.remove("migrations/003_seed_users.ts");
+      const status = await statusJson();
+      expect(status.migrations.find((m) => m.version === "003")?.state).toBe("missing");
+      const validate = await cli(["validate"]);
+      expect(validate.code).toBe(3);
+      expect(validate.stderr + validate.stdout).toContain("003");
+    });
+
+    it("down --to, --step, --batch and --all roll back in reverse order", async () => {
+      expect((await cli(["up", "--to", "002"])).code).toBe(0);
+      expect((await cli(["up"])).code).toBe(0);
+      const batch = await cli(["down", "--batch", "--yes"]);
+      expect(batch.code, batch.output).toBe(0);
+      expect((await states()).filter((r) => r.state === "applied").map((r) => r.version)).toEqual(["001", "002"]);
+      expect((await cli(["up"])).code).toBe(0);
+      const to = await cli(["down", "--to", "001"]);
+      expect(to.code, to.output).toBe(0);
+      expect((await states()).filter((r) => r.state === "applied").map((r) => r.version)).toEqual(["001"]);
+      expect(await db.tables()).not.toContain("products");
+      expect((await cli(["up"])).code).toBe(0);
+      expect((await cli(["down", "--step", "2"])).code).toBe(0);
+      expect((await states()).filter((r) => r.state === "applied").map((r) => r.version)).toEqual(["001"]);
+      const all = await cli(["down", "--all"]);
+      expect(all.code, all.output).toBe(0);
+      expect((await states()).filter((r) => r.state === "applied")).toEqual([]);
+      expect(await db.tables()).not.toContain("users");
+      const rollbacks = await db.query("select version from stratum_log where operation = 'rollback' and outcome = 'success'");
+      expect(rollbacks.length).toBe(1 + 2 + 2 + 1);
+    });
+
+    it("down lists every obstacle at once and changes nothing", async () => {
+      project.migration("004_no_down.sql", "-- migrate:up\nCREATE TABLE t4 (id INTEGER);\n");
+      project.migration("005_irreversible.sql", "-- stratum:irreversible\n-- migrate:up\nCREATE TABLE t5 (id INTEGER);\n-- migrate:down\nDROP TABLE t5;\n");
+      expect((await cli(["up"])).code).toBe(0);
+      const result = await cli(["down", "--all"]);
+      expect(result.code, result.output).toBe(3);
+      expect(result.stderr).toContain("004_no_down");
+      expect(result.stderr).toContain("005_irreversible");
+      expect((await states()).filter((r) => r.state === "applied")).toHaveLength(5);
+      expect(await db.tables()).toContain("t5");
+    });
+
+    it("redo rolls back and re-applies the newest migration", async () => {
+      expect((await cli(["up"])).code).toBe(0);
+      const result = await cli(["redo"]);
+      expect(result.code, result.output).toBe(0);
+      expect((await states()).map((r) => r.state)).toEqual(["applied", "applied", "applied"]);
+      expect(await db.query("select id from users")).toHaveLength(2);
+    });
+
+    it("rejects duplicate versions naming both files, changing nothing", async () => {
+      project.migration("1_duplicate.sql", "-- migrate:up\nCREATE TABLE dup (id INTEGER);\n");
+      const result = await cli(["up"]);
+      expect(result.code, result.output).toBe(3);
+      expect(result.stderr).toContain("001_create_users.sql");
+      expect(result.stderr).toContain("1_duplicate.sql");
+      expect(await db.tables()).toEqual([]);
+    });
+
+    it("rejects a dependency on a later migration", async () => {
+      project.migration("004_early.sql", "-- stratum:depends 005\n-- migrate:up\nCREATE TABLE early (id INTEGER);\n");
+      project.migration("005_late.sql", "-- migrate:up\nCREATE TABLE late (id INTEGER);\n");
+      const result = await cli(["up"]);
+      expect(result.code, result.output).toBe(3);
+      expect(result.stderr).toContain("004_early");
+      expect(result.stderr).toContain("005");
+      expect(await db.tables()).toEqual([]);
+    });
+
+    it("a failing verify section rolls the migration back (or marks it failed without transactional DDL)", async () => {
+      project.migration("004_checked.sql", "-- migrate:up\nCREATE TABLE checked (id INTEGER);\n-- migrate:down\nDROP TABLE checked;\n-- migrate:verify\nSELECT count(*) = 1 FROM checked;\n");
+      const result = await cli(["up"]);
+      expect(result.code, result.output).toBe(1);
+      expect(result.stderr).toContain("004_checked.sql:6");
+      const row = (await states()).find((r) => r.version === "004");
+      if (transactional) {
+        expect(row).toBeUndefined();
+        expect(await db.tables()).not.toContain("checked");
+      } else {
+        expect(row?.state).toBe("failed");
+      }
+    });
+
+    it("a second run waiting for the lock gives up with exit 4", async () => {
+      project.migration("004_slow.ts", "export async function up() { await new Promise((r) => setTimeout(r, 4000)); }\nexport async function down() {}\n");
+      expect((await cli(["up", "--to", "003"])).code).toBe(0);
+      const first = cli(["up"]);
+      await new Promise((r) => setTimeout(r, 1500));
+      const second = await cli(["up", "--lock-timeout", "500"]);
+      expect(second.code, second.output).toBe(4);
+      expect(second.stderr).toMatch(/lock/i);
+      const firstResult = await first;
+      expect(firstResult.code, firstResult.output).toBe(0);
+      expect((await states()).map((r) => r.version)).toEqual(["001", "002", "003", "004"]);
+    });
+
+    it("8 simultaneous up processes apply every migration exactly once", async () => {
+      const results = await Promise.all(Array.from({ length: 8 }, () => cli(["up", "--lock-timeout", "60000"])));
+      for (const result of results) expect(result.code, result.output).toBe(0);
+      const applies = await db.query<{ version: string }>(
+        "select version from stratum_log where operation = 'apply' and outcome = 'success' order by version",
+      );
+      expect(applies.map((r) => r.version)).toEqual(["001", "002", "003"]);
+      expect(await db.query("select id from users")).toHaveLength(2);
+    });
+
+    it("baseline marks migrations applied without running them", async () => {
+      const result = await cli(["baseline", "002", "--yes"]);
+      expect(result.code, result.output).toBe(0);
+      expect((await states()).map((r) => [r.version, r.state])).toEqual([
+        ["001", "applied"],
+        ["002", "applied"],
+      ]);
+      expect(await db.tables()).not.toContain("users");
+      const log = await db.query<{ operation: string }>("select operation from stratum_log");
+      expect(log.map((r) => r.operation)).toEqual(["baseline"]);
+    });
+
+    it("history and stats report the log as JSON", async () => {
+      expect((await cli(["up"])).code).toBe(0);
+      expect((await cli(["down", "--step", "1"])).code).toBe(0);
+      const history = await cli(["history", "--json"]);
+      expect(history.code, history.output).toBe(0);
+      const entries = JSON.parse(history.stdout) as { operation: string; version: string; outcome: string }[];
+      expect(entries.map((e) => `${e.operation}:${e.version}`)).toEqual(["apply:001", "apply:002", "apply:003", "rollback:003"]);
+      const stats = await cli(["stats", "--json"]);
+      expect(stats.code, stats.output).toBe(0);
+      const parsed = JSON.parse(stats.stdout) as { applied: number; pending: number; rollbacks: number };
+      expect(parsed).toMatchObject({ applied: 2, pending: 1, rollbacks: 1 });
+    });
+
+    it("up --json prints NDJSON events ending with run:end", async () => {
+      const result = await cli(["up", "--json"]);
+      expect(result.code, result.output).toBe(0);
+      const events = result.stdout.trim().split("\n").map((line) => JSON.parse(line) as { type: string; applied?: number });
+      expect(events[0]?.type).toBe("run:start");
+      expect(events.filter((e) => e.type === "migration:end")).toHaveLength(3);
+      expect(events.at(-1)).toMatchObject({ type: "run:end", applied: 3 });
+    });
+
+    it("quotes configured table names so hostile names are harmless", async () => {
+      await db.query("CREATE TABLE victim (id INTEGER)");
+      const hostile = target.name === "mysql" ? "x`; drop table victim; --" : 'x"; drop table victim; --';
+      const up = await cli(["up", "--table", hostile, "--log-table", `${hostile}_log`]);
+      expect(up.code, up.output).toBe(0);
+      expect(await db.tables()).toContain("victim");
+      const status = await cli(["status", "--json", "--table", hostile, "--log-table", `${hostile}_log`]);
+      expect(status.code, status.output).toBe(0);
+      expect((JSON.parse(status.stdout) as { pending: number }).pending).toBe(0);
+    });
+
+    it("a failing statement in a code migration names the migration and leaves it unapplied", async () => {
+      project.migration("004_bad_code.ts", "export async function up(ctx) {\n  await ctx.sql('INSERT INTO nowhere VALUES (1)');\n}\n");
+      const result = await cli(["up"]);
+      expect(result.code, result.output).toBe(1);
+      expect(result.stderr).toContain("004_bad_code");
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    });
+
+    it("the splitter's hard cases run for real", async () => {
+      const hard: Record<string, string> = {
+        sqlite: [
+          "-- migrate:up",
+          "CREATE TABLE audit (id INTEGER PRIMARY KEY, note TEXT);",
+          "CREATE TRIGGER users_audit AFTER INSERT ON users BEGIN",
+          "  INSERT INTO audit (note) VALUES ('new user; id=' || NEW.id);",
+          "  INSERT INTO audit (note) VALUES (CASE WHEN NEW.id > 0 THEN 'positive' ELSE 'other' END);",
+          "END;",
+          "INSERT INTO users (id, email) VALUES (10, 'semi;colon@example.com');",
+          "",
+        ].join("\n"),
+        postgres: [
+          "-- migrate:up",
+          "CREATE TABLE audit (id serial PRIMARY KEY, note text);",
+          "CREATE FUNCTION note_user() RETURNS trigger AS $body$",
+          "BEGIN",
+          "  INSERT INTO audit (note) VALUES ('new user; id=' || NEW.id);",
+          "  RETURN NEW;",
+          "END;",
+          "$body$ LANGUAGE plpgsql;",
+          "CREATE TRIGGER users_audit AFTER INSERT ON users FOR EACH ROW EXECUTE FUNCTION note_user();",
+          "DO $$ BEGIN INSERT INTO audit (note) VALUES ('do; block'); END $$;",
+          "/* a /* nested */ comment; */",
+          "INSERT INTO users (id, email) VALUES (10, E'semi;colon\\'s@example.com');",
+          "",
+        ].join("\n"),
+        mysql: [
+          "-- migrate:up",
+          "CREATE TABLE audit (id INTEGER AUTO_INCREMENT PRIMARY KEY, note TEXT);",
+          "DELIMITER $$",
+          "CREATE TRIGGER users_audit AFTER INSERT ON users FOR EACH ROW",
+          "BEGIN",
+          "  INSERT INTO audit (note) VALUES (CONCAT('new user; id=', NEW.id));",
+          "END$$",
+          "DELIMITER ;",
+          "# a hash comment; with a semicolon",
+          "INSERT INTO users (id, email) VALUES (10, 'semi;colon\\'s@example.com');",
+          "",
+        ].join("\n"),
+      };
+      project.migration("004_hard.sql", hard[target.name] as string);
+      const result = await cli(["up"]);
+      expect(result.code, result.output).toBe(0);
+      const notes = await db.query<{ note: string }>("select note from audit order by id");
+      expect(notes.map((n) => n.note)).toContain("new user; id=10");
+    });
+
+    if (target.name === "sqlite") {
+      it("keeps PRAGMA user_version equal to the highest applied version", async () => {
+        expect((await cli(["up"])).code).toBe(0);
+        expect(await db.query("pragma user_version")).toEqual([{ user_version: 3 }]);
+        expect((await cli(["down", "--step", "1"])).code).toBe(0);
+        expect(await db.query("pragma user_version")).toEqual([{ user_version: 2 }]);
+      });
+    }
+
+    if (target.name === "postgres") {
+      it("runs CREATE INDEX CONCURRENTLY under transaction off, and rejects it otherwise before anything runs", async () => {
+        project.migration("004_concurrent.sql", "-- migrate:up\nCREATE INDEX CONCURRENTLY products_title_idx ON products (title);\n-- migrate:down\nDROP INDEX CONCURRENTLY products_title_idx;\n");
+        const refused = await cli(["up"]);
+        expect(refused.code, refused.output).toBe(3);
+        expect(refused.stderr).toContain("004_concurrent.sql:2");
+        expect(refused.stderr).toContain("stratum:transaction off");
+        expect(await db.tables()).toEqual([]);
+        project.migration("004_concurrent.sql", "-- stratum:transaction off\n-- migrate:up\nCREATE INDEX CONCURRENTLY products_title_idx ON products (title);\n-- migrate:down\nDROP INDEX CONCURRENTLY products_title_idx;\n");
+        const ok = await cli(["up"]);
+        expect(ok.code, ok.output).toBe(0);
+        expect(await db.query("select indexname from pg_indexes where indexname = 'products_title_idx'")).toHaveLength(1);
+      });
+
+      it("up --dry-run=rehearse proves the migrations apply and leaves nothing behind", async () => {
+        const result = await cli(["up", "--dry-run=rehearse"]);
+        expect(result.code, result.output).toBe(0);
+        expect(await db.tables()).toEqual([]);
+      });
+    }
+  });
+}
