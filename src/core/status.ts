@@ -1,0 +1,151 @@
+// The state of every migration: files on disk merged with the rows of the state table.
+// Pure: the caller reads the directory and the history, this decides what they mean.
+
+import { mainFile } from "./graph.js";
+import type { AppliedMigration, MigrationFile, Problem, StatusEntry, StatusReport, StatusState } from "./types.js";
+import { compareMigrations, compareVersions, versionKey } from "./version.js";
+
+/** A migration on disk together with its state-table row (either may be absent, not both). */
+export interface MergedMigration {
+  readonly version: string;
+  readonly file: MigrationFile | null;
+  readonly row: AppliedMigration | null;
+}
+
+/**
+ * Pairs files with rows by version (as an integer, so a row `1` matches the file `001_x`).
+ * When several files share a version, the row goes to the one with the same name, else the first.
+ * Several rows for one version (a corrupt table) keep the last. Result in version order.
+ */
+export function mergeHistory(
+  migrations: readonly MigrationFile[],
+  history: readonly AppliedMigration[],
+): MergedMigration[] {
+  const rows = new Map<string, AppliedMigration>();
+  for (const row of history) rows.set(versionKey(row.version), row);
+  const filesByKey = new Map<string, MigrationFile[]>();
+  for (const m of [...migrations].sort(compareMigrations)) {
+    const key = versionKey(m.version);
+    const list = filesByKey.get(key);
+    if (list) list.push(m);
+    else filesByKey.set(key, [m]);
+  }
+  const merged: MergedMigration[] = [];
+  for (const [key, files] of filesByKey) {
+    const row = rows.get(key) ?? null;
+    const owner = row === null ? null : (files.find((f) => f.name === row.name) ?? files[0] ?? null);
+    for (const file of files) merged.push({ version: file.version, file, row: file === owner ? row : null });
+  }
+  for (const [key, row] of rows) {
+    if (!filesByKey.has(key)) merged.push({ version: row.version, file: null, row });
+  }
+  return merged.sort((a, b) => {
+    const c = compareVersions(a.version, b.version);
+    if (c !== 0) return c;
+    return (a.file?.id ?? "") < (b.file?.id ?? "") ? -1 : 1;
+  });
+}
+
+/** The id a row refers to, for messages: `003_add_users`. */
+export function rowId(row: AppliedMigration): string {
+  return row.name === "" ? row.version : `${row.version}_${row.name}`;
+}
+
+export function stateOf(entry: MergedMigration): StatusState {
+  const { file, row } = entry;
+  if (row === null) return "pending";
+  if (row.state === "applied") {
+    if (file === null) return "missing";
+    return row.checksum === file.checksum ? "applied" : "changed";
+  }
+  return row.state;
+}
+
+/** Whether `up` would apply this migration: a file with no row, or with a `rolled_back` row. */
+export function isPending(entry: MergedMigration): boolean {
+  return entry.file !== null && (entry.row === null || entry.row.state === "rolled_back");
+}
+
+export function checksumMismatch(file: MigrationFile, row: AppliedMigration): Problem {
+  return {
+    code: "CHECKSUM_MISMATCH",
+    message: `${file.id} was changed after it was applied: recorded checksum ${row.checksum}, current checksum ${file.checksum}.`,
+    files: [...file.files],
+    fix: "Restore the file or run `stratum repair`.",
+    severity: "error",
+    versions: [file.version],
+  };
+}
+
+export function missingFile(row: AppliedMigration): Problem {
+  return {
+    code: "MISSING_FILE",
+    message: `${rowId(row)} is applied but its file is no longer in the migrations directory.`,
+    files: [],
+    fix: "Restore the file, or run `stratum repair --remove-missing` to forget it.",
+    severity: "error",
+    versions: [row.version],
+  };
+}
+
+/** The first line of a stored error, at most 200 characters, so the message stays one sentence. */
+function firstLine(text: string): string {
+  const line = text.split(/\r?\n/, 1)[0]?.trim() ?? "";
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line;
+}
+
+export function dirty(row: AppliedMigration, file: MigrationFile | null): Problem {
+  const where = file === null ? "" : ` (${mainFile(file)})`;
+  const what =
+    row.state === "running"
+      ? "is recorded as running: an earlier run stopped part-way, so the database may be half-migrated"
+      : `is recorded as failed${row.error ? ` (${firstLine(row.error)})` : ""}, so the database may be half-migrated`;
+  return {
+    code: "DIRTY",
+    message: `Migration ${rowId(row)}${where} ${what}.`,
+    files: file === null ? [] : [mainFile(file)],
+    fix: `Check the database by hand, then run \`stratum resolve ${row.version} --applied\` or \`stratum resolve ${row.version} --rolled-back\`.`,
+    severity: "error",
+    versions: [row.version],
+  };
+}
+
+/** The problems of one merged migration: changed, missing or dirty. */
+export function integrityProblems(entry: MergedMigration): Problem[] {
+  const { file, row } = entry;
+  if (row === null) return [];
+  if (row.state === "running" || row.state === "failed") return [dirty(row, file)];
+  if (row.state !== "applied") return [];
+  if (file === null) return [missingFile(row)];
+  return row.checksum === file.checksum ? [] : [checksumMismatch(file, row)];
+}
+
+/**
+ * Every migration on disk and every history row, merged and in version order, with its state:
+ * `applied` (checksum equal), `changed` (applied, file differs), `missing` (applied, no file),
+ * `pending` (no row), `rolled_back` (rolled back; `up` applies it again, so it counts as pending),
+ * `running`/`failed` (an unfinished or failed run: the report is `dirty`).
+ * `pending` counts the migrations `up` would apply (ignoring `--to`/`--step`).
+ */
+export function statusOf(migrations: readonly MigrationFile[], history: readonly AppliedMigration[]): StatusReport {
+  const entries: StatusEntry[] = [];
+  const problems: Problem[] = [];
+  let pending = 0;
+  let isDirty = false;
+  for (const entry of mergeHistory(migrations, history)) {
+    const { file, row } = entry;
+    if (isPending(entry)) pending++;
+    if (row !== null && (row.state === "running" || row.state === "failed")) isDirty = true;
+    problems.push(...integrityProblems(entry));
+    entries.push({
+      version: file?.version ?? row?.version ?? entry.version,
+      name: file?.name ?? row?.name ?? "",
+      state: stateOf(entry),
+      checksum: file?.checksum ?? row?.checksum ?? null,
+      appliedAt: row?.appliedAt ?? null,
+      durationMs: row?.durationMs ?? null,
+      file: file === null ? null : mainFile(file),
+    });
+  }
+  return { migrations: entries, pending, dirty: isDirty, problems };
+}
