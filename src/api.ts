@@ -169,7 +169,10 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
     }
   };
 
-  /** Takes the run lock on a connection of its own, then hands a work connection to `fn`. */
+  /**
+   * Takes the run lock on a connection of its own, then hands a work connection to `fn`. The
+   * history tables are created under the lock, and only once something is about to be written.
+   */
   const withLock = async <T>(fn: (session: Session) => Promise<T>, signal?: AbortSignal): Promise<T> => {
     return withConnection(async (lockConn) => {
       const started = Date.now();
@@ -180,11 +183,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       });
       try {
         emit({ type: "lock:acquired", waitedMs: Date.now() - started });
-        return await withConnection(async (conn) => {
-          const dbUser = await conn.currentUser();
-          await history.ensureTables(conn);
-          return fn({ conn, dbUser });
-        });
+        return await withConnection(async (conn) => fn({ conn, dbUser: await conn.currentUser() }));
       } finally {
         await lock.release();
       }
@@ -358,8 +357,11 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
     } as const;
     emit(startEvent);
     await config.hooks.beforeAll?.(startEvent);
+    if (mode === "all") await conn.begin();
+    // inside a rehearsal's transaction, so a rehearsal leaves not even the tables behind
+    if (steps.length > 0) await history.ensureTables(conn);
     const settings: RunSettings = {
-      batch: options.direction === "up" ? await history.nextBatch(conn) : 0,
+      batch: options.direction === "up" && steps.length > 0 ? await history.nextBatch(conn) : 0,
       mode,
       signal: options.signal,
       dbUser: session.dbUser,
@@ -372,7 +374,6 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         outcomes.push({ version: step.migration.version, name: step.migration.name, direction: step.direction, status, durationMs: 0 });
       }
     };
-    if (mode === "all") await conn.begin();
     let failure: unknown;
     let failedIndex = -1;
     for (const [index, step] of steps.entries()) {
@@ -529,7 +530,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       if (options.backup) await dialect.checkBackup?.();
       const signal = options.signal ?? new AbortController().signal;
       return withLock(async (session) => {
-        const applied = await history.read(session.conn);
+        const applied = await readHistory(session.conn);
         const migrations = await withLoadedOptions(found.migrations, isPendingIn(applied));
         const result = planOrThrow(found, migrations, applied, request, options.allowOutOfOrder);
         const mode = single || rehearse ? "all" : config.transaction === "none" ? "none" : "each";
@@ -548,6 +549,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         if (options.backup && result.steps.length > 0) {
           backup = await takeBackup();
           emit({ type: "log", level: "info", version: null, message: `backup written to ${backup}` });
+          await history.ensureTables(session.conn);
           await history.log(session.conn, backupLog(backup, session.dbUser));
         }
         return execute(session, result.steps, {
@@ -575,7 +577,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       }
       const signal = options.signal ?? new AbortController().signal;
       return withLock(async (session) => {
-        const applied = await history.read(session.conn);
+        const applied = await readHistory(session.conn);
         const result = planOrThrow(found, found.migrations, applied, request);
         const steps = await checkReversible(result.steps);
         return execute(session, steps, {
@@ -637,7 +639,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
     async repair(options = {}): Promise<RepairReport> {
       const found = await discover();
       return withLock(async ({ conn, dbUser }) => {
-        const applied = await history.read(conn);
+        const applied = await readHistory(conn);
         const byVersion = new Map(found.migrations.map((m) => [m.versionNumber, m]));
         const updated: { version: string; from: string; to: string }[] = [];
         const removed: string[] = [];
@@ -667,7 +669,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
     async resolve(version, outcome) {
       const found = await discover();
       return withLock(async ({ conn, dbUser }) => {
-        const applied = await history.read(conn);
+        const applied = await readHistory(conn);
         const row = applied.find((r) => BigInt(r.version) === BigInt(versionDigits(version)));
         if (!row) {
           throw new ValidationError([
@@ -730,6 +732,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         ]);
       }
       return withLock(async ({ conn, dbUser }) => {
+        await history.ensureTables(conn);
         const applied = await history.read(conn);
         const done = appliedSet(applied);
         const doneNumbers = new Set([...done].map((v) => BigInt(v)));

@@ -14,7 +14,7 @@ import type { ConfigSettings, Hooks, UserConfig } from "./types.js";
 export const MAX_DURATION_MS = 2_147_483_647;
 
 /** Table names: letters, digits, `_` and `$`, not starting with a digit or `$`, at most 63 characters. */
-export const IDENTIFIER_PATTERN = /^[A-Za-z_][A-Za-z0-9_$]*$/;
+export const IDENTIFIER_PATTERN = /^[^\0]+$/;
 export const IDENTIFIER_MAX_LENGTH = 63;
 
 export const HOOK_NAMES = ["beforeAll", "beforeEach", "afterEach", "afterAll", "onError"] as const satisfies readonly (keyof Hooks)[];
@@ -61,7 +61,8 @@ export function parseDuration(value: unknown): number | undefined {
 }
 
 const nonEmptyString = z.string().min(1);
-const identifier = z.string().max(IDENTIFIER_MAX_LENGTH).regex(IDENTIFIER_PATTERN);
+// Any name is allowed (it is always quoted); only empty names, NUL and over-long names are refused.
+const identifier = z.string().min(1).max(IDENTIFIER_MAX_LENGTH).regex(IDENTIFIER_PATTERN);
 const duration = z.unknown().transform((value, ctx): number => {
   const ms = parseDuration(value);
   if (ms === undefined) {
@@ -105,7 +106,7 @@ export const userConfigSchema = configSettingsSchema.extend({
   environments: z.record(z.string(), configSettingsSchema).optional(),
 });
 
-const IDENTIFIER_TEXT = "an identifier of letters, digits, _ and $ that starts with a letter or _ (at most 63 characters)";
+const IDENTIFIER_TEXT = "a non-empty table name of at most 63 characters without NUL bytes";
 const DURATION_TEXT = 'a whole number of milliseconds (0 or more) or a duration such as "500ms", "10s" or "2m"';
 const PATH_TEXT = "a non-empty path";
 const BOOLEAN_TEXT = "true or false";

@@ -65,7 +65,9 @@ export class ConfigError extends StratumError {
 export class ValidationError extends StratumError {
   readonly problems: readonly Problem[];
   constructor(problems: readonly Problem[], message?: string) {
-    super("VALIDATION_FAILED", message ?? summariseProblems(problems), EXIT.validation);
+    const errors = problems.filter((p) => p.severity === "error");
+    const only = errors.length === 1 ? errors[0] : undefined;
+    super("VALIDATION_FAILED", message ?? summariseProblems(problems), EXIT.validation, only ? { fix: only.fix } : {});
     this.problems = problems;
   }
   override toJSON(): Record<string, unknown> {
@@ -116,7 +118,8 @@ export class LockTimeoutError extends StratumError {
 export class IrreversibleError extends StratumError {
   readonly problems: readonly Problem[];
   constructor(problems: readonly Problem[]) {
-    super("IRREVERSIBLE", summariseProblems(problems), EXIT.validation);
+    const only = problems.length === 1 ? problems[0] : undefined;
+    super("IRREVERSIBLE", summariseProblems(problems), EXIT.validation, only ? { fix: only.fix } : {});
     this.problems = problems;
   }
   override toJSON(): Record<string, unknown> {
@@ -149,10 +152,23 @@ export class InterruptedError extends StratumError {
   }
 }
 
-/** Turns the planner's problems into one message: the first problem, then a count. */
+/** A problem's sentence, with its files when the sentence does not name them already. */
+export function describeProblem(problem: Problem): string {
+  const unnamed = problem.files.filter((file) => !problem.message.includes(file));
+  const message = problem.message.replace(/\.$/, "");
+  return unnamed.length === 0 ? message : `${message} (${unnamed.join(", ")})`;
+}
+
+/**
+ * The planner's problems as one message: a single problem is one sentence (its fix travels as
+ * the error's `fix`); several are listed, each with its fix, after a count.
+ */
 export function summariseProblems(problems: readonly Problem[]): string {
   const errors = problems.filter((p) => p.severity === "error");
   const list = errors.length > 0 ? errors : problems;
   if (list.length === 0) return "validation failed";
-  return list.map((p) => `${p.message} ${p.fix}`).join("\n");
+  if (list.length === 1) return describeProblem(list[0] as Problem);
+  const lines = [`${list.length} problems stop this run:`];
+  for (const problem of list) lines.push(`- ${describeProblem(problem)}`, `  fix: ${problem.fix}`);
+  return lines.join("\n");
 }

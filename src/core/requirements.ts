@@ -49,7 +49,7 @@ export function unmetRequirements(migrations: readonly MigrationFile[], server: 
     const wanted = failing.map((r) => `${r.dialect}${r.op}${r.version}`).join(", ");
     problems.push({
       code: "UNMET_REQUIREMENT",
-      message: `migration ${migration.id} requires ${wanted}, but the server is ${server.flavor} ${server.version}`,
+      message: `${failing.map((r) => r.source).join(", ")}: migration ${migration.id} requires ${wanted}, but the server is ${server.flavor} ${server.version}`,
       files: failing.map((r) => r.source),
       fix: "run it on a server that meets the requirement, or change the `stratum:requires` line",
       severity: "error",

@@ -234,7 +234,7 @@ function scanSections(file: string, lines: readonly string[], rules: ScanRules, 
           problems.push(
             problem(
               "BAD_SECTION",
-              `"-- migrate:${name}" appears twice in ${file}, at lines ${first + 1} and ${index + 1}.`,
+              `"-- migrate:${name}" appears twice in ${file}, at ${file}:${first + 1} and ${file}:${index + 1}.`,
               [`${file}:${first + 1}`, where],
               `Keep one "-- migrate:${name}" section and merge the SQL into it.`,
             ),

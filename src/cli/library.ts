@@ -1,0 +1,65 @@
+// The part of the library the CLI calls, as one small port. `run()` loads the real one lazily;
+// unit tests pass their own.
+
+import type { Migrator } from "../api-types.js";
+import type { ResolvedConfig } from "../config/types.js";
+import type { Ordering, TransactionMode } from "../core/types.js";
+
+/** Settings given as command-line flags; they win over every other source. */
+export interface FlagSettings {
+  readonly url: string;
+  readonly dir: string;
+  readonly ordering: Ordering;
+  readonly table: string;
+  readonly logTable: string;
+  readonly schema: string;
+  /** Milliseconds. */
+  readonly lockTimeout: number;
+  readonly parallel: number;
+  readonly transaction: TransactionMode;
+  readonly allowOutOfOrder: boolean;
+}
+
+export interface ConfigRequest {
+  readonly cwd: string;
+  readonly configPath?: string;
+  readonly envName?: string;
+  readonly flags: Partial<FlagSettings>;
+  readonly environment: Readonly<Record<string, string | undefined>>;
+}
+
+export interface CreatedMigration {
+  readonly path: string;
+  readonly version: string;
+}
+
+export interface CliLibrary {
+  resolveConfig(request: ConfigRequest): Promise<ResolvedConfig>;
+  createMigrator(config: ResolvedConfig): Migrator;
+  createMigration(dir: string, name: string, kind: "sql" | "ts"): Promise<CreatedMigration>;
+  /** A filter that masks each secret wherever it appears (also percent-encoded). */
+  createRedactor(secrets: readonly string[]): (text: string) => string;
+  /** Masks the password of any URL and any `password=` parameter in free text. */
+  redactUrl(text: string): string;
+  /** A URL fit to show: the password replaced. */
+  displayUrl(url: string): string;
+}
+
+/** The real library. Imported dynamically so `--help` and tests do not load drivers. */
+export async function loadLibrary(): Promise<CliLibrary> {
+  const [config, api, create, url, redact] = await Promise.all([
+    import("../config/load.js"),
+    import("../api.js"),
+    import("../source/create.js"),
+    import("../dialects/url.js"),
+    import("../core/redact.js"),
+  ]);
+  return {
+    resolveConfig: (request) => config.resolveConfig(request),
+    createMigrator: (resolved) => api.createMigratorFromConfig(resolved),
+    createMigration: (dir, name, kind) => create.createMigration(dir, name, kind),
+    createRedactor: (secrets) => redact.createRedactor(secrets),
+    redactUrl: (text) => redact.redactUrl(text),
+    displayUrl: (text) => url.displayUrl(text),
+  };
+}

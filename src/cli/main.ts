@@ -1,0 +1,353 @@
+// `stratum`: parses arguments, resolves configuration, calls the Migrator, renders what happens.
+// Everything else is the library (STYLE 10). `run` never throws and never exits the process: it
+// returns the exit code of SPEC §4.
+
+import { readFileSync } from "node:fs";
+import { Command, CommanderError } from "commander";
+import { EXIT } from "../core/errors.js";
+import { baselineCommand } from "./commands/baseline.js";
+import type { CommandContext, Invocation } from "./commands/command-context.js";
+import { createCommand } from "./commands/create.js";
+import { downCommand } from "./commands/down.js";
+import { historyCommand } from "./commands/history.js";
+import { initCommand } from "./commands/init.js";
+import { planCommand } from "./commands/plan.js";
+import { redoCommand } from "./commands/redo.js";
+import { repairCommand } from "./commands/repair.js";
+import { resolveCommand } from "./commands/resolve.js";
+import { statsCommand } from "./commands/stats.js";
+import { statusCommand } from "./commands/status.js";
+import { upCommand } from "./commands/up.js";
+import { validateCommand } from "./commands/validate.js";
+import { createOutput, type CliIo, type Output, type Verbosity } from "./io.js";
+import { loadLibrary, type CliLibrary } from "./library.js";
+import { parseGlobalOptions, usageError, type GlobalOptions } from "./options.js";
+import { argvSecrets, environmentSecrets, fallbackRedactor } from "./redaction.js";
+import type { Timers } from "./render/live-renderer.js";
+import { reportError } from "./report-error.js";
+
+export type { CliIo, InputStream, OutputStream } from "./io.js";
+
+/** Replacements for tests: a fake library, a fixed clock and manual timers for the live display. */
+export interface RunOverrides {
+  readonly library?: CliLibrary;
+  readonly clock?: () => number;
+  readonly timers?: Timers;
+}
+
+function packageVersion(): string {
+  try {
+    const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");
+    const parsed = JSON.parse(text) as { version?: unknown };
+    return typeof parsed.version === "string" ? parsed.version : "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+/** What can be known about output settings before parsing (for errors raised by the parser). */
+function prescan(argv: readonly string[]): { json: boolean; verbosity: Verbosity; color: boolean } {
+  const end = argv.indexOf("--");
+  const flags = end === -1 ? argv : argv.slice(0, end);
+  return {
+    json: flags.includes("--json"),
+    verbosity: flags.includes("--quiet") || flags.includes("-q") ? "quiet" : flags.includes("--verbose") ? "verbose" : "normal",
+    color: !flags.includes("--no-color"),
+  };
+}
+
+function examples(...lines: string[]): string {
+  return `\nExamples:\n${lines.map((line) => `  $ ${line}`).join("\n")}\n`;
+}
+
+function addCommonOptions(command: Command): Command {
+  return command
+    .option("--url <url>", "database URL (else DATABASE_URL, the config, sqlite:./stratum.db)")
+    .option("--dir <path>", "migrations directory (default ./migrations)")
+    .option("--config <file>", "configuration file (default stratum.config.{ts,js,mjs,json})")
+    .option("--env <name>", "environment of the configuration to use (default development)")
+    .option("--table <name>", "state table (default stratum_migrations)")
+    .option("--log-table <name>", "log table (default stratum_log)")
+    .option("--schema <name>", "schema holding the stratum tables")
+    .option("--lock-timeout <duration>", "how long to wait for the run lock: ms, or 10s, 2m")
+    .option("--ordering <mode>", "linear or graph")
+    .option("--json", "machine-readable output (NDJSON events for up/down)")
+    .option("-y, --yes", "do not ask for confirmation on protected environments")
+    .option("--verbose", "more detail, and stack traces for errors")
+    .option("-q, --quiet", "print only errors")
+    .option("--no-color", "no colours (NO_COLOR is honoured too)");
+}
+
+/** Local options win over the same option given before the command name. */
+function mergedOptions(command: Command): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...command.opts() };
+  const parent = command.parent;
+  if (parent === null) return merged;
+  for (const [key, value] of Object.entries(parent.opts())) {
+    const parentSource = parent.getOptionValueSource(key);
+    const localSource = command.getOptionValueSource(key);
+    const localGiven = localSource !== undefined && localSource !== "default";
+    if (parentSource !== undefined && parentSource !== "default" && !localGiven) merged[key] = value;
+    else if (!(key in merged)) merged[key] = value;
+  }
+  return merged;
+}
+
+function buildProgram(output: Output, onInvocation: (invocation: Invocation) => void): Command {
+  const program = new Command("stratum");
+  program
+    .description("Database schema migrations for SQLite, PostgreSQL and MySQL/MariaDB.")
+    .version(packageVersion(), "-V, --version", "print the version")
+    .helpOption("-h, --help", "show help")
+    .enablePositionalOptions()
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (text) => output.write(text),
+      writeErr: (text) => output.writeError(text),
+      outputError: () => undefined, // run() prints commander's errors as our own usage errors
+    })
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 success, 1 a migration failed, 2 usage or configuration error, 3 validation failed,\n" +
+        "4 lock not acquired in time, 5 cannot connect, 130/143 interrupted.\n" +
+        examples("stratum init", "stratum create add_orders", "stratum up", "stratum status --json", "stratum up --help"),
+    );
+  addCommonOptions(program);
+
+  const define = (
+    usage: string,
+    description: string,
+    help: string,
+    options: readonly (readonly [flags: string, description: string])[] = [],
+  ): Command => {
+    const command = program.command(usage).description(description).addHelpText("after", help);
+    for (const [flags, text] of options) command.option(flags, text);
+    command.optionsGroup("Common options:");
+    addCommonOptions(command);
+    command.action((...params: unknown[]) => {
+      const self = params[params.length - 1] as Command;
+      onInvocation({ command: self.name(), args: self.processedArgs, options: mergedOptions(self) });
+    });
+    return command;
+  };
+
+  define(
+    "init",
+    "create the migrations directory and a stratum.config.json (never overwrites)",
+    examples("stratum init", "stratum init --url postgres://app@localhost/app --dir db/migrations"),
+  );
+  define(
+    "create <name>",
+    "write a new migration from a template, numbered like the others",
+    examples("stratum create add_orders", "stratum create backfill_totals --ts"),
+    [
+      ["--sql", "an SQL migration with -- migrate:up / -- migrate:down sections (default)"],
+      ["--ts", "a TypeScript migration"],
+    ],
+  );
+  define(
+    "status",
+    "list every migration with its state, applied time and duration",
+    "\nstatus only reports: it exits 0 even when it flags changed, missing or dirty migrations.\n" +
+      'Use "stratum validate" as the gate in CI.\n' +
+      examples("stratum status", "stratum status --json", "stratum status --env production"),
+  );
+  define("plan", "show what up (or down) would do, and why", examples("stratum plan", "stratum plan --to 005", "stratum plan --down --batch --json"), [
+    ["--down", "plan a rollback instead"],
+    ["--to <version>", "stop at this version"],
+    ["--step <n>", "only the next n migrations"],
+    ["--batch", "with --down: the last batch"],
+    ["--all", "with --down: everything"],
+    ["--allow-out-of-order", "accept pending migrations older than the newest applied one"],
+  ]);
+  define(
+    "up",
+    "apply pending migrations",
+    examples(
+      "stratum up",
+      "stratum up --to 005",
+      "stratum up --dry-run",
+      "stratum up --dry-run=rehearse",
+      "stratum up --ordering graph --parallel 4",
+      "stratum up --backup --env production",
+    ),
+    [
+      ["--to <version>", "apply up to and including this version"],
+      ["--step <n>", "apply at most n migrations"],
+      ["--dry-run [mode]", 'print the plan and SQL without changing anything; "rehearse" runs it in a transaction and rolls back'],
+      ["--single-transaction", "apply the whole run in one transaction where the database allows"],
+      ["--parallel <n>", "graph ordering: run up to n independent migrations at once"],
+      ["--backup", "take a backup before applying"],
+      ["--allow-out-of-order", "apply pending migrations older than the newest applied one"],
+    ],
+  );
+  define(
+    "down [version...]",
+    "roll back migrations (the last one by default)",
+    examples("stratum down", "stratum down --step 2", "stratum down --to 003", "stratum down --batch --dry-run", "stratum down 007 --ordering graph"),
+    [
+      ["--to <version>", "roll back everything after this version"],
+      ["--step <n>", "roll back the last n migrations"],
+      ["--batch", "roll back the last batch"],
+      ["--all", "roll back everything"],
+      ["--dry-run", "print the plan and SQL without changing anything"],
+    ],
+  );
+  define("redo", "roll back the last migration and apply it again", examples("stratum redo", "stratum redo --dry-run"), [
+    ["--dry-run", "print the plan and SQL without changing anything"],
+  ]);
+  define("validate", "check migrations and history; exit 3 on any error", examples("stratum validate", "stratum validate --strict --json"), [
+    ["--strict", "fail on warnings too"],
+    ["--allow-out-of-order", "accept pending migrations older than the newest applied one"],
+  ]);
+  define("history", "show the log of every operation", examples("stratum history", "stratum history --limit 20", "stratum history --version 005 --json"), [
+    ["--limit <n>", "only the last n entries"],
+    ["--version <version>", "only entries of this migration"],
+  ]);
+  define("stats", "counts, durations, slowest migrations and recent failures", examples("stratum stats", "stratum stats --json"));
+  define("repair", "re-record the checksums of changed files (logged)", examples("stratum repair", "stratum repair --remove-missing"), [
+    ["--remove-missing", "also delete the rows of applied migrations whose file is gone"],
+  ]);
+  define(
+    "resolve <version>",
+    "settle a dirty migration after checking the database by hand",
+    examples("stratum resolve 007 --applied", "stratum resolve 007 --rolled-back"),
+    [
+      ["--applied", "its changes are in the database: record it applied"],
+      ["--rolled-back", "its changes are not in the database: record it rolled back"],
+    ],
+  );
+  define("baseline <version>", "record an existing database as being at a version, running nothing", examples("stratum baseline 012"));
+  return program;
+}
+
+/** commander's own errors become our one-sentence usage errors. */
+export function usageMessage(error: CommanderError): string {
+  let message = error.message.replace(/^error:\s*/i, "");
+  message = message.replace(/\s*\n\s*\(Did you mean ([^)]*)\?\)/, " (did you mean $1?)");
+  message = message.replace(/\s*\n\s*/g, " ").replace(/'([^']*)'/g, '"$1"');
+  message = message
+    .replace(/^too many arguments for "([^"]+)"\. Expected (\d+) arguments? but got (\d+)\.$/, 'too many arguments for $1: expected $2, got $3')
+    .replace(/^too many arguments\. Expected (\d+) arguments? but got (\d+)\.$/, "too many arguments: expected $1, got $2")
+    .replace(/^option "([^"]+)" argument missing$/, "$1 needs a value")
+    .replace(/^missing required argument "([^"]+)"$/, "missing the argument <$1>");
+  if (error.code === "commander.unknownCommand" && !message.includes("did you mean")) {
+    message += ' (run "stratum --help" to list the commands)';
+  }
+  return message;
+}
+
+async function dispatch(ctx: CommandContext, invocation: Invocation): Promise<number> {
+  const { args, options } = invocation;
+  const first = typeof args[0] === "string" ? args[0] : "";
+  switch (invocation.command) {
+    case "init":
+      return initCommand(ctx);
+    case "create":
+      return createCommand(ctx, first, options);
+    case "status":
+      return statusCommand(ctx);
+    case "plan":
+      return planCommand(ctx, options);
+    case "up":
+      return upCommand(ctx, options);
+    case "down":
+      return downCommand(ctx, Array.isArray(args[0]) ? args[0].map(String) : [], options);
+    case "redo":
+      return redoCommand(ctx, options);
+    case "validate":
+      return validateCommand(ctx, options);
+    case "history":
+      return historyCommand(ctx, options);
+    case "stats":
+      return statsCommand(ctx);
+    case "repair":
+      return repairCommand(ctx, options);
+    case "resolve":
+      return resolveCommand(ctx, first, options);
+    case "baseline":
+      return baselineCommand(ctx, first);
+    default:
+      throw usageError(`unknown command "${invocation.command}"`);
+  }
+}
+
+function interruptionNotice(signal: AbortSignal): string {
+  const name = typeof signal.reason === "string" ? signal.reason : "interrupt";
+  return (
+    `${name} received: the current migration finishes or rolls back, no new one starts, the lock is released ` +
+    "(send it again to stop at once)"
+  );
+}
+
+/**
+ * Runs the CLI with `argv` (without `node` and the script) and returns the exit code (SPEC §4;
+ * 130 once `io.signal` has been aborted). Every string it prints, on stdout and stderr, passes
+ * through the redactor.
+ */
+export async function run(argv: readonly string[], io: CliIo, overrides: RunOverrides = {}): Promise<number> {
+  const pre = prescan(argv);
+  const initialSecrets = [...environmentSecrets(io.env), ...argvSecrets(argv)];
+  let library: CliLibrary;
+  try {
+    library = overrides.library ?? (await loadLibrary());
+  } catch (error) {
+    const output = createOutput(io, fallbackRedactor, { color: pre.color, verbosity: pre.verbosity, json: pre.json });
+    output.addSecrets(initialSecrets);
+    return reportError(output, error, { json: pre.json, verbose: pre.verbosity === "verbose" });
+  }
+
+  const redactorFactory = (secrets: readonly string[]): ((text: string) => string) => {
+    const bySecret = library.createRedactor(secrets);
+    return (text) => library.redactUrl(bySecret(text));
+  };
+  const output = createOutput(io, redactorFactory, { color: pre.color, verbosity: pre.verbosity, json: pre.json });
+  output.addSecrets(initialSecrets);
+
+  let invocation: Invocation | undefined;
+  const program = buildProgram(output, (parsed) => {
+    invocation = parsed;
+  });
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return EXIT.ok;
+      if (error.code === "commander.help") return EXIT.usage; // no command: help went to stderr
+      return reportError(output, usageError(usageMessage(error)), { json: pre.json, verbose: false });
+    }
+    return reportError(output, error, { json: pre.json, verbose: pre.verbosity === "verbose" });
+  }
+  if (invocation === undefined) return EXIT.ok;
+
+  const signal = io.signal;
+  let globals: GlobalOptions | undefined;
+  const notice = (): void => {
+    if (signal !== undefined && !(globals?.json ?? pre.json)) output.errorLine(interruptionNotice(signal));
+  };
+  signal?.addEventListener("abort", notice, { once: true });
+  try {
+    globals = parseGlobalOptions(invocation.options);
+    output.configure({ color: globals.color, verbosity: globals.verbosity, json: globals.json });
+    const ctx: CommandContext = {
+      io,
+      output,
+      library,
+      globals,
+      signal,
+      ...(overrides.clock === undefined ? {} : { clock: overrides.clock }),
+      ...(overrides.timers === undefined ? {} : { timers: overrides.timers }),
+    };
+    const code = await dispatch(ctx, invocation);
+    return signal?.aborted === true ? EXIT.interrupted : code;
+  } catch (error) {
+    const code = reportError(output, error, {
+      json: globals?.json ?? pre.json,
+      verbose: (globals?.verbosity ?? pre.verbosity) === "verbose",
+    });
+    return signal?.aborted === true ? EXIT.interrupted : code;
+  } finally {
+    signal?.removeEventListener("abort", notice);
+  }
+}

@@ -1,0 +1,69 @@
+// Small pure formatters shared by every view. Deterministic: no locale, no time zone.
+
+/** `003_add_orders`: what the user sees as a migration's name. */
+export function migrationId(version: string, name: string | null | undefined): string {
+  if (name === null || name === undefined || name === "") return version;
+  return name.startsWith(`${version}_`) ? name : `${version}_${name}`;
+}
+
+/** `12 ms`, `1.5 s`, `2m 03s`, `1h 02m`. */
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return "-";
+  const value = Math.max(0, ms);
+  if (value < 1000) return `${Math.round(value)} ms`;
+  if (value < 60_000) return `${(value / 1000).toFixed(1)} s`;
+  const totalSeconds = Math.round(value / 1000);
+  if (totalSeconds < 3600) {
+    const minutes = Math.floor(totalSeconds / 60);
+    return `${minutes}m ${String(totalSeconds % 60).padStart(2, "0")}s`;
+  }
+  const totalMinutes = Math.round(totalSeconds / 60);
+  return `${Math.floor(totalMinutes / 60)}h ${String(totalMinutes % 60).padStart(2, "0")}m`;
+}
+
+/** `2026-11-21 09:30:00` in UTC, or the text as given when it is not a date. */
+export function formatTimestamp(iso: string | null | undefined): string {
+  if (iso === null || iso === undefined || iso === "") return "-";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return date.toISOString().slice(0, 19).replace("T", " ");
+}
+
+/** `12,345` without depending on the process locale. */
+export function formatCount(n: number): string {
+  const sign = n < 0 ? "-" : "";
+  const digits = String(Math.abs(Math.trunc(n)));
+  return sign + digits.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
+/** `1 migration`, `3 migrations`. */
+export function plural(n: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : pluralForm}`;
+}
+
+/** Cuts `text` to `width` characters, ending with `…` when cut. */
+export function truncate(text: string, width: number): string {
+  if (width <= 0) return "";
+  const chars = [...text];
+  if (chars.length <= width) return text;
+  if (width === 1) return "…";
+  return `${chars.slice(0, width - 1).join("")}…`;
+}
+
+/** The first line of a possibly multi-line text. */
+export function firstLine(text: string): string {
+  const index = text.indexOf("\n");
+  return index === -1 ? text : text.slice(0, index);
+}
+
+/** A short checksum for tables: the first 12 hex digits. */
+export function shortChecksum(checksum: string | null | undefined): string {
+  if (checksum === null || checksum === undefined || checksum === "") return "-";
+  return checksum.slice(0, 12);
+}
+
+/** Visible width of a string, ignoring ANSI escape sequences. */
+export function visibleLength(text: string): number {
+  // eslint-disable-next-line no-control-regex
+  return [...text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, "")].length;
+}

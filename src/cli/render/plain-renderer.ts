@@ -1,0 +1,136 @@
+// Plain lines for logs and pipes: one line per migration when it ends, then a summary. With
+// `--dry-run`, the SQL of each migration under a comment naming it and its file:line.
+
+import type { EventOf, MigratorEvent } from "../../core/events.js";
+import type { Output } from "../io.js";
+import { formatDuration, migrationId } from "./format.js";
+import {
+  backupLine,
+  endLine,
+  failureLine,
+  headline,
+  idFromLocation,
+  lockWaitLine,
+  progressText,
+  statementLines,
+  summaryLine,
+  verbFor,
+  type DryRun,
+  type RunRenderer,
+} from "./run-text.js";
+
+export interface PlainRendererOptions {
+  readonly verbose: boolean;
+  /** Milliseconds clock, for throttling progress lines of unknown size. */
+  readonly clock?: () => number;
+}
+
+/** Progress of a batch with a known total is printed at each 10 %; otherwise every 5 s at most. */
+const PROGRESS_INTERVAL_MS = 5000;
+/** A lock wait is reported when it starts and every 10 s after. */
+const LOCK_REPORT_MS = 10_000;
+
+export function createPlainRenderer(output: Output, options: PlainRendererOptions): RunRenderer {
+  const clock = options.clock ?? Date.now;
+  const failures = new Map<string, EventOf<"migration:error">>();
+  const names = new Map<string, string>();
+  const lastProgress = new Map<string, { bucket: number; at: number }>();
+  let dryRun: DryRun = false;
+  let planned = 0;
+  let ended = 0;
+  let lockBucket = -1;
+  let shownVersion: string | null = null;
+  const colors = () => output.colors;
+  const idOf = (version: string | null): string => (version === null ? "" : (names.get(version) ?? version));
+
+  const listener = (event: MigratorEvent): void => {
+    switch (event.type) {
+      case "run:start": {
+        dryRun = event.dryRun;
+        planned = event.planned;
+        ended = 0;
+        lockBucket = -1;
+        shownVersion = null;
+        const line = headline(event);
+        if (line !== null) output.line(line);
+        return;
+      }
+      case "lock:wait": {
+        const bucket = Math.floor(event.waitedMs / LOCK_REPORT_MS);
+        if (bucket > lockBucket) {
+          lockBucket = bucket;
+          output.line(lockWaitLine(event));
+        }
+        return;
+      }
+      case "lock:acquired":
+        if (lockBucket >= 0 || options.verbose) {
+          output.line(`lock acquired${event.waitedMs > 0 ? ` after ${formatDuration(event.waitedMs)}` : ""}`);
+        }
+        return;
+      case "migration:start": {
+        const id = migrationId(event.version, event.name);
+        names.set(event.version, id);
+        if (dryRun === true) {
+          shownVersion = event.version;
+          output.line("");
+          output.line(`-- ${verbFor(event.direction, dryRun)} ${id} (${event.file})`);
+        } else if (options.verbose) {
+          const worker = event.worker > 0 ? ` on worker ${event.worker}` : "";
+          output.line(`${verbFor(event.direction, dryRun)} ${id} (${event.index}/${event.total}${worker}) ...`);
+        }
+        return;
+      }
+      case "statement":
+        if (event.dryRun) {
+          if (event.version !== shownVersion) {
+            // the library may announce dry-run migrations only through their statements
+            shownVersion = event.version;
+            const id = names.get(event.version) ?? idFromLocation(event.location) ?? event.version;
+            output.line("");
+            output.line(`-- ${id}`);
+          }
+          for (const line of statementLines(event)) output.line(line);
+        } else if (options.verbose) {
+          output.line(`  ${idOf(event.version)}: statement ${event.index} of ${event.count} at ${event.location}`);
+        }
+        return;
+      case "progress": {
+        const previous = lastProgress.get(event.version);
+        const now = clock();
+        const bucket =
+          event.total !== null && event.total > 0 ? Math.floor((Math.min(event.done, event.total) / event.total) * 10) : -1;
+        const due =
+          previous === undefined ||
+          (bucket >= 0 ? bucket > previous.bucket : now - previous.at >= PROGRESS_INTERVAL_MS);
+        if (due) {
+          lastProgress.set(event.version, { bucket, at: now });
+          output.line(`  ${idOf(event.version)}: ${progressText(event)}`);
+        }
+        return;
+      }
+      case "migration:end":
+        ended += 1;
+        if (dryRun !== true) output.line(endLine(event, dryRun, colors()));
+        return;
+      case "migration:error":
+        failures.set(event.version, event);
+        output.line(failureLine(event, dryRun, colors()));
+        return;
+      case "log": {
+        const prefix = event.version === null ? "" : `${idOf(event.version)}: `;
+        if (event.level === "warn") output.errorLine(`warning: ${prefix}${event.message}`);
+        else output.line(`  ${prefix}${event.message}`);
+        return;
+      }
+      case "run:end": {
+        const backup = backupLine(event);
+        if (backup !== null) output.line(backup);
+        if (dryRun === true) output.line("");
+        output.line(summaryLine(event, { planned, ended }, colors()));
+        return;
+      }
+    }
+  };
+  return { listener, failures, close: () => undefined };
+}

@@ -1,0 +1,97 @@
+import type { StatusEntry, StatusReport, StatusState } from "../../core/types.js";
+import type { Colors } from "../io.js";
+import { formatDuration, formatTimestamp } from "./format.js";
+import { problemLines } from "./problems-view.js";
+import { renderTable } from "./table.js";
+
+/** The stable `status --json` object (SPEC §4a): exactly these keys. */
+export function statusJson(report: StatusReport): {
+  migrations: { version: string; name: string; state: StatusState; checksum: string | null; appliedAt: string | null; durationMs: number | null }[];
+  pending: number;
+  dirty: boolean;
+} {
+  return {
+    migrations: report.migrations.map((m) => ({
+      version: m.version,
+      name: m.name,
+      state: m.state,
+      checksum: m.checksum,
+      appliedAt: m.appliedAt,
+      durationMs: m.durationMs,
+    })),
+    pending: report.pending,
+    dirty: report.dirty,
+  };
+}
+
+/** States that need attention are flagged: red for what blocks a run, yellow for pending. */
+export function stateStyle(state: StatusState, colors: Colors): (text: string) => string {
+  switch (state) {
+    case "applied":
+      return colors.green;
+    case "pending":
+      return colors.yellow;
+    case "rolled_back":
+      return colors.dim;
+    case "running":
+    case "failed":
+    case "changed":
+    case "missing":
+      return (text) => colors.red(colors.bold(text));
+  }
+}
+
+const FLAGGED: ReadonlySet<StatusState> = new Set(["running", "failed", "changed", "missing"]);
+
+function stateText(entry: StatusEntry): string {
+  if (entry.state === "running" || entry.state === "failed") return `${entry.state} (dirty)`;
+  return entry.state;
+}
+
+export interface StatusViewOptions {
+  readonly dir?: string;
+}
+
+/** The `status` table, a summary line and the problems found (informational: exit 0). */
+export function statusLines(report: StatusReport, colors: Colors, options: StatusViewOptions = {}): string[] {
+  if (report.migrations.length === 0) {
+    return [`no migrations found${options.dir === undefined ? "" : ` in ${options.dir}`}`];
+  }
+  const rows = report.migrations.map((m) => {
+    const style = stateStyle(m.state, colors);
+    return [
+      m.version,
+      m.name,
+      { text: FLAGGED.has(m.state) ? `! ${stateText(m)}` : stateText(m), style },
+      formatTimestamp(m.appliedAt),
+      { text: formatDuration(m.durationMs) },
+    ];
+  });
+  const lines = renderTable(
+    [
+      { header: "VERSION" },
+      { header: "NAME" },
+      { header: "STATE" },
+      { header: "APPLIED AT (UTC)" },
+      { header: "DURATION", align: "right" },
+    ],
+    rows,
+    colors,
+  );
+  const applied = report.migrations.filter((m) => m.state === "applied").length;
+  const flagged = report.migrations.filter((m) => FLAGGED.has(m.state)).length;
+  const parts = [`${applied} applied`, `${report.pending} pending`];
+  if (flagged > 0) parts.push(colors.red(`${flagged} need attention`));
+  lines.push("", parts.join(", "));
+  if (report.dirty) {
+    lines.push(
+      colors.red("the database is dirty: a migration was interrupted or failed without rolling back;") +
+        ` run "stratum resolve <version> --applied | --rolled-back" once you have checked it`,
+    );
+  }
+  if (report.problems.length > 0) {
+    lines.push("", ...problemLines(report.problems, colors));
+    lines.push("", colors.dim(`status only reports; "stratum validate" exits non-zero on these`));
+  }
+  return lines;
+}

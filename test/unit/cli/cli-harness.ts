@@ -1,0 +1,267 @@
+// An in-memory CliIo and a scripted fake of the library's CLI port, for unit tests of the CLI.
+// The redaction functions are the real ones (pure); configuration and the Migrator are fakes.
+
+import { PassThrough } from "node:stream";
+import type {
+  DownOptions,
+  Migrator,
+  PlanOptions,
+  PlanResult,
+  RunReport,
+  Stats,
+  UpOptions,
+  ValidateReport,
+} from "../../../src/api-types.js";
+import type { CliIo, InputStream, OutputStream } from "../../../src/cli/io.js";
+import type { CliLibrary, ConfigRequest } from "../../../src/cli/library.js";
+import { run } from "../../../src/cli/main.js";
+import type { ResolvedConfig } from "../../../src/config/types.js";
+import type { Listener, MigratorEvent } from "../../../src/core/events.js";
+import type { AppliedMigration, LogEntry, StatusReport } from "../../../src/core/types.js";
+import { createRedactor, redactUrl } from "../../../src/core/redact.js";
+import { displayUrl } from "../../../src/dialects/url.js";
+
+export interface CaptureStream extends OutputStream {
+  text(): string;
+}
+
+export function captureStream(isTTY = false, columns = 100): CaptureStream {
+  const chunks: string[] = [];
+  return {
+    isTTY,
+    columns,
+    write(chunk: string) {
+      chunks.push(chunk);
+      return true;
+    },
+    text: () => chunks.join(""),
+  };
+}
+
+export interface MemoryIo {
+  readonly io: CliIo;
+  readonly stdout: CaptureStream;
+  readonly stderr: CaptureStream;
+  readonly stdin: PassThrough & { isTTY?: boolean };
+}
+
+export function memoryIo(
+  options: {
+    env?: Record<string, string | undefined>;
+    stdoutTTY?: boolean;
+    stdinTTY?: boolean;
+    input?: string;
+    cwd?: string;
+    signal?: AbortSignal;
+  } = {},
+): MemoryIo {
+  const stdout = captureStream(options.stdoutTTY ?? false);
+  const stderr = captureStream(options.stdoutTTY ?? false);
+  const stdin = new PassThrough() as PassThrough & { isTTY?: boolean };
+  if (options.stdinTTY === true) stdin.isTTY = true;
+  if (options.input !== undefined) stdin.end(options.input);
+  const io: CliIo = {
+    env: options.env ?? {},
+    stdout,
+    stderr,
+    stdin: stdin as InputStream,
+    cwd: options.cwd ?? "/project",
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  };
+  return { io, stdout, stderr, stdin };
+}
+
+export function resolvedConfig(overrides: Partial<ResolvedConfig> = {}): ResolvedConfig {
+  return {
+    url: "sqlite:./stratum.db",
+    dir: "/project/migrations",
+    ordering: "linear",
+    table: "stratum_migrations",
+    logTable: "stratum_log",
+    schema: undefined,
+    lockTimeoutMs: 10_000,
+    migrationLockTimeoutMs: undefined,
+    statementTimeoutMs: undefined,
+    parallel: 1,
+    transaction: "each",
+    allowOutOfOrder: false,
+    protected: false,
+    passwordFile: undefined,
+    backupDir: "/project/backups",
+    hooks: {},
+    env: "development",
+    configFile: undefined,
+    cwd: "/project",
+    ...overrides,
+  };
+}
+
+export function runReport(overrides: Partial<RunReport> = {}): RunReport {
+  return {
+    direction: "up",
+    ok: true,
+    migrations: [],
+    durationMs: 10,
+    backup: null,
+    dryRun: false,
+    warnings: [],
+    ...overrides,
+  };
+}
+
+/** What the fake Migrator does; each method defaults to a harmless answer. */
+export interface Script {
+  readonly config?: Partial<ResolvedConfig>;
+  /** Events emitted, in order, during up/down/redo before the report is returned. */
+  readonly events?: readonly MigratorEvent[];
+  readonly report?: RunReport;
+  readonly fail?: unknown;
+  readonly status?: StatusReport;
+  readonly plan?: PlanResult;
+  readonly validate?: ValidateReport;
+  readonly history?: LogEntry[];
+  readonly stats?: Stats;
+}
+
+export interface Calls {
+  readonly resolveConfig: ConfigRequest[];
+  readonly up: UpOptions[];
+  readonly down: DownOptions[];
+  readonly redo: unknown[];
+  readonly plan: PlanOptions[];
+  readonly history: unknown[];
+  readonly repair: unknown[];
+  readonly resolve: unknown[][];
+  readonly baseline: string[];
+  readonly validate: unknown[];
+  closed: number;
+}
+
+export function fakeLibrary(script: Script = {}): { library: CliLibrary; calls: Calls } {
+  const calls: Calls = {
+    resolveConfig: [],
+    up: [],
+    down: [],
+    redo: [],
+    plan: [],
+    history: [],
+    repair: [],
+    resolve: [],
+    baseline: [],
+    validate: [],
+    closed: 0,
+  };
+  const listeners = new Set<Listener>();
+  const perform = async (): Promise<RunReport> => {
+    for (const event of script.events ?? []) for (const listener of listeners) listener(event);
+    if (script.fail !== undefined) throw script.fail;
+    return script.report ?? runReport();
+  };
+  const migrator: Migrator = {
+    dialect: "sqlite",
+    database: "sqlite:./stratum.db",
+    status: async () => {
+      if (script.fail !== undefined) throw script.fail;
+      return script.status ?? { migrations: [], pending: 0, dirty: false, problems: [] };
+    },
+    plan: async (options) => {
+      calls.plan.push(options);
+      return script.plan ?? { steps: [], warnings: [] };
+    },
+    up: async (options = {}) => {
+      calls.up.push(options);
+      return perform();
+    },
+    down: async (options = {}) => {
+      calls.down.push(options);
+      return perform();
+    },
+    redo: async (options = {}) => {
+      calls.redo.push(options);
+      return perform();
+    },
+    validate: async (options = {}) => {
+      calls.validate.push(options);
+      return script.validate ?? { ok: true, problems: [], migrations: 0 };
+    },
+    history: async (options = {}) => {
+      calls.history.push(options);
+      return script.history ?? [];
+    },
+    stats: async () =>
+      script.stats ?? {
+        applied: 0,
+        pending: 0,
+        failures: 0,
+        rollbacks: 0,
+        totalDurationMs: 0,
+        meanDurationMs: 0,
+        p95DurationMs: 0,
+        slowest: [],
+        recentFailures: [],
+      },
+    repair: async (options = {}) => {
+      calls.repair.push(options);
+      return { updated: [], removed: [] };
+    },
+    resolve: async (version, outcome) => {
+      calls.resolve.push([version, outcome]);
+      const row: AppliedMigration = {
+        version,
+        name: "x",
+        checksum: "c",
+        state: outcome === "applied" ? "applied" : "rolled_back",
+        appliedAt: null,
+        durationMs: null,
+        batch: 1,
+        appliedBy: null,
+        statementsDone: 0,
+        dependsOn: [],
+        error: null,
+      };
+      return row;
+    },
+    baseline: async (version) => {
+      calls.baseline.push(version);
+      return [version];
+    },
+    on: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    close: async () => {
+      calls.closed += 1;
+    },
+  };
+  const library: CliLibrary = {
+    resolveConfig: async (request) => {
+      calls.resolveConfig.push(request);
+      return resolvedConfig({ ...(request.flags.url === undefined ? {} : { url: request.flags.url }), ...script.config });
+    },
+    createMigrator: () => migrator,
+    createMigration: async (dir, name, kind) => ({ path: `${dir}/003_${name}.${kind}`, version: "003" }),
+    createRedactor,
+    redactUrl,
+    displayUrl,
+  };
+  return { library, calls };
+}
+
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly calls: Calls;
+}
+
+/** Runs the CLI in memory with a scripted library. */
+export async function runCli(
+  argv: readonly string[],
+  script: Script = {},
+  ioOptions: Parameters<typeof memoryIo>[0] = {},
+): Promise<CliRun> {
+  const { library, calls } = fakeLibrary(script);
+  const { io, stdout, stderr } = memoryIo(ioOptions);
+  const code = await run(argv, io, { library, clock: () => 0 });
+  return { code, stdout: stdout.text(), stderr: stderr.text(), calls };
+}
