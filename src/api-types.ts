@@ -126,6 +126,24 @@ export interface ValidateReport {
   readonly migrations: number;
 }
 
+export interface GraphNode {
+  readonly version: string;
+  readonly name: string;
+  readonly file: string;
+  /** `applied`, `pending`, … as in `status`. */
+  readonly state: string;
+  /** Versions this migration depends on (declared, resolved to versions). */
+  readonly dependsOn: readonly string[];
+  /** Versions it conflicts with (touches a table without a dependency path between them). */
+  readonly conflictsWith: readonly string[];
+}
+
+export interface GraphReport {
+  readonly ordering: "linear" | "graph";
+  readonly nodes: readonly GraphNode[];
+  readonly conflicts: readonly Problem[];
+}
+
 export interface Migrator {
   readonly dialect: DialectName;
   /** The database URL without its password. */
@@ -142,6 +160,8 @@ export interface Migrator {
   repair(options?: { readonly removeMissing?: boolean }): Promise<RepairReport>;
   resolve(version: string, outcome: "applied" | "rolled-back"): Promise<AppliedMigration>;
   baseline(version: string): Promise<readonly string[]>;
+  /** The dependency graph with states and conflicts, for `stratum graph`. */
+  graph(): Promise<GraphReport>;
   /** Subscribes to events; returns the unsubscribe function. */
   on(listener: Listener): () => void;
   close(): Promise<void>;

@@ -4,6 +4,7 @@ import { hostname } from "node:os";
 import { join, relative, resolve, isAbsolute } from "node:path";
 import type {
   DownOptions,
+  GraphReport,
   Migrator,
   MigratorOptions,
   PlanOptions,
@@ -21,6 +22,7 @@ import type { LoadedCode } from "./core/context.js";
 import {
   ConfigError,
   IrreversibleError,
+  MigrationError,
   StratumError,
   TransactionError,
   ValidationError,
@@ -29,6 +31,9 @@ import { EventBus, type Listener, type MigratorEvent } from "./core/events.js";
 import { headOf, runStep, runsInTransaction, scriptOf, statementsOf, type ExecutorPorts, type RunSettings } from "./core/executor.js";
 import { plan as planMigrations, validate as validateMigrations } from "./core/planner.js";
 import { unmetRequirements } from "./core/requirements.js";
+import { conflictPairs, findConflicts, readTableUses } from "./core/conflicts.js";
+import { buildGraph } from "./core/graph.js";
+import { schedule } from "./core/scheduler.js";
 import { statusOf } from "./core/status.js";
 import type {
   AppliedMigration,
@@ -40,6 +45,7 @@ import type {
   StatusReport,
 } from "./core/types.js";
 import { matchesVersion } from "./core/version.js";
+import { unterminatedConstruct } from "./sql/split.js";
 import { createDialect } from "./dialects/create-dialect.js";
 import type { Connection, Dialect } from "./dialects/dialect.js";
 import { parseDatabaseUrl, displayUrl } from "./dialects/url.js";
@@ -110,6 +116,7 @@ function migratorOver(configPromise: Promise<ResolvedConfig>, urlHint: string, c
     repair: async (options = {}) => (await internals()).repair(options),
     resolve: async (version, outcome) => (await internals()).resolve(version, outcome),
     baseline: async (version) => (await internals()).baseline(version),
+    graph: async () => (await internals()).graph(),
     on: (listener: Listener) => events.subscribe(listener),
     close: async () => {
       if (built) await (await built).dialect.dispose();
@@ -230,29 +237,34 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
     return result;
   };
 
-  /** Problems only visible with a server: requirements and statements that refuse transactions. */
+  /**
+   * Graph mode: migrations with no dependency path between them that touch the same table
+   * (PostgreSQL read by its real parser). `among` keeps only pairs involving those versions.
+   */
+  const conflictsOf = async (migrations: readonly MigrationFile[], among?: ReadonlySet<string>): Promise<Problem[]> => {
+    if (config.ordering !== "graph") return [];
+    const conflicts = findConflicts(migrations, await readTableUses(migrations, dialect.name), config.ordering);
+    return among === undefined ? conflicts : conflicts.filter((p) => p.versions.some((v) => among.has(v)));
+  };
+
+  /** A plan with the conflicts among its steps added to its warnings. */
+  const withConflicts = async (
+    migrations: readonly MigrationFile[],
+    result: { steps: readonly PlanStep[]; warnings: readonly Problem[] },
+  ): Promise<{ steps: readonly PlanStep[]; warnings: readonly Problem[] }> => {
+    if (config.ordering !== "graph" || result.steps.length === 0) return result;
+    const planned = new Set(result.steps.map((s) => s.migration.version));
+    return { steps: result.steps, warnings: [...result.warnings, ...(await conflictsOf(migrations, planned))] };
+  };
+
+  /** Problems only visible with a server (requirements), plus what the SQL itself shows. */
   const preflight = async (conn: Connection, steps: readonly PlanStep[], mode: RunSettings["mode"]): Promise<Problem[]> => {
     const problems: Problem[] = [];
     const ups = steps.filter((s) => s.direction === "up").map((s) => s.migration);
     if (ups.some((m) => m.options.requires.length > 0)) {
       problems.push(...unmetRequirements(ups, await conn.serverInfo()));
     }
-    for (const step of steps) {
-      const script = scriptOf(step);
-      if (!script || !runsInTransaction(dialect, step.migration, mode)) continue;
-      for (const statement of statementsOf(dialect, script)) {
-        const reason = dialect.nonTransactionalReason(statement.text);
-        if (reason === null) continue;
-        problems.push({
-          code: "TRANSACTION_REQUIRED_OFF",
-          message: `${script.file}:${statement.line} cannot run inside a transaction (${reason})`,
-          files: [`${script.file}:${statement.line}`],
-          fix: "add `-- stratum:transaction off` to the top of the file",
-          severity: "error",
-          versions: [step.migration.version],
-        });
-      }
-    }
+    for (const step of steps) problems.push(...preflightStatic(step, mode));
     return problems;
   };
 
@@ -342,10 +354,13 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       backup: string | null;
       warnings: readonly Problem[];
       started: number;
+      parallel?: number;
+      exclusive?: ReadonlyMap<string, ReadonlySet<string>>;
     },
   ): Promise<RunReport> => {
     const { conn } = session;
     const mode: RunSettings["mode"] = options.single || options.rehearse ? "all" : config.transaction === "none" ? "none" : "each";
+    const workers = parallelWorkers(options.parallel ?? 1, mode, steps.length);
     const startEvent = {
       type: "run:start",
       direction: options.direction,
@@ -353,7 +368,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       dialect: dialect.name,
       database: dialect.displayUrl,
       dryRun: options.rehearse ? "rehearse" : false,
-      parallel: 1,
+      parallel: workers,
     } as const;
     emit(startEvent);
     await config.hooks.beforeAll?.(startEvent);
@@ -376,7 +391,10 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
     };
     let failure: unknown;
     let failedIndex = -1;
-    for (const [index, step] of steps.entries()) {
+    await applyGuards(conn);
+    if (workers > 1) {
+      failure = await runParallel(session, steps, settings, workers, options.exclusive ?? new Map(), outcomes);
+    } else for (const [index, step] of steps.entries()) {
       if (options.signal.aborted) {
         markRest(index, "skipped");
         break;
@@ -433,6 +451,93 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
     return report;
   };
 
+  /** How many connections a run uses: parallel only where the dialect and the mode allow it. */
+  const parallelWorkers = (requested: number, mode: RunSettings["mode"], planned: number): number => {
+    if (requested <= 1 || planned <= 1) return 1;
+    const why = !dialect.capabilities.concurrentConnections
+      ? `${dialect.name} runs migrations one at a time`
+      : mode !== "each"
+        ? "a run in one transaction (or with transactions off) runs serially"
+        : config.ordering !== "graph"
+          ? "linear ordering runs each migration after the previous one; use --ordering graph to run independent migrations in parallel"
+          : null;
+    if (why !== null) {
+      emit({ type: "log", level: "warn", version: null, message: `--parallel ${requested} ignored: ${why}` });
+      return 1;
+    }
+    return Math.min(requested, planned);
+  };
+
+  /** Per-migration guards (lock_timeout, statement_timeout, lock_wait_timeout), when configured. */
+  const applyGuards = async (target: Connection) => {
+    if (config.migrationLockTimeoutMs === undefined && config.statementTimeoutMs === undefined) return;
+    await target.setGuards({ lockTimeoutMs: config.migrationLockTimeoutMs, statementTimeoutMs: config.statementTimeoutMs });
+  };
+
+  /**
+   * Runs steps on `workers` connections as their dependencies allow. Returns the first failure
+   * (after letting running steps finish), or undefined.
+   */
+  const runParallel = async (
+    session: Session,
+    steps: readonly PlanStep[],
+    settings: RunSettings,
+    workers: number,
+    exclusive: ReadonlyMap<string, ReadonlySet<string>>,
+    outcomes: RunOutcome[],
+  ): Promise<unknown> => {
+    const connections: Connection[] = [session.conn];
+    try {
+      for (let i = 1; i < workers; i++) {
+        const extra = await dialect.connect();
+        connections.push(extra);
+        await applyGuards(extra);
+      }
+      let index = 0;
+      const result = await schedule({
+        steps,
+        workers,
+        exclusive,
+        signal: settings.signal,
+        run: (step, worker) =>
+          runStep(ports, connections[worker - 1] as Connection, step, settings, { index: ++index, total: steps.length, worker }),
+        retryAlone: (error, step) =>
+          dialect.isRetryable(error) &&
+          (runsInTransaction(dialect, step.migration, settings.mode) || (error instanceof MigrationError && error.statementIndex === 1)),
+        onSerialised: (waiting, running) =>
+          emit({
+            type: "log",
+            level: "info",
+            version: waiting.migration.version,
+            message: `${waiting.migration.id} waits for ${running.migration.id}: they touch the same table (conflict), so they do not run side by side`,
+          }),
+      });
+      let failure: unknown;
+      for (const { step, result: r, retried } of result.results) {
+        if (r.ok) {
+          outcomes.push(r.value);
+          if (retried) emit({ type: "log", level: "info", version: step.migration.version, message: `${step.migration.id} succeeded when retried alone` });
+        } else {
+          failure ??= r.error;
+          outcomes.push({
+            version: step.migration.version,
+            name: step.migration.name,
+            direction: step.direction,
+            status: "failed",
+            durationMs: 0,
+            error: r.error instanceof Error ? r.error.message : String(r.error),
+          });
+        }
+      }
+      for (const step of result.notStarted) {
+        outcomes.push({ version: step.migration.version, name: step.migration.name, direction: step.direction, status: "skipped", durationMs: 0 });
+      }
+      return failure;
+    } finally {
+      for (const extra of connections.slice(1)) await extra.close().catch(() => undefined);
+    }
+  };
+
   const failureLog = (step: PlanStep, error: unknown, dbUser: string | null, details: string): LogEntry => {
     const now = new Date().toISOString();
     return {
@@ -477,7 +582,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       const applied = await withConnection(readHistory);
       const request = toRequest(options);
       const migrations = await withLoadedOptions(found.migrations, isPendingIn(applied));
-      const result = planOrThrow(found, migrations, applied, request, options.allowOutOfOrder);
+      const result = await withConflicts(migrations, planOrThrow(found, migrations, applied, request, options.allowOutOfOrder));
       const steps = options.direction === "down" ? await checkReversible(result.steps) : result.steps;
       return {
         steps: steps.map((step) => ({
@@ -505,7 +610,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       if (options.dryRun === true) {
         const applied = await withConnection(readHistory);
         const migrations = await withLoadedOptions(found.migrations, isPendingIn(applied));
-        const result = planOrThrow(found, migrations, applied, request, options.allowOutOfOrder);
+        const result = await withConflicts(migrations, planOrThrow(found, migrations, applied, request, options.allowOutOfOrder));
         return dryRun(result.steps, "up", result.warnings, started);
       }
       const rehearse = options.dryRun === "rehearse";
@@ -518,7 +623,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         });
         const applied = await withConnection(readHistory);
         const migrations = await withLoadedOptions(found.migrations, isPendingIn(applied));
-        const result = planOrThrow(found, migrations, applied, request, options.allowOutOfOrder);
+        const result = await withConflicts(migrations, planOrThrow(found, migrations, applied, request, options.allowOutOfOrder));
         return dryRun(result.steps, "up", result.warnings, started);
       }
       if (single && !dialect.capabilities.transactionalDdl) {
@@ -532,7 +637,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       return withLock(async (session) => {
         const applied = await readHistory(session.conn);
         const migrations = await withLoadedOptions(found.migrations, isPendingIn(applied));
-        const result = planOrThrow(found, migrations, applied, request, options.allowOutOfOrder);
+        const result = await withConflicts(migrations, planOrThrow(found, migrations, applied, request, options.allowOutOfOrder));
         const mode = single || rehearse ? "all" : config.transaction === "none" ? "none" : "each";
         const problems = await preflight(session.conn, result.steps, mode);
         if (problems.length > 0) throw new ValidationError(problems);
@@ -561,6 +666,8 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
           backup,
           warnings: result.warnings,
           started,
+          parallel: options.parallel ?? config.parallel,
+          exclusive: conflictPairs(result.warnings),
         });
       }, signal);
     },
@@ -615,10 +722,11 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         discoveryProblems: found.problems,
       });
       problems.push(...unmetRequirements(migrations.filter(pending), server));
+      problems.push(...(await conflictsOf(migrations)));
       const mode = config.transaction === "none" ? "none" : "each";
       for (const migration of migrations.filter(pending)) {
         const step: PlanStep = { direction: "up", migration, reason: "pending", after: [] };
-        for (const problem of await preflightStatic(step, mode)) problems.push(problem);
+        problems.push(...preflightStatic(step, mode));
       }
       const failing = problems.filter((p) => p.severity === "error" || options.strict === true);
       return { ok: failing.length === 0, problems, migrations: found.migrations.length };
@@ -717,6 +825,28 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       });
     },
 
+    async graph(): Promise<GraphReport> {
+      const found = await discover();
+      const applied = await withConnection(readHistory);
+      const migrations = await withLoadedOptions(found.migrations, isPendingIn(applied));
+      const states = new Map(statusOf(migrations, applied).migrations.map((entry) => [entry.version, entry.state]));
+      const conflicts = await conflictsOf(migrations);
+      const pairs = conflictPairs(conflicts);
+      const graph = buildGraph(migrations, config.ordering);
+      return {
+        ordering: config.ordering,
+        nodes: graph.migrations.map((m) => ({
+          version: m.version,
+          name: m.name,
+          file: m.files[0] ?? m.id,
+          state: states.get(m.version) ?? "pending",
+          dependsOn: (graph.dependencies.get(m) ?? []).map((d) => d.version),
+          conflictsWith: [...(pairs.get(m.version) ?? [])],
+        })),
+        conflicts,
+      };
+    },
+
     async baseline(version) {
       const found = await discover();
       const target = found.migrations.find((m) => matchesVersion(m, version));
@@ -807,23 +937,43 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
     return out;
   }
 
-  async function preflightStatic(step: PlanStep, mode: RunSettings["mode"]): Promise<Problem[]> {
-    const problems: Problem[] = [];
+  /**
+   * What a step's SQL shows before anything runs: an unterminated string, comment or block, and
+   * statements that cannot run inside the transaction the step would open.
+   */
+  function preflightStatic(step: PlanStep, mode: RunSettings["mode"]): Problem[] {
     const script = scriptOf(step);
-    if (!script || !runsInTransaction(dialect, step.migration, mode)) return problems;
-    for (const statement of statementsOf(dialect, script)) {
-      const reason = dialect.nonTransactionalReason(statement.text);
-      if (reason === null) continue;
-      problems.push({
-        code: "TRANSACTION_REQUIRED_OFF",
-        message: `${script.file}:${statement.line} cannot run inside a transaction (${reason})`,
-        files: [`${script.file}:${statement.line}`],
-        fix: "add `-- stratum:transaction off` to the top of the file",
-        severity: "error",
-        versions: [step.migration.version],
-      });
+    if (!script) return [];
+    const open = unterminatedConstruct(dialect.name, script.text);
+    if (open) {
+      const where = `${script.file}:${open.line + script.startLine - 1}`;
+      return [
+        {
+          code: "BAD_SECTION",
+          message: `unterminated ${open.kind} starting at ${where}`,
+          files: [where],
+          fix: "close it; everything after it would be read as one statement",
+          severity: "error",
+          versions: [step.migration.version],
+        },
+      ];
     }
-    return problems;
+    if (!runsInTransaction(dialect, step.migration, mode)) return [];
+    return statementsOf(dialect, script).flatMap((statement): Problem[] => {
+      const reason = dialect.nonTransactionalReason(statement.text);
+      if (reason === null) return [];
+      const where = `${script.file}:${statement.line}`;
+      return [
+        {
+          code: "TRANSACTION_REQUIRED_OFF",
+          message: `${where} cannot run inside a transaction (${reason})`,
+          files: [where],
+          fix: "add `-- stratum:transaction off` to the top of the file",
+          severity: "error",
+          versions: [step.migration.version],
+        },
+      ];
+    });
   }
 
   function adminLog(

@@ -9,6 +9,7 @@ import { baselineCommand } from "./commands/baseline.js";
 import type { CommandContext, Invocation } from "./commands/command-context.js";
 import { createCommand } from "./commands/create.js";
 import { downCommand } from "./commands/down.js";
+import { graphCommand } from "./commands/graph.js";
 import { historyCommand } from "./commands/history.js";
 import { initCommand } from "./commands/init.js";
 import { planCommand } from "./commands/plan.js";
@@ -219,6 +220,13 @@ function buildProgram(output: Output, onInvocation: (invocation: Invocation) => 
     ],
   );
   define("baseline <version>", "record an existing database as being at a version, running nothing", examples("stratum baseline 012"));
+  define(
+    "graph",
+    "print the dependency graph, marking applied, pending and conflicting migrations",
+    "\nConflicts are migrations with no dependency path between them that touch the same table.\n" +
+      examples("stratum graph", "stratum graph --format mermaid > graph.mmd", "stratum graph --format dot | dot -Tsvg > graph.svg", "stratum graph --json"),
+    [["--format <format>", "text, mermaid or dot (default text)"]],
+  );
   return program;
 }
 
@@ -268,6 +276,8 @@ async function dispatch(ctx: CommandContext, invocation: Invocation): Promise<nu
       return resolveCommand(ctx, first, options);
     case "baseline":
       return baselineCommand(ctx, first);
+    case "graph":
+      return graphCommand(ctx, options);
     default:
       throw usageError(`unknown command "${invocation.command}"`);
   }

@@ -91,12 +91,15 @@ export class MigrationError extends StratumError {
   readonly migrationName: string;
   readonly location: string | undefined;
   readonly statement: string | undefined;
+  /** 1-based index of the failing statement, when the migration is SQL. */
+  readonly statementIndex: number | undefined;
   constructor(failure: MigrationFailure, message: string, options: StratumErrorOptions = {}) {
     super("MIGRATION_FAILED", message, EXIT.migrationFailed, options);
     this.version = failure.version;
     this.migrationName = failure.name;
     this.location = failure.location;
     this.statement = failure.statement;
+    this.statementIndex = failure.statementIndex;
   }
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), version: this.version, location: this.location ?? null };

@@ -107,6 +107,11 @@ export interface Dialect {
    * (SQLite `PRAGMA user_version`). Runs inside the migration's transaction.
    */
   recordHead?(db: Queryable, version: bigint): Promise<void>;
+  /**
+   * The database's schema (tables, columns, indexes, …) as plain, comparable data, for rollback
+   * checks: two snapshots are equal exactly when the schemas are.
+   */
+  describeSchema?(db: Queryable): Promise<unknown>;
   /** Releases pools and anything the dialect opened. */
   dispose(): Promise<void>;
 }

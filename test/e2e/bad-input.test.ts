@@ -59,6 +59,8 @@ const cases: readonly BadInput[] = [
   { name: "down --to an unknown version", args: ["down", "--to", "77"], code: 3, mentions: ["77"] },
   { name: "resolve of a migration that is not dirty", args: ["resolve", "001", "--applied", "--yes"], code: 3, mentions: ["001"] },
   { name: "a symlink that escapes the migrations directory", setup: (p) => { writeFileSync(join(p.dir, "outside.sql"), good); symlinkSync(join(p.dir, "outside.sql"), join(p.migrations, "002_escape.sql")); }, args: ["up"], code: 3, mentions: ["002_escape.sql"] },
+  { name: "an unterminated string literal", files: m("002_x.sql", "-- migrate:up\nCREATE TABLE x (id INTEGER);\nINSERT INTO x VALUES ('oops);\n"), args: ["up"], code: 3, mentions: ["002_x.sql:3", "unterminated"] },
+  { name: "an unterminated trigger body", files: m("002_x.sql", "-- migrate:up\nCREATE TRIGGER t AFTER INSERT ON base BEGIN\n  SELECT 1;\n"), args: ["up"], code: 3, mentions: ["002_x.sql:2", "unterminated"] },
   { name: "a statement failing on line 4", files: m("002_x.sql", "-- migrate:up\nCREATE TABLE x (id INTEGER);\n\nINSERT INTO nosuch VALUES (1);\n"), args: ["up"], code: 1, mentions: ["002_x.sql:4", "nosuch"] },
 ];
 

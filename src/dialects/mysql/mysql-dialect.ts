@@ -8,6 +8,7 @@ import type { Statement } from "../../core/types.js";
 import { splitMysql } from "../../sql/split-mysql.js";
 import type { Connection, Dialect, SplitOptions } from "../dialect.js";
 import { dumpDatabase } from "./mysql-backup.js";
+import { describeSchema } from "./describe-schema.js";
 import { MysqlConnection, type RawConnection, type SessionContext } from "./mysql-connection.js";
 import { connectError, errorPositionOf, isRetryableError, type Endpoint } from "./mysql-errors.js";
 
@@ -223,6 +224,8 @@ export function mysqlDialect(options: MysqlDialectOptions): Dialect {
       );
     },
     /** Closes every session still open: ours end, pooled ones go back to the user's pool. */
+    describeSchema: (db) => describeSchema(db),
+
     async dispose(): Promise<void> {
       await Promise.all([...open].map((connection) => connection.close()));
       open.clear();

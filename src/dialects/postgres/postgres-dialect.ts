@@ -10,6 +10,7 @@ import { describeConnectError, type ConnectTarget } from "./connect-error.js";
 import { loadPg, type PgModule } from "./pg-driver.js";
 import { findPgDump, pgDumpAvailable, runPgDump, type PgDumpTarget } from "./pg-dump.js";
 import { PostgresConnection } from "./postgres-connection.js";
+import { describeSchema } from "./describe-schema.js";
 
 export { pgDumpAvailable, findPgDump };
 
@@ -300,6 +301,8 @@ export function postgresDialect(options: PostgresDialectOptions): Dialect {
       const pg = await loadPg();
       return runPgDump(await backupTarget(pg), file, { displayUrl: options.displayUrl });
     },
+
+    describeSchema: (db) => describeSchema(db, options.schema === undefined ? {} : { schema: options.schema }),
 
     async dispose(): Promise<void> {
       const closing = [...open].map((connection) => connection.close().catch(() => undefined));

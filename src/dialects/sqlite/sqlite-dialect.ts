@@ -128,6 +128,26 @@ export function sqliteDialect(options: SqliteDialectOptions): Dialect {
       if (db !== shared) db.close();
       return file;
     },
+    async describeSchema(db: Queryable) {
+      const objects = await db.query<{ type: string; name: string; tbl_name: string; sql: string | null }>(
+        "select type, name, tbl_name, sql from sqlite_master where name not like 'sqlite_%' order by type, name",
+      );
+      const tables = [];
+      for (const object of objects.filter((o) => o.type === "table")) {
+        const columns = await db.query<{ name: string; type: string; notnull: number; dflt_value: unknown; pk: number }>(
+          "select name, type, \"notnull\", dflt_value, pk from pragma_table_info(?) order by cid",
+          [object.name],
+        );
+        tables.push({
+          name: object.name,
+          columns: columns.map((c) => ({ name: c.name, type: c.type, nullable: c.notnull === 0, default: c.dflt_value ?? null, primaryKey: c.pk > 0 })),
+        });
+      }
+      const others = objects
+        .filter((o) => o.type !== "table")
+        .map((o) => ({ type: o.type, name: o.name, table: o.tbl_name, definition: (o.sql ?? "").replace(/\s+/g, " ").trim() }));
+      return { tables, indexes: others.filter((o) => o.type === "index"), views: others.filter((o) => o.type === "view"), triggers: others.filter((o) => o.type === "trigger") };
+    },
     async recordHead(db: Queryable, version: bigint) {
       // user_version is a signed 32-bit integer: timestamp versions do not fit and are not recorded.
       if (version >= 0n && version <= INT32_MAX) await db.exec(`pragma user_version = ${version.toString()}`);

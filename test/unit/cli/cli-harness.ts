@@ -225,6 +225,7 @@ export function fakeLibrary(script: Script = {}): { library: CliLibrary; calls: 
       calls.baseline.push(version);
       return [version];
     },
+    graph: async () => ({ ordering: "linear", nodes: [], conflicts: [] }),
     on: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -208,8 +208,8 @@ describe("resolveConfig: environment variables", () => {
     ["STRATUM_LOCK_TIMEOUT", "soon", 'invalid value for environment variable STRATUM_LOCK_TIMEOUT: expected a whole number of milliseconds (0 or more) or a duration such as "500ms", "10s" or "2m", got "soon"'],
     ["STRATUM_ORDERING", "random", 'invalid value for environment variable STRATUM_ORDERING: expected "linear" or "graph", got "random"'],
     ["STRATUM_TRANSACTION", "some", 'invalid value for environment variable STRATUM_TRANSACTION: expected "each", "all" or "none", got "some"'],
-    ["STRATUM_TABLE", "my-table", "invalid value for environment variable STRATUM_TABLE: expected an identifier"],
-    ["STRATUM_LOG_TABLE", "a b", "invalid value for environment variable STRATUM_LOG_TABLE: expected an identifier"],
+    ["STRATUM_TABLE", "t".repeat(64), "invalid value for environment variable STRATUM_TABLE: expected a non-empty table name"],
+    ["STRATUM_LOG_TABLE", "a\u0000b", "invalid value for environment variable STRATUM_LOG_TABLE: expected a non-empty table name"],
     ["STRATUM_URL", "oracle://scott:tiger@db/orcl", 'unsupported database URL "oracle://scott:***@db/orcl" (from environment variable STRATUM_URL)'],
     ["DATABASE_URL", "postgres://u:p/w@h/db", 'cannot parse the database URL "postgres://u:***@h/db" (from environment variable DATABASE_URL)'],
   ];
@@ -242,7 +242,7 @@ describe("resolveConfig: flags", () => {
     [{ parallel: "lots" }, 'invalid value for --parallel: expected an integer from 1 to 64, got "lots"'],
     [{ parallel: 100 }, "invalid value for --parallel: expected an integer from 1 to 64, got 100"],
     [{ lockTimeout: "-1" }, 'invalid value for --lock-timeout: expected a whole number'],
-    [{ table: "x;y" }, "invalid value for --table: expected an identifier"],
+    [{ table: "x\u0000y" }, "invalid value for --table: expected a non-empty table name"],
     [{ url: "ftp://x" }, 'unsupported database URL "ftp://x" (from --url)'],
   ];
   it.each(bad)("rejects %j", async (flags, message) => {

@@ -121,7 +121,7 @@ describe("parseSqlMigration: bad sections", () => {
       lines("-- migrate:up", "SELECT 1;", "-- migrate:down", "SELECT 2;", "-- migrate:up", "SELECT 3;"),
       "BAD_SECTION",
       [`${F}:1`, `${F}:5`],
-      /appears twice .* lines 1 and 5/,
+      /appears twice .* at 001_x\.sql:1 and 001_x\.sql:5/,
     ],
     [
       "duplicate down marker",

@@ -1,0 +1,99 @@
+// Command-line options of `node bench/run.mjs`. Pure: argv in, a frozen settings object out.
+
+import { parseArgs } from "node:util";
+
+export const DIALECTS = Object.freeze(["sqlite", "postgres", "mysql"]);
+export const WORKLOADS = Object.freeze(["W1", "W2", "W3", "W4"]);
+
+const DIALECT_ALIASES = Object.freeze({
+  sqlite: "sqlite",
+  postgres: "postgres",
+  postgresql: "postgres",
+  pg: "postgres",
+  mysql: "mysql",
+  mariadb: "mysql",
+});
+
+export const USAGE = `usage: node bench/run.mjs [options]
+
+  --quick               W1 with N in {100, 1000}, W2 at 1,000 applied, 3 runs each (a fast check)
+  --only <list>         dialects to run: sqlite,postgres,mysql (mariadb and pg are aliases)
+  --workloads <list>    workloads to run: W1,W2,W3,W4
+  --runs <n>            measured runs per case (default 5, --quick 3); one warm-up run comes first
+  --sizes <list>        W1 sizes, e.g. 100,1000 (default 100,1000,5000; MariaDB 100,1000
+                        unless --sizes is given: its N=5000 case alone takes about 6 minutes)
+  --applied <list>      W2 sizes, e.g. 1000 (default 1000,5000)
+  --json <file>         also write every result (all runs) to this JSON file
+  --help                print this text
+
+Environment: BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres) and
+BENCH_MYSQL_URL (default mysql://root@127.0.0.1:3306/mysql) name the admin connections used to
+create and drop the throwaway databases.`;
+
+export class UsageError extends Error {}
+
+function list(value, name, allowed) {
+  const items = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  if (items.length === 0) throw new UsageError(`${name} expects a comma-separated list, got "${value}"`);
+  return items.map((item) => {
+    const found = allowed(item);
+    if (found === undefined) throw new UsageError(`${name}: unknown value "${item}"`);
+    return found;
+  });
+}
+
+function sizes(value, name) {
+  return list(value, name, (item) => (/^\d+$/.test(item) && Number(item) > 0 ? Number(item) : undefined));
+}
+
+/** Parses argv (without `node run.mjs`) into settings; throws UsageError on a bad flag. */
+export function parseBenchArgs(argv) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: {
+        quick: { type: "boolean", default: false },
+        only: { type: "string" },
+        workloads: { type: "string" },
+        runs: { type: "string" },
+        sizes: { type: "string" },
+        applied: { type: "string" },
+        json: { type: "string" },
+        help: { type: "boolean", default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const v = parsed.values;
+  const quick = v.quick === true;
+  const dialects =
+    v.only === undefined
+      ? DIALECTS
+      : [...new Set(list(v.only, "--only", (item) => DIALECT_ALIASES[item.toLowerCase()]))];
+  const workloads =
+    v.workloads === undefined
+      ? WORKLOADS
+      : [...new Set(list(v.workloads, "--workloads", (item) => WORKLOADS.find((w) => w === item.toUpperCase())))];
+  const runs = v.runs === undefined ? (quick ? 3 : 5) : sizes(v.runs, "--runs")[0];
+  if (v.json !== undefined && v.json.trim() === "") throw new UsageError("--json expects a file name");
+  return Object.freeze({
+    help: v.help === true,
+    quick,
+    dialects: Object.freeze([...dialects]),
+    workloads: Object.freeze([...workloads]),
+    runs,
+    w1Sizes: Object.freeze(v.sizes === undefined ? (quick ? [100, 1000] : [100, 1000, 5000]) : sizes(v.sizes, "--sizes")),
+    /** Without --sizes, MariaDB's W1 stops at N=1000 (N=5000 alone takes about 6 minutes there). */
+    w1SizesExplicit: v.sizes !== undefined,
+    w2Sizes: Object.freeze(v.applied === undefined ? (quick ? [1000] : [1000, 5000]) : sizes(v.applied, "--applied")),
+    w3Size: 1000,
+    jsonFile: v.json,
+  });
+}

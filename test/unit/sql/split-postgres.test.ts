@@ -1,0 +1,30 @@
+import { describe, expect, test } from "vitest";
+import { postgresNonTransactionalReason, postgresPlaceholders } from "../../../src/sql/split-postgres.js";
+import { NON_TRANSACTIONAL_CASES } from "./non-transactional-cases.js";
+
+describe("postgresPlaceholders", () => {
+  test.each([
+    ["SELECT ?", "SELECT $1"],
+    ["SELECT * FROM t WHERE a = ? AND b IN (?, ?)", "SELECT * FROM t WHERE a = $1 AND b IN ($2, $3)"],
+    ["SELECT 1", "SELECT 1"],
+    ["SELECT '?', E'\\'?', $$?$$, $q$ ? $q$, \"a?\" FROM t WHERE x=?", "SELECT '?', E'\\'?', $$?$$, $q$ ? $q$, \"a?\" FROM t WHERE x=$1"],
+    ["SELECT ? -- why?\n, ? /* or ? /* nested ? */ ? */", "SELECT $1 -- why?\n, $2 /* or ? /* nested ? */ ? */"],
+    ["SELECT data ?| array['a'], data ?& array['b'], ?", "SELECT data ?| array['a'], data ?& array['b'], $1"],
+    ["SELECT data ?? 'key', ?", "SELECT data ? 'key', $1"],
+    ["SELECT ???", "SELECT ?$1"],
+    ["SELECT x$y? FROM t", "SELECT x$y$1 FROM t"],
+    ["SELECT $1, ?", "SELECT $1, $1"],
+    ["SELECT 'unterminated ?", "SELECT 'unterminated ?"],
+    ["SELECT ?::int, ?=?", "SELECT $1::int, $2=$3"],
+  ])("%j", (input, output) => {
+    expect(postgresPlaceholders(input)).toBe(output);
+  });
+});
+
+describe("postgresNonTransactionalReason", () => {
+  test.each(NON_TRANSACTIONAL_CASES.map((c) => [c.sql, c.refused] as const))("%j", (sql, refused) => {
+    expect(postgresNonTransactionalReason(sql)).toBe(
+      refused === null ? null : `${refused} cannot run inside a transaction block`,
+    );
+  });
+});
