@@ -60,6 +60,7 @@ export function describeDialectContract(target: Target): void {
       "002_create_products.up.sql": "CREATE TABLE products (id INTEGER PRIMARY KEY, title VARCHAR(200));\n",
       "002_create_products.down.sql": "DROP TABLE products;\n",
       "003_seed_users.ts": [
+        "export const dependsOn = ['001'];",
         "export async function up(ctx) {",
         "  await ctx.sql('INSERT INTO users (id, email) VALUES (?, ?)', [1, 'a@example.com']);",
         "  await ctx.sql('INSERT INTO users (id, email) VALUES (?, ?)', [2, 'b?@example.com']);",
@@ -401,6 +402,77 @@ export function describeDialectContract(target: Target): void {
       const notes = await db.query<{ note: string }>("select note from audit order by id");
       expect(notes.map((n) => n.note)).toContain("new user; id=10");
     });
+
+    it("graph mode reports two unrelated migrations touching one table, naming both and the table", async () => {
+      project.migration("004_add_phone.sql", "-- stratum:depends 001\n-- migrate:up\nALTER TABLE users ADD COLUMN phone VARCHAR(40);\n");
+      project.migration("005_add_city.sql", "-- stratum:depends 001\n-- migrate:up\nALTER TABLE users ADD COLUMN city VARCHAR(40);\n");
+      const validate = await cli(["validate", "--ordering", "graph"]);
+      expect(validate.code, validate.output).toBe(0);
+      expect(validate.output).toContain("004_add_phone");
+      expect(validate.output).toContain("005_add_city");
+      expect(validate.output).toContain("users");
+      const strict = await cli(["validate", "--ordering", "graph", "--strict"]);
+      expect(strict.code, strict.output).toBe(3);
+      const up = await cli(["up", "--ordering", "graph"]);
+      expect(up.code, up.output).toBe(0);
+      expect((await states()).filter((r) => r.state === "applied")).toHaveLength(5);
+    });
+
+    it("graph mode prints a dependency cycle with its whole path", async () => {
+      project.migration("004_a.sql", "-- stratum:depends 006\n-- migrate:up\nCREATE TABLE a4 (id INTEGER);\n");
+      project.migration("005_b.sql", "-- stratum:depends 004\n-- migrate:up\nCREATE TABLE b5 (id INTEGER);\n");
+      project.migration("006_c.sql", "-- stratum:depends 005\n-- migrate:up\nCREATE TABLE c6 (id INTEGER);\n");
+      const result = await cli(["up", "--ordering", "graph"]);
+      expect(result.code, result.output).toBe(3);
+      expect(result.stderr).toMatch(/004_a → 006_c → 005_b → 004_a|004_a → 005_b → 006_c → 004_a|005_b → 004_a → 006_c → 005_b/);
+      expect(await db.tables()).toEqual([]);
+    });
+
+    it("graph --format mermaid draws dependencies and states", async () => {
+      expect((await cli(["up", "--to", "002"])).code).toBe(0);
+      const result = await cli(["graph", "--format", "mermaid"]);
+      expect(result.code, result.output).toBe(0);
+      expect(result.stdout).toMatch(/^graph TD/m);
+      expect(result.stdout).toContain("001_create_users");
+      expect(result.stdout).toContain("applied");
+      expect(result.stdout).toContain("pending");
+    });
+
+    if (target.name !== "sqlite") {
+      it("up --parallel runs independent chains on separate connections, with the same result as a serial run", async () => {
+        const sleep = target.name === "postgres" ? "SELECT pg_sleep(0.3);" : "SELECT SLEEP(0.3);";
+        for (let chain = 0; chain < 4; chain++) {
+          for (let link = 0; link < 2; link++) {
+            const version = String(10 + chain * 2 + link).padStart(3, "0");
+            const depends = link === 0 ? "001" : String(10 + chain * 2).padStart(3, "0");
+            project.migration(
+              `${version}_chain${chain}_${link}.sql`,
+              `-- stratum:depends ${depends}\n-- migrate:up\n${sleep}\nCREATE TABLE c${chain}_${link} (id INTEGER);\n-- migrate:down\nDROP TABLE c${chain}_${link};\n`,
+            );
+          }
+        }
+        const result = await cli(["up", "--ordering", "graph", "--parallel", "4", "--json"]);
+        expect(result.code, result.output).toBe(0);
+        const events = result.stdout.trim().split("\n").map((line) => JSON.parse(line) as { type: string; worker?: number; version?: string });
+        const workers = new Set(events.filter((e) => e.type === "migration:start").map((e) => e.worker));
+        expect(workers.size).toBeGreaterThan(1);
+        const parallelRows = await states();
+        const parallelTables = await db.tables();
+        expect(parallelRows.filter((r) => r.state === "applied")).toHaveLength(11);
+        expect((await cli(["down", "--all", "--ordering", "graph"])).code).toBe(0);
+        const serial = await cli(["up", "--ordering", "graph"]);
+        expect(serial.code, serial.output).toBe(0);
+        expect(await states()).toEqual(parallelRows);
+        expect(await db.tables()).toEqual(parallelTables);
+      });
+    } else {
+      it("up --parallel on SQLite runs serially and says so", async () => {
+        const result = await cli(["up", "--ordering", "graph", "--parallel", "4"]);
+        expect(result.code, result.output).toBe(0);
+        expect(result.output).toMatch(/sqlite runs migrations one at a time/);
+        expect((await states()).filter((r) => r.state === "applied")).toHaveLength(3);
+      });
+    }
 
     if (target.name === "sqlite") {
       it("keeps PRAGMA user_version equal to the highest applied version", async () => {
