@@ -68,7 +68,7 @@ async function main() {
       `${cpu.length} × ${cpu[0]?.model.trim() ?? "?"} · ${startedAt.toISOString()}`,
   );
   console.log(
-    `${settings.quick ? "quick" : "full"} run: ${settings.runs} measured runs per case after a warm-up; ` +
+    `${settings.quick ? "quick" : "full"} run: ${settings.runs} measured runs per case${settings.warmup ? " after a warm-up" : ", no warm-up"}; ` +
       `W1 N ∈ {${settings.w1Sizes.join(", ")}}, W2 at {${settings.w2Sizes.join(", ")}} applied, W3 at ${settings.w3Size} applied; ` +
       `times are whole processes (spawn to exit), median / min / max in seconds`,
   );

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { readFile, realpath } from "node:fs/promises";
+import { mkdir, readFile, realpath } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join, relative, resolve, isAbsolute } from "node:path";
 import type {
@@ -28,7 +28,7 @@ import {
   ValidationError,
 } from "./core/errors.js";
 import { EventBus, type Listener, type MigratorEvent } from "./core/events.js";
-import { headOf, runStep, runsInTransaction, scriptOf, statementsOf, type ExecutorPorts, type RunSettings } from "./core/executor.js";
+import { callHook, headOf, runStep, runsInTransaction, scriptOf, statementsOf, type ExecutorPorts, type RunSettings } from "./core/executor.js";
 import { plan as planMigrations, validate as validateMigrations } from "./core/planner.js";
 import { unmetRequirements } from "./core/requirements.js";
 import { conflictPairs, findConflicts, readTableUses } from "./core/conflicts.js";
@@ -80,7 +80,7 @@ export function createMigrator(options: MigratorOptions & { readonly configFile?
     ...(configFile === undefined ? {} : { configPath: configFile }),
     ...(env === undefined ? {} : { envName: env }),
     flags: {},
-    environment: environment ?? {},
+    environment: environment ?? process.env,
     overrides,
   });
   return migratorOver(config, overrides.url ?? "sqlite:./stratum.db", client);
@@ -95,16 +95,27 @@ function migratorOver(configPromise: Promise<ResolvedConfig>, urlHint: string, c
   const events = new EventBus();
   let built: Promise<Internals> | undefined;
   const internals = () => (built ??= buildInternals(configPromise, client, events));
-  let dialectName: Migrator["dialect"] = "sqlite";
-  try {
-    dialectName = parseDatabaseUrl(urlHint).dialect;
-  } catch {
-    // reported when the migrator is used
-  }
+  // Known at once from the options; replaced by the resolved URL (config file, environment) when ready.
+  let url = urlHint;
+  configPromise.then(
+    (config) => (url = config.url),
+    () => undefined,
+  );
+  const dialectOf = (value: string): Migrator["dialect"] => {
+    try {
+      return parseDatabaseUrl(value).dialect;
+    } catch {
+      return "sqlite"; // the bad URL is reported when the migrator is used
+    }
+  };
 
   return {
-    dialect: dialectName,
-    database: displayUrl(urlHint),
+    get dialect() {
+      return dialectOf(url);
+    },
+    get database() {
+      return displayUrl(url);
+    },
     status: async () => (await internals()).status(),
     plan: async (options) => (await internals()).plan(options),
     up: async (options = {}) => (await internals()).up(options),
@@ -167,8 +178,8 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
   };
 
   /** Opens a connection, runs `fn`, closes it. */
-  const withConnection = async <T>(fn: (conn: Connection) => Promise<T>): Promise<T> => {
-    const conn = await dialect.connect();
+  const withConnection = async <T>(fn: (conn: Connection) => Promise<T>, readOnly = false): Promise<T> => {
+    const conn = await dialect.connect({ readOnly });
     try {
       return await fn(conn);
     } finally {
@@ -203,14 +214,21 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
 
   /** Code migrations whose options matter now are imported; unchanged applied ones are not. */
   const withLoadedOptions = async (
-    migrations: readonly MigrationFile[],
+    found: Discovered,
     needs: (migration: MigrationFile) => boolean,
   ): Promise<MigrationFile[]> =>
     Promise.all(
-      migrations.map(async (migration) => {
+      found.migrations.map(async (migration) => {
         if (migration.kind !== "code" || !needs(migration)) return migration;
-        const loaded = await loadCode(migration);
-        return { ...migration, options: loaded.options };
+        try {
+          const loaded = await loadCode(migration);
+          return { ...migration, options: loaded.options };
+        } catch (error) {
+          // reported with every other problem, not one at a time
+          if (!(error instanceof ValidationError)) throw error;
+          found.problems.push(...error.problems);
+          return migration;
+        }
       }),
     );
 
@@ -296,7 +314,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       backup: report.backup,
     } as const;
     emit(event);
-    await config.hooks.afterAll?.(event);
+    await callHook("afterAll", config.hooks.afterAll, event);
   };
 
   /** Prints what would run, changing nothing. */
@@ -371,7 +389,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       parallel: workers,
     } as const;
     emit(startEvent);
-    await config.hooks.beforeAll?.(startEvent);
+    await callHook("beforeAll", config.hooks.beforeAll, startEvent);
     if (mode === "all") await conn.begin();
     // inside a rehearsal's transaction, so a rehearsal leaves not even the tables behind
     if (steps.length > 0) await history.ensureTables(conn);
@@ -561,6 +579,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
     if (!dialect.backup) throw new StratumError("BACKUP_FAILED", `backups are not supported for ${dialect.name}`, 2);
     const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "");
     const ext = dialect.name === "sqlite" ? "db" : dialect.name === "postgres" ? "dump" : "sql";
+    await mkdir(config.backupDir, { recursive: true, mode: 0o700 });
     return dialect.backup(join(config.backupDir, `stratum-${stamp}.${ext}`));
   };
 
@@ -572,16 +591,16 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
 
     async status(): Promise<StatusReport> {
       const found = await discover();
-      const applied = await withConnection(readHistory);
+      const applied = await withConnection(readHistory, true);
       const report = statusOf(found.migrations, applied);
       return { ...report, problems: [...found.problems, ...report.problems] };
     },
 
     async plan(options: PlanOptions): Promise<PlanResult> {
       const found = await discover();
-      const applied = await withConnection(readHistory);
+      const applied = await withConnection(readHistory, true);
       const request = toRequest(options);
-      const migrations = await withLoadedOptions(found.migrations, isPendingIn(applied));
+      const migrations = await withLoadedOptions(found, isPendingIn(applied));
       const result = await withConflicts(migrations, planOrThrow(found, migrations, applied, request, options.allowOutOfOrder));
       const steps = options.direction === "down" ? await checkReversible(result.steps) : result.steps;
       return {
@@ -608,8 +627,8 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       };
       const single = options.singleTransaction === true || config.transaction === "all";
       if (options.dryRun === true) {
-        const applied = await withConnection(readHistory);
-        const migrations = await withLoadedOptions(found.migrations, isPendingIn(applied));
+        const applied = await withConnection(readHistory, true);
+        const migrations = await withLoadedOptions(found, isPendingIn(applied));
         const result = await withConflicts(migrations, planOrThrow(found, migrations, applied, request, options.allowOutOfOrder));
         return dryRun(result.steps, "up", result.warnings, started);
       }
@@ -621,8 +640,8 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
           version: null,
           message: `${dialect.name} commits DDL implicitly, so a rehearsal cannot be rolled back; showing the plain dry run instead`,
         });
-        const applied = await withConnection(readHistory);
-        const migrations = await withLoadedOptions(found.migrations, isPendingIn(applied));
+        const applied = await withConnection(readHistory, true);
+        const migrations = await withLoadedOptions(found, isPendingIn(applied));
         const result = await withConflicts(migrations, planOrThrow(found, migrations, applied, request, options.allowOutOfOrder));
         return dryRun(result.steps, "up", result.warnings, started);
       }
@@ -636,7 +655,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       const signal = options.signal ?? new AbortController().signal;
       return withLock(async (session) => {
         const applied = await readHistory(session.conn);
-        const migrations = await withLoadedOptions(found.migrations, isPendingIn(applied));
+        const migrations = await withLoadedOptions(found, isPendingIn(applied));
         const result = await withConflicts(migrations, planOrThrow(found, migrations, applied, request, options.allowOutOfOrder));
         const mode = single || rehearse ? "all" : config.transaction === "none" ? "none" : "each";
         const problems = await preflight(session.conn, result.steps, mode);
@@ -653,7 +672,6 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         let backup: string | null = null;
         if (options.backup && result.steps.length > 0) {
           backup = await takeBackup();
-          emit({ type: "log", level: "info", version: null, message: `backup written to ${backup}` });
           await history.ensureTables(session.conn);
           await history.log(session.conn, backupLog(backup, session.dbUser));
         }
@@ -677,7 +695,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       const found = await discover();
       const request = toRequest({ direction: "down", ...options });
       if (options.dryRun) {
-        const applied = await withConnection(readHistory);
+        const applied = await withConnection(readHistory, true);
         const result = planOrThrow(found, found.migrations, applied, request);
         const steps = await checkReversible(result.steps);
         return dryRun(steps, "down", result.warnings, started);
@@ -711,12 +729,12 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
 
     async validate(options = {}): Promise<ValidateReport> {
       const found = await discover();
-      const { applied, server } = await withConnection(async (conn) => ({
-        applied: await readHistory(conn),
-        server: await conn.serverInfo(),
-      }));
+      const { applied, server } = await withConnection(
+        async (conn) => ({ applied: await readHistory(conn), server: await conn.serverInfo() }),
+        true,
+      );
       const pending = isPendingIn(applied);
-      const migrations = await withLoadedOptions(found.migrations, pending);
+      const migrations = await withLoadedOptions(found, pending);
       const problems = validateMigrations(migrations, applied, {
         ...policy(options.allowOutOfOrder),
         discoveryProblems: found.problems,
@@ -733,13 +751,14 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
     },
 
     async history(options = {}) {
-      return withConnection(async (conn) => ((await history.exists(conn)) ? history.readLog(conn, options) : []));
+      return withConnection(async (conn) => ((await history.exists(conn)) ? history.readLog(conn, options) : []), true);
     },
 
     async stats(): Promise<Stats> {
       const found = await discover();
       const { applied, log } = await withConnection(async (conn) =>
         (await history.exists(conn)) ? { applied: await history.read(conn), log: await history.readLog(conn) } : { applied: [], log: [] },
+        true,
       );
       return computeStats(found.migrations, applied, log);
     },
@@ -827,8 +846,8 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
 
     async graph(): Promise<GraphReport> {
       const found = await discover();
-      const applied = await withConnection(readHistory);
-      const migrations = await withLoadedOptions(found.migrations, isPendingIn(applied));
+      const applied = await withConnection(readHistory, true);
+      const migrations = await withLoadedOptions(found, isPendingIn(applied));
       const states = new Map(statusOf(migrations, applied).migrations.map((entry) => [entry.version, entry.state]));
       const conflicts = await conflictsOf(migrations);
       const pairs = conflictPairs(conflicts);

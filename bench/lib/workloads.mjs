@@ -81,7 +81,7 @@ export async function w1(ctx) {
     }
     const r = await measureGroup(cases, {
       runs: settings.runs,
-      warmup: i === 0,
+      warmup: settings.warmup && i === 0,
       cwd: ctx.tmp,
       progress: (t) => ctx.progress(`W1 N=${n} ${t}`),
     });
@@ -129,7 +129,7 @@ export async function w1(ctx) {
       ...(leftOut.length > 0
         ? [`N=${leftOut.join(", ")} left out by default on MariaDB (each CREATE TABLE creates and syncs a file: about 6 minutes); run it with --only mariadb --workloads W1 --sizes 1000,5000`]
         : []),
-      ...(sizes.length > 1 ? [`warm-up: one untimed run of each case before N=${sizes[0]}; the larger sizes follow the same processes`] : []),
+      ...(settings.warmup && sizes.length > 1 ? [`warm-up: one untimed run of each case before N=${sizes[0]}; the larger sizes follow the same processes`] : []),
       tookNote(started),
     ],
   };
@@ -160,7 +160,7 @@ export async function w2(ctx) {
       ];
       const r = await measureGroup(cases, {
         runs: settings.runs,
-        warmup: i === 0,
+        warmup: settings.warmup && i === 0,
         cwd: ctx.tmp,
         progress: (t) => ctx.progress(`W2 ${n} applied ${t}`),
       });
@@ -238,7 +238,7 @@ export async function w3(ctx) {
         check: expectCount(ctx, APPLIED, 0, "applied migrations"),
       },
     ];
-    const r = await measureGroup(cases, { runs: settings.runs, warmup: true, cwd: ctx.tmp, progress: (t) => ctx.progress(`W3 ${t}`) });
+    const r = await measureGroup(cases, { runs: settings.runs, warmup: settings.warmup, cwd: ctx.tmp, progress: (t) => ctx.progress(`W3 ${t}`) });
     return {
       workload: "W3",
       dialect,
@@ -303,7 +303,7 @@ export async function w4(ctx) {
       { id: "serial", ...fresh, check, command: (p) => stratum(["up", "--json", "--ordering", "graph"], p.db, dir) },
       { id: "parallel", ...fresh, check, command: (p) => stratum(["up", "--json", "--ordering", "graph", "--parallel", String(parallel)], p.db, dir) },
     ];
-    const r = await measureGroup(cases, { runs: ctx.settings.runs, warmup: true, cwd: ctx.tmp, progress: (t) => ctx.progress(`W4 ${t}`) });
+    const r = await measureGroup(cases, { runs: ctx.settings.runs, warmup: ctx.settings.warmup, cwd: ctx.tmp, progress: (t) => ctx.progress(`W4 ${t}`) });
     const facts = r.get("parallel").facts;
     const maxConcurrent = facts.length === 0 ? null : Math.max(...facts.map((f) => f.maxConcurrent));
     const reported = facts[0]?.reportedParallel ?? null;

@@ -39,18 +39,22 @@ export const NO_TABLES: TableUse = Object.freeze({
  */
 export function tableUseOf(migration: MigrationFile, dialect: DialectName): TableUse {
   const declared = declaredUse(migration);
-  if (declared !== null) return declared;
-  if (migration.up === null) return NO_TABLES;
-  return tablesTouched(dialect, migration.up.text);
+  if (migration.kind === "code" || migration.up === null) return declared;
+  return withDeclared(tablesTouched(dialect, migration.up.text), declared);
 }
 
-/** The tables a code migration declares (`options.tables`), as altered; `null` for SQL migrations. */
-function declaredUse(migration: MigrationFile): TableUse | null {
-  if (migration.kind !== "code") return null;
+/** The tables a migration declares (`options.tables`, `-- stratum:tables`), counted as altered. */
+function declaredUse(migration: MigrationFile): TableUse {
   const declared = migration.options.tables ?? [];
   if (declared.length === 0) return NO_TABLES;
   const names = [...new Set(declared.map((t) => t.trim().toLowerCase()).filter((t) => t !== ""))];
   return { ...NO_TABLES, alters: names };
+}
+
+/** What the SQL shows, plus what the file declares beyond it. */
+function withDeclared(read: TableUse, declared: TableUse): TableUse {
+  if (declared.alters.length === 0) return read;
+  return { ...read, alters: [...new Set([...read.alters, ...declared.alters])] };
 }
 
 /**
@@ -59,9 +63,8 @@ function declaredUse(migration: MigrationFile): TableUse | null {
  */
 export async function tableUseOfPostgres(migration: MigrationFile): Promise<TableUse> {
   const declared = declaredUse(migration);
-  if (declared !== null) return declared;
-  if (migration.up === null) return NO_TABLES;
-  return tablesTouchedPostgres(migration.up.text);
+  if (migration.kind === "code" || migration.up === null) return declared;
+  return withDeclared(await tablesTouchedPostgres(migration.up.text), declared);
 }
 
 /**

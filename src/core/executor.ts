@@ -88,7 +88,6 @@ export async function runStep(
     worker: position.worker,
   } as const;
   events.emit(startEvent);
-  await ports.hooks.beforeEach?.(startEvent);
 
   const code = migration.kind === "code" ? await ports.loadCode(migration) : null;
   const baseRow: AppliedMigration = {
@@ -259,6 +258,7 @@ export async function runStep(
   };
 
   try {
+    await callHook("beforeEach", ports.hooks.beforeEach, startEvent);
     if (ownTx) {
       await conn.begin();
       try {
@@ -304,7 +304,7 @@ export async function runStep(
       },
     } as const;
     events.emit(failure);
-    await ports.hooks.onError?.(failure);
+    await callHook("onError", ports.hooks.onError, failure).catch(() => undefined);
     throw error;
   }
   settings.signal.removeEventListener("abort", abortWith);
@@ -318,7 +318,7 @@ export async function runStep(
     worker: position.worker,
   } as const;
   events.emit(endEvent);
-  await ports.hooks.afterEach?.(endEvent);
+  await callHook("afterEach", ports.hooks.afterEach, endEvent);
   return {
     version: migration.version,
     name: migration.name,
@@ -326,6 +326,23 @@ export async function runStep(
     status: direction === "up" ? "applied" : "rolled_back",
     durationMs,
   };
+}
+
+/**
+ * Awaits a configured hook. A hook that throws stops the run with one sentence naming the hook
+ * (a `beforeEach` that throws counts as the migration's failure, and is logged as one).
+ */
+export async function callHook<E>(name: string, hook: ((event: E) => unknown) | undefined, event: E): Promise<void> {
+  if (!hook) return;
+  try {
+    await hook(event);
+  } catch (error) {
+    if (error instanceof StratumError) throw error;
+    throw new StratumError("MIGRATION_FAILED", `the ${name} hook failed: ${errorText(error)}`, 1, {
+      cause: error,
+      fix: `fix the ${name} hook in the configuration file`,
+    });
+  }
 }
 
 /** After a failure: a transactional migration left nothing; a non-transactional one is dirty. */

@@ -82,7 +82,11 @@ export interface Dialect {
   readonly historyTypes: HistoryTypes;
   /** The URL with any password removed, for messages. */
   readonly displayUrl: string;
-  connect(): Promise<Connection>;
+  /**
+   * Opens a session. `readOnly` promises the caller writes nothing, so a dialect may avoid
+   * creating anything (SQLite does not create a missing database file for it).
+   */
+  connect(options?: { readonly readOnly?: boolean }): Promise<Connection>;
   splitStatements(sql: string, options?: SplitOptions): Statement[];
   quoteIdentifier(name: string): string;
   /** Quotes a table name, qualified by the configured schema when there is one. */

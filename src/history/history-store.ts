@@ -171,13 +171,16 @@ export function historyStore(dialect: Dialect, tables: HistoryTables): HistorySt
     },
 
     async readLog(db, options = {}) {
-      const where = options.version === undefined ? "" : " where version = ?";
-      const params = options.version === undefined ? [] : [options.version];
-      const limit = options.limit === undefined ? "" : ` limit ${Math.max(0, Math.floor(options.limit))}`;
-      const rows = await db.query<LogRow>(
-        `select id, ${LOG_COLUMNS} from ${log}${where} order by id desc${limit}`,
-        params,
-      );
+      const limit = options.limit === undefined ? undefined : Math.max(0, Math.floor(options.limit));
+      // A version filter compares as integers (`4` finds `004`), so it is applied here, not in SQL.
+      const wanted = options.version === undefined ? undefined : digitsOf(options.version);
+      const sqlLimit = limit === undefined || wanted !== undefined ? "" : ` limit ${limit}`;
+      const where = wanted === undefined ? "" : " where version is not null";
+      let rows = await db.query<LogRow>(`select id, ${LOG_COLUMNS} from ${log}${where} order by id desc${sqlLimit}`);
+      if (wanted !== undefined) {
+        rows = rows.filter((row) => row.version !== null && row.version !== "" && digitsOf(row.version) === wanted);
+        if (limit !== undefined) rows = rows.slice(0, limit);
+      }
       return rows.reverse().map((row) => ({
         id: Number(row.id),
         version: row.version,
@@ -201,6 +204,12 @@ export function historyStore(dialect: Dialect, tables: HistoryTables): HistorySt
       return Number(rows[0]?.b ?? 0) + 1;
     },
   };
+}
+
+/** The integer a version (or `003_name` id) stands for, or null when it has no leading digits. */
+function digitsOf(ref: string): bigint | null {
+  const match = /^\s*(\d+)/.exec(ref);
+  return match?.[1] === undefined ? null : BigInt(match[1]);
 }
 
 function compareDigits(a: string, b: string): number {

@@ -290,6 +290,46 @@ export function describeDialectContract(target: Target): void {
       expect((await states()).map((r) => r.version)).toEqual(["001", "002", "003", "004"]);
     });
 
+    it("a run killed mid-migration leaves no stale lock: the next run does not wait for it", async () => {
+      project.migration("004_slow.ts", "export async function up(ctx) {\n  await ctx.sql('CREATE TABLE slow_t (id INTEGER)');\n  await new Promise((r) => setTimeout(r, 20000));\n}\nexport async function down() {}\n");
+      expect((await cli(["up", "--to", "003"])).code).toBe(0);
+      const { spawn } = await import("node:child_process");
+      const { BIN } = await import("../support/cli.js");
+      const child = spawn(process.execPath, [BIN, "up", "--url", db.url], { cwd: project.dir, stdio: "ignore" });
+      const deadline = Date.now() + 15_000;
+      while (Date.now() < deadline) {
+        const rows = await db.query<{ n: number | string }>("select count(*) as n from stratum_log where version = '003'");
+        if (Number(rows[0]?.n) > 0 && (await db.tables()).includes("slow_t")) break;
+        if (target.name !== "mysql" && Date.now() > deadline - 14_000) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await new Promise((r) => setTimeout(r, 1500));
+      child.kill("SIGKILL");
+      await new Promise((r) => child.on("close", r));
+      project.migration("004_slow.ts", "export async function up(ctx) {\n  await ctx.sql('CREATE TABLE IF NOT EXISTS slow_t (id INTEGER)');\n}\nexport async function down() {}\n");
+      const started = Date.now();
+      const next = await cli(["up", "--lock-timeout", "3000"]);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      if (transactional) {
+        expect(next.code, next.output).toBe(0);
+        expect((await states()).map((r) => [r.version, r.state])).toContainEqual(["004", "applied"]);
+      } else {
+        // MySQL committed the DDL: the migration is visibly dirty, never silently re-run
+        expect(next.code, next.output).toBe(3);
+        expect(next.stderr).toContain("stratum resolve 004");
+      }
+    });
+
+    it("up --backup writes a backup before migrating and records it in the log", async () => {
+      expect((await cli(["up", "--to", "001"])).code).toBe(0);
+      const result = await cli(["up", "--backup"]);
+      expect(result.code, result.output).toBe(0);
+      expect(result.output).toMatch(/backup written to .*backups/);
+      const logged = await db.query<{ details: string }>("select details from stratum_log where operation = 'backup'");
+      expect(logged).toHaveLength(1);
+      expect(logged[0]?.details).toContain("backups");
+    });
+
     it("8 simultaneous up processes apply every migration exactly once", async () => {
       const results = await Promise.all(Array.from({ length: 8 }, () => cli(["up", "--lock-timeout", "60000"])));
       for (const result of results) expect(result.code, result.output).toBe(0);

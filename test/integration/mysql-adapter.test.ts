@@ -42,11 +42,13 @@ if (unreachable !== null && process.env["CI"] !== "true") {
   console.warn(`SKIPPING the MySQL adapter tests: no server at ${SERVER.host}:${SERVER.port} (${unreachable})`);
 }
 
-describe.runIf(unreachable !== null && process.env["CI"] === "true")("mysql adapter under CI", () => {
-  it("needs a reachable MySQL/MariaDB server", () => {
-    throw new Error(`CI=true and no MySQL/MariaDB server at ${SERVER.host}:${SERVER.port}: ${unreachable}`);
+if (unreachable !== null && process.env["CI"] === "true") {
+  describe("mysql adapter under CI", () => {
+    it("needs a reachable MySQL/MariaDB server", () => {
+      throw new Error(`CI=true and no MySQL/MariaDB server at ${SERVER.host}:${SERVER.port}: ${unreachable}`);
+    });
   });
-});
+}
 
 const suffix = randomBytes(4).toString("hex");
 const DB = `stratum_myadapter_${suffix}`;

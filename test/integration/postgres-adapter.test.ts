@@ -45,11 +45,13 @@ if (unreachable !== null) {
   else console.warn(`skipping the PostgreSQL adapter tests: ${why}; set CI=true to make this a failure`);
 }
 
-describe.runIf(unreachable !== null && process.env["CI"] === "true")("postgres adapter (CI)", () => {
-  it("needs a reachable PostgreSQL server", () => {
-    expect.fail(`PostgreSQL at ${HOST}:${PORT} is unreachable under CI=true: ${unreachable}`);
+if (unreachable !== null && process.env["CI"] === "true") {
+  describe("postgres adapter (CI)", () => {
+    it("needs a reachable PostgreSQL server", () => {
+      expect.fail(`PostgreSQL at ${HOST}:${PORT} is unreachable under CI=true: ${unreachable}`);
+    });
   });
-});
+}
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 

@@ -115,8 +115,10 @@ export async function renderRun(
   if (!ctx.globals.json) {
     const thrownVersion = thrown instanceof MigrationError ? thrown.version : undefined;
     const shown = new Set<string>(thrownVersion === undefined ? [] : [thrownVersion]);
+    const thrownMessage = thrown instanceof Error ? thrown.message : undefined;
     for (const [version, event] of renderer.failures) {
-      if (shown.has(version)) continue;
+      // the thrown error is printed by the caller; print each other failure once
+      if (shown.has(version) || event.error.message === thrownMessage) continue;
       shown.add(version);
       ctx.output.errorLine(errorDetail(event));
     }

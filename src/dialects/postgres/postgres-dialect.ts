@@ -302,6 +302,10 @@ export function postgresDialect(options: PostgresDialectOptions): Dialect {
       return runPgDump(await backupTarget(pg), file, { displayUrl: options.displayUrl });
     },
 
+    async ensureSchema(db) {
+      if (options.schema !== undefined) await db.exec(`create schema if not exists ${quotePostgresIdentifier(options.schema)}`);
+    },
+
     describeSchema: (db) => describeSchema(db, options.schema === undefined ? {} : { schema: options.schema }),
 
     async dispose(): Promise<void> {

@@ -94,7 +94,12 @@ export function sqliteDialect(options: SqliteDialectOptions): Dialect {
       autoId: "integer primary key autoincrement",
     },
     displayUrl: options.displayUrl,
-    async connect() {
+    async connect(connectOptions = {}) {
+      if (connectOptions.readOnly && !memory && !shared && !existsSync(options.filename)) {
+        // nothing to read yet: an empty database, without creating the file
+        const Driver = await loadDriver();
+        return new SqliteConnection(new Driver(":memory:"), false, null);
+      }
       const db = await open();
       return new SqliteConnection(db, db === shared, memory ? null : options.filename);
     },
