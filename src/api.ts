@@ -33,6 +33,7 @@ import { plan as planMigrations, validate as validateMigrations } from "./core/p
 import { unmetRequirements } from "./core/requirements.js";
 import { conflictPairs, findConflicts, readTableUses } from "./core/conflicts.js";
 import { buildGraph } from "./core/graph.js";
+import { checkpoint } from "./core/fault-points.js";
 import { schedule } from "./core/scheduler.js";
 import { statusOf } from "./core/status.js";
 import type {
@@ -201,8 +202,10 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       });
       try {
         emit({ type: "lock:acquired", waitedMs: Date.now() - started });
+        await checkpoint("after-lock");
         return await withConnection(async (conn) => fn({ conn, dbUser: await conn.currentUser() }));
       } finally {
+        await checkpoint("before-unlock");
         await lock.release();
       }
     });

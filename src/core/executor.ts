@@ -5,6 +5,7 @@ import type { RunOutcome } from "../api-types.js";
 import type { LoadedCode } from "./context.js";
 import { MigrationError, SchemaError, StratumError } from "./errors.js";
 import type { EventBus } from "./events.js";
+import { checkpoint } from "./fault-points.js";
 import { createMigrationContext } from "./migration-context.js";
 import type { AppliedMigration, LogEntry, MigrationFile, PlanStep, SqlScript, Statement } from "./types.js";
 
@@ -157,6 +158,7 @@ export async function runStep(
       }
       count.value++;
       statementsDone++;
+      await checkpoint(`after-statement-${statementsDone}`, migration.version);
       if (!inTx && !settings.rehearsal) {
         await history.setState(conn, migration.version, "running", { statementsDone });
       }
@@ -255,6 +257,7 @@ export async function runStep(
     }
     if (!settings.rehearsal) await history.log(conn, logEntry("success", null));
     if (dialect.recordHead) await dialect.recordHead(conn, headOf(settings.applied));
+    await checkpoint("after-state-write", migration.version);
   };
 
   try {
@@ -262,8 +265,10 @@ export async function runStep(
     if (ownTx) {
       await conn.begin();
       try {
+        await checkpoint("after-begin", migration.version);
         await body();
         await finishState();
+        await checkpoint("before-commit", migration.version);
         await conn.commit();
       } catch (error) {
         await conn.rollback().catch(() => undefined);
@@ -271,6 +276,7 @@ export async function runStep(
         else settings.applied.add(migration.version);
         throw error;
       }
+      await checkpoint("after-commit", migration.version);
     } else if (inTx) {
       // the caller holds the run's single transaction
       await body();
