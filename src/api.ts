@@ -28,11 +28,12 @@ import {
   ValidationError,
 } from "./core/errors.js";
 import { EventBus, type Listener, type MigratorEvent } from "./core/events.js";
-import { callHook, headOf, runStep, runsInTransaction, scriptOf, statementsOf, type ExecutorPorts, type RunSettings } from "./core/executor.js";
+import { callHook, runStep, runsInTransaction, scriptOf, statementsOf, type ExecutorPorts, type RunSettings } from "./core/executor.js";
 import { plan as planMigrations, validate as validateMigrations } from "./core/planner.js";
 import { unmetRequirements } from "./core/requirements.js";
 import { conflictPairs, findConflicts, readTableUses } from "./core/conflicts.js";
 import { buildGraph } from "./core/graph.js";
+import { AppliedVersions } from "./core/applied-versions.js";
 import { checkpoint } from "./core/fault-points.js";
 import { schedule } from "./core/scheduler.js";
 import { statusOf } from "./core/status.js";
@@ -371,7 +372,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       single: boolean;
       rehearse: boolean;
       signal: AbortSignal;
-      applied: Set<string>;
+      applied: AppliedVersions;
       backup: string | null;
       warnings: readonly Problem[];
       started: number;
@@ -587,7 +588,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
   };
 
   const appliedSet = (rows: readonly AppliedMigration[]) =>
-    new Set(rows.filter((row) => row.state === "applied").map((row) => row.version));
+    new AppliedVersions(rows.filter((row) => row.state === "applied").map((row) => row.version));
 
   const internals: Internals = {
     dialect,
@@ -837,7 +838,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         try {
           await history.write(conn, next);
           await history.log(conn, adminLog("resolve", row.version, row.name, next.checksum, dbUser, `marked ${outcome} (was ${row.state} after ${row.statementsDone} statement(s))`));
-          if (dialect.recordHead) await dialect.recordHead(conn, headOf(appliedSet(applied.map((r) => (r.version === row.version ? next : r)))));
+          if (dialect.recordHead) await dialect.recordHead(conn, appliedSet(applied.map((r) => (r.version === row.version ? next : r))).head);
           await conn.commit();
         } catch (error) {
           await conn.rollback().catch(() => undefined);
@@ -887,13 +888,12 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         await history.ensureTables(conn);
         const applied = await history.read(conn);
         const done = appliedSet(applied);
-        const doneNumbers = new Set([...done].map((v) => BigInt(v)));
         const batch = await history.nextBatch(conn);
         const marked: string[] = [];
         await conn.begin();
         try {
           for (const migration of found.migrations) {
-            if (migration.versionNumber > target.versionNumber || doneNumbers.has(migration.versionNumber)) continue;
+            if (migration.versionNumber > target.versionNumber || done.has(migration.version)) continue;
             await history.write(conn, {
               version: migration.version,
               name: migration.name,
@@ -911,7 +911,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
             marked.push(migration.version);
           }
           await history.log(conn, adminLog("baseline", target.version, target.name, target.checksum, dbUser, `baseline at ${target.version}: marked ${marked.length} migration(s) applied without running them`));
-          if (dialect.recordHead) await dialect.recordHead(conn, headOf(done));
+          if (dialect.recordHead) await dialect.recordHead(conn, done.head);
           await conn.commit();
         } catch (error) {
           await conn.rollback().catch(() => undefined);

@@ -2,7 +2,7 @@
 // connection per server creates and drops them; SQLite databases are files in a temp directory.
 
 import { randomBytes } from "node:crypto";
-import { copyFile, mkdtemp, rm } from "node:fs/promises";
+import { copyFile, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -56,7 +56,10 @@ async function sqliteServer() {
       }
     },
     async drop(name) {
-      for (const suffix of ["", "-journal", "-wal", "-shm"]) await rm(`${fileOf(name)}${suffix}`, { force: true });
+      // the database, its journal or WAL files, and any companion file (Stratum's lock file)
+      for (const file of await readdir(root)) {
+        if (file.startsWith(`${name}.db`)) await rm(join(root, file), { force: true });
+      }
     },
     async close() {
       await rm(root, { recursive: true, force: true });

@@ -33,6 +33,16 @@ function keepTail(chunks, chunk) {
   while (size > OUTPUT_LIMIT && chunks.length > 1) size -= chunks.shift().length;
 }
 
+/** The telling line of a failed process's output: the error message, not the stack or Node's banner. */
+export function failureDetail(output) {
+  const lines = output
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !/^Node\.js v\d/.test(l));
+  const error = lines.find((l) => /^([A-Z]\w*)?Error\b|^error:|^\w+Error:/.test(l));
+  return error ?? lines.slice(-2).join(" | ");
+}
+
 /**
  * Spawns `node [nodeArgs] --require preload script args…` in `cwd` and resolves
  * `{ seconds, rssMB, stdout, stderr }`; rejects with ProcessFailure on a non-zero exit or timeout.
@@ -71,7 +81,7 @@ export function runNode(script, args, { cwd, nodeArgs = [], env = childEnvironme
       const stderr = rawErr.replace(MARKER, "");
       if (code !== 0 || timedOut) {
         const why = timedOut ? `timed out after ${timeoutMs / 1000} s` : signal !== null ? `killed by ${signal}` : `exit code ${code}`;
-        const detail = (stderr.trim() || stdout.trim()).split("\n").slice(-3).join(" | ");
+        const detail = failureDetail(stderr.trim() === "" ? stdout : stderr);
         reject(new ProcessFailure(`${why}${detail === "" ? "" : `: ${detail}`}`, { code, stdout, stderr }));
         return;
       }

@@ -1,10 +1,11 @@
 import type { Hooks } from "../config/types.js";
 import type { Connection, Dialect } from "../dialects/dialect.js";
-import type { HistoryStore } from "../history/history-store.js";
+import type { HistoryStore, StateChange } from "../history/history-store.js";
 import type { RunOutcome } from "../api-types.js";
 import type { LoadedCode } from "./context.js";
 import { MigrationError, SchemaError, StratumError } from "./errors.js";
 import type { EventBus } from "./events.js";
+import type { AppliedVersions } from "./applied-versions.js";
 import { checkpoint } from "./fault-points.js";
 import { createMigrationContext } from "./migration-context.js";
 import type { AppliedMigration, LogEntry, MigrationFile, PlanStep, SqlScript, Statement } from "./types.js";
@@ -27,7 +28,7 @@ export interface RunSettings {
   readonly signal: AbortSignal;
   readonly dbUser: string | null;
   /** Versions applied before the run, kept current as steps finish (for `recordHead`). */
-  readonly applied: Set<string>;
+  readonly applied: AppliedVersions;
   /** Do not write the log (rehearsals leave no trace). */
   readonly rehearsal?: boolean;
 }
@@ -248,15 +249,19 @@ export async function runStep(
 
   const finishState = async () => {
     const durationMs = Math.round(performance.now() - started);
-    if (direction === "up") {
-      settings.applied.add(migration.version);
-      await history.write(conn, { ...baseRow, state: "applied", appliedAt: nowIso(), durationMs, statementsDone });
+    const change: StateChange =
+      direction === "up"
+        ? { kind: "write", row: { ...baseRow, state: "applied", appliedAt: nowIso(), durationMs, statementsDone } }
+        : { kind: "state", version: migration.version, state: "rolled_back", fields: { durationMs, statementsDone: 0, error: null } };
+    if (direction === "up") settings.applied.add(migration.version);
+    else settings.applied.delete(migration.version);
+    if (settings.rehearsal) {
+      if (change.kind === "write") await history.write(conn, change.row);
+      else await history.setState(conn, change.version, change.state, change.fields);
     } else {
-      settings.applied.delete(migration.version);
-      await history.setState(conn, migration.version, "rolled_back", { durationMs, statementsDone: 0, error: null });
+      await history.record(conn, change, logEntry("success", null));
     }
-    if (!settings.rehearsal) await history.log(conn, logEntry("success", null));
-    if (dialect.recordHead) await dialect.recordHead(conn, headOf(settings.applied));
+    if (dialect.recordHead) await dialect.recordHead(conn, settings.applied.head);
     await checkpoint("after-state-write", migration.version);
   };
 
@@ -399,15 +404,6 @@ function truthy(value: unknown): boolean {
   if (typeof value === "string") return value !== "" && value !== "0" && value.toLowerCase() !== "f" && value.toLowerCase() !== "false";
   if (typeof value === "bigint") return value !== 0n;
   return Boolean(value);
-}
-
-export function headOf(applied: ReadonlySet<string>): bigint {
-  let head = 0n;
-  for (const version of applied) {
-    const n = BigInt(version);
-    if (n > head) head = n;
-  }
-  return head;
 }
 
 /** Finds `file:line` of a code migration's failure in the error's stack. */

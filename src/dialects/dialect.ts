@@ -24,6 +24,13 @@ export interface HistoryTypes {
   readonly bigint: string;
   /** An auto-incrementing primary key column definition, e.g. `BIGSERIAL PRIMARY KEY`. */
   readonly autoId: string;
+  /**
+   * How to insert-or-update a state row in one statement: `on-conflict` (PostgreSQL, SQLite),
+   * `on-duplicate-key` (MySQL). Without it the store deletes, then inserts.
+   */
+  readonly upsert?: "on-conflict" | "on-duplicate-key";
+  /** Data-modifying statements in WITH (PostgreSQL): the state row and the log row in one round trip. */
+  readonly writableCte?: boolean;
 }
 
 export interface Queryable {

@@ -13,6 +13,11 @@ export interface HistoryStore {
   read(db: Queryable): Promise<AppliedMigration[]>;
   /** Inserts or replaces the state row of a migration. */
   write(db: Queryable, row: AppliedMigration): Promise<void>;
+  /**
+   * A migration's outcome: its state row written (or its state changed) and its log row, in as
+   * few round trips as the dialect allows (one on PostgreSQL).
+   */
+  record(db: Queryable, change: StateChange, entry: LogEntry): Promise<void>;
   setState(db: Queryable, version: string, state: Exclude<MigrationState, "pending">, fields?: StateUpdate): Promise<void>;
   remove(db: Queryable, version: string): Promise<void>;
   log(db: Queryable, entry: LogEntry): Promise<void>;
@@ -28,6 +33,10 @@ export interface StateUpdate {
   readonly appliedAt?: string | null;
   readonly checksum?: string;
 }
+
+export type StateChange =
+  | { readonly kind: "write"; readonly row: AppliedMigration }
+  | { readonly kind: "state"; readonly version: string; readonly state: Exclude<MigrationState, "pending">; readonly fields?: StateUpdate };
 
 export interface HistoryTables {
   readonly table: string;
@@ -90,6 +99,62 @@ export function historyStore(dialect: Dialect, tables: HistoryTables): HistorySt
     error: row.error,
   });
 
+  const insertState = `insert into ${state} (${STATE_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  const updateAll = STATE_COLUMNS.split(", ")
+    .filter((column) => column !== "version")
+    .map((column) => (t.upsert === "on-duplicate-key" ? `${column} = values(${column})` : `${column} = excluded.${column}`))
+    .join(", ");
+  const upsertSql =
+    t.upsert === "on-conflict"
+      ? `${insertState} on conflict (version) do update set ${updateAll}`
+      : t.upsert === "on-duplicate-key"
+        ? `${insertState} on duplicate key update ${updateAll}`
+        : insertState;
+  const logInsertSql = `insert into ${log} (${LOG_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+  const rowValues = (row: AppliedMigration): unknown[] => [
+    row.version,
+    row.name,
+    row.checksum,
+    row.state,
+    row.appliedAt,
+    row.durationMs,
+    row.batch,
+    row.appliedBy,
+    row.statementsDone,
+    row.dependsOn.join(" "),
+    row.error,
+  ];
+  const logValues = (entry: LogEntry): unknown[] => [
+    entry.version,
+    entry.name,
+    entry.operation,
+    entry.outcome,
+    entry.startedAt,
+    entry.finishedAt,
+    Math.round(entry.durationMs),
+    entry.checksum,
+    entry.error,
+    entry.host,
+    entry.dbUser,
+    entry.toolVersion,
+    entry.details,
+  ];
+  const stateUpdate = (version: string, newState: string, fields: StateUpdate): { sql: string; values: unknown[] } => {
+    const sets = ["state = ?"];
+    const values: unknown[] = [newState];
+    const add = (column: string, value: unknown) => {
+      sets.push(`${column} = ?`);
+      values.push(value);
+    };
+    if (fields.statementsDone !== undefined) add("statements_done", fields.statementsDone);
+    if (fields.error !== undefined) add("error", fields.error);
+    if (fields.durationMs !== undefined) add("duration_ms", fields.durationMs);
+    if (fields.appliedAt !== undefined) add("applied_at", fields.appliedAt);
+    if (fields.checksum !== undefined) add("checksum", fields.checksum);
+    return { sql: `update ${state} set ${sets.join(", ")} where version = ?`, values: [...values, version] };
+  };
+
   return {
     async ensureTables(db) {
       await dialect.ensureSchema?.(db);
@@ -117,35 +182,27 @@ export function historyStore(dialect: Dialect, tables: HistoryTables): HistorySt
     },
 
     async write(db, row) {
-      await db.query(`delete from ${state} where version = ?`, [row.version]);
-      await db.query(`insert into ${state} (${STATE_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
-        row.version,
-        row.name,
-        row.checksum,
-        row.state,
-        row.appliedAt,
-        row.durationMs,
-        row.batch,
-        row.appliedBy,
-        row.statementsDone,
-        row.dependsOn.join(" "),
-        row.error,
-      ]);
+      if (t.upsert === undefined) await db.query(`delete from ${state} where version = ?`, [row.version]);
+      await db.query(upsertSql, rowValues(row));
     },
 
     async setState(db, version, newState, fields = {}) {
-      const sets = ["state = ?"];
-      const values: unknown[] = [newState];
-      const add = (column: string, value: unknown) => {
-        sets.push(`${column} = ?`);
-        values.push(value);
-      };
-      if (fields.statementsDone !== undefined) add("statements_done", fields.statementsDone);
-      if (fields.error !== undefined) add("error", fields.error);
-      if (fields.durationMs !== undefined) add("duration_ms", fields.durationMs);
-      if (fields.appliedAt !== undefined) add("applied_at", fields.appliedAt);
-      if (fields.checksum !== undefined) add("checksum", fields.checksum);
-      await db.query(`update ${state} set ${sets.join(", ")} where version = ?`, [...values, version]);
+      const update = stateUpdate(version, newState, fields);
+      await db.query(update.sql, update.values);
+    },
+
+    async record(db, change, entry) {
+      const first =
+        change.kind === "write"
+          ? { sql: upsertSql, values: rowValues(change.row) }
+          : stateUpdate(change.version, change.state, change.fields ?? {});
+      if (t.writableCte && (change.kind === "state" || t.upsert !== undefined)) {
+        await db.query(`with changed as (${first.sql} returning 1) ${logInsertSql}`, [...first.values, ...logValues(entry)]);
+        return;
+      }
+      if (change.kind === "write" && t.upsert === undefined) await db.query(`delete from ${state} where version = ?`, [change.row.version]);
+      await db.query(first.sql, first.values);
+      await db.query(logInsertSql, logValues(entry));
     },
 
     async remove(db, version) {
@@ -153,21 +210,7 @@ export function historyStore(dialect: Dialect, tables: HistoryTables): HistorySt
     },
 
     async log(db, entry) {
-      await db.query(`insert into ${log} (${LOG_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
-        entry.version,
-        entry.name,
-        entry.operation,
-        entry.outcome,
-        entry.startedAt,
-        entry.finishedAt,
-        Math.round(entry.durationMs),
-        entry.checksum,
-        entry.error,
-        entry.host,
-        entry.dbUser,
-        entry.toolVersion,
-        entry.details,
-      ]);
+      await db.query(logInsertSql, logValues(entry));
     },
 
     async readLog(db, options = {}) {

@@ -195,6 +195,7 @@ export function mysqlDialect(options: MysqlDialectOptions): Dialect {
       integer: "int",
       bigint: "bigint",
       autoId: "bigint auto_increment primary key",
+      upsert: "on-duplicate-key",
     },
     displayUrl: options.displayUrl,
     connect,

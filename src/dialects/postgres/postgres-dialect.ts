@@ -106,6 +106,8 @@ export function postgresDialect(options: PostgresDialectOptions): Dialect {
     integer: "integer",
     bigint: "bigint",
     autoId: "bigserial primary key",
+    upsert: "on-conflict",
+    writableCte: true,
   };
 
   /** Says that the settings cannot even be parsed, without echoing anything secret. */

@@ -92,6 +92,7 @@ export function sqliteDialect(options: SqliteDialectOptions): Dialect {
       integer: "integer",
       bigint: "integer",
       autoId: "integer primary key autoincrement",
+      upsert: "on-conflict",
     },
     displayUrl: options.displayUrl,
     async connect(connectOptions = {}) {
@@ -184,8 +185,21 @@ class SqliteConnection implements Connection {
     return this.#db;
   }
 
+  /** Prepared statements by text: the history writes repeat for every migration of a run. */
+  readonly #prepared = new Map<string, BetterSqlite3.Statement>();
+
+  #prepare(sql: string): BetterSqlite3.Statement {
+    let statement = this.#prepared.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      if (this.#prepared.size >= 64) this.#prepared.clear();
+      this.#prepared.set(sql, statement);
+    }
+    return statement;
+  }
+
   async query<Row = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
-    const statement = this.#db.prepare(sql);
+    const statement = this.#prepare(sql);
     const bound = params.map(bindable);
     if (statement.reader) return statement.all(...bound) as Row[];
     statement.run(...bound);

