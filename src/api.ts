@@ -31,7 +31,7 @@ import { EventBus, type Listener, type MigratorEvent } from "./core/events.js";
 import { callHook, runStep, runsInTransaction, scriptOf, statementsOf, type ExecutorPorts, type RunSettings } from "./core/executor.js";
 import { plan as planMigrations, validate as validateMigrations } from "./core/planner.js";
 import { unmetRequirements } from "./core/requirements.js";
-import { conflictPairs, findConflicts, readTableUses } from "./core/conflicts.js";
+import { conflictPairs, findConflicts, readTableUses, tableUseOf } from "./core/conflicts.js";
 import { buildGraph } from "./core/graph.js";
 import { AppliedVersions } from "./core/applied-versions.js";
 import { checkpoint } from "./core/fault-points.js";
@@ -664,6 +664,9 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         const mode = single || rehearse ? "all" : config.transaction === "none" ? "none" : "each";
         const problems = await preflight(session.conn, result.steps, mode);
         if (problems.length > 0) throw new ValidationError(problems);
+        if ((single || rehearse) && dialect.transactionLockCapacity && result.steps.length > 0) {
+          await refuseOverLockCapacity(session.conn, result.steps, rehearse);
+        }
         if (single || rehearse) {
           const off = result.steps.find((s) => s.migration.options.transaction === false);
           if (off) {
@@ -921,6 +924,30 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       });
     },
   };
+
+  /**
+   * One transaction holds a lock on every object it creates or alters until it commits; past
+   * the server's lock table it fails ("out of shared memory") after doing all the work. Count
+   * first and refuse with the numbers and the way out.
+   */
+  async function refuseOverLockCapacity(conn: Connection, steps: readonly PlanStep[], rehearse: boolean): Promise<void> {
+    const capacity = await dialect.transactionLockCapacity?.(conn);
+    if (capacity === null || capacity === undefined) return;
+    let objects = 0;
+    for (const step of steps) {
+      const use = tableUseOf(step.migration, dialect.name);
+      // a created table usually brings its primary key index and a TOAST table with its index
+      objects += use.creates.length * 4 + use.alters.length + use.drops.length + use.writes.length;
+    }
+    if (objects <= capacity) return;
+    throw new ConfigError(
+      `${rehearse ? "a rehearsal" : "--single-transaction"} over these ${steps.length} migrations would lock about ${objects} objects in one transaction, more than this PostgreSQL server's lock table holds (${capacity} = max_locks_per_transaction × (max_connections + max_prepared_transactions)); nothing was applied`,
+      {
+        code: "USAGE",
+        fix: `run without ${rehearse ? "--dry-run=rehearse" : "--single-transaction"} (each migration in its own transaction), apply in smaller groups with --to or --step, or raise max_locks_per_transaction`,
+      },
+    );
+  }
 
   /** Before a rollback: load code migrations in the way, and list every obstacle at once. */
   async function checkReversible(steps: readonly PlanStep[]): Promise<PlanStep[]> {

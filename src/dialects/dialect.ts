@@ -123,6 +123,12 @@ export interface Dialect {
    * checks: two snapshots are equal exactly when the schemas are.
    */
   describeSchema?(db: Queryable): Promise<unknown>;
+  /**
+   * How many objects one transaction can lock at most (PostgreSQL's shared lock table), or
+   * null when there is no such limit worth checking. A run in one transaction is refused
+   * before it starts when it would touch more.
+   */
+  transactionLockCapacity?(db: Queryable): Promise<number | null>;
   /** Releases pools and anything the dialect opened. */
   dispose(): Promise<void>;
 }

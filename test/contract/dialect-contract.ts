@@ -537,6 +537,17 @@ export function describeDialectContract(target: Target): void {
         expect(await db.query("select indexname from pg_indexes where indexname = 'products_title_idx'")).toHaveLength(1);
       });
 
+      it("--single-transaction past the server's lock table is refused up front, with nothing applied", async () => {
+        for (let i = 10; i < 1810; i++) {
+          project.migration(`${String(i).padStart(4, "0")}_t${i}.sql`, `-- migrate:up\nCREATE TABLE t${i} (id INTEGER PRIMARY KEY, v TEXT);\nCREATE INDEX t${i}_v ON t${i} (v);\n`);
+        }
+        const result = await cli(["up", "--single-transaction"]);
+        expect(result.code, result.output).toBe(2);
+        expect(result.stderr).toContain("max_locks_per_transaction");
+        expect(result.stderr).toContain("nothing was applied");
+        expect(await db.tables()).toEqual([]);
+      });
+
       it("up --dry-run=rehearse proves the migrations apply and leaves nothing behind", async () => {
         const result = await cli(["up", "--dry-run=rehearse"]);
         expect(result.code, result.output).toBe(0);

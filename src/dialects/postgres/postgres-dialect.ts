@@ -304,6 +304,14 @@ export function postgresDialect(options: PostgresDialectOptions): Dialect {
       return runPgDump(await backupTarget(pg), file, { displayUrl: options.displayUrl });
     },
 
+    async transactionLockCapacity(db) {
+      const rows = await db.query<{ capacity: string | number }>(
+        "select current_setting('max_locks_per_transaction')::int * (current_setting('max_connections')::int + current_setting('max_prepared_transactions')::int) as capacity",
+      );
+      const capacity = Number(rows[0]?.capacity);
+      return Number.isFinite(capacity) ? capacity : null;
+    },
+
     async ensureSchema(db) {
       if (options.schema !== undefined) await db.exec(`create schema if not exists ${quotePostgresIdentifier(options.schema)}`);
     },
