@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseBenchArgs, USAGE, UsageError } from "./lib/args.mjs";
 import { DIALECT_LABELS, openServer, redactUrl } from "./lib/databases.mjs";
-import { formatTable } from "./lib/report.mjs";
+import { formatTable, isNoisy } from "./lib/report.mjs";
 import { CLI, WORKLOAD_DIALECTS, WORKLOAD_RUNNERS } from "./lib/workloads.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -148,8 +148,11 @@ async function main() {
     for (const { table, row } of missed) {
       console.log(`  missed  ${table.workload} ${DIALECT_LABELS[table.dialect]}  ${row.case}: ${row.error ?? row.missed.join(", ")}`);
     }
+    const noisy = tables.flatMap((t) => t.rows).filter(isNoisy).length;
+    if (noisy > 0) console.log(`noisy rows (max > 1.5× min): ${noisy}; their medians are unreliable`);
     const seconds = Math.round((Date.now() - startedAt.getTime()) / 1000);
-    console.log(`whole bench: ${Math.floor(seconds / 60)} min ${seconds % 60} s`);
+    const loadAtEnd = loadavg()[0];
+    console.log(`whole bench: ${Math.floor(seconds / 60)} min ${seconds % 60} s; load average at the end: ${loadAtEnd.toFixed(2)}`);
 
     if (settings.jsonFile !== undefined) {
       const document = {
@@ -162,6 +165,7 @@ async function main() {
         platform: `${process.platform} ${process.arch}`,
         cpus: { count: cpu.length, model: cpu[0]?.model.trim() ?? null },
         loadAverageAtStart: load,
+        loadAverageAtEnd: loadAtEnd,
         settings,
         servers: Object.fromEntries([...servers].map(([d, s]) => [d, s.version])),
         skipped,
@@ -170,7 +174,7 @@ async function main() {
           dialect: t.dialect,
           title: t.title,
           notes: t.notes,
-          rows: t.rows.map(({ case: name, n, median, min, max, runs, rssMB, ratio, isBaseline, target, met, missed: miss, error }) => ({
+          rows: t.rows.map(({ case: name, n, median, min, max, runs, rssMB, ratio, isBaseline, target, met, missed: miss, error, retried }) => ({
             case: name,
             n,
             medianSeconds: median,
@@ -184,6 +188,7 @@ async function main() {
             met,
             missed: miss,
             error: error ?? null,
+            retried,
           })),
         })),
       };

@@ -157,7 +157,7 @@ export interface Migrator {
   history(options?: HistoryOptions): Promise<LogEntry[]>;
   stats(): Promise<Stats>;
   /** Re-records checksums of changed files and drops rows of files that are gone (`removeMissing`). */
-  repair(options?: { readonly removeMissing?: boolean }): Promise<RepairReport>;
+  repair(options?: { readonly removeMissing?: boolean; readonly dryRun?: boolean }): Promise<RepairReport>;
   resolve(version: string, outcome: "applied" | "rolled-back"): Promise<AppliedMigration>;
   baseline(version: string): Promise<readonly string[]>;
   /** The dependency graph with states and conflicts, for `stratum graph`. */

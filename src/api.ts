@@ -213,8 +213,13 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
   };
 
   /** History without creating anything: read-only commands must change nothing. */
-  const readHistory = async (conn: Connection): Promise<AppliedMigration[]> =>
-    (await history.exists(conn)) ? history.read(conn) : [];
+  /** The state rows; a corrupt row becomes a problem of `found`, reported with every other one. */
+  const readHistory = async (conn: Connection, found: Discovered): Promise<AppliedMigration[]> => {
+    if (!(await history.exists(conn))) return [];
+    const { rows, problems } = await history.inspect(conn);
+    found.problems.push(...problems);
+    return rows;
+  };
 
   /** Code migrations whose options matter now are imported; unchanged applied ones are not. */
   const withLoadedOptions = async (
@@ -595,14 +600,14 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
 
     async status(): Promise<StatusReport> {
       const found = await discover();
-      const applied = await withConnection(readHistory, true);
+      const applied = await withConnection((conn) => readHistory(conn, found), true);
       const report = statusOf(found.migrations, applied);
       return { ...report, problems: [...found.problems, ...report.problems] };
     },
 
     async plan(options: PlanOptions): Promise<PlanResult> {
       const found = await discover();
-      const applied = await withConnection(readHistory, true);
+      const applied = await withConnection((conn) => readHistory(conn, found), true);
       const request = toRequest(options);
       const migrations = await withLoadedOptions(found, isPendingIn(applied));
       const result = await withConflicts(migrations, planOrThrow(found, migrations, applied, request, options.allowOutOfOrder));
@@ -631,7 +636,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       };
       const single = options.singleTransaction === true || config.transaction === "all";
       if (options.dryRun === true) {
-        const applied = await withConnection(readHistory, true);
+        const applied = await withConnection((conn) => readHistory(conn, found), true);
         const migrations = await withLoadedOptions(found, isPendingIn(applied));
         const result = await withConflicts(migrations, planOrThrow(found, migrations, applied, request, options.allowOutOfOrder));
         return dryRun(result.steps, "up", result.warnings, started);
@@ -644,7 +649,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
           version: null,
           message: `${dialect.name} commits DDL implicitly, so a rehearsal cannot be rolled back; showing the plain dry run instead`,
         });
-        const applied = await withConnection(readHistory, true);
+        const applied = await withConnection((conn) => readHistory(conn, found), true);
         const migrations = await withLoadedOptions(found, isPendingIn(applied));
         const result = await withConflicts(migrations, planOrThrow(found, migrations, applied, request, options.allowOutOfOrder));
         return dryRun(result.steps, "up", result.warnings, started);
@@ -658,7 +663,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       if (options.backup) await dialect.checkBackup?.();
       const signal = options.signal ?? new AbortController().signal;
       return withLock(async (session) => {
-        const applied = await readHistory(session.conn);
+        const applied = await readHistory(session.conn, found);
         const migrations = await withLoadedOptions(found, isPendingIn(applied));
         const result = await withConflicts(migrations, planOrThrow(found, migrations, applied, request, options.allowOutOfOrder));
         const mode = single || rehearse ? "all" : config.transaction === "none" ? "none" : "each";
@@ -702,14 +707,14 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       const found = await discover();
       const request = toRequest({ direction: "down", ...options });
       if (options.dryRun) {
-        const applied = await withConnection(readHistory, true);
+        const applied = await withConnection((conn) => readHistory(conn, found), true);
         const result = planOrThrow(found, found.migrations, applied, request);
         const steps = await checkReversible(result.steps);
         return dryRun(steps, "down", result.warnings, started);
       }
       const signal = options.signal ?? new AbortController().signal;
       return withLock(async (session) => {
-        const applied = await readHistory(session.conn);
+        const applied = await readHistory(session.conn, found);
         const result = planOrThrow(found, found.migrations, applied, request);
         const steps = await checkReversible(result.steps);
         return execute(session, steps, {
@@ -737,7 +742,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
     async validate(options = {}): Promise<ValidateReport> {
       const found = await discover();
       const { applied, server } = await withConnection(
-        async (conn) => ({ applied: await readHistory(conn), server: await conn.serverInfo() }),
+        async (conn) => ({ applied: await readHistory(conn, found), server: await conn.serverInfo() }),
         true,
       );
       const pending = isPendingIn(applied);
@@ -772,38 +777,59 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
 
     async repair(options = {}): Promise<RepairReport> {
       const found = await discover();
-      return withLock(async ({ conn, dbUser }) => {
-        const applied = await readHistory(conn);
+      const plan = (applied: readonly AppliedMigration[]) => {
         const byVersion = new Map(found.migrations.map((m) => [m.versionNumber, m]));
-        const updated: { version: string; from: string; to: string }[] = [];
-        const removed: string[] = [];
+        const updated: { version: string; name: string; from: string; to: string }[] = [];
+        const removed: { version: string; name: string; checksum: string }[] = [];
+        for (const row of applied) {
+          const migration = byVersion.get(BigInt(row.version));
+          if (migration && migration.checksum !== row.checksum && row.state === "applied") {
+            updated.push({ version: row.version, name: row.name, from: row.checksum, to: migration.checksum });
+          } else if (!migration && options.removeMissing) {
+            removed.push({ version: row.version, name: row.name, checksum: row.checksum });
+          }
+        }
+        return { updated, removed };
+      };
+      const refuseCorrupt = () => {
+        const corrupt = found.problems.filter((p) => p.code === "CORRUPT_HISTORY");
+        if (corrupt.length > 0) throw new ValidationError(corrupt);
+      };
+      if (options.dryRun) {
+        const applied = await withConnection((conn) => readHistory(conn, found), true);
+        refuseCorrupt();
+        const { updated, removed } = plan(applied);
+        return { updated: updated.map(({ name: _name, ...u }) => u), removed: removed.map((r) => r.version) };
+      }
+      return withLock(async ({ conn, dbUser }) => {
+        const applied = await readHistory(conn, found);
+        refuseCorrupt();
+        const { updated, removed } = plan(applied);
         await conn.begin();
         try {
-          for (const row of applied) {
-            const migration = byVersion.get(BigInt(row.version));
-            if (migration && migration.checksum !== row.checksum && row.state === "applied") {
-              await history.setState(conn, row.version, row.state, { checksum: migration.checksum });
-              await history.log(conn, adminLog("repair", row.version, row.name, migration.checksum, dbUser, `checksum ${row.checksum} -> ${migration.checksum}`));
-              updated.push({ version: row.version, from: row.checksum, to: migration.checksum });
-            } else if (!migration && options.removeMissing) {
-              await history.remove(conn, row.version);
-              await history.log(conn, adminLog("repair", row.version, row.name, row.checksum, dbUser, "state row removed: file is gone"));
-              removed.push(row.version);
-            }
+          for (const u of updated) {
+            await history.setState(conn, u.version, "applied", { checksum: u.to });
+            await history.log(conn, adminLog("repair", u.version, u.name, u.to, dbUser, `checksum ${u.from} -> ${u.to}`));
+          }
+          for (const r of removed) {
+            await history.remove(conn, r.version);
+            await history.log(conn, adminLog("repair", r.version, r.name, r.checksum, dbUser, "state row removed: file is gone"));
           }
           await conn.commit();
         } catch (error) {
           await conn.rollback().catch(() => undefined);
           throw error;
         }
-        return { updated, removed };
+        return { updated: updated.map(({ name: _name, ...u }) => u), removed: removed.map((r) => r.version) };
       });
     },
 
     async resolve(version, outcome) {
       const found = await discover();
       return withLock(async ({ conn, dbUser }) => {
-        const applied = await readHistory(conn);
+        const applied = await readHistory(conn, found);
+        const corrupt = found.problems.filter((p) => p.code === "CORRUPT_HISTORY");
+        if (corrupt.length > 0) throw new ValidationError(corrupt);
         const row = applied.find((r) => BigInt(r.version) === BigInt(versionDigits(version)));
         if (!row) {
           throw new ValidationError([
@@ -853,7 +879,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
 
     async graph(): Promise<GraphReport> {
       const found = await discover();
-      const applied = await withConnection(readHistory, true);
+      const applied = await withConnection((conn) => readHistory(conn, found), true);
       const migrations = await withLoadedOptions(found, isPendingIn(applied));
       const states = new Map(statusOf(migrations, applied).migrations.map((entry) => [entry.version, entry.state]));
       const conflicts = await conflictsOf(migrations);
@@ -991,11 +1017,12 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
    * statements that cannot run inside the transaction the step would open.
    */
   function preflightStatic(step: PlanStep, mode: RunSettings["mode"]): Problem[] {
-    const script = scriptOf(step);
-    if (!script) return [];
-    const open = unterminatedConstruct(dialect.name, script.text);
-    if (open) {
-      const where = `${script.file}:${open.line + script.startLine - 1}`;
+    // every section of the migration: a broken down section is found before it is needed
+    const { up, down, verify } = step.migration;
+    const unterminated = [up, down, verify].flatMap((section): Problem[] => {
+      const open = section === null ? null : unterminatedConstruct(dialect.name, section.text);
+      if (section === null || open === null) return [];
+      const where = `${section.file}:${open.line + section.startLine - 1}`;
       return [
         {
           code: "BAD_SECTION",
@@ -1006,8 +1033,10 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
           versions: [step.migration.version],
         },
       ];
-    }
-    if (!runsInTransaction(dialect, step.migration, mode)) return [];
+    });
+    if (unterminated.length > 0) return unterminated;
+    const script = scriptOf(step);
+    if (!script || !runsInTransaction(dialect, step.migration, mode)) return [];
     return statementsOf(dialect, script).flatMap((statement): Problem[] => {
       const reason = dialect.nonTransactionalReason(statement.text);
       if (reason === null) return [];

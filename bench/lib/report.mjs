@@ -27,6 +27,7 @@ export function measuredRow(label, result, { baseline, n = null, targets = [], i
     ratio: isBaseline && s !== undefined ? 1 : s !== undefined && base !== undefined ? s.median / base.median : null,
     isBaseline,
     error: result?.error ?? (s === undefined ? "not measured" : null),
+    retried: result?.retried ?? [],
   };
   return judged(row, targets);
 }
@@ -34,7 +35,7 @@ export function measuredRow(label, result, { baseline, n = null, targets = [], i
 /** A row computed from other rows (e.g. t(5000)/t(1000)): only a ratio. */
 export function derivedRow(label, ratio, targets = [], error = null) {
   return judged(
-    { case: label, n: null, median: null, min: null, max: null, runs: [], rssMB: null, ratio, isBaseline: false, derived: true, error },
+    { case: label, n: null, median: null, min: null, max: null, runs: [], rssMB: null, ratio, isBaseline: false, derived: true, error, retried: [] },
     targets,
   );
 }
@@ -55,6 +56,12 @@ const COLUMNS = Object.freeze([
   { title: "target", align: "left", cell: (r) => (r.target === "" ? "—" : r.target) },
   { title: "met?", align: "left", cell: (r) => (r.met === null ? "—" : r.met ? "yes" : "no") },
 ]);
+
+/** A spread this wide means something else was using the machine during the runs. */
+export function isNoisy(row) {
+  return row.min != null && row.max != null && row.min > 0 && row.max / row.min > NOISY_SPREAD;
+}
+const NOISY_SPREAD = 1.5;
 
 /** What a known server error means for the bench. */
 function hintFor(error) {
@@ -82,6 +89,8 @@ export function formatTable({ title, rows, notes = [] }) {
   for (const row of rows) {
     if (row.error) out.push(`  ! ${row.case}: ${row.error}${hintFor(row.error)}`);
     else if (row.met === false) out.push(`  ! ${row.case}: missed ${row.missed.join(", ")}`);
+    for (const retry of row.retried) out.push(`  ~ ${row.case}: ${retry} (retried once)`);
+    if (isNoisy(row)) out.push(`  ~ ${row.case}: noisy, max is ${(row.max / row.min).toFixed(1)}× min; the median is unreliable (rerun on a quiet machine)`);
   }
   for (const note of notes) out.push(`  * ${note}`);
   return out.join("\n");

@@ -207,8 +207,9 @@ function buildProgram(output: Output, onInvocation: (invocation: Invocation) => 
     ["--version <version>", "only entries of this migration"],
   ]);
   define("stats", "counts, durations, slowest migrations and recent failures", examples("stratum stats", "stratum stats --json"));
-  define("repair", "re-record the checksums of changed files (logged)", examples("stratum repair", "stratum repair --remove-missing"), [
+  define("repair", "re-record the checksums of changed files (logged)", examples("stratum repair", "stratum repair --dry-run", "stratum repair --remove-missing"), [
     ["--remove-missing", "also delete the rows of applied migrations whose file is gone"],
+    ["--dry-run", "list what would be repaired and change nothing"],
   ]);
   define(
     "resolve <version>",

@@ -2,6 +2,7 @@
 // and their fix; anything else is a bug: one line, the stack only with --verbose.
 
 import { StratumError } from "../core/errors.js";
+import { printable } from "./render/format.js";
 import type { Output } from "./io.js";
 
 export interface ErrorReportOptions {
@@ -36,11 +37,11 @@ export function reportError(output: Output, error: unknown, options: ErrorReport
     if (options.json) {
       output.errorLine(JSON.stringify({ type: "error", ...error.toJSON(), code: error.code, message: error.message }));
     } else {
-      const [first = "", ...rest] = error.message.split("\n");
+      const [first = "", ...rest] = printable(error.message).split("\n");
       output.errorLine(`${colors.red(colors.bold("error:"))} ${first}`);
       for (const line of rest) output.errorLine(`  ${line}`);
       if (error.fix !== undefined && error.fix !== "" && !error.message.includes(error.fix)) {
-        output.errorLine(`${colors.cyan("fix:")} ${error.fix}`);
+        output.errorLine(`${colors.cyan("fix:")} ${printable(error.fix)}`);
       }
       if (options.verbose) {
         if (error.stack !== undefined) output.errorLine(colors.dim(error.stack.split("\n").slice(1).join("\n")));
@@ -53,7 +54,7 @@ export function reportError(output: Output, error: unknown, options: ErrorReport
   if (options.json) {
     output.errorLine(JSON.stringify({ type: "error", code: "INTERNAL", message }));
   } else {
-    output.errorLine(`${colors.red(colors.bold("internal error:"))} ${message.split("\n").join(" ")}`);
+    output.errorLine(`${colors.red(colors.bold("internal error:"))} ${printable(message.split("\n").join(" "))}`);
     if (options.verbose) {
       if (error instanceof Error && error.stack !== undefined) output.errorLine(colors.dim(error.stack));
       for (const line of causeLines(error)) output.errorLine(colors.dim(line));

@@ -155,10 +155,14 @@ export class InterruptedError extends StratumError {
   }
 }
 
+/** How many problems an error message lists; the rest are counted. */
+const MAX_LISTED = 20;
+
 /** A problem's sentence, with its files when the sentence does not name them already. */
 export function describeProblem(problem: Problem): string {
   const unnamed = problem.files.filter((file) => !problem.message.includes(file));
-  const message = problem.message.replace(/\.$/, "");
+  const full = problem.message.replace(/\.$/, "");
+  const message = full.length > 500 ? `${full.slice(0, 500)}…` : full;
   return unnamed.length === 0 ? message : `${message} (${unnamed.join(", ")})`;
 }
 
@@ -171,7 +175,9 @@ export function summariseProblems(problems: readonly Problem[]): string {
   const list = errors.length > 0 ? errors : problems;
   if (list.length === 0) return "validation failed";
   if (list.length === 1) return describeProblem(list[0] as Problem);
+  const shown = list.slice(0, MAX_LISTED);
   const lines = [`${list.length} problems stop this run:`];
-  for (const problem of list) lines.push(`- ${describeProblem(problem)}`, `  fix: ${problem.fix}`);
+  for (const problem of shown) lines.push(`- ${describeProblem(problem)}`, `  fix: ${problem.fix}`);
+  if (list.length > shown.length) lines.push(`- and ${list.length - shown.length} more (run \`stratum validate --json\` for all of them)`);
   return lines.join("\n");
 }

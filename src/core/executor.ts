@@ -3,7 +3,7 @@ import type { Connection, Dialect } from "../dialects/dialect.js";
 import type { HistoryStore, StateChange } from "../history/history-store.js";
 import type { RunOutcome } from "../api-types.js";
 import type { LoadedCode } from "./context.js";
-import { MigrationError, SchemaError, StratumError } from "./errors.js";
+import { ConfigError, MigrationError, SchemaError, StratumError } from "./errors.js";
 import type { EventBus } from "./events.js";
 import type { AppliedVersions } from "./applied-versions.js";
 import { checkpoint } from "./fault-points.js";
@@ -50,9 +50,10 @@ export function statementsOf(dialect: Dialect, script: SqlScript): Statement[] {
   return dialect.splitStatements(script.text).map((s) => ({ ...s, line: s.line + script.startLine - 1 }));
 }
 
+/** The first line of an error's message, at most 500 characters (a driver may echo a huge statement). */
 function errorText(error: unknown): string {
-  if (error instanceof Error) return error.message.split("\n")[0] ?? error.message;
-  return String(error);
+  const text = error instanceof Error ? (error.message.split("\n")[0] ?? error.message) : String(error);
+  return text.length > 500 ? `${text.slice(0, 500)}… (${text.length - 500} more characters)` : text;
 }
 
 function lineOfOffset(text: string, offset: number): number {
@@ -220,7 +221,8 @@ export async function runStep(
       try {
         await fn(ctx);
       } catch (error) {
-        if (error instanceof StratumError) throw error;
+        // a refused file (ctx.execFile outside the directory) is this migration's failure
+        if (error instanceof StratumError && !(error instanceof ConfigError)) throw error;
         const where = locateInStack(error, migration.path, file);
         throw new MigrationError(
           { version: migration.version, name: migration.name, location: where },

@@ -168,7 +168,8 @@ export type ProblemCode =
   | "UNKNOWN_VERSION"
   | "UNMET_REQUIREMENT"
   | "TRANSACTION_REQUIRED_OFF"
-  | "CONFLICT";
+  | "CONFLICT"
+  | "CORRUPT_HISTORY";
 
 /** Something wrong, as data: the planner returns all of them at once. */
 export interface Problem {

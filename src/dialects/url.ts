@@ -147,7 +147,8 @@ export function parseDatabaseUrl(url: string, origin?: string): DatabaseUrl {
  * everything between the user name and the last `@` is treated as the password.
  */
 export function displayUrl(url: string): string {
-  const raw = url.trim();
+  // A password in the query may be unencoded and hold `&`, `#`, `?` or `@`: hide it to the end.
+  const raw = url.trim().replace(/([?&;](?:password|passwd|pass|pwd)=).*$/is, `$1${REDACTED}`);
   const scheme = SCHEME.exec(raw)?.[1]?.toLowerCase();
   if (scheme === "sqlite" || scheme === "file") return redactUrl(raw);
   // With `scheme://` the password follows the user name; without it (`user:pw@host`, `pg:u:pw@h`) be

@@ -1,5 +1,6 @@
 import type { Connection, Dialect, Queryable } from "../dialects/dialect.js";
-import type { AppliedMigration, LogEntry, MigrationState } from "../core/types.js";
+import { ValidationError } from "../core/errors.js";
+import type { AppliedMigration, LogEntry, MigrationState, Problem } from "../core/types.js";
 
 /**
  * The state table (one row per migration ever applied) and the log (one row per attempt).
@@ -10,7 +11,14 @@ export interface HistoryStore {
   ensureTables(db: Queryable): Promise<void>;
   /** Whether the state table exists (read-only commands do not create it). */
   exists(db: Pick<Connection, "tableExists">): Promise<boolean>;
+  /** The state rows; throws a ValidationError when the table cannot be trusted (see `inspect`). */
   read(db: Queryable): Promise<AppliedMigration[]>;
+  /**
+   * The state rows that make sense, and a CORRUPT_HISTORY problem for each that does not (a
+   * version that is not digits, an unknown state, a version recorded twice, a table missing a
+   * column): status shows what it can, every other command refuses to run.
+   */
+  inspect(db: Queryable): Promise<{ rows: AppliedMigration[]; problems: Problem[] }>;
   /** Inserts or replaces the state row of a migration. */
   write(db: Queryable, row: AppliedMigration): Promise<void>;
   /**
@@ -73,6 +81,8 @@ interface LogRow {
   tool_version: string | null;
   details: string | null;
 }
+
+const KNOWN_STATES: ReadonlySet<string> = new Set(["running", "applied", "failed", "rolled_back"]);
 
 const STATE_COLUMNS =
   "version, name, checksum, state, applied_at, duration_ms, batch, applied_by, statements_done, depends_on, error";
@@ -177,8 +187,58 @@ export function historyStore(dialect: Dialect, tables: HistoryTables): HistorySt
     },
 
     async read(db) {
-      const rows = await db.query<StateRow>(`select ${STATE_COLUMNS} from ${state}`);
-      return rows.map(toApplied).sort((a, b) => compareDigits(a.version, b.version));
+      const { rows, problems } = await this.inspect(db);
+      if (problems.length > 0) throw new ValidationError(problems);
+      return rows;
+    },
+
+    async inspect(db) {
+      const corrupt = (message: string, fix: string): Problem => ({
+        code: "CORRUPT_HISTORY",
+        message,
+        files: [],
+        fix,
+        severity: "error",
+      });
+      let raw: StateRow[];
+      try {
+        raw = await db.query<StateRow>(`select ${STATE_COLUMNS} from ${state}`);
+      } catch (error) {
+        const reason = (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
+        return {
+          rows: [],
+          problems: [
+            corrupt(
+              `the state table ${tableName} cannot be read (${reason.slice(0, 300)}); its columns must be ${STATE_COLUMNS}`,
+              "restore the table from a backup; stratum does not guess what was applied",
+            ),
+          ],
+        };
+      }
+      const problems: Problem[] = [];
+      const seen = new Map<string, string>();
+      const rows: AppliedMigration[] = [];
+      for (const row of raw) {
+        const version = String(row.version);
+        if (!/^\d+$/.test(version)) {
+          problems.push(corrupt(`the state table ${tableName} has a row with version "${version.slice(0, 80)}", which is not a migration version`, `delete or correct that row of ${tableName}`));
+          continue;
+        }
+        if (!KNOWN_STATES.has(row.state)) {
+          problems.push(corrupt(`the state table ${tableName} records migration ${version} as "${String(row.state).slice(0, 40)}", which is not a state stratum writes`, `correct the row, or run \`stratum resolve ${version} --applied | --rolled-back\``));
+          continue;
+        }
+        const key = BigInt(version).toString();
+        const other = seen.get(key);
+        if (other !== undefined) {
+          problems.push(corrupt(`the state table ${tableName} records migration ${version} twice (as "${other}" and "${version}")`, `delete the duplicate row from ${tableName}`));
+          continue;
+        }
+        seen.set(key, version);
+        rows.push(toApplied(row));
+      }
+      rows.sort((a, b) => compareDigits(a.version, b.version));
+      return { rows, problems };
     },
 
     async write(db, row) {

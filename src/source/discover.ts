@@ -59,11 +59,15 @@ export async function discoverMigrations(dir: string): Promise<DiscoveryResult> 
   const names = entries
     .filter((entry) => !entry.isDirectory() && isMigrationCandidate(entry.name))
     .map((entry) => ({ name: entry.name, symlink: entry.isSymbolicLink(), file: entry.isFile() }))
-    .filter((entry) => entry.file || entry.symlink)
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
   const parsedNames: { name: string; symlink: boolean; parsed: ParsedFileName }[] = [];
   for (const entry of names) {
+    if (!entry.file && !entry.symlink) {
+      // a FIFO, socket or device named like a migration: reported, never opened
+      problems.push(notRegular(entry.name));
+      continue;
+    }
     const parsed = parseFileName(entry.name);
     if (isProblem(parsed)) problems.push(parsed);
     else parsedNames.push({ ...entry, parsed });
@@ -143,7 +147,9 @@ function readMigrationFile(
     } catch {
       info = null;
     }
-    if (info === null || !info.isFile()) return null;
+    if (info === null) return null;
+    if (info.isDirectory()) return null; // a link to a directory is ignored like one
+    if (!info.isFile()) return notRegular(fileName);
     // Read the resolved path so the link cannot be swapped between the check and the read.
     target = resolved;
   }
@@ -158,11 +164,13 @@ function readMigrationFile(
       "Check the file's permissions.",
     );
   }
-  if (bytes.includes(0)) {
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) {
+    const where = `${fileName}:${lineOfByte(bytes, nul)}`;
     return problem(
       "BAD_SECTION",
-      `${fileName} contains NUL bytes, so it is not a text file.`,
-      [fileName],
+      `${fileName} contains a NUL byte at ${where}, so it is not a text file.`,
+      [where],
       "Save the migration as UTF-8 text, or move the file out of the migrations directory.",
     );
   }
@@ -170,10 +178,11 @@ function readMigrationFile(
   try {
     text = UTF8.decode(bytes);
   } catch {
+    const where = `${fileName}:${lineOfByte(bytes, firstInvalidUtf8(bytes))}`;
     return problem(
       "BAD_SECTION",
-      `${fileName} is not valid UTF-8.`,
-      [fileName],
+      `${fileName} is not valid UTF-8 (first bad byte at ${where}).`,
+      [where],
       "Save the migration with UTF-8 encoding.",
     );
   }
@@ -275,6 +284,40 @@ function duplicateVersions(migrations: readonly MigrationFile[]): Problem[] {
 function compareMigrations(a: MigrationFile, b: MigrationFile): number {
   if (a.versionNumber !== b.versionNumber) return a.versionNumber < b.versionNumber ? -1 : 1;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+}
+
+function notRegular(fileName: string): Problem {
+  return problem(
+    "BAD_SECTION",
+    `${fileName} is not a regular file (a pipe, socket or device), so Stratum does not read it.`,
+    [fileName],
+    "Replace it with a regular file, or move it out of the migrations directory.",
+  );
+}
+
+/** 1-based line of a byte offset. */
+function lineOfByte(bytes: Buffer, offset: number): number {
+  let line = 1;
+  for (let i = bytes.indexOf(10); i >= 0 && i < offset; i = bytes.indexOf(10, i + 1)) line++;
+  return line;
+}
+
+/** Offset of the first byte that breaks UTF-8 (the decoder said there is one). */
+function firstInvalidUtf8(bytes: Buffer): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i] as number;
+    const length = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (length === 0 || i + length > bytes.length) return i;
+    // decoding the one character is the exact test (overlongs, surrogates, ranges)
+    try {
+      UTF8.decode(bytes.subarray(i, i + length));
+    } catch {
+      return i;
+    }
+    i += length;
+  }
+  return Math.max(0, bytes.length - 1);
 }
 
 function isErrno(error: unknown, code: string): boolean {

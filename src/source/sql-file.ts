@@ -510,7 +510,8 @@ function lineHasCode(line: string, state: { inBlock: boolean }): boolean {
       continue;
     }
     const ch = line.charAt(i);
-    if (/\s/.test(ch)) {
+    // empty statements (a lone `;`) are not SQL either
+    if (/\s/.test(ch) || ch === ";") {
       i++;
       continue;
     }

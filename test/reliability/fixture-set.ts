@@ -3,9 +3,10 @@
 // loudly and a partial one is visible statement by statement.
 
 import { createHash } from "node:crypto";
-import { describe, it } from "vitest";
-import { checkInvariants, readState, type ExpectedMigration, type ExpectedState, type Observed, type Probe } from "../support/invariants.js";
+import { describe, expect, it } from "vitest";
+import { checkInvariants, readState, waitForQuiet, type ExpectedMigration, type ExpectedState, type Observed, type Probe } from "../support/invariants.js";
 import { runCli, type CliResult } from "../support/cli.js";
+import { cliGroup, runUntilPause, startCli, type CliGroup, type PausedCli, type RunningCli } from "../support/pause.js";
 import { makeProject, type Project } from "../support/project.js";
 import type { Target, TargetName, TestDb } from "../support/targets.js";
 
@@ -162,7 +163,7 @@ export function expectedAfter(set: readonly FixtureMigration[], k: number, extra
 /**
  * After an interruption: finds how many migrations are applied and checks the invariants for
  * exactly that many. PostgreSQL and SQLite must sit on a migration boundary; MariaDB may show the
- * next migration `running` (dirty, visible) when `dirtyAllowed`.
+ * next migration `running` or `failed` (dirty, visible) unless `extra.allowRunning` says otherwise.
  */
 export async function checkSettled(
   db: TestDb,
@@ -170,6 +171,10 @@ export async function checkSettled(
   dialect: TargetName,
   extra: Partial<ExpectedState> = {},
 ): Promise<Observed & { readonly k: number }> {
+  if ((extra.lock ?? "free") === "free") {
+    // a killed run's last statement (a COMMIT already sent) may still land: read once it has
+    expect(await waitForQuiet(db, dialect, extra.lockWaitMs ?? 5000), "sessions of finished runs still connected").toBeGreaterThanOrEqual(0);
+  }
   const rows = await readState(db, dialect, extra.schema === undefined ? {} : { schema: extra.schema });
   const k = rows.filter((r) => r.state === "applied").length;
   const next = set[k];
@@ -206,33 +211,77 @@ export async function settleDirty(
   return outcome;
 }
 
-/**
- * Describes a suite per target. An unreachable server fails the run when CI=true, else the
- * suite is skipped with a visible warning (as the contract suite does).
- */
-export function describeTargets(title: string, targets: readonly Target[], body: (target: Target) => void): void {
-  for (const target of targets) {
-    if (target.unreachable !== null) {
-      if (process.env["CI"] === "true") {
-        describe(`${title} on ${target.name}`, () => {
-          it("needs its database server", () => {
-            throw new Error(`${target.unreachable} (CI=true: an unreachable server fails the run)`);
-          });
-        });
-      } else {
-        console.warn(`\n[stratum tests] SKIPPING ${title} on ${target.name}: ${target.unreachable}\n`);
-        describe.skip(`${title} on ${target.name} (server unreachable)`, () => {
-          it("runs when the server is reachable", () => undefined);
-        });
-      }
-      continue;
-    }
-    describe(`${title} on ${target.name}`, () => body(target));
-  }
+/** What a test needs to register its cleanup (vitest's test context). */
+export interface TestContextLike {
+  onTestFinished(fn: () => unknown): void;
 }
 
-/** `stratum <args> --url <db>` in the project. */
-export function cliIn(project: Project, db: TestDb, extraArgs: readonly string[] = []) {
-  return (args: readonly string[], env: Record<string, string> = {}) =>
-    runCli([...args, "--url", db.url, ...extraArgs], { cwd: project.dir, env });
+/** Registers a test (concurrent with the suite's others) named after its target. */
+export type TargetTest = (name: string, fn: (ctx: TestContextLike) => Promise<void>, timeoutMs?: number) => void;
+
+/**
+ * One concurrent suite for all targets: each test gets its own database, project and processes,
+ * so tests on different dialects (and of one dialect) overlap, up to vitest's maxConcurrency.
+ * An unreachable server fails the run when CI=true, else its tests are skipped with a visible
+ * warning (as the contract suite does).
+ */
+export function describeTargets(title: string, targets: readonly Target[], body: (target: Target, test: TargetTest) => void): void {
+  describe.concurrent(title, () => {
+    for (const target of targets) {
+      if (target.unreachable !== null) {
+        if (process.env["CI"] === "true") {
+          it(`${target.name}: needs its database server`, () => {
+            throw new Error(`${target.unreachable} (CI=true: an unreachable server fails the run)`);
+          });
+        } else {
+          console.warn(`\n[stratum tests] SKIPPING ${title} on ${target.name}: ${target.unreachable}\n`);
+          it.skip(`${target.name}: server unreachable`, () => undefined);
+        }
+        continue;
+      }
+      body(target, (name, fn, timeoutMs) => it(`${target.name}: ${name}`, (ctx) => fn(ctx), timeoutMs));
+    }
+  });
+}
+
+/** A test's own database and project, cleaned up when the test finishes. */
+export interface Fresh {
+  readonly db: TestDb;
+  readonly project: Project;
+  readonly group: CliGroup;
+  /** `stratum <args> --url <db>` in the project, to completion. */
+  cli(args: readonly string[], options?: { readonly dir?: string; readonly url?: string }): Promise<CliResult>;
+  /** `stratum <args> --url <db>` in the background. */
+  start(args: readonly string[], options?: { readonly dir?: string; readonly url?: string; readonly pause?: string }): RunningCli;
+  /** `stratum <args> --url <db>`, resolved once paused at `pause`. */
+  pauseAt(pause: string, args?: readonly string[], options?: { readonly url?: string }): Promise<PausedCli>;
+  /** Another project in the test (cleaned up with it). */
+  projectOf(set: readonly FixtureMigration[]): Project;
+}
+
+export async function fresh(target: Target, set: readonly FixtureMigration[], ctx: TestContextLike): Promise<Fresh> {
+  const db = await target.createDatabase();
+  const project = projectOf(set);
+  const group = cliGroup();
+  const projects: Project[] = [project];
+  ctx.onTestFinished(async () => {
+    await group.stop();
+    await db.drop();
+    for (const p of projects) p.cleanup();
+  });
+  const withUrl = (args: readonly string[], url?: string) => [...args, "--url", url ?? db.url];
+  return {
+    db,
+    project,
+    group,
+    cli: (args, options = {}) => runCli(withUrl(args, options.url), { cwd: options.dir ?? project.dir }),
+    start: (args, options = {}) =>
+      startCli(withUrl(args, options.url), { cwd: options.dir ?? project.dir, group, ...(options.pause === undefined ? {} : { pause: options.pause }) }),
+    pauseAt: (pause, args = ["up"], options = {}) => runUntilPause(withUrl(args, options.url), { cwd: project.dir, group, pause }),
+    projectOf: (other) => {
+      const created = projectOf(other);
+      projects.push(created);
+      return created;
+    },
+  };
 }

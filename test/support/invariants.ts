@@ -60,7 +60,7 @@ export interface Observed {
   readonly dirty: StateRow | null;
   /** For the dirty row: how many of its effects exist (a prefix of them). */
   readonly dirtyEffects: number;
-  /** How long the lock took to become free (when checked). */
+  /** How long the finished runs' sessions took to end and the lock to become free (when checked). */
   readonly lockWaitedMs: number;
 }
 
@@ -200,6 +200,37 @@ export async function waitForLockFree(db: TestDb, dialect: TargetName, waitMs = 
 }
 
 /**
+ * Other sessions on the test database (PostgreSQL, MariaDB). A killed client's server session
+ * can still be finishing its last statement — a COMMIT already sent — so the state is only
+ * final once they are gone.
+ */
+export async function otherSessions(db: TestDb, dialect: TargetName): Promise<number> {
+  if (dialect === "postgres") {
+    const rows = await db.query<{ n: unknown }>(
+      "select count(*) as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend'",
+    );
+    return Number(rows[0]?.n);
+  }
+  if (dialect === "mysql") {
+    const rows = await db.query<{ n: unknown }>(
+      "select count(*) as n from information_schema.processlist where db = database() and id <> connection_id()",
+    );
+    return Number(rows[0]?.n);
+  }
+  return 0;
+}
+
+/** Waits until no other session is on the test database; returns the ms waited, or -1 after `waitMs`. */
+export async function waitForQuiet(db: TestDb, dialect: TargetName, waitMs = 5000): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    if ((await otherSessions(db, dialect)) === 0) return Date.now() - started;
+    if (Date.now() - started >= waitMs) return -1;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/**
  * The invariant every reliability test ends with: the schema is what exactly the expected
  * migrations make; the state table has exactly those applied, with their checksums, each applied
  * exactly once according to the log; no `running`/`failed` row unless tolerated (and then its
@@ -211,6 +242,13 @@ export async function checkInvariants(db: TestDb, expected: ExpectedState, diale
   const logTable = expected.logTable ?? "stratum_log";
   const names = { ...(expected.schema === undefined ? {} : { schema: expected.schema }) };
   const where = `${dialect} ${db.name}`;
+  const lock = expected.lock ?? "free";
+  let quietMs = 0;
+  if (lock === "free") {
+    // the runs are over: let their server sessions end (a COMMIT sent just before a kill still lands)
+    quietMs = await waitForQuiet(db, dialect, expected.lockWaitMs ?? 5000);
+    expect(quietMs, `${where}: sessions of finished runs still connected ${expected.lockWaitMs ?? 5000} ms later`).toBeGreaterThanOrEqual(0);
+  }
 
   // the state table: exactly the expected applied rows, with their checksums
   const rows = await readState(db, dialect, { ...names, table });
@@ -299,10 +337,10 @@ export async function checkInvariants(db: TestDb, expected: ExpectedState, diale
 
   // the lock
   let lockWaitedMs = 0;
-  const lock = expected.lock ?? "free";
   if (lock === "free") {
-    lockWaitedMs = await waitForLockFree(db, dialect, expected.lockWaitMs ?? 5000, { table, ...names });
-    expect(lockWaitedMs, `${where}: the run lock is still held ${expected.lockWaitMs ?? 5000} ms later`).toBeGreaterThanOrEqual(0);
+    const lockMs = await waitForLockFree(db, dialect, expected.lockWaitMs ?? 5000, { table, ...names });
+    expect(lockMs, `${where}: the run lock is still held ${expected.lockWaitMs ?? 5000} ms later`).toBeGreaterThanOrEqual(0);
+    lockWaitedMs = quietMs + lockMs;
   } else if (lock === "held") {
     expect(await lockHeld(db, dialect, { table, ...names }), `${where}: the run lock should be held`).toBe(true);
   }

@@ -40,19 +40,58 @@ export interface StartOptions {
   readonly pause?: string;
   /** Killed with SIGKILL after this long (default 120 s), so a stuck test never hangs the suite. */
   readonly timeoutMs?: number;
+  /** The test's group, stopped by its cleanup. */
+  readonly group?: CliGroup;
 }
 
 const MARKER = /^stratum-test-pause: (\S+) (\S+)$/;
 
-/** Every CLI started here and not yet exited, so a test's cleanup can stop strays. */
-const live = new Set<RunningCli>();
+/**
+ * How long `runUntilPause` waits after the checkpoint line before handing the process over. The
+ * CLI prints the line just before it starts listening for SIGUSR2, so a SIGUSR2 sent at once can
+ * (rarely, on a loaded machine) arrive first and kill it with the signal's default action.
+ */
+export const PAUSE_GRACE_MS = 30;
 
-/** SIGKILLs every CLI this module started that is still running (paused ones included) and waits for them. */
-export async function stopStrays(): Promise<number> {
-  const strays = [...live];
-  for (const cli of strays) cli.kill("SIGKILL");
-  await Promise.all(strays.map((cli) => cli.exited.catch(() => undefined)));
-  return strays.length;
+/** stderr without the checkpoint lines, for assertions on what the CLI itself said. */
+export function withoutMarkers(text: string): string {
+  return text
+    .split("\n")
+    .filter((line) => !MARKER.test(line))
+    .join("\n");
+}
+
+/** CLIs started for one test, so its cleanup stops its own strays (and no other test's). */
+export interface CliGroup {
+  add(cli: RunningCli): void;
+  /** SIGKILLs the members still running (paused ones included) and waits for them; returns how many. */
+  stop(): Promise<number>;
+}
+
+export function cliGroup(): CliGroup {
+  const members = new Set<RunningCli>();
+  return {
+    add: (cli) => {
+      members.add(cli);
+      void cli.exited.then(
+        () => members.delete(cli),
+        () => members.delete(cli),
+      );
+    },
+    async stop() {
+      const strays = [...members].filter((cli) => !cli.done());
+      for (const cli of strays) cli.kill("SIGKILL");
+      await Promise.all(strays.map((cli) => cli.exited.catch(() => undefined)));
+      return strays.length;
+    },
+  };
+}
+
+/** Every CLI started here: `stopStrays()` stops them all (for suites whose tests run one at a time). */
+const everyone = cliGroup();
+
+export function stopStrays(): Promise<number> {
+  return everyone.stop();
 }
 
 /** The environment a child CLI gets: ours without STRATUM_* and DATABASE_URL, plus `extra`. */
@@ -112,7 +151,6 @@ export function startCli(args: readonly string[], options: StartOptions): Runnin
         output: stdout + stderr,
         elapsedMs: performance.now() - started,
       };
-      live.delete(handle);
       for (const watcher of watchers.splice(0)) {
         watcher.reject(new Error(`stratum exited (${signal ?? `code ${String(code)}`}) before printing ${String(watcher.pattern)}; output:\n${result.output}`));
       }
@@ -211,7 +249,8 @@ export function startCli(args: readonly string[], options: StartOptions): Runnin
       });
     },
   };
-  live.add(handle);
+  everyone.add(handle);
+  options.group?.add(handle);
   return handle;
 }
 
@@ -230,6 +269,7 @@ export async function runUntilPause(args: readonly string[], options: StartOptio
   const cli = startCli(args, options);
   try {
     const at = await cli.nextPause();
+    await new Promise((resolve) => setTimeout(resolve, PAUSE_GRACE_MS));
     return { ...cli, at };
   } catch (error) {
     cli.kill("SIGKILL");

@@ -1,5 +1,5 @@
 import { constants } from "node:fs";
-import { lstat, mkdir, open } from "node:fs/promises";
+import { chmod, lstat, mkdir, open } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { EXIT } from "../../core/errors.js";
 import { usageError } from "../options.js";
@@ -57,7 +57,9 @@ export async function initCommand(ctx: CommandContext): Promise<number> {
   const dir = resolve(cwd, dirSetting);
   const created: string[] = [];
   if (!(await exists(dir))) {
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await chmod(dir, 0o700); // whatever the umask
+
     created.push(dir);
   }
   await mkdir(dirname(configFile), { recursive: true });

@@ -4,27 +4,29 @@ import { shortChecksum } from "../render/format.js";
 import { printJson, printLines, withMigrator, type CommandContext } from "./command-context.js";
 import { confirmProtected, needsConfirmation } from "./confirm-protected.js";
 
-/** `stratum repair [--remove-missing]`: re-records changed checksums (and drops rows of missing files). */
+/** `stratum repair [--remove-missing] [--dry-run]`: re-records changed checksums (and drops rows of missing files). */
 export async function repairCommand(ctx: CommandContext, options: RawOptions): Promise<number> {
   const removeMissing = options["removeMissing"] === true;
+  const dryRun = options["dryRun"] === true;
   return withMigrator(ctx, {}, async (migrator, config) => {
-    if (needsConfirmation(ctx, config)) {
+    if (!dryRun && needsConfirmation(ctx, config)) {
       const action = removeMissing
         ? "repair the migration history (re-record changed checksums and delete the rows of missing files)"
         : "repair the migration history (re-record changed checksums)";
       await confirmProtected(ctx, config, action);
     }
-    const report = await migrator.repair(removeMissing ? { removeMissing } : {});
+    const report = await migrator.repair({ ...(removeMissing ? { removeMissing } : {}), ...(dryRun ? { dryRun } : {}) });
     if (ctx.globals.json) {
       printJson(ctx, report);
       return EXIT.ok;
     }
     const lines: string[] = [];
     for (const update of report.updated) {
-      lines.push(`re-recorded the checksum of ${update.version}: ${shortChecksum(update.from)} → ${shortChecksum(update.to)}`);
+      lines.push(`${dryRun ? "would re-record" : "re-recorded"} the checksum of ${update.version}: ${shortChecksum(update.from)} → ${shortChecksum(update.to)}`);
     }
-    for (const version of report.removed) lines.push(`removed the row of ${version} (its file is gone)`);
+    for (const version of report.removed) lines.push(`${dryRun ? "would remove" : "removed"} the row of ${version} (its file is gone)`);
     if (lines.length === 0) lines.push("nothing to repair: every applied migration matches its file");
+    else if (dryRun) lines.push("dry run: nothing was changed; run `stratum repair` to make these changes");
     else lines.push("each change is recorded in the log (stratum history)");
     printLines(ctx, lines);
     return EXIT.ok;

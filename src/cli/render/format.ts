@@ -67,3 +67,12 @@ export function visibleLength(text: string): number {
   // eslint-disable-next-line no-control-regex
   return [...text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, "")].length;
 }
+
+/**
+ * Text from files and drivers with control characters made visible (`\x1b`), so a file name or
+ * message can never drive the terminal. Newlines and tabs stay.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}

@@ -1,3 +1,4 @@
+import { printable } from "./format.js";
 import type { Problem } from "../../core/types.js";
 import type { Colors } from "../io.js";
 import { plural } from "./format.js";
@@ -13,10 +14,10 @@ export function problemLines(problems: readonly Problem[], colors: Colors): stri
   for (const problem of problems) {
     const severity =
       problem.severity === "error" ? colors.red(colors.bold("error  ")) : colors.yellow(colors.bold("warning"));
-    const files = problem.files.length > 0 ? `  ${problem.files.join(", ")}` : "";
+    const files = problem.files.length > 0 ? `  ${printable(problem.files.join(", "))}` : "";
     lines.push(`${severity}  ${colors.bold(problem.code)}${colors.dim(files)}`);
-    for (const messageLine of problem.message.split("\n")) lines.push(`         ${messageLine}`);
-    if (problem.fix !== "") lines.push(`         ${colors.cyan("fix:")} ${problem.fix}`);
+    for (const messageLine of problem.message.split("\n")) lines.push(`         ${printable(messageLine)}`);
+    if (problem.fix !== "") lines.push(`         ${colors.cyan("fix:")} ${printable(problem.fix)}`);
   }
   return lines;
 }

@@ -1,3 +1,4 @@
+import { printable } from "./format.js";
 // The words of a run, shared by the plain and the live renderer so both say the same thing.
 
 import type { EventOf, Listener } from "../../core/events.js";
@@ -57,7 +58,7 @@ export function failureLine(event: EventOf<"migration:error">, dryRun: DryRun, c
 export function errorDetail(event: EventOf<"migration:error">): string {
   const { message, location } = event.error;
   const where = location !== null && location !== "" && !message.includes(location) ? ` (at ${location})` : "";
-  return `error: ${message}${where}`;
+  return printable(`error: ${message}${where}`);
 }
 
 /** `002_add_orders` from `002_add_orders.sql:2` or `sub/002_add_orders.up.sql:4`. */

@@ -1,4 +1,15 @@
-import { mkdirSync, writeFileSync, readFileSync, rmSync, chmodSync, existsSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { hostname } from "node:os";
 import { dirname } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
@@ -271,12 +282,18 @@ async function acquireFileLock(Driver: DatabaseConstructor, path: string, key: s
   const started = Date.now();
   let lastReport = 0;
   let delay = 25;
-  const lockDb = new Driver(path, { timeout: 0 });
-  try {
-    chmodSync(path, 0o600);
-  } catch {
-    // the file may belong to another user; the lock still works
+  refuseUnlessPlainFile(path);
+  refuseUnlessPlainFile(holderFile);
+  if (!existsSync(path)) {
+    // create it ourselves, exclusively and without following links, mode 0600
+    try {
+      closeSync(openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw lockFileError(path, error);
+    }
   }
+  refuseUnlessPlainFile(path);
+  const lockDb = new Driver(path, { timeout: 0 });
   for (;;) {
     try {
       lockDb.exec("begin exclusive");
@@ -307,7 +324,13 @@ async function acquireFileLock(Driver: DatabaseConstructor, path: string, key: s
     delay = Math.min(500, delay * 2);
   }
   try {
-    writeFileSync(holderFile, `pid ${process.pid} on ${hostname()} (${key}) since ${new Date().toISOString()}`, { mode: 0o600 });
+    // O_NOFOLLOW: a link planted at the holder file's name is never written through
+    const fd = openSync(holderFile, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
+    try {
+      writeSync(fd, `pid ${process.pid} on ${hostname()} (${key}) since ${new Date().toISOString()}`);
+    } finally {
+      closeSync(fd);
+    }
   } catch {
     // informational only
   }
@@ -324,6 +347,28 @@ async function acquireFileLock(Driver: DatabaseConstructor, path: string, key: s
       }
     },
   };
+}
+
+function lockFileError(path: string, cause: unknown): StratumError {
+  return new StratumError("LOCK_TIMEOUT", `cannot use the lock file ${path}: ${(cause as Error).message}`, 4, {
+    cause,
+    fix: "remove whatever is at that path (the lock file is recreated as needed)",
+  });
+}
+
+/** The lock files must be plain files: a symbolic link or anything else planted there is refused. */
+function refuseUnlessPlainFile(path: string): void {
+  let info;
+  try {
+    info = lstatSync(path);
+  } catch {
+    return; // absent: fine
+  }
+  if (!info.isFile()) {
+    throw new StratumError("LOCK_TIMEOUT", `the lock file ${path} is ${info.isSymbolicLink() ? "a symbolic link" : "not a regular file"}; stratum does not follow or write through it`, 4, {
+      fix: "remove it; stratum creates the lock file itself",
+    });
+  }
 }
 
 function readHolder(file: string): string | null {
