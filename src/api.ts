@@ -72,6 +72,8 @@ interface Discovered {
 interface Session {
   readonly conn: Connection;
   readonly dbUser: string | null;
+  /** Throws when the run lock was lost. */
+  readonly lockCheck: (() => Promise<void>) | undefined;
 }
 
 /** Creates a migrator from library options (no config file is read unless `configFile` is given). */
@@ -204,7 +206,11 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       try {
         emit({ type: "lock:acquired", waitedMs: Date.now() - started });
         await checkpoint("after-lock");
-        return await withConnection(async (conn) => fn({ conn, dbUser: await conn.currentUser() }));
+        const lockCheck = lock.check ? () => (lock.check as () => Promise<void>)() : undefined;
+        return await withConnection(async (conn) => {
+          if (dialect.settleWrites && (await history.exists(conn))) await dialect.settleWrites(conn, dialect.qualifiedTable(config.table));
+          return fn({ conn, dbUser: await conn.currentUser(), lockCheck });
+        });
       } finally {
         await checkpoint("before-unlock");
         await lock.release();
@@ -378,6 +384,8 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       rehearse: boolean;
       signal: AbortSignal;
       applied: AppliedVersions;
+      /** Versions with a state row of any state. */
+      recorded: ReadonlySet<string>;
       backup: string | null;
       warnings: readonly Problem[];
       started: number;
@@ -409,6 +417,8 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       dbUser: session.dbUser,
       applied: options.applied,
       rehearsal: options.rehearse,
+      recorded: options.recorded,
+      ...(session.lockCheck === undefined ? {} : { lockGuard: session.lockCheck }),
     };
     const outcomes: RunOutcome[] = [];
     const markRest = (from: number, status: RunOutcome["status"]) => {
@@ -459,8 +469,13 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         }
       } else {
         try {
+          await session.lockCheck?.();
           await conn.commit();
         } catch (error) {
+          if (error instanceof StratumError) {
+            await conn.rollback().catch(() => undefined);
+            throw error;
+          }
           throw new TransactionError(`the run's single transaction failed to commit: ${(error as Error).message}`, {
             cause: error,
             fix: "nothing was applied; fix the cause and run again",
@@ -693,6 +708,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
           rehearse,
           signal,
           applied: appliedSet(applied),
+          recorded: new Set(applied.map((row) => BigInt(row.version).toString())),
           backup,
           warnings: result.warnings,
           started,
@@ -723,6 +739,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
           rehearse: false,
           signal,
           applied: appliedSet(applied),
+          recorded: new Set(applied.map((row) => BigInt(row.version).toString())),
           backup: null,
           warnings: result.warnings,
           started,

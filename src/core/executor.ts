@@ -31,6 +31,10 @@ export interface RunSettings {
   readonly applied: AppliedVersions;
   /** Do not write the log (rehearsals leave no trace). */
   readonly rehearsal?: boolean;
+  /** Versions (as canonical integers) that have a state row: a fresh apply inserts, a re-apply replaces. */
+  readonly recorded?: ReadonlySet<string>;
+  /** Throws when the run lock was lost; awaited before each migration commits. */
+  readonly lockGuard?: () => Promise<void>;
 }
 
 const nowIso = () => new Date().toISOString();
@@ -79,6 +83,7 @@ export async function runStep(
   const startedAt = nowIso();
   const started = performance.now();
   let statementsDone = 0;
+  let phase = "running";
 
   const startEvent = {
     type: "migration:start",
@@ -160,10 +165,12 @@ export async function runStep(
       }
       count.value++;
       statementsDone++;
-      await checkpoint(`after-statement-${statementsDone}`, migration.version);
       if (!inTx && !settings.rehearsal) {
+        phase = "recording its progress";
         await history.setState(conn, migration.version, "running", { statementsDone });
+        phase = "running";
       }
+      await checkpoint(`after-statement-${statementsDone}`, migration.version);
     }
   };
 
@@ -251,31 +258,56 @@ export async function runStep(
 
   const finishState = async () => {
     const durationMs = Math.round(performance.now() - started);
+    const appliedRow: AppliedMigration = { ...baseRow, state: "applied", appliedAt: nowIso(), durationMs, statementsDone };
+    // A first apply inserts: if another run's COMMIT of the same migration is still landing, the
+    // primary key makes this one wait for it and fail instead of applying it twice.
+    const fresh = inTx && !(settings.recorded?.has(migration.versionNumber.toString()) ?? true);
     const change: StateChange =
       direction === "up"
-        ? { kind: "write", row: { ...baseRow, state: "applied", appliedAt: nowIso(), durationMs, statementsDone } }
+        ? fresh
+          ? { kind: "insert", row: appliedRow }
+          : { kind: "write", row: appliedRow }
         : { kind: "state", version: migration.version, state: "rolled_back", fields: { durationMs, statementsDone: 0, error: null } };
     if (direction === "up") settings.applied.add(migration.version);
     else settings.applied.delete(migration.version);
     if (settings.rehearsal) {
-      if (change.kind === "write") await history.write(conn, change.row);
-      else await history.setState(conn, change.version, change.state, change.fields);
-    } else {
+      if (change.kind === "state") await history.setState(conn, change.version, change.state, change.fields);
+      else await history.write(conn, change.row);
+    } else if (inTx) {
       await history.record(conn, change, logEntry("success", null));
+      if (dialect.recordHead) await dialect.recordHead(conn, settings.applied.head);
+    } else {
+      // no migration transaction (MySQL, transaction off): the state row and its log row still
+      // commit together, so a kill between them cannot leave one without the other
+      await conn.begin();
+      try {
+        await history.record(conn, change, logEntry("success", null));
+        if (dialect.recordHead) await dialect.recordHead(conn, settings.applied.head);
+        await conn.commit();
+      } catch (error) {
+        await conn.rollback().catch(() => undefined);
+        throw error;
+      }
     }
-    if (dialect.recordHead) await dialect.recordHead(conn, settings.applied.head);
     await checkpoint("after-state-write", migration.version);
   };
 
+  // the lock check runs on the lock's own connection while this migration runs
+  const guard = settings.lockGuard?.();
+  guard?.catch(() => undefined);
   try {
     await callHook("beforeEach", ports.hooks.beforeEach, startEvent);
+    if (!inTx) await guard; // nothing can be undone later: check before the first statement
     if (ownTx) {
       await conn.begin();
       try {
         await checkpoint("after-begin", migration.version);
         await body();
+        phase = "recording its state";
         await finishState();
         await checkpoint("before-commit", migration.version);
+        await guard;
+        phase = "committing";
         await conn.commit();
       } catch (error) {
         await conn.rollback().catch(() => undefined);
@@ -290,13 +322,28 @@ export async function runStep(
       await finishState();
     } else {
       if (!settings.rehearsal) {
+        phase = "recording that it started";
         if (direction === "up") await history.write(conn, baseRow);
         else await history.setState(conn, migration.version, "running", { statementsDone: 0 });
       }
+      phase = "running";
       await body();
+      phase = "recording its state";
       await finishState();
     }
-  } catch (error) {
+  } catch (caught) {
+    // a driver error outside a statement (a lost connection while recording or committing)
+    const error =
+      caught instanceof StratumError
+        ? caught
+        : new MigrationError(
+            { version: migration.version, name: migration.name, location: file },
+            `migration ${migration.id} failed while ${phase}: ${errorText(caught)}`,
+            {
+              cause: caught,
+              fix: phase === "committing" ? "it may or may not be applied: run `stratum status` to see" : "run `stratum status`, then `stratum up` again",
+            },
+          );
     settings.signal.removeEventListener("abort", abortWith);
     const message = errorText(error);
     const durationMs = Math.round(performance.now() - started);

@@ -50,6 +50,11 @@ export interface LockOptions {
 /** A held lock, tied to the connection that took it. */
 export interface Lock {
   release(): Promise<void>;
+  /**
+   * Throws when the lock is no longer held (its session was terminated or closed), so a run stops
+   * before committing another migration unprotected. Absent where a lock cannot be lost.
+   */
+  check?(): Promise<void>;
 }
 
 export interface SessionGuards {
@@ -129,6 +134,12 @@ export interface Dialect {
    * before it starts when it would touch more.
    */
   transactionLockCapacity?(db: Queryable): Promise<number | null>;
+  /**
+   * Waits for any transaction still writing `table` to end. A killed run's COMMIT can still be
+   * landing when its lock session is already gone; reading history before it lands would run
+   * that migration again.
+   */
+  settleWrites?(db: Connection, table: string): Promise<void>;
   /** Releases pools and anything the dialect opened. */
   dispose(): Promise<void>;
 }

@@ -43,6 +43,7 @@ export interface StateUpdate {
 }
 
 export type StateChange =
+  | { readonly kind: "insert"; readonly row: AppliedMigration }
   | { readonly kind: "write"; readonly row: AppliedMigration }
   | { readonly kind: "state"; readonly version: string; readonly state: Exclude<MigrationState, "pending">; readonly fields?: StateUpdate };
 
@@ -253,10 +254,12 @@ export function historyStore(dialect: Dialect, tables: HistoryTables): HistorySt
 
     async record(db, change, entry) {
       const first =
-        change.kind === "write"
-          ? { sql: upsertSql, values: rowValues(change.row) }
-          : stateUpdate(change.version, change.state, change.fields ?? {});
-      if (t.writableCte && (change.kind === "state" || t.upsert !== undefined)) {
+        change.kind === "insert"
+          ? { sql: insertState, values: rowValues(change.row) }
+          : change.kind === "write"
+            ? { sql: upsertSql, values: rowValues(change.row) }
+            : stateUpdate(change.version, change.state, change.fields ?? {});
+      if (t.writableCte && (change.kind !== "write" || t.upsert !== undefined)) {
         await db.query(`with changed as (${first.sql} returning 1) ${logInsertSql}`, [...first.values, ...logValues(entry)]);
         return;
       }

@@ -157,6 +157,22 @@ export async function acquireMysqlLock(session: LockSession, name: string, optio
 function heldLock(session: LockSession, name: string): Lock {
   let released = false;
   return {
+    async check(): Promise<void> {
+      let mine: number | null;
+      try {
+        mine = resultOf(await session.query("select is_used_lock(?) = connection_id() as r", [name]));
+      } catch (error) {
+        throw new LockTimeoutError(`the migration lock "${name}" on ${session.displayUrl} was lost: its connection failed`, {
+          fix: "stopped before the next migration; check `stratum status`, then run again",
+          cause: error,
+        });
+      }
+      if (released || mine !== 1) {
+        throw new LockTimeoutError(`the migration lock "${name}" on ${session.displayUrl} is no longer held by this run`, {
+          fix: "stopped before the next migration; check `stratum status`, then run again",
+        });
+      }
+    },
     async release(): Promise<void> {
       if (released) return;
       released = true;

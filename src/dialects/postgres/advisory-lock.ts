@@ -225,6 +225,18 @@ async function confirm(target: AdvisoryLockTarget, pid: number): Promise<Advisor
     abandon(): void {
       settle();
     },
+    async check(): Promise<void> {
+      if (released) throw lockLost(displayUrl, `it was released before this check`);
+      let row: { pid: number; held: boolean } | undefined;
+      try {
+        row = (await query<{ pid: number; held: boolean }>(HELD_SQL, [classid, objid]))[0];
+      } catch (error) {
+        throw lockLost(displayUrl, `the session of backend pid ${pid} holding it ended`, error);
+      }
+      if (!row || Number(row.pid) !== pid || row.held !== true) {
+        throw lockLost(displayUrl, `backend pid ${pid} no longer holds it`);
+      }
+    },
     async release(): Promise<void> {
       if (!settle()) return;
       let result: { unlocked: boolean; pid: number } | undefined;

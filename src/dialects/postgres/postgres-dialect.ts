@@ -304,6 +304,16 @@ export function postgresDialect(options: PostgresDialectOptions): Dialect {
       return runPgDump(await backupTarget(pg), file, { displayUrl: options.displayUrl });
     },
 
+    async settleWrites(db, table) {
+      await db.begin();
+      try {
+        // SHARE conflicts with the ROW EXCLUSIVE lock of any transaction that wrote the table
+        await db.exec(`lock table ${table} in share mode`);
+      } finally {
+        await db.rollback();
+      }
+    },
+
     async transactionLockCapacity(db) {
       const rows = await db.query<{ capacity: string | number }>(
         "select current_setting('max_locks_per_transaction')::int * (current_setting('max_connections')::int + current_setting('max_prepared_transactions')::int) as capacity",
