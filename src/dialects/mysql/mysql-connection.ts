@@ -139,6 +139,7 @@ export class MysqlConnection implements Connection {
         this.locks.delete(lock);
         await lock.release();
       },
+      check: async () => lock.check?.(),
     };
   }
 
