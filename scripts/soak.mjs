@@ -50,8 +50,8 @@ function usage(problem) {
 
 const options = parseArgs(process.argv.slice(2));
 const vitest = join(root, "node_modules", "vitest", "vitest.mjs");
-if (!existsSync(join(root, "dist", "cli", "bin.js"))) {
-  console.error("soak: dist/cli/bin.js is missing; run `npm run build` first (npm run soak does)");
+if (!existsSync(join(root, "dist", "cli", "stratum.mjs"))) {
+  console.error("soak: dist/cli/stratum.mjs is missing; run `npm run build` first (npm run soak does)");
   process.exit(2);
 }
 

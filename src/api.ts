@@ -55,13 +55,17 @@ import { historyStore, type HistoryStore } from "./history/history-store.js";
 import { loadCodeMigration } from "./source/code-loader.js";
 import { discoverMigrations } from "./source/discover.js";
 
+/** This package's version, from the nearest package.json named "stratum" (dist/ or the CLI bundle). */
 export const TOOL_VERSION: string = (() => {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version?: string };
-    return pkg.version ?? "0.0.0";
-  } catch {
-    return "0.0.0";
+  for (const up of ["../package.json", "../../package.json"]) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "stratum" && pkg.version) return pkg.version;
+    } catch {
+      // try the next level
+    }
   }
+  return "0.0.0";
 })();
 
 interface Discovered {

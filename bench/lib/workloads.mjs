@@ -11,7 +11,7 @@ import { runNode } from "./measure.mjs";
 import { derivedRow, measuredRow, ratioAtMost, rssAtMost, secondsAtMost, target } from "./report.mjs";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-export const CLI = join(ROOT, "dist", "cli", "bin.js");
+export const CLI = join(ROOT, "dist", "cli", "stratum.mjs");
 const RAW = join(ROOT, "bench", "baseline", "raw.mjs");
 const DRIVERS = Object.freeze({ sqlite: "better-sqlite3", postgres: "pg", mysql: "mysql2" });
 const RSS_LIMIT_MB = 80;

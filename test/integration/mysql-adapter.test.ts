@@ -129,6 +129,7 @@ describe.skipIf(unreachable !== null)("mysql adapter (real server)", () => {
         integer: "int",
         bigint: "bigint",
         autoId: "bigint auto_increment primary key",
+        upsert: "on-duplicate-key",
       });
       expect(dialect.nonTransactionalReason("create index i on t (a)")).toBeNull();
       expect(dialect.displayUrl).toBe(`mariadb://root@${SERVER.host}:${SERVER.port}/${DB}`);

@@ -121,6 +121,8 @@ describe.skipIf(unreachable !== null)("postgres adapter", () => {
         integer: "integer",
         bigint: "bigint",
         autoId: "bigserial primary key",
+        upsert: "on-conflict",
+        writableCte: true,
       });
     });
 

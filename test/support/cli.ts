@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-export const BIN = fileURLToPath(new URL("../../dist/cli/bin.js", import.meta.url));
+export const BIN = fileURLToPath(new URL("../../dist/cli/stratum.mjs", import.meta.url));
 
 export interface CliResult {
   readonly code: number;

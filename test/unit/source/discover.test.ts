@@ -211,15 +211,15 @@ describe("discoverMigrations on temporary directories", () => {
   });
 
   it.each([
-    ["NUL bytes", Uint8Array.from([...Buffer.from("SELECT 1;"), 0, ...Buffer.from("\n")]), /contains NUL bytes/],
-    ["invalid UTF-8", Uint8Array.from([...Buffer.from("SELECT '"), 0xff, 0xfe, ...Buffer.from("';")]), /is not valid UTF-8/],
-    ["a truncated UTF-8 sequence", Uint8Array.from([...Buffer.from("SELECT '"), 0xe2, 0x82]), /is not valid UTF-8/],
-  ])("rejects a file with %s", async (_label, bytes, message) => {
+    ["NUL bytes", Uint8Array.from([...Buffer.from("SELECT 1;\n"), 0, ...Buffer.from("\n")]), /contains a NUL byte at 001_bad\.sql:2/, "001_bad.sql:2"],
+    ["invalid UTF-8", Uint8Array.from([...Buffer.from("SELECT '"), 0xff, 0xfe, ...Buffer.from("';")]), /is not valid UTF-8 \(first bad byte at 001_bad\.sql:1\)/, "001_bad.sql:1"],
+    ["a truncated UTF-8 sequence", Uint8Array.from([...Buffer.from("--\nSELECT '"), 0xe2, 0x82]), /is not valid UTF-8 \(first bad byte at 001_bad\.sql:2\)/, "001_bad.sql:2"],
+  ])("rejects a file with %s", async (_label, bytes, message, where) => {
     await files({ "001_bad.sql": bytes, "002_ok.sql": "SELECT 'é';" });
     const { migrations, problems } = await discoverMigrations(dir);
     expect(migrations.map((m) => m.id)).toEqual(["002_ok"]);
     expect(problems).toEqual([
-      expect.objectContaining({ code: "BAD_SECTION", files: ["001_bad.sql"], message: expect.stringMatching(message) }),
+      expect.objectContaining({ code: "BAD_SECTION", files: [where], message: expect.stringMatching(message) }),
     ]);
   });
 
