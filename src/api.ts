@@ -210,6 +210,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       try {
         emit({ type: "lock:acquired", waitedMs: Date.now() - started });
         await checkpoint("after-lock");
+        // checked once per migration, on the lock's own connection while the migration runs
         const lockCheck = lock.check ? () => (lock.check as () => Promise<void>)() : undefined;
         return await withConnection(async (conn) => {
           if (dialect.settleWrites && (await history.exists(conn))) await dialect.settleWrites(conn, dialect.qualifiedTable(config.table));
@@ -681,6 +682,12 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       }
       if (options.backup) await dialect.checkBackup?.();
       const signal = options.signal ?? new AbortController().signal;
+      if (await nothingPending(found, request, options.allowOutOfOrder)) {
+        emit({ type: "run:start", direction: "up", planned: 0, dialect: dialect.name, database: dialect.displayUrl, dryRun: false, parallel: 1 });
+        const report = reportOf("up", [], started);
+        emit({ type: "run:end", direction: "up", ok: true, applied: 0, failed: 0, remaining: 0, durationMs: report.durationMs, dryRun: false, backup: null });
+        return report;
+      }
       return withLock(async (session) => {
         const applied = await readHistory(session.conn, found);
         const migrations = await withLoadedOptions(found, isPendingIn(applied));
@@ -994,6 +1001,22 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         fix: `run without ${rehearse ? "--dry-run=rehearse" : "--single-transaction"} (each migration in its own transaction), apply in smaller groups with --to or --step, or raise max_locks_per_transaction`,
       },
     );
+  }
+
+  /**
+   * The common deploy: nothing to apply. Decided from a read without the lock, so a no-op `up`
+   * opens one connection and takes no lock. Anything else (work to do, or a problem that may be
+   * another run's migration in flight) goes the locked way, which reads again under the lock.
+   */
+  async function nothingPending(found: Discovered, request: PlanRequest, allowOutOfOrder: boolean | undefined): Promise<boolean> {
+    const probe: Discovered = { migrations: found.migrations, problems: [...found.problems] };
+    const applied = await withConnection((conn) => readHistory(conn, probe), true);
+    const migrations = await withLoadedOptions(probe, isPendingIn(applied));
+    try {
+      return planOrThrow(probe, migrations, applied, request, allowOutOfOrder).steps.length === 0;
+    } catch {
+      return false;
+    }
   }
 
   /** Before a rollback: load code migrations in the way, and list every obstacle at once. */

@@ -6,7 +6,7 @@ import type { LoadedCode } from "./context.js";
 import { ConfigError, MigrationError, SchemaError, StratumError } from "./errors.js";
 import type { EventBus } from "./events.js";
 import type { AppliedVersions } from "./applied-versions.js";
-import { checkpoint } from "./fault-points.js";
+import { checkpoint, faultPointsActive } from "./fault-points.js";
 import { createMigrationContext } from "./migration-context.js";
 import type { AppliedMigration, LogEntry, MigrationFile, PlanStep, SqlScript, Statement } from "./types.js";
 
@@ -131,19 +131,48 @@ export async function runStep(
   };
 
   /** Runs a script's statements; a failure names file:line. */
-  const runScript = async (scriptFile: string, script: SqlScript, count: { value: number }) => {
+  const emitStatement = (statement: Statement, i: number, count: number) =>
+    events.emit({
+      type: "statement",
+      version: migration.version,
+      index: i + 1,
+      count,
+      location: `${script0File}:${statement.line}`,
+      sql: statement.text,
+      dryRun: false,
+    });
+  let script0File = file;
+
+  /**
+   * A migration's own script in its own transaction, where the dialect takes many statements in
+   * one call: sent whole (one round trip, like psql). On failure the transaction is rolled back
+   * and the statements replayed one by one in a new one, to name the failing statement's line.
+   */
+  const runWhole = async (scriptFile: string, script: SqlScript, statements: readonly Statement[]): Promise<unknown> => {
+    script0File = scriptFile;
+    statements.forEach((statement, i) => emitStatement(statement, i, statements.length));
+    try {
+      await conn.exec(script.text);
+    } catch (error) {
+      await conn.rollback();
+      await conn.begin();
+      return error;
+    }
+    statementsDone += statements.length;
+    return null;
+  };
+
+  const runScript = async (scriptFile: string, script: SqlScript, count: { value: number }, whole = false) => {
     const statements = statementsOf(dialect, script);
+    const batchable = whole && ownTx && dialect.capabilities.multiStatementExec === true && statements.length > 1 && !faultPointsActive;
+    const wholeFailure = batchable ? await runWhole(scriptFile, script, statements) : undefined;
+    if (batchable && wholeFailure === null) {
+      count.value += statements.length;
+      return;
+    }
+    script0File = scriptFile;
     for (const [i, statement] of statements.entries()) {
-      const location = `${scriptFile}:${statement.line}`;
-      events.emit({
-        type: "statement",
-        version: migration.version,
-        index: i + 1,
-        count: statements.length,
-        location,
-        sql: statement.text,
-        dryRun: false,
-      });
+      if (!batchable) emitStatement(statement, i, statements.length);
       try {
         await conn.exec(statement.text);
       } catch (error) {
@@ -171,6 +200,14 @@ export async function runStep(
         phase = "running";
       }
       await checkpoint(`after-statement-${statementsDone}`, migration.version);
+    }
+    if (wholeFailure !== undefined && wholeFailure !== null) {
+      // the script failed whole but not statement by statement: it still failed
+      throw new MigrationError(
+        { version: migration.version, name: migration.name, location: scriptFile },
+        `migration ${migration.id} failed in ${scriptFile}: ${errorText(wholeFailure)}`,
+        { cause: wholeFailure, fix: "run `stratum up` again; if it fails again, run its statements by hand to find the cause" },
+      );
     }
   };
 
@@ -252,7 +289,7 @@ export async function runStep(
       return;
     }
     const script = scriptOf(step);
-    if (script) await runScript(script.file, script, { value: 0 });
+    if (script) await runScript(script.file, script, { value: 0 }, true);
     if (direction === "up" && migration.verify) await runVerify(conn, dialect, migration, migration.verify);
   };
 

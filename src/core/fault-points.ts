@@ -13,6 +13,9 @@ const wanted: ReadonlyArray<{ readonly point: string; readonly version: string |
         return { point, version: version ?? null };
       });
 
+/** Whether a test asked for pauses (statement-by-statement execution then keeps every checkpoint). */
+export const faultPointsActive = wanted.length > 0;
+
 /** Pauses here when a test asked for this checkpoint; otherwise returns at once. */
 export async function checkpoint(point: string, version: string | null = null): Promise<void> {
   if (wanted.length === 0) return;

@@ -6,6 +6,8 @@ export interface Capabilities {
   readonly transactionalDdl: boolean;
   /** Many connections can migrate at once (parallel `up`). */
   readonly concurrentConnections: boolean;
+  /** `exec` takes a whole script of many statements in one call (one round trip). */
+  readonly multiStatementExec?: boolean;
 }
 
 /** Server flavour and version, for `-- stratum:requires`. */

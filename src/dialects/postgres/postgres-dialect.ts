@@ -99,6 +99,9 @@ export function postgresDialect(options: PostgresDialectOptions): Dialect {
     transactionalDdl: true,
     // One user-supplied client is one session: migrations cannot run beside each other on it.
     concurrentConnections: userClient?.kind !== "client",
+    // No multiStatementExec: the simple query protocol could take a whole script in one round
+    // trip, but a failure (a cancel, a timeout) would then not say which statement was running.
+    // Statements go one by one so that every failure names its file:line.
   };
   const historyTypes: HistoryTypes = {
     key: "varchar(255)",

@@ -96,13 +96,15 @@ export function sqliteDialect(options: SqliteDialectOptions): Dialect {
 
   const dialect: Dialect = {
     name: "sqlite",
-    capabilities: { transactionalDdl: true, concurrentConnections: false },
+    capabilities: { transactionalDdl: true, concurrentConnections: false, multiStatementExec: true },
     historyTypes: {
       key: "text",
       text: "text",
       integer: "integer",
       bigint: "integer",
-      autoId: "integer primary key autoincrement",
+      // no AUTOINCREMENT: log rows are never deleted, so rowids only grow, without the extra
+      // sqlite_sequence write on every insert
+      autoId: "integer primary key",
       upsert: "on-conflict",
     },
     displayUrl: options.displayUrl,
