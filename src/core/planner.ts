@@ -170,7 +170,9 @@ function analyse(
 }
 
 function problemKey(p: Problem): string {
-  return `${p.code}|${(p.versions ?? []).map(versionKey).join(",")}|${p.files.join(",")}`;
+  // problems naming neither files nor versions (a corrupt state row) differ by their message
+  const detail = p.files.length === 0 && (p.versions ?? []).length === 0 ? `|${p.message}` : "";
+  return `${p.code}|${(p.versions ?? []).map(versionKey).join(",")}|${p.files.join(",")}${detail}`;
 }
 
 function dedupe(problems: readonly Problem[]): Problem[] {

@@ -226,7 +226,7 @@ export function historyStore(dialect: Dialect, tables: HistoryTables): HistorySt
           continue;
         }
         if (!KNOWN_STATES.has(row.state)) {
-          problems.push(corrupt(`the state table ${tableName} records migration ${version} as "${String(row.state).slice(0, 40)}", which is not a state stratum writes`, `correct the row, or run \`stratum resolve ${version} --applied | --rolled-back\``));
+          problems.push(corrupt(`the state table ${tableName} records migration ${version} as "${String(row.state).slice(0, 40)}", which is not a state stratum writes`, `correct the row's state in ${tableName} (applied, failed, running or rolled_back); stratum will not guess it`));
           continue;
         }
         const key = BigInt(version).toString();
