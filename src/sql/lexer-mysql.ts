@@ -1,10 +1,6 @@
 // The MySQL/MariaDB lexer, as far as splitting and light analysis need it.
 
-import { isDigit, isIdentStart, isSpace, type Token } from "./token.js";
-
-function isIdentCont(c: number): boolean {
-  return isIdentStart(c) || isDigit(c) || c === 36; // `$`; identifiers may start with digits too
-}
+import { isDigit, isIdentCont, isIdentStart, isSpace, scanSpace, type Token } from "./token.js";
 
 /**
  * Reads the token starting at `pos` (which must be < sql.length) into `tok`. A word stops where
@@ -17,10 +13,7 @@ export function scanMysqlToken(sql: string, pos: number, tok: Token, delimiter: 
   tok.unterminated = false;
 
   if (isSpace(c)) {
-    let i = pos + 1;
-    while (i < n && isSpace(sql.charCodeAt(i))) i++;
-    tok.kind = "space";
-    tok.end = i;
+    scanSpace(sql, pos, tok);
     return;
   }
   const next = pos + 1 < n ? sql.charCodeAt(pos + 1) : -1;

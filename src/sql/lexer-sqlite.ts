@@ -1,10 +1,6 @@
 // The SQLite lexer (after sqlite3GetToken), as far as splitting and light analysis need it.
 
-import { isDigit, isIdentStart, isSpace, type Token } from "./token.js";
-
-function isIdentCont(c: number): boolean {
-  return isIdentStart(c) || isDigit(c) || c === 36; // `$`
-}
+import { isDigit, isIdentCont, isIdentStart, isSpace, scanSpace, type Token } from "./token.js";
 
 /** Reads the token starting at `pos` (which must be < sql.length) into `tok`. */
 export function scanSqliteToken(sql: string, pos: number, tok: Token): void {
@@ -14,10 +10,7 @@ export function scanSqliteToken(sql: string, pos: number, tok: Token): void {
   tok.unterminated = false;
 
   if (isSpace(c)) {
-    let i = pos + 1;
-    while (i < n && isSpace(sql.charCodeAt(i))) i++;
-    tok.kind = "space";
-    tok.end = i;
+    scanSpace(sql, pos, tok);
     return;
   }
   const next = pos + 1 < n ? sql.charCodeAt(pos + 1) : -1;

@@ -52,6 +52,19 @@ export function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
+/** Letters, digits, underscore, `$` and anything outside ASCII continue an identifier (all three dialects). */
+export function isIdentCont(c: number): boolean {
+  return isIdentStart(c) || isDigit(c) || c === 36;
+}
+
+/** Fills `tok` with the run of whitespace starting at `pos` (which must be whitespace). */
+export function scanSpace(sql: string, pos: number, tok: Token): void {
+  let i = pos + 1;
+  while (i < sql.length && isSpace(sql.charCodeAt(i))) i++;
+  tok.kind = "space";
+  tok.end = i;
+}
+
 /** Human names of unterminated constructs, used as "unterminated <name> starting at line N". */
 export function constructName(kind: TokenKind): string {
   switch (kind) {
