@@ -1,7 +1,6 @@
-import { readFileSync } from "node:fs";
-import { mkdir, readFile, realpath } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { hostname } from "node:os";
-import { join, relative, resolve, isAbsolute } from "node:path";
+import { join } from "node:path";
 import type {
   DownOptions,
   GraphReport,
@@ -20,6 +19,7 @@ import { resolveConfig } from "./config/load.js";
 import type { ResolvedConfig } from "./config/types.js";
 import type { LoadedCode } from "./core/context.js";
 import {
+  BackupError,
   ConfigError,
   IrreversibleError,
   MigrationError,
@@ -36,6 +36,7 @@ import { buildGraph } from "./core/graph.js";
 import { AppliedVersions } from "./core/applied-versions.js";
 import { checkpoint } from "./core/fault-points.js";
 import { schedule } from "./core/scheduler.js";
+import { computeStats } from "./core/stats.js";
 import { statusOf } from "./core/status.js";
 import type {
   AppliedMigration,
@@ -48,25 +49,15 @@ import type {
 } from "./core/types.js";
 import { matchesVersion } from "./core/version.js";
 import { unterminatedConstruct } from "./sql/split.js";
+import { TOOL_VERSION } from "./version.js";
 import { createDialect } from "./dialects/create-dialect.js";
 import type { Connection, Dialect } from "./dialects/dialect.js";
 import { parseDatabaseUrl, displayUrl } from "./dialects/url.js";
 import { historyStore, type HistoryStore } from "./history/history-store.js";
 import { loadCodeMigration } from "./source/code-loader.js";
 import { discoverMigrations } from "./source/discover.js";
+import { readInsideDir } from "./source/read-inside-dir.js";
 
-/** This package's version, from the nearest package.json named "stratum" (dist/ or the CLI bundle). */
-export const TOOL_VERSION: string = (() => {
-  for (const up of ["../package.json", "../../package.json"]) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), "utf8")) as { name?: string; version?: string };
-      if (pkg.name === "stratum" && pkg.version) return pkg.version;
-    } catch {
-      // try the next level
-    }
-  }
-  return "0.0.0";
-})();
 
 interface Discovered {
   readonly migrations: MigrationFile[];
@@ -469,7 +460,18 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         if (failure !== undefined && !options.rehearse) {
           const step = steps[failedIndex] as PlanStep;
           await history
-            .log(conn, failureLog(step, failure, session.dbUser, `single transaction rolled back; ${failedIndex} earlier migration(s) of this run were rolled back too`))
+            .log(
+              conn,
+              instantLog(session.dbUser, {
+                operation: step.direction === "up" ? "apply" : "rollback",
+                outcome: "failure",
+                version: step.migration.version,
+                name: step.migration.name,
+                checksum: step.migration.checksum,
+                error: failure instanceof Error ? failure.message : String(failure),
+                details: `single transaction rolled back; ${failedIndex} earlier migration(s) of this run were rolled back too`,
+              }),
+            )
             .catch(() => undefined);
         }
       } else {
@@ -585,27 +587,8 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
     }
   };
 
-  const failureLog = (step: PlanStep, error: unknown, dbUser: string | null, details: string): LogEntry => {
-    const now = new Date().toISOString();
-    return {
-      version: step.migration.version,
-      name: step.migration.name,
-      operation: step.direction === "up" ? "apply" : "rollback",
-      outcome: "failure",
-      startedAt: now,
-      finishedAt: now,
-      durationMs: 0,
-      checksum: step.migration.checksum,
-      error: error instanceof Error ? error.message : String(error),
-      host: ports.identity.host,
-      dbUser,
-      toolVersion: TOOL_VERSION,
-      details,
-    };
-  };
-
   const takeBackup = async (): Promise<string> => {
-    if (!dialect.backup) throw new StratumError("BACKUP_FAILED", `backups are not supported for ${dialect.name}`, 2);
+    if (!dialect.backup) throw new BackupError(`backups are not supported for ${dialect.name}`);
     const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "");
     const ext = dialect.name === "sqlite" ? "db" : dialect.name === "postgres" ? "dump" : "sql";
     await mkdir(config.backupDir, { recursive: true, mode: 0o700 });
@@ -711,7 +694,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         if (options.backup && result.steps.length > 0) {
           backup = await takeBackup();
           await history.ensureTables(session.conn);
-          await history.log(session.conn, backupLog(backup, session.dbUser));
+          await history.log(session.conn, instantLog(session.dbUser, { operation: "backup", details: `backup written to ${backup}` }));
         }
         return execute(session, result.steps, {
           direction: "up",
@@ -819,6 +802,10 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         }
         return { updated, removed };
       };
+      const reportOf = (changes: ReturnType<typeof plan>): RepairReport => ({
+        updated: changes.updated.map(({ version, from, to }) => ({ version, from, to })),
+        removed: changes.removed.map((r) => r.version),
+      });
       const refuseCorrupt = () => {
         const corrupt = found.problems.filter((p) => p.code === "CORRUPT_HISTORY");
         if (corrupt.length > 0) throw new ValidationError(corrupt);
@@ -826,8 +813,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       if (options.dryRun) {
         const applied = await withConnection((conn) => readHistory(conn, found), true);
         refuseCorrupt();
-        const { updated, removed } = plan(applied);
-        return { updated: updated.map(({ name: _name, ...u }) => u), removed: removed.map((r) => r.version) };
+        return reportOf(plan(applied));
       }
       return withLock(async ({ conn, dbUser }) => {
         const applied = await readHistory(conn, found);
@@ -837,18 +823,18 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         try {
           for (const u of updated) {
             await history.setState(conn, u.version, "applied", { checksum: u.to });
-            await history.log(conn, adminLog("repair", u.version, u.name, u.to, dbUser, `checksum ${u.from} -> ${u.to}`));
+            await history.log(conn, instantLog(dbUser, { operation: "repair", version: u.version, name: u.name, checksum: u.to, details: `checksum ${u.from} -> ${u.to}` }));
           }
           for (const r of removed) {
             await history.remove(conn, r.version);
-            await history.log(conn, adminLog("repair", r.version, r.name, r.checksum, dbUser, "state row removed: file is gone"));
+            await history.log(conn, instantLog(dbUser, { operation: "repair", version: r.version, name: r.name, checksum: r.checksum, details: "state row removed: file is gone" }));
           }
           await conn.commit();
         } catch (error) {
           await conn.rollback().catch(() => undefined);
           throw error;
         }
-        return { updated: updated.map(({ name: _name, ...u }) => u), removed: removed.map((r) => r.version) };
+        return reportOf({ updated, removed });
       });
     },
 
@@ -894,7 +880,13 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         await conn.begin();
         try {
           await history.write(conn, next);
-          await history.log(conn, adminLog("resolve", row.version, row.name, next.checksum, dbUser, `marked ${outcome} (was ${row.state} after ${row.statementsDone} statement(s))`));
+          await history.log(conn, instantLog(dbUser, {
+              operation: "resolve",
+              version: row.version,
+              name: row.name,
+              checksum: next.checksum,
+              details: `marked ${outcome} (was ${row.state} after ${row.statementsDone} statement(s))`,
+            }));
           if (dialect.recordHead) await dialect.recordHead(conn, appliedSet(applied.map((r) => (r.version === row.version ? next : r))).head);
           await conn.commit();
         } catch (error) {
@@ -967,7 +959,13 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
             done.add(migration.version);
             marked.push(migration.version);
           }
-          await history.log(conn, adminLog("baseline", target.version, target.name, target.checksum, dbUser, `baseline at ${target.version}: marked ${marked.length} migration(s) applied without running them`));
+          await history.log(conn, instantLog(dbUser, {
+              operation: "baseline",
+              version: target.version,
+              name: target.name,
+              checksum: target.checksum,
+              details: `baseline at ${target.version}: marked ${marked.length} migration(s) applied without running them`,
+            }));
           if (dialect.recordHead) await dialect.recordHead(conn, done.head);
           await conn.commit();
         } catch (error) {
@@ -1098,34 +1096,29 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
     });
   }
 
-  function adminLog(
-    operation: LogEntry["operation"],
-    version: string,
-    name: string,
-    checksum: string,
+  /**
+   * A log row for something that happens at once: repair, resolve, baseline, a backup, a single
+   * transaction rolled back. (A migration's own rows are built by the executor, with its timing.)
+   */
+  function instantLog(
     dbUser: string | null,
-    details: string,
+    entry: Pick<LogEntry, "operation" | "details"> & Partial<Pick<LogEntry, "version" | "name" | "checksum" | "outcome" | "error">>,
   ): LogEntry {
     const now = new Date().toISOString();
     return {
-      version,
-      name,
-      operation,
+      version: null,
+      name: null,
+      checksum: null,
       outcome: "success",
+      error: null,
+      ...entry,
       startedAt: now,
       finishedAt: now,
       durationMs: 0,
-      checksum,
-      error: null,
       host: ports.identity.host,
       dbUser,
       toolVersion: TOOL_VERSION,
-      details,
     };
-  }
-
-  function backupLog(path: string, dbUser: string | null): LogEntry {
-    return { ...adminLog("backup", "", "", "", dbUser, `backup written to ${path}`), version: null, name: null, checksum: null };
   }
 
   return internals;
@@ -1157,42 +1150,3 @@ function toRequest(options: PlanOptions | (DownOptions & { direction: "down" }))
   };
 }
 
-/** Reads a file named by a migration, refusing anything outside the migrations directory. */
-async function readInsideDir(dir: string, path: string): Promise<string> {
-  const full = isAbsolute(path) ? path : resolve(dir, path);
-  const [realDir, realFile] = await Promise.all([realpath(dir), realpath(full).catch(() => full)]);
-  const rel = relative(realDir, realFile);
-  if (rel.startsWith("..") || isAbsolute(rel)) {
-    throw new ConfigError(`${path} is outside the migrations directory ${dir}`, {
-      fix: "keep files a migration reads inside the migrations directory",
-    });
-  }
-  return readFile(realFile, "utf8");
-}
-
-export function computeStats(
-  migrations: readonly MigrationFile[],
-  applied: readonly AppliedMigration[],
-  log: readonly LogEntry[],
-): Stats {
-  const done = applied.filter((row) => row.state === "applied");
-  const doneNumbers = new Set(done.map((row) => BigInt(row.version)));
-  const durations = done.map((row) => row.durationMs ?? 0).sort((a, b) => a - b);
-  const total = durations.reduce((sum, d) => sum + d, 0);
-  const p95 = durations.length === 0 ? 0 : (durations[Math.min(durations.length - 1, Math.ceil(durations.length * 0.95) - 1)] ?? 0);
-  const failures = log.filter((entry) => entry.outcome === "failure");
-  return {
-    applied: done.length,
-    pending: migrations.filter((m) => !doneNumbers.has(m.versionNumber)).length,
-    failures: failures.length,
-    rollbacks: log.filter((entry) => entry.operation === "rollback" && entry.outcome === "success").length,
-    totalDurationMs: total,
-    meanDurationMs: done.length === 0 ? 0 : Math.round(total / done.length),
-    p95DurationMs: p95,
-    slowest: [...done]
-      .sort((a, b) => (b.durationMs ?? 0) - (a.durationMs ?? 0))
-      .slice(0, 5)
-      .map((row) => ({ version: row.version, name: row.name, durationMs: row.durationMs ?? 0 })),
-    recentFailures: failures.slice(-5),
-  };
-}

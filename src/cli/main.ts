@@ -2,7 +2,7 @@
 // Everything else is the library (STYLE 10). `run` never throws and never exits the process: it
 // returns the exit code of SPEC §4.
 
-import { readFileSync } from "node:fs";
+import { TOOL_VERSION } from "../version.js";
 import { Command, CommanderError } from "commander";
 import { EXIT } from "../core/errors.js";
 import { baselineCommand } from "./commands/baseline.js";
@@ -36,15 +36,6 @@ export interface RunOverrides {
   readonly timers?: Timers;
 }
 
-function packageVersion(): string {
-  try {
-    const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");
-    const parsed = JSON.parse(text) as { version?: unknown };
-    return typeof parsed.version === "string" ? parsed.version : "unknown";
-  } catch {
-    return "unknown";
-  }
-}
 
 /** What can be known about output settings before parsing (for errors raised by the parser). */
 function prescan(argv: readonly string[]): { json: boolean; verbosity: Verbosity; color: boolean } {
@@ -98,7 +89,7 @@ function buildProgram(output: Output, onInvocation: (invocation: Invocation) => 
   const program = new Command("stratum");
   program
     .description("Database schema migrations for SQLite, PostgreSQL and MySQL/MariaDB.")
-    .version(packageVersion(), "-V, --version", "print the version")
+    .version(TOOL_VERSION, "-V, --version", "print the version")
     .helpOption("-h, --help", "show help")
     .enablePositionalOptions()
     .exitOverride()

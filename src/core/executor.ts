@@ -131,17 +131,16 @@ export async function runStep(
   };
 
   /** Runs a script's statements; a failure names file:line. */
-  const emitStatement = (statement: Statement, i: number, count: number) =>
+  const emitStatement = (scriptFile: string, statement: Statement, i: number, count: number) =>
     events.emit({
       type: "statement",
       version: migration.version,
       index: i + 1,
       count,
-      location: `${script0File}:${statement.line}`,
+      location: `${scriptFile}:${statement.line}`,
       sql: statement.text,
       dryRun: false,
     });
-  let script0File = file;
 
   /**
    * A migration's own script in its own transaction, where the dialect takes many statements in
@@ -149,8 +148,7 @@ export async function runStep(
    * and the statements replayed one by one in a new one, to name the failing statement's line.
    */
   const runWhole = async (scriptFile: string, script: SqlScript, statements: readonly Statement[]): Promise<unknown> => {
-    script0File = scriptFile;
-    statements.forEach((statement, i) => emitStatement(statement, i, statements.length));
+    statements.forEach((statement, i) => emitStatement(scriptFile, statement, i, statements.length));
     try {
       await conn.exec(script.text);
     } catch (error) {
@@ -162,17 +160,13 @@ export async function runStep(
     return null;
   };
 
-  const runScript = async (scriptFile: string, script: SqlScript, count: { value: number }, whole = false) => {
+  const runScript = async (scriptFile: string, script: SqlScript, whole = false) => {
     const statements = statementsOf(dialect, script);
     const batchable = whole && ownTx && dialect.capabilities.multiStatementExec === true && statements.length > 1 && !faultPointsActive;
     const wholeFailure = batchable ? await runWhole(scriptFile, script, statements) : undefined;
-    if (batchable && wholeFailure === null) {
-      count.value += statements.length;
-      return;
-    }
-    script0File = scriptFile;
+    if (batchable && wholeFailure === null) return;
     for (const [i, statement] of statements.entries()) {
-      if (!batchable) emitStatement(statement, i, statements.length);
+      if (!batchable) emitStatement(scriptFile, statement, i, statements.length);
       try {
         await conn.exec(statement.text);
       } catch (error) {
@@ -192,7 +186,6 @@ export async function runStep(
           { cause: error, fix: "fix the statement and run `stratum up` again" },
         );
       }
-      count.value++;
       statementsDone++;
       if (!inTx && !settings.rehearsal) {
         phase = "recording its progress";
@@ -223,7 +216,7 @@ export async function runStep(
     signal: controller.signal,
     inTransaction: inTx,
     readFile: ports.readFile,
-    runScript: async (path, text) => runScript(path, { file: path, text, startLine: 1 }, { value: 0 }),
+    runScript: async (path, text) => runScript(path, { file: path, text, startLine: 1 }),
   });
 
   const checkResult = (what: string, result: unknown) => {
@@ -289,7 +282,7 @@ export async function runStep(
       return;
     }
     const script = scriptOf(step);
-    if (script) await runScript(script.file, script, { value: 0 }, true);
+    if (script) await runScript(script.file, script, true);
     if (direction === "up" && migration.verify) await runVerify(conn, dialect, migration, migration.verify);
   };
 

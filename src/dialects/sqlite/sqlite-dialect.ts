@@ -13,7 +13,7 @@ import {
 import { hostname } from "node:os";
 import { dirname } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
-import { ConnectionError, LockTimeoutError, StratumError } from "../../core/errors.js";
+import { BackupError, ConnectionError, LockTimeoutError, StratumError } from "../../core/errors.js";
 import type { Statement } from "../../core/types.js";
 import { splitSqlite } from "../../sql/split-sqlite.js";
 import type { Connection, Dialect, Lock, LockOptions, Queryable, ServerInfo, SessionGuards } from "../dialect.js";
@@ -134,7 +134,7 @@ export function sqliteDialect(options: SqliteDialectOptions): Dialect {
     },
     async checkBackup() {
       if (memory) {
-        throw new StratumError("BACKUP_FAILED", "an in-memory SQLite database cannot be backed up", 2, {
+        throw new BackupError("an in-memory SQLite database cannot be backed up", {
           fix: "use a file database or run without --backup",
         });
       }
