@@ -51,7 +51,7 @@ import { matchesVersion } from "./core/version.js";
 import { unterminatedConstruct } from "./sql/split.js";
 import { TOOL_VERSION } from "./version.js";
 import { createDialect } from "./dialects/create-dialect.js";
-import type { Connection, Dialect } from "./dialects/dialect.js";
+import type { Connection, Dialect, LockAssertion } from "./dialects/dialect.js";
 import { parseDatabaseUrl, displayUrl } from "./dialects/url.js";
 import { historyStore, type HistoryStore } from "./history/history-store.js";
 import { loadCodeMigration } from "./source/code-loader.js";
@@ -69,6 +69,8 @@ interface Session {
   readonly dbUser: string | null;
   /** Throws when the run lock was lost. */
   readonly lockCheck: (() => Promise<void>) | undefined;
+  /** The same check, as a statement a migration's own batch can run. */
+  readonly lockAssertion: LockAssertion | undefined;
 }
 
 /** Creates a migrator from library options (no config file is read unless `configFile` is given). */
@@ -205,7 +207,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         const lockCheck = lock.check ? () => (lock.check as () => Promise<void>)() : undefined;
         return await withConnection(async (conn) => {
           if (dialect.settleWrites && (await history.exists(conn))) await dialect.settleWrites(conn, dialect.qualifiedTable(config.table));
-          return fn({ conn, dbUser: await conn.currentUser(), lockCheck });
+          return fn({ conn, dbUser: await conn.currentUser(), lockCheck, lockAssertion: lock.assertion });
         });
       } finally {
         await checkpoint("before-unlock");
@@ -363,7 +365,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
           message: `${step.migration.files[0] ?? step.migration.id}: code migration, runs its ${direction}() function`,
         });
       }
-      outcomes.push({ version: step.migration.version, name: step.migration.name, direction, status: "dry-run", durationMs: 0 });
+      outcomes.push(outcomeWithout(step, "dry-run"));
     }
     const report = reportOf(direction, outcomes, started, { dryRun: true, warnings });
     await emitRunEnd(report, steps.length);
@@ -415,11 +417,12 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       rehearsal: options.rehearse,
       recorded: options.recorded,
       ...(session.lockCheck === undefined ? {} : { lockGuard: session.lockCheck }),
+      ...(session.lockAssertion === undefined ? {} : { lockAssertion: session.lockAssertion }),
     };
     const outcomes: RunOutcome[] = [];
-    const markRest = (from: number, status: RunOutcome["status"]) => {
+    const skipRest = (from: number) => {
       for (const step of steps.slice(from)) {
-        outcomes.push({ version: step.migration.version, name: step.migration.name, direction: step.direction, status, durationMs: 0 });
+        outcomes.push(outcomeWithout(step, "skipped"));
       }
     };
     let failure: unknown;
@@ -429,7 +432,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       failure = await runParallel(session, steps, settings, workers, options.exclusive ?? new Map(), outcomes);
     } else for (const [index, step] of steps.entries()) {
       if (options.signal.aborted) {
-        markRest(index, "skipped");
+        skipRest(index);
         break;
       }
       try {
@@ -437,15 +440,8 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       } catch (error) {
         failure = error;
         failedIndex = index;
-        outcomes.push({
-          version: step.migration.version,
-          name: step.migration.name,
-          direction: step.direction,
-          status: "failed",
-          durationMs: 0,
-          error: error instanceof Error ? error.message : String(error),
-        });
-        markRest(index + 1, "skipped");
+        outcomes.push(outcomeWithout(step, "failed", error));
+        skipRest(index + 1);
         break;
       }
     }
@@ -568,18 +564,11 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
           if (retried) emit({ type: "log", level: "info", version: step.migration.version, message: `${step.migration.id} succeeded when retried alone` });
         } else {
           failure ??= r.error;
-          outcomes.push({
-            version: step.migration.version,
-            name: step.migration.name,
-            direction: step.direction,
-            status: "failed",
-            durationMs: 0,
-            error: r.error instanceof Error ? r.error.message : String(r.error),
-          });
+          outcomes.push(outcomeWithout(step, "failed", r.error));
         }
       }
       for (const step of result.notStarted) {
-        outcomes.push({ version: step.migration.version, name: step.migration.name, direction: step.direction, status: "skipped", durationMs: 0 });
+        outcomes.push(outcomeWithout(step, "skipped"));
       }
       return failure;
     } finally {
@@ -1150,3 +1139,8 @@ function toRequest(options: PlanOptions | (DownOptions & { direction: "down" }))
   };
 }
 
+/** The outcome of a step that did not finish (skipped, failed, or only shown in a dry run). */
+function outcomeWithout(step: PlanStep, status: Exclude<RunOutcome["status"], "applied" | "rolled_back">, error?: unknown): RunOutcome {
+  const base = { version: step.migration.version, name: step.migration.name, direction: step.direction, status, durationMs: 0 };
+  return error === undefined ? base : { ...base, error: error instanceof Error ? error.message : String(error) };
+}

@@ -1,5 +1,5 @@
 import type { Hooks } from "../config/types.js";
-import type { Connection, Dialect } from "../dialects/dialect.js";
+import { StatementFailure, type Connection, type Dialect, type LockAssertion, type ServerClock } from "../dialects/dialect.js";
 import type { HistoryStore, StateChange } from "../history/history-store.js";
 import type { RunOutcome } from "../api-types.js";
 import type { LoadedCode } from "./context.js";
@@ -35,9 +35,18 @@ export interface RunSettings {
   readonly recorded?: ReadonlySet<string>;
   /** Throws when the run lock was lost; awaited before each migration commits. */
   readonly lockGuard?: () => Promise<void>;
+  /** The lock check as a statement, run in a batched migration's own transaction instead. */
+  readonly lockAssertion?: LockAssertion;
 }
 
 const nowIso = () => new Date().toISOString();
+
+/** What a migration sent as one batch needs: its script, the server's clock, the batch call. */
+interface MigrationBatch {
+  readonly script: SqlScript;
+  readonly clock: ServerClock;
+  readonly execBatch: NonNullable<Connection["execBatch"]>;
+}
 
 /** Whether a step runs inside a transaction of its own (or of the run). */
 export function runsInTransaction(dialect: Dialect, migration: MigrationFile, mode: RunSettings["mode"]): boolean {
@@ -50,9 +59,16 @@ export function scriptOf(step: PlanStep): SqlScript | null {
 }
 
 /** Statements of a script with their lines in the file. */
-export function statementsOf(dialect: Dialect, script: SqlScript): Statement[] {
-  return dialect.splitStatements(script.text).map((s) => ({ ...s, line: s.line + script.startLine - 1 }));
+export function statementsOf(dialect: Dialect, script: SqlScript): readonly Statement[] {
+  // a run splits each script twice (the pre-flight checks, then the run): once is enough
+  const cached = splitCache.get(script);
+  if (cached?.dialect === dialect) return cached.statements;
+  const statements = dialect.splitStatements(script.text).map((s) => ({ ...s, line: s.line + script.startLine - 1 }));
+  splitCache.set(script, { dialect, statements });
+  return statements;
 }
+
+const splitCache = new WeakMap<SqlScript, { readonly dialect: Dialect; readonly statements: readonly Statement[] }>();
 
 /** The first line of an error's message, at most 500 characters (a driver may echo a huge statement). */
 function errorText(error: unknown): string {
@@ -142,49 +158,66 @@ export async function runStep(
       dryRun: false,
     });
 
+  const failedAt = (scriptFile: string, statement: Statement, i: number, count: number, cause: unknown, position: number | null) => {
+    const line = statement.line + (position === null ? 0 : lineOfOffset(statement.text, position));
+    const where = `${scriptFile}:${line}`;
+    return new MigrationError(
+      {
+        version: migration.version,
+        name: migration.name,
+        location: where,
+        statement: statement.text,
+        statementIndex: i + 1,
+        statementCount: count,
+      },
+      `migration ${migration.id} failed at ${where} (statement ${i + 1} of ${count}): ${errorText(cause)}`,
+      { cause, fix: "fix the statement and run `stratum up` again" },
+    );
+  };
+
+  /** The migration error a batch's failure stands for, when it names one of the script's statements. */
+  const scriptFailure = (scriptFile: string, statements: readonly Statement[], failure: StatementFailure): MigrationError | null => {
+    const statement = failure.index === null ? undefined : statements[failure.index];
+    return statement === undefined ? null : failedAt(scriptFile, statement, failure.index as number, statements.length, failure.cause, failure.position);
+  };
+
   /**
-   * A migration's own script in its own transaction, where the dialect takes many statements in
-   * one call: sent whole (one round trip, like psql). On failure the transaction is rolled back
-   * and the statements replayed one by one in a new one, to name the failing statement's line.
+   * A migration's script inside a transaction already open, where the connection takes many
+   * statements in one call: sent whole. The connection names the statement that failed.
    */
-  const runWhole = async (scriptFile: string, script: SqlScript, statements: readonly Statement[]): Promise<unknown> => {
+  const runScriptBatch = async (scriptFile: string, statements: readonly Statement[], execBatch: NonNullable<Connection["execBatch"]>) => {
     statements.forEach((statement, i) => emitStatement(scriptFile, statement, i, statements.length));
     try {
-      await conn.exec(script.text);
+      await execBatch.call(
+        conn,
+        statements.map((statement) => statement.text),
+      );
     } catch (error) {
-      await conn.rollback();
-      await conn.begin();
-      return error;
+      if (!(error instanceof StatementFailure)) throw error;
+      throw (
+        scriptFailure(scriptFile, statements, error) ??
+        new MigrationError(
+          { version: migration.version, name: migration.name, location: scriptFile },
+          `migration ${migration.id} failed in ${scriptFile}: ${errorText(error.cause)}`,
+          { cause: error.cause, fix: "run `stratum up` again; if it fails again, run its statements by hand to find the cause" },
+        )
+      );
     }
     statementsDone += statements.length;
-    return null;
   };
 
   const runScript = async (scriptFile: string, script: SqlScript, whole = false) => {
     const statements = statementsOf(dialect, script);
-    const batchable = whole && ownTx && dialect.capabilities.multiStatementExec === true && statements.length > 1 && !faultPointsActive;
-    const wholeFailure = batchable ? await runWhole(scriptFile, script, statements) : undefined;
-    if (batchable && wholeFailure === null) return;
+    if (whole && inTx && conn.execBatch !== undefined && !faultPointsActive) {
+      await runScriptBatch(scriptFile, statements, conn.execBatch);
+      return;
+    }
     for (const [i, statement] of statements.entries()) {
-      if (!batchable) emitStatement(scriptFile, statement, i, statements.length);
+      emitStatement(scriptFile, statement, i, statements.length);
       try {
         await conn.exec(statement.text);
       } catch (error) {
-        const position = dialect.errorPosition(error);
-        const line = statement.line + (position === null ? 0 : lineOfOffset(statement.text, position));
-        const where = `${scriptFile}:${line}`;
-        throw new MigrationError(
-          {
-            version: migration.version,
-            name: migration.name,
-            location: where,
-            statement: statement.text,
-            statementIndex: i + 1,
-            statementCount: statements.length,
-          },
-          `migration ${migration.id} failed at ${where} (statement ${i + 1} of ${statements.length}): ${errorText(error)}`,
-          { cause: error, fix: "fix the statement and run `stratum up` again" },
-        );
+        throw failedAt(scriptFile, statement, i, statements.length, error, dialect.errorPosition(error));
       }
       statementsDone++;
       if (!inTx && !settings.rehearsal) {
@@ -194,30 +227,26 @@ export async function runStep(
       }
       await checkpoint(`after-statement-${statementsDone}`, migration.version);
     }
-    if (wholeFailure !== undefined && wholeFailure !== null) {
-      // the script failed whole but not statement by statement: it still failed
-      throw new MigrationError(
-        { version: migration.version, name: migration.name, location: scriptFile },
-        `migration ${migration.id} failed in ${scriptFile}: ${errorText(wholeFailure)}`,
-        { cause: wholeFailure, fix: "run `stratum up` again; if it fails again, run its statements by hand to find the cause" },
-      );
-    }
   };
 
-  const controller = new AbortController();
-  const abortWith = () => controller.abort(settings.signal.reason);
-  settings.signal.addEventListener("abort", abortWith, { once: true });
-  const ctx = createMigrationContext({
-    conn,
-    dialect,
-    migration,
-    events,
-    env: ports.identity.env,
-    signal: controller.signal,
-    inTransaction: inTx,
-    readFile: ports.readFile,
-    runScript: async (path, text) => runScript(path, { file: path, text, startLine: 1 }),
-  });
+  let controller: AbortController | undefined;
+  const abortWith = () => controller?.abort(settings.signal.reason);
+  /** A code migration's `ctx`, aborted when the run is. A SQL migration needs none. */
+  const codeContext = () => {
+    controller = new AbortController();
+    settings.signal.addEventListener("abort", abortWith, { once: true });
+    return createMigrationContext({
+      conn,
+      dialect,
+      migration,
+      events,
+      env: ports.identity.env,
+      signal: controller.signal,
+      inTransaction: inTx,
+      readFile: ports.readFile,
+      runScript: async (path, text) => runScript(path, { file: path, text, startLine: 1 }),
+    });
+  };
 
   const checkResult = (what: string, result: unknown) => {
     if (result === false || typeof result === "string") {
@@ -230,6 +259,7 @@ export async function runStep(
 
   const body = async () => {
     if (code) {
+      const ctx = codeContext();
       if (code.before) {
         let verdict: unknown;
         try {
@@ -286,20 +316,29 @@ export async function runStep(
     if (direction === "up" && migration.verify) await runVerify(conn, dialect, migration, migration.verify);
   };
 
-  const finishState = async () => {
+  /** The state row's change when the step succeeds; keeps `settings.applied` current. */
+  const successChange = (): StateChange => {
     const durationMs = Math.round(performance.now() - started);
     const appliedRow: AppliedMigration = { ...baseRow, state: "applied", appliedAt: nowIso(), durationMs, statementsDone };
     // A first apply inserts: if another run's COMMIT of the same migration is still landing, the
     // primary key makes this one wait for it and fail instead of applying it twice.
     const fresh = inTx && !(settings.recorded?.has(migration.versionNumber.toString()) ?? true);
-    const change: StateChange =
-      direction === "up"
-        ? fresh
-          ? { kind: "insert", row: appliedRow }
-          : { kind: "write", row: appliedRow }
-        : { kind: "state", version: migration.version, state: "rolled_back", fields: { durationMs, statementsDone: 0, error: null } };
     if (direction === "up") settings.applied.add(migration.version);
     else settings.applied.delete(migration.version);
+    return direction === "up"
+      ? fresh
+        ? { kind: "insert", row: appliedRow }
+        : { kind: "write", row: appliedRow }
+      : { kind: "state", version: migration.version, state: "rolled_back", fields: { durationMs, statementsDone: 0, error: null } };
+  };
+  /** Puts `settings.applied` back after a step that did not commit. */
+  const undoApplied = () => {
+    if (direction === "up") settings.applied.delete(migration.version);
+    else settings.applied.add(migration.version);
+  };
+
+  const finishState = async () => {
+    const change = successChange();
     if (settings.rehearsal) {
       if (change.kind === "state") await history.setState(conn, change.version, change.state, change.fields);
       else await history.write(conn, change.row);
@@ -322,13 +361,77 @@ export async function runStep(
     await checkpoint("after-state-write", migration.version);
   };
 
-  // the lock check runs on the lock's own connection while this migration runs
-  const guard = settings.lockGuard?.();
+  /**
+   * A SQL migration in two round trips, where the dialect saves them that way (PostgreSQL): BEGIN,
+   * its statements and its history rows in one batch (timed by the server's clock), then COMMIT
+   * once the lock check is in.
+   */
+  const runMigrationBatch = async ({ script, clock, execBatch }: MigrationBatch) => {
+    const statements = statementsOf(dialect, script);
+    statements.forEach((statement, i) => emitStatement(script.file, statement, i, statements.length));
+    statementsDone = statements.length;
+    const change = successChange();
+    const assertion = settings.lockAssertion;
+    const own = [...history.recordStatements(change, logEntry("success", null), clock), ...(assertion === undefined ? [] : [assertion.statement])];
+    try {
+      try {
+        await execBatch.call(
+          conn,
+          statements.map((statement) => statement.text),
+          { begin: true, then: own },
+        );
+      } catch (error) {
+        statementsDone = 0;
+        if (!(error instanceof StatementFailure)) throw error;
+        const failed = scriptFailure(script.file, statements, error);
+        if (failed !== null) throw failed;
+        if (assertion !== undefined && error.index === statements.length + own.length - 1) throw assertion.lost(error.cause);
+        phase = "recording its state";
+        throw error.cause;
+      }
+      await commitChecked();
+    } catch (error) {
+      await abandon(error);
+    }
+  };
+
+  /** COMMIT, once the lock check is in. */
+  const commitChecked = async () => {
+    await guard;
+    phase = "committing";
+    await conn.commit();
+  };
+  /** After a failure inside the step's own transaction: nothing of it stays. */
+  const abandon = async (error: unknown): Promise<never> => {
+    await conn.rollback().catch(() => undefined);
+    undoApplied();
+    throw error;
+  };
+
+  /** Whether this step goes as one migration batch, and what that needs. */
+  const migrationBatch = (): MigrationBatch | null => {
+    const script = code === null ? scriptOf(step) : null;
+    const clock = dialect.serverClock;
+    const execBatch = conn.execBatch;
+    const general =
+      !ownTx ||
+      faultPointsActive ||
+      settings.rehearsal === true ||
+      dialect.recordHead !== undefined ||
+      (direction === "up" && migration.verify !== null);
+    return general || script === null || clock === undefined || execBatch === undefined ? null : { script, clock, execBatch };
+  };
+  const batch = migrationBatch();
+  // the lock check runs on the lock's own connection while this migration runs, or inside a
+  // batched migration's transaction
+  const guard = batch !== null && settings.lockAssertion !== undefined ? undefined : settings.lockGuard?.();
   guard?.catch(() => undefined);
   try {
     await callHook("beforeEach", ports.hooks.beforeEach, startEvent);
     if (!inTx) await guard; // nothing can be undone later: check before the first statement
-    if (ownTx) {
+    if (batch !== null) {
+      await runMigrationBatch(batch);
+    } else if (ownTx) {
       await conn.begin();
       try {
         await checkpoint("after-begin", migration.version);
@@ -336,14 +439,9 @@ export async function runStep(
         phase = "recording its state";
         await finishState();
         await checkpoint("before-commit", migration.version);
-        await guard;
-        phase = "committing";
-        await conn.commit();
+        await commitChecked();
       } catch (error) {
-        await conn.rollback().catch(() => undefined);
-        if (direction === "up") settings.applied.delete(migration.version);
-        else settings.applied.add(migration.version);
-        throw error;
+        await abandon(error);
       }
       await checkpoint("after-commit", migration.version);
     } else if (inTx) {

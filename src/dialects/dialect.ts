@@ -6,8 +6,6 @@ export interface Capabilities {
   readonly transactionalDdl: boolean;
   /** Many connections can migrate at once (parallel `up`). */
   readonly concurrentConnections: boolean;
-  /** `exec` takes a whole script of many statements in one call (one round trip). */
-  readonly multiStatementExec?: boolean;
 }
 
 /** Server flavour and version, for `-- stratum:requires`. */
@@ -35,9 +33,14 @@ export interface HistoryTypes {
   readonly writableCte?: boolean;
 }
 
+export interface QueryOptions {
+  /** The same text runs many times in this session: the dialect may prepare it once. */
+  readonly reuse?: boolean;
+}
+
 export interface Queryable {
   /** A parameterised query with `?` placeholders on every dialect; returns the rows. */
-  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<Row[]>;
   /** Runs one statement without parameters. */
   exec(sql: string): Promise<void>;
 }
@@ -57,6 +60,17 @@ export interface Lock {
    * before committing another migration unprotected. Absent where a lock cannot be lost.
    */
   check?(): Promise<void>;
+  /**
+   * The same check as a statement that fails when the lock was lost, to run inside a migration's
+   * own transaction (its batch) instead of a round trip on the lock's connection; `lost` turns
+   * its failure into the error to report.
+   */
+  readonly assertion?: LockAssertion;
+}
+
+export interface LockAssertion {
+  readonly statement: BoundStatement;
+  lost(cause: unknown): Error;
 }
 
 export interface SessionGuards {
@@ -64,8 +78,55 @@ export interface SessionGuards {
   readonly statementTimeoutMs?: number | undefined;
 }
 
+/**
+ * A statement of a batch failed: which one (0-based, counting the script's statements, then the
+ * `then` statements; null when the batch failed but no single statement did) and where inside it
+ * (0-based offset, when the server said).
+ */
+export class StatementFailure extends Error {
+  constructor(
+    readonly index: number | null,
+    readonly position: number | null,
+    override readonly cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = "StatementFailure";
+  }
+}
+
+/** A statement of our own with `?` placeholders and their values. */
+export interface BoundStatement {
+  readonly sql: string;
+  readonly params: readonly unknown[];
+}
+
+export interface BatchOptions {
+  /** Opens a transaction first, in the same round trip. */
+  readonly begin?: boolean;
+  /** Our own statements (the history write) to run after the script, in the same round trip. */
+  readonly then?: readonly BoundStatement[];
+}
+
+/**
+ * SQL expressions that time a migration by the server's clock, for a migration whose history
+ * row is written in the same round trip as its script (its duration is not known when it is sent).
+ */
+export interface ServerClock {
+  /** When the transaction began, as an ISO 8601 UTC string with milliseconds. */
+  readonly startedAt: string;
+  /** The current time, in the same format. */
+  readonly now: string;
+  /** Whole milliseconds since the transaction began. */
+  readonly elapsedMs: string;
+}
+
 /** One live session with the database. */
 export interface Connection extends Queryable {
+  /**
+   * Runs statements in order in one round trip (PostgreSQL: one multi-statement query) and names
+   * the one that failed by throwing StatementFailure. Absent where each needs a call of its own.
+   */
+  execBatch?(statements: readonly string[], options?: BatchOptions): Promise<void>;
   begin(): Promise<void>;
   commit(): Promise<void>;
   rollback(): Promise<void>;
@@ -142,6 +203,11 @@ export interface Dialect {
    * that migration again.
    */
   settleWrites?(db: Connection, table: string): Promise<void>;
+  /**
+   * Present where round trips cost (a server): a SQL migration's BEGIN, script and history write
+   * then go in one batch, and the history rows are timed by these expressions.
+   */
+  readonly serverClock?: ServerClock;
   /** Releases pools and anything the dialect opened. */
   dispose(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import type { Connection, Dialect, Queryable } from "../dialects/dialect.js";
+import type { BoundStatement, Connection, Dialect, Queryable, ServerClock } from "../dialects/dialect.js";
 import { ValidationError } from "../core/errors.js";
 import type { AppliedMigration, LogEntry, MigrationState, Problem } from "../core/types.js";
 
@@ -26,6 +26,11 @@ export interface HistoryStore {
    * few round trips as the dialect allows (one on PostgreSQL).
    */
   record(db: Queryable, change: StateChange, entry: LogEntry): Promise<void>;
+  /**
+   * The statements `record` runs. With a `clock`, for sending in one batch with the migration
+   * itself: the times and durations are then the server's, as they are not known when it is sent.
+   */
+  recordStatements(change: StateChange, entry: LogEntry, clock?: ServerClock): BoundStatement[];
   setState(db: Queryable, version: string, state: Exclude<MigrationState, "pending">, fields?: StateUpdate): Promise<void>;
   remove(db: Queryable, version: string): Promise<void>;
   log(db: Queryable, entry: LogEntry): Promise<void>;
@@ -83,6 +88,21 @@ interface LogRow {
   details: string | null;
 }
 
+/** A SQL expression standing in a row for a value (the server's clock). */
+class RawSql {
+  constructor(readonly sql: string) {}
+}
+
+/** `?, ?, now()` and the values for the `?`s. */
+function valuesList(values: readonly unknown[]): { text: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const text = values.map((value) => (value instanceof RawSql ? value.sql : (params.push(value), "?"))).join(", ");
+  return { text, params };
+}
+
+/** History writes repeat for every migration of a run. */
+const REUSE = { reuse: true } as const;
+
 const KNOWN_STATES: ReadonlySet<string> = new Set(["running", "applied", "failed", "rolled_back"]);
 
 const STATE_COLUMNS =
@@ -93,7 +113,7 @@ const LOG_COLUMNS =
 export function historyStore(dialect: Dialect, tables: HistoryTables): HistoryStore {
   const t = dialect.historyTypes;
   const state = dialect.qualifiedTable(tables.table);
-  const log = dialect.qualifiedTable(tables.logTable);
+  const logTable = dialect.qualifiedTable(tables.logTable);
   const tableName = tables.table;
 
   const toApplied = (row: StateRow): AppliedMigration => ({
@@ -115,13 +135,15 @@ export function historyStore(dialect: Dialect, tables: HistoryTables): HistorySt
     .filter((column) => column !== "version")
     .map((column) => (t.upsert === "on-duplicate-key" ? `${column} = values(${column})` : `${column} = excluded.${column}`))
     .join(", ");
-  const upsertSql =
+  /** An insert that replaces the row of the same version, where the dialect has a way to. */
+  const upsertOf = (insert: string): string =>
     t.upsert === "on-conflict"
-      ? `${insertState} on conflict (version) do update set ${updateAll}`
+      ? `${insert} on conflict (version) do update set ${updateAll}`
       : t.upsert === "on-duplicate-key"
-        ? `${insertState} on duplicate key update ${updateAll}`
-        : insertState;
-  const logInsertSql = `insert into ${log} (${LOG_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+        ? `${insert} on duplicate key update ${updateAll}`
+        : insert;
+  const upsertSql = upsertOf(insertState);
+  const logInsertSql = `insert into ${logTable} (${LOG_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
   const rowValues = (row: AppliedMigration): unknown[] => [
     row.version,
@@ -151,10 +173,14 @@ export function historyStore(dialect: Dialect, tables: HistoryTables): HistorySt
     entry.toolVersion,
     entry.details,
   ];
-  const stateUpdate = (version: string, newState: string, fields: StateUpdate): { sql: string; values: unknown[] } => {
+  const stateUpdate = (version: string, newState: string, fields: { readonly [K in keyof StateUpdate]: StateUpdate[K] | RawSql }): { sql: string; values: unknown[] } => {
     const sets = ["state = ?"];
     const values: unknown[] = [newState];
     const add = (column: string, value: unknown) => {
+      if (value instanceof RawSql) {
+        sets.push(`${column} = ${value.sql}`);
+        return;
+      }
       sets.push(`${column} = ?`);
       values.push(value);
     };
@@ -176,7 +202,7 @@ export function historyStore(dialect: Dialect, tables: HistoryTables): HistorySt
           `applied_by ${t.text}, statements_done ${t.integer} not null, depends_on ${t.text}, error ${t.text})`,
       );
       await db.exec(
-        `create table if not exists ${log} (` +
+        `create table if not exists ${logTable} (` +
           `id ${t.autoId}, version ${t.key}, name ${t.key}, operation ${t.key} not null, outcome ${t.key} not null, ` +
           `started_at ${t.key} not null, finished_at ${t.key} not null, duration_ms ${t.bigint} not null, ` +
           `checksum ${t.key}, error ${t.text}, host ${t.text}, db_user ${t.text}, tool_version ${t.key}, details ${t.text})`,
@@ -244,28 +270,51 @@ export function historyStore(dialect: Dialect, tables: HistoryTables): HistorySt
 
     async write(db, row) {
       if (t.upsert === undefined) await db.query(`delete from ${state} where version = ?`, [row.version]);
-      await db.query(upsertSql, rowValues(row));
+      await db.query(upsertSql, rowValues(row), REUSE);
     },
 
     async setState(db, version, newState, fields = {}) {
       const update = stateUpdate(version, newState, fields);
-      await db.query(update.sql, update.values);
+      await db.query(update.sql, update.values, REUSE);
     },
 
     async record(db, change, entry) {
-      const first =
-        change.kind === "insert"
-          ? { sql: insertState, values: rowValues(change.row) }
-          : change.kind === "write"
-            ? { sql: upsertSql, values: rowValues(change.row) }
-            : stateUpdate(change.version, change.state, change.fields ?? {});
-      if (t.writableCte && (change.kind !== "write" || t.upsert !== undefined)) {
-        await db.query(`with changed as (${first.sql} returning 1) ${logInsertSql}`, [...first.values, ...logValues(entry)]);
-        return;
+      for (const statement of this.recordStatements(change, entry)) await db.query(statement.sql, statement.params, REUSE);
+    },
+
+    recordStatements(change, entry, clock) {
+      // with a clock, the times are the server's: they are not known when the batch is sent
+      const now = clock === undefined ? undefined : new RawSql(clock.now);
+      const elapsed = clock === undefined ? undefined : new RawSql(clock.elapsedMs);
+      let first: BoundStatement;
+      const before: BoundStatement[] = [];
+      if (change.kind === "state") {
+        const fields = elapsed !== undefined && change.fields?.durationMs !== undefined ? { ...change.fields, durationMs: elapsed } : (change.fields ?? {});
+        const update = stateUpdate(change.version, change.state, fields);
+        first = { sql: update.sql, params: update.values };
+      } else {
+        const values = rowValues(change.row);
+        if (now !== undefined && change.row.appliedAt !== null) values[4] = now;
+        if (elapsed !== undefined && change.row.durationMs !== null) values[5] = elapsed;
+        const list = valuesList(values);
+        const insert = `insert into ${state} (${STATE_COLUMNS}) values (${list.text})`;
+        const sql = change.kind === "insert" ? insert : upsertOf(insert);
+        if (change.kind === "write" && t.upsert === undefined) before.push({ sql: `delete from ${state} where version = ?`, params: [change.row.version] });
+        first = { sql, params: list.params };
       }
-      if (change.kind === "write" && t.upsert === undefined) await db.query(`delete from ${state} where version = ?`, [change.row.version]);
-      await db.query(first.sql, first.values);
-      await db.query(logInsertSql, logValues(entry));
+      const logged: unknown[] = logValues(entry);
+      if (clock !== undefined) {
+        logged[4] = new RawSql(clock.startedAt);
+        logged[5] = now;
+        logged[6] = elapsed;
+      }
+      const log = valuesList(logged);
+      const logSql = `insert into ${logTable} (${LOG_COLUMNS}) values (${log.text})`;
+      // the state row and the log row in one statement where data-modifying WITH exists
+      if (t.writableCte && before.length === 0) {
+        return [{ sql: `with changed as (${first.sql} returning 1) ${logSql}`, params: [...first.params, ...log.params] }];
+      }
+      return [...before, first, { sql: logSql, params: log.params }];
     },
 
     async remove(db, version) {
@@ -273,7 +322,7 @@ export function historyStore(dialect: Dialect, tables: HistoryTables): HistorySt
     },
 
     async log(db, entry) {
-      await db.query(logInsertSql, logValues(entry));
+      await db.query(logInsertSql, logValues(entry), REUSE);
     },
 
     async readLog(db, options = {}) {
@@ -282,7 +331,7 @@ export function historyStore(dialect: Dialect, tables: HistoryTables): HistorySt
       const wanted = options.version === undefined ? undefined : digitsOf(options.version);
       const sqlLimit = limit === undefined || wanted !== undefined ? "" : ` limit ${limit}`;
       const where = wanted === undefined ? "" : " where version is not null";
-      let rows = await db.query<LogRow>(`select id, ${LOG_COLUMNS} from ${log}${where} order by id desc${sqlLimit}`);
+      let rows = await db.query<LogRow>(`select id, ${LOG_COLUMNS} from ${logTable}${where} order by id desc${sqlLimit}`);
       if (wanted !== undefined) {
         rows = rows.filter((row) => row.version !== null && row.version !== "" && digitsOf(row.version) === wanted);
         if (limit !== undefined) rows = rows.slice(0, limit);

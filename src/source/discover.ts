@@ -1,6 +1,6 @@
 import { readFileSync, realpathSync, statSync } from "node:fs";
 import { readdir, realpath, stat } from "node:fs/promises";
-import { join, relative, resolve, isAbsolute, sep } from "node:path";
+import { relative, resolve, isAbsolute, sep } from "node:path";
 import { checksumOf } from "../core/checksum.js";
 import { ConfigError } from "../core/errors.js";
 import type { MigrationFile, MigrationOptions, Problem } from "../core/types.js";
@@ -110,6 +110,11 @@ async function openDirectory(dir: string, root: string): Promise<string> {
   return realpath(root);
 }
 
+/** `root/fileName` for a plain file name (readdir's): path.join's normalising is wasted on it. */
+function inDir(root: string, fileName: string): string {
+  return root.endsWith(sep) ? root + fileName : root + sep + fileName;
+}
+
 /** Reads one migration file; `null` for a symbolic link to a directory (ignored like one). */
 function readMigrationFile(
   root: string,
@@ -118,7 +123,7 @@ function readMigrationFile(
   symlink: boolean,
   parsed: ParsedFileName,
 ): ReadFile | Problem | null {
-  let target = join(root, fileName);
+  let target = inDir(root, fileName);
   if (symlink) {
     let resolved: string;
     try {
@@ -214,16 +219,16 @@ function assemble(root: string, files: readonly ReadFile[], problems: Problem[])
       }
       continue;
     }
-    const base = {
-      version: parsed.version,
-      versionNumber: parsed.versionNumber,
-      name: parsed.name,
-      id: parsed.id,
-      path: join(root, fileName),
-    };
+    // Every field written out, in one order, rather than spread from a shared base: thousands
+    // of migrations then share one object shape, and the planner's reads of them stay fast.
+    const path = inDir(root, fileName);
     if (parsed.kind === "code") {
       migrations.push({
-        ...base,
+        version: parsed.version,
+        versionNumber: parsed.versionNumber,
+        name: parsed.name,
+        id: parsed.id,
+        path,
         kind: "code",
         files: [fileName],
         checksum: checksumOf([text]),
@@ -242,7 +247,11 @@ function assemble(root: string, files: readonly ReadFile[], problems: Problem[])
     problems.push(...result.problems);
     const texts = downFile ? [text, downFile.text] : [text];
     migrations.push({
-      ...base,
+      version: parsed.version,
+      versionNumber: parsed.versionNumber,
+      name: parsed.name,
+      id: parsed.id,
+      path,
       kind: "sql",
       files: downFile ? [fileName, downFile.fileName] : [fileName],
       checksum: checksumOf(texts),

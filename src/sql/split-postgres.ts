@@ -136,8 +136,9 @@ function isRoutineHead(head: readonly string[], count: number): boolean {
 /**
  * Converts `?` placeholders to `$1`, `$2`, … outside strings, quoted identifiers, comments and
  * dollar quotes. The jsonb operators `?|` and `?&` are left alone, and `??` stands for a literal `?`.
+ * `render` replaces the n-th placeholder (0-based) with other text instead, e.g. a quoted literal.
  */
-export function postgresPlaceholders(sql: string): string {
+export function postgresPlaceholders(sql: string, render: (index: number) => string = (index) => `$${index + 1}`): string {
   const n = sql.length;
   const tok = newToken();
   const parts: string[] = [];
@@ -158,7 +159,7 @@ export function postgresPlaceholders(sql: string): string {
       parts.push("?");
       pos++;
     } else {
-      parts.push(`$${++count}`);
+      parts.push(render(count++));
     }
     copied = pos;
   }
@@ -170,12 +171,19 @@ export function postgresPlaceholders(sql: string): string {
 /** How many significant tokens of a statement `postgresNonTransactionalReason` looks at. */
 const REASON_TOKENS = 256;
 
+/** The first words `postgresNonTransactionalReason` can refuse a statement for. */
+const DECIDING_FIRST_WORDS: ReadonlySet<string> = new Set(["VACUUM", "CREATE", "DROP", "REINDEX", "CLUSTER", "ALTER", "DISCARD", "COMMIT", "ROLLBACK"]);
+
 /**
  * Why PostgreSQL refuses to run this statement inside a transaction block, or null when it may.
  * Leading comments are ignored; keywords are matched case-insensitively.
  */
 export function postgresNonTransactionalReason(statement: string): string | null {
-  const words = significantTokens(statement, REASON_TOKENS);
+  // Most statements are decided by their first words; read further only where a later one counts.
+  const head = significantTokens(statement, 6);
+  if (!DECIDING_FIRST_WORDS.has(head[0] ?? "")) return null;
+  const readAll = head[1] === "SUBSCRIPTION" || head[1] === "(" || (head[0] === "ALTER" && head[1] === "TABLE" && /detach/i.test(statement));
+  const words = readAll ? significantTokens(statement, REASON_TOKENS) : head;
   const at = (i: number): string => words[i] ?? "";
   const refused = (what: string): string => `${what} cannot run inside a transaction block`;
   const indexOfWord = (word: string, from: number): number => words.indexOf(word, from);

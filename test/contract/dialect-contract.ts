@@ -133,6 +133,21 @@ export function describeDialectContract(target: Target): void {
       expect(await db.tables()).toEqual([]);
     });
 
+    it("a syntax error inside a later, multi-line statement names the statement's line, or the error's own where the server gives it", async () => {
+      project.migration(
+        "004_syntax.sql",
+        ["-- migrate:up", "CREATE TABLE syntax_a (id INTEGER PRIMARY KEY);", "INSERT INTO syntax_a", "  VALUES (1)", "  WHERE;", "", "-- migrate:down", "DROP TABLE syntax_a;", ""].join("\n"),
+      );
+      const result = await cli(["up"]);
+      expect(result.code, result.output).toBe(1);
+      // PostgreSQL points at the token (line 5); SQLite names the statement (line 3)
+      const line = target.name === "postgres" ? 5 : target.name === "sqlite" ? 3 : undefined;
+      if (line === undefined) expect(result.stderr).toMatch(/004_syntax\.sql:[345]\b/);
+      else expect(result.stderr).toContain(`004_syntax.sql:${line} (statement 2 of 2)`);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+      if (transactional) expect(await db.tables()).not.toContain("syntax_a");
+    });
+
     it("up --to and --step apply only part of the plan", async () => {
       expect((await cli(["up", "--to", "001"])).code).toBe(0);
       expect((await states()).map((r) => r.version)).toEqual(["001"]);

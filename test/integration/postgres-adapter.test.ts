@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BackupError, ConfigError, ConnectionError, InterruptedError, LockTimeoutError, StratumError, TransactionError } from "../../src/core/errors.js";
-import type { Connection, Dialect } from "../../src/dialects/dialect.js";
+import { StatementFailure, type BoundStatement, type Connection, type Dialect } from "../../src/dialects/dialect.js";
 import { advisoryLockKey, advisoryLockParts, backoffMs, formatHolder } from "../../src/dialects/postgres/advisory-lock.js";
 import { describeConnectError } from "../../src/dialects/postgres/connect-error.js";
 import { describeSchema } from "../../src/dialects/postgres/describe-schema.js";
@@ -253,6 +253,136 @@ describe.skipIf(unreachable !== null)("postgres adapter", () => {
       expect((error as Error).message).toMatch(/rolled back instead of committed/);
       expect(await conn.tableExists("tx_failed")).toBe(false);
       expect(await conn.query("select 1 as ok")).toEqual([{ ok: 1 }]);
+    });
+  });
+
+  describe("batches (a script in one round trip)", () => {
+    async function failureOf(conn: Connection, statements: string[], begin = true, then: BoundStatement[] = []): Promise<StatementFailure> {
+      const error = await rejectionOf((conn.execBatch as NonNullable<Connection["execBatch"]>).call(conn, statements, { begin, then }));
+      expect(error).toBeInstanceOf(StatementFailure);
+      return error as StatementFailure;
+    }
+
+    it("runs every statement after BEGIN, in the transaction it opens", async () => {
+      const conn = await connect(dialect());
+      await conn.execBatch?.(["create table batch_ok (id int)", "insert into batch_ok values (1), (2)", "select count(*) from batch_ok"], { begin: true });
+      await conn.rollback();
+      expect(await conn.tableExists("batch_ok")).toBe(false);
+    });
+
+    it("names the statement that failed while running, with no position", async () => {
+      const conn = await connect(dialect());
+      const failure = await failureOf(conn, ["create table batch_a (id int primary key)", "insert into batch_a values (1)", "insert into batch_a values (1)", "select 1"]);
+      expect([failure.index, failure.position]).toEqual([2, null]);
+      expect((failure.cause as { code?: string }).code).toBe("23505");
+      await conn.rollback();
+      expect(await conn.tableExists("batch_a")).toBe(false);
+    });
+
+    it("names the statement of a syntax error, with the offset inside it, though nothing ran", async () => {
+      const conn = await connect(dialect());
+      const third = "select 1 frm nowhere";
+      const failure = await failureOf(conn, ["create table batch_b (id int)", "select 2", third]);
+      expect([failure.index, failure.position]).toEqual([2, third.indexOf("nowhere")]);
+      await conn.rollback();
+      expect(await conn.tableExists("batch_b")).toBe(false);
+    });
+
+    it("places an analysis error inside its own statement", async () => {
+      const conn = await connect(dialect());
+      const second = "select no_such_column from pg_class";
+      const failure = await failureOf(conn, ["select 1", second], false);
+      expect([failure.index, failure.position]).toEqual([1, second.indexOf("no_such_column")]);
+    });
+
+    it("names the statement a cancel stopped", async () => {
+      const d = dialect();
+      const conn = await connect(d);
+      const pid = await pidOf(conn);
+      const other = await connect(d);
+      const running = failureOf(conn, ["create table batch_c (id int)", "select pg_sleep(5)", "select 3"]);
+      for (let i = 0; i < 200; i++) {
+        const rows = await other.query("select 1 from pg_stat_activity where pid = ? and wait_event = 'PgSleep'", [pid]);
+        if (rows.length > 0) break;
+        await sleep(10);
+      }
+      await other.query("select pg_cancel_backend(?)", [pid]);
+      const failure = await running;
+      expect(failure.index).toBe(1);
+      expect((failure.cause as { code?: string }).code).toBe("57014");
+      await conn.rollback();
+      expect(await conn.tableExists("batch_c")).toBe(false);
+    });
+
+    it("keeps a statement ending in a line comment apart from the next", async () => {
+      const conn = await connect(dialect());
+      await conn.execBatch?.(["create table batch_d (id int) -- trailing comment", "insert into batch_d values (4)"], { begin: true });
+      expect(await conn.query("select id from batch_d")).toEqual([{ id: 4 }]);
+      await conn.rollback();
+    });
+
+    it("runs our own statements after the script, their values written in as literals, prepared once", async () => {
+      const conn = await connect(dialect());
+      await conn.exec("create table batch_own (k text primary key, v text, n bigint)");
+      const hostile = "it's a \\back\\slash'; drop table batch_own; --";
+      const insert = { sql: "insert into batch_own (k, v, n) values (?, ?, ?)", params: ["a", hostile, 42] };
+      await conn.execBatch?.(["select 1"], { begin: true, then: [insert, { ...insert, params: ["b", null, 7] }] });
+      await conn.commit();
+      expect(await conn.query("select k, v, n from batch_own order by k")).toEqual([
+        { k: "a", v: hostile, n: "42" },
+        { k: "b", v: null, n: "7" },
+      ]);
+      const prepared = await conn.query<{ name: string }>("select name from pg_prepared_statements where name like 'stratum_batch_%'");
+      expect(prepared).toHaveLength(1);
+    });
+
+    it("a script that drops prepared statements still gets our own statements run", async () => {
+      const conn = await connect(dialect());
+      await conn.exec("create table batch_dealloc (k text)");
+      const insert = { sql: "insert into batch_dealloc (k) values (?)", params: ["x"] };
+      await conn.execBatch?.(["select 1"], { begin: true, then: [insert] });
+      await conn.execBatch?.(["deallocate all"], { begin: false, then: [insert] });
+      await conn.execBatch?.(["select 2"], { begin: false, then: [insert] });
+      await conn.commit();
+      expect(await conn.query("select count(*)::int as n from batch_dealloc")).toEqual([{ n: 3 }]);
+    });
+
+    it("the lock's assertion passes while its session lives and fails once it is terminated", async () => {
+      const d = dialect();
+      const lockConn = await connect(d);
+      const lock = await lockConn.acquireLock("assertion", { timeoutMs: 1000 });
+      const assertion = lock.assertion;
+      expect(assertion).toBeDefined();
+      const work = await connect(d);
+      await work.execBatch?.(["select 1"], { begin: true, then: [assertion!.statement] });
+      await work.rollback();
+      const watcher = await connect(d);
+      const lockPid = await pidOf(lockConn);
+      await watcher.query("select pg_terminate_backend(?)", [lockPid]);
+      // the signal is sent at once; the backend takes a moment to exit
+      for (let i = 0; i < 500; i++) {
+        if ((await watcher.query("select 1 from pg_stat_activity where pid = ?", [lockPid])).length === 0) break;
+        await sleep(10);
+      }
+      const failure = await failureOf(work, ["select 1"], true, [assertion!.statement]).catch((error: unknown) => error);
+      await work.rollback();
+      expect(failure).toBeInstanceOf(StatementFailure);
+      expect((failure as StatementFailure).index).toBe(1);
+      const lost = assertion!.lost((failure as StatementFailure).cause);
+      expect(lost.message).toMatch(/migration lock .* was lost/);
+    });
+
+    it("prepares reused statements once, and again after DISCARD ALL", async () => {
+      const conn = await connect(dialect());
+      const reuse = { reuse: true } as const;
+      expect(await conn.query("select ?::int + 1 as n", [1], reuse)).toEqual([{ n: 2 }]);
+      expect(await conn.query("select ?::int + 1 as n", [2], reuse)).toEqual([{ n: 3 }]);
+      const named = await conn.query<{ name: string }>("select name from pg_prepared_statements");
+      expect(named.map((row) => row.name)).toEqual(["stratum_1"]);
+      await conn.exec("deallocate all");
+      expect(await conn.query("select ?::int + 1 as n", [4], reuse)).toEqual([{ n: 5 }]);
+      await conn.execBatch?.(["discard all"]);
+      expect(await conn.query("select ?::int + 1 as n", [3], reuse)).toEqual([{ n: 4 }]);
     });
   });
 

@@ -1,6 +1,7 @@
 // Connection faults: a connection terminated mid-migration, a query cancelled, a server that is
 // unreachable or hangs at connect, and the reply to COMMIT lost on the way back.
 
+import { createHash } from "node:crypto";
 import { expect } from "vitest";
 import { runCli } from "../support/cli.js";
 import { checkInvariants, mysqlLockName } from "../support/invariants.js";
@@ -108,6 +109,7 @@ describeTargets("connection faults", servers, (target, test) => {
     expect(after.k, "no migration may start after the run lost its lock").toBeLessThanOrEqual(2);
   });
 
+  // PostgreSQL shows a migration's whole script as one query: wait until the sleep itself runs
   test("a cancelled query is a failure, not a success", async (ctx) => {
     const t = await fresh(target, set, ctx);
     const slow = dialect === "postgres" ? "SELECT pg_sleep(5);" : "SELECT SLEEP(5);";
@@ -122,7 +124,7 @@ describeTargets("connection faults", servers, (target, test) => {
     while (id === undefined && Date.now() - started < 8000 && !run.done()) {
       const rows =
         dialect === "postgres"
-          ? await t.db.query<{ id: unknown }>("select pid as id from pg_stat_activity where datname = current_database() and query like 'SELECT pg_sleep(5)%' and state = 'active'")
+          ? await t.db.query<{ id: unknown }>("select pid as id from pg_stat_activity where datname = current_database() and query like '%SELECT pg_sleep(5)%' and state = 'active' and wait_event = 'PgSleep'")
           : await t.db.query<{ id: unknown }>("select id from information_schema.processlist where db = database() and info like 'SELECT SLEEP(5)%'");
       id = rows[0] === undefined ? undefined : Number(rows[0].id);
       if (id === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -149,6 +151,44 @@ describeTargets("connection faults", servers, (target, test) => {
     const again = await t.cli(["up", "--lock-timeout", "2000"]);
     expect(again.code, again.output).toBe(0);
     await checkInvariants(t.db, expectedAfter(set, set.length), dialect);
+  });
+
+  // No pause here: the batched path (PostgreSQL checks the lock inside the migration's own
+  // transaction) is the one a real run takes.
+  test(`${killWord} on the lock session while a migration sleeps: that migration does not commit unprotected, none starts after it`, async (ctx) => {
+    const t = await fresh(target, set, ctx);
+    const slow = dialect === "postgres" ? "SELECT pg_sleep(1);" : "SELECT SLEEP(1);";
+    const original = set[1] as FixtureMigration;
+    const text = ["CREATE TABLE t_002 (id INTEGER PRIMARY KEY, note VARCHAR(50));", slow, "INSERT INTO applied_counter (version) VALUES ('002');", ""].join("\n");
+    t.project.migration("002_things.sql", text);
+    const sleepy: FixtureMigration[] = [...set];
+    sleepy[1] = { ...original, text, checksum: createHash("sha256").update(text).digest("hex"), effects: [original.effects[0]!, original.effects[3]!], effectsAfter: [0, 1, 1, 2] };
+    const run = t.start(["up"]);
+    const started = Date.now();
+    let sleeping = false;
+    while (!sleeping && Date.now() - started < 8000 && !run.done()) {
+      const rows =
+        dialect === "postgres"
+          ? await t.db.query("select 1 from pg_stat_activity where datname = current_database() and wait_event = 'PgSleep'")
+          : await t.db.query("select 1 from information_schema.processlist where db = database() and info like 'SELECT SLEEP(1)%'");
+      sleeping = rows.length > 0;
+      if (!sleeping) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(sleeping, `the sleeping statement never showed up:\n${run.stdout()}${run.stderr()}`).toBe(true);
+    const { lock } = await sessions(t.db, dialect);
+    await terminate(t.db, dialect, lock);
+    const exit = await run.exited;
+    expect(exit.code, exit.output).not.toBe(0);
+    expect(withoutMarkers(exit.stderr)).toMatch(/lock/i);
+    const after = await checkSettled(t.db, sleepy, dialect);
+    // PostgreSQL: 002's own transaction saw the lock gone and rolled back. MariaDB (no
+    // transactional DDL): 002 was past undoing, but 003 never started.
+    if (dialect === "postgres") expect(after.k, "002 must not commit without the lock").toBe(1);
+    else expect(after.k).toBeLessThanOrEqual(2);
+    if (after.dirty !== null) await settleDirty(t.db, sleepy, after, t.cli);
+    const again = await t.cli(["up", "--lock-timeout", "2000"]);
+    expect(again.code, again.output).toBe(0);
+    await checkInvariants(t.db, expectedAfter(sleepy, sleepy.length), dialect);
   });
 
   test("the reply to the final commit is lost: the migration is never run twice", async (ctx) => {

@@ -4,7 +4,7 @@
 
 import { createHash } from "node:crypto";
 import { EXIT, InterruptedError, LockTimeoutError, StratumError } from "../../core/errors.js";
-import type { Lock, LockOptions } from "../dialect.js";
+import type { Lock, LockAssertion, LockOptions } from "../dialect.js";
 
 /** Runs a query with `$n` placeholders on the locking session. */
 export type LockQuery = <Row>(text: string, values: readonly unknown[]) => Promise<Row[]>;
@@ -66,7 +66,8 @@ const HOLDER_SQL = `select l.pid, a.usename, host(a.client_addr) as client_addr,
    and l.classid = $1::oid and l.objid = $2::oid and l.objsubid = 1
  limit 1`;
 
-const HELD_SQL = `select pg_backend_pid() as pid, exists (
+const HELD_SQL = `select pg_backend_pid() as pid,
+  (select backend_start::text from pg_catalog.pg_stat_activity where pid = pg_backend_pid()) as started, exists (
   select 1 from pg_catalog.pg_locks l
    where l.locktype = 'advisory' and l.granted and l.pid = pg_backend_pid()
      and l.database = (select oid from pg_catalog.pg_database where datname = current_database())
@@ -203,7 +204,7 @@ export async function acquireAdvisoryLock(target: AdvisoryLockTarget, options: L
 async function confirm(target: AdvisoryLockTarget, pid: number): Promise<AdvisoryLock> {
   const { session, query, key, displayUrl } = target;
   const { classid, objid } = advisoryLockParts(key);
-  const rows = await query<{ pid: number; held: boolean }>(HELD_SQL, [classid, objid]);
+  const rows = await query<{ pid: number; held: boolean; started: string | null }>(HELD_SQL, [classid, objid]);
   const row = rows[0];
   if (!row || Number(row.pid) !== pid || row.held !== true) {
     await query("select pg_advisory_unlock($1::bigint)", [key]).catch(() => undefined);
@@ -219,9 +220,24 @@ async function confirm(target: AdvisoryLockTarget, pid: number): Promise<Advisor
     target.onRelease?.(lock);
     return true;
   };
+  // The backend holding the lock is alive exactly while the lock is held (it is never released
+  // mid-run): a migration's transaction can check that itself, with no round trip of its own.
+  const started = row.started;
+  const assertion: LockAssertion | undefined =
+    started === null
+      ? undefined
+      : {
+          statement: {
+            // division by zero when the backend is gone (or its pid was reused by another)
+            sql: "select 1 / count(*)::int as held from pg_catalog.pg_stat_get_activity(?::int) where backend_start = ?::timestamptz",
+            params: [pid, started],
+          },
+          lost: (cause) => lockLost(displayUrl, `the session of backend pid ${pid} holding it ended`, cause),
+        };
   const lock: AdvisoryLock = {
     pid,
     key,
+    ...(assertion === undefined ? {} : { assertion }),
     abandon(): void {
       settle();
     },

@@ -3,7 +3,8 @@
 import type { ClientBase, QueryResult } from "pg";
 import { ConfigError, EXIT, StratumError, TransactionError } from "../../core/errors.js";
 import { postgresPlaceholders } from "../../sql/split-postgres.js";
-import type { Connection, Lock, LockOptions, ServerInfo, SessionGuards } from "../dialect.js";
+import { StatementFailure, type BatchOptions, type BoundStatement, type Connection, type Lock, type LockOptions, type QueryOptions, type ServerInfo, type SessionGuards } from "../dialect.js";
+import { BatchQuery, joinBatch, locateFailure, type BatchOutcome } from "./batch-query.js";
 import { acquireAdvisoryLock, advisoryLockKey, type AdvisoryLock } from "./advisory-lock.js";
 
 /**
@@ -33,6 +34,19 @@ function rowsOf<R>(result: QueryResult | QueryResult[]): R[] {
   return (last?.rows ?? []) as R[];
 }
 
+/** DISCARD ALL and DEALLOCATE drop a session's prepared statements. */
+const DROPS_PREPARED = /discard|deallocate/i;
+
+/** A value as a PostgreSQL literal; only what history rows hold (text, numbers, null). */
+function literal(client: ClientBase, value: unknown): string {
+  if (value === null || value === undefined) return "null";
+  if (typeof value === "string") return client.escapeLiteral(value);
+  if (typeof value === "bigint") return value.toString();
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  if (typeof value === "boolean") return value ? "true" : "false";
+  throw new TypeError(`cannot write ${typeof value} ${String(value)} as a SQL literal`);
+}
+
 /** `15.4 (Debian 15.4-1)` → `15.4`; `16beta1` → `16`. */
 export function parseServerVersion(raw: string): string {
   const match = /^\s*(\d+(?:\.\d+)*)/.exec(raw);
@@ -58,6 +72,11 @@ export class PostgresConnection implements Connection {
   private readonly originals = new Map<string, string>();
   private readonly locks = new Set<AdvisoryLock>();
   private failure: Error | null = null;
+  /** Named (prepared) statements of this session, by text: the driver's, and our PREPAREs. */
+  private readonly prepared = new Map<string, string>();
+  private readonly serverPrepared = new Map<string, string>();
+  /** Names are never reused: a statement we forgot may still exist on the server. */
+  private preparedCount = 0;
   private closed = false;
   private readonly onClientError = (error: Error): void => {
     // A terminated backend or a cut network: queries now fail; keep the process alive.
@@ -90,14 +109,88 @@ export class PostgresConnection implements Connection {
     return rowsOf<R>(result as QueryResult | QueryResult[]);
   }
 
-  async query<R = Row>(sql: string, params?: readonly unknown[]): Promise<R[]> {
-    if (params !== undefined && params.length > 0) return this.raw<R>(postgresPlaceholders(sql), params);
-    return this.raw<R>(sql);
+  async query<R = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<R[]> {
+    if (params === undefined || params.length === 0) return this.raw<R>(sql);
+    const text = postgresPlaceholders(sql);
+    if (options?.reuse !== true || this.ownership !== "owned") return this.raw<R>(text, params);
+    // A named statement is parsed and planned once per session. Only on our own session: a
+    // borrowed one may be reset (DISCARD ALL) behind the driver's back.
+    let name = this.prepared.get(text);
+    if (name === undefined) {
+      name = `stratum_${++this.preparedCount}`;
+      this.prepared.set(text, name);
+    }
+    this.ensureOpen();
+    const result = await this.client.query({ name, text, values: [...params] });
+    return rowsOf<R>(result as QueryResult | QueryResult[]);
+  }
+
+  /**
+   * A script that drops prepared statements (DISCARD ALL, DEALLOCATE) leaves the driver believing
+   * ours still exist: forget them, so they are prepared again.
+   */
+  private forgetPrepared(): void {
+    const parsed = (this.client as { connection?: { parsedStatements?: Record<string, unknown> } }).connection?.parsedStatements;
+    for (const name of this.prepared.values()) if (parsed !== undefined) delete parsed[name];
+    this.prepared.clear();
+    this.serverPrepared.clear();
   }
 
   async exec(sql: string): Promise<void> {
     this.ensureOpen();
+    if (DROPS_PREPARED.test(sql)) this.forgetPrepared();
     await this.client.query(sql);
+  }
+
+  async execBatch(statements: readonly string[], options: BatchOptions = {}): Promise<void> {
+    this.ensureOpen();
+    // a script that drops prepared statements gets our own statements as plain text
+    const dropsPrepared = statements.some((statement) => DROPS_PREPARED.test(statement));
+    if (dropsPrepared) this.forgetPrepared();
+    const own: string[] = [];
+    for (const statement of options.then ?? []) own.push(await this.ownStatement(statement, !dropsPrepared));
+    const parts = [...(options.begin === true ? ["begin"] : []), ...statements, ...own];
+    if (parts.length === 0) return;
+    const batch = joinBatch(parts);
+    const outcome = await new Promise<BatchOutcome>((resolve) => {
+      void this.client.query(new BatchQuery(batch.text, resolve) as never);
+    });
+    if (outcome.error === null) return;
+    const raw = Number((outcome.error as { position?: unknown }).position);
+    const at = locateFailure(
+      batch,
+      parts.map((part) => part.length),
+      outcome.completed,
+      Number.isInteger(raw) && raw >= 1 ? raw - 1 : null,
+    );
+    const skipped = options.begin === true ? 1 : 0;
+    throw new StatementFailure(Math.max(at.index - skipped, 0), at.position, outcome.error);
+  }
+
+  /**
+   * Our own statement as batch text: a multi-statement query has no parameters, so the values
+   * are written in as literals. On our own session it is prepared once (PREPARE, one round trip)
+   * and run with EXECUTE, so the server does not plan it again for every migration.
+   */
+  private async ownStatement(statement: BoundStatement, prepare: boolean): Promise<string> {
+    const args = statement.params.map((value) => literal(this.client, value));
+    if (prepare && this.ownership === "owned") {
+      const text = postgresPlaceholders(statement.sql);
+      let name = this.serverPrepared.get(text);
+      if (name === undefined) {
+        name = `stratum_batch_${++this.preparedCount}`;
+        await this.client.query(`prepare ${name} as ${text}`);
+        this.serverPrepared.set(text, name);
+      }
+      return args.length === 0 ? `execute ${name}` : `execute ${name} (${args.join(", ")})`;
+    }
+    let used = 0;
+    const text = postgresPlaceholders(statement.sql, (index) => {
+      used++;
+      return args[index] ?? "null";
+    });
+    if (used !== args.length) throw new RangeError(`a statement with ${used} placeholders was given ${args.length} values`);
+    return text;
   }
 
   /** `I` idle, `T` in a transaction, `E` in a failed transaction. */

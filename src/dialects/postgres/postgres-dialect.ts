@@ -5,7 +5,7 @@ import { ConfigError, ConnectionError } from "../../core/errors.js";
 import { createRedactor } from "../../core/redact.js";
 import type { Statement } from "../../core/types.js";
 import { postgresNonTransactionalReason, splitPostgres } from "../../sql/split-postgres.js";
-import type { Capabilities, Connection, Dialect, HistoryTypes } from "../dialect.js";
+import type { Capabilities, Connection, Dialect, HistoryTypes, ServerClock } from "../dialect.js";
 import { describeConnectError, type ConnectTarget } from "./connect-error.js";
 import { loadPg, type PgModule } from "./pg-driver.js";
 import { findPgDump, pgDumpAvailable, runPgDump, type PgDumpTarget } from "./pg-dump.js";
@@ -88,6 +88,15 @@ function passwordOf(params: ResolvedParameters): string | undefined {
 /** Clients of one user-supplied pg.Client that we connected, so several connect() calls share one connect. */
 const connecting = new WeakMap<object, Promise<void>>();
 
+const ISO_UTC = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+
+/** now() is when the transaction began (the batch's BEGIN); clock_timestamp() moves on. */
+const SERVER_CLOCK: ServerClock = {
+  startedAt: `to_char(now() at time zone 'UTC', ${ISO_UTC})`,
+  now: `to_char(clock_timestamp() at time zone 'UTC', ${ISO_UTC})`,
+  elapsedMs: "round(extract(epoch from clock_timestamp() - now()) * 1000)::bigint",
+};
+
 export function postgresDialect(options: PostgresDialectOptions): Dialect {
   const schema = options.schema === undefined || options.schema === "" ? undefined : options.schema;
   if (schema !== undefined) quotePostgresIdentifier(schema);
@@ -99,9 +108,6 @@ export function postgresDialect(options: PostgresDialectOptions): Dialect {
     transactionalDdl: true,
     // One user-supplied client is one session: migrations cannot run beside each other on it.
     concurrentConnections: userClient?.kind !== "client",
-    // No multiStatementExec: the simple query protocol could take a whole script in one round
-    // trip, but a failure (a cancel, a timeout) would then not say which statement was running.
-    // Statements go one by one so that every failure names its file:line.
   };
   const historyTypes: HistoryTypes = {
     key: "varchar(255)",
@@ -257,6 +263,7 @@ export function postgresDialect(options: PostgresDialectOptions): Dialect {
     capabilities,
     historyTypes,
     displayUrl: options.displayUrl,
+    serverClock: SERVER_CLOCK,
 
     async connect(): Promise<Connection> {
       const pg = await loadPg();

@@ -16,7 +16,7 @@ import type BetterSqlite3 from "better-sqlite3";
 import { BackupError, ConnectionError, LockTimeoutError, StratumError } from "../../core/errors.js";
 import type { Statement } from "../../core/types.js";
 import { splitSqlite } from "../../sql/split-sqlite.js";
-import type { Connection, Dialect, Lock, LockOptions, Queryable, ServerInfo, SessionGuards } from "../dialect.js";
+import { StatementFailure, type BatchOptions, type Connection, type Dialect, type Lock, type LockOptions, type Queryable, type ServerInfo, type SessionGuards } from "../dialect.js";
 
 type Database = BetterSqlite3.Database;
 type DatabaseConstructor = typeof BetterSqlite3;
@@ -96,7 +96,7 @@ export function sqliteDialect(options: SqliteDialectOptions): Dialect {
 
   const dialect: Dialect = {
     name: "sqlite",
-    capabilities: { transactionalDdl: true, concurrentConnections: false, multiStatementExec: true },
+    capabilities: { transactionalDdl: true, concurrentConnections: false },
     historyTypes: {
       key: "text",
       text: "text",
@@ -221,6 +221,40 @@ class SqliteConnection implements Connection {
 
   async exec(sql: string): Promise<void> {
     this.#db.exec(sql);
+  }
+
+  /**
+   * The statements in one exec call, inside a savepoint. SQLite does not say which statement of
+   * a script failed, so on failure they are undone and replayed one by one to find it.
+   */
+  async execBatch(statements: readonly string[], options: BatchOptions = {}): Promise<void> {
+    const db = this.#db;
+    if (options.begin === true) db.exec("begin immediate");
+    if (statements.length === 0) return;
+    db.exec("savepoint stratum_batch");
+    try {
+      db.exec(statements.join("\n;\n"));
+      db.exec("release stratum_batch");
+      return;
+    } catch (whole) {
+      // some errors (a full disk, an interrupt) end the transaction, savepoint and all
+      if (!db.inTransaction) throw new StatementFailure(null, null, whole);
+      db.exec("rollback to stratum_batch");
+      let failure = new StatementFailure(null, null, whole);
+      for (const [i, statement] of statements.entries()) {
+        try {
+          db.exec(statement);
+        } catch (error) {
+          failure = new StatementFailure(i, null, error);
+          break;
+        }
+      }
+      if (db.inTransaction) {
+        db.exec("rollback to stratum_batch");
+        db.exec("release stratum_batch");
+      }
+      throw failure;
+    }
   }
 
   async begin(): Promise<void> {

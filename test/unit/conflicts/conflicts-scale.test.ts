@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { findConflicts, type TableUse } from "../../../src/core/conflicts.js";
 import type { MigrationFile } from "../../../src/core/types.js";
-import { pad, prng, sql, use } from "./factories.js";
+import { seededRandom } from "../../support/seeded-random.js";
+import { pad, sql, use } from "./factories.js";
 
 function build(
   count: number,
@@ -39,7 +40,7 @@ describe("findConflicts at scale", () => {
   it("5000 migrations, 300 tables (a few hot ones), dependencies mostly declared: under 300 ms", () => {
     // Each migration alters one table (most often a popular one) and reads one or two, and depends
     // on the last migration that touched each of them, except one in fifty that forgets one.
-    const random = prng(7);
+    const random = seededRandom(7);
     const table = (): string => `t${Math.floor(300 * random() ** 3)}`;
     const lastTouch = new Map<string, number>();
     const tablesOf: string[][] = [];
@@ -147,7 +148,7 @@ describe("findConflicts matches a naive oracle", () => {
   }
 
   it.each(Array.from({ length: 40 }, (_, seed) => ({ seed })))("random graph, seed $seed", ({ seed }) => {
-    const random = prng(seed + 1);
+    const random = seededRandom(seed + 1);
     const n = 20 + Math.floor(random() * 40);
     const tables = ["a", "b", "c", "d", "e"];
     const pick = (): string => tables[Math.floor(random() * tables.length)] as string;

@@ -54,18 +54,6 @@ export function use(partial: Partial<TableUse>): TableUse {
   return { creates: [], alters: [], drops: [], writes: [], reads: [], ...partial };
 }
 
-/** A deterministic pseudo-random generator (mulberry32), for generated graphs. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A zero-padded version: `pad(7)` → `0007`. */
 export function pad(n: number, width = 5): string {
   return String(n).padStart(width, "0");

@@ -3,6 +3,7 @@
 // trigger and routine bodies), with the statements each script must split into.
 
 import type { DialectName } from "../../../src/core/types.js";
+import { seededRandom, type Random } from "../../support/seeded-random.js";
 
 export interface ExpectedStatement {
   readonly text: string;
@@ -14,20 +15,6 @@ export interface GeneratedScript {
   readonly expected: readonly ExpectedStatement[];
   /** MySQL: the script uses a DELIMITER other than `;`. */
   readonly delimiter: string;
-}
-
-export type Random = () => number;
-
-/** mulberry32: a small seeded PRNG, so every run generates the same scripts. */
-export function seededRandom(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const pick = <T>(rng: Random, items: readonly T[]): T => items[Math.floor(rng() * items.length)] as T;

@@ -4,7 +4,8 @@
 import { describe, expect, test } from "vitest";
 import type { DialectName } from "../../../src/core/types.js";
 import { lineAt, splitStatements, unterminatedConstruct } from "../../../src/sql/split.js";
-import { generateScripts, seededRandom } from "./generate-scripts.js";
+import { seededRandom } from "../../support/seeded-random.js";
+import { generateScripts } from "./generate-scripts.js";
 
 const SCRIPTS = 3500;
 const SEEDS: Record<DialectName, number> = { sqlite: 11, postgres: 22, mysql: 33 };
