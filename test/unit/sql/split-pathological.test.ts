@@ -1,26 +1,27 @@
 // Inputs that break naive splitters: huge counts, deep nesting, huge literals, unterminated
-// constructs. Each must split quickly, without a stack overflow, and without throwing.
+// constructs. Each must split without a stack overflow, without throwing, and without a
+// super-linear step (test/support/growth.ts says how that is judged).
 
 import { describe, expect, test } from "vitest";
 import type { DialectName } from "../../../src/core/types.js";
 import { splitStatements, unterminatedConstruct } from "../../../src/sql/split.js";
 import { postgresPlaceholders } from "../../../src/sql/split-postgres.js";
+import { measureGrowth } from "../../support/growth.js";
 
 const DIALECTS: readonly DialectName[] = ["sqlite", "postgres", "mysql"];
-/** "Well under a second" on the 2-core CI machine, with room for a slow moment. */
+/** "Well under a second" on a quiet 2-core machine; beyond it, the growth ratio decides. */
 const BUDGET_MS = 1000;
 
-function timed<T>(fn: () => T): { result: T; ms: number } {
-  const started = performance.now();
-  const result = fn();
-  return { result, ms: performance.now() - started };
+/** A repeat count at a scale: 1 is the case's full size, 0.1 a tenth of it. */
+function times(count: number, scale: number): number {
+  return Math.round(count * scale);
 }
 
 const MB20 = 20 * 1024 * 1024;
 
 interface Case {
   readonly name: string;
-  readonly sql: () => string;
+  readonly sql: (s) => string;
   readonly dialects?: readonly DialectName[];
   readonly check: (statements: ReturnType<typeof splitStatements>, sql: string, dialect: DialectName) => void;
 }
@@ -28,12 +29,12 @@ interface Case {
 const CASES: readonly Case[] = [
   {
     name: "a million semicolons",
-    sql: () => ";".repeat(1_000_000),
+    sql: (s) => ";".repeat(times(1_000_000, s)),
     check: (statements) => expect(statements).toEqual([]),
   },
   {
     name: "a million semicolons between two statements",
-    sql: () => `SELECT 1${";\n".repeat(1_000_000)}SELECT 2`,
+    sql: (s) => `SELECT 1${";\n".repeat(times(1_000_000, s))}SELECT 2`,
     check: (statements) => {
       expect(statements.map((s) => s.text)).toEqual(["SELECT 1", "SELECT 2"]);
       expect(statements[1]?.line).toBe(1_000_001);
@@ -41,7 +42,7 @@ const CASES: readonly Case[] = [
   },
   {
     name: "200 000 statements",
-    sql: () => "SELECT 1;\n".repeat(200_000),
+    sql: (s) => "SELECT 1;\n".repeat(times(200_000, s)),
     check: (statements) => {
       expect(statements).toHaveLength(200_000);
       expect(statements[199_999]).toEqual({ text: "SELECT 1", line: 200_000, offset: 199_999 * 10 });
@@ -49,23 +50,23 @@ const CASES: readonly Case[] = [
   },
   {
     name: "a million semicolons inside one string",
-    sql: () => `SELECT '${";".repeat(1_000_000)}'; SELECT 2`,
+    sql: (s) => `SELECT '${";".repeat(times(1_000_000, s))}'; SELECT 2`,
     check: (statements) => expect(statements.map((s) => s.text.length)).toEqual([1_000_009, 8]),
   },
   {
     name: "100 000 nested parentheses",
-    sql: () => `SELECT ${"(".repeat(100_000)}1${")".repeat(100_000)}; SELECT 2`,
+    sql: (s) => `SELECT ${"(".repeat(times(100_000, s))}1${")".repeat(times(100_000, s))}; SELECT 2`,
     check: (statements) => expect(statements).toHaveLength(2),
   },
   {
     name: "100 000 unclosed parentheses",
-    sql: () => `SELECT ${"(".repeat(100_000)}1; SELECT 2`,
+    sql: (s) => `SELECT ${"(".repeat(times(100_000, s))}1; SELECT 2`,
     // psql waits for the closing parenthesis; the others split at the semicolon.
     check: (statements, _sql, dialect) => expect(statements).toHaveLength(dialect === "postgres" ? 1 : 2),
   },
   {
     name: "a 20 MB string literal",
-    sql: () => `SELECT '${"x;".repeat(MB20 / 2)}';\nSELECT 2`,
+    sql: (s) => `SELECT '${"x;".repeat(times(MB20 / 2, s))}';\nSELECT 2`,
     check: (statements) => {
       expect(statements).toHaveLength(2);
       expect(statements[0]?.text.length).toBe(MB20 + 9);
@@ -75,40 +76,40 @@ const CASES: readonly Case[] = [
   {
     name: "a 20 MB E'' string full of escapes",
     dialects: ["postgres"],
-    sql: () => `SELECT E'${"\\';".repeat(MB20 / 3)}'; SELECT 2`,
+    sql: (s) => `SELECT E'${"\\';".repeat(times(MB20 / 3, s))}'; SELECT 2`,
     check: (statements) => expect(statements).toHaveLength(2),
   },
   {
     name: "a 20 MB backslash-escaped MySQL string",
     dialects: ["mysql"],
-    sql: () => `SELECT '${"\\';".repeat(MB20 / 3)}'; SELECT 2`,
+    sql: (s) => `SELECT '${"\\';".repeat(times(MB20 / 3, s))}'; SELECT 2`,
     check: (statements) => expect(statements).toHaveLength(2),
   },
   {
     name: "a 20 MB dollar-quoted body with lone dollars",
     dialects: ["postgres"],
-    sql: () => `SELECT $body$${"$;".repeat(MB20 / 2)}$body$; SELECT 2`,
+    sql: (s) => `SELECT $body$${"$;".repeat(times(MB20 / 2, s))}$body$; SELECT 2`,
     check: (statements) => expect(statements).toHaveLength(2),
   },
   {
     name: "100 000 nested block comments",
     dialects: ["postgres"],
-    sql: () => `SELECT 1 ${"/*".repeat(100_000)};${"*/".repeat(100_000)}; SELECT 2`,
+    sql: (s) => `SELECT 1 ${"/*".repeat(times(100_000, s))};${"*/".repeat(times(100_000, s))}; SELECT 2`,
     check: (statements) => expect(statements.map((s) => s.text)).toEqual(["SELECT 1", "SELECT 2"]),
   },
   {
     name: "a 20 MB comment",
-    sql: () => `SELECT 1; /*${" ;".repeat(MB20 / 2)}*/ SELECT 2`,
+    sql: (s) => `SELECT 1; /*${" ;".repeat(times(MB20 / 2, s))}*/ SELECT 2`,
     check: (statements) => expect(statements.map((s) => s.text)).toEqual(["SELECT 1", "SELECT 2"]),
   },
   {
     name: "a 20 MB identifier",
-    sql: () => `SELECT ${"a".repeat(MB20)}; SELECT 2`,
+    sql: (s) => `SELECT ${"a".repeat(times(MB20, s))}; SELECT 2`,
     check: (statements) => expect(statements).toHaveLength(2),
   },
   {
     name: "an unterminated quote at the start of 20 MB",
-    sql: () => `SELECT 1;\nSELECT '${"x;\n".repeat(MB20 / 3)}`,
+    sql: (s) => `SELECT 1;\nSELECT '${"x;\n".repeat(times(MB20 / 3, s))}`,
     check: (statements, sql, dialect) => {
       expect(statements).toHaveLength(2);
       expect(statements[1]?.line).toBe(2);
@@ -118,21 +119,21 @@ const CASES: readonly Case[] = [
   {
     name: "100 000 nested CASE … END in a trigger body",
     dialects: ["sqlite"],
-    sql: () =>
-      `CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT ${"CASE WHEN 1 THEN ".repeat(100_000)}1${" END".repeat(100_000)}; END; SELECT 2`,
+    sql: (s) =>
+      `CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT ${"CASE WHEN 1 THEN ".repeat(times(100_000, s))}1${" END".repeat(times(100_000, s))}; END; SELECT 2`,
     check: (statements) => expect(statements).toHaveLength(2),
   },
   {
     name: "100 000 nested BEGIN … END blocks in a procedure",
     dialects: ["mysql"],
-    sql: () => `CREATE PROCEDURE p() ${"BEGIN SELECT 1; ".repeat(100_000)}${"END; ".repeat(100_000)}SELECT 2`,
+    sql: (s) => `CREATE PROCEDURE p() ${"BEGIN SELECT 1; ".repeat(times(100_000, s))}${"END; ".repeat(times(100_000, s))}SELECT 2`,
     check: (statements) => expect(statements.map((s) => s.text.slice(0, 26))).toEqual(["CREATE PROCEDURE p() BEGIN", "SELECT 2"]),
   },
   {
     name: "100 000 CASE … END in a BEGIN ATOMIC body",
     dialects: ["postgres"],
-    sql: () =>
-      `CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT ${"CASE WHEN true THEN ".repeat(100_000)}1${" END".repeat(100_000)}; END; SELECT 2`,
+    sql: (s) =>
+      `CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT ${"CASE WHEN true THEN ".repeat(times(100_000, s))}1${" END".repeat(times(100_000, s))}; END; SELECT 2`,
     check: (statements) => expect(statements).toHaveLength(2),
   },
 ];
@@ -141,27 +142,28 @@ describe.each(DIALECTS)("%s", (dialect) => {
   test.each(CASES.filter((c) => !c.dialects || c.dialects.includes(dialect)).map((c) => [c.name, c] as const))(
     "%s",
     (_name, c) => {
-      const sql = c.sql();
-      const { result, ms } = timed(() => splitStatements(dialect, sql));
-      c.check(result, sql, dialect);
-      expect(ms).toBeLessThan(BUDGET_MS);
+      const sql = c.sql(1);
+      c.check(splitStatements(dialect, sql), sql, dialect);
+      const growth = measureGrowth(c.sql, (input) => splitStatements(dialect, input), BUDGET_MS);
+      expect(growth.ok, growth.report).toBe(true);
     },
   );
 });
 
 describe("postgresPlaceholders on large inputs", () => {
   test("a million placeholders", () => {
-    const sql = `SELECT ${"?, ".repeat(999_999)}?`;
-    const { result, ms } = timed(() => postgresPlaceholders(sql));
-    expect(result.endsWith("$999999, $1000000")).toBe(true);
-    expect(ms).toBeLessThan(BUDGET_MS);
+    const sql = (scale: number): string => `SELECT ${"?, ".repeat(times(999_999, scale))}?`;
+    expect(postgresPlaceholders(sql(1)).endsWith("$999999, $1000000")).toBe(true);
+    const growth = measureGrowth(sql, postgresPlaceholders, BUDGET_MS);
+    expect(growth.ok, growth.report).toBe(true);
   });
 
   test("a 20 MB string with question marks is left alone", () => {
-    const sql = `SELECT '${"?".repeat(MB20)}', ?`;
-    const { result, ms } = timed(() => postgresPlaceholders(sql));
-    expect(result.length).toBe(sql.length + 1);
+    const sql = (scale: number): string => `SELECT '${"?".repeat(times(MB20, scale))}', ?`;
+    const result = postgresPlaceholders(sql(1));
+    expect(result.length).toBe(sql(1).length + 1);
     expect(result.endsWith("', $1")).toBe(true);
-    expect(ms).toBeLessThan(BUDGET_MS);
+    const growth = measureGrowth(sql, postgresPlaceholders, BUDGET_MS);
+    expect(growth.ok, growth.report).toBe(true);
   });
 });
