@@ -4,7 +4,9 @@
  * zod finds the problems; the messages are ours: one sentence naming the file, the key path
  * (`environments.production.parallel`), what was expected and what was found.
  */
-import { z } from "zod";
+// zod/mini: the same checks without the method-chaining classes, so the bundle carries (and every
+// start-up compiles) a fraction of zod.
+import * as z from "zod/mini";
 
 import { ConfigError } from "../core/errors.js";
 import { redactUrl } from "../core/redact.js";
@@ -60,50 +62,53 @@ export function parseDuration(value: unknown): number | undefined {
   return ms;
 }
 
-const nonEmptyString = z.string().min(1);
+const nonEmptyString = z.string().check(z.minLength(1));
 // Any name is allowed (it is always quoted); only empty names, NUL and over-long names are refused.
-const identifier = z.string().min(1).max(IDENTIFIER_MAX_LENGTH).regex(IDENTIFIER_PATTERN);
-const duration = z.unknown().transform((value, ctx): number => {
-  const ms = parseDuration(value);
-  if (ms === undefined) {
-    ctx.addIssue({ code: "custom", message: "not a duration", input: value });
-    return z.NEVER;
-  }
-  return ms;
-});
+const identifier = z.string().check(z.minLength(1), z.maxLength(IDENTIFIER_MAX_LENGTH), z.regex(IDENTIFIER_PATTERN));
+const duration = z.pipe(
+  z.unknown(),
+  z.transform((value, ctx): number => {
+    const ms = parseDuration(value);
+    if (ms === undefined) {
+      ctx.issues.push({ code: "custom", message: "not a duration", input: value });
+      return z.NEVER;
+    }
+    return ms;
+  }),
+);
 const hookFunction = z.custom<(event: never) => unknown>((value) => typeof value === "function");
 
 export const hooksSchema = z.strictObject({
-  beforeAll: hookFunction.optional(),
-  beforeEach: hookFunction.optional(),
-  afterEach: hookFunction.optional(),
-  afterAll: hookFunction.optional(),
-  onError: hookFunction.optional(),
+  beforeAll: z.optional(hookFunction),
+  beforeEach: z.optional(hookFunction),
+  afterEach: z.optional(hookFunction),
+  afterAll: z.optional(hookFunction),
+  onError: z.optional(hookFunction),
 });
 
 /** One environment block: every setting, but no nested `environments`. */
 export const configSettingsSchema = z.strictObject({
-  url: nonEmptyString.optional(),
-  dir: nonEmptyString.optional(),
-  ordering: z.enum(["linear", "graph"]).optional(),
-  table: identifier.optional(),
-  logTable: identifier.optional(),
-  schema: nonEmptyString.optional(),
-  lockTimeout: duration.optional(),
-  migrationLockTimeout: duration.optional(),
-  statementTimeout: duration.optional(),
-  parallel: z.number().int().min(1).max(64).optional(),
-  transaction: z.enum(["each", "all", "none"]).optional(),
-  allowOutOfOrder: z.boolean().optional(),
-  protected: z.boolean().optional(),
-  passwordFile: nonEmptyString.optional(),
-  backupDir: nonEmptyString.optional(),
-  hooks: hooksSchema.optional(),
+  url: z.optional(nonEmptyString),
+  dir: z.optional(nonEmptyString),
+  ordering: z.optional(z.enum(["linear", "graph"])),
+  table: z.optional(identifier),
+  logTable: z.optional(identifier),
+  schema: z.optional(nonEmptyString),
+  lockTimeout: z.optional(duration),
+  migrationLockTimeout: z.optional(duration),
+  statementTimeout: z.optional(duration),
+  parallel: z.optional(z.int().check(z.minimum(1), z.maximum(64))),
+  transaction: z.optional(z.enum(["each", "all", "none"])),
+  allowOutOfOrder: z.optional(z.boolean()),
+  protected: z.optional(z.boolean()),
+  passwordFile: z.optional(nonEmptyString),
+  backupDir: z.optional(nonEmptyString),
+  hooks: z.optional(hooksSchema),
 });
 
 /** The whole file. */
-export const userConfigSchema = configSettingsSchema.extend({
-  environments: z.record(z.string(), configSettingsSchema).optional(),
+export const userConfigSchema = z.extend(configSettingsSchema, {
+  environments: z.optional(z.record(z.string(), configSettingsSchema)),
 });
 
 const IDENTIFIER_TEXT = "a non-empty table name of at most 63 characters without NUL bytes";
