@@ -362,9 +362,10 @@ export async function runStep(
   };
 
   /**
-   * A SQL migration in two round trips, where the dialect saves them that way (PostgreSQL): BEGIN,
-   * its statements and its history rows in one batch (timed by the server's clock), then COMMIT
-   * once the lock check is in.
+   * A SQL migration in one round trip, where the dialect saves them that way (PostgreSQL): BEGIN,
+   * its statements, its history rows (timed by the server's clock), the lock assertion and COMMIT
+   * in one batch. Without a lock assertion the COMMIT waits for the lock check instead, in a
+   * second round trip.
    */
   const runMigrationBatch = async ({ script, clock, execBatch }: MigrationBatch) => {
     const statements = statementsOf(dialect, script);
@@ -373,23 +374,28 @@ export async function runStep(
     const change = successChange();
     const assertion = settings.lockAssertion;
     const own = [...history.recordStatements(change, logEntry("success", null), clock), ...(assertion === undefined ? [] : [assertion.statement])];
+    const commit = assertion !== undefined;
     try {
       try {
         await execBatch.call(
           conn,
           statements.map((statement) => statement.text),
-          { begin: true, then: own },
+          { begin: true, then: own, commit },
         );
       } catch (error) {
         statementsDone = 0;
         if (!(error instanceof StatementFailure)) throw error;
         const failed = scriptFailure(script.file, statements, error);
         if (failed !== null) throw failed;
+        if (commit && error.index === statements.length + own.length) {
+          phase = "committing";
+          throw error.cause;
+        }
         if (assertion !== undefined && error.index === statements.length + own.length - 1) throw assertion.lost(error.cause);
         phase = "recording its state";
         throw error.cause;
       }
-      await commitChecked();
+      if (!commit) await commitChecked();
     } catch (error) {
       await abandon(error);
     }
@@ -469,7 +475,12 @@ export async function runStep(
             `migration ${migration.id} failed while ${phase}: ${errorText(caught)}`,
             {
               cause: caught,
-              fix: phase === "committing" ? "it may or may not be applied: run `stratum status` to see" : "run `stratum status`, then `stratum up` again",
+              fix:
+                phase !== "committing"
+                  ? "run `stratum status`, then `stratum up` again"
+                  : refusedCommit(caught)
+                    ? "nothing of it was applied: fix what the server refused at COMMIT (a deferred constraint, for example), then run `stratum up` again"
+                    : "it may or may not be applied: run `stratum status` to see",
             },
           );
     settings.signal.removeEventListener("abort", abortWith);
@@ -589,4 +600,14 @@ function locateInStack(error: unknown, absolutePath: string, file: string): stri
   const escaped = absolutePath.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const match = new RegExp(`${escaped}:(\\d+)`).exec(stack);
   return match ? `${file}:${match[1]}` : file;
+}
+
+/**
+ * Whether the server answered COMMIT with an ERROR (PostgreSQL: a deferred constraint, a
+ * serialization failure), which rolls the transaction back. A FATAL one, or a lost connection,
+ * leaves open whether the COMMIT landed.
+ */
+function refusedCommit(error: unknown): boolean {
+  const { severity, code } = (error ?? {}) as { severity?: unknown; code?: unknown };
+  return severity === "ERROR" && typeof code === "string" && /^[0-9A-Z]{5}$/.test(code);
 }

@@ -3,7 +3,7 @@
 // so projects with thousands of migrations plan in milliseconds.
 
 import type { MigrationFile, Ordering, PlanStep, Problem } from "./types.js";
-import { compareMigrations, indexByVersion } from "./version.js";
+import { compareMigrations, indexByVersion, sortedMigrations } from "./version.js";
 
 /** The resolved dependency edges between a set of migrations. */
 export interface DependencyGraph {
@@ -36,7 +36,7 @@ const DEPENDS_FIX_TARGET = (m: MigrationFile): string =>
  * migration follows the previous version — a later version.
  */
 export function buildGraph(migrations: readonly MigrationFile[], ordering: Ordering): DependencyGraph {
-  const sorted = [...migrations].sort(compareMigrations);
+  const sorted = sortedMigrations(migrations);
   const index = indexByVersion(sorted);
   const dependencies = new Map<MigrationFile, MigrationFile[]>();
   const dependents = new Map<MigrationFile, MigrationFile[]>();
@@ -285,6 +285,11 @@ export function orderMigrations(
 
 /** `orderMigrations` over a graph already built. */
 export function orderGraph(graph: DependencyGraph, ordering: Ordering): { order: MigrationFile[]; problems: Problem[] } {
+  // In linear mode every edge points to an earlier version unless it is a FORWARD_DEPENDENCY, so
+  // without one there is no cycle to look for and the order is the version order.
+  if (ordering === "linear" && !graph.problems.some((p) => p.code === "FORWARD_DEPENDENCY")) {
+    return { order: [...graph.migrations], problems: [...graph.problems] };
+  }
   const { order, blocked } = topologicalOrder(graph);
   const problems = [...graph.problems, ...cycleProblems(blocked, graph)];
   if (ordering === "linear") return { order: [...graph.migrations], problems };

@@ -99,9 +99,11 @@ function analyse(
   policy: PlannerPolicy,
 ): Analysis {
   const discovery = policy.discoveryProblems ?? [];
-  const merged = mergeHistory(migrations, history).map((e) =>
-    e.file === null ? e : { ...e, file: effectiveMigration(e.file, e.row) },
-  );
+  const merged = mergeHistory(migrations, history).map((e) => {
+    if (e.file === null) return e;
+    const file = effectiveMigration(e.file, e.row);
+    return file === e.file ? e : { ...e, file };
+  });
   const files = merged.flatMap((e) => (e.file === null ? [] : [e.file]));
   const graph = buildGraph(files, policy.ordering);
   const { order, problems: graphProblems } = orderGraph(graph, policy.ordering);

@@ -3,7 +3,7 @@
 
 import { mainFile } from "./graph.js";
 import type { AppliedMigration, MigrationFile, Problem, StatusEntry, StatusReport, StatusState } from "./types.js";
-import { compareMigrations, compareVersions, versionKey } from "./version.js";
+import { compareVersions, sortedMigrations, versionKey } from "./version.js";
 
 /** A migration on disk together with its state-table row (either may be absent, not both). */
 export interface MergedMigration {
@@ -24,7 +24,7 @@ export function mergeHistory(
   const rows = new Map<string, AppliedMigration>();
   for (const row of history) rows.set(versionKey(row.version), row);
   const filesByKey = new Map<string, MigrationFile[]>();
-  for (const m of [...migrations].sort(compareMigrations)) {
+  for (const m of sortedMigrations(migrations)) {
     const key = versionKey(m.version);
     const list = filesByKey.get(key);
     if (list) list.push(m);
@@ -36,9 +36,14 @@ export function mergeHistory(
     const owner = row === null ? null : (files.find((f) => f.name === row.name) ?? files[0] ?? null);
     for (const file of files) merged.push({ version: file.version, file, row: file === owner ? row : null });
   }
+  let orphans = false;
   for (const [key, row] of rows) {
-    if (!filesByKey.has(key)) merged.push({ version: row.version, file: null, row });
+    if (filesByKey.has(key)) continue;
+    merged.push({ version: row.version, file: null, row });
+    orphans = true;
   }
+  // Without rows for missing files, `merged` already is in version order.
+  if (!orphans) return merged;
   return merged.sort((a, b) => {
     const c = compareVersions(a.version, b.version);
     if (c !== 0) return c;

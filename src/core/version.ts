@@ -49,6 +49,19 @@ export function compareMigrations(a: MigrationFile, b: MigrationFile): number {
 }
 
 /**
+ * `migrations` in `compareMigrations` order: the array itself when it already is (discovery
+ * returns them sorted, so the planner's repeated sorts cost one pass), else a sorted copy.
+ */
+export function sortedMigrations(migrations: readonly MigrationFile[]): readonly MigrationFile[] {
+  for (let i = 1; i < migrations.length; i++) {
+    if (compareMigrations(migrations[i - 1] as MigrationFile, migrations[i] as MigrationFile) > 0) {
+      return [...migrations].sort(compareMigrations);
+    }
+  }
+  return migrations;
+}
+
+/**
  * Whether `ref` names `migration`: a version (`3`, `003`) or a full id (`003_add_users`; the
  * version part of an id is compared as an integer too, so `3_add_users` matches).
  */

@@ -105,6 +105,12 @@ export interface BatchOptions {
   readonly begin?: boolean;
   /** Our own statements (the history write) to run after the script, in the same round trip. */
   readonly then?: readonly BoundStatement[];
+  /**
+   * Commits last, in the same round trip; a failing COMMIT is the statement after `then`'s.
+   * Only with `begin`, and only where nothing has to be checked between the last statement and
+   * the COMMIT.
+   */
+  readonly commit?: boolean;
 }
 
 /**

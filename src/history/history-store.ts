@@ -1,6 +1,7 @@
 import type { BoundStatement, Connection, Dialect, Queryable, ServerClock } from "../dialects/dialect.js";
 import { ValidationError } from "../core/errors.js";
 import type { AppliedMigration, LogEntry, MigrationState, Problem } from "../core/types.js";
+import { compareVersions, versionKey } from "../core/version.js";
 
 /**
  * The state table (one row per migration ever applied) and the log (one row per attempt).
@@ -255,7 +256,7 @@ export function historyStore(dialect: Dialect, tables: HistoryTables): HistorySt
           problems.push(corrupt(`the state table ${tableName} records migration ${version} as "${String(row.state).slice(0, 40)}", which is not a state stratum writes`, `correct the row's state in ${tableName} (applied, failed, running or rolled_back); stratum will not guess it`));
           continue;
         }
-        const key = BigInt(version).toString();
+        const key = versionKey(version);
         const other = seen.get(key);
         if (other !== undefined) {
           problems.push(corrupt(`the state table ${tableName} records migration ${version} twice (as "${other}" and "${version}")`, `delete the duplicate row from ${tableName}`));
@@ -264,7 +265,7 @@ export function historyStore(dialect: Dialect, tables: HistoryTables): HistorySt
         seen.set(key, version);
         rows.push(toApplied(row));
       }
-      rows.sort((a, b) => compareDigits(a.version, b.version));
+      rows.sort((a, b) => compareVersions(a.version, b.version));
       return { rows, problems };
     },
 
@@ -367,8 +368,3 @@ function digitsOf(ref: string): bigint | null {
   return match?.[1] === undefined ? null : BigInt(match[1]);
 }
 
-function compareDigits(a: string, b: string): number {
-  const x = BigInt(a);
-  const y = BigInt(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-}

@@ -188,7 +188,10 @@ function scanSections(file: string, lines: readonly string[], rules: ScanRules, 
   const directives: number[] = [];
   const firstSeen = new Map<SectionName, number>();
 
-  lines.forEach((line, index) => {
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index] as string;
+    // Markers and directives are comment lines: a line without "--" is neither (most lines).
+    if (!line.includes("--")) continue;
     const where = `${file}:${index + 1}`;
     const marker = MARKER_LINE.exec(line);
     if (marker) {
@@ -203,7 +206,7 @@ function scanSections(file: string, lines: readonly string[], rules: ScanRules, 
             'Use "-- migrate:up", "-- migrate:down" or "-- migrate:verify".',
           ),
         );
-        return;
+        continue;
       }
       let accepted = true;
       const trailing = (marker[2] ?? "").trim();
@@ -244,10 +247,10 @@ function scanSections(file: string, lines: readonly string[], rules: ScanRules, 
         }
       }
       markers.push({ name, index, accepted });
-      return;
+      continue;
     }
     if (DIRECTIVE_LINE.test(line)) directives.push(index);
-  });
+  }
 
   const firstMarker = markers[0]?.index ?? lines.length;
   const explicitImplicit = firstSeen.has(rules.implicit);

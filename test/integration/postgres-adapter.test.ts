@@ -314,6 +314,33 @@ describe.skipIf(unreachable !== null)("postgres adapter", () => {
       expect(await conn.tableExists("batch_c")).toBe(false);
     });
 
+    it("commits in the same round trip when asked, and names a COMMIT that fails as the statement after the rest", async () => {
+      const conn = await connect(dialect());
+      const insert = { sql: "insert into batch_done (id) values (?)", params: [2] };
+      await conn.exec("create table batch_done (id int)");
+      await conn.execBatch?.(["insert into batch_done values (1)"], { begin: true, then: [insert], commit: true });
+      const other = await connect(dialect());
+      expect(await other.query("select id from batch_done order by id")).toEqual([{ id: 1 }, { id: 2 }]);
+
+      // a deferred foreign key is checked at COMMIT: the batch's last statement
+      await conn.exec("create table batch_parent (id int primary key)");
+      await conn.exec("create table batch_child (parent int references batch_parent deferrable initially deferred)");
+      const error = await rejectionOf(
+        (conn.execBatch as NonNullable<Connection["execBatch"]>).call(conn, ["insert into batch_child values (9)", "select 1"], {
+          begin: true,
+          then: [insert],
+          commit: true,
+        }),
+      );
+      expect(error).toBeInstanceOf(StatementFailure);
+      expect([(error as StatementFailure).index, (error as StatementFailure).position]).toEqual([3, null]);
+      expect(((error as StatementFailure).cause as { code?: string }).code).toBe("23503");
+      await conn.rollback();
+      expect(await other.query("select count(*)::int as n from batch_child")).toEqual([{ n: 0 }]);
+      expect(await other.query("select id from batch_done order by id")).toEqual([{ id: 1 }, { id: 2 }]);
+      expect(await conn.query("select 1 as ok")).toEqual([{ ok: 1 }]);
+    });
+
     it("keeps a statement ending in a line comment apart from the next", async () => {
       const conn = await connect(dialect());
       await conn.execBatch?.(["create table batch_d (id int) -- trailing comment", "insert into batch_d values (4)"], { begin: true });

@@ -156,4 +156,26 @@ describeTargets("crash safety, COMMIT in flight", targets.filter((t) => t.name =
     const applies = await logCounts(t.db, "postgres", { operation: "apply", outcome: "success" });
     expect(applies.get("002"), "successful applies of 002 in the log").toBe(1);
   }, 60_000);
+
+  test("a deferred constraint that fails at COMMIT fails its migration, names it, and keeps nothing of it", async (ctx) => {
+    const t = await fresh(target, [], ctx);
+    t.project.migration(
+      "001_tables.sql",
+      "CREATE TABLE parent (id INT PRIMARY KEY);\nCREATE TABLE child (parent INT REFERENCES parent DEFERRABLE INITIALLY DEFERRED);\n",
+    );
+    t.project.migration("002_orphan.sql", "CREATE TABLE orphan_marker (id INT);\nINSERT INTO child VALUES (9);\n");
+    const result = await t.cli(["up"]);
+    expect(result.code, result.output).toBe(1);
+    expect(result.stderr).toContain("002_orphan");
+    expect(result.stderr).toMatch(/foreign key/i);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    const tables = await t.db.query<{ name: string }>("select tablename as name from pg_tables where schemaname = 'public' order by 1");
+    expect(tables.map((r) => r.name)).not.toContain("orphan_marker");
+    const states = await t.db.query<{ version: string; state: string }>("select version, state from stratum_migrations order by version");
+    expect(states).toEqual([{ version: "001", state: "applied" }]);
+    const failures = await logCounts(t.db, "postgres", { operation: "apply", outcome: "failure" });
+    expect(failures.get("002")).toBe(1);
+    expect(result.stderr).toContain("nothing of it was applied");
+    expect((await t.cli(["status"])).stdout).toMatch(/002\s+orphan\s+pending/);
+  }, 60_000);
 });

@@ -56,6 +56,8 @@ interface WireConnection {
 export interface BatchOutcome {
   readonly completed: number;
   readonly error: Error | null;
+  /** The command tag of the last statement completed (`COMMIT`, or `ROLLBACK` for a COMMIT of a failed transaction). */
+  readonly lastCommand: string | null;
 }
 
 /**
@@ -64,6 +66,7 @@ export interface BatchOutcome {
  */
 export class BatchQuery {
   private completed = 0;
+  private lastCommand: string | null = null;
   private settled = false;
 
   constructor(
@@ -79,11 +82,12 @@ export class BatchQuery {
   private finish(error: Error | null): void {
     if (this.settled) return;
     this.settled = true;
-    this.done({ completed: this.completed, error });
+    this.done({ completed: this.completed, error, lastCommand: this.lastCommand });
   }
 
-  handleCommandComplete(): void {
+  handleCommandComplete(message: { readonly text?: unknown }): void {
     this.completed++;
+    this.lastCommand = typeof message?.text === "string" ? message.text : null;
   }
 
   handleRowDescription(): void {}

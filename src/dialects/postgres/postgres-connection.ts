@@ -149,13 +149,17 @@ export class PostgresConnection implements Connection {
     if (dropsPrepared) this.forgetPrepared();
     const own: string[] = [];
     for (const statement of options.then ?? []) own.push(await this.ownStatement(statement, !dropsPrepared));
-    const parts = [...(options.begin === true ? ["begin"] : []), ...statements, ...own];
+    const commit = options.begin === true && options.commit === true;
+    const parts = [...(options.begin === true ? ["begin"] : []), ...statements, ...own, ...(commit ? ["commit"] : [])];
     if (parts.length === 0) return;
     const batch = joinBatch(parts);
     const outcome = await new Promise<BatchOutcome>((resolve) => {
       void this.client.query(new BatchQuery(batch.text, resolve) as never);
     });
-    if (outcome.error === null) return;
+    if (outcome.error === null) {
+      if (commit && outcome.lastCommand !== "COMMIT") throw this.rolledBackInstead();
+      return;
+    }
     const raw = Number((outcome.error as { position?: unknown }).position);
     const at = locateFailure(
       batch,
@@ -207,12 +211,14 @@ export class PostgresConnection implements Connection {
     this.ensureOpen();
     const result = (await this.client.query("commit")) as QueryResult;
     // COMMIT of a failed transaction "succeeds" with the tag ROLLBACK: nothing was committed.
-    if (result.command === "ROLLBACK") {
-      throw new TransactionError(
-        `the transaction on ${this.options.displayUrl} was rolled back instead of committed because a statement in it failed; nothing in it was applied`,
-        { fix: "fix the failing statement and run again" },
-      );
-    }
+    if (result.command === "ROLLBACK") throw this.rolledBackInstead();
+  }
+
+  private rolledBackInstead(): TransactionError {
+    return new TransactionError(
+      `the transaction on ${this.options.displayUrl} was rolled back instead of committed because a statement in it failed; nothing in it was applied`,
+      { fix: "fix the failing statement and run again" },
+    );
   }
 
   async rollback(): Promise<void> {
