@@ -152,6 +152,7 @@ export async function w2(ctx) {
       const setup = stratum(stratumSetupArgs(ctx), db, dir);
       await runOrThrow(runNode(setup.script, setup.args, { cwd: ctx.tmp }), "set-up with stratum up");
       await expectCount(ctx, APPLIED, n, "applied migrations")({ db });
+      await ctx.server.quiesce?.(db);
       const shared = { prepare: async () => ({ db }) };
       const cases = [
         { id: "floor", ...shared, command: (p) => raw(ctx, "query-state", p.db) },
