@@ -171,6 +171,7 @@ export function printJson(ctx: CommandContext, value: unknown): void {
 
 /** Prints human lines unless `--quiet`. */
 export function printLines(ctx: CommandContext, lines: readonly string[]): void {
-  if (ctx.globals.verbosity === "quiet") return;
-  for (const line of lines) ctx.output.line(line);
+  if (ctx.globals.verbosity === "quiet" || lines.length === 0) return;
+  // one write (and one redaction pass) for the whole listing: `status` over thousands of migrations
+  ctx.output.line(lines.join("\n"));
 }

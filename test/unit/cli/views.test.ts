@@ -297,4 +297,9 @@ describe("formatting", () => {
       "y   22",
     ]);
   });
+
+  it("measures cells in code points: an astral character is one, a lone surrogate is one", () => {
+    const rows = [["😀😀", "x"], ["\ud800a", "y"], ["abc", "z"]];
+    expect(renderTable([{ header: "K" }, { header: "V" }], rows, colors)).toEqual(["K    V", "😀😀   x", "\ud800a   y", "abc  z"]);
+  });
 });
