@@ -373,8 +373,12 @@ export async function runStep(
     statementsDone = statements.length;
     const change = successChange();
     const assertion = settings.lockAssertion;
-    const own = [...history.recordStatements(change, logEntry("success", null), clock), ...(assertion === undefined ? [] : [assertion.statement])];
+    const record = history.recordStatements(change, logEntry("success", null), clock);
+    const own = assertion === undefined ? record : [...record, assertion.statement];
+    // the batch: the script's statements, `own`, then (with the lock assertion) COMMIT
     const commit = assertion !== undefined;
+    const assertionIndex = statements.length + record.length;
+    const commitIndex = statements.length + own.length;
     try {
       try {
         await execBatch.call(
@@ -387,11 +391,11 @@ export async function runStep(
         if (!(error instanceof StatementFailure)) throw error;
         const failed = scriptFailure(script.file, statements, error);
         if (failed !== null) throw failed;
-        if (commit && error.index === statements.length + own.length) {
+        if (commit && error.index === commitIndex) {
           phase = "committing";
           throw error.cause;
         }
-        if (assertion !== undefined && error.index === statements.length + own.length - 1) throw assertion.lost(error.cause);
+        if (assertion !== undefined && error.index === assertionIndex) throw assertion.lost(error.cause);
         phase = "recording its state";
         throw error.cause;
       }
@@ -478,7 +482,7 @@ export async function runStep(
               fix:
                 phase !== "committing"
                   ? "run `stratum status`, then `stratum up` again"
-                  : refusedCommit(caught)
+                  : dialect.commitRefused?.(caught) === true
                     ? "nothing of it was applied: fix what the server refused at COMMIT (a deferred constraint, for example), then run `stratum up` again"
                     : "it may or may not be applied: run `stratum status` to see",
             },
@@ -600,14 +604,4 @@ function locateInStack(error: unknown, absolutePath: string, file: string): stri
   const escaped = absolutePath.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const match = new RegExp(`${escaped}:(\\d+)`).exec(stack);
   return match ? `${file}:${match[1]}` : file;
-}
-
-/**
- * Whether the server answered COMMIT with an ERROR (PostgreSQL: a deferred constraint, a
- * serialization failure), which rolls the transaction back. A FATAL one, or a lost connection,
- * leaves open whether the COMMIT landed.
- */
-function refusedCommit(error: unknown): boolean {
-  const { severity, code } = (error ?? {}) as { severity?: unknown; code?: unknown };
-  return severity === "ERROR" && typeof code === "string" && /^[0-9A-Z]{5}$/.test(code);
 }

@@ -285,15 +285,15 @@ export function orderMigrations(
 
 /** `orderMigrations` over a graph already built. */
 export function orderGraph(graph: DependencyGraph, ordering: Ordering): { order: MigrationFile[]; problems: Problem[] } {
-  // In linear mode every edge points to an earlier version unless it is a FORWARD_DEPENDENCY, so
-  // without one there is no cycle to look for and the order is the version order.
-  if (ordering === "linear" && !graph.problems.some((p) => p.code === "FORWARD_DEPENDENCY")) {
-    return { order: [...graph.migrations], problems: [...graph.problems] };
+  if (ordering === "linear") {
+    // The order is the version order. Every edge points to an earlier version unless it is a
+    // FORWARD_DEPENDENCY, so only with one of those can there be a cycle to report.
+    const forward = graph.problems.some((p) => p.code === "FORWARD_DEPENDENCY");
+    const cycles = forward ? cycleProblems(topologicalOrder(graph).blocked, graph) : [];
+    return { order: [...graph.migrations], problems: [...graph.problems, ...cycles] };
   }
   const { order, blocked } = topologicalOrder(graph);
-  const problems = [...graph.problems, ...cycleProblems(blocked, graph)];
-  if (ordering === "linear") return { order: [...graph.migrations], problems };
-  return { order: blocked.length === 0 ? order : [...order, ...blocked], problems };
+  return { order: blocked.length === 0 ? order : [...order, ...blocked], problems: [...graph.problems, ...cycleProblems(blocked, graph)] };
 }
 
 /** Everything reachable from `roots` along `edges` (dependencies or dependents), roots included. */

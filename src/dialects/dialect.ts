@@ -80,8 +80,8 @@ export interface SessionGuards {
 
 /**
  * A statement of a batch failed: which one (0-based, counting the script's statements, then the
- * `then` statements; null when the batch failed but no single statement did) and where inside it
- * (0-based offset, when the server said).
+ * `then` statements, then the COMMIT; null when the batch failed but no single statement did)
+ * and where inside it (0-based offset, when the server said).
  */
 export class StatementFailure extends Error {
   constructor(
@@ -181,6 +181,11 @@ export interface Dialect {
   errorPosition(error: unknown): number | null;
   /** Whether a driver error is a deadlock or lock timeout (retry alone in parallel runs). */
   isRetryable(error: unknown): boolean;
+  /**
+   * Whether an error from COMMIT means the server refused it and rolled the transaction back
+   * (nothing applied). Absent, or false, where a failed COMMIT may still have landed.
+   */
+  commitRefused?(error: unknown): boolean;
   /** Writes a backup of the database to `file` (returns the path written). */
   backup?(file: string): Promise<string>;
   /** Throws a BackupError before anything runs when backups cannot be taken here. */

@@ -111,6 +111,14 @@ const STATE_COLUMNS =
 const LOG_COLUMNS =
   "version, name, operation, outcome, started_at, finished_at, duration_ms, checksum, error, host, db_user, tool_version, details";
 
+/** Where a column's value sits in the values of a row written in `columns` order. */
+const positionIn = (columns: string, column: string): number => columns.split(", ").indexOf(column);
+const STATE_APPLIED_AT = positionIn(STATE_COLUMNS, "applied_at");
+const STATE_DURATION = positionIn(STATE_COLUMNS, "duration_ms");
+const LOG_STARTED_AT = positionIn(LOG_COLUMNS, "started_at");
+const LOG_FINISHED_AT = positionIn(LOG_COLUMNS, "finished_at");
+const LOG_DURATION = positionIn(LOG_COLUMNS, "duration_ms");
+
 export function historyStore(dialect: Dialect, tables: HistoryTables): HistoryStore {
   const t = dialect.historyTypes;
   const state = dialect.qualifiedTable(tables.table);
@@ -295,8 +303,8 @@ export function historyStore(dialect: Dialect, tables: HistoryTables): HistorySt
         first = { sql: update.sql, params: update.values };
       } else {
         const values = rowValues(change.row);
-        if (now !== undefined && change.row.appliedAt !== null) values[4] = now;
-        if (elapsed !== undefined && change.row.durationMs !== null) values[5] = elapsed;
+        if (now !== undefined && change.row.appliedAt !== null) values[STATE_APPLIED_AT] = now;
+        if (elapsed !== undefined && change.row.durationMs !== null) values[STATE_DURATION] = elapsed;
         const list = valuesList(values);
         const insert = `insert into ${state} (${STATE_COLUMNS}) values (${list.text})`;
         const sql = change.kind === "insert" ? insert : upsertOf(insert);
@@ -305,9 +313,9 @@ export function historyStore(dialect: Dialect, tables: HistoryTables): HistorySt
       }
       const logged: unknown[] = logValues(entry);
       if (clock !== undefined) {
-        logged[4] = new RawSql(clock.startedAt);
-        logged[5] = now;
-        logged[6] = elapsed;
+        logged[LOG_STARTED_AT] = new RawSql(clock.startedAt);
+        logged[LOG_FINISHED_AT] = now;
+        logged[LOG_DURATION] = elapsed;
       }
       const log = valuesList(logged);
       const logSql = `insert into ${logTable} (${LOG_COLUMNS}) values (${log.text})`;

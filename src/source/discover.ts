@@ -1,11 +1,12 @@
 import { readFileSync, realpathSync, statSync } from "node:fs";
 import { readdir, realpath, stat } from "node:fs/promises";
-import { relative, resolve, isAbsolute, sep } from "node:path";
+import { resolve, sep } from "node:path";
 import { checksumOf } from "../core/checksum.js";
 import { ConfigError } from "../core/errors.js";
 import type { MigrationFile, MigrationOptions, Problem } from "../core/types.js";
 import { isMigrationCandidate, parseFileName, type ParsedFileName } from "./file-name.js";
 import { isProblem, problem } from "./problem.js";
+import { isInsideDir } from "./read-inside-dir.js";
 import { parseSqlMigration, parseSqlPair } from "./sql-file.js";
 
 export interface DiscoveryResult {
@@ -136,9 +137,8 @@ function readMigrationFile(
         "Remove the link or point it at a file inside the migrations directory.",
       );
     }
-    const inside = relative(realRoot, resolved);
-    if (inside === "") return null; // a link to the directory itself
-    if (inside.startsWith(`..${sep}`) || inside === ".." || isAbsolute(inside)) {
+    if (resolved === realRoot) return null; // a link to the directory itself
+    if (!isInsideDir(realRoot, resolved)) {
       return problem(
         "MALFORMED_NAME",
         `${fileName} is a symbolic link pointing outside the migrations directory, which Stratum does not follow.`,

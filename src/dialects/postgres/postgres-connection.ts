@@ -34,7 +34,10 @@ function rowsOf<R>(result: QueryResult | QueryResult[]): R[] {
   return (last?.rows ?? []) as R[];
 }
 
-/** DISCARD ALL and DEALLOCATE drop a session's prepared statements. */
+/**
+ * DISCARD ALL and DEALLOCATE drop a session's prepared statements. Matched anywhere in the text
+ * (a column named `discarded` too): a false match only costs preparing ours again.
+ */
 const DROPS_PREPARED = /discard|deallocate/i;
 
 /** A value as a PostgreSQL literal; only what history rows hold (text, numbers, null). */

@@ -287,6 +287,13 @@ export function postgresDialect(options: PostgresDialectOptions): Dialect {
       return postgresNonTransactionalReason(statement);
     },
 
+    // ERROR rolls the transaction back (a deferred constraint, a serialization failure); FATAL
+    // ends the session, and with it the certainty of whether the COMMIT landed
+    commitRefused(error: unknown): boolean {
+      const { severity, code } = (error ?? {}) as { severity?: unknown; code?: unknown };
+      return severity === "ERROR" && typeof code === "string" && /^[0-9A-Z]{5}$/.test(code);
+    },
+
     errorPosition(error: unknown): number | null {
       for (const link of errorChain(error)) {
         const raw = link["position"];
