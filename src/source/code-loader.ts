@@ -247,9 +247,9 @@ function importFailure(migration: MigrationFile, file: string, error: unknown): 
   const located = new RegExp(`${escapeRegExp(migration.path)}:(\\d+)`).exec(text);
   const where = located ? `${file}:${located[1] ?? ""}` : file;
   const message = firstLine.split(migration.path).join(file);
-  const missingStratum = /Cannot find (?:module|package) ['"]stratum['"]/.test(raw);
+  const missingStratum = /Cannot find (?:module|package) ['"](?:stratumdb|stratum)['"]/.test(raw);
   const fix = missingStratum
-    ? 'Install Stratum in the project ("npm install --save-dev stratum") so migrations can import it.'
+    ? 'Install Stratum in the project ("npm install --save-dev stratumdb") so migrations can import it.'
     : `Fix the error in ${where} and run the command again.`;
   const failure = new ValidationError([
     problem("BAD_SECTION", `${file} could not be loaded: ${message}`, [where], fix),

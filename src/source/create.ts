@@ -84,7 +84,7 @@ export function migrationTemplate(kind: "sql" | "ts", name: string): string {
     ].join("\n");
   }
   return [
-    'import { defineMigration } from "stratum";',
+    'import { defineMigration } from "stratumdb";',
     "",
     "export default defineMigration({",
     `  description: ${JSON.stringify(title)},`,

@@ -1,4 +1,4 @@
-// `stratum/testing`: migrate a throwaway database, run one migration up and down, compare schemas.
+// `stratumdb/testing`: migrate a throwaway database, run one migration up and down, compare schemas.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";

@@ -6,7 +6,7 @@ import { makeProject, type Project } from "../support/project.js";
 
 const shop = fileURLToPath(new URL("../../examples/shop/migrations", import.meta.url));
 
-describe("stratum/testing on SQLite", () => {
+describe("stratumdb/testing on SQLite", () => {
   let kit: MigrationTestKit | undefined;
   let project: Project | undefined;
   afterEach(async () => {

@@ -1,5 +1,5 @@
 // A data migration in TypeScript: add users.display_name and backfill it in keyset batches.
-import type { MigrationContext } from "stratum";
+import type { MigrationContext } from "stratumdb";
 
 export const description = "Add users.display_name and fill it from first and last names";
 

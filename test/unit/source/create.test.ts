@@ -56,7 +56,7 @@ describe("migrationTemplate", () => {
 
   it("writes a TypeScript template using defineMigration", () => {
     const text = migrationTemplate("ts", 'say "hi"');
-    expect(text).toContain('import { defineMigration } from "stratum";');
+    expect(text).toContain('import { defineMigration } from "stratumdb";');
     expect(text).toContain("export default defineMigration({");
     expect(text).toContain('description: "say \\"hi\\"",');
     expect(text).toContain("async up(ctx) {");
