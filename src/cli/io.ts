@@ -1,5 +1,7 @@
 // The CLI's only contact with the outside world: the streams and environment it is given, and one
-// output object through which every printed string passes (redaction, colours, verbosity).
+// output object through which every printed string passes (colours, verbosity). Nothing is searched
+// or rewritten on the way out: passwords are kept out of the text where it is written (a URL is shown
+// only through displayUrl; connection errors are composed from fields).
 
 import pc from "picocolors";
 
@@ -32,9 +34,6 @@ export interface OutputSettings {
   readonly json: boolean;
 }
 
-/** Builds the text filter from the secrets collected so far. */
-export type RedactorFactory = (secrets: readonly string[]) => (text: string) => string;
-
 export interface Output {
   /** Colours for text bound to stdout / stderr (off when not a TTY, NO_COLOR or --no-color). */
   readonly colors: Colors;
@@ -43,16 +42,14 @@ export interface Output {
   /** Whether stdout is a terminal (live display, colours). */
   readonly interactive: boolean;
   columns(): number;
-  /** One line (or several) to stdout, redacted, newline added. */
+  /** One line (or several) to stdout, newline added. */
   line(text: string): void;
-  /** One line (or several) to stderr, redacted, newline added. */
+  /** One line (or several) to stderr, newline added. */
   errorLine(text: string): void;
-  /** Raw text to stdout, redacted, no newline added (live display, commander help). */
+  /** Raw text to stdout, no newline added (live display, commander help). */
   write(text: string): void;
-  /** Raw text to stderr, redacted, no newline added (prompts, commander help on error). */
+  /** Raw text to stderr, no newline added (prompts, commander help on error). */
   writeError(text: string): void;
-  redact(text: string): string;
-  addSecrets(secrets: Iterable<string>): void;
   configure(settings: Partial<OutputSettings>): void;
 }
 
@@ -64,14 +61,11 @@ export function colorWanted(env: CliIo["env"], flag: boolean, stream: OutputStre
   return stream.isTTY === true;
 }
 
-export function createOutput(io: CliIo, redactorFactory: RedactorFactory, initial: OutputSettings): Output {
-  const secrets = new Set<string>();
-  let redactor = redactorFactory([]);
+export function createOutput(io: CliIo, initial: OutputSettings): Output {
   let settings = initial;
   let colors = pc.createColors(colorWanted(io.env, settings.color, io.stdout));
   let errColors = pc.createColors(colorWanted(io.env, settings.color, io.stderr));
 
-  const redact = (text: string): string => redactor(text);
   const output: Output = {
     get colors() {
       return colors;
@@ -84,21 +78,10 @@ export function createOutput(io: CliIo, redactorFactory: RedactorFactory, initia
     },
     interactive: io.stdout.isTTY === true,
     columns: () => (typeof io.stdout.columns === "number" && io.stdout.columns > 0 ? io.stdout.columns : 80),
-    line: (text) => void io.stdout.write(`${redact(text)}\n`),
-    errorLine: (text) => void io.stderr.write(`${redact(text)}\n`),
-    write: (text) => void io.stdout.write(redact(text)),
-    writeError: (text) => void io.stderr.write(redact(text)),
-    redact,
-    addSecrets(more) {
-      let changed = false;
-      for (const secret of more) {
-        if (secret.length > 0 && !secrets.has(secret)) {
-          secrets.add(secret);
-          changed = true;
-        }
-      }
-      if (changed) redactor = redactorFactory([...secrets]);
-    },
+    line: (text) => void io.stdout.write(`${text}\n`),
+    errorLine: (text) => void io.stderr.write(`${text}\n`),
+    write: (text) => void io.stdout.write(text),
+    writeError: (text) => void io.stderr.write(text),
     configure(next) {
       settings = { ...settings, ...next };
       colors = pc.createColors(colorWanted(io.env, settings.color, io.stdout));

@@ -37,29 +37,22 @@ export interface CliLibrary {
   resolveConfig(request: ConfigRequest): Promise<ResolvedConfig>;
   createMigrator(config: ResolvedConfig): Migrator;
   createMigration(dir: string, name: string, kind: "sql" | "ts"): Promise<CreatedMigration>;
-  /** A filter that masks each secret wherever it appears (also percent-encoded). */
-  createRedactor(secrets: readonly string[]): (text: string) => string;
-  /** Masks the password of any URL and any `password=` parameter in free text. */
-  redactUrl(text: string): string;
-  /** A URL fit to show: the password replaced. */
+  /** The one way a URL is shown: its password slot replaced by `***`. */
   displayUrl(url: string): string;
 }
 
 /** The real library. Imported dynamically so `--help` and tests do not load drivers. */
 export async function loadLibrary(): Promise<CliLibrary> {
-  const [config, api, create, url, redact] = await Promise.all([
+  const [config, api, create, url] = await Promise.all([
     import("../config/load.js"),
     import("../api.js"),
     import("../source/create.js"),
     import("../dialects/url.js"),
-    import("../core/redact.js"),
   ]);
   return {
     resolveConfig: (request) => config.resolveConfig(request),
     createMigrator: (resolved) => api.createMigratorFromConfig(resolved),
     createMigration: (dir, name, kind) => create.createMigration(dir, name, kind),
-    createRedactor: (secrets) => redact.createRedactor(secrets),
-    redactUrl: (text) => redact.redactUrl(text),
     displayUrl: (text) => url.displayUrl(text),
   };
 }

@@ -23,7 +23,6 @@ import { validateCommand } from "./commands/validate.js";
 import { createOutput, type CliIo, type Output, type Verbosity } from "./io.js";
 import { loadLibrary, type CliLibrary } from "./library.js";
 import { parseGlobalOptions, usageError, type GlobalOptions } from "./options.js";
-import { argvSecrets, environmentSecrets, fallbackRedactor } from "./redaction.js";
 import type { Timers } from "./render/live-renderer.js";
 import { reportError } from "./report-error.js";
 
@@ -223,10 +222,11 @@ function buildProgram(output: Output, onInvocation: (invocation: Invocation) => 
 }
 
 /** commander's own errors become our one-sentence usage errors. */
-export function usageMessage(error: CommanderError): string {
+export function usageMessage(error: CommanderError, showUrl: (url: string) => string): string {
   let message = error.message.replace(/^error:\s*/i, "");
   message = message.replace(/\s*\n\s*\(Did you mean ([^)]*)\?\)/, " (did you mean $1?)");
-  message = message.replace(/\s*\n\s*/g, " ").replace(/'([^']*)'/g, '"$1"');
+  // commander quotes the argument it rejects, which may be (or hold) a URL: show it as URLs are shown
+  message = message.replace(/\s*\n\s*/g, " ").replace(/'(.*?)'(?=$|[\s.,;:)])/g, (_quoted, text: string) => `"${showUrl(text)}"`);
   message = message
     .replace(/^too many arguments for "([^"]+)"\. Expected (\d+) arguments? but got (\d+)\.$/, 'too many arguments for $1: expected $2, got $3')
     .replace(/^too many arguments\. Expected (\d+) arguments? but got (\d+)\.$/, "too many arguments: expected $1, got $2")
@@ -285,27 +285,18 @@ function interruptionNotice(signal: AbortSignal): string {
 
 /**
  * Runs the CLI with `argv` (without `node` and the script) and returns the exit code (SPEC §4;
- * 130 once `io.signal` has been aborted). Every string it prints, on stdout and stderr, passes
- * through the redactor.
+ * 130 once `io.signal` has been aborted). No password reaches what it prints: URLs are shown through
+ * `displayUrl`, and the one message that echoes the command line (a usage error) masks the URLs in it.
  */
 export async function run(argv: readonly string[], io: CliIo, overrides: RunOverrides = {}): Promise<number> {
   const pre = prescan(argv);
-  const initialSecrets = [...environmentSecrets(io.env), ...argvSecrets(argv)];
+  const output = createOutput(io, { color: pre.color, verbosity: pre.verbosity, json: pre.json });
   let library: CliLibrary;
   try {
     library = overrides.library ?? (await loadLibrary());
   } catch (error) {
-    const output = createOutput(io, fallbackRedactor, { color: pre.color, verbosity: pre.verbosity, json: pre.json });
-    output.addSecrets(initialSecrets);
     return reportError(output, error, { json: pre.json, verbose: pre.verbosity === "verbose" });
   }
-
-  const redactorFactory = (secrets: readonly string[]): ((text: string) => string) => {
-    const bySecret = library.createRedactor(secrets);
-    return (text) => library.redactUrl(bySecret(text));
-  };
-  const output = createOutput(io, redactorFactory, { color: pre.color, verbosity: pre.verbosity, json: pre.json });
-  output.addSecrets(initialSecrets);
 
   let invocation: Invocation | undefined;
   const program = buildProgram(output, (parsed) => {
@@ -317,7 +308,7 @@ export async function run(argv: readonly string[], io: CliIo, overrides: RunOver
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) return EXIT.ok;
       if (error.code === "commander.help") return EXIT.usage; // no command: help went to stderr
-      return reportError(output, usageError(usageMessage(error)), { json: pre.json, verbose: false });
+      return reportError(output, usageError(usageMessage(error, library.displayUrl)), { json: pre.json, verbose: false });
     }
     return reportError(output, error, { json: pre.json, verbose: pre.verbosity === "verbose" });
   }

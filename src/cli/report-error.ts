@@ -1,7 +1,10 @@
 // The edge where errors become text and exit codes (STYLE 6). Expected errors print one sentence
-// and their fix; anything else is a bug: one line, the stack only with --verbose.
+// and their fix; anything else is a bug: one line, the stack only with --verbose. Stratum's own
+// messages hold no password (they show URLs through displayUrl); the text of errors Stratum did not
+// write — causes, internal errors — is foreign, so the URL credentials in it are masked.
 
 import { StratumError } from "../core/errors.js";
+import { redactUrl } from "../core/redact.js";
 import { printable } from "./render/format.js";
 import type { Output } from "./io.js";
 
@@ -19,11 +22,11 @@ function causeLines(error: unknown): string[] {
     if (cause instanceof Error) {
       const code = (cause as { code?: unknown }).code;
       const prefix = typeof code === "string" || typeof code === "number" ? `[${code}] ` : "";
-      lines.push(`caused by: ${prefix}${cause.message}`);
-      if (cause.stack !== undefined) lines.push(...cause.stack.split("\n").slice(1));
+      lines.push(`caused by: ${prefix}${redactUrl(cause.message)}`);
+      if (cause.stack !== undefined) lines.push(...cause.stack.split("\n").slice(1).map(redactUrl));
       cause = cause.cause;
     } else {
-      lines.push(`caused by: ${String(cause)}`);
+      lines.push(`caused by: ${redactUrl(String(cause))}`);
       break;
     }
   }
@@ -50,13 +53,13 @@ export function reportError(output: Output, error: unknown, options: ErrorReport
     }
     return error.exitCode;
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = redactUrl(error instanceof Error ? error.message : String(error));
   if (options.json) {
     output.errorLine(JSON.stringify({ type: "error", code: "INTERNAL", message }));
   } else {
     output.errorLine(`${colors.red(colors.bold("internal error:"))} ${printable(message.split("\n").join(" "))}`);
     if (options.verbose) {
-      if (error instanceof Error && error.stack !== undefined) output.errorLine(colors.dim(error.stack));
+      if (error instanceof Error && error.stack !== undefined) output.errorLine(colors.dim(redactUrl(error.stack)));
       for (const line of causeLines(error)) output.errorLine(colors.dim(line));
     }
   }

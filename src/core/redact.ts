@@ -1,11 +1,14 @@
 /**
- * Keeping passwords out of everything Stratum prints.
+ * Keeping passwords out of what Stratum prints — at the source, never by searching output.
  *
- * `redactUrl` is a best-effort scan for the usual places a password sits in text: the user-info of a
- * URL (`postgres://user:secret@host`), `password=` / `pwd=` query parameters, libpq-style
- * `password='…'` conninfo and `"password": "…"` JSON members. It errs on the side of hiding too much.
- * When the secret is known (the password of the configured URL, the content of a password file),
- * `createRedactor` removes it wherever it appears, in every encoding it is likely to be printed in.
+ * Stratum's own messages never contain a password: a URL is shown only through `displayUrl`
+ * (dialects/url.ts), which masks its password slot, and connection errors are composed from fields
+ * (host, port, user, database, code). What remains is text Stratum did not write — a driver's or a
+ * parser's message — which may quote a URL or a conninfo string. `redactUrl` masks the credentials
+ * in the known shapes of such text; `printableDriverError` makes a driver error safe to keep as the
+ * `cause` of an error that will be printed. Neither looks for the password itself: replacing a
+ * password's text wherever it occurs garbles every message that shares its letters and reveals it
+ * by the holes it leaves.
  */
 
 export const REDACTED = "***";
@@ -26,7 +29,11 @@ const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:@/?#"]*):((?:\\.|[^\s"\\])
 const PASSWORD_PARAM =
   /(\b[\w.-]*?(?:password|passwd|pwd))("?\s*[=:]\s*)('(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*"|(?:\\.|[^\s&;"\\])+)/gi;
 
-/** Replaces user-info passwords and password parameters in any text. */
+/**
+ * Masks the credentials in foreign text (a driver's, a parser's or a tool's message): the password
+ * of any `scheme://user:password@` URL and the value of `password=`-style parameters. For those
+ * fields only — never for Stratum's own output, where it would mangle words such as `password:`.
+ */
 export function redactUrl(text: string): string {
   return text
     .replace(URL_USERINFO, (_match, scheme: string, user: string, password: string) =>
@@ -38,60 +45,27 @@ export function redactUrl(text: string): string {
     });
 }
 
+/** Fields of a driver error that identify it (kept on the printable copy). */
+const IDENTIFYING_FIELDS = ["code", "errno", "sqlState", "severity", "syscall", "address", "port"] as const;
+
 /**
- * A function that removes every occurrence of each secret — raw, percent-encoded (several flavours),
- * form-encoded, JSON-escaped and SQL/conninfo-quoted — and then applies `redactUrl`.
- * Empty secrets are ignored.
+ * A copy of a driver error fit to keep as the `cause` of an error Stratum prints (`--verbose` shows
+ * causes): the same name, identifying fields (code, errno, sqlState, …) and stack frames; its text
+ * with URL credentials masked — or, with `withText: false`, no server text at all. Use that for a
+ * server's answer to the credentials (authentication failures), which a hostile or buggy server may
+ * echo the password into and which the caller's own message already describes from fields.
  */
-export function createRedactor(secrets: readonly string[]): (text: string) => string {
-  const forms = new Set<string>();
-  for (const secret of secrets) {
-    if (secret === "") continue;
-    for (const form of secretForms(secret)) if (form !== "") forms.add(form);
+export function printableDriverError(error: unknown, options: { readonly withText: boolean }): Error {
+  const source = typeof error === "object" && error !== null ? (error as Record<string, unknown>) : {};
+  const original = error instanceof Error ? error.message : String(error);
+  const text = options.withText ? redactUrl(original.replace(/\s+/g, " ").trim()) : "(the server's text is not shown)";
+  const copy = new Error(text);
+  copy.name = error instanceof Error ? error.name : "Error";
+  const frames = error instanceof Error && typeof error.stack === "string" ? error.stack.split("\n").filter((line) => /^\s+at /.test(line)) : [];
+  copy.stack = [`${copy.name}: ${text}`, ...frames].join("\n");
+  for (const field of IDENTIFYING_FIELDS) {
+    const value = source[field];
+    if (typeof value === "string" || typeof value === "number") Object.defineProperty(copy, field, { value, enumerable: true });
   }
-  if (forms.size === 0) return redactUrl;
-  const alternatives = [...forms].sort((a, b) => b.length - a.length).map(escapeRegExp);
-  const pattern = new RegExp(alternatives.join("|"), "g");
-  return (text: string) => redactUrl(text.replace(pattern, REDACTED));
-}
-
-function secretForms(secret: string): string[] {
-  const encoded = new Set<string>([secret]);
-  encoded.add(encodeURIComponent(secret));
-  encoded.add(encodeURIComponent(secret).replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()));
-  encoded.add(encodeURI(secret));
-  encoded.add(userinfoEncoded(secret));
-  encoded.add(new URLSearchParams({ s: secret }).toString().slice(2));
-  // SQL string literal and libpq conninfo quoting.
-  encoded.add(secret.replace(/'/g, "''"));
-  encoded.add(secret.replace(/\\/g, "\\\\").replace(/'/g, "\\'"));
-
-  const all = new Set<string>(encoded);
-  for (const form of encoded) {
-    const json = JSON.stringify(form).slice(1, -1);
-    all.add(json);
-    all.add(asciiJson(json));
-    // JSON inside JSON (an error message embedded in an NDJSON event).
-    all.add(JSON.stringify(json).slice(1, -1));
-  }
-  return [...all];
-}
-
-/** How the WHATWG URL serialiser writes a password in the user-info. */
-function userinfoEncoded(secret: string): string {
-  try {
-    const url = new URL("stratum://host");
-    url.password = secret;
-    return url.password;
-  } catch {
-    return secret;
-  }
-}
-
-function asciiJson(json: string): string {
-  return json.replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return copy;
 }

@@ -18,7 +18,7 @@
 import { isAbsolute, resolve } from "node:path";
 
 import { ConfigError } from "../core/errors.js";
-import { REDACTED, redactUrl } from "../core/redact.js";
+import { REDACTED } from "../core/redact.js";
 
 export interface SqliteUrl {
   readonly dialect: "sqlite";
@@ -142,24 +142,40 @@ export function parseDatabaseUrl(url: string, origin?: string): DatabaseUrl {
   }
 }
 
+/** Query parameters that hold a secret: `password`, `sslpassword`, `passwd`, `pass`, `pwd`, …. */
+const SECRET_PARAM = /[?&;][\w.-]*?(?:password|passwd|pass|pwd)=/i;
+
 /**
- * The URL with its password replaced by `***`, for messages. Works on strings that do not parse:
- * everything between the user name and the last `@` is treated as the password.
+ * The one way a database URL is shown: the URL as written, with its password slot replaced by `***`
+ * — the user-info password, and a `password=`-style query parameter (its value and everything after
+ * it, since an unencoded password may hold `&`). Nothing else changes; SQLite URLs and paths keep
+ * every character (SQLite has no password). Works on strings that do not parse: everything between
+ * the user name and the last `@` is treated as the password (a `@` later in the URL over-masks).
  */
 export function displayUrl(url: string): string {
-  // A password in the query may be unencoded and hold `&`, `#`, `?` or `@`: hide it to the end.
-  const raw = url.trim().replace(/([?&;](?:password|passwd|pass|pwd)=).*$/is, `$1${REDACTED}`);
-  const scheme = SCHEME.exec(raw)?.[1]?.toLowerCase();
-  if (scheme === "sqlite" || scheme === "file") return redactUrl(raw);
+  const trimmed = url.trim();
+  const queryAt = trimmed.indexOf("?");
+  const secret = queryAt < 0 ? null : SECRET_PARAM.exec(trimmed.slice(queryAt));
+  const raw = secret === null ? trimmed : `${trimmed.slice(0, queryAt + secret.index + secret[0].length)}${REDACTED}`;
+  if (isSqliteText(raw)) return raw;
   // With `scheme://` the password follows the user name; without it (`user:pw@host`, `pg:u:pw@h`) be
   // safe and hide everything from the first colon.
   const authorityStart = raw.indexOf("://");
   const start = authorityStart >= 0 ? authorityStart + 3 : 0;
   const lastAt = raw.lastIndexOf("@");
-  if (lastAt < start) return redactUrl(raw);
+  if (lastAt < start) return raw;
   const colon = raw.indexOf(":", start);
-  if (colon < 0 || colon >= lastAt || colon + 1 === lastAt) return redactUrl(raw);
-  return redactUrl(`${raw.slice(0, colon + 1)}${REDACTED}${raw.slice(lastAt)}`);
+  if (colon < 0 || colon >= lastAt || colon + 1 === lastAt) return raw;
+  // `user@host:port/db?x=a@b`: the colon is the port's, after the user-info — no password slot
+  if (/[@/?#]/.test(raw.slice(start, colon))) return raw;
+  return `${raw.slice(0, colon + 1)}${REDACTED}${raw.slice(lastAt)}`;
+}
+
+function isSqliteText(raw: string): boolean {
+  if (raw === ":memory:" || WINDOWS_DRIVE.test(raw)) return true;
+  const scheme = SCHEME.exec(raw)?.[1]?.toLowerCase();
+  if (scheme === "sqlite" || scheme === "file") return true;
+  return !raw.includes("://") && SQLITE_EXTENSION.test(raw.replace(/\?.*$/, ""));
 }
 
 /**

@@ -7,7 +7,6 @@ import { EXIT, InterruptedError, MigrationError } from "../../core/errors.js";
 import type { CliIo, Output } from "../io.js";
 import type { CliLibrary, FlagSettings } from "../library.js";
 import type { GlobalOptions, RawOptions } from "../options.js";
-import { passwordFileSecrets, urlSecrets } from "../redaction.js";
 import { createJsonRenderer } from "../render/json-renderer.js";
 import { createLiveRenderer, type Timers } from "../render/live-renderer.js";
 import { createPlainRenderer } from "../render/plain-renderer.js";
@@ -34,19 +33,16 @@ export interface CommandContext {
   readonly timers?: Timers;
 }
 
-/** Resolves the configuration; every password it involves joins the redactor before any output. */
+/** Resolves the configuration (from flags, the environment and the config file). */
 export async function loadConfig(ctx: CommandContext, extraFlags: Partial<FlagSettings> = {}): Promise<ResolvedConfig> {
   const { globals } = ctx;
-  const config = await ctx.library.resolveConfig({
+  return ctx.library.resolveConfig({
     cwd: ctx.io.cwd,
     ...(globals.configPath === undefined ? {} : { configPath: globals.configPath }),
     ...(globals.envName === undefined ? {} : { envName: globals.envName }),
     flags: { ...globals.flags, ...extraFlags },
     environment: ctx.io.env,
   });
-  ctx.output.addSecrets(urlSecrets(config.url));
-  ctx.output.addSecrets(await passwordFileSecrets(config.passwordFile, config.cwd));
-  return config;
 }
 
 /** Opens a Migrator for the command and always closes it. */
@@ -172,6 +168,6 @@ export function printJson(ctx: CommandContext, value: unknown): void {
 /** Prints human lines unless `--quiet`. */
 export function printLines(ctx: CommandContext, lines: readonly string[]): void {
   if (ctx.globals.verbosity === "quiet" || lines.length === 0) return;
-  // one write (and one redaction pass) for the whole listing: `status` over thousands of migrations
+  // one write for the whole listing: `status` over thousands of migrations
   ctx.output.line(lines.join("\n"));
 }

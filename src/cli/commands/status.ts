@@ -4,14 +4,14 @@ import { statusJson, statusLines } from "../render/status-view.js";
 import { interruptible, printJson, printLines, withMigrator, type CommandContext } from "./command-context.js";
 
 /**
- * `stratum status`: every migration with its state. Informational, so it exits 0 even when it
+ * `stratum status`: which database it read, then every migration with its state. Informational, so it exits 0 even when it
  * flags changed, missing or dirty entries; `stratum validate` is the gate that fails on them.
  */
 export async function statusCommand(ctx: CommandContext): Promise<number> {
   return withMigrator(ctx, {}, async (migrator, config) => {
     const report = await interruptible(migrator.status(), ctx.signal);
-    if (ctx.globals.json) printJson(ctx, statusJson(report));
-    else printLines(ctx, statusLines(report, ctx.output.colors, { dir: relative(ctx.io.cwd, config.dir) || "." }));
+    if (ctx.globals.json) printJson(ctx, statusJson(report, migrator.database));
+    else printLines(ctx, statusLines(report, ctx.output.colors, { dir: relative(ctx.io.cwd, config.dir) || ".", database: migrator.database }));
     return EXIT.ok;
   });
 }

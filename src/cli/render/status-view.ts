@@ -4,13 +4,18 @@ import { formatDuration, formatTimestamp } from "./format.js";
 import { problemLines } from "./problems-view.js";
 import { renderTable } from "./table.js";
 
-/** The stable `status --json` object (SPEC §4a): exactly these keys. */
-export function statusJson(report: StatusReport): {
+/**
+ * The stable `status --json` object (SPEC §4a): exactly these keys, plus `database` — the URL that
+ * was read, as every URL is shown (password masked).
+ */
+export function statusJson(report: StatusReport, database: string): {
+  database: string;
   migrations: { version: string; name: string; state: StatusState; checksum: string | null; appliedAt: string | null; durationMs: number | null }[];
   pending: number;
   dirty: boolean;
 } {
   return {
+    database,
     migrations: report.migrations.map((m) => ({
       version: m.version,
       name: m.name,
@@ -50,12 +55,15 @@ function stateText(entry: StatusEntry): string {
 
 export interface StatusViewOptions {
   readonly dir?: string;
+  /** The database read, as URLs are shown (password masked): the first line. */
+  readonly database?: string;
 }
 
-/** The `status` table, a summary line and the problems found (informational: exit 0). */
+/** The database line, the `status` table, a summary line and the problems found (informational: exit 0). */
 export function statusLines(report: StatusReport, colors: Colors, options: StatusViewOptions = {}): string[] {
+  const header = options.database === undefined ? [] : [`database: ${options.database}`, ""];
   if (report.migrations.length === 0) {
-    return [`no migrations found${options.dir === undefined ? "" : ` in ${options.dir}`}`];
+    return [...header, `no migrations found${options.dir === undefined ? "" : ` in ${options.dir}`}`];
   }
   const rows = report.migrations.map((m) => {
     const style = stateStyle(m.state, colors);
@@ -67,7 +75,7 @@ export function statusLines(report: StatusReport, colors: Colors, options: Statu
       { text: formatDuration(m.durationMs) },
     ];
   });
-  const lines = renderTable(
+  const table = renderTable(
     [
       { header: "VERSION" },
       { header: "NAME" },
@@ -78,6 +86,7 @@ export function statusLines(report: StatusReport, colors: Colors, options: Statu
     rows,
     colors,
   );
+  const lines = [...header, ...table];
   const applied = report.migrations.filter((m) => m.state === "applied").length;
   const flagged = report.migrations.filter((m) => FLAGGED.has(m.state)).length;
   const parts = [`${applied} applied`, `${report.pending} pending`];

@@ -7,7 +7,7 @@ import { accessSync, constants, statSync } from "node:fs";
 import { open, unlink } from "node:fs/promises";
 import { basename, delimiter, join } from "node:path";
 import { BackupError } from "../../core/errors.js";
-import { redact } from "./mysql-errors.js";
+import { redactUrl } from "../../core/redact.js";
 
 export interface DumpTarget {
   readonly flavor: "mysql" | "mariadb";
@@ -124,7 +124,7 @@ export async function dumpDatabase(target: DumpTarget, file: string): Promise<st
     return file;
   }
   await unlink(file).catch(() => undefined);
-  const detail = redact(outcome.spawnError?.message ?? outcome.stderr, target.password)
+  const detail = redactUrl(outcome.spawnError?.message ?? outcome.stderr)
     .split("\n")
     .map((line) => line.trim())
     .filter((line) => line !== "" && !/deprecated program name/i.test(line))

@@ -147,7 +147,7 @@ export function mysqlDialect(options: MysqlDialectOptions): Dialect {
     } catch (error) {
       if (kind === "owned") raw.destroy();
       else if (kind === "pooled") raw.release?.();
-      throw connectError(error, endpoint, password);
+      throw connectError(error, endpoint);
     }
   }
 
@@ -158,7 +158,7 @@ export function mysqlDialect(options: MysqlDialectOptions): Dialect {
       try {
         raw = await adopted.getConnection();
       } catch (error) {
-        throw connectError(error, endpoint, password);
+        throw connectError(error, endpoint);
       }
       return wrap(raw, "pooled");
     }
@@ -176,7 +176,7 @@ export function mysqlDialect(options: MysqlDialectOptions): Dialect {
       })) as unknown as RawConnection;
     } catch (error) {
       if (error instanceof StratumError) throw error;
-      throw connectError(error, endpoint, password);
+      throw connectError(error, endpoint);
     }
     return wrap(raw, "owned");
   }

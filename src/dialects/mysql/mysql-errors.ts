@@ -1,7 +1,7 @@
 // Turning mysql2 errors into Stratum's: connect failures, syntax positions, retryable errors.
 
 import { ConnectionError } from "../../core/errors.js";
-import { createRedactor } from "../../core/redact.js";
+import { printableDriverError, redactUrl } from "../../core/redact.js";
 
 /** The fields of a mysql2 error we read. */
 export interface DriverError {
@@ -28,11 +28,6 @@ export interface Endpoint {
   readonly timeoutMs: number;
 }
 
-/** Removes `secret` (in every encoding) and any URL or parameter password from `text`. */
-export function redact(text: string, secret: string | undefined): string {
-  return createRedactor(secret ? [secret] : [])(text);
-}
-
 function asDriverError(error: unknown): DriverError {
   return typeof error === "object" && error !== null ? (error as DriverError) : {};
 }
@@ -52,15 +47,21 @@ function quote(value: string): string {
   return `"${value}"`;
 }
 
-/** One sentence, never containing the password, for a failed connection attempt. */
-export function connectError(error: unknown, endpoint: Endpoint, password: string | undefined): ConnectionError {
+/**
+ * One sentence for a failed connection attempt, built from the endpoint's fields and the error's
+ * code (the password is not among them); the driver's text only for an error without a known code,
+ * with URL credentials masked. The cause is a printable copy of the driver error, without the
+ * server's text when it answers the credentials.
+ */
+export function connectError(error: unknown, endpoint: Endpoint): ConnectionError {
   const e = asDriverError(error);
   const code = typeof e.code === "string" ? e.code : "";
   const errno = typeof e.errno === "number" ? e.errno : undefined;
   const where = `cannot connect to ${endpoint.product} at ${endpoint.location}`;
   const user = endpoint.user ?? "(default user)";
+  const credentials = code === "ER_ACCESS_DENIED_ERROR" || errno === ER_ACCESS_DENIED_ERROR;
   const make = (reason: string, fix: string): ConnectionError =>
-    new ConnectionError(`${where}: ${reason}`, { fix, cause: error });
+    new ConnectionError(`${where}: ${reason}`, { fix, cause: printableDriverError(error, { withText: !credentials }) });
 
   if (code === "ECONNREFUSED") {
     return make("connection refused", "check that the server is running and that the host and port in the url are right");
@@ -74,7 +75,7 @@ export function connectError(error: unknown, endpoint: Endpoint, password: strin
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
     return make("the host name could not be resolved", "check the host name in the url");
   }
-  if (code === "ER_ACCESS_DENIED_ERROR" || errno === ER_ACCESS_DENIED_ERROR) {
+  if (credentials) {
     return make(`access denied for user ${quote(user)}`, "check the user name and password");
   }
   if (code === "ER_DBACCESS_DENIED_ERROR" || errno === ER_DBACCESS_DENIED_ERROR) {
@@ -96,7 +97,7 @@ export function connectError(error: unknown, endpoint: Endpoint, password: strin
     return make("the server closed the connection", "check the server log and that the port belongs to a MySQL server");
   }
   const text = typeof e.message === "string" && e.message !== "" ? e.message : String(error);
-  return make(redact(text, password).replace(/\s+/g, " ").replace(/[.\s]+$/, ""), "check the url and the server");
+  return make(redactUrl(text.replace(/\s+/g, " ").replace(/[.\s]+$/, "")), "check the url and the server");
 }
 
 /** Deadlocks and lock wait timeouts: the statement may succeed when run again alone. */

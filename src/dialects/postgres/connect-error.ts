@@ -1,7 +1,7 @@
 // Turning a failed PostgreSQL connection attempt into one sentence the user can act on.
 
 import { ConnectionError } from "../../core/errors.js";
-import { createRedactor } from "../../core/redact.js";
+import { printableDriverError, redactUrl } from "../../core/redact.js";
 
 /** Where we tried to connect. Never holds the password. */
 export interface ConnectTarget {
@@ -22,10 +22,14 @@ function fieldOf(error: unknown, name: string): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
+/** The driver's text, on one line, with any URL credentials in it masked (it is foreign text). */
 function plainMessage(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/\s+/g, " ").replace(/[.\s]+$/, "").trim();
+  return redactUrl(message.replace(/\s+/g, " ").replace(/[.\s]+$/, "").trim());
 }
+
+/** PostgreSQL's own texts for SQLSTATE 28000 (invalid authorization specification). */
+const KNOWN_28000 = /^(no pg_hba\.conf entry for host "[^"]*", user "[^"]*", database "[^"]*"(, (no )?(SSL|GSS)?\s*encryption)?|pg_hba\.conf rejects connection for host "[^"]*", user "[^"]*", database "[^"]*"(, (no )?(SSL|GSS)?\s*encryption)?|role "[^"]*" does not exist|role "[^"]*" is not permitted to log in)$/;
 
 function seconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
@@ -33,12 +37,15 @@ function seconds(ms: number): string {
 
 /**
  * Maps a driver error raised while connecting to a ConnectionError (exit 5) whose message is
- * one sentence: what failed, where, and what to do. `secrets` are masked wherever they appear.
+ * one sentence built from the target's fields and the error's code: what failed, where, and what
+ * to do. The password is not among the fields; the driver's text appears only for errors without a
+ * known code, with URL credentials masked. The cause is a printable copy of the driver error, without
+ * the server's text when it answers the credentials (SQLSTATE class 28).
  */
 export function describeConnectError(
   error: unknown,
   target: ConnectTarget,
-  options: { readonly timeoutMs?: number | undefined; readonly secrets?: readonly (string | null | undefined)[] } = {},
+  options: { readonly timeoutMs?: number | undefined } = {},
 ): ConnectionError {
   const at = address(target);
   const user = target.user ?? "(default user)";
@@ -54,7 +61,8 @@ export function describeConnectError(
       fix = "check the user name and password in the URL or PGPASSWORD";
       break;
     case "28000":
-      message = `PostgreSQL rejected the credentials for user "${user}" at ${at}: ${detail}; check the user name and the server's pg_hba.conf`;
+      // the server's reason only in its known shapes: an answer to the credentials may echo them
+      message = `PostgreSQL rejected the credentials for user "${user}" at ${at}${KNOWN_28000.test(detail) ? `: ${detail}` : ""}; check the user name and the server's pg_hba.conf`;
       fix = "check the user name and the server's pg_hba.conf";
       break;
     case "3D000":
@@ -110,6 +118,6 @@ export function describeConnectError(
       }
   }
 
-  const redact = createRedactor((options.secrets ?? []).filter((s): s is string => typeof s === "string" && s !== ""));
-  return new ConnectionError(redact(message), { fix, cause: error });
+  const cause = printableDriverError(error, { withText: !(sqlState ?? "").startsWith("28") });
+  return new ConnectionError(message, { fix, cause });
 }

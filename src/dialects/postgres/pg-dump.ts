@@ -5,7 +5,7 @@ import { constants } from "node:fs";
 import { access, chmod, mkdir, open, stat, unlink } from "node:fs/promises";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { BackupError } from "../../core/errors.js";
-import { createRedactor } from "../../core/redact.js";
+import { redactUrl } from "../../core/redact.js";
 
 /** Where pg_dump should connect. The password is never put on the command line. */
 export interface PgDumpTarget {
@@ -93,7 +93,6 @@ export async function runPgDump(target: PgDumpTarget, file: string, options: PgD
     throw new BackupError(NOT_FOUND, { fix: "install the PostgreSQL client tools or run without --backup" });
   }
   const path = resolve(file);
-  const redact = createRedactor(target.password ? [target.password] : []);
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   let handle;
   try {
@@ -132,9 +131,9 @@ export async function runPgDump(target: PgDumpTarget, file: string, options: PgD
       ? exit.error.message
       : exit.signal !== null
         ? `killed by ${exit.signal}`
-        : `exit code ${exit.code}: ${firstLines(stderr) || "no message"}`;
+        : `exit code ${exit.code}: ${redactUrl(firstLines(stderr)) || "no message"}`;
     throw new BackupError(
-      redact(`pg_dump failed while backing up ${options.displayUrl} (${reason}); fix the problem or run without --backup`),
+      `pg_dump failed while backing up ${options.displayUrl} (${reason}); fix the problem or run without --backup`,
       { fix: "fix the problem pg_dump reported or run without --backup" },
     );
   }

@@ -2,7 +2,7 @@
 
 import type { ClientBase, ClientConfig, Pool, PoolClient } from "pg";
 import { ConfigError, ConnectionError } from "../../core/errors.js";
-import { createRedactor } from "../../core/redact.js";
+import { redactUrl } from "../../core/redact.js";
 import type { Statement } from "../../core/types.js";
 import { postgresNonTransactionalReason, splitPostgres } from "../../sql/split-postgres.js";
 import type { Capabilities, Connection, Dialect, HistoryTypes, ServerClock } from "../dialect.js";
@@ -81,10 +81,6 @@ function targetOf(params: ResolvedParameters): ConnectTarget {
   return { host: params.host, port: params.port, user: params.user, database: params.database };
 }
 
-function passwordOf(params: ResolvedParameters): string | undefined {
-  return typeof params.password === "string" ? params.password : undefined;
-}
-
 /** Clients of one user-supplied pg.Client that we connected, so several connect() calls share one connect. */
 const connecting = new WeakMap<object, Promise<void>>();
 
@@ -119,10 +115,9 @@ export function postgresDialect(options: PostgresDialectOptions): Dialect {
     writableCte: true,
   };
 
-  /** Says that the settings cannot even be parsed, without echoing anything secret. */
+  /** Says that the settings cannot even be parsed (the driver's text with any URL credentials masked). */
   function invalidSettings(error: unknown): ConnectionError {
-    const password = typeof options.connection.password === "string" ? [options.connection.password] : [];
-    const detail = createRedactor(password)((error as Error)?.message ?? String(error));
+    const detail = redactUrl(((error as Error)?.message ?? String(error)).replace(/\s+/g, " ").trim());
     return new ConnectionError(`the PostgreSQL connection settings for ${options.displayUrl} are invalid (${detail}); fix the URL`, {
       fix: "fix the database URL",
     });
@@ -169,10 +164,7 @@ export function postgresDialect(options: PostgresDialectOptions): Dialect {
     } catch (error) {
       await client.end().catch(() => undefined);
       const params = client as unknown as ResolvedParameters;
-      throw describeConnectError(error, targetOf(params), {
-        timeoutMs: config.connectionTimeoutMillis,
-        secrets: [passwordOf(params), typeof options.connection.password === "string" ? options.connection.password : undefined],
-      });
+      throw describeConnectError(error, targetOf(params), { timeoutMs: config.connectionTimeoutMillis });
     } finally {
       client.removeListener("error", early);
     }
@@ -185,7 +177,7 @@ export function postgresDialect(options: PostgresDialectOptions): Dialect {
       client = await pool.connect();
     } catch (error) {
       const params = resolveParameters(pg, (pool as unknown as { options?: ClientConfig }).options ?? {});
-      throw describeConnectError(error, targetOf(params), { secrets: [passwordOf(params)] });
+      throw describeConnectError(error, targetOf(params));
     }
     return adopt(client, "pooled", (destroy) => client.release(destroy ? true : undefined));
   }
@@ -203,7 +195,7 @@ export function postgresDialect(options: PostgresDialectOptions): Dialect {
         await pending;
       } catch (error) {
         const params = client as unknown as ResolvedParameters;
-        throw describeConnectError(error, targetOf(params), { secrets: [passwordOf(params)] });
+        throw describeConnectError(error, targetOf(params));
       }
     } else if (state._connecting === true && connecting.has(client)) {
       await connecting.get(client);

@@ -1,5 +1,5 @@
 // An in-memory CliIo and a scripted fake of the library's CLI port, for unit tests of the CLI.
-// The redaction functions are the real ones (pure); configuration and the Migrator are fakes.
+// displayUrl is the real one (pure); configuration and the Migrator are fakes.
 
 import { PassThrough } from "node:stream";
 import type {
@@ -18,7 +18,6 @@ import { run } from "../../../src/cli/main.js";
 import type { ResolvedConfig } from "../../../src/config/types.js";
 import type { Listener, MigratorEvent } from "../../../src/core/events.js";
 import type { AppliedMigration, LogEntry, StatusReport } from "../../../src/core/types.js";
-import { createRedactor, redactUrl } from "../../../src/core/redact.js";
 import { displayUrl } from "../../../src/dialects/url.js";
 
 export interface CaptureStream extends OutputStream {
@@ -241,8 +240,6 @@ export function fakeLibrary(script: Script = {}): { library: CliLibrary; calls: 
     },
     createMigrator: () => migrator,
     createMigration: async (dir, name, kind) => ({ path: `${dir}/003_${name}.${kind}`, version: "003" }),
-    createRedactor,
-    redactUrl,
     displayUrl,
   };
   return { library, calls };
