@@ -186,7 +186,7 @@ describe("flags reach the library", () => {
     const result = await runCli(["--url", "sqlite:a.db", "--json", "status", "--url", "sqlite:b.db"]);
     expect(result.code).toBe(0);
     expect(result.calls.resolveConfig[0]?.flags.url).toBe("sqlite:b.db");
-    expect(JSON.parse(result.stdout)).toEqual({ migrations: [], pending: 0, dirty: false });
+    expect(JSON.parse(result.stdout)).toEqual({ database: "sqlite:b.db", migrations: [], pending: 0, dirty: false });
   });
 
   it.each([

@@ -238,7 +238,8 @@ export function fakeLibrary(script: Script = {}): { library: CliLibrary; calls: 
       calls.resolveConfig.push(request);
       return resolvedConfig({ ...(request.flags.url === undefined ? {} : { url: request.flags.url }), ...script.config });
     },
-    createMigrator: () => migrator,
+    // like the real one, the migrator shows the resolved URL through displayUrl
+    createMigrator: (config) => ({ ...migrator, database: displayUrl(config.url) }),
     createMigration: async (dir, name, kind) => ({ path: `${dir}/003_${name}.${kind}`, version: "003" }),
     displayUrl,
   };

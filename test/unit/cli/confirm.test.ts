@@ -33,7 +33,7 @@ describe("asking", () => {
   async function ask(input: string | null, tty = true) {
     const memory = memoryIo({ stdinTTY: tty, ...(input === null ? {} : { input }) });
     if (input === null) memory.stdin.end();
-    const output = createOutput(memory.io, () => (text) => text, { color: false, verbosity: "normal", json: false });
+    const output = createOutput(memory.io, { color: false, verbosity: "normal", json: false });
     let error: unknown;
     try {
       await confirmDestructive(request, { stdin: memory.io.stdin, output });

@@ -34,7 +34,7 @@ describe("the CLI prints what it was given, with no search-and-replace", () => {
         status: { migrations: [], pending: 0, dirty: false, problems: [] },
       }, { env: { PGPASSWORD: password, MYSQL_PWD: password } });
       expect(result.code).toBe(0);
-      expect(JSON.parse(result.stdout)).toEqual({ database: "sqlite:./stratum.db", migrations: [], pending: 0, dirty: false });
+      expect(JSON.parse(result.stdout)).toEqual({ database: "postgres://u:***@db/app", migrations: [], pending: 0, dirty: false });
     }
   });
 });

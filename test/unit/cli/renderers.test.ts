@@ -72,7 +72,7 @@ function feed(renderer: RunRenderer, events: readonly MigratorEvent[]): void {
 
 function plain(options: { verbose?: boolean; clock?: () => number } = {}) {
   const memory = memoryIo();
-  const output = createOutput(memory.io, () => (text) => text, { color: false, verbosity: "normal", json: false });
+  const output = createOutput(memory.io, { color: false, verbosity: "normal", json: false });
   const renderer = createPlainRenderer(output, { verbose: options.verbose ?? false, ...(options.clock ? { clock: options.clock } : {}) });
   return { renderer, memory };
 }
@@ -263,7 +263,7 @@ describe("summary line", () => {
 describe("JSON and quiet renderers", () => {
   it("--json: each event is one NDJSON line, the last is run:end", () => {
     const memory = memoryIo();
-    const output = createOutput(memory.io, () => (text) => text, { color: false, verbosity: "normal", json: true });
+    const output = createOutput(memory.io, { color: false, verbosity: "normal", json: true });
     const events: MigratorEvent[] = [start(), migrationStart("004", "backfill", 1), failure, end({ ok: false, applied: 0, failed: 1 })];
     feed(createJsonRenderer(output), events);
     const lines = memory.stdout.text().trimEnd().split("\n");
@@ -359,7 +359,7 @@ describe("live renderer", () => {
       clearInterval: () => undefined,
     };
     const memory = memoryIo({ stdoutTTY: true });
-    const output = createOutput(memory.io, () => (text) => text, { color: false, verbosity: "normal", json: false });
+    const output = createOutput(memory.io, { color: false, verbosity: "normal", json: false });
     const renderer = createLiveRenderer(output, { verbose: false, clock: () => now, timers });
     return {
       renderer,

@@ -41,8 +41,9 @@ const status: StatusReport = {
 };
 
 describe("status", () => {
-  it("--json is exactly the SPEC §4a object", () => {
-    expect(statusJson(status)).toEqual({
+  it("--json is exactly the SPEC §4a object, plus the database it read", () => {
+    expect(statusJson(status, "postgres://app:***@db/app")).toEqual({
+      database: "postgres://app:***@db/app",
       migrations: [
         { version: "001", name: "create_users", state: "changed", checksum: "aaa", appliedAt: "2026-11-21T09:30:00.000Z", durationMs: 12 },
         { version: "002", name: "add_orders", state: "applied", checksum: "bbb", appliedAt: "2026-11-21T09:30:01.500Z", durationMs: 1500 },
@@ -54,8 +55,10 @@ describe("status", () => {
     });
   });
 
-  it("a table, flagged entries, the counts, the problems", () => {
-    expect(statusLines(status, colors)).toEqual([
+  it("the database it read, a table, flagged entries, the counts, the problems", () => {
+    expect(statusLines(status, colors, { database: "postgres://app:***@db/app" })).toEqual([
+      "database: postgres://app:***@db/app",
+      "",
       "VERSION  NAME          STATE             APPLIED AT (UTC)     DURATION",
       "001      create_users  ! changed         2026-11-21 09:30:00     12 ms",
       "002      add_orders    applied           2026-11-21 09:30:01     1.5 s",
@@ -84,12 +87,15 @@ describe("status", () => {
     expect(result.stdout).toContain("! changed");
     const json = await runCli(["status", "--json"], { status });
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toEqual(statusJson(status));
+    expect(JSON.parse(json.stdout)).toEqual(statusJson(status, "sqlite:./stratum.db"));
+    expect(result.stdout.split("\n")[0]).toBe("database: sqlite:./stratum.db");
     expect(json.stdout.trimEnd().split("\n")).toHaveLength(1);
   });
 
   it("an empty directory", () => {
-    expect(statusLines({ migrations: [], pending: 0, dirty: false, problems: [] }, colors, { dir: "migrations" })).toEqual([
+    expect(statusLines({ migrations: [], pending: 0, dirty: false, problems: [] }, colors, { dir: "migrations", database: "sqlite:./x.db" })).toEqual([
+      "database: sqlite:./x.db",
+      "",
       "no migrations found in migrations",
     ]);
   });
