@@ -4,6 +4,7 @@
 import type { DownOptions, HistoryOptions, PlanOptions, UpOptions } from "../api-types.js";
 import { ConfigError } from "../core/errors.js";
 import type { Ordering } from "../core/types.js";
+import { displayUrl } from "../dialects/url.js";
 import type { Verbosity } from "./io.js";
 import type { FlagSettings } from "./library.js";
 
@@ -12,6 +13,12 @@ export type RawOptions = Readonly<Record<string, unknown>>;
 /** A usage error: exit code 2, code `USAGE`. */
 export function usageError(message: string, fix?: string): ConfigError {
   return new ConfigError(message, fix === undefined ? { code: "USAGE" } : { code: "USAGE", fix });
+}
+
+/** A value from the command line as a usage error echoes it: a URL (put there by mistake) as URLs are shown. */
+function echoed(value: unknown): string {
+  const given = String(value);
+  return given.includes("@") || /pass|pwd/i.test(given) ? displayUrl(given) : given;
 }
 
 function text(raw: RawOptions, key: string): string | undefined {
@@ -27,7 +34,7 @@ export function parsePositiveInteger(name: string, value: string): number {
   const trimmed = value.trim();
   const n = Number(trimmed);
   if (!/^\d+$/.test(trimmed) || !Number.isSafeInteger(n) || n < 1) {
-    throw usageError(`${name} expects a positive integer, got "${value}"`);
+    throw usageError(`${name} expects a positive integer, got "${echoed(value)}"`);
   }
   return n;
 }
@@ -39,7 +46,7 @@ export function parseDuration(name: string, value: string): number {
   const match = DURATION.exec(value.trim());
   const amount = match?.[1];
   if (match === null || amount === undefined) {
-    throw usageError(`${name} expects a duration such as 5000 (ms), 10s or 2m, got "${value}"`);
+    throw usageError(`${name} expects a duration such as 5000 (ms), 10s or 2m, got "${echoed(value)}"`);
   }
   const factor = match[2] === "m" ? 60_000 : match[2] === "s" ? 1000 : 1;
   return Math.round(Number(amount) * factor);
@@ -51,14 +58,14 @@ const VERSION_ARG = /^\d+(?:_[\p{L}\p{N}_-]+)?$/u;
 export function parseVersion(name: string, value: string): string {
   const trimmed = value.trim();
   if (!VERSION_ARG.test(trimmed)) {
-    throw usageError(`${name} expects a version such as 003 or 003_add_orders, got "${value}"`);
+    throw usageError(`${name} expects a version such as 003 or 003_add_orders, got "${echoed(value)}"`);
   }
   return trimmed;
 }
 
 export function parseOrdering(value: string): Ordering {
   if (value === "linear" || value === "graph") return value;
-  throw usageError(`--ordering expects linear or graph, got "${value}"`);
+  throw usageError(`--ordering expects linear or graph, got "${echoed(value)}"`);
 }
 
 /** `--dry-run` alone is `true`; `--dry-run=rehearse` runs and rolls back. */
@@ -66,7 +73,7 @@ export function parseDryRun(value: unknown): boolean | "rehearse" {
   if (value === undefined || value === false) return false;
   if (value === true) return true;
   if (value === "rehearse") return "rehearse";
-  throw usageError(`--dry-run accepts no value or "rehearse", got "${String(value)}"`);
+  throw usageError(`--dry-run accepts no value or "rehearse", got "${echoed(value)}"`);
 }
 
 /** At most one of the given flags may be set. */
@@ -181,7 +188,7 @@ export function parseDownOptions(versions: readonly string[], raw: RawOptions): 
   if (all) options.all = true;
   const dryRun = raw["dryRun"];
   if (dryRun !== undefined && dryRun !== false && dryRun !== true) {
-    throw usageError(`down --dry-run takes no value, got "${String(dryRun)}"`);
+    throw usageError(`down --dry-run takes no value, got "${echoed(dryRun)}"`);
   }
   if (dryRun === true) options.dryRun = true;
   return options;

@@ -68,6 +68,15 @@ describe("foreign text has its URL credentials masked", () => {
     expectClean(result.stderr, "hidden-1");
   });
 
+  it("a bad flag value that is a URL (put in the wrong place) is echoed as URLs are shown", async () => {
+    for (const argv of [["up", "--step", "postgres://u:hidden-2@h/db"], ["down", "--to", "mysql://root:hidden-2@h/db"], ["up", "--lock-timeout", "postgres://u:hidden-2@h/db"]]) {
+      const result = await runCli(argv);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/got "(postgres|mysql):\/\/(u|root):\*\*\*@h\/db"/);
+      expectClean(result.stderr, "hidden-2");
+    }
+  });
+
   it("a usage error echoing a URL whose password is not encoded", async () => {
     const result = await runCli(["postgres://u:p'a@s s@h/db"]);
     expect(result.code).toBe(2);
