@@ -173,8 +173,14 @@ export async function runStep(
         statementCount: count,
       },
       `migration ${migration.id} failed at ${where} (statement ${i + 1} of ${count}): ${errorText(cause)}`,
-      { cause, fix: fixAndRunAgain(step, file, "the statement") },
+      { cause, fix: environmentFixOf(cause) ?? fixAndRunAgain(step, file, "the statement") },
     );
+  };
+
+  /** `free space on …, then run \`stratum up\` again` when the machine, not the SQL, failed. */
+  const environmentFixOf = (cause: unknown): string | null => {
+    const fix = dialect.environmentFix?.(cause) ?? null;
+    return fix === null ? null : `${fix}, then run \`stratum ${direction}\` again`;
   };
 
   /** The migration error a batch's failure stands for, when it names one of the script's statements. */
@@ -496,7 +502,9 @@ export async function runStep(
                 phase !== "committing"
                   ? "run `stratum status`, then `stratum up` again"
                   : dialect.commitRefused?.(caught) === true
-                    ? "nothing of it was applied: fix what the server refused at COMMIT (a deferred constraint, for example), then run `stratum up` again"
+                    ? environmentFixOf(caught) !== null
+                      ? `nothing of it was applied (it is still ${direction === "up" ? "pending" : "applied"}): ${environmentFixOf(caught)}`
+                      : "nothing of it was applied: fix what the server refused at COMMIT (a deferred constraint, for example), then run `stratum up` again"
                     : "it may or may not be applied: run `stratum status` to see",
             },
           );
