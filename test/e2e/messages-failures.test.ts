@@ -69,6 +69,8 @@ describeTargets("a failure that leaves a migration partly applied", targets, (ta
     // `up` refuses until then, as the message says
     const refused = await s.cli(["up"]);
     expect(refused.code, refused.output).toBe(3);
+    expect(refused.stderr).toMatch(/Migration 001_a \(001_a\.sql\) is recorded as failed with 2 statements done/);
+    expect(refused.stderr).toMatch(/stratum resolve 001 --rolled-back/);
 
     // following the fix line works
     await s.db.query("DROP TABLE d2");
