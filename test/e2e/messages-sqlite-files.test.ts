@@ -106,6 +106,15 @@ describe("SQLite files this user cannot write", () => {
     await pending(db);
   });
 
+  it("a database this user cannot read: status exits 5, naming the file and the reason", async () => {
+    const { db } = await ownDatabase();
+    chmodSync(db, 0o000);
+    const result = await runAsUser(["status", "--url", `sqlite:${db}`], project.dir);
+    expect(result.code, result.output).toBe(5);
+    expect(result.stderr).toMatch(new RegExp(`^error: cannot read SQLite database ${db}: permission denied \\(EACCES\\)`, "m"));
+    expect(fixLine(result.stderr)).toMatch(new RegExp(`^fix: make ${db} readable by this user`));
+  });
+
   it("a directory this user cannot write in, with the database in it: exit 5 naming the directory", async () => {
     const { dir, db } = await ownDatabase();
     rmSync(`${db}-stratum.lock`, { force: true });
