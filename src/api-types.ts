@@ -113,6 +113,8 @@ export interface Stats {
 export interface RepairReport {
   readonly updated: readonly { readonly version: string; readonly from: string; readonly to: string }[];
   readonly removed: readonly string[];
+  /** Versions whose file is gone and whose row stays (without `removeMissing`). */
+  readonly missing: readonly string[];
 }
 
 export interface ValidateOptions {

@@ -781,19 +781,23 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         const byVersion = new Map(found.migrations.map((m) => [m.versionNumber, m]));
         const updated: { version: string; name: string; from: string; to: string }[] = [];
         const removed: { version: string; name: string; checksum: string }[] = [];
+        const missing: string[] = [];
         for (const row of applied) {
           const migration = byVersion.get(BigInt(row.version));
           if (migration && migration.checksum !== row.checksum && row.state === "applied") {
             updated.push({ version: row.version, name: row.name, from: row.checksum, to: migration.checksum });
           } else if (!migration && options.removeMissing) {
             removed.push({ version: row.version, name: row.name, checksum: row.checksum });
+          } else if (!migration) {
+            missing.push(row.version);
           }
         }
-        return { updated, removed };
+        return { updated, removed, missing };
       };
       const reportOf = (changes: ReturnType<typeof plan>): RepairReport => ({
         updated: changes.updated.map(({ version, from, to }) => ({ version, from, to })),
         removed: changes.removed.map((r) => r.version),
+        missing: changes.missing,
       });
       const refuseCorrupt = () => {
         const corrupt = found.problems.filter((p) => p.code === "CORRUPT_HISTORY");
@@ -807,7 +811,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       return withLock(async ({ conn, dbUser }) => {
         const applied = await readHistory(conn, found);
         refuseCorrupt();
-        const { updated, removed } = plan(applied);
+        const { updated, removed, missing } = plan(applied);
         await conn.begin();
         try {
           for (const u of updated) {
@@ -823,7 +827,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
           await conn.rollback().catch(() => undefined);
           throw error;
         }
-        return reportOf({ updated, removed });
+        return reportOf({ updated, removed, missing });
       });
     },
 

@@ -52,6 +52,18 @@ export class StratumError extends Error {
   }
 }
 
+/**
+ * The same error (class, code, exit code, fields) with what it left behind as a second line of its
+ * message, and a new fix. The first line stays the failure itself (the log and state row keep it).
+ */
+export function restated<E extends StratumError>(error: E, aftermath: string, fix: string): E {
+  const copy = Object.assign(Object.create(Object.getPrototypeOf(error) as object) as E, error, { fix });
+  Object.defineProperty(copy, "message", { value: `${error.message}\n${aftermath}`, writable: true, configurable: true });
+  Object.defineProperty(copy, "stack", { value: error.stack, writable: true, configurable: true });
+  if (error.cause !== undefined) Object.defineProperty(copy, "cause", { value: error.cause, writable: true, configurable: true });
+  return copy;
+}
+
 export class ConfigError extends StratumError {
   /** The offending key, e.g. `environments.production.url`. */
   readonly key: string | undefined;

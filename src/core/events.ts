@@ -57,6 +57,8 @@ export type MigratorEvent =
       readonly name: string;
       readonly durationMs: number;
       readonly worker: number;
+      /** It ran outside a transaction and what it did stays: its state row is `failed` until `stratum resolve`. */
+      readonly dirty: boolean;
       readonly error: { readonly code: string; readonly message: string; readonly location: string | null };
     }
   | {

@@ -3,7 +3,7 @@ import { StatementFailure, type Connection, type Dialect, type LockAssertion, ty
 import type { HistoryStore, StateChange } from "../history/history-store.js";
 import type { RunOutcome } from "../api-types.js";
 import type { LoadedCode } from "./context.js";
-import { ConfigError, MigrationError, SchemaError, StratumError } from "./errors.js";
+import { ConfigError, MigrationError, restated, SchemaError, StratumError } from "./errors.js";
 import type { EventBus } from "./events.js";
 import type { AppliedVersions } from "./applied-versions.js";
 import { checkpoint, faultPointsActive } from "./fault-points.js";
@@ -99,6 +99,8 @@ export async function runStep(
   const startedAt = nowIso();
   const started = performance.now();
   let statementsDone = 0;
+  /** Set once a step outside a transaction has recorded that it started: a failure leaves it dirty. */
+  let startRecorded = false;
   let phase = "running";
 
   const startEvent = {
@@ -171,8 +173,14 @@ export async function runStep(
         statementCount: count,
       },
       `migration ${migration.id} failed at ${where} (statement ${i + 1} of ${count}): ${errorText(cause)}`,
-      { cause, fix: "fix the statement and run `stratum up` again" },
+      { cause, fix: environmentFixOf(cause) ?? fixAndRunAgain(step, file, "the statement") },
     );
+  };
+
+  /** `free space on …, then run \`stratum up\` again` when the machine, not the SQL, failed. */
+  const environmentFixOf = (cause: unknown): string | null => {
+    const fix = dialect.environmentFix?.(cause) ?? null;
+    return fix === null ? null : `${fix}, then run \`stratum ${direction}\` again`;
   };
 
   /** The migration error a batch's failure stands for, when it names one of the script's statements. */
@@ -199,7 +207,7 @@ export async function runStep(
         new MigrationError(
           { version: migration.version, name: migration.name, location: scriptFile },
           `migration ${migration.id} failed in ${scriptFile}: ${errorText(error.cause)}`,
-          { cause: error.cause, fix: "run `stratum up` again; if it fails again, run its statements by hand to find the cause" },
+          { cause: error.cause, fix: `run \`stratum ${direction}\` again; if it fails again, run its statements by hand to find the cause` },
         )
       );
     }
@@ -227,6 +235,12 @@ export async function runStep(
       }
       await checkpoint(`after-statement-${statementsDone}`, migration.version);
     }
+  };
+
+  /** How many statements the step's script has (SQL migrations). */
+  const statementCount = (): number | null => {
+    const script = scriptOf(step);
+    return script === null ? null : statementsOf(dialect, script).length;
   };
 
   let controller: AbortController | undefined;
@@ -294,7 +308,7 @@ export async function runStep(
         throw new MigrationError(
           { version: migration.version, name: migration.name, location: where },
           `migration ${migration.id} failed at ${where}: ${errorText(error)}`,
-          { cause: error, fix: "fix the migration and run `stratum up` again" },
+          { cause: error, fix: fixAndRunAgain(step, file, "the migration") },
         );
       }
       if (direction === "up" && code.after) {
@@ -313,7 +327,7 @@ export async function runStep(
     }
     const script = scriptOf(step);
     if (script) await runScript(script.file, script, true);
-    if (direction === "up" && migration.verify) await runVerify(conn, dialect, migration, migration.verify);
+    if (direction === "up" && migration.verify) await runVerify(conn, dialect, migration, migration.verify, inTx);
   };
 
   /** The state row's change when the step succeeds; keeps `settings.applied` current. */
@@ -463,6 +477,7 @@ export async function runStep(
         phase = "recording that it started";
         if (direction === "up") await history.write(conn, baseRow);
         else await history.setState(conn, migration.version, "running", { statementsDone: 0 });
+        startRecorded = true;
       }
       phase = "running";
       await body();
@@ -470,9 +485,13 @@ export async function runStep(
       await finishState();
     }
   } catch (caught) {
+    // outside a transaction, what ran stays: the state row says failed (dirty) and counts it
+    const dirty = startRecorded && settings.mode !== "all";
     // a driver error outside a statement (a lost connection while recording or committing)
     const error =
-      caught instanceof StratumError
+      dirty && (caught instanceof MigrationError || caught instanceof SchemaError)
+        ? leftDirty(caught, step, file, statementsDone, code === null ? statementCount() : null)
+        : caught instanceof StratumError
         ? caught
         : new MigrationError(
             { version: migration.version, name: migration.name, location: file },
@@ -483,7 +502,9 @@ export async function runStep(
                 phase !== "committing"
                   ? "run `stratum status`, then `stratum up` again"
                   : dialect.commitRefused?.(caught) === true
-                    ? "nothing of it was applied: fix what the server refused at COMMIT (a deferred constraint, for example), then run `stratum up` again"
+                    ? environmentFixOf(caught) !== null
+                      ? `nothing of it was applied (it is still ${direction === "up" ? "pending" : "applied"}): ${environmentFixOf(caught)}`
+                      : "nothing of it was applied: fix what the server refused at COMMIT (a deferred constraint, for example), then run `stratum up` again"
                     : "it may or may not be applied: run `stratum status` to see",
             },
           );
@@ -500,6 +521,7 @@ export async function runStep(
       name: migration.name,
       durationMs,
       worker: position.worker,
+      dirty,
       error: {
         code: error instanceof StratumError ? error.code : "MIGRATION_FAILED",
         message,
@@ -568,8 +590,59 @@ async function recordFailure(
   }
 }
 
+/** Where a step's rollback is written: `the down section of 001_a.sql`, `001_a.down.sql`, `the down() of 001_a.ts`. */
+function downPart(step: PlanStep, file: string): string {
+  if (step.migration.kind === "code") return `the down() of ${file}`;
+  return step.migration.files.length > 1 ? file : `the down section of ${file}`;
+}
+
+/**
+ * The fix of a failure rolled back with its transaction: fix `what` and run the same command
+ * again. A down section is part of the migration's checksum, so an edited one needs `repair` first.
+ */
+function fixAndRunAgain(step: PlanStep, file: string, what: string): string {
+  if (step.direction === "up") return `fix ${what} and run \`stratum up\` again`;
+  return `fix ${downPart(step, file)}, run \`stratum repair\` (the edit changes its checksum), then run \`stratum down\` again`;
+}
+
+const statements = (n: number) => (n === 1 ? "statement" : "statements");
+const firstN = (n: number) => (n === 1 ? "first statement" : `first ${n} statements`);
+
+/**
+ * A failure outside a transaction (MySQL/MariaDB, `transaction off`): what ran stays and the state
+ * row is `failed` (dirty), counting the statements done, and `up`/`down` refuse until `resolve`.
+ * The error says so on its second line (the log keeps the first), and its fix is the way out.
+ */
+function leftDirty<E extends MigrationError | SchemaError>(error: E, step: PlanStep, file: string, done: number, total: number | null): E {
+  const { id, version } = step.migration;
+  const counted =
+    total === null
+      ? "what it did before failing was not undone"
+      : done >= total
+        ? total === 1
+          ? `its one ${step.direction === "down" ? "down " : ""}statement ran and was not undone`
+          : `all ${total} of its ${step.direction === "down" ? "down " : ""}statements ran and were not undone`
+        : `${done} of its ${total} ${step.direction === "down" ? "down " : ""}${statements(total)} ran${done > 0 ? " and were not undone" : ""}`;
+  const resolve = (outcome: "applied" | "rolled-back") => `\`stratum resolve ${version} --${outcome}\``;
+  if (step.direction === "up") {
+    const undo = total === null || done >= total ? "what it did" : `what its ${firstN(done)} did`;
+    const fix =
+      done === 0 && total !== null
+        ? `run ${resolve("rolled-back")} (nothing of it ran), then ${error.fix ?? "run `stratum up` again"}`
+        : `undo ${undo} and run ${resolve("rolled-back")} (or, if you complete the migration by hand instead, ${resolve("applied")}), then ${error.fix ?? "run `stratum up` again"}`;
+    const state = done === 0 && total !== null ? "is recorded as failed (dirty)" : "is left partly applied (dirty)";
+    return restated(error, `${id} ${state}: ${counted}, as it ran outside a transaction`, fix);
+  }
+  const redo = total === null || done >= total ? "what it undid" : `what its ${firstN(done)} undid`;
+  const fix =
+    `finish the rollback by hand and run ${resolve("rolled-back")}, or fix ${downPart(step, file)}, ` +
+    `${done === 0 && total !== null ? "" : `redo ${redo}, `}run ${resolve("applied")} (it records the edited file) and run \`stratum down\` again`;
+  const state = done === 0 && total !== null ? "is recorded as failed (dirty)" : "is left partly rolled back (dirty)";
+  return restated(error, `${id} ${state}: ${counted}, as it ran outside a transaction`, fix);
+}
+
 /** Verify queries must return a row whose first column is truthy. */
-async function runVerify(conn: Connection, dialect: Dialect, migration: MigrationFile, verify: SqlScript): Promise<void> {
+async function runVerify(conn: Connection, dialect: Dialect, migration: MigrationFile, verify: SqlScript, inTx: boolean): Promise<void> {
   for (const statement of statementsOf(dialect, verify)) {
     const where = `${verify.file}:${statement.line}`;
     let rows: Record<string, unknown>[];
@@ -578,14 +651,14 @@ async function runVerify(conn: Connection, dialect: Dialect, migration: Migratio
     } catch (error) {
       throw new SchemaError(`migration ${migration.id}: verify query at ${where} failed: ${errorText(error)}`, {
         cause: error,
-        fix: "fix the query in the -- migrate:verify section",
+        fix: "fix the query in the -- migrate:verify section and run `stratum up` again",
       });
     }
     const first = rows[0] === undefined ? undefined : Object.values(rows[0])[0];
     if (!truthy(first)) {
       throw new SchemaError(
-        `migration ${migration.id}: verify query at ${where} returned ${rows.length === 0 ? "no rows" : JSON.stringify(String(first))}; the migration was rolled back`,
-        { fix: "fix the migration so the check holds, or fix the check" },
+        `migration ${migration.id}: verify query at ${where} returned ${rows.length === 0 ? "no rows" : JSON.stringify(String(first))}${inTx ? "; the migration was rolled back" : ""}`,
+        { fix: "fix the migration so the check holds (or fix the check) and run `stratum up` again" },
       );
     }
   }

@@ -101,10 +101,13 @@ function firstLine(text: string): string {
 
 export function dirty(row: AppliedMigration, file: MigrationFile | null): Problem {
   const where = file === null ? "" : ` (${mainFile(file)})`;
+  // the state row counts the statements of a SQL migration as they complete
+  const done =
+    file?.kind === "sql" ? ` with ${row.statementsDone} ${row.statementsDone === 1 ? "statement" : "statements"} done` : "";
   const what =
     row.state === "running"
-      ? "is recorded as running: an earlier run stopped part-way, so the database may be half-migrated"
-      : `is recorded as failed${row.error ? ` (${firstLine(row.error)})` : ""}, so the database may be half-migrated`;
+      ? `is recorded as running${done}: an earlier run stopped part-way, so the database may be half-migrated`
+      : `is recorded as failed${done}${row.error ? ` (${firstLine(row.error)})` : ""}, so the database may be half-migrated`;
   return {
     code: "DIRTY",
     message: `Migration ${rowId(row)}${where} ${what}.`,

@@ -186,6 +186,12 @@ export interface Dialect {
    * (nothing applied). Absent, or false, where a failed COMMIT may still have landed.
    */
   commitRefused?(error: unknown): boolean;
+  /**
+   * What to do about a failure the machine caused rather than the SQL (a full disk, a read-only
+   * file, an I/O error), as the start of a fix (`free space on the file system holding /data`);
+   * null for any other error.
+   */
+  environmentFix?(error: unknown): string | null;
   /** Writes a backup of the database to `file` (returns the path written). */
   backup?(file: string): Promise<string>;
   /** Throws a BackupError before anything runs when backups cannot be taken here. */

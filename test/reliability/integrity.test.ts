@@ -568,7 +568,7 @@ function describeIntegrity(target: Target): void {
         // nothing left to repair: a second run changes nothing and logs nothing
         const again = await world.cli(["repair", "--yes", "--json"]);
         expect(again.code, again.output).toBe(0);
-        expect(JSON.parse(again.stdout)).toEqual({ updated: [], removed: [] });
+        expect(JSON.parse(again.stdout)).toEqual({ updated: [], removed: [], missing: [] });
         expect((await world.logRows()).length).toBe(logAfter.length);
       } finally {
         await dropWorld(world);
@@ -583,12 +583,12 @@ function describeIntegrity(target: Target): void {
         const logBefore = await world.logRows();
         const plain = await world.cli(["repair", "--yes", "--json"]);
         expect(plain.code, plain.output).toBe(0);
-        expect(JSON.parse(plain.stdout)).toEqual({ updated: [], removed: [] });
+        expect(JSON.parse(plain.stdout)).toEqual({ updated: [], removed: [], missing: ["030"] });
         expect(await world.stateRows()).toEqual(state);
 
         const remove = await world.cli(["repair", "--remove-missing", "--yes", "--json"]);
         expect(remove.code, remove.output).toBe(0);
-        expect(JSON.parse(remove.stdout)).toEqual({ updated: [], removed: ["030"] });
+        expect(JSON.parse(remove.stdout)).toEqual({ updated: [], removed: ["030"], missing: [] });
         const versions = (await world.db.query<{ version: string }>("select version from stratum_migrations order by version")).map((r) => String(r.version));
         expect(versions).toEqual(["010", "020"]);
         const logAfter = await world.logRows();
@@ -610,7 +610,7 @@ function describeIntegrity(target: Target): void {
         const state = await world.stateRows();
         const repair = await world.cli(["repair", "--yes", "--json"]);
         expect(repair.code, repair.output).toBe(0);
-        expect(JSON.parse(repair.stdout)).toEqual({ updated: [], removed: [] });
+        expect(JSON.parse(repair.stdout)).toEqual({ updated: [], removed: [], missing: [] });
         expect(await world.stateRows()).toEqual(state);
       } finally {
         await dropWorld(world);

@@ -111,7 +111,8 @@ export async function renderRun(
   if (!ctx.globals.json) {
     const thrownVersion = thrown instanceof MigrationError ? thrown.version : undefined;
     const shown = new Set<string>(thrownVersion === undefined ? [] : [thrownVersion]);
-    const thrownMessage = thrown instanceof Error ? thrown.message : undefined;
+    // an event carries the first line of the message; the error's next lines say what it left behind
+    const thrownMessage = thrown instanceof Error ? thrown.message.split("\n")[0] : undefined;
     for (const [version, event] of renderer.failures) {
       // the thrown error is printed by the caller; print each other failure once
       if (shown.has(version) || event.error.message === thrownMessage) continue;

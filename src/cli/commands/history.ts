@@ -9,7 +9,7 @@ export async function historyCommand(ctx: CommandContext, options: RawOptions): 
   return withMigrator(ctx, {}, async (migrator) => {
     const entries = await interruptible(migrator.history(request), ctx.signal);
     if (ctx.globals.json) printJson(ctx, entries);
-    else printLines(ctx, historyLines(entries, ctx.output.colors, { full: ctx.globals.verbosity === "verbose" }));
+    else printLines(ctx, historyLines(entries, ctx.output.colors, { full: ctx.globals.verbosity === "verbose", version: request.version }));
     return EXIT.ok;
   });
 }

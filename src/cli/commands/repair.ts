@@ -25,8 +25,13 @@ export async function repairCommand(ctx: CommandContext, options: RawOptions): P
       lines.push(`${dryRun ? "would re-record" : "re-recorded"} the checksum of ${update.version}: ${shortChecksum(update.from)} → ${shortChecksum(update.to)}`);
     }
     for (const version of report.removed) lines.push(`${dryRun ? "would remove" : "removed"} the row of ${version} (its file is gone)`);
+    const changes = lines.length;
+    for (const version of report.missing) {
+      lines.push(`the file of ${version} is gone but its row stays: restore the file, or run \`stratum repair --remove-missing\` to delete the row`);
+    }
     if (lines.length === 0) lines.push("nothing to repair: every applied migration matches its file");
-    else if (dryRun) lines.push("dry run: nothing was changed; run `stratum repair` to make these changes");
+    else if (changes === 0) lines.push(dryRun ? "dry run: nothing was changed" : "nothing was changed");
+    else if (dryRun) lines.push(`dry run: nothing was changed; run \`stratum repair${removeMissing ? " --remove-missing" : ""}\` to make these changes`);
     else lines.push("each change is recorded in the log (stratum history)");
     printLines(ctx, lines);
     return EXIT.ok;

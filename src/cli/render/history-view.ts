@@ -6,11 +6,17 @@ import { renderTable } from "./table.js";
 export interface HistoryViewOptions {
   /** Show whole error texts instead of their first 60 characters. */
   readonly full?: boolean;
+  /** The `--version` the entries were filtered by. */
+  readonly version?: string | undefined;
 }
 
 /** The `history` table: started, operation, version, outcome, duration, user, error. */
 export function historyLines(entries: readonly LogEntry[], colors: Colors, options: HistoryViewOptions = {}): string[] {
-  if (entries.length === 0) return ["no history yet: nothing has been applied to this database"];
+  if (entries.length === 0) {
+    return options.version === undefined
+      ? ["no history yet: nothing has been applied to this database"]
+      : [`no history for version ${options.version}: the log has no entry for it; \`stratum history\` lists every entry`];
+  }
   return renderTable(
     [
       { header: "STARTED (UTC)" },

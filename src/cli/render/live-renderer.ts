@@ -79,6 +79,7 @@ export function createLiveRenderer(output: Output, options: LiveRendererOptions)
   let parallel = 1;
   let planned = 0;
   let ended = 0;
+  let dirty = 0;
   let shownVersion: string | null = null;
   let drawn = 0;
   let timer: unknown = null;
@@ -154,6 +155,7 @@ export function createLiveRenderer(output: Output, options: LiveRendererOptions)
         parallel = event.parallel;
         planned = event.planned;
         ended = 0;
+        dirty = 0;
         shownVersion = null;
         const line = headline(event);
         if (line !== null) print([colors().bold(line)]);
@@ -223,6 +225,7 @@ export function createLiveRenderer(output: Output, options: LiveRendererOptions)
         return;
       case "migration:error":
         failures.set(event.version, event);
+        if (event.dirty) dirty += 1;
         running.delete(event.version);
         print([`${colors().red("✖")} ${failureLine(event, dryRun, colors())}`]);
         return;
@@ -240,7 +243,7 @@ export function createLiveRenderer(output: Output, options: LiveRendererOptions)
         const backup = backupLine(event);
         if (backup !== null) lines.push(backup);
         if (dryRun === true) lines.push("");
-        lines.push(colors().bold(summaryLine(event, { planned, ended }, colors())));
+        lines.push(colors().bold(summaryLine(event, { planned, ended, dirty }, colors())));
         print(lines);
         return;
       }

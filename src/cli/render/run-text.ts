@@ -99,6 +99,8 @@ export function lockWaitLine(event: EventOf<"lock:wait">): string {
 export interface RunCounts {
   readonly planned: number;
   readonly ended: number;
+  /** Failed migrations left dirty (`migration:error` with `dirty`): neither pending nor applied. */
+  readonly dirty?: number;
 }
 
 /** The last line of a run, with its counts. */
@@ -112,9 +114,19 @@ export function summaryLine(event: EventOf<"run:end">, counts: RunCounts, colors
     return `dry run: ${plural(planned, "migration")} would be ${up ? "applied" : "rolled back"}; nothing was changed`;
   }
   if (!event.ok) {
-    const remaining = event.remaining > 0 ? `, ${event.remaining} still ${up ? "pending" : "applied"}` : "";
+    // a dirty migration is neither pending nor applied: `stratum resolve` settles it first
+    const dirty = Math.min(counts.dirty ?? 0, event.failed);
+    const left = Math.max(0, event.remaining - dirty);
+    const remaining = left > 0 ? `, ${left} still ${up ? "pending" : "applied"}` : "";
     const what = up ? "applied" : "rolled back";
-    return colors.red(`failed: ${plural(event.failed, "migration")} failed, ${event.applied} ${what}${remaining} (${took})`);
+    const partly = `(partly ${up ? "applied" : "rolled back"})`;
+    const failed =
+      dirty === 0
+        ? `${plural(event.failed, "migration")} failed`
+        : dirty === event.failed
+          ? `${plural(event.failed, "migration")} failed and ${dirty === 1 ? "is" : "are"} left dirty ${partly}`
+          : `${plural(event.failed, "migration")} failed, ${dirty} left dirty ${partly}`;
+    return colors.red(`failed: ${failed}, ${event.applied} ${what}${remaining} (${took})`);
   }
   const done = Math.max(event.applied, counts.ended);
   if (done === 0) return nothing;

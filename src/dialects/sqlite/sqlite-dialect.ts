@@ -1,4 +1,5 @@
 import {
+  accessSync,
   chmodSync,
   closeSync,
   constants,
@@ -8,6 +9,7 @@ import {
   openSync,
   readFileSync,
   rmSync,
+  statSync,
   writeSync,
 } from "node:fs";
 import { hostname } from "node:os";
@@ -66,7 +68,7 @@ export function sqliteDialect(options: SqliteDialectOptions): Dialect {
   let shared: Database | undefined = given;
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
 
-  async function open(): Promise<Database> {
+  async function open(write = true): Promise<Database> {
     if (shared) return shared;
     const Driver = await loadDriver();
     try {
@@ -77,6 +79,7 @@ export function sqliteDialect(options: SqliteDialectOptions): Dialect {
             fix: "create the directory or fix the url",
           });
         }
+        checkAccess(options.filename, write);
       }
       const created = !memory && !existsSync(options.filename);
       const db = new Driver(memory ? ":memory:" : options.filename);
@@ -114,7 +117,7 @@ export function sqliteDialect(options: SqliteDialectOptions): Dialect {
         const Driver = await loadDriver();
         return new SqliteConnection(new Driver(":memory:"), false, null);
       }
-      const db = await open();
+      const db = await open(connectOptions.readOnly !== true);
       return new SqliteConnection(db, db === shared, memory ? null : options.filename);
     },
     splitStatements(sql: string): Statement[] {
@@ -127,6 +130,14 @@ export function sqliteDialect(options: SqliteDialectOptions): Dialect {
     },
     errorPosition() {
       return null;
+    },
+    // SQLite's COMMIT is atomic: when it fails, nothing of the transaction was written (a full
+    // disk rolls it back; a busy database leaves it open, and the caller rolls it back)
+    commitRefused() {
+      return true;
+    },
+    environmentFix(error: unknown) {
+      return memory ? null : sqliteEnvironmentFix(error, options.filename);
     },
     isRetryable(error: unknown) {
       const code = (error as { code?: unknown }).code;
@@ -329,7 +340,17 @@ async function acquireFileLock(Driver: DatabaseConstructor, path: string, key: s
     }
   }
   refuseUnlessPlainFile(path);
-  const lockDb = new Driver(path, { timeout: 0 });
+  try {
+    accessSync(path, constants.R_OK | constants.W_OK);
+  } catch (error) {
+    throw lockFileError(path, error);
+  }
+  let lockDb: Database;
+  try {
+    lockDb = new Driver(path, { timeout: 0 });
+  } catch (error) {
+    throw lockFileError(path, error);
+  }
   for (;;) {
     try {
       lockDb.exec("begin exclusive");
@@ -338,9 +359,7 @@ async function acquireFileLock(Driver: DatabaseConstructor, path: string, key: s
       const code = (error as { code?: string }).code;
       if (code !== "SQLITE_BUSY" && code !== "SQLITE_LOCKED") {
         lockDb.close();
-        throw new StratumError("LOCK_TIMEOUT", `cannot take the lock file ${path}: ${(error as Error).message}`, 4, {
-          cause: error,
-        });
+        throw lockFileError(path, error);
       }
     }
     const waited = Date.now() - started;
@@ -385,11 +404,116 @@ async function acquireFileLock(Driver: DatabaseConstructor, path: string, key: s
   };
 }
 
+/**
+ * The lock file cannot be created, opened or locked. This user's permissions, a read-only file
+ * system or a full disk stop it as an unreachable server would (exit 5), with a fix for each;
+ * anything else planted at that path is refused as a lock problem (exit 4).
+ */
 function lockFileError(path: string, cause: unknown): StratumError {
-  return new StratumError("LOCK_TIMEOUT", `cannot use the lock file ${path}: ${(cause as Error).message}`, 4, {
-    cause,
-    fix: "remove whatever is at that path (the lock file is recreated as needed)",
-  });
+  const problem = fileProblem(cause);
+  if (problem === null) {
+    return new StratumError("LOCK_TIMEOUT", `cannot use the lock file ${path}: ${(cause as Error).message}`, 4, {
+      cause,
+      fix: "remove whatever is at that path (the lock file is recreated as needed)",
+    });
+  }
+  const dir = dirname(path);
+  const fix =
+    problem.kind === "permission"
+      ? existsSync(path)
+        ? `remove ${path} (stratum creates it again) or make it writable by this user${ownerHint(path)}`
+        : `make ${dir} writable by this user${ownerHint(dir)}`
+      : problem.kind === "read-only"
+        ? "remount the file system read-write, or move the database to a writable one"
+        : `free space on the file system holding ${dir}, then run again`;
+  return new ConnectionError(`cannot use the lock file ${path}: ${problem.reason}`, { cause, fix });
+}
+
+type FileProblemKind = "permission" | "read-only" | "full";
+
+/** What the operating system (or SQLite, reporting it) said about a file: `permission denied (EACCES)`. */
+function fileProblem(error: unknown): { readonly kind: FileProblemKind; readonly reason: string } | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  switch (code) {
+    case "EACCES":
+    case "EPERM":
+      return { kind: "permission", reason: `permission denied (${code})` };
+    case "EROFS":
+      return { kind: "read-only", reason: "read-only file system (EROFS)" };
+    case "ENOSPC":
+    case "EDQUOT":
+      return { kind: "full", reason: `the disk is full (${code})` };
+    case "SQLITE_FULL":
+      return { kind: "full", reason: "the disk is full (SQLITE_FULL)" };
+    default:
+      if (typeof code === "string" && code.startsWith("SQLITE_READONLY")) return { kind: "read-only", reason: `the file is read-only (${code})` };
+      return null;
+  }
+}
+
+/** `(uid 65534), or run stratum as its owner (uid 0)`, where the owner is another user. */
+function ownerHint(path: string): string {
+  const uid = process.getuid?.();
+  if (uid === undefined) return "";
+  let owner: number | undefined;
+  try {
+    owner = statSync(path).uid;
+  } catch {
+    owner = undefined;
+  }
+  return owner === undefined || owner === uid ? ` (uid ${uid})` : ` (uid ${uid}), or run stratum as its owner (uid ${owner})`;
+}
+
+/**
+ * Before SQLite opens a database: can this user read it and, to migrate, write it and write in its
+ * directory (SQLite's journal and the lock file live there)? SQLite alone would open a file it
+ * cannot write read-only and fail at the first statement, or say "unable to open database file".
+ */
+function checkAccess(file: string, write: boolean): void {
+  const dir = dirname(file);
+  const fail = (message: string, error: unknown, about: string): never => {
+    const problem = fileProblem(error);
+    const reason = problem?.reason ?? (error as Error).message;
+    const fix =
+      problem?.kind === "read-only"
+        ? "remount the file system read-write, or move the database to a writable one"
+        : problem?.kind === "full"
+          ? `free space on the file system holding ${dir}, then run again`
+          : `make ${about} ${write ? "writable" : "readable"} by this user${ownerHint(about)}`;
+    throw new ConnectionError(message.replace("%s", reason), { cause: error, fix });
+  };
+  const exists = existsSync(file);
+  if (exists) {
+    try {
+      accessSync(file, constants.R_OK);
+    } catch (error) {
+      fail(`cannot read SQLite database ${file}: %s`, error, file);
+    }
+  }
+  if (!write) return;
+  if (exists) {
+    try {
+      accessSync(file, constants.W_OK);
+    } catch (error) {
+      fail(`cannot write to SQLite database ${file}: %s`, error, file);
+    }
+  }
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (error) {
+    if (exists) fail(`cannot write in ${dir}, the directory of SQLite database ${file}: %s; SQLite keeps its journal there, and stratum its lock file`, error, dir);
+    fail(`cannot create SQLite database ${file}: %s in ${dir}`, error, dir);
+  }
+}
+
+/** The start of a fix for a statement or COMMIT that failed because of the machine, not the SQL. */
+function sqliteEnvironmentFix(error: unknown, file: string): string | null {
+  const problem = fileProblem(error);
+  const code = (error as { code?: unknown } | null)?.code;
+  if (problem?.kind === "full") return `free space on the file system holding ${dirname(file)}`;
+  if (problem !== null) return `make ${file} and ${dirname(file)} writable by this user`;
+  if (typeof code === "string" && code.startsWith("SQLITE_IOERR")) return `check the disk holding ${file} (the operating system reported an I/O error, ${code})`;
+  return null;
 }
 
 /** The lock files must be plain files: a symbolic link or anything else planted there is refused. */

@@ -58,6 +58,7 @@ const failure: EventOf<"migration:error"> = {
   name: "backfill",
   durationMs: 7,
   worker: 1,
+  dirty: false,
   error: {
     code: "MIGRATION_FAILED",
     message: 'migration 004_backfill failed at 004_backfill.sql:41 (statement 3 of 5): relation "nosuch" does not exist',
