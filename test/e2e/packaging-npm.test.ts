@@ -111,7 +111,7 @@ describe("the packed package, installed into a fresh project", () => {
     expect(report.pending).toBe(0);
   });
 
-  it("import() of stratumdb and stratumdb/testing works, and the library migrates SQLite", () => {
+  it("import() of stratumdb and stratumdb/testing works, and the library migrates SQLite (recording its version)", () => {
     const script = `
       const { createMigrator, defineMigration, SchemaError } = await import("stratumdb");
       const { createMigrationTest, compareSchemas } = await import("stratumdb/testing");
@@ -119,9 +119,11 @@ describe("the packed package, installed into a fresh project", () => {
       try {
         const report = await migrator.up();
         const status = await migrator.status();
+        const history = await migrator.history();
         console.log(JSON.stringify({
           applied: report.migrations.map((m) => m.version),
           pending: status.pending,
+          toolVersions: [...new Set(history.map((entry) => entry.toolVersion))],
           types: [typeof defineMigration, typeof SchemaError, typeof createMigrationTest, typeof compareSchemas],
         }));
       } finally {
@@ -129,19 +131,20 @@ describe("the packed package, installed into a fresh project", () => {
       }
     `;
     const out = JSON.parse(ok(run(process.execPath, ["--input-type=module", "-e", script], project), "import()")) as unknown;
-    expect(out).toEqual({ applied: ["001", "002"], pending: 0, types: ["function", "function", "function", "function"] });
+    expect(out).toEqual({ applied: ["001", "002"], pending: 0, toolVersions: [repoPackage.version], types: ["function", "function", "function", "function"] });
   });
 
-  it("require() of stratumdb and stratumdb/testing works on every Node 20 (a CommonJS build), with one copy of the error classes", () => {
+  it("require() of stratumdb and stratumdb/testing works on every Node 20 (a CommonJS build recording its version), with one copy of the error classes", () => {
     const script = `
       const { createMigrator, defineMigration, SchemaError, StratumError } = require("stratumdb");
       const { createMigrationTest } = require("stratumdb/testing");
       const fs = require("node:fs");
       (async () => {
         const migrator = createMigrator({ url: "sqlite:./cjs.db", dir: "./migrations", environment: {} });
-        let applied;
+        let applied, toolVersions;
         try {
           applied = (await migrator.up()).migrations.map((m) => m.version);
+          toolVersions = [...new Set((await migrator.history()).map((entry) => entry.toolVersion))];
         } finally {
           await migrator.close();
         }
@@ -159,6 +162,7 @@ describe("the packed package, installed into a fresh project", () => {
         }
         console.log(JSON.stringify({
           applied,
+          toolVersions,
           define: typeof defineMigration,
           schemaError: caught instanceof SchemaError,
           stratumError: caught instanceof StratumError,
@@ -167,7 +171,7 @@ describe("the packed package, installed into a fresh project", () => {
       })().catch((error) => { console.error(error); process.exit(1); });
     `;
     const out = JSON.parse(ok(run(process.execPath, ["-e", script], project), "require()")) as { code: unknown };
-    expect(out).toEqual({ applied: ["001", "002"], define: "function", schemaError: true, stratumError: true, code: out.code });
+    expect(out).toEqual({ applied: ["001", "002"], toolVersions: [repoPackage.version], define: "function", schemaError: true, stratumError: true, code: out.code });
     expect(typeof out.code).toBe("string");
   });
 
