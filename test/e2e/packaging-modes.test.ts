@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "vitest";
 import { BIN } from "../support/cli.js";
@@ -104,6 +105,33 @@ describe("versioned files follow the umask; data and secrets stay private", () =
       }
     } finally {
       p.cleanup();
+    }
+  });
+
+  it("a SQLite backup is created 0600 from the start: a link planted at its name is never written through", ({ expect }) => {
+    const p = makeProject({ "001_a.sql": "-- migrate:up\nCREATE TABLE a (id INTEGER);\n" });
+    const elsewhere = mkdtempSync(join(tmpdir(), "stratum-victim-"));
+    const victim = join(elsewhere, "victim.txt");
+    try {
+      writeFileSync(victim, "precious\n", { mode: 0o644 });
+      // a backups directory the user made, readable by all, with a link at every name the next
+      // minute's backups would take (stratum-<UTC stamp to the second>.db)
+      const backups = join(p.dir, "backups");
+      mkdirSync(backups, { mode: 0o755 });
+      const now = Date.now();
+      for (let s = 0; s < 60; s++) {
+        const stamp = new Date(now + s * 1000).toISOString().replace(/[-:]/g, "").replace(/\..*$/, "");
+        symlinkSync(victim, join(backups, `stratum-${stamp}.db`));
+      }
+      const result = cli(p.dir, "022", ["up", "--backup"]);
+      expect(result.code, result.output).toBe(2);
+      expect(result.output).toMatch(/cannot create backup file .*stratum-\d{8}T\d{6}\.db: the file already exists/);
+      expect(readFileSync(victim, "utf8"), "the victim's content").toBe("precious\n");
+      expect(octal(mode(victim)), "the victim's mode").toBe("0644");
+      expect(cli(p.dir, "022", ["status"]).stdout, "nothing was migrated").toContain("1 pending");
+    } finally {
+      p.cleanup();
+      rmSync(elsewhere, { recursive: true, force: true });
     }
   });
 
