@@ -126,7 +126,8 @@ export async function createMigration(
   const version = nextVersion(existing, now);
   const path = join(dir, `${version}_${slug}.${kind}`);
   try {
-    await writeFile(path, migrationTemplate(kind, name), { mode: 0o600, flag: "wx" });
+    // a file for version control: its mode follows the umask, like the directory's
+    await writeFile(path, migrationTemplate(kind, name), { flag: "wx" });
   } catch (error) {
     if (typeof error === "object" && error !== null && (error as { code?: unknown }).code === "EEXIST") {
       throw new ConfigError(`migration file ${path} already exists`, {

@@ -1,8 +1,9 @@
 import { constants } from "node:fs";
-import { chmod, lstat, mkdir, open } from "node:fs/promises";
+import { lstat, mkdir, open } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { EXIT } from "../../core/errors.js";
 import { usageError } from "../options.js";
+import { urlSecrets } from "../redaction.js";
 import { printJson, printLines, type CommandContext } from "./command-context.js";
 
 /** The names `resolveConfig` looks for (mirrors CONFIG_FILE_NAMES in config/load.ts, not imported so
@@ -34,7 +35,9 @@ function shown(cwd: string, path: string): string {
 
 /**
  * `stratum init`: creates the migrations directory and a `stratum.config.json` with `url` and
- * `dir`; never overwrites a configuration.
+ * `dir`; never overwrites a configuration. Both belong in version control, so their modes follow
+ * the umask (another OS user can read the checkout) — except a config whose url holds a password,
+ * which is made 0600.
  */
 export async function initCommand(ctx: CommandContext): Promise<number> {
   const cwd = ctx.io.cwd;
@@ -57,17 +60,16 @@ export async function initCommand(ctx: CommandContext): Promise<number> {
   const dir = resolve(cwd, dirSetting);
   const created: string[] = [];
   if (!(await exists(dir))) {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    await chmod(dir, 0o700); // whatever the umask
-
+    await mkdir(dir, { recursive: true });
     created.push(dir);
   }
   await mkdir(dirname(configFile), { recursive: true });
   const config = { url: ctx.globals.flags.url ?? DEFAULT_URL, dir: dirSetting };
+  const holdsPassword = urlSecrets(config.url).length > 0;
   let handle;
   try {
     // O_EXCL: fails on an existing file and never follows a planted symlink
-    handle = await open(configFile, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+    handle = await open(configFile, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, holdsPassword ? 0o600 : 0o666);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EEXIST") {
       throw usageError(`${shown(cwd, configFile)} already exists and init never overwrites a configuration`);
@@ -87,6 +89,11 @@ export async function initCommand(ctx: CommandContext): Promise<number> {
   }
   const lines = created.map((path) => `created ${shown(cwd, path)}${path === dir ? "/" : ""}`);
   if (!created.includes(dir)) lines.unshift(`${shown(cwd, dir)}/ already exists, kept it`);
+  if (holdsPassword) {
+    lines.push(
+      `${shown(cwd, configFile)} holds a password, so only you can read it (mode 0600): keep it out of version control, or give the url through STRATUM_URL instead`,
+    );
+  }
   lines.push(`next: stratum create create_first_table`);
   printLines(ctx, lines);
   return EXIT.ok;

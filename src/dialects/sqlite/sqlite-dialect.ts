@@ -152,11 +152,25 @@ export function sqliteDialect(options: SqliteDialectOptions): Dialect {
     },
     async backup(file: string) {
       const db = await open();
-      mkdirSync(dirname(file), { recursive: true });
-      await db.backup(file);
-      chmodSync(file, 0o600);
-      if (db !== shared) db.close();
-      return file;
+      try {
+        mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+        // The backup holds the data: created here exclusively, mode 0600 from the start, never
+        // through a planted link (as pg_dump's and mysqldump's files are); SQLite keeps the mode.
+        try {
+          closeSync(openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600));
+        } catch (error) {
+          const reason = (error as NodeJS.ErrnoException).code === "EEXIST" ? "the file already exists" : (error as Error).message;
+          throw new BackupError(`cannot create backup file ${file}: ${reason}`, {
+            fix: "choose a new backup path in a writable directory",
+            cause: error,
+          });
+        }
+        await db.backup(file);
+        chmodSync(file, 0o600);
+        return file;
+      } finally {
+        if (db !== shared) db.close();
+      }
     },
     async describeSchema(db: Queryable) {
       const objects = await db.query<{ type: string; name: string; tbl_name: string; sql: string | null }>(

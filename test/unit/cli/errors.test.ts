@@ -129,17 +129,19 @@ describe("run warnings", () => {
 });
 
 describe("init and create", () => {
-  it("init creates the directory and a config (mode 0600), and never overwrites", async () => {
+  it("init creates the directory and a config (modes following the umask), and never overwrites", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "stratum-init-"));
-    const first = await runCli(["init"], {}, { cwd });
+    const umask = process.umask(0o022);
+    const first = await runCli(["init"], {}, { cwd }).finally(() => process.umask(umask));
     expect(first.code).toBe(0);
     expect(first.stdout).toBe("created migrations/\ncreated stratum.config.json\nnext: stratum create create_first_table\n");
     expect(JSON.parse(readFileSync(join(cwd, "stratum.config.json"), "utf8"))).toEqual({
       url: "sqlite:./stratum.db",
       dir: "./migrations",
     });
-    expect(statSync(join(cwd, "stratum.config.json")).mode & 0o777).toBe(0o600);
+    expect(statSync(join(cwd, "stratum.config.json")).mode & 0o777).toBe(0o644);
     expect(statSync(join(cwd, "migrations")).isDirectory()).toBe(true);
+    expect(statSync(join(cwd, "migrations")).mode & 0o777).toBe(0o755);
 
     const second = await runCli(["init"], {}, { cwd });
     expect(second.code).toBe(2);

@@ -91,9 +91,14 @@ describe("createMigration", () => {
     });
   });
 
-  it("writes the file readable by its owner only", async () => {
-    const { path } = await createMigration(dir, "private", "sql", NOW);
-    expect((await stat(path)).mode & 0o777).toBe(0o600);
+  it("writes the file with the mode the umask leaves (it belongs in version control)", async () => {
+    const umask = process.umask(0o022);
+    try {
+      const { path } = await createMigration(dir, "shared", "sql", NOW);
+      expect((await stat(path)).mode & 0o777).toBe(0o644);
+    } finally {
+      process.umask(umask);
+    }
   });
 
   it("creates the directory when it is missing", async () => {
