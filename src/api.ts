@@ -78,7 +78,7 @@ export function createMigrator(options: MigratorOptions & { readonly configFile?
   const { env, cwd, client, environment, configFile, ...overrides } = options;
   const config = resolveConfig({
     cwd: cwd ?? process.cwd(),
-    ...(configFile === undefined ? {} : { configPath: configFile }),
+    ...(configFile === undefined ? { searchCwd: false } : { configPath: configFile }),
     ...(env === undefined ? {} : { envName: env }),
     flags: {},
     environment: environment ?? process.env,
