@@ -143,6 +143,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
   const dialect = await createDialect({
     url: config.url,
     schema: config.schema,
+    schemaOrigin: config.origins?.schema,
     passwordFile: config.passwordFile,
     client,
     cwd: config.cwd,

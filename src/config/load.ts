@@ -448,6 +448,7 @@ export async function resolveConfig(input: ResolveConfigInput): Promise<Resolved
     env: envName,
     configFile,
     cwd,
+    origins: Object.fromEntries([...winners].filter(([, winner]) => winner.rank > 0).map(([key, winner]) => [key, winner.origin])),
   };
 }
 

@@ -90,6 +90,8 @@ export interface ResolvedConfig {
   readonly configFile: string | undefined;
   /** The directory relative paths were resolved against. */
   readonly cwd: string;
+  /** Where each setting that is not a default came from (`--schema`, `"schema" in stratum.config.json`), for messages. */
+  readonly origins?: Readonly<Partial<Record<keyof ConfigSettings, string>>>;
 }
 
 export function defineConfig(config: UserConfig): UserConfig {

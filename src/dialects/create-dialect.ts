@@ -7,6 +7,8 @@ import { displayUrl, parseDatabaseUrl, type MysqlSsl, type PostgresSsl } from ".
 export interface DialectTarget {
   readonly url: string;
   readonly schema?: string | undefined;
+  /** Where the schema setting came from, for messages. */
+  readonly schemaOrigin?: string | undefined;
   readonly passwordFile?: string | undefined;
   /** An existing driver client or pool. */
   readonly client?: unknown;
@@ -58,6 +60,7 @@ export async function createDialect(target: DialectTarget): Promise<Dialect> {
         },
         displayUrl: shown,
         schema: target.schema,
+        schemaOrigin: target.schemaOrigin,
         ...(target.client === undefined ? {} : { client: target.client }),
       });
     }
