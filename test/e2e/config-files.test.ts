@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
@@ -92,5 +93,41 @@ describe("config file problems on SQLite", () => {
     const chosen = await runCli(["up", "--config", "stratum.config.json"], { cwd: project.dir });
     expect(chosen.code, chosen.output).toBe(0);
     expect(existsSync(join(project.dir, "json.db"))).toBe(true);
+  });
+});
+
+describe("the PostgreSQL connect timeout is a real setting: ?connect_timeout=<seconds>", () => {
+  let project: Project;
+  let server: Server;
+  let port: number;
+  let sockets: Socket[];
+
+  beforeEach(async () => {
+    sockets = [];
+    project = makeProject({ "001_base.sql": migration });
+    // accepts connections and never answers, like a server behind a black-holing firewall
+    server = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    port = (server.address() as { port: number }).port;
+  });
+  afterEach(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((done) => server.close(done));
+    project.cleanup();
+  });
+
+  it("a silent server: exit 5 after the URL's connect_timeout, and the hint names that parameter", async () => {
+    const result = await runCli(["status", "--url", `postgres://app@127.0.0.1:${port}/app?connect_timeout=1`], { cwd: project.dir });
+    expect(result.code, result.output).toBe(5);
+    expect(result.stderr).toContain("no answer within 1 s");
+    expect(result.stderr).toContain("?connect_timeout=<seconds>");
+    expect(result.stderr).not.toContain("raise the connect timeout");
+  });
+
+  it("a connect_timeout that is not whole seconds: exit 2 naming it", async () => {
+    const result = await runCli(["status", "--url", `postgres://app@127.0.0.1:${port}/app?connect_timeout=soon`], { cwd: project.dir });
+    expect(result.code, result.output).toBe(2);
+    expect(result.stderr).toContain('invalid connect_timeout "soon"');
+    expect(sockets).toHaveLength(0);
   });
 });

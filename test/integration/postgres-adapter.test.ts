@@ -764,7 +764,7 @@ describe.skipIf(unreachable !== null)("postgres adapter", () => {
       ["28P01", { code: "28P01", message: 'password authentication failed for user "app"' }, /^PostgreSQL rejected the credentials for user "app" at db\.example:6543; check the user name and password$/],
       ["3D000", { code: "3D000", message: 'database "shop" does not exist' }, /^database "shop" does not exist on PostgreSQL at db\.example:6543/],
       ["ENOTFOUND", { code: "ENOTFOUND", message: "getaddrinfo ENOTFOUND db.example" }, /host "db\.example" was not found; check the host name in the URL$/],
-      ["timeout", { message: "timeout expired" }, /no answer; check the host, port and firewall, or raise the connect timeout$/],
+      ["timeout", { message: "timeout expired" }, /no answer; check the host, port and firewall, or give a slow server longer with \?connect_timeout=<seconds> in the URL$/],
       ["no password", { message: "SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string" }, /asked for a password for user "app" but none was given/],
       ["too many connections", { code: "53300", message: "sorry, too many clients already" }, /too many connections; retry later or lower --parallel$/],
       ["other, quoting the secret", { message: `connect failed for postgres://app:${SECRET}@db.example/shop and ${encodeURIComponent(SECRET)}` }, /^cannot connect to PostgreSQL at db\.example:6543: connect failed for postgres:\/\/app:\*\*\*@db\.example\/shop and \*\*\*/],
