@@ -573,53 +573,44 @@ function displayName(path: string, base: string): string {
  */
 export function jsonKeyLines(text: string): Map<string, number> {
   const lines = new Map<string, number>();
+  // Iterative (a config of 100 000 nested arrays must not overflow the stack): one frame per open
+  // container, holding the key path to it and, for arrays, the next index.
   const path: string[] = [];
-  let i = 0;
+  const open: ("{" | "[")[] = [];
+  const indexes: number[] = [];
   let line = 1;
-  const skip = (): void => {
-    while (i < text.length && " \t\n\r".includes(text[i] ?? "")) {
-      if (text[i] === "\n") line++;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === "\n") {
+      line++;
+    } else if (ch === '"') {
+      const start = i;
       i++;
-    }
-  };
-  const string = (): string => {
-    const start = i;
-    i++;
-    while (i < text.length && text[i] !== '"') i += text[i] === "\\" ? 2 : 1;
-    i++;
-    return JSON.parse(text.slice(start, i)) as string;
-  };
-  const value = (): void => {
-    skip();
-    const open = text[i];
-    if (open === "{" || open === "[") {
-      const close = open === "{" ? "}" : "]";
-      i++;
-      skip();
-      for (let index = 0; i < text.length && text[i] !== close; index++) {
-        if (open === "{") {
-          const at = line;
-          path.push(string());
-          lines.set(path.join("\u0000"), at);
-          skip();
-          i++; // the colon
-        } else {
-          path.push(String(index));
-        }
-        value();
-        path.pop();
-        skip();
-        if (text[i] === ",") i++;
-        skip();
+      while (i < text.length && text[i] !== '"') i += text[i] === "\\" ? 2 : 1;
+      let next = i + 1;
+      while (next < text.length && " \t\n\r".includes(text[next] ?? "")) next++;
+      if (open[open.length - 1] === "{" && text[next] === ":") {
+        // a key: it replaces the previous key of this object
+        path.length = open.length - 1;
+        path.push(JSON.parse(text.slice(start, i + 1)) as string);
+        lines.set(path.join("\u0000"), line);
       }
-      i++;
-    } else if (open === '"') {
-      string();
-    } else {
-      while (i < text.length && !",}] \t\n\r".includes(text[i] ?? "")) i++;
+    } else if (ch === "{" || ch === "[") {
+      if (open[open.length - 1] === "[") {
+        path.length = open.length - 1;
+        path.push(String(indexes[indexes.length - 1] ?? 0));
+      }
+      open.push(ch);
+      indexes.push(0);
+    } else if (ch === "}" || ch === "]") {
+      open.pop();
+      indexes.pop();
+      path.length = open.length;
+    } else if (ch === ",") {
+      const last = indexes.length - 1;
+      if (last >= 0) indexes[last] = (indexes[last] ?? 0) + 1;
     }
-  };
-  value();
+  }
   return lines;
 }
 

@@ -59,6 +59,7 @@ describe("resolveConfig: defaults", () => {
       env: "development",
       configFile: undefined,
       cwd,
+      origins: {},
     });
   });
 
