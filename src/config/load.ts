@@ -387,8 +387,7 @@ export async function resolveConfig(input: ResolveConfigInput): Promise<Resolved
       origin: (key) => `the migrator option environments.${envName}.${key}`,
       key: (key) => `environments.${envName}.${key}`,
     },
-    ...variableLayers(environment, cwd),
-    ...flagLayers(input.flags, cwd),
+    ...variableAndFlagLayers(environment, input.flags, cwd),
   ];
 
   const winners = new Map<SettingKey, Winner>();
@@ -522,23 +521,39 @@ function resolveUrl(winner: Winner): string {
   return resolveDatabaseUrl(url, winner.base);
 }
 
-function variableLayers(environment: Readonly<Record<string, string | undefined>>, cwd: string): Layer[] {
-  return ENVIRONMENT_VARIABLES.flatMap(([name, key]): Layer[] => {
-    const raw = nonEmpty(environment[name]);
-    if (raw === undefined) return [];
-    const value = validateSetting(key, coerce(key, raw), `environment variable ${name}`);
-    return [{ settings: { [key]: value }, base: cwd, origin: () => `environment variable ${name}`, key: () => name }];
-  });
-}
-
-function flagLayers(flags: Partial<FlagSettings>, cwd: string): Layer[] {
-  return (Object.keys(FLAG_NAMES) as FlagKey[]).flatMap((key): Layer[] => {
-    const raw = flags[key];
-    if (raw === undefined) return [];
-    const name = FLAG_NAMES[key];
-    const value = validateSetting(key, typeof raw === "string" ? coerce(key, raw) : raw, name);
-    return [{ settings: { [key]: value }, base: cwd, origin: () => name, key: () => name }];
-  });
+/** The layers of environment variables and flags; every bad value is reported at once. */
+function variableAndFlagLayers(environment: Readonly<Record<string, string | undefined>>, flags: Partial<FlagSettings>, cwd: string): Layer[] {
+  const problems: ConfigError[] = [];
+  const layer = (key: FlagKey, value: unknown, where: string): Layer[] => {
+    try {
+      const valid = validateSetting(key, value, where);
+      const name = where.replace(/^environment variable /, "");
+      return [{ settings: { [key]: valid }, base: cwd, origin: () => where, key: () => name }];
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(error);
+      return [];
+    }
+  };
+  const layers = [
+    ...ENVIRONMENT_VARIABLES.flatMap(([name, key]): Layer[] => {
+      const raw = nonEmpty(environment[name]);
+      return raw === undefined ? [] : layer(key, coerce(key, raw), `environment variable ${name}`);
+    }),
+    ...(Object.keys(FLAG_NAMES) as FlagKey[]).flatMap((key): Layer[] => {
+      const raw = flags[key];
+      return raw === undefined ? [] : layer(key, typeof raw === "string" ? coerce(key, raw) : raw, FLAG_NAMES[key]);
+    }),
+  ];
+  const [first, second] = problems;
+  if (first !== undefined && second === undefined) throw first;
+  if (first !== undefined) {
+    const lines = problems.map((problem) => `- ${problem.message}${problem.fix === undefined ? "" : `\n  fix: ${problem.fix}`}`);
+    throw new ConfigError(`${problems.length} problems in the environment variables and flags:\n${lines.join("\n")}`, {
+      ...(first.key === undefined ? {} : { key: first.key }),
+    });
+  }
+  return layers;
 }
 
 /** Text from the environment or the command line, turned into what the schema expects. */

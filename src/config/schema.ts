@@ -266,7 +266,10 @@ export type SettingValue<K extends SettingKey> = NonNullable<ParsedSettings[K]>;
 export function validateSetting<K extends SettingKey>(key: K, value: unknown, where: string): SettingValue<K> {
   const result = configSettingsSchema.shape[key].safeParse(value);
   if (result.success && result.data !== undefined) return result.data as SettingValue<K>;
-  throw new ConfigError(`invalid value for ${where}: expected ${EXPECTED[key]}, got ${describeValue(value)}`, { key: where });
+  throw new ConfigError(`invalid value for ${where}: expected ${EXPECTED[key]}, got ${describeValue(value)}`, {
+    key: where,
+    fix: `Set ${where.replace(/^environment variable /, "")} to ${EXPECTED[key]}.`,
+  });
 }
 
 /** A short description of a value for "got …": `100`, `"lineer"`, `an array`, `null`. */

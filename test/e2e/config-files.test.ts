@@ -52,6 +52,16 @@ describe("config file problems on SQLite", () => {
     expect(fingerprint(db)).toBe(before);
   });
 
+  it("lists every bad environment variable at once, each with its fix", async () => {
+    const result = await runCli(["up"], { cwd: project.dir, env: { STRATUM_PARALLEL: "100", STRATUM_TRANSACTION: "maybe" } });
+    expect(result.code, result.output).toBe(2);
+    expect(result.stderr).toContain("2 problems in the environment variables and flags:");
+    expect(result.stderr).toContain("invalid value for environment variable STRATUM_PARALLEL: expected an integer from 1 to 64, got 100");
+    expect(result.stderr).toContain("fix: Set STRATUM_PARALLEL to an integer from 1 to 64.");
+    expect(result.stderr).toContain('invalid value for environment variable STRATUM_TRANSACTION: expected "each", "all" or "none", got "maybe"');
+    expect(result.stderr).toContain('fix: Set STRATUM_TRANSACTION to "each", "all" or "none".');
+  });
+
   it("lists every problem under --json too", async () => {
     project.write("stratum.config.json", '{\n  "parallel": 0,\n  "ordering": "x"\n}\n');
     const result = await runCli(["status", "--json"], { cwd: project.dir });
