@@ -4,7 +4,9 @@
  * Precedence, lowest first: defaults < the file < `overrides` (the library's options) < the selected
  * `environments.<name>` block (the file's, then the options') < environment variables < flags.
  * Relative paths (`dir`, `backupDir`, `passwordFile`, SQLite files) resolve against the config file's
- * directory when the file set them, else against `cwd`.
+ * directory when the file set them, else against `cwd`. A key the selected environment block sets to
+ * undefined (an unset variable) is an error unless a variable or flag outranks it: an environment
+ * never falls back to the top-level value.
  */
 import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -24,7 +26,7 @@ import {
 } from "./schema.js";
 import type { Hooks, ParsedConfig, ParsedSettings, ResolvedConfig, UserConfig } from "./types.js";
 
-/** Looked for in this order. */
+/** The names looked for in a directory; finding two of them is an error. */
 export const CONFIG_FILE_NAMES = [
   "stratum.config.ts",
   "stratum.config.mts",
@@ -201,7 +203,8 @@ function checkedConfig(value: unknown, source: string, options: CheckOptions): L
     config,
     source,
     unsetIn: (envName) => {
-      const block = (value as { environments?: Record<string, unknown> }).environments?.[envName];
+      const environments = (value as { environments?: Record<string, unknown> }).environments ?? {};
+      const block = Object.hasOwn(environments, envName) ? environments[envName] : undefined;
       if (block === null || typeof block !== "object") return [];
       return Object.entries(block)
         .filter(([key, setting]) => setting === undefined && key !== "hooks")
@@ -380,12 +383,14 @@ export async function resolveConfig(input: ResolveConfigInput): Promise<Resolved
       base: fileDir,
       origin: (key) => `"environments.${envName}.${key}" in ${fileName}`,
       key: (key) => `environments.${envName}.${key}`,
+      from: file,
     },
     {
       settings: overrides.environments?.[envName] ?? {},
       base: cwd,
       origin: (key) => `the migrator option environments.${envName}.${key}`,
       key: (key) => `environments.${envName}.${key}`,
+      from: options,
     },
     ...variableAndFlagLayers(environment, input.flags, cwd),
   ];
@@ -405,10 +410,7 @@ export async function resolveConfig(input: ResolveConfigInput): Promise<Resolved
       winners.set(key, { value, base: layer.base, origin: layer.origin(key), key: layer.key(key), rank });
     }
   }
-  refuseFallback(envName, [
-    [ENVIRONMENT_LAYER.file, file],
-    [ENVIRONMENT_LAYER.options, options],
-  ], winners);
+  refuseFallback(envName, layers, winners);
 
   const pick = <K extends SettingKey>(key: K): ParsedSettings[K] => winners.get(key)?.value as ParsedSettings[K];
   const path = (key: "dir" | "backupDir" | "passwordFile"): string | undefined => {
@@ -459,6 +461,8 @@ interface Layer {
   readonly origin: (key: string) => string;
   /** The key path, variable or flag a key came from, for ConfigError.key. */
   readonly key: (key: string) => string;
+  /** For the selected environment's blocks: the config they belong to. */
+  readonly from?: LoadedConfig | undefined;
 }
 
 interface Winner {
@@ -470,20 +474,13 @@ interface Winner {
   readonly rank: number;
 }
 
-/** The ranks of the selected environment's layers (the file's block, the options' block). */
-const ENVIRONMENT_LAYER = { file: 3, options: 4 } as const;
-
 /**
  * An environment block that sets a key to undefined (`url: process.env.PROD_URL` with PROD_URL
  * unset) must not fall back to the top-level value or the default: that would be another database.
  * A variable or flag that outranks the block still wins, as it would anyway.
  */
-function refuseFallback(
-  envName: string,
-  sources: readonly (readonly [number, LoadedConfig | undefined])[],
-  winners: ReadonlyMap<SettingKey, Winner>,
-): void {
-  for (const [rank, source] of sources) {
+function refuseFallback(envName: string, layers: readonly Layer[], winners: ReadonlyMap<SettingKey, Winner>): void {
+  for (const [rank, { from: source }] of layers.entries()) {
     if (source === undefined) continue;
     for (const { key, variables } of source.unsetIn(envName)) {
       const winner = winners.get(key);
