@@ -78,7 +78,7 @@ export function createMigrator(options: MigratorOptions & { readonly configFile?
   const { env, cwd, client, environment, configFile, ...overrides } = options;
   const config = resolveConfig({
     cwd: cwd ?? process.cwd(),
-    ...(configFile === undefined ? {} : { configPath: configFile }),
+    ...(configFile === undefined ? { searchCwd: false } : { configPath: configFile }),
     ...(env === undefined ? {} : { envName: env }),
     flags: {},
     environment: environment ?? process.env,
@@ -143,6 +143,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
   const dialect = await createDialect({
     url: config.url,
     schema: config.schema,
+    schemaOrigin: config.origins?.schema,
     passwordFile: config.passwordFile,
     client,
     cwd: config.cwd,

@@ -4,7 +4,9 @@
  * Precedence, lowest first: defaults < the file < `overrides` (the library's options) < the selected
  * `environments.<name>` block (the file's, then the options') < environment variables < flags.
  * Relative paths (`dir`, `backupDir`, `passwordFile`, SQLite files) resolve against the config file's
- * directory when the file set them, else against `cwd`.
+ * directory when the file set them, else against `cwd`. A key the selected environment block sets to
+ * undefined (an unset variable) is an error unless a variable or flag outranks it: an environment
+ * never falls back to the top-level value.
  */
 import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -13,10 +15,18 @@ import { dirname, extname, isAbsolute, join, relative, resolve } from "node:path
 import { ConfigError } from "../core/errors.js";
 import { redactUrl } from "../core/redact.js";
 import { parseDatabaseUrl, resolveDatabaseUrl } from "../dialects/url.js";
-import { HOOK_NAMES, validateSetting, validateUserConfig, type SettingKey } from "./schema.js";
-import type { ConfigSettings, Hooks, ResolvedConfig, UserConfig } from "./types.js";
+import {
+  HOOK_NAMES,
+  describeVariables,
+  validateSetting,
+  validateUserConfig,
+  type CheckOptions,
+  type SettingKey,
+  type VariableRead,
+} from "./schema.js";
+import type { Hooks, ParsedConfig, ParsedSettings, ResolvedConfig, UserConfig } from "./types.js";
 
-/** Looked for in this order. */
+/** The names looked for in a directory; finding two of them is an error. */
 export const CONFIG_FILE_NAMES = [
   "stratum.config.ts",
   "stratum.config.mts",
@@ -37,7 +47,7 @@ export const DEFAULTS = {
   allowOutOfOrder: false,
   protected: false,
   backupDir: "./backups",
-} as const satisfies ConfigSettings;
+} as const satisfies ParsedSettings;
 
 /**
  * The settings the CLI takes as flags, as it gives them: strings (or numbers and booleans when it
@@ -60,6 +70,11 @@ export interface ResolveConfigInput {
   readonly cwd: string;
   /** `--config`: a file (or a directory to search), relative to cwd. */
   readonly configPath?: string;
+  /**
+   * Whether to look for `stratum.config.*` in cwd when no configPath is given (the CLI does; the
+   * library reads no file unless given one). Default true.
+   */
+  readonly searchCwd?: boolean;
   /** `--env`. */
   readonly envName?: string;
   readonly flags: Partial<FlagSettings>;
@@ -124,12 +139,20 @@ export function findConfigFile(cwd: string, explicit?: string): string | undefin
   return searchDirectory(resolve(cwd));
 }
 
+/** The config file in `dir`; two of them is an error (which one wins would be a guess). */
 function searchDirectory(dir: string): string | undefined {
-  for (const name of CONFIG_FILE_NAMES) {
+  const found = CONFIG_FILE_NAMES.filter((name) => {
     const path = join(dir, name);
-    if (existsSync(path) && statSync(path).isFile()) return path;
+    return existsSync(path) && statSync(path).isFile();
+  });
+  const [first, second] = found;
+  if (second !== undefined) {
+    throw new ConfigError(`found ${found.length} config files in ${dir}: ${found.join(" and ")}; keep one`, {
+      key: "config",
+      fix: `Move the settings into one of ${found.join(", ")} and delete the other${found.length > 2 ? "s" : ""}, or choose one with --config.`,
+    });
   }
-  return undefined;
+  return first === undefined ? undefined : join(dir, first);
 }
 
 /**
@@ -137,21 +160,88 @@ function searchDirectory(dir: string): string | undefined {
  * `.mts`, `.cts`, `.js`, `.mjs` and `.cjs` are loaded with jiti (the default export, else the
  * module's named exports). `displayBase` is the directory names in messages are relative to.
  */
-export async function readConfigFile(path: string, displayBase: string = process.cwd()): Promise<UserConfig> {
+export async function readConfigFile(path: string, displayBase: string = process.cwd()): Promise<ParsedConfig> {
+  return (await loadConfigFile(path, displayBase)).config;
+}
+
+/** A validated config, and what it set to undefined (an unset variable, most likely). */
+interface LoadedConfig {
+  readonly config: ParsedConfig;
+  /** Where it came from, for messages: `stratum.config.ts`, `the migrator options`. */
+  readonly source: string;
+  /** The keys `environments.<name>` sets to undefined, with the unset variables each may have read. */
+  readonly unsetIn: (envName: string) => readonly UnsetSetting[];
+}
+
+interface UnsetSetting {
+  readonly key: SettingKey;
+  readonly variables: readonly VariableRead[];
+}
+
+async function loadConfigFile(path: string, displayBase: string): Promise<LoadedConfig> {
   const absolute = resolve(path);
   const name = displayName(absolute, displayBase);
   const extension = extname(absolute).toLowerCase();
-  if (extension === ".json") return validateUserConfig(await readJson(absolute, name), name);
+  if (extension === ".json") {
+    const { value, text } = await readJson(absolute, name);
+    const lines = jsonKeyLines(text);
+    return checkedConfig(value, name, { lineOf: (keyPath) => lines.get(keyPath.join("\u0000")) });
+  }
   if (![".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"].includes(extension)) {
     throw new ConfigError(`unsupported config file type ${name}`, {
       key: "config",
       fix: `Use one of ${CONFIG_FILE_NAMES.join(", ")}.`,
     });
   }
-  return validateUserConfig(await importModule(absolute, name), name);
+  const { value, unsetReads } = await importModule(absolute, name);
+  return checkedConfig(value, name, { variablesOf: variablesFor(value, unsetReads) });
 }
 
-async function readJson(path: string, name: string): Promise<unknown> {
+function checkedConfig(value: unknown, source: string, options: CheckOptions): LoadedConfig {
+  const config = validateUserConfig(value, source, options);
+  return {
+    config,
+    source,
+    unsetIn: (envName) => {
+      const environments = (value as { environments?: Record<string, unknown> }).environments ?? {};
+      const block = Object.hasOwn(environments, envName) ? environments[envName] : undefined;
+      if (block === null || typeof block !== "object") return [];
+      return Object.entries(block)
+        .filter(([key, setting]) => setting === undefined && key !== "hooks")
+        .map(([key]) => ({
+          key: key as SettingKey,
+          variables: options.variablesOf?.(["environments", envName, key]) ?? [],
+        }));
+    },
+  };
+}
+
+/**
+ * Which unset (or empty) variables a setting holding undefined or "" may have come from: the only
+ * one read, else the one read at the same position (object literals evaluate in key order), else
+ * every candidate.
+ */
+function variablesFor(value: unknown, unsetReads: readonly VariableRead[]): (path: readonly string[]) => readonly VariableRead[] {
+  const distinct = [...new Map(unsetReads.map((read) => [read.name, read])).values()];
+  if (distinct.length <= 1) return () => distinct;
+  const blanks: string[] = [];
+  const walk = (node: unknown, path: readonly string[]): void => {
+    if (node === null || typeof node !== "object" || Array.isArray(node)) return;
+    for (const [key, entry] of Object.entries(node)) {
+      if (entry === undefined || entry === "") blanks.push([...path, key].join("\u0000"));
+      else if (key === "environments" || path[0] === "environments") walk(entry, [...path, key]);
+    }
+  };
+  walk(value, []);
+  const aligned = blanks.length === unsetReads.length;
+  return (path) => {
+    const index = blanks.indexOf(path.join("\u0000"));
+    const read = aligned && index >= 0 ? unsetReads[index] : undefined;
+    return read === undefined ? distinct : [read];
+  };
+}
+
+async function readJson(path: string, name: string): Promise<{ value: unknown; text: string }> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
@@ -160,7 +250,7 @@ async function readJson(path: string, name: string): Promise<unknown> {
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   try {
-    return JSON.parse(text) as unknown;
+    return { value: JSON.parse(text) as unknown, text };
   } catch (error) {
     // V8's message quotes the whole text (a URL with a password, perhaps) and not always a position.
     const found = locateJsonError(text);
@@ -173,7 +263,11 @@ async function readJson(path: string, name: string): Promise<unknown> {
   }
 }
 
-async function importModule(path: string, name: string): Promise<unknown> {
+/**
+ * Loads a `.ts`/`.js` config, noting the environment variables it reads that are unset or empty
+ * (so `url: process.env.PROD_URL` with PROD_URL unset can be named in the error).
+ */
+async function importModule(path: string, name: string): Promise<{ value: unknown; unsetReads: readonly VariableRead[] }> {
   let createJiti: typeof import("jiti").createJiti;
   try {
     ({ createJiti } = await import("jiti"));
@@ -184,32 +278,73 @@ async function importModule(path: string, name: string): Promise<unknown> {
     });
   }
   let loaded: unknown;
+  const unsetReads: VariableRead[] = [];
+  const environment = process.env;
+  process.env = new Proxy(environment, {
+    get(target, key) {
+      const value: unknown = Reflect.get(target, key);
+      if (typeof key === "string" && (value === undefined || value === "") && readByConfig(path)) {
+        unsetReads.push({ name: key, value: value as undefined | "" });
+      }
+      return value;
+    },
+  });
   try {
     const jiti = createJiti(import.meta.url, { moduleCache: false });
     loaded = await jiti.import(path, { default: true });
   } catch (error) {
-    const message = error instanceof Error ? error.message.split("\n")[0] ?? "" : String(error);
-    throw new ConfigError(`cannot load ${name}: ${redactUrl(message)}`, {
+    const text = error instanceof Error ? error.message : String(error);
+    const message = (text.split("\n")[0] ?? "").trim();
+    const at = errorLine(error, path);
+    throw new ConfigError(`cannot load ${at === undefined ? name : `${name}:${at}`}: ${redactUrl(message)}`, {
       cause: error,
       fix: "Fix the error in the config file; it must export default defineConfig({ ... }).",
     });
+  } finally {
+    process.env = environment;
   }
   // A module with only named exports: use them as the settings.
   if (loaded !== null && typeof loaded === "object" && Object.prototype.toString.call(loaded) === "[object Module]") {
-    return { ...(loaded as Record<string, unknown>) };
+    return { value: { ...(loaded as Record<string, unknown>) }, unsetReads };
   }
-  return loaded;
+  return { value: loaded, unsetReads };
+}
+
+/**
+ * Whether the config file's own code is reading (not the loader, nor a module it imports): the
+ * caller of the proxy's trap, two frames up from here, is in the file.
+ */
+function readByConfig(path: string): boolean {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 4;
+  try {
+    const caller = (new Error().stack ?? "").split("\n")[3] ?? "";
+    return caller.includes(path);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/** `line:column` in `path` of a load error: from a parse error's message, else the stack. */
+function errorLine(error: unknown, path: string): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const escaped = path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const pattern = new RegExp(`(?:file://)?${escaped}:(\\d+):(\\d+)`);
+  const match = pattern.exec(error.message) ?? pattern.exec(error.stack ?? "");
+  return match === null ? undefined : `${match[1]}:${match[2]}`;
 }
 
 /** Reads the configuration from every source and merges it (see the module comment). */
 export async function resolveConfig(input: ResolveConfigInput): Promise<ResolvedConfig> {
   const cwd = resolve(input.cwd);
   const environment = input.environment;
-  const configFile = findConfigFile(cwd, input.configPath);
-  const fileConfig = configFile === undefined ? {} : await readConfigFile(configFile, cwd);
-  const fileName = configFile === undefined ? undefined : displayName(configFile, cwd);
+  const configFile = input.configPath === undefined && input.searchCwd === false ? undefined : findConfigFile(cwd, input.configPath);
+  const file = configFile === undefined ? undefined : await loadConfigFile(configFile, cwd);
+  const fileConfig = file?.config ?? {};
+  const fileName = file?.source;
   const fileDir = configFile === undefined ? cwd : dirname(configFile);
-  const overrides = input.overrides === undefined ? {} : validateUserConfig(input.overrides, "the migrator options");
+  const options = input.overrides === undefined ? undefined : checkedConfig(input.overrides, "the migrator options", {});
+  const overrides = options?.config ?? {};
 
   const fromVariable = nonEmpty(environment["STRATUM_ENV"]);
   const envName = nonEmpty(input.envName) ?? fromVariable ?? nonEmpty(environment["NODE_ENV"]) ?? "development";
@@ -248,20 +383,21 @@ export async function resolveConfig(input: ResolveConfigInput): Promise<Resolved
       base: fileDir,
       origin: (key) => `"environments.${envName}.${key}" in ${fileName}`,
       key: (key) => `environments.${envName}.${key}`,
+      from: file,
     },
     {
       settings: overrides.environments?.[envName] ?? {},
       base: cwd,
       origin: (key) => `the migrator option environments.${envName}.${key}`,
       key: (key) => `environments.${envName}.${key}`,
+      from: options,
     },
-    ...variableLayers(environment, cwd),
-    ...flagLayers(input.flags, cwd),
+    ...variableAndFlagLayers(environment, input.flags, cwd),
   ];
 
   const winners = new Map<SettingKey, Winner>();
   const hooks: Record<string, unknown> = {};
-  for (const layer of layers) {
+  for (const [rank, layer] of layers.entries()) {
     for (const [key, value] of Object.entries(layer.settings) as [SettingKey, unknown][]) {
       if (value === undefined) continue;
       if (key === "hooks") {
@@ -271,17 +407,18 @@ export async function resolveConfig(input: ResolveConfigInput): Promise<Resolved
         }
         continue;
       }
-      winners.set(key, { value, base: layer.base, origin: layer.origin(key), key: layer.key(key) });
+      winners.set(key, { value, base: layer.base, origin: layer.origin(key), key: layer.key(key), rank });
     }
   }
+  refuseFallback(envName, layers, winners);
 
-  const pick = <K extends SettingKey>(key: K): ConfigSettings[K] => winners.get(key)?.value as ConfigSettings[K];
+  const pick = <K extends SettingKey>(key: K): ParsedSettings[K] => winners.get(key)?.value as ParsedSettings[K];
   const path = (key: "dir" | "backupDir" | "passwordFile"): string | undefined => {
     const winner = winners.get(key);
     return winner === undefined ? undefined : resolve(winner.base, winner.value as string);
   };
 
-  const url = resolveUrl(winners.get("url") ?? { value: DEFAULTS.url, base: cwd, origin: "the default", key: "url" });
+  const url = resolveUrl(winners.get("url") ?? { value: DEFAULTS.url, base: cwd, origin: "the default", key: "url", rank: 0 });
 
   const table = pick("table") ?? DEFAULTS.table;
   const logTable = pick("logTable") ?? DEFAULTS.logTable;
@@ -312,17 +449,20 @@ export async function resolveConfig(input: ResolveConfigInput): Promise<Resolved
     env: envName,
     configFile,
     cwd,
+    origins: Object.fromEntries([...winners].filter(([, winner]) => winner.rank > 0).map(([key, winner]) => [key, winner.origin])),
   };
 }
 
 interface Layer {
-  readonly settings: ConfigSettings;
+  readonly settings: ParsedSettings;
   /** Relative paths in this layer resolve against it. */
   readonly base: string;
   /** Names the place a key came from, for messages. */
   readonly origin: (key: string) => string;
   /** The key path, variable or flag a key came from, for ConfigError.key. */
   readonly key: (key: string) => string;
+  /** For the selected environment's blocks: the config they belong to. */
+  readonly from?: LoadedConfig | undefined;
 }
 
 interface Winner {
@@ -330,6 +470,36 @@ interface Winner {
   readonly base: string;
   readonly origin: string;
   readonly key: string;
+  /** The index of its layer: a higher rank overrides a lower one. */
+  readonly rank: number;
+}
+
+/**
+ * An environment block that sets a key to undefined (`url: process.env.PROD_URL` with PROD_URL
+ * unset) must not fall back to the top-level value or the default: that would be another database.
+ * A variable or flag that outranks the block still wins, as it would anyway.
+ */
+function refuseFallback(envName: string, layers: readonly Layer[], winners: ReadonlyMap<SettingKey, Winner>): void {
+  for (const [rank, { from: source }] of layers.entries()) {
+    if (source === undefined) continue;
+    for (const { key, variables } of source.unsetIn(envName)) {
+      const winner = winners.get(key);
+      if (winner !== undefined && winner.rank > rank) continue;
+      const keyPath = `environments.${envName}.${key}`;
+      const what = source.source === "the migrator options" ? `the migrator option ${keyPath}` : `"${keyPath}" in ${source.source}`;
+      const reads = describeVariables(variables) ?? "a variable it reads may not be set";
+      const [only] = variables;
+      const flag = (FLAG_NAMES as Readonly<Record<string, string>>)[key];
+      const set = only !== undefined && variables.length === 1 ? `Set ${only.name}` : "Set the variable it reads";
+      throw new ConfigError(
+        `${what} is undefined: ${reads}; the "${envName}" environment does not fall back to ${winner === undefined ? "the default" : winner.origin}`,
+        {
+          key: keyPath,
+          fix: `${set}${flag === undefined ? "" : ` (or pass ${flag})`}, or remove "${key}" from environments.${envName} to use the top-level value.`,
+        },
+      );
+    }
+  }
 }
 
 /** Checks the winning URL (naming where it came from) and makes a relative SQLite path absolute. */
@@ -348,23 +518,39 @@ function resolveUrl(winner: Winner): string {
   return resolveDatabaseUrl(url, winner.base);
 }
 
-function variableLayers(environment: Readonly<Record<string, string | undefined>>, cwd: string): Layer[] {
-  return ENVIRONMENT_VARIABLES.flatMap(([name, key]): Layer[] => {
-    const raw = nonEmpty(environment[name]);
-    if (raw === undefined) return [];
-    const value = validateSetting(key, coerce(key, raw), `environment variable ${name}`);
-    return [{ settings: { [key]: value }, base: cwd, origin: () => `environment variable ${name}`, key: () => name }];
-  });
-}
-
-function flagLayers(flags: Partial<FlagSettings>, cwd: string): Layer[] {
-  return (Object.keys(FLAG_NAMES) as FlagKey[]).flatMap((key): Layer[] => {
-    const raw = flags[key];
-    if (raw === undefined) return [];
-    const name = FLAG_NAMES[key];
-    const value = validateSetting(key, typeof raw === "string" ? coerce(key, raw) : raw, name);
-    return [{ settings: { [key]: value }, base: cwd, origin: () => name, key: () => name }];
-  });
+/** The layers of environment variables and flags; every bad value is reported at once. */
+function variableAndFlagLayers(environment: Readonly<Record<string, string | undefined>>, flags: Partial<FlagSettings>, cwd: string): Layer[] {
+  const problems: ConfigError[] = [];
+  const layer = (key: FlagKey, value: unknown, where: string): Layer[] => {
+    try {
+      const valid = validateSetting(key, value, where);
+      const name = where.replace(/^environment variable /, "");
+      return [{ settings: { [key]: valid }, base: cwd, origin: () => where, key: () => name }];
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(error);
+      return [];
+    }
+  };
+  const layers = [
+    ...ENVIRONMENT_VARIABLES.flatMap(([name, key]): Layer[] => {
+      const raw = nonEmpty(environment[name]);
+      return raw === undefined ? [] : layer(key, coerce(key, raw), `environment variable ${name}`);
+    }),
+    ...(Object.keys(FLAG_NAMES) as FlagKey[]).flatMap((key): Layer[] => {
+      const raw = flags[key];
+      return raw === undefined ? [] : layer(key, typeof raw === "string" ? coerce(key, raw) : raw, FLAG_NAMES[key]);
+    }),
+  ];
+  const [first, second] = problems;
+  if (first !== undefined && second === undefined) throw first;
+  if (first !== undefined) {
+    const lines = problems.map((problem) => `- ${problem.message}${problem.fix === undefined ? "" : `\n  fix: ${problem.fix}`}`);
+    throw new ConfigError(`${problems.length} problems in the environment variables and flags:\n${lines.join("\n")}`, {
+      ...(first.key === undefined ? {} : { key: first.key }),
+    });
+  }
+  return layers;
 }
 
 /** Text from the environment or the command line, turned into what the schema expects. */
@@ -379,7 +565,7 @@ function coerce(key: FlagKey, raw: string): unknown {
   return text;
 }
 
-function withoutEnvironments(config: UserConfig): ConfigSettings {
+function withoutEnvironments(config: ParsedConfig): ParsedSettings {
   const { environments: _environments, ...settings } = config;
   return settings;
 }
@@ -391,6 +577,53 @@ function nonEmpty(value: string | undefined): string | undefined {
 function displayName(path: string, base: string): string {
   const rel = relative(base, path);
   return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? path : rel;
+}
+
+/**
+ * The line of every key in valid JSON text, by key path joined with NUL: for messages that say
+ * `stratum.config.json:4`. A repeated key maps to its last occurrence, as JSON.parse keeps it.
+ */
+export function jsonKeyLines(text: string): Map<string, number> {
+  const lines = new Map<string, number>();
+  // Iterative (a config of 100 000 nested arrays must not overflow the stack): one frame per open
+  // container, holding the key path to it and, for arrays, the next index.
+  const path: string[] = [];
+  const open: ("{" | "[")[] = [];
+  const indexes: number[] = [];
+  let line = 1;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === "\n") {
+      line++;
+    } else if (ch === '"') {
+      const start = i;
+      i++;
+      while (i < text.length && text[i] !== '"') i += text[i] === "\\" ? 2 : 1;
+      let next = i + 1;
+      while (next < text.length && " \t\n\r".includes(text[next] ?? "")) next++;
+      if (open[open.length - 1] === "{" && text[next] === ":") {
+        // a key: it replaces the previous key of this object
+        path.length = open.length - 1;
+        path.push(JSON.parse(text.slice(start, i + 1)) as string);
+        lines.set(path.join("\u0000"), line);
+      }
+    } else if (ch === "{" || ch === "[") {
+      if (open[open.length - 1] === "[") {
+        path.length = open.length - 1;
+        path.push(String(indexes[indexes.length - 1] ?? 0));
+      }
+      open.push(ch);
+      indexes.push(0);
+    } else if (ch === "}" || ch === "]") {
+      open.pop();
+      indexes.pop();
+      path.length = open.length;
+    } else if (ch === ",") {
+      const last = indexes.length - 1;
+      if (last >= 0) indexes[last] = (indexes[last] ?? 0) + 1;
+    }
+  }
+  return lines;
 }
 
 function lineColumn(text: string, offset: number): string {

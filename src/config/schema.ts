@@ -10,7 +10,7 @@ import * as z from "zod/mini";
 
 import { ConfigError } from "../core/errors.js";
 import { redactUrl } from "../core/redact.js";
-import type { ConfigSettings, Hooks, UserConfig } from "./types.js";
+import type { ConfigSettings, Hooks, ParsedConfig, ParsedSettings } from "./types.js";
 
 /** Longest duration accepted (ms): the largest PostgreSQL timeout and the largest Node timer. */
 export const MAX_DURATION_MS = 2_147_483_647;
@@ -66,7 +66,7 @@ const nonEmptyString = z.string().check(z.minLength(1));
 // Any name is allowed (it is always quoted); only empty names, NUL and over-long names are refused.
 const identifier = z.string().check(z.minLength(1), z.maxLength(IDENTIFIER_MAX_LENGTH), z.regex(IDENTIFIER_PATTERN));
 const duration = z.pipe(
-  z.unknown(),
+  z.union([z.number(), z.string()]),
   z.transform((value, ctx): number => {
     const ms = parseDuration(value);
     if (ms === undefined) {
@@ -111,6 +111,19 @@ export const userConfigSchema = z.extend(configSettingsSchema, {
   environments: z.optional(z.record(z.string(), configSettingsSchema)),
 });
 
+// The hand-written ConfigSettings (documented, with typed hooks) must accept exactly what the schema
+// accepts, and ParsedSettings must be what it produces: a mismatch fails `tsc` here.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type WithoutHooks<T> = { [K in keyof T as K extends "hooks" ? never : K]: T[K] };
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+const inputMatches: Same<Mutable<WithoutHooks<ConfigSettings>>, WithoutHooks<z.input<typeof configSettingsSchema>>> = true;
+const outputMatches: Same<
+  Mutable<WithoutHooks<ParsedSettings>>,
+  { [K in keyof WithoutHooks<z.output<typeof configSettingsSchema>>]?: Exclude<z.output<typeof configSettingsSchema>[K], undefined> }
+> = true;
+void inputMatches;
+void outputMatches;
+
 const IDENTIFIER_TEXT = "a non-empty table name of at most 63 characters without NUL bytes";
 const DURATION_TEXT = 'a whole number of milliseconds (0 or more) or a duration such as "500ms", "10s" or "2m"';
 const PATH_TEXT = "a non-empty path";
@@ -149,17 +162,34 @@ export interface ConfigIssue {
 }
 
 export type ConfigCheck =
-  | { readonly ok: true; readonly config: UserConfig }
+  | { readonly ok: true; readonly config: ParsedConfig }
   | { readonly ok: false; readonly issues: readonly ConfigIssue[] };
+
+/** An environment variable a config module read, and what it held (undefined: not set). */
+export interface VariableRead {
+  readonly name: string;
+  readonly value: string | undefined;
+}
+
+export interface CheckOptions {
+  /** The line a key path is on in the file, when known (JSON): messages then say `file:line`. */
+  readonly lineOf?: (path: readonly string[]) => number | undefined;
+  /** The unset or empty variables a setting may have been read from, when known (`.ts`/`.js`). */
+  readonly variablesOf?: (path: readonly string[]) => readonly VariableRead[];
+}
 
 /**
  * Checks a config value and returns every problem, in the order the keys appear in the input.
  * `source` names where it came from (`stratum.config.json`, `the migrator options`).
  */
-export function checkUserConfig(value: unknown, source: string): ConfigCheck {
+export function checkUserConfig(value: unknown, source: string, options: CheckOptions = {}): ConfigCheck {
   const result = userConfigSchema.safeParse(value);
-  if (result.success) return { ok: true, config: stripUndefined(result.data) as UserConfig };
+  if (result.success) return { ok: true, config: stripUndefined(result.data) as ParsedConfig };
   const json = /\.json$/i.test(source);
+  const where = (path: readonly string[]): string => {
+    const line = options.lineOf?.(path);
+    return line === undefined ? source : `${source}:${line}`;
+  };
   const issues: ConfigIssue[] = [];
   const seenJsonHooks = new Set<string>();
   for (const issue of result.error.issues) {
@@ -174,16 +204,21 @@ export function checkUserConfig(value: unknown, source: string): ConfigCheck {
           issues.push({
             path: hooksPath,
             kind: "invalid-value",
-            message: `"${key}" in ${source} cannot hold functions; define hooks in stratum.config.ts or stratum.config.js`,
+            message: `"${key}" in ${where(hooksPath)} cannot hold functions; define hooks in stratum.config.ts or stratum.config.js`,
+            fix: `Move the hooks to stratum.config.ts (or .js), or remove "${key}".`,
           });
         }
         continue;
       }
     }
     if (issue.code === "unrecognized_keys") {
-      for (const key of issue.keys) issues.push(unknownKeyIssue([...path, key], source));
+      for (const key of issue.keys) issues.push(unknownKeyIssue([...path, key], where([...path, key])));
     } else {
-      issues.push(invalidValueIssue(path, valueAt(value, path), source));
+      // zod may report several checks failing on one value: it is one problem
+      if (issues.some((seen) => seen.kind === "invalid-value" && seen.path.join("\u0000") === path.join("\u0000"))) continue;
+      const actual = valueAt(value, path);
+      const variables = actual === undefined || actual === "" ? (options.variablesOf?.(path) ?? []) : [];
+      issues.push(invalidValueIssue(path, actual, where(path), variables));
     }
   }
   return { ok: false, issues: sortByInputOrder(issues, value) };
@@ -191,26 +226,37 @@ export function checkUserConfig(value: unknown, source: string): ConfigCheck {
 
 /**
  * Validates a config value and returns it typed, with durations converted to ms.
- * Throws ConfigError built from the first problem, with `key` set and "(and N more)" when there are more.
+ * Throws one ConfigError listing every problem (each with where and the fix), `key` set to the first.
  */
-export function validateUserConfig(value: unknown, source: string): UserConfig {
-  const check = checkUserConfig(value, source);
+export function validateUserConfig(value: unknown, source: string, options: CheckOptions = {}): ParsedConfig {
+  const check = checkUserConfig(value, source, options);
   if (check.ok) return check.config;
   const [first, ...rest] = check.issues;
   if (first === undefined) throw new ConfigError(`invalid configuration in ${source}`);
-  const more = rest.length > 0 ? ` (and ${rest.length} more)` : "";
-  return throwIssue(first, more);
+  if (rest.length === 0) return throwIssue(first);
+  const lines = check.issues.map((issue) => `- ${issue.message}${issue.fix === undefined ? "" : `\n  fix: ${issue.fix}`}`);
+  throw new ConfigError(`${check.issues.length} problems in ${source}:\n${lines.join("\n")}`, {
+    key: first.path.join("."),
+  });
 }
 
-function throwIssue(issue: ConfigIssue, more: string): never {
-  throw new ConfigError(`${issue.message}${more}`, {
+function throwIssue(issue: ConfigIssue): never {
+  throw new ConfigError(issue.message, {
     key: issue.path.join("."),
     ...(issue.fix === undefined ? {} : { fix: issue.fix }),
   });
 }
 
+/** "it reads PROD_URL, which is not set" (or the candidates when it is not known which). */
+export function describeVariables(variables: readonly VariableRead[]): string | undefined {
+  const [only] = variables;
+  if (only === undefined) return undefined;
+  if (variables.length === 1) return `it reads ${only.name}, which is ${only.value === undefined ? "not set" : "empty"}`;
+  return `the file reads ${variables.map((v) => v.name).join(", ")}, which are not set or empty`;
+}
+
 /** The validated value of a setting, as the schema would produce it (durations in ms). */
-export type SettingValue<K extends SettingKey> = NonNullable<ConfigSettings[K]>;
+export type SettingValue<K extends SettingKey> = NonNullable<ParsedSettings[K]>;
 
 /**
  * Validates one setting that did not come from a file — an environment variable or a flag.
@@ -220,7 +266,10 @@ export type SettingValue<K extends SettingKey> = NonNullable<ConfigSettings[K]>;
 export function validateSetting<K extends SettingKey>(key: K, value: unknown, where: string): SettingValue<K> {
   const result = configSettingsSchema.shape[key].safeParse(value);
   if (result.success && result.data !== undefined) return result.data as SettingValue<K>;
-  throw new ConfigError(`invalid value for ${where}: expected ${EXPECTED[key]}, got ${describeValue(value)}`, { key: where });
+  throw new ConfigError(`invalid value for ${where}: expected ${EXPECTED[key]}, got ${describeValue(value)}`, {
+    key: where,
+    fix: `Set ${where.replace(/^environment variable /, "")} to ${EXPECTED[key]}.`,
+  });
 }
 
 /** A short description of a value for "got …": `100`, `"lineer"`, `an array`, `null`. */
@@ -320,15 +369,24 @@ function unknownKeyIssue(path: readonly string[], source: string): ConfigIssue {
   };
 }
 
-function invalidValueIssue(path: readonly string[], actual: unknown, source: string): ConfigIssue {
+function invalidValueIssue(path: readonly string[], actual: unknown, source: string, variables: readonly VariableRead[] = []): ConfigIssue {
   const keyPath = path.join(".");
   if (path.length === 0) {
-    return { path, kind: "invalid-value", message: `invalid configuration in ${source}: expected an object of settings, got ${describeValue(actual)}` };
+    return {
+      path,
+      kind: "invalid-value",
+      message: `invalid configuration in ${source}: expected an object of settings, got ${describeValue(actual)}`,
+      fix: "Export an object of settings: export default defineConfig({ ... }), or { ... } in JSON.",
+    };
   }
+  const expected = expectedAt(path);
+  const reads = describeVariables(variables);
+  const [only] = variables;
   return {
     path,
     kind: "invalid-value",
-    message: `invalid value for "${keyPath}" in ${source}: expected ${expectedAt(path)}, got ${describeValue(actual)}`,
+    message: `invalid value for "${keyPath}" in ${source}: expected ${expected}, got ${describeValue(actual)}${reads === undefined ? "" : `; ${reads}`}`,
+    fix: only !== undefined && variables.length === 1 ? `Set ${only.name}, or set "${keyPath}" to ${expected}.` : `Set "${keyPath}" to ${expected}.`,
   };
 }
 

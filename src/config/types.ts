@@ -10,35 +10,59 @@ export interface Hooks {
   readonly onError?: (event: Extract<MigratorEvent, { type: "migration:error" }>) => unknown;
 }
 
-/** The settings one environment may override. */
+/**
+ * A duration: a whole number of milliseconds (`10000`) or a string with a unit (`"500ms"`, `"30s"`,
+ * `"1.5m"`, `"2h"`, `"10000"`).
+ */
+export type Duration = number | string;
+
+/**
+ * The settings one environment may override, as written in `stratum.config.*` or passed to
+ * `createMigrator`. Keys set to `undefined` are ignored at the top level; in the selected
+ * `environments.<name>` block they are an error (an unset variable never falls back).
+ * (schema.ts checks at compile time that this matches what the runtime schema accepts.)
+ */
 export interface ConfigSettings {
-  readonly url?: string;
-  readonly dir?: string;
-  readonly ordering?: Ordering;
-  readonly table?: string;
-  readonly logTable?: string;
-  readonly schema?: string;
-  /** How long to wait for the run lock, in ms (default 10 000). */
-  readonly lockTimeout?: number;
-  /** Per-migration guards (ms): PostgreSQL lock_timeout / MySQL lock_wait_timeout. */
-  readonly migrationLockTimeout?: number;
-  /** Per-migration guard (ms): PostgreSQL statement_timeout. */
-  readonly statementTimeout?: number;
-  readonly parallel?: number;
-  readonly transaction?: TransactionMode;
-  readonly allowOutOfOrder?: boolean;
+  readonly url?: string | undefined;
+  readonly dir?: string | undefined;
+  readonly ordering?: Ordering | undefined;
+  readonly table?: string | undefined;
+  readonly logTable?: string | undefined;
+  /** PostgreSQL: the schema holding the history tables, first on the search_path. It must exist. */
+  readonly schema?: string | undefined;
+  /** How long to wait for the run lock (default 10 s). */
+  readonly lockTimeout?: Duration | undefined;
+  /** Per-migration guard: PostgreSQL lock_timeout / MySQL lock_wait_timeout. */
+  readonly migrationLockTimeout?: Duration | undefined;
+  /** Per-migration guard: PostgreSQL statement_timeout. */
+  readonly statementTimeout?: Duration | undefined;
+  readonly parallel?: number | undefined;
+  readonly transaction?: TransactionMode | undefined;
+  readonly allowOutOfOrder?: boolean | undefined;
   /** Destructive commands ask for confirmation. */
-  readonly protected?: boolean;
+  readonly protected?: boolean | undefined;
   /** A file holding the database password. */
-  readonly passwordFile?: string;
+  readonly passwordFile?: string | undefined;
   /** Where `--backup` writes (default `./backups`). */
-  readonly backupDir?: string;
-  readonly hooks?: Hooks;
+  readonly backupDir?: string | undefined;
+  readonly hooks?: Hooks | undefined;
 }
 
 /** What `stratum.config.*` holds. */
 export interface UserConfig extends ConfigSettings {
-  readonly environments?: Readonly<Record<string, ConfigSettings>>;
+  readonly environments?: Readonly<Record<string, ConfigSettings>> | undefined;
+}
+
+/** Settings after validation: durations in ms, no undefined values. */
+export type ParsedSettings = {
+  readonly [K in keyof ConfigSettings]?: K extends "lockTimeout" | "migrationLockTimeout" | "statementTimeout"
+    ? number
+    : Exclude<ConfigSettings[K], undefined>;
+};
+
+/** A validated config file or options object. */
+export interface ParsedConfig extends ParsedSettings {
+  readonly environments?: Readonly<Record<string, ParsedSettings>>;
 }
 
 /** Fully merged configuration, every default filled in. */
@@ -66,6 +90,8 @@ export interface ResolvedConfig {
   readonly configFile: string | undefined;
   /** The directory relative paths were resolved against. */
   readonly cwd: string;
+  /** Where each setting that is not a default came from (`--schema`, `"schema" in stratum.config.json`), for messages. */
+  readonly origins?: Readonly<Partial<Record<keyof ConfigSettings, string>>>;
 }
 
 export function defineConfig(config: UserConfig): UserConfig {

@@ -7,6 +7,8 @@ import { displayUrl, parseDatabaseUrl, type MysqlSsl, type PostgresSsl } from ".
 export interface DialectTarget {
   readonly url: string;
   readonly schema?: string | undefined;
+  /** Where the schema setting came from, for messages. */
+  readonly schemaOrigin?: string | undefined;
   readonly passwordFile?: string | undefined;
   /** An existing driver client or pool. */
   readonly client?: unknown;
@@ -57,7 +59,9 @@ export async function createDialect(target: DialectTarget): Promise<Dialect> {
           ...(parsed.params["application_name"] ? { application_name: parsed.params["application_name"] } : {}),
         },
         displayUrl: shown,
+        connectTimeoutMs: connectTimeoutOf(parsed.params["connect_timeout"]),
         schema: target.schema,
+        schemaOrigin: target.schemaOrigin,
         ...(target.client === undefined ? {} : { client: target.client }),
       });
     }
@@ -79,6 +83,21 @@ export async function createDialect(target: DialectTarget): Promise<Dialect> {
       });
     }
   }
+}
+
+/**
+ * libpq's `connect_timeout` URL parameter: whole seconds to wait for the server, 0 for no limit
+ * (undefined: the default, 10 s).
+ */
+function connectTimeoutOf(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\s*\d+\s*$/.test(value) || Number(value) > 2_147_483) {
+    throw new ConfigError(`invalid connect_timeout ${JSON.stringify(value)} in the database URL: expected whole seconds, such as 30 (0 waits without limit)`, {
+      key: "url",
+      fix: "Set ?connect_timeout=<seconds> in the URL, e.g. connect_timeout=30.",
+    });
+  }
+  return Number(value) * 1000;
 }
 
 function readCertificate(path: string | undefined, what: string): { readonly [key: string]: string } {

@@ -196,8 +196,6 @@ export interface Dialect {
   backup?(file: string): Promise<string>;
   /** Throws a BackupError before anything runs when backups cannot be taken here. */
   checkBackup?(): Promise<void>;
-  /** Creates the configured schema if the dialect has schemas and one is configured. */
-  ensureSchema?(db: Queryable): Promise<void>;
   /**
    * Records the highest applied version where the database has a place for it
    * (SQLite `PRAGMA user_version`). Runs inside the migration's transaction.

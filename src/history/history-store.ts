@@ -203,7 +203,6 @@ export function historyStore(dialect: Dialect, tables: HistoryTables): HistorySt
 
   return {
     async ensureTables(db) {
-      await dialect.ensureSchema?.(db);
       await db.exec(
         `create table if not exists ${state} (` +
           `version ${t.key} not null primary key, name ${t.key} not null, checksum ${t.key} not null, ` +

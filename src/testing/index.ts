@@ -92,6 +92,7 @@ export async function createMigrationTest(options: MigrationTestOptions): Promis
   const url = options.url ?? `sqlite:${join(tempDir as string, "test.db")}`;
   const config: ResolvedConfig = await resolveConfig({
     cwd: process.cwd(),
+    searchCwd: false,
     flags: {},
     environment: {},
     overrides: {

@@ -468,9 +468,13 @@ describe.skipIf(unreachable !== null)("postgres adapter", () => {
       expect(await base.tableExists("only_here")).toBe(false);
       expect(await scoped.query("show search_path")).toEqual([{ search_path: '"tenant_x", public' }]);
 
+      // A configured schema must exist: a connection to it is refused before anything runs.
+      await expect(dialect({ schema: "tenant_later" }).connect()).rejects.toThrow(/schema "tenant_later" does not exist/);
+      expect(await base.query("select nspname from pg_namespace where nspname = 'tenant_later'")).toEqual([]);
+      await base.exec('create schema "tenant_later"');
       const early = await connect(dialect({ schema: "tenant_later" }));
       expect(await early.tableExists("only_here")).toBe(false);
-      await early.exec('create schema "tenant_later"; create table made_here (id int)');
+      await early.exec("create table made_here (id int)");
       expect(await early.tableExists("made_here")).toBe(true);
       expect(await base.query("select table_schema from information_schema.tables where table_name = 'made_here'")).toEqual([
         { table_schema: "tenant_later" },
@@ -646,6 +650,7 @@ describe.skipIf(unreachable !== null)("postgres adapter", () => {
     });
 
     it("does not block across databases or schemas", async () => {
+      await (await connect(dialect())).exec("create schema if not exists s1; create schema if not exists s2");
       const holders: [string, Dialect][] = [
         ["database A", dialect()],
         ["database B", dialect({ database: DB2 })],
@@ -759,7 +764,7 @@ describe.skipIf(unreachable !== null)("postgres adapter", () => {
       ["28P01", { code: "28P01", message: 'password authentication failed for user "app"' }, /^PostgreSQL rejected the credentials for user "app" at db\.example:6543; check the user name and password$/],
       ["3D000", { code: "3D000", message: 'database "shop" does not exist' }, /^database "shop" does not exist on PostgreSQL at db\.example:6543/],
       ["ENOTFOUND", { code: "ENOTFOUND", message: "getaddrinfo ENOTFOUND db.example" }, /host "db\.example" was not found; check the host name in the URL$/],
-      ["timeout", { message: "timeout expired" }, /no answer; check the host, port and firewall, or raise the connect timeout$/],
+      ["timeout", { message: "timeout expired" }, /no answer; check the host, port and firewall, or give a slow server longer with \?connect_timeout=<seconds> in the URL$/],
       ["no password", { message: "SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string" }, /asked for a password for user "app" but none was given/],
       ["too many connections", { code: "53300", message: "sorry, too many clients already" }, /too many connections; retry later or lower --parallel$/],
       // the driver's text is foreign: the credentials in its known shapes (a URL, a conninfo) are masked
@@ -778,6 +783,7 @@ describe.skipIf(unreachable !== null)("postgres adapter", () => {
     it("borrows from a pg.Pool per connection and gives sessions back as found", async () => {
       const pool = new pg.Pool({ host: HOST, port: PORT, user: USER, password: PASSWORD, database: DB, max: 2 });
       try {
+        await pool.query("create schema if not exists tenant_p");
         const d = dialect({ client: pool, schema: "tenant_p" });
         expect(d.capabilities.concurrentConnections).toBe(true);
         const conn = await d.connect();
@@ -859,10 +865,10 @@ describe.skipIf(unreachable !== null)("postgres adapter", () => {
 
   describe("describeSchema", () => {
     it("lists tables, columns, indexes and constraints as sorted plain data", async () => {
+      await (await connect(dialect())).exec("create schema snap");
       const d = dialect({ schema: "snap" });
       const conn = await connect(d);
-      await conn.exec(`create schema snap;
-        create table snap.zeta (id bigserial primary key, name varchar(20) not null default 'x', note text);
+      await conn.exec(`create table snap.zeta (id bigserial primary key, name varchar(20) not null default 'x', note text);
         create table snap.alpha (id int references snap.zeta (id), at timestamptz, check (id > 0));
         create unique index zeta_name_idx on snap.zeta (name);
         create table public.not_in_snap (id int);`);
@@ -898,9 +904,9 @@ describe.skipIf(unreachable !== null)("postgres adapter", () => {
       });
       expect(await conn.query("show search_path")).toEqual([{ search_path: '"snap", public' }]);
 
+      await conn.exec("create schema snap_copy");
       const copy = await connect(dialect({ schema: "snap_copy" }));
-      await copy.exec(`create schema snap_copy;
-        create table zeta (id bigserial primary key, name varchar(20) not null default 'x', note text);
+      await copy.exec(`create table zeta (id bigserial primary key, name varchar(20) not null default 'x', note text);
         create table alpha (id int references zeta (id), at timestamptz, check (id > 0));
         create unique index zeta_name_idx on zeta (name);`);
       expect({ ...(await describeSchema(copy)), schema: "snap" }).toEqual(snapshot);

@@ -104,8 +104,8 @@ export function describeConnectError(
     default:
       if (/timeout expired|timed out/i.test(detail)) {
         const after = options.timeoutMs === undefined ? "" : ` within ${seconds(options.timeoutMs)}`;
-        message = `cannot connect to PostgreSQL at ${at}: no answer${after}; check the host, port and firewall, or raise the connect timeout`;
-        fix = "check the host, port and firewall, or raise the connect timeout";
+        message = `cannot connect to PostgreSQL at ${at}: no answer${after}; check the host, port and firewall, or give a slow server longer with ?connect_timeout=<seconds> in the URL`;
+        fix = "check the host, port and firewall, or give a slow server longer with ?connect_timeout=<seconds> in the URL";
       } else if (/password must be a string|no password (was )?(supplied|provided)/i.test(detail)) {
         message = `PostgreSQL at ${at} asked for a password for user "${user}" but none was given; put it in the URL or set PGPASSWORD`;
         fix = "put the password in the URL or set PGPASSWORD";

@@ -1,6 +1,7 @@
 // The PostgreSQL dialect: node-postgres (`pg`), loaded only when a connection is opened.
 
 import type { ClientBase, ClientConfig, Pool, PoolClient } from "pg";
+import { suggestKey } from "../../config/schema.js";
 import { ConfigError, ConnectionError } from "../../core/errors.js";
 import { redactUrl } from "../../core/redact.js";
 import type { Statement } from "../../core/types.js";
@@ -19,8 +20,13 @@ export interface PostgresDialectOptions {
   readonly connection: ClientConfig;
   /** The URL with any password removed, for messages. */
   readonly displayUrl: string;
-  /** The schema for the history tables and the search_path; default: the session's current_schema(). */
+  /**
+   * The schema for the history tables and the search_path; default: the session's current_schema().
+   * It must exist: a connection to a database without it is refused (ConfigError).
+   */
   readonly schema?: string | undefined;
+  /** Where the schema setting came from (`--schema`, `"schema" in stratum.config.json`), for messages. */
+  readonly schemaOrigin?: string | undefined;
   /** An existing pg.Pool or pg.Client the user passed (never ended by us). */
   readonly client?: unknown;
   /** How long connecting may take (default 10 000 ms). */
@@ -203,10 +209,39 @@ export function postgresDialect(options: PostgresDialectOptions): Dialect {
     return adopt(client, "shared");
   }
 
+  /**
+   * A configured schema must exist: a typo (`--schema opss`) would otherwise create a new schema
+   * and apply every migration again there. Refused on every connection, before anything runs.
+   */
+  async function requireSchema(connection: PostgresConnection, name: string): Promise<void> {
+    const rows = await connection.query<{ name: string }>(
+      "select nspname as name from pg_namespace where nspname not like 'pg\\_%' and nspname <> 'information_schema' order by nspname",
+    );
+    const existing = rows.map((row) => row.name);
+    if (existing.includes(name)) return;
+    const close = suggestKey(name, existing);
+    const from = options.schemaOrigin === undefined ? "" : ` (from ${options.schemaOrigin})`;
+    throw new ConfigError(
+      `schema "${name}"${from} does not exist in ${options.displayUrl}; ` +
+        (close !== undefined ? `did you mean "${close}"?` : `existing schemas: ${existing.join(", ") || "none"}`),
+      {
+        key: "schema",
+        fix:
+          (close !== undefined ? `Use the schema "${close}", or create` : "Correct the schema name, or create") +
+          ` the schema first: create schema ${quotePostgresIdentifier(name)};`,
+      },
+    );
+  }
+
   async function prepare(connection: PostgresConnection): Promise<Connection> {
     if (schema === undefined) return connection;
     try {
-      // The schema itself is created by the history store, under the lock.
+      await requireSchema(connection, schema);
+    } catch (error) {
+      await connection.close().catch(() => undefined);
+      throw error;
+    }
+    try {
       await connection.setSetting("search_path", `${quotePostgresIdentifier(schema)}, public`);
     } catch (error) {
       await connection.close().catch(() => undefined);
@@ -329,10 +364,6 @@ export function postgresDialect(options: PostgresDialectOptions): Dialect {
       );
       const capacity = Number(rows[0]?.capacity);
       return Number.isFinite(capacity) ? capacity : null;
-    },
-
-    async ensureSchema(db) {
-      if (options.schema !== undefined) await db.exec(`create schema if not exists ${quotePostgresIdentifier(options.schema)}`);
     },
 
     describeSchema: (db) => describeSchema(db, options.schema === undefined ? {} : { schema: options.schema }),

@@ -36,15 +36,39 @@ describe("findConfigFile", () => {
   const cases: readonly (readonly [string, readonly string[], string | undefined])[] = [
     ["none", [], undefined],
     ["json only", ["stratum.config.json"], "stratum.config.json"],
-    ["ts before everything", ["stratum.config.json", "stratum.config.mjs", "stratum.config.js", "stratum.config.mts", "stratum.config.ts"], "stratum.config.ts"],
-    ["mts before js", ["stratum.config.js", "stratum.config.mts"], "stratum.config.mts"],
-    ["js before mjs", ["stratum.config.mjs", "stratum.config.js"], "stratum.config.js"],
-    ["mjs before json", ["stratum.config.json", "stratum.config.mjs"], "stratum.config.mjs"],
+    ["ts only", ["stratum.config.ts"], "stratum.config.ts"],
+    ["mts only", ["stratum.config.mts"], "stratum.config.mts"],
+    ["js only", ["stratum.config.js"], "stratum.config.js"],
+    ["mjs only", ["stratum.config.mjs"], "stratum.config.mjs"],
     ["ignores other names", ["stratum.json", "stratum.config.yaml"], undefined],
   ];
   it.each(cases)("%s", (_name, names, expected) => {
     const dir = project(Object.fromEntries(names.map((n) => [n, "{}"])));
     expect(findConfigFile(dir)).toBe(expected === undefined ? undefined : join(dir, expected));
+  });
+
+  const pairs: readonly (readonly string[])[] = [
+    ["stratum.config.ts", "stratum.config.json"],
+    ["stratum.config.mts", "stratum.config.js"],
+    ["stratum.config.js", "stratum.config.mjs"],
+    ["stratum.config.ts", "stratum.config.mjs", "stratum.config.json"],
+  ];
+  it.each(pairs)("refuses two config files side by side: %s + %s", (...names) => {
+    const dir = project(Object.fromEntries(names.map((n) => [n, "{}"])));
+    const error = (() => {
+      try {
+        findConfigFile(dir);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).exitCode).toBe(2);
+    expect((error as ConfigError).message).toBe(`found ${names.length} config files in ${dir}: ${names.join(" and ")}; keep one`);
+    expect((error as ConfigError).fix).toContain("--config");
+    // an explicit file is not a search: it is used as given
+    expect(findConfigFile(dir, names[1])).toBe(join(dir, names[1] ?? ""));
   });
 
   it("uses an explicit path relative to cwd", () => {
@@ -78,7 +102,7 @@ describe("readConfigFile: JSON", () => {
   it("names the file relative to the display base in validation errors", async () => {
     const dir = project({ "conf/stratum.config.json": '{ "lockTimout": 5 }' });
     const error = await rejection(readConfigFile(join(dir, "conf/stratum.config.json"), dir));
-    expect(error.message).toBe(`unknown key "lockTimout" in ${join("conf", "stratum.config.json")}; did you mean "lockTimeout"?`);
+    expect(error.message).toBe(`unknown key "lockTimout" in ${join("conf", "stratum.config.json")}:1; did you mean "lockTimeout"?`);
   });
 
   const syntax: readonly (readonly [string, string, string, string])[] = [
@@ -178,14 +202,14 @@ describe("readConfigFile: code configs through jiti", () => {
   it("reports a config that throws", async () => {
     const dir = project({ "stratum.config.ts": "throw new Error('no postgres://u:hunter2@h here');\nexport default {};\n" });
     const error = await rejection(readConfigFile(join(dir, "stratum.config.ts"), dir));
-    expect(error.message).toMatch(/^cannot load stratum\.config\.ts: /);
+    expect(error.message).toMatch(/^cannot load stratum\.config\.ts:1:\d+: /);
     expect(error.message).not.toContain("hunter2");
   });
 
   it("reports a syntax error", async () => {
-    const dir = project({ "stratum.config.ts": "export default { url: 'x' ;\n" });
+    const dir = project({ "stratum.config.ts": "export default {\n  url: 'x' ;\n};\n" });
     const error = await rejection(readConfigFile(join(dir, "stratum.config.ts"), dir));
-    expect(error.message).toMatch(/^cannot load stratum\.config\.ts: /);
+    expect(error.message).toMatch(/^cannot load stratum\.config\.ts:2:\d+: /);
   });
 
   it("rejects an unsupported extension", async () => {

@@ -59,6 +59,7 @@ describe("resolveConfig: defaults", () => {
       env: "development",
       configFile: undefined,
       cwd,
+      origins: {},
     });
   });
 
@@ -361,7 +362,7 @@ describe("resolveConfig: errors", () => {
     const cwd = project({ "stratum.config.json": { environments: { production: { parallel: 100 } } } });
     const error = await rejection(resolveIn(cwd));
     expect(error.message).toBe(
-      'invalid value for "environments.production.parallel" in stratum.config.json: expected an integer from 1 to 64, got 100',
+      'invalid value for "environments.production.parallel" in stratum.config.json:1: expected an integer from 1 to 64, got 100',
     );
   });
 

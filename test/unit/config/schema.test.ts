@@ -117,10 +117,32 @@ describe("validateUserConfig: bad values", () => {
 });
 
 describe("validateUserConfig: several problems", () => {
-  it("reports the first in file order and counts the rest", () => {
+  it("lists every problem in file order, each with its fix", () => {
     const config = { parallel: 0, lockTimout: 1, environments: { production: { parallel: 100, foo: 1 } }, ordering: "x" };
     const error = errorOf(() => validateUserConfig(config, "stratum.config.json"));
-    expect(error.message).toBe('invalid value for "parallel" in stratum.config.json: expected an integer from 1 to 64, got 0 (and 4 more)');
+    expect(error.message).toBe(
+      [
+        "5 problems in stratum.config.json:",
+        '- invalid value for "parallel" in stratum.config.json: expected an integer from 1 to 64, got 0',
+        '  fix: Set "parallel" to an integer from 1 to 64.',
+        '- unknown key "lockTimout" in stratum.config.json; did you mean "lockTimeout"?',
+        '  fix: Rename "lockTimout" to "lockTimeout".',
+        '- invalid value for "environments.production.parallel" in stratum.config.json: expected an integer from 1 to 64, got 100',
+        '  fix: Set "environments.production.parallel" to an integer from 1 to 64.',
+        '- unknown key "environments.production.foo" in stratum.config.json',
+        "  fix: Remove it; valid keys here are url, dir, ordering, table, logTable, schema, lockTimeout, migrationLockTimeout, statementTimeout, parallel, transaction, allowOutOfOrder, protected, passwordFile, backupDir, hooks.",
+        '- invalid value for "ordering" in stratum.config.json: expected "linear" or "graph", got "x"',
+        '  fix: Set "ordering" to "linear" or "graph".',
+      ].join("\n"),
+    );
+    expect(error.key).toBe("parallel");
+    expect(error.exitCode).toBe(2);
+  });
+
+  it("reports a value failing several checks once", () => {
+    const error = errorOf(() => validateUserConfig({ table: "" }, "stratum.config.json"));
+    expect(error.message).not.toContain("problems");
+    expect(error.fix).toBe('Set "table" to a non-empty table name of at most 63 characters without NUL bytes.');
   });
 
   it("lists every problem with checkUserConfig", () => {
