@@ -3,7 +3,7 @@ import { lstat, mkdir, open } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { EXIT } from "../../core/errors.js";
 import { usageError } from "../options.js";
-import { urlSecrets } from "../redaction.js";
+import { displayUrl } from "../../dialects/url.js";
 import { printJson, printLines, type CommandContext } from "./command-context.js";
 
 /** The names `resolveConfig` looks for (mirrors CONFIG_FILE_NAMES in config/load.ts, not imported so
@@ -65,7 +65,7 @@ export async function initCommand(ctx: CommandContext): Promise<number> {
   }
   await mkdir(dirname(configFile), { recursive: true });
   const config = { url: ctx.globals.flags.url ?? DEFAULT_URL, dir: dirSetting };
-  const holdsPassword = urlSecrets(config.url).length > 0;
+  const holdsPassword = displayUrl(config.url) !== config.url.trim();
   let handle;
   try {
     // O_EXCL: fails on an existing file and never follows a planted symlink
