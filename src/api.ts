@@ -727,8 +727,22 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         return { applied, result, steps };
       };
       const fresh = (): Discovered => ({ migrations: found.migrations, problems: [...found.problems] });
-      const probed = await withConnection((conn) => planned(conn, fresh()), true);
-      if (options.dryRun) return dryRun(probed.steps, "down", probed.result.warnings, started);
+      const probe = withConnection((conn) => planned(conn, fresh()), true);
+      if (options.dryRun) {
+        const probed = await probe;
+        return dryRun(probed.steps, "down", probed.result.warnings, started);
+      }
+      const probed = await probe.catch((error: unknown) => {
+        if (!mayBeInFlight(error)) throw error;
+        return null;
+      });
+      if (probed?.steps.length === 0) {
+        // nothing to roll back: no lock, nothing created
+        emit({ type: "run:start", direction: "down", planned: 0, dialect: dialect.name, database: dialect.displayUrl, dryRun: false, parallel: 1 });
+        const report = reportOf("down", [], started, { warnings: probed.result.warnings });
+        emit({ type: "run:end", direction: "down", ok: true, applied: 0, failed: 0, remaining: 0, durationMs: report.durationMs, dryRun: false, backup: null });
+        return report;
+      }
       const signal = options.signal ?? new AbortController().signal;
       return withLock(async (session) => {
         const { applied, result, steps } = await planned(session.conn, fresh());
@@ -1035,8 +1049,9 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
 
   /**
    * The common deploy: nothing to apply. Decided from a read without the lock, so a no-op `up`
-   * opens one connection and takes no lock. Anything else (work to do, or a problem that may be
-   * another run's migration in flight) goes the locked way, which reads again under the lock.
+   * opens one connection and takes no lock. Work to do, or a problem that may be another run's
+   * migration in flight, goes the locked way, which reads again under the lock; any other
+   * problem is refused here, before the lock creates anything.
    */
   async function nothingPending(
     found: Discovered,
@@ -1051,8 +1066,9 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       let steps: readonly PlanStep[];
       try {
         steps = planOrThrow(probe, migrations, applied, request, allowOutOfOrder).steps;
-      } catch {
-        return false;
+      } catch (error) {
+        if (mayBeInFlight(error)) return false;
+        throw error;
       }
       // what the plan's SQL and the server already refuse stops the run before the lock, which
       // would create the lock file (and, on SQLite, the database file)
@@ -1096,6 +1112,15 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
     }
     if (problems.length > 0) throw new IrreversibleError(problems);
     return out;
+  }
+
+  /**
+   * Whether a refusal read without the lock may be another run's migration in flight (a dirty
+   * state row): then the run waits for the lock and reads again. Anything else is refused at
+   * once, before the lock creates anything.
+   */
+  function mayBeInFlight(error: unknown): boolean {
+    return error instanceof ValidationError && error.problems.some((p) => p.code === "DIRTY" && p.severity === "error");
   }
 
   /** The transaction mode of a run without --single-transaction or a rehearsal. */

@@ -189,6 +189,18 @@ describe("transaction control in a migration that runs in Stratum's transaction"
       });
     });
 
+    it(`${target.name}: with transaction off, a failure inside the migration's own transaction rolls it back and is still recorded (failed, and in the log)`, async () => {
+      const file = "-- stratum:transaction off\n-- migrate:up\nCREATE TABLE a (id int);\nBEGIN;\nINSERT INTO a VALUES (1);\nINSERT INTO nosuch VALUES (2);\nCOMMIT;\n";
+      await using(target, { "001_a.sql": file }, async (w) => {
+        expectSentence(await w.cli(["up"]), 1, "001_a.sql:6");
+        const status = JSON.parse((await w.cli(["status", "--json"])).stdout) as { migrations: { state: string }[] };
+        expect(status.migrations.map((m) => m.state)).toEqual(["failed"]);
+        const log = await w.db.query<{ outcome: string }>("SELECT outcome FROM stratum_log WHERE version = '001'");
+        expect(log.map((r) => r.outcome)).toContain("failure");
+        expect(await w.db.query("SELECT id FROM a")).toEqual([]);
+      });
+    });
+
     it(`${target.name}: a code migration's ctx.sql("COMMIT") is refused before it runs; nothing of the migration stays`, async () => {
       const code = [
         "export async function up(ctx) {",
@@ -285,6 +297,14 @@ describe("SQLite: a run that changes nothing creates nothing", () => {
           expect(readdirSync(dir), args.join(" ")).toEqual([]);
         }
         expect((await w.cli(["up", "--dry-run=rehearse"])).stdout).toMatch(/rehears/i);
+        // any refusal found in the files alone, and a rollback of nothing
+        w.project.migration("002_b.sql", "-- stratum:frobnicate yes\n-- migrate:up\nCREATE TABLE b (id int);\n");
+        expectSentence(await w.cli(["up"]), 3, "002_b.sql:1");
+        expect(readdirSync(dir)).toEqual([]);
+        w.project.remove("migrations/002_b.sql");
+        const down = await w.cli(["down"]);
+        expect(down.code, down.output).not.toBe(1);
+        expect(readdirSync(dir)).toEqual([]);
         // the real run creates the file, and the tables
         expect((await w.cli(["up"])).code).toBe(0);
         expect(await w.tables()).toEqual(["a"]);
