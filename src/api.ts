@@ -46,6 +46,7 @@ import type {
   PlanRequest,
   PlanStep,
   Problem,
+  SqlScript,
   StatusReport,
 } from "./core/types.js";
 import { matchesVersion } from "./core/version.js";
@@ -169,6 +170,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
     identity: { host: hostname(), toolVersion: TOOL_VERSION, env: config.env },
   };
   const emit = (event: MigratorEvent) => events.emit(event);
+  const openConstructs = new WeakMap<SqlScript, { kind: string; line: number } | null>();
   const policy = (allowOutOfOrder?: boolean) => ({
     ordering: config.ordering,
     allowOutOfOrder: allowOutOfOrder ?? config.allowOutOfOrder,
@@ -1138,11 +1140,21 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
    * What a step's SQL shows before anything runs: an unterminated string, comment or block, and
    * statements that cannot run inside the transaction the step would open.
    */
+  /** A section's unterminated construct, scanned once per run (checked before the lock and under it). */
+  function openConstructOf(section: SqlScript): { kind: string; line: number } | null {
+    let open = openConstructs.get(section);
+    if (open === undefined) {
+      open = unterminatedConstruct(dialect.name, section.text);
+      openConstructs.set(section, open);
+    }
+    return open;
+  }
+
   function preflightStatic(step: PlanStep, mode: RunSettings["mode"]): Problem[] {
     // every section of the migration: a broken down section is found before it is needed
     const { up, down, verify } = step.migration;
     const unterminated = [up, down, verify].flatMap((section): Problem[] => {
-      const open = section === null ? null : unterminatedConstruct(dialect.name, section.text);
+      const open = section === null ? null : openConstructOf(section);
       if (section === null || open === null) return [];
       const where = `${section.file}:${open.line + section.startLine - 1}`;
       return [
