@@ -31,6 +31,7 @@ import { EventBus, type Listener, type MigratorEvent } from "./core/events.js";
 import { callHook, runStep, runsInTransaction, scriptOf, statementsOf, type ExecutorPorts, type RunSettings } from "./core/executor.js";
 import { plan as planMigrations, validate as validateMigrations } from "./core/planner.js";
 import { unmetRequirements } from "./core/requirements.js";
+import { sectionsOf, transactionControlProblems } from "./core/transaction-control.js";
 import { conflictPairs, findConflicts, readTableUses, tableUseOf } from "./core/conflicts.js";
 import { buildGraph } from "./core/graph.js";
 import { AppliedVersions } from "./core/applied-versions.js";
@@ -45,6 +46,7 @@ import type {
   PlanRequest,
   PlanStep,
   Problem,
+  SqlScript,
   StatusReport,
 } from "./core/types.js";
 import { matchesVersion } from "./core/version.js";
@@ -169,6 +171,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
     identity: { host: hostname(), toolVersion: TOOL_VERSION, env: config.env },
   };
   const emit = (event: MigratorEvent) => events.emit(event);
+  const openConstructs = new WeakMap<SqlScript, { kind: string; line: number } | null>();
   const policy = (allowOutOfOrder?: boolean) => ({
     ordering: config.ordering,
     allowOutOfOrder: allowOutOfOrder ?? config.allowOutOfOrder,
@@ -192,8 +195,10 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
   /**
    * Takes the run lock on a connection of its own, then hands a work connection to `fn`. The
    * history tables are created under the lock, and only once something is about to be written.
+   * `changesNothing` (a rehearsal, which rolls back all it writes) lets the dialect create nothing
+   * (SQLite: no database file where there is none).
    */
-  const withLock = async <T>(fn: (session: Session) => Promise<T>, signal?: AbortSignal): Promise<T> => {
+  const withLock = async <T>(fn: (session: Session) => Promise<T>, signal?: AbortSignal, changesNothing = false): Promise<T> => {
     return withConnection(async (lockConn) => {
       const started = Date.now();
       const lock = await lockConn.acquireLock(`${config.schema ?? ""}:${config.table}`, {
@@ -209,12 +214,12 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         return await withConnection(async (conn) => {
           if (dialect.settleWrites && (await history.exists(conn))) await dialect.settleWrites(conn, dialect.qualifiedTable(config.table));
           return fn({ conn, dbUser: await conn.currentUser(), lockCheck, lockAssertion: lock.assertion });
-        });
+        }, changesNothing);
       } finally {
         await checkpoint("before-unlock");
         await lock.release();
       }
-    });
+    }, changesNothing);
   };
 
   /** History without creating anything: read-only commands must change nothing. */
@@ -406,6 +411,8 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
     } as const;
     emit(startEvent);
     await callHook("beforeAll", config.hooks.beforeAll, startEvent);
+    // a rehearsal proves afterwards that its rollback left the database as it found it
+    const before = options.rehearse ? await snapshotOf(conn) : null;
     if (mode === "all") await conn.begin();
     // inside a rehearsal's transaction, so a rehearsal leaves not even the tables behind
     if (steps.length > 0) await history.ensureTables(conn);
@@ -487,6 +494,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         }
       }
     }
+    if (before !== null) await proveUnchanged(conn, before);
     const report = reportOf(options.direction, outcomes, options.started, {
       backup: options.backup,
       dryRun: options.rehearse ? "rehearse" : false,
@@ -605,6 +613,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       const migrations = await withLoadedOptions(found, isPendingIn(applied));
       const result = await withConflicts(migrations, planOrThrow(found, migrations, applied, request, options.allowOutOfOrder));
       const steps = options.direction === "down" ? await checkReversible(result.steps) : result.steps;
+      refuseStatic(steps, defaultMode());
       return {
         steps: steps.map((step) => ({
           direction: step.direction,
@@ -628,13 +637,15 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         ...(options.step === undefined ? {} : { step: options.step }),
       };
       const single = options.singleTransaction === true || config.transaction === "all";
+      const rehearse = options.dryRun === "rehearse";
+      const mode: RunSettings["mode"] = single || rehearse ? "all" : defaultMode();
       if (options.dryRun === true) {
         const applied = await withConnection((conn) => readHistory(conn, found), true);
         const migrations = await withLoadedOptions(found, isPendingIn(applied));
         const result = await withConflicts(migrations, planOrThrow(found, migrations, applied, request, options.allowOutOfOrder));
+        refuseStatic(result.steps, mode);
         return dryRun(result.steps, "up", result.warnings, started);
       }
-      const rehearse = options.dryRun === "rehearse";
       if (rehearse && !dialect.capabilities.transactionalDdl) {
         emit({
           type: "log",
@@ -645,6 +656,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         const applied = await withConnection((conn) => readHistory(conn, found), true);
         const migrations = await withLoadedOptions(found, isPendingIn(applied));
         const result = await withConflicts(migrations, planOrThrow(found, migrations, applied, request, options.allowOutOfOrder));
+        refuseStatic(result.steps, defaultMode());
         return dryRun(result.steps, "up", result.warnings, started);
       }
       if (single && !dialect.capabilities.transactionalDdl) {
@@ -655,7 +667,21 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       }
       if (options.backup) await dialect.checkBackup?.();
       const signal = options.signal ?? new AbortController().signal;
-      if (await nothingPending(found, request, options.allowOutOfOrder)) {
+      /** What refuses the run before it starts: checked before the lock (creating nothing), and again under it. */
+      const refuse = async (conn: Connection, steps: readonly PlanStep[]) => {
+        const problems = await preflight(conn, steps, mode);
+        if (problems.length > 0) throw new ValidationError(problems);
+        if (single || rehearse) {
+          const off = steps.find((s) => s.migration.options.transaction === false);
+          if (off) {
+            throw new ConfigError(
+              `migration ${off.migration.id} runs outside a transaction (stratum:transaction off), so the run cannot be ${rehearse ? "rehearsed" : "one transaction"}`,
+              { code: "USAGE", fix: `run without ${rehearse ? "--dry-run=rehearse" : "--single-transaction"}` },
+            );
+          }
+        }
+      };
+      if (await nothingPending(found, request, options.allowOutOfOrder, refuse)) {
         emit({ type: "run:start", direction: "up", planned: 0, dialect: dialect.name, database: dialect.displayUrl, dryRun: false, parallel: 1 });
         const report = reportOf("up", [], started);
         emit({ type: "run:end", direction: "up", ok: true, applied: 0, failed: 0, remaining: 0, durationMs: report.durationMs, dryRun: false, backup: null });
@@ -665,20 +691,9 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         const applied = await readHistory(session.conn, found);
         const migrations = await withLoadedOptions(found, isPendingIn(applied));
         const result = await withConflicts(migrations, planOrThrow(found, migrations, applied, request, options.allowOutOfOrder));
-        const mode = single || rehearse ? "all" : config.transaction === "none" ? "none" : "each";
-        const problems = await preflight(session.conn, result.steps, mode);
-        if (problems.length > 0) throw new ValidationError(problems);
+        await refuse(session.conn, result.steps);
         if ((single || rehearse) && dialect.transactionLockCapacity && result.steps.length > 0) {
           await refuseOverLockCapacity(session.conn, result.steps, rehearse);
-        }
-        if (single || rehearse) {
-          const off = result.steps.find((s) => s.migration.options.transaction === false);
-          if (off) {
-            throw new ConfigError(
-              `migration ${off.migration.id} runs outside a transaction (stratum:transaction off), so the run cannot be ${rehearse ? "rehearsed" : "one transaction"}`,
-              { code: "USAGE", fix: `run without ${rehearse ? "--dry-run=rehearse" : "--single-transaction"}` },
-            );
-          }
         }
         let backup: string | null = null;
         if (options.backup && result.steps.length > 0) {
@@ -699,24 +714,41 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
           parallel: options.parallel ?? config.parallel,
           exclusive: conflictPairs(result.warnings),
         });
-      }, signal);
+      }, signal, rehearse);
     },
 
     async down(options: DownOptions = {}): Promise<RunReport> {
       const started = performance.now();
       const found = await discover();
       const request = toRequest({ direction: "down", ...options });
-      if (options.dryRun) {
-        const applied = await withConnection((conn) => readHistory(conn, found), true);
-        const result = planOrThrow(found, found.migrations, applied, request);
+      // planned and checked once without the lock (a refusal creates nothing), then again under it
+      const planned = async (conn: Connection, probe: Discovered) => {
+        const applied = await readHistory(conn, probe);
+        const result = planOrThrow(probe, probe.migrations, applied, request);
         const steps = await checkReversible(result.steps);
-        return dryRun(steps, "down", result.warnings, started);
+        refuseStatic(steps, defaultMode());
+        return { applied, result, steps };
+      };
+      const fresh = (): Discovered => ({ migrations: found.migrations, problems: [...found.problems] });
+      const probe = withConnection((conn) => planned(conn, fresh()), true);
+      if (options.dryRun) {
+        const probed = await probe;
+        return dryRun(probed.steps, "down", probed.result.warnings, started);
+      }
+      const probed = await probe.catch((error: unknown) => {
+        if (!mayBeInFlight(error)) throw error;
+        return null;
+      });
+      if (probed?.steps.length === 0) {
+        // nothing to roll back: no lock, nothing created
+        emit({ type: "run:start", direction: "down", planned: 0, dialect: dialect.name, database: dialect.displayUrl, dryRun: false, parallel: 1 });
+        const report = reportOf("down", [], started, { warnings: probed.result.warnings });
+        emit({ type: "run:end", direction: "down", ok: true, applied: 0, failed: 0, remaining: 0, durationMs: report.durationMs, dryRun: false, backup: null });
+        return report;
       }
       const signal = options.signal ?? new AbortController().signal;
       return withLock(async (session) => {
-        const applied = await readHistory(session.conn, found);
-        const result = planOrThrow(found, found.migrations, applied, request);
-        const steps = await checkReversible(result.steps);
+        const { applied, result, steps } = await planned(session.conn, fresh());
         return execute(session, steps, {
           direction: "down",
           single: false,
@@ -754,7 +786,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       });
       problems.push(...unmetRequirements(migrations.filter(pending), server));
       problems.push(...(await conflictsOf(migrations)));
-      const mode = config.transaction === "none" ? "none" : "each";
+      const mode = defaultMode();
       for (const migration of migrations.filter(pending)) {
         const step: PlanStep = { direction: "up", migration, reason: "pending", after: [] };
         problems.push(...preflightStatic(step, mode));
@@ -971,6 +1003,33 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
     },
   };
 
+  /** What a rehearsal must leave as it found: the schema, the state rows, the last log row. */
+  async function snapshotOf(conn: Connection): Promise<DatabaseSnapshot> {
+    const recorded = await history.exists(conn);
+    return {
+      schema: dialect.describeSchema ? await dialect.describeSchema(conn) : null,
+      state: recorded ? await history.read(conn) : null,
+      lastLog: recorded ? ((await history.readLog(conn, { limit: 1 }))[0]?.id ?? null) : null,
+    };
+  }
+
+  /**
+   * After a rehearsal's rollback: the database must be as it was. Something that committed on
+   * its own (a COMMIT sent through ctx.client, dblink, …) would otherwise pass as "nothing was
+   * changed".
+   */
+  async function proveUnchanged(conn: Connection, before: DatabaseSnapshot): Promise<void> {
+    const after = await snapshotOf(conn);
+    const changed = snapshotChanges(before, after);
+    if (changed.length === 0) return;
+    throw new TransactionError(
+      `the rehearsal changed the database although its transaction was rolled back (${changed.join("; ")}): something in the migrations committed on its own`,
+      {
+        fix: "find what commits outside Stratum's transaction (a COMMIT through ctx.client, dblink, a procedure) and remove it, then undo the change shown by hand; `stratum status` shows the recorded state",
+      },
+    );
+  }
+
   /**
    * One transaction holds a lock on every object it creates or alters until it commits; past
    * the server's lock table it fails ("out of shared memory") after doing all the work. Count
@@ -997,18 +1056,32 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
 
   /**
    * The common deploy: nothing to apply. Decided from a read without the lock, so a no-op `up`
-   * opens one connection and takes no lock. Anything else (work to do, or a problem that may be
-   * another run's migration in flight) goes the locked way, which reads again under the lock.
+   * opens one connection and takes no lock. Work to do, or a problem that may be another run's
+   * migration in flight, goes the locked way, which reads again under the lock; any other
+   * problem is refused here, before the lock creates anything.
    */
-  async function nothingPending(found: Discovered, request: PlanRequest, allowOutOfOrder: boolean | undefined): Promise<boolean> {
+  async function nothingPending(
+    found: Discovered,
+    request: PlanRequest,
+    allowOutOfOrder: boolean | undefined,
+    refuse: (conn: Connection, steps: readonly PlanStep[]) => Promise<void>,
+  ): Promise<boolean> {
     const probe: Discovered = { migrations: found.migrations, problems: [...found.problems] };
-    const applied = await withConnection((conn) => readHistory(conn, probe), true);
-    const migrations = await withLoadedOptions(probe, isPendingIn(applied));
-    try {
-      return planOrThrow(probe, migrations, applied, request, allowOutOfOrder).steps.length === 0;
-    } catch {
-      return false;
-    }
+    return withConnection(async (conn) => {
+      const applied = await readHistory(conn, probe);
+      const migrations = await withLoadedOptions(probe, isPendingIn(applied));
+      let steps: readonly PlanStep[];
+      try {
+        steps = planOrThrow(probe, migrations, applied, request, allowOutOfOrder).steps;
+      } catch (error) {
+        if (mayBeInFlight(error)) return false;
+        throw error;
+      }
+      // what the plan's SQL and the server already refuse stops the run before the lock, which
+      // would create the lock file (and, on SQLite, the database file)
+      if (steps.length > 0) await refuse(conn, steps);
+      return steps.length === 0;
+    }, true);
   }
 
   /** Before a rollback: load code migrations in the way, and list every obstacle at once. */
@@ -1049,14 +1122,44 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
   }
 
   /**
+   * Whether a refusal read without the lock may be another run's migration in flight (a dirty
+   * state row): then the run waits for the lock and reads again. Anything else is refused at
+   * once, before the lock creates anything.
+   */
+  function mayBeInFlight(error: unknown): boolean {
+    return error instanceof ValidationError && error.problems.some((p) => p.code === "DIRTY" && p.severity === "error");
+  }
+
+  /** The transaction mode of a run without --single-transaction or a rehearsal. */
+  function defaultMode(): RunSettings["mode"] {
+    return config.transaction === "none" ? "none" : config.transaction === "all" ? "all" : "each";
+  }
+
+  /** Throws the problems `preflightStatic` finds in any of the steps. */
+  function refuseStatic(steps: readonly PlanStep[], mode: RunSettings["mode"]): void {
+    const problems = steps.flatMap((step) => preflightStatic(step, mode));
+    if (problems.some((p) => p.severity === "error")) throw new ValidationError(problems);
+  }
+
+  /**
    * What a step's SQL shows before anything runs: an unterminated string, comment or block, and
    * statements that cannot run inside the transaction the step would open.
    */
+  /** A section's unterminated construct, scanned once per run (checked before the lock and under it). */
+  function openConstructOf(section: SqlScript): { kind: string; line: number } | null {
+    let open = openConstructs.get(section);
+    if (open === undefined) {
+      open = unterminatedConstruct(dialect.name, section.text);
+      openConstructs.set(section, open);
+    }
+    return open;
+  }
+
   function preflightStatic(step: PlanStep, mode: RunSettings["mode"]): Problem[] {
     // every section of the migration: a broken down section is found before it is needed
     const { up, down, verify } = step.migration;
     const unterminated = [up, down, verify].flatMap((section): Problem[] => {
-      const open = section === null ? null : unterminatedConstruct(dialect.name, section.text);
+      const open = section === null ? null : openConstructOf(section);
       if (section === null || open === null) return [];
       const where = `${section.file}:${open.line + section.startLine - 1}`;
       return [
@@ -1071,9 +1174,14 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       ];
     });
     if (unterminated.length > 0) return unterminated;
+    const inTransaction = runsInTransaction(dialect, step.migration, mode);
+    // transaction control in any section, the down too: a rollback must not find it when it is needed
+    const control = sectionsOf(step.migration).flatMap((section) =>
+      transactionControlProblems(dialect, step.migration, section.file, statementsOf(dialect, section), inTransaction),
+    );
     const script = scriptOf(step);
-    if (!script || !runsInTransaction(dialect, step.migration, mode)) return [];
-    return statementsOf(dialect, script).flatMap((statement): Problem[] => {
+    if (!script || !inTransaction) return control;
+    return control.concat(statementsOf(dialect, script).flatMap((statement): Problem[] => {
       const reason = dialect.nonTransactionalReason(statement.text);
       if (reason === null) return [];
       const where = `${script.file}:${statement.line}`;
@@ -1087,7 +1195,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
           versions: [step.migration.version],
         },
       ];
-    });
+    }));
   }
 
   /**
@@ -1148,4 +1256,34 @@ function toRequest(options: PlanOptions | (DownOptions & { direction: "down" }))
 function outcomeWithout(step: PlanStep, status: Exclude<RunOutcome["status"], "applied" | "rolled_back">, error?: unknown): RunOutcome {
   const base = { version: step.migration.version, name: step.migration.name, direction: step.direction, status, durationMs: 0 };
   return error === undefined ? base : { ...base, error: error instanceof Error ? error.message : String(error) };
+}
+
+/** The parts of a database a rehearsal compares before and after. */
+interface DatabaseSnapshot {
+  readonly schema: unknown;
+  readonly state: readonly AppliedMigration[] | null;
+  readonly lastLog: number | null;
+}
+
+/** What differs between two snapshots, in a few words each (empty when nothing does). */
+function snapshotChanges(before: DatabaseSnapshot, after: DatabaseSnapshot): string[] {
+  const changes: string[] = [];
+  if (canonical(before.schema) !== canonical(after.schema)) {
+    const names = (snapshot: unknown): Set<string> =>
+      new Set(((snapshot as { tables?: { name?: unknown }[] } | null)?.tables ?? []).map((t) => String(t.name)));
+    const was = names(before.schema);
+    const is = names(after.schema);
+    const added = [...is].filter((n) => !was.has(n));
+    const removed = [...was].filter((n) => !is.has(n));
+    if (added.length > 0) changes.push(`table(s) created: ${added.join(", ")}`);
+    if (removed.length > 0) changes.push(`table(s) dropped: ${removed.join(", ")}`);
+    if (added.length === 0 && removed.length === 0) changes.push("the schema changed");
+  }
+  if (canonical(before.state) !== canonical(after.state)) changes.push("the state table changed");
+  if (before.lastLog !== after.lastLog) changes.push("the log gained rows");
+  return changes;
+}
+
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v)) ?? "null";
 }

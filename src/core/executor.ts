@@ -8,6 +8,7 @@ import type { EventBus } from "./events.js";
 import type { AppliedVersions } from "./applied-versions.js";
 import { checkpoint, faultPointsActive } from "./fault-points.js";
 import { createMigrationContext } from "./migration-context.js";
+import { transactionControlProblems } from "./transaction-control.js";
 import type { AppliedMigration, LogEntry, MigrationFile, PlanStep, SqlScript, Statement } from "./types.js";
 
 /** The ports the executor awaits; everything else it does is deciding. */
@@ -216,6 +217,16 @@ export async function runStep(
 
   const runScript = async (scriptFile: string, script: SqlScript, whole = false) => {
     const statements = statementsOf(dialect, script);
+    // refused before the run for a SQL migration; a script run by ctx.execFile is checked here,
+    // before any of it runs
+    const [control] = transactionControlProblems(dialect, migration, scriptFile, statements, inTx);
+    if (control !== undefined) {
+      throw new MigrationError(
+        { version: migration.version, name: migration.name, location: control.files[0] },
+        `migration ${migration.id}: ${control.message}`,
+        { fix: control.fix },
+      );
+    }
     if (whole && inTx && conn.execBatch !== undefined && !faultPointsActive) {
       await runScriptBatch(scriptFile, statements, conn.execBatch);
       return;
@@ -582,6 +593,9 @@ async function recordFailure(
 ): Promise<void> {
   try {
     if (!inTx) {
+      // a transaction the migration opened itself (allowed outside Stratum's) ends with its
+      // failure: rolled back, so the failure below commits instead of joining it and being lost
+      await conn.rollback().catch(() => undefined);
       await ports.history.setState(conn, migration.version, "failed", { statementsDone, error: message });
     }
     await ports.history.log(conn, entry);

@@ -1,6 +1,7 @@
 import type { Connection, Dialect } from "../dialects/dialect.js";
 import type { BatchOptions, MigrationContext } from "./context.js";
 import type { EventBus } from "./events.js";
+import { refuseAtRunTime } from "./transaction-control.js";
 import type { MigrationFile } from "./types.js";
 
 export interface ContextDeps {
@@ -25,7 +26,10 @@ export function createMigrationContext(deps: ContextDeps): MigrationContext {
     events.emit({ type: "log", level, version: migration.version, message });
 
   const ctx: MigrationContext = {
-    sql: (text, params) => conn.query(text, params ?? []),
+    sql: async (text, params) => {
+      refuseAtRunTime(deps.dialect, text, deps.inTransaction, migration.kind);
+      return conn.query(text, params ?? []);
+    },
     async execFile(path) {
       await deps.runScript(path, await deps.readFile(path));
     },

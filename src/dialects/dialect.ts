@@ -1,4 +1,5 @@
 import type { DialectName, Statement } from "../core/types.js";
+import type { TransactionControl } from "../sql/transaction-control.js";
 
 /** What a dialect can do. Core code asks these, never the dialect's name. */
 export interface Capabilities {
@@ -164,8 +165,9 @@ export interface Dialect {
   /** The URL with any password removed, for messages. */
   readonly displayUrl: string;
   /**
-   * Opens a session. `readOnly` promises the caller writes nothing, so a dialect may avoid
-   * creating anything (SQLite does not create a missing database file for it).
+   * Opens a session. `readOnly` promises the caller leaves the database as it found it (it only
+   * reads, or rolls back all it writes, as a rehearsal does), so a dialect may avoid creating
+   * anything (SQLite does not create a missing database file for it, nor the lock file).
    */
   connect(options?: { readonly readOnly?: boolean }): Promise<Connection>;
   splitStatements(sql: string, options?: SplitOptions): Statement[];
@@ -177,6 +179,12 @@ export interface Dialect {
    * or null when it can.
    */
   nonTransactionalReason(statement: string): string | null;
+  /**
+   * The transaction control this statement is (`COMMIT`, `BEGIN`, MySQL `SET autocommit = 0`, …),
+   * which would end the transaction Stratum runs a migration in or keep its history rows from
+   * committing; null for anything else.
+   */
+  transactionControl(statement: string): TransactionControl | null;
   /** Maps a driver error to a position (0-based offset) inside the statement, when it has one. */
   errorPosition(error: unknown): number | null;
   /** Whether a driver error is a deadlock or lock timeout (retry alone in parallel runs). */

@@ -6,6 +6,7 @@ import type * as MysqlPromise from "mysql2/promise";
 import { ConfigError, ConnectionError, StratumError } from "../../core/errors.js";
 import type { Statement } from "../../core/types.js";
 import { splitMysql } from "../../sql/split-mysql.js";
+import { transactionControlOf } from "../../sql/transaction-control.js";
 import type { Connection, Dialect, SplitOptions } from "../dialect.js";
 import { dumpDatabase } from "./mysql-backup.js";
 import { describeSchema } from "./describe-schema.js";
@@ -205,6 +206,9 @@ export function mysqlDialect(options: MysqlDialectOptions): Dialect {
     quoteIdentifier: quoteMysqlIdentifier,
     // A MySQL schema is a database; the connection's database is the one in use.
     qualifiedTable: quoteMysqlIdentifier,
+    transactionControl(statement: string) {
+      return transactionControlOf("mysql", statement);
+    },
     nonTransactionalReason(): string | null {
       return null;
     },

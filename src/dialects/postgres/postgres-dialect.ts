@@ -6,6 +6,7 @@ import { ConfigError, ConnectionError } from "../../core/errors.js";
 import { redactUrl } from "../../core/redact.js";
 import type { Statement } from "../../core/types.js";
 import { postgresNonTransactionalReason, splitPostgres } from "../../sql/split-postgres.js";
+import { transactionControlOf } from "../../sql/transaction-control.js";
 import type { Capabilities, Connection, Dialect, HistoryTypes, ServerClock } from "../dialect.js";
 import { describeConnectError, type ConnectTarget } from "./connect-error.js";
 import { loadPg, type PgModule } from "./pg-driver.js";
@@ -310,6 +311,9 @@ export function postgresDialect(options: PostgresDialectOptions): Dialect {
       return schema === undefined ? table : `${quotePostgresIdentifier(schema)}.${table}`;
     },
 
+    transactionControl(statement: string) {
+      return transactionControlOf("postgres", statement);
+    },
     nonTransactionalReason(statement: string): string | null {
       return postgresNonTransactionalReason(statement);
     },

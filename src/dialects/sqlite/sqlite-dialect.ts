@@ -18,6 +18,7 @@ import type BetterSqlite3 from "better-sqlite3";
 import { BackupError, ConnectionError, LockTimeoutError, StratumError } from "../../core/errors.js";
 import type { Statement } from "../../core/types.js";
 import { splitSqlite } from "../../sql/split-sqlite.js";
+import { transactionControlOf } from "../../sql/transaction-control.js";
 import { StatementFailure, type BatchOptions, type Connection, type Dialect, type Lock, type LockOptions, type Queryable, type ServerInfo, type SessionGuards } from "../dialect.js";
 
 type Database = BetterSqlite3.Database;
@@ -125,6 +126,9 @@ export function sqliteDialect(options: SqliteDialectOptions): Dialect {
     },
     quoteIdentifier,
     qualifiedTable: quoteIdentifier,
+    transactionControl(statement: string) {
+      return transactionControlOf("sqlite", statement);
+    },
     nonTransactionalReason(statement: string) {
       return /^\s*vacuum\b/i.test(statement) ? "VACUUM cannot run inside a transaction" : null;
     },
