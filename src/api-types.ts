@@ -113,6 +113,8 @@ export interface Stats {
 export interface RepairReport {
   readonly updated: readonly { readonly version: string; readonly from: string; readonly to: string }[];
   readonly removed: readonly string[];
+  /** Rows whose recorded name was changed to the file's new name (`from`/`to` are names). */
+  readonly renamed: readonly { readonly version: string; readonly from: string; readonly to: string }[];
 }
 
 export interface ValidateOptions {

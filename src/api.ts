@@ -37,7 +37,7 @@ import { AppliedVersions } from "./core/applied-versions.js";
 import { checkpoint } from "./core/fault-points.js";
 import { schedule } from "./core/scheduler.js";
 import { computeStats } from "./core/stats.js";
-import { statusOf } from "./core/status.js";
+import { isRenamed, statusOf } from "./core/status.js";
 import type {
   AppliedMigration,
   LogEntry,
@@ -781,6 +781,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         const byVersion = new Map(found.migrations.map((m) => [m.versionNumber, m]));
         const updated: { version: string; name: string; from: string; to: string }[] = [];
         const removed: { version: string; name: string; checksum: string }[] = [];
+        const renamed: { version: string; from: string; to: string; checksum: string }[] = [];
         for (const row of applied) {
           const migration = byVersion.get(BigInt(row.version));
           if (migration && migration.checksum !== row.checksum && row.state === "applied") {
@@ -788,12 +789,16 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
           } else if (!migration && options.removeMissing) {
             removed.push({ version: row.version, name: row.name, checksum: row.checksum });
           }
+          if (migration && row.state === "applied" && isRenamed(migration, row)) {
+            renamed.push({ version: row.version, from: row.name, to: migration.name, checksum: migration.checksum });
+          }
         }
-        return { updated, removed };
+        return { updated, removed, renamed };
       };
       const reportOf = (changes: ReturnType<typeof plan>): RepairReport => ({
         updated: changes.updated.map(({ version, from, to }) => ({ version, from, to })),
         removed: changes.removed.map((r) => r.version),
+        renamed: changes.renamed.map(({ version, from, to }) => ({ version, from, to })),
       });
       const refuseCorrupt = () => {
         const corrupt = found.problems.filter((p) => p.code === "CORRUPT_HISTORY");
@@ -807,12 +812,16 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       return withLock(async ({ conn, dbUser }) => {
         const applied = await readHistory(conn, found);
         refuseCorrupt();
-        const { updated, removed } = plan(applied);
+        const { updated, removed, renamed } = plan(applied);
         await conn.begin();
         try {
           for (const u of updated) {
             await history.setState(conn, u.version, "applied", { checksum: u.to });
             await history.log(conn, instantLog(dbUser, { operation: "repair", version: u.version, name: u.name, checksum: u.to, details: `checksum ${u.from} -> ${u.to}` }));
+          }
+          for (const r of renamed) {
+            await history.setState(conn, r.version, "applied", { name: r.to });
+            await history.log(conn, instantLog(dbUser, { operation: "repair", version: r.version, name: r.to, checksum: r.checksum, details: `name ${r.from} -> ${r.to}` }));
           }
           for (const r of removed) {
             await history.remove(conn, r.version);
@@ -823,7 +832,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
           await conn.rollback().catch(() => undefined);
           throw error;
         }
-        return reportOf({ updated, removed });
+        return reportOf({ updated, removed, renamed });
       });
     },
 

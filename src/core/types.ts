@@ -161,6 +161,7 @@ export type ProblemCode =
   | "DEPENDENCY_CYCLE"
   | "MISSING_FILE"
   | "CHECKSUM_MISMATCH"
+  | "RENAMED_MIGRATION"
   | "OUT_OF_ORDER"
   | "DIRTY"
   | "IRREVERSIBLE"
@@ -189,7 +190,7 @@ export type Plan =
   | { readonly ok: true; readonly steps: readonly PlanStep[]; readonly warnings: readonly Problem[] }
   | { readonly ok: false; readonly problems: readonly Problem[] };
 
-export type StatusState = MigrationState | "changed" | "missing";
+export type StatusState = MigrationState | "changed" | "renamed" | "missing";
 
 export interface StatusEntry {
   readonly version: string;

@@ -11,8 +11,8 @@ export async function repairCommand(ctx: CommandContext, options: RawOptions): P
   return withMigrator(ctx, {}, async (migrator, config) => {
     if (!dryRun && needsConfirmation(ctx, config)) {
       const action = removeMissing
-        ? "repair the migration history (re-record changed checksums and delete the rows of missing files)"
-        : "repair the migration history (re-record changed checksums)";
+        ? "repair the migration history (re-record changed checksums and renamed files, and delete the rows of missing files)"
+        : "repair the migration history (re-record changed checksums and renamed files)";
       await confirmProtected(ctx, config, action);
     }
     const report = await migrator.repair({ ...(removeMissing ? { removeMissing } : {}), ...(dryRun ? { dryRun } : {}) });
@@ -23,6 +23,9 @@ export async function repairCommand(ctx: CommandContext, options: RawOptions): P
     const lines: string[] = [];
     for (const update of report.updated) {
       lines.push(`${dryRun ? "would re-record" : "re-recorded"} the checksum of ${update.version}: ${shortChecksum(update.from)} → ${shortChecksum(update.to)}`);
+    }
+    for (const rename of report.renamed) {
+      lines.push(`${dryRun ? "would record" : "recorded"} the new name of ${rename.version}: ${rename.version}_${rename.from} → ${rename.version}_${rename.to}`);
     }
     for (const version of report.removed) lines.push(`${dryRun ? "would remove" : "removed"} the row of ${version} (its file is gone)`);
     if (lines.length === 0) lines.push("nothing to repair: every applied migration matches its file");

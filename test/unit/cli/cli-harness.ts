@@ -202,7 +202,7 @@ export function fakeLibrary(script: Script = {}): { library: CliLibrary; calls: 
       },
     repair: async (options = {}) => {
       calls.repair.push(options);
-      return { updated: [], removed: [] };
+      return { updated: [], removed: [], renamed: [] };
     },
     resolve: async (version, outcome) => {
       calls.resolve.push([version, outcome]);
