@@ -631,6 +631,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         const applied = await withConnection((conn) => readHistory(conn, found), true);
         const migrations = await withLoadedOptions(found, isPendingIn(applied));
         const result = await withConflicts(migrations, planOrThrow(found, migrations, applied, request, options.allowOutOfOrder));
+        refuseUnterminated(result.steps);
         return dryRun(result.steps, "up", result.warnings, started);
       }
       const rehearse = options.dryRun === "rehearse";
@@ -644,6 +645,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         const applied = await withConnection((conn) => readHistory(conn, found), true);
         const migrations = await withLoadedOptions(found, isPendingIn(applied));
         const result = await withConflicts(migrations, planOrThrow(found, migrations, applied, request, options.allowOutOfOrder));
+        refuseUnterminated(result.steps);
         return dryRun(result.steps, "up", result.warnings, started);
       }
       if (single && !dialect.capabilities.transactionalDdl) {
@@ -708,6 +710,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       if (options.dryRun) {
         const applied = await withConnection((conn) => readHistory(conn, found), true);
         const result = planOrThrow(found, found.migrations, applied, request);
+        refuseUnterminated(result.steps);
         const steps = await checkReversible(result.steps);
         return dryRun(steps, "down", result.warnings, started);
       }
@@ -715,6 +718,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       return withLock(async (session) => {
         const applied = await readHistory(session.conn, found);
         const result = planOrThrow(found, found.migrations, applied, request);
+        refuseUnterminated(result.steps);
         const steps = await checkReversible(result.steps);
         return execute(session, steps, {
           direction: "down",
@@ -754,7 +758,12 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       problems.push(...unmetRequirements(migrations.filter(pending), server));
       problems.push(...(await conflictsOf(migrations)));
       const mode = config.transaction === "none" ? "none" : "each";
-      for (const migration of migrations.filter(pending)) {
+      for (const migration of migrations) {
+        if (!pending(migration)) {
+          // applied: its up has run, but its down (or verify) may still be needed
+          problems.push(...unterminatedIn(migration));
+          continue;
+        }
         const step: PlanStep = { direction: "up", migration, reason: "pending", after: [] };
         problems.push(...preflightStatic(step, mode));
       }
@@ -1057,23 +1066,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
    * statements that cannot run inside the transaction the step would open.
    */
   function preflightStatic(step: PlanStep, mode: RunSettings["mode"]): Problem[] {
-    // every section of the migration: a broken down section is found before it is needed
-    const { up, down, verify } = step.migration;
-    const unterminated = [up, down, verify].flatMap((section): Problem[] => {
-      const open = section === null ? null : unterminatedConstruct(dialect.name, section.text);
-      if (section === null || open === null) return [];
-      const where = `${section.file}:${open.line + section.startLine - 1}`;
-      return [
-        {
-          code: "BAD_SECTION",
-          message: `unterminated ${open.kind} starting at ${where}`,
-          files: [where],
-          fix: "close it; everything after it would be read as one statement",
-          severity: "error",
-          versions: [step.migration.version],
-        },
-      ];
-    });
+    const unterminated = unterminatedIn(step.migration);
     if (unterminated.length > 0) return unterminated;
     const script = scriptOf(step);
     if (!script || !runsInTransaction(dialect, step.migration, mode)) return [];
@@ -1092,6 +1085,35 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         },
       ];
     });
+  }
+
+  /**
+   * An unterminated string, comment or block in any section of a SQL migration, read by the
+   * dialect's lexer: a broken down section is found before it is needed.
+   */
+  function unterminatedIn(migration: MigrationFile): Problem[] {
+    const { up, down, verify } = migration;
+    return [up, down, verify].flatMap((section): Problem[] => {
+      const open = section === null ? null : unterminatedConstruct(dialect.name, section.text);
+      if (section === null || open === null) return [];
+      const where = `${section.file}:${open.line + section.startLine - 1}`;
+      return [
+        {
+          code: "BAD_SECTION",
+          message: `unterminated ${open.kind} starting at ${where}`,
+          files: [where],
+          fix: "close it; everything after it would be read as one statement",
+          severity: "error",
+          versions: [migration.version],
+        },
+      ];
+    });
+  }
+
+  /** Before a dry run or a rollback: the sections it would run must be whole (see `unterminatedIn`). */
+  function refuseUnterminated(steps: readonly PlanStep[]): void {
+    const problems = steps.flatMap((step) => unterminatedIn(step.migration));
+    if (problems.length > 0) throw new ValidationError(problems);
   }
 
   /**
