@@ -750,7 +750,10 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         true,
       );
       const pending = isPendingIn(applied);
-      const migrations = await withLoadedOptions(found, pending);
+      // In graph ordering the answer depends on every migration's declared tables and dependencies
+      // (conflicts), which code migrations only give when imported: all are imported, so the answer
+      // is the same on a fresh database and a migrated one. Linear ordering reads no tables.
+      const migrations = await withLoadedOptions(found, config.ordering === "graph" ? () => true : pending);
       const problems = validateMigrations(migrations, applied, {
         ...policy(options.allowOutOfOrder),
         discoveryProblems: found.problems,
@@ -907,7 +910,8 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
     async graph(): Promise<GraphReport> {
       const found = await discover();
       const applied = await withConnection((conn) => readHistory(conn, found), true);
-      const migrations = await withLoadedOptions(found, isPendingIn(applied));
+      // every code migration: the graph shows each one's dependencies and tables, applied or not
+      const migrations = await withLoadedOptions(found, () => true);
       const states = new Map(statusOf(migrations, applied).migrations.map((entry) => [entry.version, entry.state]));
       const conflicts = await conflictsOf(migrations);
       const pairs = conflictPairs(conflicts);
