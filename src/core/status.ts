@@ -75,8 +75,8 @@ export function isPending(entry: MergedMigration): boolean {
 export function checksumMismatch(file: MigrationFile, row: AppliedMigration): Problem {
   return {
     code: "CHECKSUM_MISMATCH",
-    message: `${file.id} was changed after it was applied: recorded checksum ${row.checksum}, current checksum ${file.checksum}.`,
-    files: [...file.files],
+    message: `${file.id}${includesNote(file)} was changed after it was applied: recorded checksum ${row.checksum}, current checksum ${file.checksum}.`,
+    files: [...file.files, ...(file.includes ?? [])],
     fix: "Restore the file or run `stratum repair`.",
     severity: "error",
     versions: [file.version],
@@ -101,6 +101,12 @@ export function renamedMigration(file: MigrationFile, row: AppliedMigration): Pr
     severity: "error",
     versions: [file.version],
   };
+}
+
+/** ` (with seed/a.sql, run through ctx.execFile)` for a code migration that runs files. */
+function includesNote(file: MigrationFile): string {
+  const includes = file.includes ?? [];
+  return includes.length === 0 ? "" : ` (with ${includes.join(", ")}, run through ctx.execFile)`;
 }
 
 export function missingFile(row: AppliedMigration): Problem {

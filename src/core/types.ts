@@ -62,8 +62,14 @@ export interface MigrationFile {
   readonly files: readonly string[];
   /** Absolute path of the main file (the `.up.sql` file for pairs). */
   readonly path: string;
-  /** SHA-256 (hex) of the normalised text of every file, in order. */
+  /** SHA-256 (hex) of the normalised text of every file, in order (code: then every `includes` file). */
   readonly checksum: string;
+  /**
+   * Code migrations read from disk: the files their source runs through `ctx.execFile("…")`, as
+   * written (relative to the directory), part of the checksum. Only these may be run through
+   * `ctx.execFile`. Absent for migrations from other sources (no check).
+   */
+  readonly includes?: readonly string[];
   /** SQL migrations: parsed sections. `null` when absent. */
   readonly up: SqlScript | null;
   readonly down: SqlScript | null;
