@@ -56,6 +56,19 @@ const cases: readonly Case[] = [
     kind: "block comment",
   },
   {
+    name: "a string in the up section that runs past the down marker",
+    files: { "002_b.sql": "-- migrate:up\nCREATE TABLE b (id INTEGER);\nINSERT INTO b VALUES ('x\n-- migrate:down\n');\n" },
+    where: "002_b.sql:3",
+    kind: "string literal",
+  },
+  {
+    name: "a dollar quote in the up section that runs past the down marker",
+    files: { "002_b.sql": "-- migrate:up\nCREATE TABLE b (id INTEGER);\nDO $$ BEGIN\n-- migrate:down\nEND $$;\n" },
+    where: "002_b.sql:3",
+    kind: "dollar-quoted string",
+    only: "postgres",
+  },
+  {
     name: "a string opened in the down section",
     files: { "002_b.sql": "-- migrate:up\nCREATE TABLE b (id INTEGER);\n-- migrate:down\nDROP TABLE b;\nSELECT 'oops;\n" },
     where: "002_b.sql:5",

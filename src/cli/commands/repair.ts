@@ -11,8 +11,8 @@ export async function repairCommand(ctx: CommandContext, options: RawOptions): P
   return withMigrator(ctx, {}, async (migrator, config) => {
     if (!dryRun && needsConfirmation(ctx, config)) {
       const action = removeMissing
-        ? "repair the migration history (re-record changed checksums and renamed files, and delete the rows of missing files)"
-        : "repair the migration history (re-record changed checksums and renamed files)";
+        ? "repair the migration history (re-record changed checksums and delete the rows of missing files)"
+        : "repair the migration history (re-record changed checksums)";
       await confirmProtected(ctx, config, action);
     }
     const report = await migrator.repair({ ...(removeMissing ? { removeMissing } : {}), ...(dryRun ? { dryRun } : {}) });
