@@ -74,13 +74,15 @@ export async function loadCodeMigration(migration: MigrationFile): Promise<Loade
 /**
  * The exports of a module as an ESM namespace, whatever its format. Node loads a CommonJS `.cjs`
  * file (or a `.js` file whose nearest package.json does not say `"type": "module"`) itself and
- * hands back `{ default: module.exports, …named copies }`: its real exports are `module.exports`.
- * jiti, which compiles TypeScript, hands back `module.exports` directly. Either way a
+ * hands back a module namespace `{ default: module.exports, …named copies }`: its real exports are
+ * `module.exports`. jiti, which compiles TypeScript (and `.js` files Node refuses, such as ESM
+ * syntax in a CommonJS package), hands back `module.exports` directly, a plain object. Either way a
  * `module.exports` that is a function or a `defineMigration(...)` is read as a default export, and
  * any other object as named exports (a compiled ES module, with `__esModule`, as the namespace it was).
  */
 export function moduleExports(path: string, namespace: unknown): unknown {
-  const value = isNativeCommonJs(path) && isRecord(namespace) ? namespace["default"] : namespace;
+  const native = Object.prototype.toString.call(namespace) === "[object Module]";
+  const value = native && isNativeCommonJs(path) && isRecord(namespace) ? namespace["default"] : namespace;
   if (typeof value === "function" || isDefinedMigration(value)) return { default: value };
   return value;
 }

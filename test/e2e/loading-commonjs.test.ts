@@ -18,9 +18,11 @@ const cjsFiles: Readonly<Record<string, string>> = {
   "006_esm.mjs": `export async function up(ctx) { await ctx.sql("${table("t6")}"); }\nexport async function down(ctx) { await ctx.sql("DROP TABLE t6"); }\n`,
   "007_function.cjs": `module.exports = async function (ctx) { await ctx.sql("${table("t7")}"); };\n`,
   "008_compiled_ts.cjs": `"use strict";\nObject.defineProperty(exports, "__esModule", { value: true });\nexports.default = { async up(ctx) { await ctx.sql("${table("t8")}"); }, async down(ctx) { await ctx.sql("DROP TABLE t8"); } };\n`,
+  "010_esm_syntax.js": `export async function up(ctx) { await ctx.sql("${table("t10")}"); }\nexport async function down(ctx) { await ctx.sql("DROP TABLE t10"); }\n`,
+  "011_esm_default.js": `export default { async up(ctx) { await ctx.sql("${table("t11")}"); }, async down(ctx) { await ctx.sql("DROP TABLE t11"); } };\n`,
   "009_exports_ts.ts": `exports.up = async (ctx: { sql(text: string): Promise<unknown> }) => { await ctx.sql("${table("t9")}"); };\nexports.down = async (ctx: { sql(text: string): Promise<unknown> }) => { await ctx.sql("DROP TABLE t9"); };\n`,
 };
-const ALL = ["t1", "t2", "t3", "t4", "t5", "t6", "t7", "t8", "t9"];
+const ALL = ["t1", "t10", "t11", "t2", "t3", "t4", "t5", "t6", "t7", "t8", "t9"]; // as db.tables() sorts them
 
 describe("CommonJS and ES module code migrations on sqlite", () => {
   it.concurrent("every extension and shape is found, applied and rolled back (no package.json type: .js is CommonJS)", async ({ expect }) => {
@@ -33,7 +35,7 @@ describe("CommonJS and ES module code migrations on sqlite", () => {
       expect(validate.code, validate.output).toBe(0);
       const status = await cli("status", "--json");
       const listed = (JSON.parse(status.stdout) as { migrations: { version: string; state: string }[] }).migrations;
-      expect(listed.map((m) => `${m.version}:${m.state}`)).toEqual(Object.keys(cjsFiles).map((f) => `${f.slice(0, 3)}:pending`));
+      expect(listed.map((m) => `${m.version}:${m.state}`)).toEqual(Object.keys(cjsFiles).sort().map((f) => `${f.slice(0, 3)}:pending`));
 
       const up = await cli("up");
       expect(up.code, up.output).toBe(0);
