@@ -513,14 +513,19 @@ export function hasSql(text: string): boolean {
  * Text with SQL returns null: there a `/*` may sit inside a string, which only the dialect's lexer knows.
  */
 function unclosedComment(text: string): number | null {
-  const lines = text.split("\n");
   const state = { inBlock: false };
   let opened = 0;
-  for (let index = 0; index < lines.length; index++) {
+  // line by line without splitting: a section with SQL stops at its first code line
+  for (let start = 0, index = 0; start <= text.length; index++) {
+    const newline = text.indexOf("\n", start);
+    const end = newline < 0 ? text.length : newline;
+    const line = text.slice(start, end);
     const wasInBlock = state.inBlock;
-    if (lineHasCode(lines[index] ?? "", state)) return null;
+    if (lineHasCode(line, state)) return null;
     // the last comment opened on this line is the one still open at its end
-    if (state.inBlock && !(wasInBlock && !(lines[index] ?? "").includes("*/"))) opened = index;
+    if (state.inBlock && !(wasInBlock && !line.includes("*/"))) opened = index;
+    if (newline < 0) break;
+    start = newline + 1;
   }
   return state.inBlock ? opened : null;
 }
