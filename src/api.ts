@@ -763,8 +763,8 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       const mode = config.transaction === "none" ? "none" : "each";
       for (const migration of migrations) {
         if (!pending(migration)) {
-          // applied: its up has run, but its down (or verify) may still be needed
-          problems.push(...unterminatedIn(migration));
+          // applied: its up has run, but its down may still be needed
+          problems.push(...unterminatedIn(migration, "down"));
           continue;
         }
         const step: PlanStep = { direction: "up", migration, reason: "pending", after: [] };
@@ -1095,9 +1095,9 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
    * An unterminated string, comment or block in any section of a SQL migration, read by the
    * dialect's lexer: a broken down section is found before it is needed.
    */
-  function unterminatedIn(migration: MigrationFile): Problem[] {
+  function unterminatedIn(migration: MigrationFile, only?: "down"): Problem[] {
     const { up, down, verify } = migration;
-    return [up, down, verify].flatMap((section): Problem[] => {
+    return (only === "down" ? [down] : [up, down, verify]).flatMap((section): Problem[] => {
       const open = section === null ? null : unterminatedConstruct(dialect.name, section.text);
       if (section === null || open === null) return [];
       const where = `${section.file}:${open.line + section.startLine - 1}`;
@@ -1116,7 +1116,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
 
   /** Before a dry run or a rollback: the sections it would run must be whole (see `unterminatedIn`). */
   function refuseUnterminated(steps: readonly PlanStep[]): void {
-    const problems = steps.flatMap((step) => unterminatedIn(step.migration));
+    const problems = steps.flatMap((step) => unterminatedIn(step.migration, step.direction === "down" ? "down" : undefined));
     if (problems.length > 0) throw new ValidationError(problems);
   }
 

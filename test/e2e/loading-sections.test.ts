@@ -130,4 +130,23 @@ await describeEachTarget("unterminated constructs in any section", (target) => {
       await db.drop();
     }
   });
+  it.concurrent("an applied migration's up section is not checked again: validate passes and down runs", async ({ expect }) => {
+    const db = await target.createDatabase();
+    const project = makeProject({ "001_a.sql": GOOD });
+    const cli = (...args: string[]) => runCli([...args, "--url", db.url], { cwd: project.dir });
+    try {
+      expect((await cli("up")).code).toBe(0);
+      // edited after it ran (and repaired): its up never runs again, so it stops nothing
+      project.migration("001_a.sql", GOOD.replace("(id INTEGER);", "(id INTEGER); SELECT 'left open;"));
+      expect((await cli("repair", "--yes")).code).toBe(0);
+      const validate = await cli("validate");
+      expect(validate.code, validate.output).toBe(0);
+      const down = await cli("down", "--yes");
+      expect(down.code, down.output).toBe(0);
+      expect((await db.tables()).filter((t) => t === "a")).toEqual([]);
+    } finally {
+      project.cleanup();
+      await db.drop();
+    }
+  });
 });
