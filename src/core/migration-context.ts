@@ -70,7 +70,7 @@ function refuseUndeclared(migration: MigrationFile, path: string): void {
   const file = migration.files[0] ?? migration.id;
   throw new ConfigError(
     `${file} runs ${path} through ctx.execFile, but only files named by a string literal in a ctx.execFile("…") call are part of the migration's checksum: write ctx.execFile(${JSON.stringify(path)})`,
-    { fix: `write the path as a literal in ${file}, e.g. ctx.execFile("${path}")` },
+    { fix: `name the file with a string literal in ${file}` },
   );
 }
 

@@ -81,10 +81,23 @@ export async function loadCodeMigration(migration: MigrationFile): Promise<Loade
  * any other object as named exports (a compiled ES module, with `__esModule`, as the namespace it was).
  */
 export function moduleExports(path: string, namespace: unknown): unknown {
-  const native = Object.prototype.toString.call(namespace) === "[object Module]";
-  const value = native && isNativeCommonJs(path) && isRecord(namespace) ? namespace["default"] : namespace;
+  const value = isCommonJsNamespace(path, namespace) ? namespace["default"] : namespace;
   if (typeof value === "function" || isDefinedMigration(value)) return { default: value };
   return value;
+}
+
+/**
+ * Node's namespace of a CommonJS module: a module namespace whose `default` is `module.exports`
+ * and whose other names are copies of its properties. (A `.js` file with ES syntax that Node
+ * recognises as such is a real ES module even in a CommonJS package: its names are its own.)
+ */
+function isCommonJsNamespace(path: string, namespace: unknown): namespace is Record<string, unknown> {
+  if (Object.prototype.toString.call(namespace) !== "[object Module]" || !isRecord(namespace)) return false;
+  if (!("default" in namespace) || !isNativeCommonJs(path)) return false;
+  const moduleExports = namespace["default"];
+  return Object.keys(namespace).every(
+    (key) => key === "default" || (isRecord(moduleExports) && moduleExports[key] === namespace[key]),
+  );
 }
 
 /** Whether Node itself loads `path` as CommonJS: `.cjs`, or `.js` outside a `"type": "module"` package. */
