@@ -115,6 +115,8 @@ export interface RepairReport {
   readonly removed: readonly string[];
   /** Versions whose file is gone and whose row stays (without `removeMissing`). */
   readonly missing: readonly string[];
+  /** Rows whose recorded name was changed to the file's new name (`from`/`to` are names). */
+  readonly renamed: readonly { readonly version: string; readonly from: string; readonly to: string }[];
 }
 
 export interface ValidateOptions {

@@ -38,7 +38,7 @@ import { AppliedVersions } from "./core/applied-versions.js";
 import { checkpoint } from "./core/fault-points.js";
 import { schedule } from "./core/scheduler.js";
 import { computeStats } from "./core/stats.js";
-import { statusOf } from "./core/status.js";
+import { isRenamed, statusOf } from "./core/status.js";
 import type {
   AppliedMigration,
   LogEntry,
@@ -779,7 +779,10 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         true,
       );
       const pending = isPendingIn(applied);
-      const migrations = await withLoadedOptions(found, pending);
+      // In graph ordering the answer depends on every migration's declared tables and dependencies
+      // (conflicts), which code migrations only give when imported: all are imported, so the answer
+      // is the same on a fresh database and a migrated one. Linear ordering reads no tables.
+      const migrations = await withLoadedOptions(found, config.ordering === "graph" ? () => true : pending);
       const problems = validateMigrations(migrations, applied, {
         ...policy(options.allowOutOfOrder),
         discoveryProblems: found.problems,
@@ -787,7 +790,12 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       problems.push(...unmetRequirements(migrations.filter(pending), server));
       problems.push(...(await conflictsOf(migrations)));
       const mode = defaultMode();
-      for (const migration of migrations.filter(pending)) {
+      for (const migration of migrations) {
+        if (!pending(migration)) {
+          // applied: its up has run, but its down may still be needed
+          problems.push(...unterminatedIn(migration, "down"));
+          continue;
+        }
         const step: PlanStep = { direction: "up", migration, reason: "pending", after: [] };
         problems.push(...preflightStatic(step, mode));
       }
@@ -815,6 +823,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         const updated: { version: string; name: string; from: string; to: string }[] = [];
         const removed: { version: string; name: string; checksum: string }[] = [];
         const missing: string[] = [];
+        const renamed: { version: string; from: string; to: string; checksum: string }[] = [];
         for (const row of applied) {
           const migration = byVersion.get(BigInt(row.version));
           if (migration && migration.checksum !== row.checksum && row.state === "applied") {
@@ -824,13 +833,17 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
           } else if (!migration) {
             missing.push(row.version);
           }
+          if (migration && row.state === "applied" && isRenamed(migration, row)) {
+            renamed.push({ version: row.version, from: row.name, to: migration.name, checksum: migration.checksum });
+          }
         }
-        return { updated, removed, missing };
+        return { updated, removed, missing, renamed };
       };
       const reportOf = (changes: ReturnType<typeof plan>): RepairReport => ({
         updated: changes.updated.map(({ version, from, to }) => ({ version, from, to })),
         removed: changes.removed.map((r) => r.version),
         missing: changes.missing,
+        renamed: changes.renamed.map(({ version, from, to }) => ({ version, from, to })),
       });
       const refuseCorrupt = () => {
         const corrupt = found.problems.filter((p) => p.code === "CORRUPT_HISTORY");
@@ -844,12 +857,16 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       return withLock(async ({ conn, dbUser }) => {
         const applied = await readHistory(conn, found);
         refuseCorrupt();
-        const { updated, removed, missing } = plan(applied);
+        const { updated, removed, missing, renamed } = plan(applied);
         await conn.begin();
         try {
           for (const u of updated) {
             await history.setState(conn, u.version, "applied", { checksum: u.to });
             await history.log(conn, instantLog(dbUser, { operation: "repair", version: u.version, name: u.name, checksum: u.to, details: `checksum ${u.from} -> ${u.to}` }));
+          }
+          for (const r of renamed) {
+            await history.setState(conn, r.version, "applied", { name: r.to });
+            await history.log(conn, instantLog(dbUser, { operation: "repair", version: r.version, name: r.to, checksum: r.checksum, details: `name ${r.from} -> ${r.to}` }));
           }
           for (const r of removed) {
             await history.remove(conn, r.version);
@@ -860,7 +877,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
           await conn.rollback().catch(() => undefined);
           throw error;
         }
-        return reportOf({ updated, removed, missing });
+        return reportOf({ updated, removed, missing, renamed });
       });
     },
 
@@ -926,7 +943,8 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
     async graph(): Promise<GraphReport> {
       const found = await discover();
       const applied = await withConnection((conn) => readHistory(conn, found), true);
-      const migrations = await withLoadedOptions(found, isPendingIn(applied));
+      // every code migration: the graph shows each one's dependencies and tables, applied or not
+      const migrations = await withLoadedOptions(found, () => true);
       const states = new Map(statusOf(migrations, applied).migrations.map((entry) => [entry.version, entry.state]));
       const conflicts = await conflictsOf(migrations);
       const pairs = conflictPairs(conflicts);
@@ -1141,10 +1159,6 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
     if (problems.some((p) => p.severity === "error")) throw new ValidationError(problems);
   }
 
-  /**
-   * What a step's SQL shows before anything runs: an unterminated string, comment or block, and
-   * statements that cannot run inside the transaction the step would open.
-   */
   /** A section's unterminated construct, scanned once per run (checked before the lock and under it). */
   function openConstructOf(section: SqlScript): { kind: string; line: number } | null {
     let open = openConstructs.get(section);
@@ -1155,28 +1169,19 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
     return open;
   }
 
+  /**
+   * What a step's SQL shows before anything runs: an unterminated string, comment or block, and
+   * statements that cannot run inside the transaction the step would open.
+   */
   function preflightStatic(step: PlanStep, mode: RunSettings["mode"]): Problem[] {
-    // every section of the migration: a broken down section is found before it is needed
-    const { up, down, verify } = step.migration;
-    const unterminated = [up, down, verify].flatMap((section): Problem[] => {
-      const open = section === null ? null : openConstructOf(section);
-      if (section === null || open === null) return [];
-      const where = `${section.file}:${open.line + section.startLine - 1}`;
-      return [
-        {
-          code: "BAD_SECTION",
-          message: `unterminated ${open.kind} starting at ${where}`,
-          files: [where],
-          fix: "close it; everything after it would be read as one statement",
-          severity: "error",
-          versions: [step.migration.version],
-        },
-      ];
-    });
+    // rolling back runs only the down section (the up of an applied migration never runs again);
+    // applying checks every section, so a broken down is found before it is needed
+    const rollback = step.direction === "down";
+    const unterminated = unterminatedIn(step.migration, rollback ? "down" : undefined);
     if (unterminated.length > 0) return unterminated;
     const inTransaction = runsInTransaction(dialect, step.migration, mode);
-    // transaction control in any section, the down too: a rollback must not find it when it is needed
-    const control = sectionsOf(step.migration).flatMap((section) =>
+    const sections = rollback ? (step.migration.down === null ? [] : [step.migration.down]) : sectionsOf(step.migration);
+    const control = sections.flatMap((section) =>
       transactionControlProblems(dialect, step.migration, section.file, statementsOf(dialect, section), inTransaction),
     );
     const script = scriptOf(step);
@@ -1196,6 +1201,29 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         },
       ];
     }));
+  }
+
+  /**
+   * An unterminated string, comment or block in any section of a SQL migration, read by the
+   * dialect's lexer: a broken down section is found before it is needed.
+   */
+  function unterminatedIn(migration: MigrationFile, only?: "down"): Problem[] {
+    const { up, down, verify } = migration;
+    return (only === "down" ? [down] : [up, down, verify]).flatMap((section): Problem[] => {
+      const open = section === null ? null : openConstructOf(section);
+      if (section === null || open === null) return [];
+      const where = `${section.file}:${open.line + section.startLine - 1}`;
+      return [
+        {
+          code: "BAD_SECTION",
+          message: `unterminated ${open.kind} starting at ${where}`,
+          files: [where],
+          fix: "close it; everything after it would be read as one statement",
+          severity: "error",
+          versions: [migration.version],
+        },
+      ];
+    });
   }
 
   /**

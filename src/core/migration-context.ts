@@ -1,4 +1,6 @@
+import { dirname, resolve } from "node:path";
 import type { Connection, Dialect } from "../dialects/dialect.js";
+import { ConfigError } from "./errors.js";
 import type { BatchOptions, MigrationContext } from "./context.js";
 import type { EventBus } from "./events.js";
 import { refuseAtRunTime } from "./transaction-control.js";
@@ -31,6 +33,7 @@ export function createMigrationContext(deps: ContextDeps): MigrationContext {
       return conn.query(text, params ?? []);
     },
     async execFile(path) {
+      refuseUndeclared(migration, path);
       await deps.runScript(path, await deps.readFile(path));
     },
     tableExists: (name) => conn.tableExists(name),
@@ -56,6 +59,23 @@ export function createMigrationContext(deps: ContextDeps): MigrationContext {
     name: migration.name,
   };
   return ctx;
+}
+
+/**
+ * A file is part of a migration's checksum only when its source names it (`includes`, read on
+ * discovery): running any other file would let an edit to it go unnoticed, so it is refused.
+ */
+function refuseUndeclared(migration: MigrationFile, path: string): void {
+  const includes = migration.includes;
+  if (includes === undefined || typeof path !== "string") return;
+  const dir = dirname(migration.path);
+  const wanted = resolve(dir, path);
+  if (includes.some((included) => resolve(dir, included) === wanted)) return;
+  const file = migration.files[0] ?? migration.id;
+  throw new ConfigError(
+    `${file} runs ${path} through ctx.execFile, but only files named by a string literal in a ctx.execFile("…") call are part of the migration's checksum: write ctx.execFile(${JSON.stringify(path)})`,
+    { fix: `name the file with a string literal in ${file}` },
+  );
 }
 
 /**

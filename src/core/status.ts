@@ -61,7 +61,8 @@ export function stateOf(entry: MergedMigration): StatusState {
   if (row === null) return "pending";
   if (row.state === "applied") {
     if (file === null) return "missing";
-    return row.checksum === file.checksum ? "applied" : "changed";
+    if (row.checksum !== file.checksum) return "changed";
+    return isRenamed(file, row) ? "renamed" : "applied";
   }
   return row.state;
 }
@@ -74,12 +75,38 @@ export function isPending(entry: MergedMigration): boolean {
 export function checksumMismatch(file: MigrationFile, row: AppliedMigration): Problem {
   return {
     code: "CHECKSUM_MISMATCH",
-    message: `${file.id} was changed after it was applied: recorded checksum ${row.checksum}, current checksum ${file.checksum}.`,
-    files: [...file.files],
+    message: `${file.id}${includesNote(file)} was changed after it was applied: recorded checksum ${row.checksum}, current checksum ${file.checksum}.`,
+    files: [...file.files, ...(file.includes ?? [])],
     fix: "Restore the file or run `stratum repair`.",
     severity: "error",
     versions: [file.version],
   };
+}
+
+/**
+ * Whether an applied migration's file now has another name than the one it was applied under
+ * (`001_a.sql` → `001_renamed.sql`): the version is the same, so it is the same migration, but the
+ * history no longer describes the files. (A row without a name, written by an old version, says nothing.)
+ */
+export function isRenamed(file: MigrationFile, row: AppliedMigration): boolean {
+  return row.name !== "" && row.name !== file.name;
+}
+
+export function renamedMigration(file: MigrationFile, row: AppliedMigration): Problem {
+  return {
+    code: "RENAMED_MIGRATION",
+    message: `${mainFile(file)} was applied as ${rowId(row)}: the file was renamed after it was applied.`,
+    files: [mainFile(file)],
+    fix: `Rename it back to ${rowId(row)}, or run \`stratum repair\` to record the new name.`,
+    severity: "error",
+    versions: [file.version],
+  };
+}
+
+/** ` (with seed/a.sql, run through ctx.execFile)` for a code migration that runs files. */
+function includesNote(file: MigrationFile): string {
+  const includes = file.includes ?? [];
+  return includes.length === 0 ? "" : ` (with ${includes.join(", ")}, run through ctx.execFile)`;
 }
 
 export function missingFile(row: AppliedMigration): Problem {
@@ -125,12 +152,15 @@ export function integrityProblems(entry: MergedMigration): Problem[] {
   if (row.state === "running" || row.state === "failed") return [dirty(row, file)];
   if (row.state !== "applied") return [];
   if (file === null) return [missingFile(row)];
-  return row.checksum === file.checksum ? [] : [checksumMismatch(file, row)];
+  const problems = row.checksum === file.checksum ? [] : [checksumMismatch(file, row)];
+  if (isRenamed(file, row)) problems.push(renamedMigration(file, row));
+  return problems;
 }
 
 /**
  * Every migration on disk and every history row, merged and in version order, with its state:
- * `applied` (checksum equal), `changed` (applied, file differs), `missing` (applied, no file),
+ * `applied` (checksum equal), `changed` (applied, file differs), `renamed` (applied, same text,
+ * file renamed keeping its version), `missing` (applied, no file),
  * `pending` (no row), `rolled_back` (rolled back; `up` applies it again, so it counts as pending),
  * `running`/`failed` (an unfinished or failed run: the report is `dirty`).
  * `pending` counts the migrations `up` would apply (ignoring `--to`/`--step`).

@@ -62,8 +62,14 @@ export interface MigrationFile {
   readonly files: readonly string[];
   /** Absolute path of the main file (the `.up.sql` file for pairs). */
   readonly path: string;
-  /** SHA-256 (hex) of the normalised text of every file, in order. */
+  /** SHA-256 (hex) of the normalised text of every file, in order (code: then every `includes` file). */
   readonly checksum: string;
+  /**
+   * Code migrations read from disk: the files their source runs through `ctx.execFile("…")`, as
+   * written (relative to the directory), part of the checksum. Only these may be run through
+   * `ctx.execFile`. Absent for migrations from other sources (no check).
+   */
+  readonly includes?: readonly string[];
   /** SQL migrations: parsed sections. `null` when absent. */
   readonly up: SqlScript | null;
   readonly down: SqlScript | null;
@@ -161,6 +167,7 @@ export type ProblemCode =
   | "DEPENDENCY_CYCLE"
   | "MISSING_FILE"
   | "CHECKSUM_MISMATCH"
+  | "RENAMED_MIGRATION"
   | "OUT_OF_ORDER"
   | "DIRTY"
   | "IRREVERSIBLE"
@@ -190,7 +197,7 @@ export type Plan =
   | { readonly ok: true; readonly steps: readonly PlanStep[]; readonly warnings: readonly Problem[] }
   | { readonly ok: false; readonly problems: readonly Problem[] };
 
-export type StatusState = MigrationState | "changed" | "missing";
+export type StatusState = MigrationState | "changed" | "renamed" | "missing";
 
 export interface StatusEntry {
   readonly version: string;

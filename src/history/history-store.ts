@@ -46,6 +46,8 @@ export interface StateUpdate {
   readonly durationMs?: number | null;
   readonly appliedAt?: string | null;
   readonly checksum?: string;
+  /** The migration's name (slug), when its file was renamed (`repair`). */
+  readonly name?: string;
 }
 
 export type StateChange =
@@ -198,6 +200,7 @@ export function historyStore(dialect: Dialect, tables: HistoryTables): HistorySt
     if (fields.durationMs !== undefined) add("duration_ms", fields.durationMs);
     if (fields.appliedAt !== undefined) add("applied_at", fields.appliedAt);
     if (fields.checksum !== undefined) add("checksum", fields.checksum);
+    if (fields.name !== undefined) add("name", fields.name);
     return { sql: `update ${state} set ${sets.join(", ")} where version = ?`, values: [...values, version] };
   };
 

@@ -1,4 +1,5 @@
-import { basename } from "node:path";
+import { readFileSync } from "node:fs";
+import { basename, dirname, extname, join } from "node:path";
 import type { Jiti } from "jiti";
 import type { CheckFn, LoadedCode, MigrationFn } from "../core/context.js";
 import { ValidationError } from "../core/errors.js";
@@ -23,7 +24,7 @@ const DEFINITION_KEYS = [
 ] as const;
 
 const EXPORT_FIX =
-  'Export "export async function up(ctx) { … }" (and optionally down), or "export default defineMigration({ async up(ctx) { … } })".';
+  'Export "export async function up(ctx) { … }" (and optionally down), or "export default defineMigration({ async up(ctx) { … } })"; in CommonJS, "exports.up = async (ctx) => { … }" or "module.exports = { up, down }".';
 
 let jitiInstance: Promise<Jiti> | undefined;
 
@@ -42,9 +43,11 @@ function loader(): Promise<Jiti> {
 }
 
 /**
- * Imports a code migration (`.ts`, `.mts`, `.js`, `.mjs`, no build step) and checks its shape:
- * either named exports (`up`, optional `down`, `dependsOn`, `transaction`, `irreversible`,
- * `requires`, `description`, `before`, `after`, `tables`) or a default `defineMigration({...})`.
+ * Imports a code migration (`.ts`, `.mts`, `.cts`, `.js`, `.mjs`, `.cjs`, no build step) and checks
+ * its shape: either named exports (`up`, optional `down`, `dependsOn`, `transaction`,
+ * `irreversible`, `requires`, `description`, `before`, `after`, `tables`) or a default
+ * `defineMigration({...})`. CommonJS modules give the same shapes through `module.exports`
+ * (`exports.up = …`, `module.exports = { up, down }`, `module.exports = defineMigration({...})`).
  * Throws `ValidationError` naming the file when it cannot be imported or exports the wrong shape.
  */
 export async function loadCodeMigration(migration: MigrationFile): Promise<LoadedCode> {
@@ -61,11 +64,67 @@ export async function loadCodeMigration(migration: MigrationFile): Promise<Loade
   } catch (error) {
     throw importFailure(migration, file, error);
   }
-  const { options, functions, problems } = readModule(migration, file, namespace);
+  const { options, functions, problems } = readModule(migration, file, moduleExports(migration.path, namespace));
   if (problems.some((p) => p.severity === "error") || functions === null) {
     throw new ValidationError(problems);
   }
   return { options, ...functions };
+}
+
+/**
+ * The exports of a module as an ESM namespace, whatever its format. Node loads a CommonJS `.cjs`
+ * file (or a `.js` file whose nearest package.json does not say `"type": "module"`) itself and
+ * hands back a module namespace `{ default: module.exports, …named copies }`: its real exports are
+ * `module.exports`. jiti, which compiles TypeScript (and `.js` files Node refuses, such as ESM
+ * syntax in a CommonJS package), hands back `module.exports` directly, a plain object. Either way a
+ * `module.exports` that is a function or a `defineMigration(...)` is read as a default export, and
+ * any other object as named exports (a compiled ES module, with `__esModule`, as the namespace it was).
+ */
+export function moduleExports(path: string, namespace: unknown): unknown {
+  const value = isCommonJsNamespace(path, namespace) ? namespace["default"] : namespace;
+  if (typeof value === "function" || isDefinedMigration(value)) return { default: value };
+  return value;
+}
+
+/**
+ * Node's namespace of a CommonJS module: a module namespace whose `default` is `module.exports`
+ * and whose other names are copies of its properties. (A `.js` file with ES syntax that Node
+ * recognises as such is a real ES module even in a CommonJS package: its names are its own.)
+ */
+function isCommonJsNamespace(path: string, namespace: unknown): namespace is Record<string, unknown> {
+  if (Object.prototype.toString.call(namespace) !== "[object Module]" || !isRecord(namespace)) return false;
+  if (!("default" in namespace) || !isNativeCommonJs(path)) return false;
+  const moduleExports = namespace["default"];
+  return Object.keys(namespace).every(
+    (key) => key === "default" || (isRecord(moduleExports) && moduleExports[key] === namespace[key]),
+  );
+}
+
+/** Whether Node itself loads `path` as CommonJS: `.cjs`, or `.js` outside a `"type": "module"` package. */
+function isNativeCommonJs(path: string): boolean {
+  const ext = extname(path).toLowerCase();
+  if (ext === ".cjs") return true;
+  if (ext !== ".js") return false;
+  return packageType(dirname(path)) !== "module";
+}
+
+/** The `type` of the nearest package.json above `dir`, as Node reads it ("commonjs" when none says). */
+function packageType(dir: string): string {
+  for (let current = dir; ; current = dirname(current)) {
+    let text: string;
+    try {
+      text = readFileSync(join(current, "package.json"), "utf8");
+    } catch {
+      if (dirname(current) === current) return "commonjs";
+      continue;
+    }
+    try {
+      const parsed: unknown = JSON.parse(text);
+      return isRecord(parsed) && parsed["type"] === "module" ? "module" : "commonjs";
+    } catch {
+      return "commonjs"; // Node refuses the file when it imports it, with its own message
+    }
+  }
 }
 
 interface Functions {

@@ -1,9 +1,10 @@
 import { readFileSync, realpathSync, statSync } from "node:fs";
 import { readdir, realpath, stat } from "node:fs/promises";
-import { resolve, sep } from "node:path";
+import { isAbsolute, resolve, sep } from "node:path";
 import { checksumOf } from "../core/checksum.js";
 import { ConfigError } from "../core/errors.js";
 import type { MigrationFile, MigrationOptions, Problem } from "../core/types.js";
+import { execFileCalls } from "./exec-files.js";
 import { isMigrationCandidate, parseFileName, type ParsedFileName } from "./file-name.js";
 import { isProblem, problem } from "./problem.js";
 import { isInsideDir } from "./read-inside-dir.js";
@@ -84,7 +85,7 @@ export async function discoverMigrations(dir: string): Promise<DiscoveryResult> 
     else files.push(result);
   }
 
-  const migrations = assemble(root, files, problems);
+  const migrations = assemble(root, realRoot, files, problems);
   migrations.sort(compareMigrations);
   problems.push(...duplicateVersions(migrations));
   return { migrations, problems };
@@ -195,7 +196,7 @@ function readMigrationFile(
 }
 
 /** Turns the files into migrations: pairs `.up.sql`/`.down.sql`, parses SQL, checksums. */
-function assemble(root: string, files: readonly ReadFile[], problems: Problem[]): MigrationFile[] {
+function assemble(root: string, realRoot: string, files: readonly ReadFile[], problems: Problem[]): MigrationFile[] {
   const ups = new Map<string, ReadFile>();
   const downs = new Map<string, ReadFile>();
   for (const file of files) {
@@ -223,6 +224,7 @@ function assemble(root: string, files: readonly ReadFile[], problems: Problem[])
     // of migrations then share one object shape, and the planner's reads of them stay fast.
     const path = inDir(root, fileName);
     if (parsed.kind === "code") {
+      const included = includedFiles(root, realRoot, fileName, text, problems);
       migrations.push({
         version: parsed.version,
         versionNumber: parsed.versionNumber,
@@ -231,7 +233,8 @@ function assemble(root: string, files: readonly ReadFile[], problems: Problem[])
         path,
         kind: "code",
         files: [fileName],
-        checksum: checksumOf([text]),
+        checksum: checksumOf([text, ...included.texts]),
+        includes: included.paths,
         up: null,
         down: null,
         verify: null,
@@ -262,6 +265,66 @@ function assemble(root: string, files: readonly ReadFile[], problems: Problem[])
     });
   }
   return migrations;
+}
+
+/**
+ * The files a code migration runs through `ctx.execFile("…")` (see exec-files.ts), read so their
+ * text joins the checksum. A missing file, or one outside the directory, is a problem here, before
+ * anything runs.
+ */
+function includedFiles(
+  root: string,
+  realRoot: string,
+  fileName: string,
+  source: string,
+  problems: Problem[],
+): { paths: string[]; texts: string[] } {
+  const paths: string[] = [];
+  const texts: string[] = [];
+  if (!source.includes("execFile")) return { paths, texts };
+  for (const call of execFileCalls(source)) {
+    paths.push(call.path);
+    const where = `${fileName}:${call.line}`;
+    const target = isAbsolute(call.path) ? call.path : resolve(root, call.path);
+    let real: string;
+    try {
+      real = realpathSync(target);
+    } catch {
+      problems.push(
+        problem(
+          "MISSING_FILE",
+          `${fileName} runs ${call.path} through ctx.execFile at ${where}, but there is no such file in the migrations directory.`,
+          [where],
+          "Add the file, or correct the path (it is relative to the migrations directory).",
+        ),
+      );
+      continue;
+    }
+    if (!isInsideDir(realRoot, real)) {
+      problems.push(
+        problem(
+          "BAD_SECTION",
+          `${fileName} runs ${call.path} through ctx.execFile at ${where}, which is outside the migrations directory.`,
+          [where],
+          "Keep the files a migration runs inside the migrations directory (a subdirectory is a good place).",
+        ),
+      );
+      continue;
+    }
+    try {
+      texts.push(readFileSync(real, "utf8"));
+    } catch (error) {
+      problems.push(
+        problem(
+          "BAD_SECTION",
+          `${fileName} runs ${call.path} through ctx.execFile at ${where}, which cannot be read: ${errorMessage(error)}.`,
+          [where],
+          "Check the file's permissions, or correct the path.",
+        ),
+      );
+    }
+  }
+  return { paths, texts };
 }
 
 /** Two migrations with the same version as an integer (`001_a` and `1_b`, or `x.sql` and `x.up.sql`). */

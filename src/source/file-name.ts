@@ -1,7 +1,7 @@
 import type { Problem } from "../core/types.js";
 import { problem } from "./problem.js";
 
-export type MigrationExtension = "sql" | "ts" | "mts" | "js" | "mjs";
+export type MigrationExtension = "sql" | "ts" | "mts" | "cts" | "js" | "mjs" | "cjs";
 
 /** What a migration's file name says about it. */
 export interface ParsedFileName {
@@ -21,14 +21,14 @@ export interface ParsedFileName {
 /** Lower-case letters and digits, in words joined by `_` or `-`. */
 export const SLUG_PATTERN = /^[a-z0-9]+(?:[_-][a-z0-9]+)*$/;
 
-const NAME_PATTERN = /^(\d+)_([a-z0-9]+(?:[_-][a-z0-9]+)*)(?:\.(up|down))?\.(sql|ts|mts|js|mjs)$/;
-const CANDIDATE_EXTENSION = /\.(?:sql|ts|mts|js|mjs)$/i;
-const DECLARATION_FILE = /\.d\.m?ts$/i;
+const NAME_PATTERN = /^(\d+)_([a-z0-9]+(?:[_-][a-z0-9]+)*)(?:\.(up|down))?\.(sql|ts|mts|cts|js|mjs|cjs)$/;
+const CANDIDATE_EXTENSION = /\.(?:sql|ts|mts|cts|js|mjs|cjs)$/i;
+const DECLARATION_FILE = /\.d\.[mc]?ts$/i;
 
 /**
  * Whether a file in the migrations directory is meant as a migration, so that a badly named one
- * is reported rather than silently skipped. Candidates are `.sql`, `.ts`, `.mts`, `.js` and `.mjs`
- * files, except type declarations (`*.d.ts`) and names starting with `.` or `_` (the way to keep
+ * is reported rather than silently skipped. Candidates are `.sql`, `.ts`, `.mts`, `.cts`, `.js`,
+ * `.mjs` and `.cjs` files, except type declarations (`*.d.ts`, `*.d.mts`, `*.d.cts`) and names starting with `.` or `_` (the way to keep
  * a helper module or a disabled migration in the directory).
  */
 export function isMigrationCandidate(fileName: string): boolean {
@@ -89,7 +89,7 @@ function malformedName(fileName: string): Problem {
 
   let reason: string;
   if (!CANDIDATE_EXTENSION.test(`.${rawExt}`)) {
-    reason = "the extension must be one of .sql, .ts, .mts, .js, .mjs";
+    reason = "the extension must be one of .sql, .ts, .mts, .cts, .js, .mjs, .cjs";
   } else if (rawExt !== ext) {
     reason = `the extension must be lower-case (.${ext})`;
   } else if (part !== null && ext !== "sql") {

@@ -458,11 +458,28 @@ function finish(
   options: MigrationOptions,
   problems: Problem[],
 ): ParsedSqlMigration {
+  // A section holding nothing but a block comment that is never closed would count as absent (a
+  // down section swallowed this way would be found missing only at rollback time): it is an error
+  // in every section. (Sections with SQL are checked by the dialect's lexer before they run.)
+  for (const section of [sections.up, pairedDown ?? sections.down, sections.verify]) {
+    if (section === undefined || section === null) continue;
+    const open = unclosedComment(section.text);
+    if (open === null) continue;
+    const where = `${section.file}:${open + section.startLine}`;
+    problems.push(
+      problem(
+        "BAD_SECTION",
+        `unterminated block comment starting at ${where}.`,
+        [where],
+        'Close it with "*/"; everything after it would be read as part of the comment.',
+      ),
+    );
+  }
   const up = sections.up ?? null;
   const downScript = pairedDown ?? sections.down ?? null;
   const down = downScript !== null && hasSql(downScript.text) ? downScript : null;
   const verify = sections.verify !== undefined && hasSql(sections.verify.text) ? sections.verify : null;
-  if (up !== null && !hasSql(up.text)) {
+  if (up !== null && !hasSql(up.text) && unclosedComment(up.text) === null) {
     problems.push(
       problem(
         "EMPTY_MIGRATION",
@@ -489,6 +506,28 @@ function finish(
 /** Whether SQL text holds anything besides whitespace and comments. */
 export function hasSql(text: string): boolean {
   return firstCodeLine(text.split("\n"), 0, Number.POSITIVE_INFINITY) !== null;
+}
+
+/**
+ * For text holding no SQL: the 0-based line of a block comment (`/*`) that is never closed, or null.
+ * Text with SQL returns null: there a `/*` may sit inside a string, which only the dialect's lexer knows.
+ */
+function unclosedComment(text: string): number | null {
+  const state = { inBlock: false };
+  let opened = 0;
+  // line by line without splitting: a section with SQL stops at its first code line
+  for (let start = 0, index = 0; start <= text.length; index++) {
+    const newline = text.indexOf("\n", start);
+    const end = newline < 0 ? text.length : newline;
+    const line = text.slice(start, end);
+    const wasInBlock = state.inBlock;
+    if (lineHasCode(line, state)) return null;
+    // the last comment opened on this line is the one still open at its end
+    if (state.inBlock && !(wasInBlock && !line.includes("*/"))) opened = index;
+    if (newline < 0) break;
+    start = newline + 1;
+  }
+  return state.inBlock ? opened : null;
 }
 
 /** 0-based index of the first line in [from, to) holding something besides comments, or null. */

@@ -49,7 +49,7 @@ describeTargets("history and repair say what is there", targets, (target, test) 
       /^the file of 002 is gone but its row stays: restore the file, or run `stratum repair --remove-missing` to delete the row$/m,
     );
     const json = await cli(["repair", "--dry-run", "--json"]);
-    expect(JSON.parse(json.stdout)).toEqual({ updated: [], removed: [], missing: ["002"] });
+    expect(JSON.parse(json.stdout)).toEqual({ updated: [], removed: [], missing: ["002"], renamed: [] });
     // without --dry-run it says the same, and changes nothing
     const real = await cli(["repair"]);
     expect(real.code, real.output).toBe(0);

@@ -14,7 +14,7 @@ import { mysqlTarget, postgresTarget, sqliteTarget, type Target, type TargetName
  * rows and the log are compared before and after.
  */
 
-const STATUS_STATES = ["pending", "running", "applied", "failed", "rolled_back", "changed", "missing"];
+const STATUS_STATES = ["pending", "running", "applied", "failed", "rolled_back", "changed", "renamed", "missing"];
 
 const A_SQL = [
   "-- migrate:up",
@@ -226,13 +226,13 @@ const fileCases: readonly IntegrityCase[] = [
     up: { code: 3, mentions: ["030_c"] },
   },
   {
-    // the version is the identity and the checksum covers the text, so a new slug is accepted;
-    // what matters is that the file is not taken for a new migration and run twice
+    // the version is the identity, so the file is not taken for a new migration and run twice;
+    // but the history no longer names the file, so every run stops until `repair` records the name
     name: "an applied file renamed with the same version and a new slug",
     mutate: (w) => renameSync(migrationFile(w, "010_a.sql"), migrationFile(w, "010_alpha.sql")),
-    status: { "010": "applied", "020": "applied", "030": "applied" },
-    validate: { code: 0, mentions: [] },
-    up: { code: 0, mentions: [] },
+    status: { "010": "renamed", "020": "applied", "030": "applied" },
+    validate: { code: 3, mentions: ["RENAMED_MIGRATION", "010_alpha.sql", "010_a", "stratum repair"] },
+    up: { code: 3, mentions: ["010_alpha.sql", "010_a", "stratum repair"] },
   },
   {
     name: "an applied file renamed to a new version",
@@ -568,7 +568,7 @@ function describeIntegrity(target: Target): void {
         // nothing left to repair: a second run changes nothing and logs nothing
         const again = await world.cli(["repair", "--yes", "--json"]);
         expect(again.code, again.output).toBe(0);
-        expect(JSON.parse(again.stdout)).toEqual({ updated: [], removed: [], missing: [] });
+        expect(JSON.parse(again.stdout)).toEqual({ updated: [], removed: [], missing: [], renamed: [] });
         expect((await world.logRows()).length).toBe(logAfter.length);
       } finally {
         await dropWorld(world);
@@ -583,12 +583,12 @@ function describeIntegrity(target: Target): void {
         const logBefore = await world.logRows();
         const plain = await world.cli(["repair", "--yes", "--json"]);
         expect(plain.code, plain.output).toBe(0);
-        expect(JSON.parse(plain.stdout)).toEqual({ updated: [], removed: [], missing: ["030"] });
+        expect(JSON.parse(plain.stdout)).toEqual({ updated: [], removed: [], missing: ["030"], renamed: [] });
         expect(await world.stateRows()).toEqual(state);
 
         const remove = await world.cli(["repair", "--remove-missing", "--yes", "--json"]);
         expect(remove.code, remove.output).toBe(0);
-        expect(JSON.parse(remove.stdout)).toEqual({ updated: [], removed: ["030"], missing: [] });
+        expect(JSON.parse(remove.stdout)).toEqual({ updated: [], removed: ["030"], missing: [], renamed: [] });
         const versions = (await world.db.query<{ version: string }>("select version from stratum_migrations order by version")).map((r) => String(r.version));
         expect(versions).toEqual(["010", "020"]);
         const logAfter = await world.logRows();
@@ -610,7 +610,7 @@ function describeIntegrity(target: Target): void {
         const state = await world.stateRows();
         const repair = await world.cli(["repair", "--yes", "--json"]);
         expect(repair.code, repair.output).toBe(0);
-        expect(JSON.parse(repair.stdout)).toEqual({ updated: [], removed: [], missing: [] });
+        expect(JSON.parse(repair.stdout)).toEqual({ updated: [], removed: [], missing: [], renamed: [] });
         expect(await world.stateRows()).toEqual(state);
       } finally {
         await dropWorld(world);

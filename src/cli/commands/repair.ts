@@ -24,6 +24,9 @@ export async function repairCommand(ctx: CommandContext, options: RawOptions): P
     for (const update of report.updated) {
       lines.push(`${dryRun ? "would re-record" : "re-recorded"} the checksum of ${update.version}: ${shortChecksum(update.from)} → ${shortChecksum(update.to)}`);
     }
+    for (const rename of report.renamed) {
+      lines.push(`${dryRun ? "would record" : "recorded"} the new name of ${rename.version}: ${rename.version}_${rename.from} → ${rename.version}_${rename.to}`);
+    }
     for (const version of report.removed) lines.push(`${dryRun ? "would remove" : "removed"} the row of ${version} (its file is gone)`);
     const changes = lines.length;
     for (const version of report.missing) {

@@ -41,12 +41,13 @@ export function stateStyle(state: StatusState, colors: Colors): (text: string) =
     case "running":
     case "failed":
     case "changed":
+    case "renamed":
     case "missing":
       return (text) => colors.red(colors.bold(text));
   }
 }
 
-const FLAGGED: ReadonlySet<StatusState> = new Set(["running", "failed", "changed", "missing"]);
+const FLAGGED: ReadonlySet<StatusState> = new Set(["running", "failed", "changed", "renamed", "missing"]);
 
 function stateText(entry: StatusEntry): string {
   if (entry.state === "running" || entry.state === "failed") return `${entry.state} (dirty)`;

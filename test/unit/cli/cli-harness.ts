@@ -201,7 +201,7 @@ export function fakeLibrary(script: Script = {}): { library: CliLibrary; calls: 
       },
     repair: async (options = {}) => {
       calls.repair.push(options);
-      return { updated: [], removed: [], missing: [] };
+      return { updated: [], removed: [], missing: [], renamed: [] };
     },
     resolve: async (version, outcome) => {
       calls.resolve.push([version, outcome]);
