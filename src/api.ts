@@ -28,6 +28,7 @@ import {
   ValidationError,
 } from "./core/errors.js";
 import { EventBus, type Listener, type MigratorEvent } from "./core/events.js";
+import { letTheEventLoopIn } from "./core/event-loop.js";
 import { callHook, runStep, runsInTransaction, scriptOf, statementsOf, type ExecutorPorts, type RunSettings } from "./core/executor.js";
 import { plan as planMigrations, validate as validateMigrations } from "./core/planner.js";
 import { unmetRequirements } from "./core/requirements.js";
@@ -444,6 +445,9 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         skipRest(index + 1);
         break;
       }
+      // a signal that came during the migration is seen before the next one starts (and before
+      // the run ends), also with a synchronous driver
+      await letTheEventLoopIn();
     }
     if (mode === "all") {
       if (failure !== undefined || options.rehearse || options.signal.aborted) {

@@ -116,9 +116,13 @@ export function summaryLine(event: EventOf<"run:end">, counts: RunCounts, colors
     const what = up ? "applied" : "rolled back";
     return colors.red(`failed: ${plural(event.failed, "migration")} failed, ${event.applied} ${what}${remaining} (${took})`);
   }
+  const remaining = event.remaining > 0 ? `; ${event.remaining} remaining` : "";
+  if (event.dryRun === false && counts.ended > event.applied) {
+    // migrations ended inside the run's single transaction, which was then rolled back (interrupted)
+    return `the run's single transaction was rolled back: nothing was ${up ? "applied" : "rolled back"}${remaining}`;
+  }
   const done = Math.max(event.applied, counts.ended);
   if (done === 0) return nothing;
-  const remaining = event.remaining > 0 ? `; ${event.remaining} remaining` : "";
   if (event.dryRun === "rehearse") {
     return colors.green(
       `rehearsal ok: ${plural(done, "migration")} ${up ? "applied" : "rolled back"} and undone in ${took}; nothing was changed`,
