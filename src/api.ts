@@ -29,7 +29,7 @@ import {
 } from "./core/errors.js";
 import { EventBus, type Listener, type MigratorEvent } from "./core/events.js";
 import { letTheEventLoopIn } from "./core/event-loop.js";
-import { callHook, runStep, runsInTransaction, scriptOf, statementsOf, type ExecutorPorts, type RunSettings } from "./core/executor.js";
+import { callHook, notRecorded, runStep, runsInTransaction, writeHistory, scriptOf, statementsOf, type ExecutorPorts, type RunSettings } from "./core/executor.js";
 import { plan as planMigrations, validate as validateMigrations } from "./core/planner.js";
 import { unmetRequirements } from "./core/requirements.js";
 import { conflictPairs, findConflicts, readTableUses, tableUseOf } from "./core/conflicts.js";
@@ -451,7 +451,10 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
     }
     if (mode === "all") {
       if (failure !== undefined || options.rehearse || options.signal.aborted) {
-        await conn.rollback();
+        // after a failure the session may be gone, and its transaction with it: the failure is what matters
+        await conn.rollback().catch((error: unknown) => {
+          if (failure === undefined) throw error;
+        });
         for (const outcome of outcomes) {
           if (outcome.status === "applied" || outcome.status === "rolled_back") {
             Object.assign(outcome, { status: options.rehearse ? "dry-run" : "skipped" });
@@ -459,20 +462,22 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         }
         if (failure !== undefined && !options.rehearse) {
           const step = steps[failedIndex] as PlanStep;
-          await history
-            .log(
-              conn,
-              instantLog(session.dbUser, {
-                operation: step.direction === "up" ? "apply" : "rollback",
-                outcome: "failure",
-                version: step.migration.version,
-                name: step.migration.name,
-                checksum: step.migration.checksum,
-                error: failure instanceof Error ? failure.message : String(failure),
-                details: `single transaction rolled back; ${failedIndex} earlier migration(s) of this run were rolled back too`,
-              }),
-            )
-            .catch(() => undefined);
+          const entry = instantLog(session.dbUser, {
+            operation: step.direction === "up" ? "apply" : "rollback",
+            outcome: "failure",
+            version: step.migration.version,
+            name: step.migration.name,
+            checksum: step.migration.checksum,
+            error: failure instanceof Error ? failure.message : String(failure),
+            details: `single transaction rolled back; ${failedIndex} earlier migration(s) of this run were rolled back too`,
+          });
+          const lost = failure instanceof MigrationError && dialect.connectionLost?.(failure.cause) === true;
+          // the history tables may have been created inside the transaction just rolled back
+          const unrecorded = await writeHistory(ports, lost ? null : conn, async (db) => {
+            await history.ensureTables(db);
+            await history.log(db, entry);
+          });
+          if (unrecorded !== null && failure instanceof StratumError) failure = notRecorded(failure, unrecorded);
         }
       } else {
         try {

@@ -101,6 +101,17 @@ export async function runStep(
   let statementsDone = 0;
   let phase = "running";
 
+  /** Whether a driver error means the migration's session is gone (killed, terminated, cut). */
+  const lost = (cause: unknown): boolean => dialect.connectionLost?.(cause) === true;
+  /** A driver error's text; a lost session is named as such, so nobody goes fixing the SQL. */
+  const causeText = (cause: unknown): string =>
+    lost(cause) ? `the connection to the database was lost (${errorText(cause)})` : errorText(cause);
+  /** What to do after the session was lost mid-migration. */
+  const lostFix = (): string =>
+    inTx
+      ? "nothing of it was applied: its transaction ended with the connection; once the database is reachable, run `stratum up` again"
+      : `it ran without a transaction, so what it did before the connection was lost stays: check the database, finish or undo it by hand, then run \`stratum resolve ${migration.version} --applied\` or \`stratum resolve ${migration.version} --rolled-back\`, and \`stratum up\``;
+
   const startEvent = {
     type: "migration:start",
     direction,
@@ -170,8 +181,8 @@ export async function runStep(
         statementIndex: i + 1,
         statementCount: count,
       },
-      `migration ${migration.id} failed at ${where} (statement ${i + 1} of ${count}): ${errorText(cause)}`,
-      { cause, fix: "fix the statement and run `stratum up` again" },
+      `migration ${migration.id} failed at ${where} (statement ${i + 1} of ${count}): ${causeText(cause)}`,
+      { cause, fix: lost(cause) ? lostFix() : "fix the statement and run `stratum up` again" },
     );
   };
 
@@ -198,8 +209,11 @@ export async function runStep(
         scriptFailure(scriptFile, statements, error) ??
         new MigrationError(
           { version: migration.version, name: migration.name, location: scriptFile },
-          `migration ${migration.id} failed in ${scriptFile}: ${errorText(error.cause)}`,
-          { cause: error.cause, fix: "run `stratum up` again; if it fails again, run its statements by hand to find the cause" },
+          `migration ${migration.id} failed in ${scriptFile}: ${causeText(error.cause)}`,
+          {
+            cause: error.cause,
+            fix: lost(error.cause) ? lostFix() : "run `stratum up` again; if it fails again, run its statements by hand to find the cause",
+          },
         )
       );
     }
@@ -293,8 +307,8 @@ export async function runStep(
         const where = locateInStack(error, migration.path, file);
         throw new MigrationError(
           { version: migration.version, name: migration.name, location: where },
-          `migration ${migration.id} failed at ${where}: ${errorText(error)}`,
-          { cause: error, fix: "fix the migration and run `stratum up` again" },
+          `migration ${migration.id} failed at ${where}: ${causeText(error)}`,
+          { cause: error, fix: lost(error) ? lostFix() : "fix the migration and run `stratum up` again" },
         );
       }
       if (direction === "up" && code.after) {
@@ -471,28 +485,34 @@ export async function runStep(
     }
   } catch (caught) {
     // a driver error outside a statement (a lost connection while recording or committing)
-    const error =
+    let error =
       caught instanceof StratumError
         ? caught
         : new MigrationError(
             { version: migration.version, name: migration.name, location: file },
-            `migration ${migration.id} failed while ${phase}: ${errorText(caught)}`,
+            `migration ${migration.id} failed while ${phase}: ${causeText(caught)}`,
             {
               cause: caught,
               fix:
-                phase !== "committing"
-                  ? "run `stratum status`, then `stratum up` again"
-                  : dialect.commitRefused?.(caught) === true
+                phase === "committing"
+                  ? dialect.commitRefused?.(caught) === true
                     ? "nothing of it was applied: fix what the server refused at COMMIT (a deferred constraint, for example), then run `stratum up` again"
-                    : "it may or may not be applied: run `stratum status` to see",
+                    : "it may or may not be applied: run `stratum status` to see"
+                  : lost(caught)
+                    ? lostFix()
+                    : "run `stratum status`, then `stratum up` again",
             },
           );
     settings.signal.removeEventListener("abort", abortWith);
     const message = errorText(error);
     const durationMs = Math.round(performance.now() - started);
     if (!settings.rehearsal && settings.mode !== "all") {
-      await recordFailure(ports, conn, migration, inTx, statementsDone, message, logEntry("failure", message));
+      // a migration's own failure carries the driver's error as its cause; a lock or hook error is not this session's
+      const sessionLost = caught instanceof StratumError ? caught instanceof MigrationError && lost(caught.cause) : lost(caught);
+      const unrecorded = await recordFailure(ports, sessionLost ? null : conn, migration, inTx, statementsDone, message, logEntry("failure", message));
+      if (unrecorded !== null) error = notRecorded(error, unrecorded);
     }
+    const said = errorText(error);
     const failure = {
       type: "migration:error",
       direction,
@@ -502,7 +522,7 @@ export async function runStep(
       worker: position.worker,
       error: {
         code: error instanceof StratumError ? error.code : "MIGRATION_FAILED",
-        message,
+        message: said,
         location: error instanceof MigrationError ? (error.location ?? null) : null,
       },
     } as const;
@@ -548,24 +568,64 @@ export async function callHook<E>(name: string, hook: ((event: E) => unknown) | 
   }
 }
 
-/** After a failure: a transactional migration left nothing; a non-transactional one is dirty. */
+/**
+ * After a failure: a transactional migration left nothing; a non-transactional one is dirty, its
+ * state row `failed`. Either way the attempt gets its log row. Written on the migration's own
+ * session (`conn`), or on a new one when that session is gone (`conn` null, or lost on the way).
+ * Returns null, or why the attempt could not be recorded.
+ */
 async function recordFailure(
   ports: ExecutorPorts,
-  conn: Connection,
+  conn: Connection | null,
   migration: MigrationFile,
   inTx: boolean,
   statementsDone: number,
   message: string,
   entry: LogEntry,
-): Promise<void> {
-  try {
-    if (!inTx) {
-      await ports.history.setState(conn, migration.version, "failed", { statementsDone, error: message });
+): Promise<string | null> {
+  return writeHistory(ports, conn, async (db) => {
+    if (!inTx) await ports.history.setState(db, migration.version, "failed", { statementsDone, error: message });
+    await ports.history.log(db, entry);
+  });
+}
+
+/**
+ * Writes history on `conn`, or on a new session when that one is gone (`conn` null, or lost on
+ * the way): a failed attempt stays in the log even when its connection died. Returns null, or
+ * why it could not be written.
+ */
+export async function writeHistory(ports: Pick<ExecutorPorts, "dialect">, conn: Connection | null, write: (db: Connection) => Promise<void>): Promise<string | null> {
+  if (conn !== null) {
+    try {
+      await write(conn);
+      return null;
+    } catch (error) {
+      if (ports.dialect.connectionLost?.(error) !== true) return errorText(error);
     }
-    await ports.history.log(conn, entry);
-  } catch {
-    // the connection may be gone; the run still reports the original failure
   }
+  let other: Connection | undefined;
+  try {
+    other = await ports.dialect.connect();
+    await write(other);
+    return null;
+  } catch (error) {
+    return errorText(error);
+  } finally {
+    await other?.close().catch(() => undefined);
+  }
+}
+
+/** The failure, saying also that it is missing from the history (with why), keeping its fix. */
+export function notRecorded(error: StratumError, why: string): StratumError {
+  const message = `${error.message}; this attempt is not in the history either: recording it failed (${why})`;
+  if (error instanceof MigrationError) {
+    return new MigrationError(
+      { version: error.version, name: error.migrationName, location: error.location, statement: error.statement, statementIndex: error.statementIndex },
+      message,
+      { cause: error, ...(error.fix === undefined ? {} : { fix: error.fix }) },
+    );
+  }
+  return new StratumError(error.code, message, error.exitCode, { cause: error, ...(error.fix === undefined ? {} : { fix: error.fix }) });
 }
 
 /** Verify queries must return a row whose first column is truthy. */
