@@ -21,6 +21,7 @@ import type { LoadedCode } from "./core/context.js";
 import {
   BackupError,
   ConfigError,
+  InterruptedError,
   IrreversibleError,
   MigrationError,
   StratumError,
@@ -464,7 +465,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
           const step = steps[failedIndex] as PlanStep;
           const entry = instantLog(session.dbUser, {
             operation: step.direction === "up" ? "apply" : "rollback",
-            outcome: "failure",
+            outcome: failure instanceof InterruptedError ? "interrupted" : "failure",
             version: step.migration.version,
             name: step.migration.name,
             checksum: step.migration.checksum,

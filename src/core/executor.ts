@@ -3,11 +3,11 @@ import { StatementFailure, type Connection, type Dialect, type LockAssertion, ty
 import type { HistoryStore, StateChange } from "../history/history-store.js";
 import type { RunOutcome } from "../api-types.js";
 import type { LoadedCode } from "./context.js";
-import { ConfigError, MigrationError, SchemaError, StratumError } from "./errors.js";
+import { ConfigError, EXIT, InterruptedError, MigrationError, SchemaError, StratumError } from "./errors.js";
 import type { EventBus } from "./events.js";
 import type { AppliedVersions } from "./applied-versions.js";
 import { checkpoint, faultPointsActive } from "./fault-points.js";
-import { createMigrationContext } from "./migration-context.js";
+import { abortReason, createMigrationContext } from "./migration-context.js";
 import type { AppliedMigration, LogEntry, MigrationFile, PlanStep, SqlScript, Statement } from "./types.js";
 
 /** The ports the executor awaits; everything else it does is deciding. */
@@ -262,6 +262,23 @@ export async function runStep(
     });
   };
 
+  /**
+   * A code migration's error while the run is being aborted is an interruption when it comes from
+   * the abort: ctx.batch stopping, or the migration's own use of ctx.signal (an AbortError, or the
+   * signal's reason thrown). Null for any other error.
+   */
+  const interruption = (error: unknown, where: string): InterruptedError | null => {
+    if (!settings.signal.aborted) return null;
+    const ours = error instanceof InterruptedError;
+    const fromAbort = ours || (error instanceof Error && error.name === "AbortError") || error === settings.signal.reason;
+    if (!fromAbort) return null;
+    const message = ours ? error.message : `migration ${migration.id} was interrupted by ${abortReason(settings.signal)} at ${where}`;
+    const fix = inTx
+      ? "nothing of it was applied: it was rolled back; run `stratum up` again to run it from the start"
+      : `it ran without a transaction, so what it did before the interruption stays: check the data, finish or undo it by hand, then run \`stratum resolve ${migration.version} --applied\` or \`stratum resolve ${migration.version} --rolled-back\`, and \`stratum up\``;
+    return new InterruptedError(message, EXIT.interrupted, { cause: error, fix });
+  };
+
   const checkResult = (what: string, result: unknown) => {
     if (result === false || typeof result === "string") {
       const reason = typeof result === "string" ? `: ${result}` : "";
@@ -279,7 +296,7 @@ export async function runStep(
         try {
           verdict = await code.before(ctx);
         } catch (error) {
-          throw new SchemaError(`migration ${migration.id} was vetoed by before(): ${errorText(error)}`, {
+          throw interruption(error, `${file} (before)`) ?? new SchemaError(`migration ${migration.id} was vetoed by before(): ${errorText(error)}`, {
             cause: error,
             fix: `meet the condition its before() checks, or change ${file}`,
           });
@@ -302,9 +319,11 @@ export async function runStep(
       try {
         await fn(ctx);
       } catch (error) {
+        const where = locateInStack(error, migration.path, file);
+        const interrupted = interruption(error, where);
+        if (interrupted !== null) throw interrupted;
         // a refused file (ctx.execFile outside the directory) is this migration's failure
         if (error instanceof StratumError && !(error instanceof ConfigError)) throw error;
-        const where = locateInStack(error, migration.path, file);
         throw new MigrationError(
           { version: migration.version, name: migration.name, location: where },
           `migration ${migration.id} failed at ${where}: ${causeText(error)}`,
@@ -316,7 +335,7 @@ export async function runStep(
         try {
           result = await code.after(ctx);
         } catch (error) {
-          throw new SchemaError(`migration ${migration.id}: after() check failed: ${errorText(error)}`, {
+          throw interruption(error, `${file} (after)`) ?? new SchemaError(`migration ${migration.id}: after() check failed: ${errorText(error)}`, {
             cause: error,
             fix: `fix the migration ${file} so its after() check passes`,
           });
@@ -509,7 +528,8 @@ export async function runStep(
     if (!settings.rehearsal && settings.mode !== "all") {
       // a migration's own failure carries the driver's error as its cause; a lock or hook error is not this session's
       const sessionLost = caught instanceof StratumError ? caught instanceof MigrationError && lost(caught.cause) : lost(caught);
-      const unrecorded = await recordFailure(ports, sessionLost ? null : conn, migration, inTx, statementsDone, message, logEntry("failure", message));
+      const entry = logEntry(error instanceof InterruptedError ? "interrupted" : "failure", message);
+      const unrecorded = await recordFailure(ports, sessionLost ? null : conn, migration, inTx, statementsDone, message, entry);
       if (unrecorded !== null) error = notRecorded(error, unrecorded);
     }
     const said = errorText(error);

@@ -1,4 +1,5 @@
 import type { Connection, Dialect } from "../dialects/dialect.js";
+import { InterruptedError } from "./errors.js";
 import type { BatchOptions, MigrationContext } from "./context.js";
 import type { EventBus } from "./events.js";
 import type { MigrationFile } from "./types.js";
@@ -54,6 +55,11 @@ export function createMigrationContext(deps: ContextDeps): MigrationContext {
   return ctx;
 }
 
+/** What aborted the run: the signal's name (`SIGINT`, `SIGTERM`) when the CLI aborted it. */
+export function abortReason(signal: AbortSignal): string {
+  return typeof signal.reason === "string" && signal.reason !== "" ? signal.reason : "an abort";
+}
+
 /**
  * Keyset batches: fetch after the last key, process, repeat. Outside a migration transaction each
  * batch commits on its own, so a long backfill never holds locks for long.
@@ -65,7 +71,10 @@ async function runBatches<Row>(ctx: MigrationContext, deps: ContextDeps, options
   let after: unknown = null;
   let done = 0;
   for (;;) {
-    if (deps.signal.aborted) throw new Error("batch interrupted");
+    if (deps.signal.aborted) {
+      const of = options.total === undefined ? "" : ` of ${options.total}`;
+      throw new InterruptedError(`migration ${deps.migration.id} was interrupted by ${abortReason(deps.signal)} in ctx.batch after ${done}${of} rows`);
+    }
     const rows = await options.fetch(after, size);
     if (rows.length === 0) break;
     if (ownTransactions) {

@@ -9,6 +9,7 @@ import {
   backupLine,
   endLine,
   failureLine,
+  isInterruption,
   headline,
   idFromLocation,
   lockWaitLine,
@@ -79,6 +80,7 @@ export function createLiveRenderer(output: Output, options: LiveRendererOptions)
   let parallel = 1;
   let planned = 0;
   let ended = 0;
+  let interrupted = 0;
   let shownVersion: string | null = null;
   let drawn = 0;
   let timer: unknown = null;
@@ -154,6 +156,7 @@ export function createLiveRenderer(output: Output, options: LiveRendererOptions)
         parallel = event.parallel;
         planned = event.planned;
         ended = 0;
+        interrupted = 0;
         shownVersion = null;
         const line = headline(event);
         if (line !== null) print([colors().bold(line)]);
@@ -223,6 +226,7 @@ export function createLiveRenderer(output: Output, options: LiveRendererOptions)
         return;
       case "migration:error":
         failures.set(event.version, event);
+        if (isInterruption(event)) interrupted += 1;
         running.delete(event.version);
         print([`${colors().red("✖")} ${failureLine(event, dryRun, colors())}`]);
         return;
@@ -240,7 +244,7 @@ export function createLiveRenderer(output: Output, options: LiveRendererOptions)
         const backup = backupLine(event);
         if (backup !== null) lines.push(backup);
         if (dryRun === true) lines.push("");
-        lines.push(colors().bold(summaryLine(event, { planned, ended }, colors())));
+        lines.push(colors().bold(summaryLine(event, { planned, ended, interrupted }, colors())));
         print(lines);
         return;
       }

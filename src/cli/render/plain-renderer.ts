@@ -8,6 +8,7 @@ import {
   backupLine,
   endLine,
   failureLine,
+  isInterruption,
   headline,
   idFromLocation,
   lockWaitLine,
@@ -38,6 +39,7 @@ export function createPlainRenderer(output: Output, options: PlainRendererOption
   let dryRun: DryRun = false;
   let planned = 0;
   let ended = 0;
+  let interrupted = 0;
   let lockBucket = -1;
   let shownVersion: string | null = null;
   const colors = () => output.colors;
@@ -49,6 +51,7 @@ export function createPlainRenderer(output: Output, options: PlainRendererOption
         dryRun = event.dryRun;
         planned = event.planned;
         ended = 0;
+        interrupted = 0;
         lockBucket = -1;
         shownVersion = null;
         const line = headline(event);
@@ -115,6 +118,7 @@ export function createPlainRenderer(output: Output, options: PlainRendererOption
         return;
       case "migration:error":
         failures.set(event.version, event);
+        if (isInterruption(event)) interrupted += 1;
         output.line(failureLine(event, dryRun, colors()));
         return;
       case "log": {
@@ -127,7 +131,7 @@ export function createPlainRenderer(output: Output, options: PlainRendererOption
         const backup = backupLine(event);
         if (backup !== null) output.line(backup);
         if (dryRun === true) output.line("");
-        output.line(summaryLine(event, { planned, ended }, colors()));
+        output.line(summaryLine(event, { planned, ended, interrupted }, colors()));
         return;
       }
     }

@@ -48,10 +48,16 @@ export function endLine(event: EventOf<"migration:end">, dryRun: DryRun, colors:
   return `${verbFor(event.direction, dryRun)} ${id} ... ${colors.green("ok")} (${formatDuration(event.durationMs)})`;
 }
 
-/** `applying 003_add_orders ... failed (12 ms)`. */
+/** Whether a migration stopped because the run was interrupted (Ctrl-C, SIGTERM), not by an error of its own. */
+export function isInterruption(event: EventOf<"migration:error">): boolean {
+  return event.error.code === "INTERRUPTED";
+}
+
+/** `applying 003_add_orders ... failed (12 ms)`, or `... interrupted (12 ms)`. */
 export function failureLine(event: EventOf<"migration:error">, dryRun: DryRun, colors: Colors): string {
   const id = migrationId(event.version, event.name);
-  return `${verbFor(event.direction, dryRun)} ${id} ... ${colors.red("failed")} (${formatDuration(event.durationMs)})`;
+  const what = isInterruption(event) ? colors.yellow("interrupted") : colors.red("failed");
+  return `${verbFor(event.direction, dryRun)} ${id} ... ${what} (${formatDuration(event.durationMs)})`;
 }
 
 /** `error: <message> (at 004_backfill.sql:41)` unless the message already says where. */
@@ -99,6 +105,8 @@ export function lockWaitLine(event: EventOf<"lock:wait">): string {
 export interface RunCounts {
   readonly planned: number;
   readonly ended: number;
+  /** Migrations of the run that stopped because it was interrupted (counted among `failed`). */
+  readonly interrupted?: number;
 }
 
 /** The last line of a run, with its counts. */
@@ -114,6 +122,10 @@ export function summaryLine(event: EventOf<"run:end">, counts: RunCounts, colors
   if (!event.ok) {
     const remaining = event.remaining > 0 ? `, ${event.remaining} still ${up ? "pending" : "applied"}` : "";
     const what = up ? "applied" : "rolled back";
+    const interrupted = counts.interrupted ?? 0;
+    if (interrupted > 0 && interrupted === event.failed) {
+      return colors.yellow(`interrupted: ${plural(interrupted, "migration")} interrupted, ${event.applied} ${what}${remaining} (${took})`);
+    }
     return colors.red(`failed: ${plural(event.failed, "migration")} failed, ${event.applied} ${what}${remaining} (${took})`);
   }
   const remaining = event.remaining > 0 ? `; ${event.remaining} remaining` : "";
