@@ -1,5 +1,6 @@
 import type { Connection, Dialect } from "../dialects/dialect.js";
 import { InterruptedError } from "./errors.js";
+import { letTheEventLoopIn } from "./event-loop.js";
 import type { BatchOptions, MigrationContext } from "./context.js";
 import type { EventBus } from "./events.js";
 import type { MigrationFile } from "./types.js";
@@ -71,6 +72,8 @@ async function runBatches<Row>(ctx: MigrationContext, deps: ContextDeps, options
   let after: unknown = null;
   let done = 0;
   for (;;) {
+    // with a synchronous driver (SQLite) a signal is only seen when the event loop gets a turn
+    if (done > 0) await letTheEventLoopIn();
     if (deps.signal.aborted) {
       const of = options.total === undefined ? "" : ` of ${options.total}`;
       throw new InterruptedError(`migration ${deps.migration.id} was interrupted by ${abortReason(deps.signal)} in ctx.batch after ${done}${of} rows`);

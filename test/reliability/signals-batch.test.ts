@@ -6,7 +6,8 @@ import { readState } from "../support/invariants.js";
 import { mysqlTarget, postgresTarget, sqliteTarget } from "../support/targets.js";
 import { describeTargets, fresh } from "./fixture-set.js";
 
-const targets = [sqliteTarget(), await postgresTarget(), await mysqlTarget()];
+const sqlite = sqliteTarget();
+const targets = [sqlite, await postgresTarget(), await mysqlTarget()];
 
 const ROWS = 40;
 const items = [
@@ -83,5 +84,47 @@ describeTargets("interrupting ctx.batch", targets, (target, test) => {
     expect(again.code, again.output).toBe(0);
     const all = await t.db.query<{ n: unknown }>("select count(*) as n from items where flag = 1");
     expect(Number(all[0]?.n)).toBe(ROWS);
+  });
+});
+
+describeTargets("interrupting ctx.batch on SQLite, whose driver never yields", [sqlite], (target, test) => {
+  // 100 batches of 10 rows; each batch also counts through a CTE (tens of ms, in one synchronous
+  // call), and nothing in it waits for a timer or I/O
+  const busy = [
+    "export async function up(ctx) {",
+    "  await ctx.batch({",
+    "    size: 10,",
+    "    total: 1000,",
+    "    fetch: (after, size) => ctx.sql(`SELECT id FROM items WHERE id > ? ORDER BY id LIMIT ${size}`, [after ?? 0]),",
+    "    key: (row) => row.id,",
+    "    process: async (rows) => {",
+    "      await ctx.sql('WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000) SELECT count(*) FROM c');",
+    "      for (const row of rows) await ctx.sql('UPDATE items SET flag = 1 WHERE id = ?', [row.id]);",
+    "    },",
+    "  });",
+    "}",
+    "",
+  ].join("\n");
+  const thousand = [
+    "CREATE TABLE items (id INTEGER PRIMARY KEY, flag INTEGER NOT NULL);",
+    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000) INSERT INTO items (id, flag) SELECT x, 0 FROM c;",
+    "",
+  ].join("\n");
+
+  test("SIGINT mid-backfill: it stops before the next batch, interrupted, nothing of it stays", async (ctx) => {
+    const t = await fresh(target, [], ctx);
+    t.project.migration("001_items.sql", thousand);
+    t.project.migration("002_backfill.ts", busy);
+    const run = t.start(["up"]);
+    await run.waitFor(/002_backfill: \d+\/1,000/);
+    run.kill("SIGINT");
+    const exit = await run.exited;
+    expect(exit.code, exit.output).toBe(130);
+    expect(exit.stdout).toMatch(/applying 002_backfill \.\.\. interrupted/);
+    expect(exit.stderr).toMatch(/migration 002_backfill was interrupted by SIGINT in ctx\.batch after \d+ of 1000 rows/);
+    const state = await readState(t.db, "sqlite");
+    expect(state.map((row) => row.version)).toEqual(["001"]);
+    const done = await t.db.query<{ n: unknown }>("select count(*) as n from items where flag = 1");
+    expect(Number(done[0]?.n)).toBe(0);
   });
 });
