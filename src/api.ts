@@ -430,6 +430,8 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
     let failure: unknown;
     let failedIndex = -1;
     await applyGuards(conn);
+    // a signal that came while the run was being prepared is seen before the first migration
+    await letTheEventLoopIn();
     if (workers > 1) {
       failure = await runParallel(session, steps, settings, workers, options.exclusive ?? new Map(), outcomes);
     } else for (const [index, step] of steps.entries()) {

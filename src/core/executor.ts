@@ -638,14 +638,13 @@ export async function writeHistory(ports: Pick<ExecutorPorts, "dialect">, conn: 
 /** The failure, saying also that it is missing from the history (with why), keeping its fix. */
 export function notRecorded(error: StratumError, why: string): StratumError {
   const message = `${error.message}; this attempt is not in the history either: recording it failed (${why})`;
+  const options = { cause: error, ...(error.fix === undefined ? {} : { fix: error.fix }) };
   if (error instanceof MigrationError) {
-    return new MigrationError(
-      { version: error.version, name: error.migrationName, location: error.location, statement: error.statement, statementIndex: error.statementIndex },
-      message,
-      { cause: error, ...(error.fix === undefined ? {} : { fix: error.fix }) },
-    );
+    const { version, migrationName: name, location, statement, statementIndex } = error;
+    return new MigrationError({ version, name, location, statement, statementIndex }, message, options);
   }
-  return new StratumError(error.code, message, error.exitCode, { cause: error, ...(error.fix === undefined ? {} : { fix: error.fix }) });
+  if (error instanceof InterruptedError) return new InterruptedError(message, error.exitCode, options);
+  return new StratumError(error.code, message, error.exitCode, options);
 }
 
 /** Verify queries must return a row whose first column is truthy. */

@@ -87,6 +87,32 @@ describeTargets("interrupting ctx.batch", targets, (target, test) => {
   });
 });
 
+describeTargets("interrupting a code migration that waits on ctx.signal", targets, (target, test) => {
+  const waits = [
+    'import { setTimeout as sleep } from "node:timers/promises";',
+    "export async function up(ctx) {",
+    "  await ctx.sql('CREATE TABLE waited (id INTEGER)');",
+    "  await sleep(20_000, undefined, { signal: ctx.signal });",
+    "}",
+    "",
+  ].join("\n");
+
+  test("SIGTERM while it waits: its AbortError is an interruption, logged as one, exit 143", async (ctx) => {
+    const t = await fresh(target, [], ctx);
+    t.project.migration("001_a.sql", "CREATE TABLE a (id INTEGER);\n");
+    t.project.migration("002_waits.ts", waits);
+    const run = t.start(["up", "--json"]);
+    await run.waitFor(/"type":"migration:start"[^\n]*"version":"002"/);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    run.kill("SIGTERM");
+    const exit = await run.exited;
+    expect(exit.code, exit.output).toBe(143);
+    expect(exit.stdout).toMatch(/"type":"migration:error"[^\n]*"code":"INTERRUPTED"[^\n]*migration 002_waits was interrupted by SIGTERM at 002_waits\.ts/);
+    const logged = await t.db.query<{ outcome: string }>("select outcome from stratum_log where version = '002'");
+    expect(logged.map((row) => row.outcome)).toEqual(["interrupted"]);
+  });
+});
+
 describeTargets("interrupting ctx.batch on SQLite, whose driver never yields", [sqlite], (target, test) => {
   // 100 batches of 10 rows; each batch also counts through a CTE (tens of ms, in one synchronous
   // call), and nothing in it waits for a timer or I/O
