@@ -202,6 +202,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         onWait: (holder, waitedMs) => emit({ type: "lock:wait", holder, waitedMs }),
         ...(signal === undefined ? {} : { signal }),
       });
+      let failed = false;
       try {
         emit({ type: "lock:acquired", waitedMs: Date.now() - started });
         await checkpoint("after-lock");
@@ -211,9 +212,15 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
           if (dialect.settleWrites && (await history.exists(conn))) await dialect.settleWrites(conn, dialect.qualifiedTable(config.table));
           return fn({ conn, dbUser: await conn.currentUser(), lockCheck, lockAssertion: lock.assertion });
         });
+      } catch (error) {
+        failed = true;
+        throw error;
       } finally {
         await checkpoint("before-unlock");
-        await lock.release();
+        // after a failure (a lost connection, often the lock's too) the failure is what to report
+        await lock.release().catch((error: unknown) => {
+          if (!failed) throw error;
+        });
       }
     });
   };
