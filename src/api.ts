@@ -21,6 +21,7 @@ import type { LoadedCode } from "./core/context.js";
 import {
   BackupError,
   ConfigError,
+  InterruptedError,
   IrreversibleError,
   MigrationError,
   StratumError,
@@ -28,7 +29,8 @@ import {
   ValidationError,
 } from "./core/errors.js";
 import { EventBus, type Listener, type MigratorEvent } from "./core/events.js";
-import { callHook, runStep, runsInTransaction, scriptOf, statementsOf, type ExecutorPorts, type RunSettings } from "./core/executor.js";
+import { letTheEventLoopIn } from "./core/event-loop.js";
+import { callHook, notRecorded, runStep, runsInTransaction, writeHistory, scriptOf, statementsOf, type ExecutorPorts, type RunSettings } from "./core/executor.js";
 import { plan as planMigrations, validate as validateMigrations } from "./core/planner.js";
 import { unmetRequirements } from "./core/requirements.js";
 import { sectionsOf, transactionControlProblems } from "./core/transaction-control.js";
@@ -206,6 +208,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         onWait: (holder, waitedMs) => emit({ type: "lock:wait", holder, waitedMs }),
         ...(signal === undefined ? {} : { signal }),
       });
+      let failed = false;
       try {
         emit({ type: "lock:acquired", waitedMs: Date.now() - started });
         await checkpoint("after-lock");
@@ -215,9 +218,15 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
           if (dialect.settleWrites && (await history.exists(conn))) await dialect.settleWrites(conn, dialect.qualifiedTable(config.table));
           return fn({ conn, dbUser: await conn.currentUser(), lockCheck, lockAssertion: lock.assertion });
         }, changesNothing);
+      } catch (error) {
+        failed = true;
+        throw error;
       } finally {
         await checkpoint("before-unlock");
-        await lock.release();
+        // after a failure (a lost connection, often the lock's too) the failure is what to report
+        await lock.release().catch((error: unknown) => {
+          if (!failed) throw error;
+        });
       }
     }, changesNothing);
   };
@@ -436,6 +445,8 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
     let failure: unknown;
     let failedIndex = -1;
     await applyGuards(conn);
+    // a signal that came while the run was being prepared is seen before the first migration
+    await letTheEventLoopIn();
     if (workers > 1) {
       failure = await runParallel(session, steps, settings, workers, options.exclusive ?? new Map(), outcomes);
     } else for (const [index, step] of steps.entries()) {
@@ -452,10 +463,16 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         skipRest(index + 1);
         break;
       }
+      // a signal that came during the migration is seen before the next one starts (and before
+      // the run ends), also with a synchronous driver
+      await letTheEventLoopIn();
     }
     if (mode === "all") {
       if (failure !== undefined || options.rehearse || options.signal.aborted) {
-        await conn.rollback();
+        // after a failure the session may be gone, and its transaction with it: the failure is what matters
+        await conn.rollback().catch((error: unknown) => {
+          if (failure === undefined) throw error;
+        });
         for (const outcome of outcomes) {
           if (outcome.status === "applied" || outcome.status === "rolled_back") {
             Object.assign(outcome, { status: options.rehearse ? "dry-run" : "skipped" });
@@ -463,20 +480,22 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         }
         if (failure !== undefined && !options.rehearse) {
           const step = steps[failedIndex] as PlanStep;
-          await history
-            .log(
-              conn,
-              instantLog(session.dbUser, {
-                operation: step.direction === "up" ? "apply" : "rollback",
-                outcome: "failure",
-                version: step.migration.version,
-                name: step.migration.name,
-                checksum: step.migration.checksum,
-                error: failure instanceof Error ? failure.message : String(failure),
-                details: `single transaction rolled back; ${failedIndex} earlier migration(s) of this run were rolled back too`,
-              }),
-            )
-            .catch(() => undefined);
+          const entry = instantLog(session.dbUser, {
+            operation: step.direction === "up" ? "apply" : "rollback",
+            outcome: failure instanceof InterruptedError ? "interrupted" : "failure",
+            version: step.migration.version,
+            name: step.migration.name,
+            checksum: step.migration.checksum,
+            error: failure instanceof Error ? failure.message : String(failure),
+            details: `single transaction rolled back; ${failedIndex} earlier migration(s) of this run were rolled back too`,
+          });
+          const lost = failure instanceof MigrationError && dialect.connectionLost?.(failure.cause) === true;
+          // the history tables may have been created inside the transaction just rolled back
+          const unrecorded = await writeHistory(ports, lost ? null : conn, async (db) => {
+            await history.ensureTables(db);
+            await history.log(db, entry);
+          });
+          if (unrecorded !== null && failure instanceof StratumError) failure = notRecorded(failure, unrecorded);
         }
       } else {
         try {

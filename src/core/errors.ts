@@ -162,8 +162,8 @@ export class BackupError extends StratumError {
 }
 
 export class InterruptedError extends StratumError {
-  constructor(message: string, exitCode: number = EXIT.interrupted) {
-    super("INTERRUPTED", message, exitCode);
+  constructor(message: string, exitCode: number = EXIT.interrupted, options: StratumErrorOptions = {}) {
+    super("INTERRUPTED", message, exitCode, options);
   }
 }
 

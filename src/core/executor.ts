@@ -3,11 +3,11 @@ import { StatementFailure, type Connection, type Dialect, type LockAssertion, ty
 import type { HistoryStore, StateChange } from "../history/history-store.js";
 import type { RunOutcome } from "../api-types.js";
 import type { LoadedCode } from "./context.js";
-import { ConfigError, MigrationError, restated, SchemaError, StratumError } from "./errors.js";
+import { ConfigError, EXIT, InterruptedError, MigrationError, restated, SchemaError, StratumError } from "./errors.js";
 import type { EventBus } from "./events.js";
 import type { AppliedVersions } from "./applied-versions.js";
 import { checkpoint, faultPointsActive } from "./fault-points.js";
-import { createMigrationContext } from "./migration-context.js";
+import { abortReason, createMigrationContext } from "./migration-context.js";
 import { transactionControlProblems } from "./transaction-control.js";
 import type { AppliedMigration, LogEntry, MigrationFile, PlanStep, SqlScript, Statement } from "./types.js";
 
@@ -104,6 +104,17 @@ export async function runStep(
   let startRecorded = false;
   let phase = "running";
 
+  /** Whether a driver error means the migration's session is gone (killed, terminated, cut). */
+  const lost = (cause: unknown): boolean => dialect.connectionLost?.(cause) === true;
+  /** A driver error's text; a lost session is named as such, so nobody goes fixing the SQL. */
+  const causeText = (cause: unknown): string =>
+    lost(cause) ? `the connection to the database was lost (${errorText(cause)})` : errorText(cause);
+  /** What to do after the session was lost mid-migration. */
+  const lostFix = (): string =>
+    inTx
+      ? "nothing of it was applied: its transaction ended with the connection; once the database is reachable, run `stratum up` again"
+      : `it ran without a transaction, so what it did before the connection was lost stays: check the database, finish or undo it by hand, then run \`stratum resolve ${migration.version} --applied\` or \`stratum resolve ${migration.version} --rolled-back\`, and \`stratum up\``;
+
   const startEvent = {
     type: "migration:start",
     direction,
@@ -173,8 +184,8 @@ export async function runStep(
         statementIndex: i + 1,
         statementCount: count,
       },
-      `migration ${migration.id} failed at ${where} (statement ${i + 1} of ${count}): ${errorText(cause)}`,
-      { cause, fix: environmentFixOf(cause) ?? fixAndRunAgain(step, file, "the statement") },
+      `migration ${migration.id} failed at ${where} (statement ${i + 1} of ${count}): ${causeText(cause)}`,
+      { cause, fix: lost(cause) ? lostFix() : (environmentFixOf(cause) ?? fixAndRunAgain(step, file, "the statement")) },
     );
   };
 
@@ -207,8 +218,13 @@ export async function runStep(
         scriptFailure(scriptFile, statements, error) ??
         new MigrationError(
           { version: migration.version, name: migration.name, location: scriptFile },
-          `migration ${migration.id} failed in ${scriptFile}: ${errorText(error.cause)}`,
-          { cause: error.cause, fix: `run \`stratum ${direction}\` again; if it fails again, run its statements by hand to find the cause` },
+          `migration ${migration.id} failed in ${scriptFile}: ${causeText(error.cause)}`,
+          {
+            cause: error.cause,
+            fix: lost(error.cause)
+              ? lostFix()
+              : `run \`stratum ${direction}\` again; if it fails again, run its statements by hand to find the cause`,
+          },
         )
       );
     }
@@ -273,6 +289,23 @@ export async function runStep(
     });
   };
 
+  /**
+   * A code migration's error while the run is being aborted is an interruption when it comes from
+   * the abort: ctx.batch stopping, or the migration's own use of ctx.signal (an AbortError, or the
+   * signal's reason thrown). Null for any other error.
+   */
+  const interruption = (error: unknown, where: string): InterruptedError | null => {
+    if (!settings.signal.aborted) return null;
+    const ours = error instanceof InterruptedError;
+    const fromAbort = ours || (error instanceof Error && error.name === "AbortError") || error === settings.signal.reason;
+    if (!fromAbort) return null;
+    const message = ours ? error.message : `migration ${migration.id} was interrupted by ${abortReason(settings.signal)} at ${where}`;
+    const fix = inTx
+      ? "nothing of it was applied: it was rolled back; run `stratum up` again to run it from the start"
+      : `it ran without a transaction, so what it did before the interruption stays: check the data, finish or undo it by hand, then run \`stratum resolve ${migration.version} --applied\` or \`stratum resolve ${migration.version} --rolled-back\`, and \`stratum up\``;
+    return new InterruptedError(message, EXIT.interrupted, { cause: error, fix });
+  };
+
   const checkResult = (what: string, result: unknown) => {
     if (result === false || typeof result === "string") {
       const reason = typeof result === "string" ? `: ${result}` : "";
@@ -290,7 +323,7 @@ export async function runStep(
         try {
           verdict = await code.before(ctx);
         } catch (error) {
-          throw new SchemaError(`migration ${migration.id} was vetoed by before(): ${errorText(error)}`, {
+          throw interruption(error, `${file} (before)`) ?? new SchemaError(`migration ${migration.id} was vetoed by before(): ${errorText(error)}`, {
             cause: error,
             fix: `meet the condition its before() checks, or change ${file}`,
           });
@@ -313,13 +346,15 @@ export async function runStep(
       try {
         await fn(ctx);
       } catch (error) {
+        const where = locateInStack(error, migration.path, file);
+        const interrupted = interruption(error, where);
+        if (interrupted !== null) throw interrupted;
         // a refused file (ctx.execFile outside the directory) is this migration's failure
         if (error instanceof StratumError && !(error instanceof ConfigError)) throw error;
-        const where = locateInStack(error, migration.path, file);
         throw new MigrationError(
           { version: migration.version, name: migration.name, location: where },
-          `migration ${migration.id} failed at ${where}: ${errorText(error)}`,
-          { cause: error, fix: fixAndRunAgain(step, file, "the migration") },
+          `migration ${migration.id} failed at ${where}: ${causeText(error)}`,
+          { cause: error, fix: lost(error) ? lostFix() : fixAndRunAgain(step, file, "the migration") },
         );
       }
       if (direction === "up" && code.after) {
@@ -327,7 +362,7 @@ export async function runStep(
         try {
           result = await code.after(ctx);
         } catch (error) {
-          throw new SchemaError(`migration ${migration.id}: after() check failed: ${errorText(error)}`, {
+          throw interruption(error, `${file} (after)`) ?? new SchemaError(`migration ${migration.id}: after() check failed: ${errorText(error)}`, {
             cause: error,
             fix: `fix the migration ${file} so its after() check passes`,
           });
@@ -499,32 +534,39 @@ export async function runStep(
     // outside a transaction, what ran stays: the state row says failed (dirty) and counts it
     const dirty = startRecorded && settings.mode !== "all";
     // a driver error outside a statement (a lost connection while recording or committing)
-    const error =
+    let error =
       dirty && (caught instanceof MigrationError || caught instanceof SchemaError)
         ? leftDirty(caught, step, file, statementsDone, code === null ? statementCount() : null)
         : caught instanceof StratumError
         ? caught
         : new MigrationError(
             { version: migration.version, name: migration.name, location: file },
-            `migration ${migration.id} failed while ${phase}: ${errorText(caught)}`,
+            `migration ${migration.id} failed while ${phase}: ${causeText(caught)}`,
             {
               cause: caught,
               fix:
-                phase !== "committing"
-                  ? "run `stratum status`, then `stratum up` again"
-                  : dialect.commitRefused?.(caught) === true
+                phase === "committing"
+                  ? dialect.commitRefused?.(caught) === true
                     ? environmentFixOf(caught) !== null
                       ? `nothing of it was applied (it is still ${direction === "up" ? "pending" : "applied"}): ${environmentFixOf(caught)}`
                       : "nothing of it was applied: fix what the server refused at COMMIT (a deferred constraint, for example), then run `stratum up` again"
-                    : "it may or may not be applied: run `stratum status` to see",
+                    : "it may or may not be applied: run `stratum status` to see"
+                  : lost(caught)
+                    ? lostFix()
+                    : "run `stratum status`, then `stratum up` again",
             },
           );
     settings.signal.removeEventListener("abort", abortWith);
     const message = errorText(error);
     const durationMs = Math.round(performance.now() - started);
     if (!settings.rehearsal && settings.mode !== "all") {
-      await recordFailure(ports, conn, migration, inTx, statementsDone, message, logEntry("failure", message));
+      // a migration's own failure carries the driver's error as its cause; a lock or hook error is not this session's
+      const sessionLost = caught instanceof StratumError ? caught instanceof MigrationError && lost(caught.cause) : lost(caught);
+      const entry = logEntry(error instanceof InterruptedError ? "interrupted" : "failure", message);
+      const unrecorded = await recordFailure(ports, sessionLost ? null : conn, migration, inTx, statementsDone, message, entry);
+      if (unrecorded !== null) error = notRecorded(error, unrecorded);
     }
+    const said = errorText(error);
     const failure = {
       type: "migration:error",
       direction,
@@ -535,7 +577,7 @@ export async function runStep(
       dirty,
       error: {
         code: error instanceof StratumError ? error.code : "MIGRATION_FAILED",
-        message,
+        message: said,
         location: error instanceof MigrationError ? (error.location ?? null) : null,
       },
     } as const;
@@ -581,27 +623,68 @@ export async function callHook<E>(name: string, hook: ((event: E) => unknown) | 
   }
 }
 
-/** After a failure: a transactional migration left nothing; a non-transactional one is dirty. */
+/**
+ * After a failure: a transactional migration left nothing; a non-transactional one is dirty, its
+ * state row `failed`. Either way the attempt gets its log row. Written on the migration's own
+ * session (`conn`), or on a new one when that session is gone (`conn` null, or lost on the way).
+ * Returns null, or why the attempt could not be recorded.
+ */
 async function recordFailure(
   ports: ExecutorPorts,
-  conn: Connection,
+  conn: Connection | null,
   migration: MigrationFile,
   inTx: boolean,
   statementsDone: number,
   message: string,
   entry: LogEntry,
-): Promise<void> {
-  try {
+): Promise<string | null> {
+  return writeHistory(ports, conn, async (db) => {
     if (!inTx) {
       // a transaction the migration opened itself (allowed outside Stratum's) ends with its
       // failure: rolled back, so the failure below commits instead of joining it and being lost
-      await conn.rollback().catch(() => undefined);
-      await ports.history.setState(conn, migration.version, "failed", { statementsDone, error: message });
+      await db.rollback().catch(() => undefined);
+      await ports.history.setState(db, migration.version, "failed", { statementsDone, error: message });
     }
-    await ports.history.log(conn, entry);
-  } catch {
-    // the connection may be gone; the run still reports the original failure
+    await ports.history.log(db, entry);
+  });
+}
+
+/**
+ * Writes history on `conn`, or on a new session when that one is gone (`conn` null, or lost on
+ * the way): a failed attempt stays in the log even when its connection died. Returns null, or
+ * why it could not be written.
+ */
+export async function writeHistory(ports: Pick<ExecutorPorts, "dialect">, conn: Connection | null, write: (db: Connection) => Promise<void>): Promise<string | null> {
+  if (conn !== null) {
+    try {
+      await write(conn);
+      return null;
+    } catch (error) {
+      if (ports.dialect.connectionLost?.(error) !== true) return errorText(error);
+    }
   }
+  let other: Connection | undefined;
+  try {
+    other = await ports.dialect.connect();
+    await write(other);
+    return null;
+  } catch (error) {
+    return errorText(error);
+  } finally {
+    await other?.close().catch(() => undefined);
+  }
+}
+
+/** The failure, saying also that it is missing from the history (with why), keeping its fix. */
+export function notRecorded(error: StratumError, why: string): StratumError {
+  const message = `${error.message}; this attempt is not in the history either: recording it failed (${why})`;
+  const options = { cause: error, ...(error.fix === undefined ? {} : { fix: error.fix }) };
+  if (error instanceof MigrationError) {
+    const { version, migrationName: name, location, statement, statementIndex } = error;
+    return new MigrationError({ version, name, location, statement, statementIndex }, message, options);
+  }
+  if (error instanceof InterruptedError) return new InterruptedError(message, error.exitCode, options);
+  return new StratumError(error.code, message, error.exitCode, options);
 }
 
 /** Where a step's rollback is written: `the down section of 001_a.sql`, `001_a.down.sql`, `the down() of 001_a.ts`. */

@@ -1,6 +1,8 @@
 import { dirname, resolve } from "node:path";
 import type { Connection, Dialect } from "../dialects/dialect.js";
 import { ConfigError } from "./errors.js";
+import { InterruptedError } from "./errors.js";
+import { letTheEventLoopIn } from "./event-loop.js";
 import type { BatchOptions, MigrationContext } from "./context.js";
 import type { EventBus } from "./events.js";
 import { refuseAtRunTime } from "./transaction-control.js";
@@ -61,6 +63,11 @@ export function createMigrationContext(deps: ContextDeps): MigrationContext {
   return ctx;
 }
 
+/** What aborted the run: the signal's name (`SIGINT`, `SIGTERM`) when the CLI aborted it. */
+export function abortReason(signal: AbortSignal): string {
+  return typeof signal.reason === "string" && signal.reason !== "" ? signal.reason : "an abort";
+}
+
 /**
  * A file is part of a migration's checksum only when its source names it (`includes`, read on
  * discovery): running any other file would let an edit to it go unnoticed, so it is refused.
@@ -89,7 +96,12 @@ async function runBatches<Row>(ctx: MigrationContext, deps: ContextDeps, options
   let after: unknown = null;
   let done = 0;
   for (;;) {
-    if (deps.signal.aborted) throw new Error("batch interrupted");
+    // with a synchronous driver (SQLite) a signal is only seen when the event loop gets a turn
+    if (done > 0) await letTheEventLoopIn();
+    if (deps.signal.aborted) {
+      const of = options.total === undefined ? "" : ` of ${options.total}`;
+      throw new InterruptedError(`migration ${deps.migration.id} was interrupted by ${abortReason(deps.signal)} in ctx.batch after ${done}${of} rows`);
+    }
     const rows = await options.fetch(after, size);
     if (rows.length === 0) break;
     if (ownTransactions) {

@@ -99,7 +99,8 @@ export interface AppliedMigration {
 }
 
 export type LogOperation = "apply" | "rollback" | "repair" | "baseline" | "resolve" | "backup";
-export type LogOutcome = "success" | "failure";
+/** `interrupted`: stopped by Ctrl-C/SIGTERM (or the run's AbortSignal), not by an error of its own. */
+export type LogOutcome = "success" | "failure" | "interrupted";
 
 /** A row of the log table. Nothing is ever deleted from it. */
 export interface LogEntry {

@@ -200,6 +200,11 @@ export interface Dialect {
    * null for any other error.
    */
   environmentFix?(error: unknown): string | null;
+  /**
+   * Whether a driver error means the session itself is gone (terminated or killed by the server,
+   * network cut): nothing more can be sent on it. Absent where a session cannot be lost (SQLite).
+   */
+  connectionLost?(error: unknown): boolean;
   /** Writes a backup of the database to `file` (returns the path written). */
   backup?(file: string): Promise<string>;
   /** Throws a BackupError before anything runs when backups cannot be taken here. */

@@ -31,7 +31,11 @@ export function historyLines(entries: readonly LogEntry[], colors: Colors, optio
       formatTimestamp(entry.startedAt),
       entry.operation,
       entry.version === null ? "-" : migrationId(entry.version, entry.name),
-      entry.outcome === "success" ? { text: "success", style: colors.green } : { text: "failure", style: colors.red },
+      entry.outcome === "success"
+        ? { text: "success", style: colors.green }
+        : entry.outcome === "interrupted"
+          ? { text: "interrupted", style: colors.yellow }
+          : { text: "failure", style: colors.red },
       formatDuration(entry.durationMs),
       entry.dbUser ?? "-",
       entry.error === null

@@ -9,6 +9,7 @@ import {
   backupLine,
   endLine,
   failureLine,
+  isInterruption,
   headline,
   idFromLocation,
   lockWaitLine,
@@ -80,6 +81,7 @@ export function createLiveRenderer(output: Output, options: LiveRendererOptions)
   let planned = 0;
   let ended = 0;
   let dirty = 0;
+  let interrupted = 0;
   let shownVersion: string | null = null;
   let drawn = 0;
   let timer: unknown = null;
@@ -156,6 +158,7 @@ export function createLiveRenderer(output: Output, options: LiveRendererOptions)
         planned = event.planned;
         ended = 0;
         dirty = 0;
+        interrupted = 0;
         shownVersion = null;
         const line = headline(event);
         if (line !== null) print([colors().bold(line)]);
@@ -226,6 +229,7 @@ export function createLiveRenderer(output: Output, options: LiveRendererOptions)
       case "migration:error":
         failures.set(event.version, event);
         if (event.dirty) dirty += 1;
+        if (isInterruption(event)) interrupted += 1;
         running.delete(event.version);
         print([`${colors().red("✖")} ${failureLine(event, dryRun, colors())}`]);
         return;
@@ -243,7 +247,7 @@ export function createLiveRenderer(output: Output, options: LiveRendererOptions)
         const backup = backupLine(event);
         if (backup !== null) lines.push(backup);
         if (dryRun === true) lines.push("");
-        lines.push(colors().bold(summaryLine(event, { planned, ended, dirty }, colors())));
+        lines.push(colors().bold(summaryLine(event, { planned, ended, dirty, interrupted }, colors())));
         print(lines);
         return;
       }

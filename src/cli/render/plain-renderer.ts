@@ -8,6 +8,7 @@ import {
   backupLine,
   endLine,
   failureLine,
+  isInterruption,
   headline,
   idFromLocation,
   lockWaitLine,
@@ -39,6 +40,7 @@ export function createPlainRenderer(output: Output, options: PlainRendererOption
   let planned = 0;
   let ended = 0;
   let dirty = 0;
+  let interrupted = 0;
   let lockBucket = -1;
   let shownVersion: string | null = null;
   const colors = () => output.colors;
@@ -51,6 +53,7 @@ export function createPlainRenderer(output: Output, options: PlainRendererOption
         planned = event.planned;
         ended = 0;
         dirty = 0;
+        interrupted = 0;
         lockBucket = -1;
         shownVersion = null;
         const line = headline(event);
@@ -118,6 +121,7 @@ export function createPlainRenderer(output: Output, options: PlainRendererOption
       case "migration:error":
         failures.set(event.version, event);
         if (event.dirty) dirty += 1;
+        if (isInterruption(event)) interrupted += 1;
         output.line(failureLine(event, dryRun, colors()));
         return;
       case "log": {
@@ -130,7 +134,7 @@ export function createPlainRenderer(output: Output, options: PlainRendererOption
         const backup = backupLine(event);
         if (backup !== null) output.line(backup);
         if (dryRun === true) output.line("");
-        output.line(summaryLine(event, { planned, ended, dirty }, colors()));
+        output.line(summaryLine(event, { planned, ended, dirty, interrupted }, colors()));
         return;
       }
     }

@@ -48,10 +48,16 @@ export function endLine(event: EventOf<"migration:end">, dryRun: DryRun, colors:
   return `${verbFor(event.direction, dryRun)} ${id} ... ${colors.green("ok")} (${formatDuration(event.durationMs)})`;
 }
 
-/** `applying 003_add_orders ... failed (12 ms)`. */
+/** Whether a migration stopped because the run was interrupted (Ctrl-C, SIGTERM), not by an error of its own. */
+export function isInterruption(event: EventOf<"migration:error">): boolean {
+  return event.error.code === "INTERRUPTED";
+}
+
+/** `applying 003_add_orders ... failed (12 ms)`, or `... interrupted (12 ms)`. */
 export function failureLine(event: EventOf<"migration:error">, dryRun: DryRun, colors: Colors): string {
   const id = migrationId(event.version, event.name);
-  return `${verbFor(event.direction, dryRun)} ${id} ... ${colors.red("failed")} (${formatDuration(event.durationMs)})`;
+  const what = isInterruption(event) ? colors.yellow("interrupted") : colors.red("failed");
+  return `${verbFor(event.direction, dryRun)} ${id} ... ${what} (${formatDuration(event.durationMs)})`;
 }
 
 /** `error: <message> (at 004_backfill.sql:41)` unless the message already says where. */
@@ -101,6 +107,8 @@ export interface RunCounts {
   readonly ended: number;
   /** Failed migrations left dirty (`migration:error` with `dirty`): neither pending nor applied. */
   readonly dirty?: number;
+  /** Migrations of the run that stopped because it was interrupted (counted among `failed`). */
+  readonly interrupted?: number;
 }
 
 /** The last line of a run, with its counts. */
@@ -120,6 +128,11 @@ export function summaryLine(event: EventOf<"run:end">, counts: RunCounts, colors
     const remaining = left > 0 ? `, ${left} still ${up ? "pending" : "applied"}` : "";
     const what = up ? "applied" : "rolled back";
     const partly = `(partly ${up ? "applied" : "rolled back"})`;
+    const interrupted = counts.interrupted ?? 0;
+    if (interrupted > 0 && interrupted === event.failed) {
+      const left = dirty === 0 ? "" : dirty === interrupted ? ` and ${dirty === 1 ? "is" : "are"} left dirty ${partly}` : `, ${dirty} left dirty ${partly}`;
+      return colors.yellow(`interrupted: ${plural(interrupted, "migration")} interrupted${left}, ${event.applied} ${what}${remaining} (${took})`);
+    }
     const failed =
       dirty === 0
         ? `${plural(event.failed, "migration")} failed`
@@ -128,9 +141,13 @@ export function summaryLine(event: EventOf<"run:end">, counts: RunCounts, colors
           : `${plural(event.failed, "migration")} failed, ${dirty} left dirty ${partly}`;
     return colors.red(`failed: ${failed}, ${event.applied} ${what}${remaining} (${took})`);
   }
+  const remaining = event.remaining > 0 ? `; ${event.remaining} remaining` : "";
+  if (event.dryRun === false && counts.ended > event.applied) {
+    // migrations ended inside the run's single transaction, which was then rolled back (interrupted)
+    return `the run's single transaction was rolled back: nothing was ${up ? "applied" : "rolled back"}${remaining}`;
+  }
   const done = Math.max(event.applied, counts.ended);
   if (done === 0) return nothing;
-  const remaining = event.remaining > 0 ? `; ${event.remaining} remaining` : "";
   if (event.dryRun === "rehearse") {
     return colors.green(
       `rehearsal ok: ${plural(done, "migration")} ${up ? "applied" : "rolled back"} and undone in ${took}; nothing was changed`,

@@ -11,7 +11,7 @@ import type { Connection, Dialect, SplitOptions } from "../dialect.js";
 import { dumpDatabase } from "./mysql-backup.js";
 import { describeSchema } from "./describe-schema.js";
 import { MysqlConnection, type RawConnection, type SessionContext } from "./mysql-connection.js";
-import { connectError, errorPositionOf, isRetryableError, type Endpoint } from "./mysql-errors.js";
+import { connectError, errorPositionOf, isConnectionLost, isRetryableError, type Endpoint } from "./mysql-errors.js";
 
 export interface MysqlDialectOptions {
   readonly connection: ConnectionOptions;
@@ -214,6 +214,7 @@ export function mysqlDialect(options: MysqlDialectOptions): Dialect {
     },
     errorPosition: errorPositionOf,
     isRetryable: isRetryableError,
+    connectionLost: isConnectionLost,
     backup(file: string): Promise<string> {
       return dumpDatabase(
         {

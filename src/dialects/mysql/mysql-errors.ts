@@ -100,6 +100,24 @@ export function connectError(error: unknown, endpoint: Endpoint): ConnectionErro
   return make(redactUrl(text.replace(/\s+/g, " ").replace(/[.\s]+$/, "")), "check the url and the server");
 }
 
+/** Driver codes of a session that is gone. */
+const SESSION_ENDED: ReadonlySet<string> = new Set(["PROTOCOL_CONNECTION_LOST", "ER_CONNECTION_KILLED", "ER_SERVER_SHUTDOWN", "ECONNRESET", "EPIPE", "ETIMEDOUT"]);
+/** Server and client error numbers of the same: killed (1927), shutdown (1053), gone away (2006), lost (2013). */
+const SESSION_ENDED_ERRNO: ReadonlySet<number> = new Set([1927, 1053, 2006, 2013]);
+
+/**
+ * Whether the session is gone (KILL CONNECTION, a server shutdown, a cut network): mysql2 marks
+ * such errors `fatal`, and every later command on the connection fails with one.
+ */
+export function isConnectionLost(error: unknown): boolean {
+  return driverErrors(error).some(
+    (e) =>
+      (e as { fatal?: unknown }).fatal === true ||
+      (typeof e.code === "string" && SESSION_ENDED.has(e.code)) ||
+      (typeof e.errno === "number" && SESSION_ENDED_ERRNO.has(e.errno)),
+  );
+}
+
 /** Deadlocks and lock wait timeouts: the statement may succeed when run again alone. */
 export function isRetryableError(error: unknown): boolean {
   return driverErrors(error).some(

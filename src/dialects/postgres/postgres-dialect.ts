@@ -65,6 +65,12 @@ function classifyClient(value: unknown): UserClient {
   });
 }
 
+/**
+ * Codes of a session that ended: terminated by an administrator or a server shutdown (57P01-03)
+ * and the socket's own errors. Class 08 (connection exception) counts too.
+ */
+const SESSION_ENDED: ReadonlySet<string> = new Set(["57P01", "57P02", "57P03", "ECONNRESET", "EPIPE", "ETIMEDOUT"]);
+
 /** Walks an error and its causes (a driver error may come wrapped). */
 function* errorChain(error: unknown): Generator<Record<string, unknown>> {
   let current: unknown = error;
@@ -323,6 +329,16 @@ export function postgresDialect(options: PostgresDialectOptions): Dialect {
     commitRefused(error: unknown): boolean {
       const { severity, code } = (error ?? {}) as { severity?: unknown; code?: unknown };
       return severity === "ERROR" && typeof code === "string" && /^[0-9A-Z]{5}$/.test(code);
+    },
+
+    connectionLost(error: unknown): boolean {
+      for (const link of errorChain(error)) {
+        const { code, severity, message } = link;
+        if (severity === "FATAL" || severity === "PANIC") return true;
+        if (typeof code === "string" && (SESSION_ENDED.has(code) || code.startsWith("08"))) return true;
+        if (typeof message === "string" && /^Connection terminated|is not queryable/.test(message)) return true;
+      }
+      return false;
     },
 
     errorPosition(error: unknown): number | null {
