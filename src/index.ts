@@ -11,6 +11,23 @@ export type {
   MigrationFn,
   MigrationLogger,
 } from "./core/context.js";
-export * from "./core/errors.js";
+// Named, not `export *`: errors.ts also holds helpers the engine uses that are not public API.
+export {
+  BackupError,
+  ConfigError,
+  ConnectionError,
+  describeProblem,
+  EXIT,
+  InterruptedError,
+  IrreversibleError,
+  LockTimeoutError,
+  MigrationError,
+  SchemaError,
+  StratumError,
+  summariseProblems,
+  TransactionError,
+  ValidationError,
+} from "./core/errors.js";
+export type { ErrorCode, MigrationFailure, StratumErrorOptions } from "./core/errors.js";
 export type { MigratorEvent, EventType, EventOf, Listener, Direction } from "./core/events.js";
 export type * from "./core/types.js";

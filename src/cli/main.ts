@@ -53,13 +53,13 @@ function examples(...lines: string[]): string {
 
 function addCommonOptions(command: Command): Command {
   return command
-    .option("--url <url>", "database URL (else DATABASE_URL, the config, sqlite:./stratum.db)")
+    .option("--url <url>", "database URL (else STRATUM_URL, DATABASE_URL, the config, sqlite:./stratum.db)")
     .option("--dir <path>", "migrations directory (default ./migrations)")
-    .option("--config <file>", "configuration file (default stratum.config.{ts,js,mjs,json})")
-    .option("--env <name>", "environment of the configuration to use (default development)")
+    .option("--config <file>", "configuration file, or a directory to look in (default stratum.config.{ts,mts,js,mjs,json})")
+    .option("--env <name>", "environment of the configuration to use (default STRATUM_ENV, NODE_ENV, else development)")
     .option("--table <name>", "state table (default stratum_migrations)")
     .option("--log-table <name>", "log table (default stratum_log)")
-    .option("--schema <name>", "schema holding the stratum tables")
+    .option("--schema <name>", "PostgreSQL schema holding the stratum tables (must exist)")
     .option("--lock-timeout <duration>", "how long to wait for the run lock: ms, or 10s, 2m")
     .option("--ordering <mode>", "linear or graph")
     .option("--json", "machine-readable output (NDJSON events for up/down)")
