@@ -719,6 +719,8 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
           backup = await takeBackup();
           await history.ensureTables(session.conn);
           await history.log(session.conn, instantLog(session.dbUser, { operation: "backup", details: `backup written to ${backup}` }));
+          // said now, before the first migration runs (run:end repeats the path, for scripts)
+          emit({ type: "log", level: "info", version: null, message: `backup written to ${backup}` });
         }
         return execute(session, result.steps, {
           direction: "up",

@@ -6,7 +6,6 @@ import type { EventOf, MigratorEvent } from "../../core/events.js";
 import type { Output } from "../io.js";
 import { formatDuration, migrationId, truncate } from "./format.js";
 import {
-  backupLine,
   endLine,
   failureLine,
   isInterruption,
@@ -236,7 +235,7 @@ export function createLiveRenderer(output: Output, options: LiveRendererOptions)
       case "log": {
         const prefix = event.version === null ? "" : `${names.get(event.version) ?? event.version}: `;
         if (event.level === "warn") print([`warning: ${prefix}${event.message}`], "err");
-        else print([colors().dim(`  ${prefix}${event.message}`)]);
+        else print([event.version === null ? event.message : colors().dim(`  ${prefix}${event.message}`)]);
         return;
       }
       case "run:end": {
@@ -244,8 +243,6 @@ export function createLiveRenderer(output: Output, options: LiveRendererOptions)
         lockWait = null;
         stopTimer();
         const lines: string[] = [];
-        const backup = backupLine(event);
-        if (backup !== null) lines.push(backup);
         if (dryRun === true) lines.push("");
         lines.push(colors().bold(summaryLine(event, { planned, ended, dirty, interrupted }, colors())));
         print(lines);

@@ -5,7 +5,6 @@ import type { EventOf, MigratorEvent } from "../../core/events.js";
 import type { Output } from "../io.js";
 import { formatDuration, migrationId } from "./format.js";
 import {
-  backupLine,
   endLine,
   failureLine,
   isInterruption,
@@ -127,12 +126,10 @@ export function createPlainRenderer(output: Output, options: PlainRendererOption
       case "log": {
         const prefix = event.version === null ? "" : `${idOf(event.version)}: `;
         if (event.level === "warn") output.errorLine(`warning: ${prefix}${event.message}`);
-        else output.line(`  ${prefix}${event.message}`);
+        else output.line(event.version === null ? event.message : `  ${prefix}${event.message}`);
         return;
       }
       case "run:end": {
-        const backup = backupLine(event);
-        if (backup !== null) output.line(backup);
         if (dryRun === true) output.line("");
         output.line(summaryLine(event, { planned, ended, dirty, interrupted }, colors()));
         return;

@@ -155,7 +155,3 @@ export function summaryLine(event: EventOf<"run:end">, counts: RunCounts, colors
   }
   return colors.green(`${up ? "applied" : "rolled back"} ${plural(done, "migration")} in ${took}`) + remaining;
 }
-
-export function backupLine(event: EventOf<"run:end">): string | null {
-  return event.backup === null ? null : `backup written to ${event.backup}`;
-}
