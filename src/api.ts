@@ -423,7 +423,8 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
     // a rehearsal proves afterwards that its rollback left the database as it found it
     const before = options.rehearse ? await snapshotOf(conn) : null;
     if (mode === "all") await conn.begin();
-    if (options.rehearse) await forbidCommit(conn);
+    // SQL files are refused any transaction control before they run; code reaches ctx.client
+    if (options.rehearse && steps.some((s) => s.migration.kind === "code")) await forbidCommit(conn);
     // inside a rehearsal's transaction, so a rehearsal leaves not even the tables behind
     if (steps.length > 0) await history.ensureTables(conn);
     const settings: RunSettings = {
@@ -517,7 +518,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
     if (before !== null) await proveUnchanged(conn, before);
     if (options.rehearse && failure !== undefined && stoppedByCommitGuard(failure, dialect.name)) {
       throw new TransactionError(
-        `${failure instanceof Error ? failure.message : String(failure)}: a rehearsal cannot commit, and this is how a COMMIT sent from inside the migration (through ctx.client, a procedure) fails${dialect.name === "sqlite" ? " (on SQLite, a row that breaks a foreign key fails the same way)" : ""}; the rehearsal's transaction was rolled back and the database is as it was`,
+        `${failure instanceof Error ? failure.message : String(failure)}: a rehearsal cannot commit, and this is how a COMMIT sent from inside the migration (through ctx.client) fails${dialect.name === "sqlite" ? " (on SQLite, a row that breaks a foreign key fails the same way)" : ""}; the rehearsal's transaction was rolled back and the database is as it was`,
         { cause: failure, fix: "remove the COMMIT (Stratum begins and commits each migration's transaction itself), then rehearse again" },
       );
     }
@@ -1328,9 +1329,10 @@ const REHEARSAL_GUARD = "stratum_rehearsal_cannot_commit";
 /**
  * Makes the rehearsal's open transaction unable to commit: a row that breaks a deferred foreign
  * key, checked only at COMMIT (PostgreSQL and SQLite, where Stratum keeps foreign keys on). A
- * COMMIT sent behind Stratum's back (ctx.client, a procedure) then fails and undoes everything
- * instead of keeping the rehearsal's work; Stratum's own ROLLBACK ends it as before. A temporary
- * table of this session, so the schema compared before and after never sees it.
+ * COMMIT sent behind Stratum's back (ctx.client) then fails and undoes everything instead of
+ * keeping the rehearsal's work; Stratum's own ROLLBACK ends it as before. A temporary table of
+ * this session, so the schema compared before and after never sees it. Armed only when a code
+ * migration runs (PostgreSQL's `SET CONSTRAINTS ALL IMMEDIATE` would check it at once too).
  */
 async function forbidCommit(conn: Connection): Promise<void> {
   await conn.query(

@@ -101,6 +101,26 @@ describe("a rehearsal cannot commit", () => {
       });
     });
   });
+
+  eachTarget(["postgres"], (target) => {
+    it("postgres: a SQL migration's SET CONSTRAINTS ALL IMMEDIATE still rehearses (the guard is armed for code migrations only)", async () => {
+      const file = [
+        "-- migrate:up",
+        "CREATE TABLE p (id int PRIMARY KEY);",
+        "CREATE TABLE c (pid int REFERENCES p DEFERRABLE INITIALLY DEFERRED);",
+        "INSERT INTO c VALUES (1);",
+        "INSERT INTO p VALUES (1);",
+        "SET CONSTRAINTS ALL IMMEDIATE;",
+        "",
+      ].join("\n");
+      await using(target, { "001_a.sql": file }, async (db, _project, cli) => {
+        const result = await cli(["up", "--dry-run=rehearse"]);
+        expect(result.code, result.output).toBe(0);
+        expect(result.output).toContain("nothing was changed");
+        expect(await db.tables()).toEqual([]);
+      });
+    });
+  });
 });
 
 describe("SQLite: a command that changes nothing creates nothing", () => {
