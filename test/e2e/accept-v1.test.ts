@@ -120,6 +120,33 @@ describe("a rehearsal cannot commit", () => {
         expect(await db.tables()).toEqual([]);
       });
     });
+
+    it("postgres: a role that may not create temporary tables still rehearses a code migration (unguarded, still compared)", async () => {
+      const role = `stratum_notemp_${process.pid}_${Date.now()}`;
+      const code = "export async function up(ctx) {\n  await ctx.sql('CREATE TABLE a (id int)');\n}\n";
+      try {
+        await using(target, { "001_a.mjs": code }, async (db, project) => {
+          await db.query(`CREATE ROLE ${role} LOGIN`);
+          await db.query(`REVOKE TEMP ON DATABASE "${db.name}" FROM PUBLIC`);
+          await db.query(`GRANT ALL ON SCHEMA public TO ${role}`);
+          const url = new URL(db.url);
+          url.username = role;
+          const result = await runCli(["up", "--dry-run=rehearse", "--url", url.toString()], { cwd: project.dir });
+          expect(result.code, result.output).toBe(0);
+          expect(result.output).toContain("nothing was changed");
+          noStackTrace(result);
+          expect(await db.tables()).toEqual([]);
+        });
+      } finally {
+        // the role's grants went with its database; a role is the cluster's, so drop it from another
+        const admin = await target.createDatabase();
+        try {
+          await admin.query(`DROP ROLE IF EXISTS ${role}`);
+        } finally {
+          await admin.drop();
+        }
+      }
+    });
   });
 });
 
