@@ -423,6 +423,8 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
     // a rehearsal proves afterwards that its rollback left the database as it found it
     const before = options.rehearse ? await snapshotOf(conn) : null;
     if (mode === "all") await conn.begin();
+    // SQL files are refused any transaction control before they run; code reaches ctx.client
+    if (options.rehearse && steps.some((s) => s.migration.kind === "code")) await forbidCommit(conn);
     // inside a rehearsal's transaction, so a rehearsal leaves not even the tables behind
     if (steps.length > 0) await history.ensureTables(conn);
     const settings: RunSettings = {
@@ -514,6 +516,12 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       }
     }
     if (before !== null) await proveUnchanged(conn, before);
+    if (options.rehearse && failure !== undefined && stoppedByCommitGuard(failure, dialect.name)) {
+      throw new TransactionError(
+        `${failure instanceof Error ? failure.message : String(failure)}: a rehearsal cannot commit, and this is how a COMMIT sent from inside the migration (through ctx.client) fails${dialect.name === "sqlite" ? " (on SQLite, a row that breaks a foreign key fails the same way)" : ""}; the rehearsal's transaction was rolled back and the database is as it was`,
+        { cause: failure, fix: "remove the COMMIT (Stratum begins and commits each migration's transaction itself), then rehearse again" },
+      );
+    }
     const report = reportOf(options.direction, outcomes, options.started, {
       backup: options.backup,
       dryRun: options.rehearse ? "rehearse" : false,
@@ -870,11 +878,13 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         const corrupt = found.problems.filter((p) => p.code === "CORRUPT_HISTORY");
         if (corrupt.length > 0) throw new ValidationError(corrupt);
       };
-      if (options.dryRun) {
-        const applied = await withConnection((conn) => readHistory(conn, found), true);
-        refuseCorrupt();
-        return reportOf(plan(applied));
-      }
+      // decided from one read when there is nothing to do, so a no-op repair takes no lock and
+      // creates nothing (SQLite: no database file where there is none)
+      const seen = await withConnection((conn) => readHistory(conn, found), true);
+      refuseCorrupt();
+      const planned = plan(seen);
+      const nothingToDo = planned.updated.length + planned.renamed.length + planned.removed.length === 0;
+      if (options.dryRun || nothingToDo) return reportOf(planned);
       return withLock(async ({ conn, dbUser }) => {
         const applied = await readHistory(conn, found);
         refuseCorrupt();
@@ -904,8 +914,8 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
 
     async resolve(version, outcome) {
       const found = await discover();
-      return withLock(async ({ conn, dbUser }) => {
-        const applied = await readHistory(conn, found);
+      /** The dirty row to settle, or the refusal: the same answer before the lock and under it. */
+      const dirtyRow = (applied: readonly AppliedMigration[]): AppliedMigration => {
         const corrupt = found.problems.filter((p) => p.code === "CORRUPT_HISTORY");
         if (corrupt.length > 0) throw new ValidationError(corrupt);
         const row = applied.find((r) => BigInt(r.version) === BigInt(versionDigits(version)));
@@ -931,6 +941,14 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
             },
           ]);
         }
+        return row;
+      };
+      // a refusal is decided from one read, without the lock, so it creates nothing (SQLite: no
+      // database file where there is none)
+      dirtyRow(await withConnection((conn) => readHistory(conn, found), true));
+      return withLock(async ({ conn, dbUser }) => {
+        const applied = await readHistory(conn, found);
+        const row = dirtyRow(applied);
         const migration = found.migrations.find((m) => m.versionNumber === BigInt(row.version));
         const state = outcome === "applied" ? "applied" : "rolled_back";
         const now = new Date().toISOString();
@@ -1305,6 +1323,42 @@ function toRequest(options: PlanOptions | (DownOptions & { direction: "down" }))
 function outcomeWithout(step: PlanStep, status: Exclude<RunOutcome["status"], "applied" | "rolled_back">, error?: unknown): RunOutcome {
   const base = { version: step.migration.version, name: step.migration.name, direction: step.direction, status, durationMs: 0 };
   return error === undefined ? base : { ...base, error: error instanceof Error ? error.message : String(error) };
+}
+
+/** The constraint that keeps a rehearsal's transaction from committing; its name is the reason. */
+const REHEARSAL_GUARD = "stratum_rehearsal_cannot_commit";
+
+/**
+ * Makes the rehearsal's open transaction unable to commit: a row that breaks a deferred foreign
+ * key, checked only at COMMIT (PostgreSQL and SQLite, where Stratum keeps foreign keys on). A
+ * COMMIT sent behind Stratum's back (ctx.client) then fails and undoes everything instead of
+ * keeping the rehearsal's work; Stratum's own ROLLBACK ends it as before. A temporary table of
+ * this session, so the schema compared before and after never sees it. Armed only when a code
+ * migration runs (PostgreSQL's `SET CONSTRAINTS ALL IMMEDIATE` would check it at once too).
+ */
+async function forbidCommit(conn: Connection): Promise<void> {
+  await conn.exec(`savepoint ${REHEARSAL_GUARD}`);
+  try {
+    await conn.exec(
+      `create temporary table ${REHEARSAL_GUARD} (id integer primary key, parent integer constraint ${REHEARSAL_GUARD} references ${REHEARSAL_GUARD} (id) deferrable initially deferred)`,
+    );
+    await conn.exec(`insert into ${REHEARSAL_GUARD} (id, parent) values (1, 0)`);
+  } catch {
+    // a role without PostgreSQL's TEMP privilege: the rehearsal runs unguarded, and the
+    // comparison after its rollback still fails it loudly when something committed
+    await conn.exec(`rollback to savepoint ${REHEARSAL_GUARD}`);
+  }
+  await conn.exec(`release savepoint ${REHEARSAL_GUARD}`);
+}
+
+/** Whether a rehearsal's migration failed on the guard of forbidCommit: it tried to commit. */
+function stoppedByCommitGuard(error: unknown, dialectName: Dialect["name"]): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if (e.message.includes(REHEARSAL_GUARD)) return true;
+    // SQLite names no constraint: a deferred foreign key fails at COMMIT with this code alone
+    if (dialectName === "sqlite" && (e as { code?: unknown }).code === "SQLITE_CONSTRAINT_FOREIGNKEY") return true;
+  }
+  return false;
 }
 
 /** The parts of a database a rehearsal compares before and after. */

@@ -218,7 +218,7 @@ describe("transaction control in a migration that runs in Stratum's transaction"
       });
     });
 
-    it(`${target.name}: a rehearsal that commits behind Stratum's back (the raw client) fails loudly, exit 1`, async () => {
+    it(`${target.name}: a rehearsal that commits behind Stratum's back (the raw client) fails loudly, exit 1, and cannot commit`, async () => {
       const commit = target.name === "postgres" ? "await ctx.client.query('COMMIT')" : "ctx.client.exec('COMMIT')";
       const code = [
         "export async function up(ctx) {",
@@ -229,8 +229,10 @@ describe("transaction control in a migration that runs in Stratum's transaction"
       ].join("\n");
       await using(target, { "001_a.mjs": code }, async (w) => {
         const result = await w.cli(["up", "--dry-run=rehearse"]);
-        expectSentence(result, 1, "rehearsal", "changed the database", "sneaky");
+        expectSentence(result, 1, "rehearsal", "cannot commit", "ctx.client");
         expect(result.output).not.toContain("nothing was changed");
+        expect(await w.tables()).toEqual([]);
+        expect(await w.applied()).toEqual([]);
       });
     });
 
