@@ -536,7 +536,15 @@ export async function runStep(
     // a driver error outside a statement (a lost connection while recording or committing)
     let error =
       dirty && (caught instanceof MigrationError || caught instanceof SchemaError)
-        ? leftDirty(caught, step, file, statementsDone, code === null ? statementCount() : null)
+        ? leftDirty(
+            caught,
+            step,
+            file,
+            statementsDone,
+            code === null ? statementCount() : null,
+            // leftDirty says what to undo; what is left is to run again once the server is back
+            lost(caught.cause) ? "once the database is reachable, run `stratum up` again" : caught.fix,
+          )
         : caught instanceof StratumError
         ? caught
         : new MigrationError(
@@ -710,7 +718,14 @@ const firstN = (n: number) => (n === 1 ? "first statement" : `first ${n} stateme
  * row is `failed` (dirty), counting the statements done, and `up`/`down` refuse until `resolve`.
  * The error says so on its second line (the log keeps the first), and its fix is the way out.
  */
-function leftDirty<E extends MigrationError | SchemaError>(error: E, step: PlanStep, file: string, done: number, total: number | null): E {
+function leftDirty<E extends MigrationError | SchemaError>(
+  error: E,
+  step: PlanStep,
+  file: string,
+  done: number,
+  total: number | null,
+  then: string | undefined,
+): E {
   const { id, version } = step.migration;
   const counted =
     total === null
@@ -723,10 +738,16 @@ function leftDirty<E extends MigrationError | SchemaError>(error: E, step: PlanS
   const resolve = (outcome: "applied" | "rolled-back") => `\`stratum resolve ${version} --${outcome}\``;
   if (step.direction === "up") {
     const undo = total === null || done >= total ? "what it did" : `what its ${firstN(done)} did`;
+    const next = then ?? "run `stratum up` again";
+    // `resolve --applied` records the file's checksum as it is then: edit the file first
     const fix =
       done === 0 && total !== null
-        ? `run ${resolve("rolled-back")} (nothing of it ran), then ${error.fix ?? "run `stratum up` again"}`
-        : `undo ${undo} and run ${resolve("rolled-back")} (or, if you complete the migration by hand instead, ${resolve("applied")}), then ${error.fix ?? "run `stratum up` again"}`;
+        ? `run ${resolve("rolled-back")} (nothing of it ran), then ${next}`
+        : `undo ${undo} and run ${resolve("rolled-back")}, then ${next}; or, ` +
+          (total !== null && done >= total
+            ? `to keep what it did instead, edit ${file} to match it`
+            : `to complete the migration by hand instead, do the rest of it, edit ${file} to match what was done,`) +
+          ` and run ${resolve("applied")} (it records the file as it is then)`;
     const state = done === 0 && total !== null ? "is recorded as failed (dirty)" : "is left partly applied (dirty)";
     return restated(error, `${id} ${state}: ${counted}, as it ran outside a transaction`, fix);
   }
