@@ -544,6 +544,7 @@ export async function runStep(
             code === null ? statementCount() : null,
             // leftDirty says what to undo; what is left is to run again once the server is back
             lost(caught.cause) ? "once the database is reachable, run `stratum up` again" : caught.fix,
+            lost(caught.cause),
           )
         : caught instanceof StratumError
         ? caught
@@ -725,6 +726,7 @@ function leftDirty<E extends MigrationError | SchemaError>(
   done: number,
   total: number | null,
   then: string | undefined,
+  lostSession: boolean,
 ): E {
   const { id, version } = step.migration;
   const counted =
@@ -752,9 +754,13 @@ function leftDirty<E extends MigrationError | SchemaError>(
     return restated(error, `${id} ${state}: ${counted}, as it ran outside a transaction`, fix);
   }
   const redo = total === null || done >= total ? "what it undid" : `what its ${firstN(done)} undid`;
-  const fix =
-    `finish the rollback by hand and run ${resolve("rolled-back")}, or fix ${downPart(step, file)}, ` +
-    `${done === 0 && total !== null ? "" : `redo ${redo}, `}run ${resolve("applied")} (it records the edited file) and run \`stratum down\` again`;
+  const redone = done === 0 && total !== null ? "" : `redo ${redo}, `;
+  const fix = lostSession
+    ? // nothing to fix in the down part: the connection went
+      `finish the rollback by hand and run ${resolve("rolled-back")}, or ${redone}run ${resolve("applied")} ` +
+      "and, once the database is reachable, run `stratum down` again"
+    : `finish the rollback by hand and run ${resolve("rolled-back")}, or fix ${downPart(step, file)}, ` +
+      `${redone}run ${resolve("applied")} (it records the edited file) and run \`stratum down\` again`;
   const state = done === 0 && total !== null ? "is recorded as failed (dirty)" : "is left partly rolled back (dirty)";
   return restated(error, `${id} ${state}: ${counted}, as it ran outside a transaction`, fix);
 }

@@ -111,6 +111,48 @@ describeTargets("acceptance: a lost connection outside a transaction", servers, 
   }, 60_000);
 });
 
+describeTargets("acceptance: a lost connection during a rollback outside a transaction", servers, (target, test) => {
+  const dialect = target.name as "postgres" | "mysql";
+  const sleep = dialect === "postgres" ? "select pg_sleep(5);" : "select sleep(5);";
+
+  test("the fix does not send you to fix the down section; finishing the rollback by hand works", async (ctx) => {
+    const t = await fresh(target, [], ctx);
+    t.project.migration("001_a.sql", "-- migrate:up\ncreate table a (id int);\n-- migrate:down\ndrop table a;\n");
+    t.project.migration("002_c.sql", `${offOn(target)}-- migrate:up\ncreate table c (id int);\n-- migrate:down\ndrop table c;\n${sleep}\n`);
+    expect((await t.cli(["up"])).code).toBe(0);
+    const run = t.start(["down", "--yes"]);
+    const started = Date.now();
+    let id: number | null = null;
+    while (id === null && Date.now() - started < 15_000 && !run.done()) {
+      const rows =
+        dialect === "postgres"
+          ? await t.db.query<{ id: unknown }>("select pid as id from pg_stat_activity where datname = current_database() and wait_event = 'PgSleep'")
+          : await t.db.query<{ id: unknown }>("select id from information_schema.processlist where db = database() and info like 'select sleep(5)%'");
+      if (rows[0] !== undefined) id = Number(rows[0].id);
+      else await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(id, "the sleeping statement showed up").not.toBeNull();
+    if (dialect === "postgres") await t.db.query("select pg_terminate_backend(?)", [id]);
+    else await t.db.query(`kill connection ${id}`);
+    const exit = await run.exited;
+    expect(exit.code, exit.output).toBe(1);
+    expect(exit.stderr).toMatch(/the connection to the database was lost/);
+    const fix = fixLine(exit.stderr);
+    expect(fix).toMatch(/^fix: finish the rollback by hand and run `stratum resolve 002 --rolled-back`, or redo what its first statement undid, run `stratum resolve 002 --applied` and, once the database is reachable, run `stratum down` again$/);
+    expect(fix).not.toMatch(/fix the down section/);
+
+    await t.db.query("drop table if exists c");
+    const resolved = await t.cli(["resolve", "002", "--rolled-back"]);
+    expect(resolved.code, resolved.output).toBe(0);
+    const validate = await t.cli(["validate"]);
+    expect(validate.code, validate.output).toBe(0);
+    expect((await readState(t.db, dialect)).map((row) => [row.version, row.state])).toEqual([
+      ["001", "applied"],
+      ["002", "rolled_back"],
+    ]);
+  }, 60_000);
+});
+
 describeTargets("acceptance: Ctrl-C while a SQLite run waits for the lock", [sqlite], (target, test) => {
   // 002 and 003 each count for about 1.5 s: the first run holds the lock meanwhile
   const slow = fixtureSet("sqlite", { count: 3, slowMs: 1500 });
