@@ -223,7 +223,9 @@ export async function runStep(
             cause: error.cause,
             fix: lost(error.cause)
               ? lostFix()
-              : `run \`stratum ${direction}\` again; if it fails again, run its statements by hand to find the cause`,
+              : // a full disk ends SQLite's transaction before the replay can name the statement
+                (environmentFixOf(error.cause) ??
+                `run \`stratum ${direction}\` again; if it fails again, run its statements by hand to find the cause`),
           },
         )
       );
