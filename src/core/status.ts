@@ -178,7 +178,7 @@ export function integrityProblems(entry: MergedMigration): Problem[] {
 
 /**
  * Every migration on disk and every history row, merged and in version order, with its state:
- * `applied` (checksum equal), `changed` (applied, file differs), `renamed` (applied, same text,
+ * `applied` (checksum equal), `changed` (applied, file differs or is unusable), `renamed` (applied, same text,
  * file renamed keeping its version), `missing` (applied, no file),
  * `pending` (no row), `rolled_back` (rolled back; `up` applies it again, so it counts as pending),
  * `running`/`failed` (an unfinished or failed run: the report is `dirty`).
