@@ -40,7 +40,7 @@ import { AppliedVersions } from "./core/applied-versions.js";
 import { checkpoint } from "./core/fault-points.js";
 import { schedule } from "./core/scheduler.js";
 import { computeStats } from "./core/stats.js";
-import { isRenamed, statusOf } from "./core/status.js";
+import { isRenamed, statusOf, unusableVersions } from "./core/status.js";
 import type {
   AppliedMigration,
   LogEntry,
@@ -51,7 +51,7 @@ import type {
   SqlScript,
   StatusReport,
 } from "./core/types.js";
-import { matchesVersion } from "./core/version.js";
+import { matchesVersion, versionKey } from "./core/version.js";
 import { unterminatedConstruct } from "./sql/split.js";
 import { TOOL_VERSION } from "./version.js";
 import { createDialect } from "./dialects/create-dialect.js";
@@ -629,7 +629,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
     async status(): Promise<StatusReport> {
       const found = await discover();
       const applied = await withConnection((conn) => readHistory(conn, found), true);
-      const report = statusOf(found.migrations, applied);
+      const report = statusOf(found.migrations, applied, unusableVersions(found.problems));
       return { ...report, problems: [...found.problems, ...report.problems] };
     },
 
@@ -874,20 +874,28 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         missing: changes.missing,
         renamed: changes.renamed.map(({ version, from, to }) => ({ version, from, to })),
       });
-      const refuseCorrupt = () => {
+      const refuseCorrupt = (applied: readonly AppliedMigration[]) => {
         const corrupt = found.problems.filter((p) => p.code === "CORRUPT_HISTORY");
         if (corrupt.length > 0) throw new ValidationError(corrupt);
+        // an applied migration whose file is there but unreadable is neither changed nor missing
+        // to repair: it would be forgotten as missing; the file must be fixed first
+        const unusable = unusableVersions(found.problems);
+        const rowKeys = new Set(applied.map((row) => versionKey(row.version)));
+        const unreadable = found.problems.filter(
+          (p) => p.code === "BAD_SECTION" && (p.versions ?? []).some((v) => unusable.has(versionKey(v)) && rowKeys.has(versionKey(v))),
+        );
+        if (unreadable.length > 0) throw new ValidationError(unreadable);
       };
       // decided from one read when there is nothing to do, so a no-op repair takes no lock and
       // creates nothing (SQLite: no database file where there is none)
       const seen = await withConnection((conn) => readHistory(conn, found), true);
-      refuseCorrupt();
+      refuseCorrupt(seen);
       const planned = plan(seen);
       const nothingToDo = planned.updated.length + planned.renamed.length + planned.removed.length === 0;
       if (options.dryRun || nothingToDo) return reportOf(planned);
       return withLock(async ({ conn, dbUser }) => {
         const applied = await readHistory(conn, found);
-        refuseCorrupt();
+        refuseCorrupt(applied);
         const { updated, removed, missing, renamed } = plan(applied);
         await conn.begin();
         try {
@@ -984,7 +992,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       const applied = await withConnection((conn) => readHistory(conn, found), true);
       // every code migration: the graph shows each one's dependencies and tables, applied or not
       const migrations = await withLoadedOptions(found, () => true);
-      const states = new Map(statusOf(migrations, applied).migrations.map((entry) => [entry.version, entry.state]));
+      const states = new Map(statusOf(migrations, applied, unusableVersions(found.problems)).migrations.map((entry) => [entry.version, entry.state]));
       const conflicts = await conflictsOf(migrations);
       const pairs = conflictPairs(conflicts);
       const graph = buildGraph(migrations, config.ordering);

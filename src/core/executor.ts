@@ -223,7 +223,9 @@ export async function runStep(
             cause: error.cause,
             fix: lost(error.cause)
               ? lostFix()
-              : `run \`stratum ${direction}\` again; if it fails again, run its statements by hand to find the cause`,
+              : // a full disk ends SQLite's transaction before the replay can name the statement
+                (environmentFixOf(error.cause) ??
+                `run \`stratum ${direction}\` again; if it fails again, run its statements by hand to find the cause`),
           },
         )
       );
@@ -536,7 +538,16 @@ export async function runStep(
     // a driver error outside a statement (a lost connection while recording or committing)
     let error =
       dirty && (caught instanceof MigrationError || caught instanceof SchemaError)
-        ? leftDirty(caught, step, file, statementsDone, code === null ? statementCount() : null)
+        ? leftDirty(
+            caught,
+            step,
+            file,
+            statementsDone,
+            code === null ? statementCount() : null,
+            // leftDirty says what to undo; what is left is to run again once the server is back
+            lost(caught.cause) ? "once the database is reachable, run `stratum up` again" : caught.fix,
+            lost(caught.cause),
+          )
         : caught instanceof StratumError
         ? caught
         : new MigrationError(
@@ -710,7 +721,15 @@ const firstN = (n: number) => (n === 1 ? "first statement" : `first ${n} stateme
  * row is `failed` (dirty), counting the statements done, and `up`/`down` refuse until `resolve`.
  * The error says so on its second line (the log keeps the first), and its fix is the way out.
  */
-function leftDirty<E extends MigrationError | SchemaError>(error: E, step: PlanStep, file: string, done: number, total: number | null): E {
+function leftDirty<E extends MigrationError | SchemaError>(
+  error: E,
+  step: PlanStep,
+  file: string,
+  done: number,
+  total: number | null,
+  then: string | undefined,
+  lostSession: boolean,
+): E {
   const { id, version } = step.migration;
   const counted =
     total === null
@@ -723,17 +742,27 @@ function leftDirty<E extends MigrationError | SchemaError>(error: E, step: PlanS
   const resolve = (outcome: "applied" | "rolled-back") => `\`stratum resolve ${version} --${outcome}\``;
   if (step.direction === "up") {
     const undo = total === null || done >= total ? "what it did" : `what its ${firstN(done)} did`;
+    const next = then ?? "run `stratum up` again";
+    // `resolve --applied` records the file's checksum as it is then: edit the file first
     const fix =
       done === 0 && total !== null
-        ? `run ${resolve("rolled-back")} (nothing of it ran), then ${error.fix ?? "run `stratum up` again"}`
-        : `undo ${undo} and run ${resolve("rolled-back")} (or, if you complete the migration by hand instead, ${resolve("applied")}), then ${error.fix ?? "run `stratum up` again"}`;
+        ? `run ${resolve("rolled-back")} (nothing of it ran), then ${next}`
+        : `undo ${undo} and run ${resolve("rolled-back")}, then ${next}; or, ` +
+          (total !== null && done >= total
+            ? `to keep what it did instead, edit ${file} to match it`
+            : `to complete the migration by hand instead, do the rest of it, edit ${file} to match what was done,`) +
+          ` and run ${resolve("applied")} (it records the file as it is then)`;
     const state = done === 0 && total !== null ? "is recorded as failed (dirty)" : "is left partly applied (dirty)";
     return restated(error, `${id} ${state}: ${counted}, as it ran outside a transaction`, fix);
   }
   const redo = total === null || done >= total ? "what it undid" : `what its ${firstN(done)} undid`;
-  const fix =
-    `finish the rollback by hand and run ${resolve("rolled-back")}, or fix ${downPart(step, file)}, ` +
-    `${done === 0 && total !== null ? "" : `redo ${redo}, `}run ${resolve("applied")} (it records the edited file) and run \`stratum down\` again`;
+  const redone = done === 0 && total !== null ? "" : `redo ${redo}, `;
+  const fix = lostSession
+    ? // nothing to fix in the down part: the connection went
+      `finish the rollback by hand and run ${resolve("rolled-back")}, or ${redone}run ${resolve("applied")} ` +
+      "and, once the database is reachable, run `stratum down` again"
+    : `finish the rollback by hand and run ${resolve("rolled-back")}, or fix ${downPart(step, file)}, ` +
+      `${redone}run ${resolve("applied")} (it records the edited file) and run \`stratum down\` again`;
   const state = done === 0 && total !== null ? "is recorded as failed (dirty)" : "is left partly rolled back (dirty)";
   return restated(error, `${id} ${state}: ${counted}, as it ran outside a transaction`, fix);
 }

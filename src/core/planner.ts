@@ -5,7 +5,7 @@
 import { ConfigError } from "./errors.js";
 import { buildGraph, mainFile, orderGraph, predecessors, reachable } from "./graph.js";
 import type { DependencyGraph } from "./graph.js";
-import { integrityProblems, isPending, mergeHistory, rowId } from "./status.js";
+import { integrityProblems, isPending, mergeHistory, rowId, unusableVersions } from "./status.js";
 import type { MergedMigration } from "./status.js";
 import type {
   AppliedMigration,
@@ -99,7 +99,7 @@ function analyse(
   policy: PlannerPolicy,
 ): Analysis {
   const discovery = policy.discoveryProblems ?? [];
-  const merged = mergeHistory(migrations, history).map((e) => {
+  const merged = mergeHistory(migrations, history, unusableVersions(discovery)).map((e) => {
     if (e.file === null) return e;
     const file = effectiveMigration(e.file, e.row);
     return file === e.file ? e : { ...e, file };
@@ -355,10 +355,12 @@ function planDown(a: Analysis, request: DownRequest): Draft {
   // The applied set: rows with state `applied`, with their files (or a placeholder when missing).
   const rows = new Map<MigrationFile, AppliedMigration>();
   const missing = new Set<MigrationFile>();
-  for (const { file, row } of a.merged) {
+  const unusable = new Set<MigrationFile>();
+  for (const { file, row, unusable: onDisk } of a.merged) {
     if (row?.state !== "applied") continue;
     const node = file ?? missingPlaceholder(row);
     if (file === null) missing.add(node);
+    if (onDisk === true) unusable.add(node);
     rows.set(node, row);
   }
   const applied = [...rows.keys()];
@@ -429,7 +431,7 @@ function planDown(a: Analysis, request: DownRequest): Draft {
   }
 
   const steps = [...selected.keys()].sort((x, y) => (position.get(x) ?? 0) - (position.get(y) ?? 0));
-  for (const m of steps) problems.push(...obstacles(m, rows.get(m) as AppliedMigration, missing.has(m)));
+  for (const m of steps) problems.push(...obstacles(m, rows.get(m) as AppliedMigration, missing.has(m), unusable.has(m)));
   return { problems, steps: steps.map((m) => ({ migration: m, reason: selected.get(m) as string })) };
 }
 
@@ -491,8 +493,8 @@ function newerLeftApplied(selected: ReadonlyMap<MigrationFile, string>, downOrde
 }
 
 /** Why one migration cannot be rolled back: file gone, irreversible, no down, or changed. */
-function obstacles(m: MigrationFile, row: AppliedMigration, isMissing: boolean): Problem[] {
-  if (isMissing) return integrityProblems({ version: row.version, file: null, row });
+function obstacles(m: MigrationFile, row: AppliedMigration, isMissing: boolean, unusable: boolean): Problem[] {
+  if (isMissing) return integrityProblems({ version: row.version, file: null, row, unusable });
   const problems: Problem[] = [];
   if (m.options.irreversible) {
     problems.push({

@@ -10,6 +10,23 @@ export interface MergedMigration {
   readonly version: string;
   readonly file: MigrationFile | null;
   readonly row: AppliedMigration | null;
+  /**
+   * A row without a usable file whose file is on disk all the same, unreadable or not text (a
+   * discovery problem says why): not missing, so nothing suggests forgetting it.
+   */
+  readonly unusable?: boolean;
+}
+
+/**
+ * The versions whose file is on disk but could not be read or decoded: discovery reports each as
+ * a BAD_SECTION problem naming its version.
+ */
+export function unusableVersions(discoveryProblems: readonly Problem[]): ReadonlySet<string> {
+  const keys = new Set<string>();
+  for (const p of discoveryProblems) {
+    if (p.code === "BAD_SECTION") for (const version of p.versions ?? []) keys.add(versionKey(version));
+  }
+  return keys;
 }
 
 /**
@@ -20,6 +37,7 @@ export interface MergedMigration {
 export function mergeHistory(
   migrations: readonly MigrationFile[],
   history: readonly AppliedMigration[],
+  unusable: ReadonlySet<string> = new Set(),
 ): MergedMigration[] {
   const rows = new Map<string, AppliedMigration>();
   for (const row of history) rows.set(versionKey(row.version), row);
@@ -39,7 +57,7 @@ export function mergeHistory(
   let orphans = false;
   for (const [key, row] of rows) {
     if (filesByKey.has(key)) continue;
-    merged.push({ version: row.version, file: null, row });
+    merged.push(unusable.has(key) ? { version: row.version, file: null, row, unusable: true } : { version: row.version, file: null, row });
     orphans = true;
   }
   // Without rows for missing files, `merged` already is in version order.
@@ -60,7 +78,7 @@ export function stateOf(entry: MergedMigration): StatusState {
   const { file, row } = entry;
   if (row === null) return "pending";
   if (row.state === "applied") {
-    if (file === null) return "missing";
+    if (file === null) return entry.unusable === true ? "changed" : "missing";
     if (row.checksum !== file.checksum) return "changed";
     return isRenamed(file, row) ? "renamed" : "applied";
   }
@@ -151,7 +169,8 @@ export function integrityProblems(entry: MergedMigration): Problem[] {
   if (row === null) return [];
   if (row.state === "running" || row.state === "failed") return [dirty(row, file)];
   if (row.state !== "applied") return [];
-  if (file === null) return [missingFile(row)];
+  // on disk but unusable: the discovery problem says why, and stops every run
+  if (file === null) return entry.unusable === true ? [] : [missingFile(row)];
   const problems = row.checksum === file.checksum ? [] : [checksumMismatch(file, row)];
   if (isRenamed(file, row)) problems.push(renamedMigration(file, row));
   return problems;
@@ -159,18 +178,22 @@ export function integrityProblems(entry: MergedMigration): Problem[] {
 
 /**
  * Every migration on disk and every history row, merged and in version order, with its state:
- * `applied` (checksum equal), `changed` (applied, file differs), `renamed` (applied, same text,
+ * `applied` (checksum equal), `changed` (applied, file differs or is unusable), `renamed` (applied, same text,
  * file renamed keeping its version), `missing` (applied, no file),
  * `pending` (no row), `rolled_back` (rolled back; `up` applies it again, so it counts as pending),
  * `running`/`failed` (an unfinished or failed run: the report is `dirty`).
  * `pending` counts the migrations `up` would apply (ignoring `--to`/`--step`).
  */
-export function statusOf(migrations: readonly MigrationFile[], history: readonly AppliedMigration[]): StatusReport {
+export function statusOf(
+  migrations: readonly MigrationFile[],
+  history: readonly AppliedMigration[],
+  unusable: ReadonlySet<string> = new Set(),
+): StatusReport {
   const entries: StatusEntry[] = [];
   const problems: Problem[] = [];
   let pending = 0;
   let isDirty = false;
-  for (const entry of mergeHistory(migrations, history)) {
+  for (const entry of mergeHistory(migrations, history, unusable)) {
     const { file, row } = entry;
     if (isPending(entry)) pending++;
     if (row !== null && (row.state === "running" || row.state === "failed")) isDirty = true;

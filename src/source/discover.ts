@@ -159,25 +159,25 @@ function readMigrationFile(
     // Read the resolved path so the link cannot be swapped between the check and the read.
     target = resolved;
   }
+  // A file that is there but cannot be used names its version, so an applied one is never
+  // taken for a missing file (which `repair --remove-missing` would forget).
+  const onDisk = (found: Problem): Problem => ({ ...found, versions: [parsed.version] });
   let bytes: Buffer;
   try {
     bytes = readFileSync(target);
   } catch (error) {
-    return problem(
-      "BAD_SECTION",
-      `${fileName} cannot be read: ${errorMessage(error)}.`,
-      [fileName],
-      "Check the file's permissions.",
-    );
+    return onDisk(unreadableFile(fileName, target, error));
   }
   const nul = bytes.indexOf(0);
   if (nul >= 0) {
     const where = `${fileName}:${lineOfByte(bytes, nul)}`;
-    return problem(
-      "BAD_SECTION",
-      `${fileName} contains a NUL byte at ${where}, so it is not a text file.`,
-      [where],
-      "Save the migration as UTF-8 text, or move the file out of the migrations directory.",
+    return onDisk(
+      problem(
+        "BAD_SECTION",
+        `${fileName} contains a NUL byte at ${where}, so it is not a text file.`,
+        [where],
+        "Save the migration as UTF-8 text, or move the file out of the migrations directory.",
+      ),
     );
   }
   let text: string;
@@ -185,11 +185,13 @@ function readMigrationFile(
     text = UTF8.decode(bytes);
   } catch {
     const where = `${fileName}:${lineOfByte(bytes, firstInvalidUtf8(bytes))}`;
-    return problem(
-      "BAD_SECTION",
-      `${fileName} is not valid UTF-8 (first bad byte at ${where}).`,
-      [where],
-      "Save the migration with UTF-8 encoding.",
+    return onDisk(
+      problem(
+        "BAD_SECTION",
+        `${fileName} is not valid UTF-8 (first bad byte at ${where}).`,
+        [where],
+        "Save the migration with UTF-8 encoding.",
+      ),
     );
   }
   return { fileName, parsed, text };
@@ -394,6 +396,29 @@ function firstInvalidUtf8(bytes: Buffer): number {
 
 function isErrno(error: unknown, code: string): boolean {
   return typeof error === "object" && error !== null && (error as { code?: unknown }).code === code;
+}
+
+/** A migration file this user may not read: the operating system's reason, and whose it is. */
+function unreadableFile(fileName: string, path: string, error: unknown): Problem {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code !== "EACCES" && code !== "EPERM") {
+    return problem("BAD_SECTION", `${fileName} cannot be read: ${errorMessage(error)}.`, [fileName], "Check the file's permissions.");
+  }
+  const uid = process.getuid?.();
+  let owner: number | undefined;
+  try {
+    owner = statSync(path).uid;
+  } catch {
+    owner = undefined;
+  }
+  const who =
+    uid === undefined ? "" : owner === undefined || owner === uid ? ` (uid ${uid})` : ` (uid ${uid}), or run stratum as its owner (uid ${owner})`;
+  return problem(
+    "BAD_SECTION",
+    `${fileName} cannot be read: permission denied (${code}).`,
+    [fileName],
+    `Make ${fileName} readable by this user${who}.`,
+  );
 }
 
 function errorMessage(error: unknown): string {

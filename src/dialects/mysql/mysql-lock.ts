@@ -47,15 +47,15 @@ function resultOf(rows: readonly Record<string, unknown>[]): number | null {
   return Number(value);
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+function sleep(ms: number, signal: AbortSignal | undefined, displayUrl: string): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
-      reject(interrupted());
+      reject(interrupted(displayUrl));
       return;
     }
     const onAbort = (): void => {
       clearTimeout(timer);
-      reject(interrupted());
+      reject(interrupted(displayUrl));
     };
     const timer = setTimeout(() => {
       signal?.removeEventListener("abort", onAbort);
@@ -65,8 +65,9 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-function interrupted(): InterruptedError {
-  return new InterruptedError("interrupted while waiting for the migration lock");
+/** Worded as on PostgreSQL and SQLite. */
+function interrupted(displayUrl: string): InterruptedError {
+  return new InterruptedError(`stopped waiting for the migration lock on ${displayUrl} because the run was interrupted`);
 }
 
 export interface LockHolder {
@@ -107,7 +108,7 @@ export async function acquireMysqlLock(session: LockSession, name: string, optio
   let finalTry = false;
 
   for (;;) {
-    if (options.signal?.aborted) throw interrupted();
+    if (options.signal?.aborted) throw interrupted(session.displayUrl);
     const local = heldBySession.get(session.identity);
     if (!local?.has(name)) {
       const result = resultOf(await session.query("select get_lock(?, 0) as r", [name]));
@@ -149,7 +150,7 @@ export async function acquireMysqlLock(session: LockSession, name: string, optio
     const jitter = 0.75 + Math.random() * 0.5;
     // Wake for the deadline and for the next report, whichever comes first.
     const nextReport = lastReport + REPORT_EVERY_MS;
-    await sleep(Math.max(1, Math.min(Math.round(delay * jitter), deadline - now, nextReport - now)), options.signal);
+    await sleep(Math.max(1, Math.min(Math.round(delay * jitter), deadline - now, nextReport - now)), options.signal, session.displayUrl);
     delay = Math.min(delay * 2, MAX_DELAY_MS);
   }
 }

@@ -15,7 +15,7 @@ import {
 import { hostname } from "node:os";
 import { dirname } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
-import { BackupError, ConnectionError, LockTimeoutError, StratumError } from "../../core/errors.js";
+import { BackupError, ConnectionError, InterruptedError, LockTimeoutError, StratumError } from "../../core/errors.js";
 import type { Statement } from "../../core/types.js";
 import { splitSqlite } from "../../sql/split-sqlite.js";
 import { transactionControlOf } from "../../sql/transaction-control.js";
@@ -367,7 +367,8 @@ class SqliteConnection implements Connection {
 async function acquireFileLock(Driver: DatabaseConstructor, path: string, key: string, options: LockOptions): Promise<Lock> {
   const holderFile = `${path}.holder`;
   const started = Date.now();
-  let lastReport = 0;
+  // the first wait is reported at once (as on PostgreSQL and MySQL), then every second
+  let lastReport = -Infinity;
   let delay = 25;
   refuseUnlessPlainFile(path);
   refuseUnlessPlainFile(holderFile);
@@ -404,7 +405,12 @@ async function acquireFileLock(Driver: DatabaseConstructor, path: string, key: s
     }
     const waited = Date.now() - started;
     const holder = readHolder(holderFile);
-    if (waited >= options.timeoutMs || options.signal?.aborted) {
+    if (options.signal?.aborted) {
+      // Ctrl-C while waiting: an interruption (exit 130/143), not a timeout to raise
+      lockDb.close();
+      throw new InterruptedError(`stopped waiting for the migration lock on ${path} because the run was interrupted`);
+    }
+    if (waited >= options.timeoutMs) {
       lockDb.close();
       throw new LockTimeoutError(
         `could not take the migration lock on ${path} within ${options.timeoutMs} ms; it is held by ${holder ?? "another stratum process"}`,
