@@ -31,6 +31,7 @@ import {
 import { EventBus, type Listener, type MigratorEvent } from "./core/events.js";
 import { letTheEventLoopIn } from "./core/event-loop.js";
 import { callHook, notRecorded, runStep, runsInTransaction, writeHistory, scriptOf, statementsOf, type ExecutorPorts, type RunSettings } from "./core/executor.js";
+import { abortReason } from "./core/migration-context.js";
 import { plan as planMigrations, validate as validateMigrations } from "./core/planner.js";
 import { unmetRequirements } from "./core/requirements.js";
 import { sectionsOf, transactionControlProblems } from "./core/transaction-control.js";
@@ -329,7 +330,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
     warnings: extra.warnings ?? [],
   });
 
-  const emitRunEnd = async (report: RunReport, remaining: number) => {
+  const emitRunEnd = async (report: RunReport, remaining: number, signal?: AbortSignal) => {
     const event = {
       type: "run:end",
       direction: report.direction,
@@ -340,6 +341,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       durationMs: report.durationMs,
       dryRun: report.dryRun,
       backup: report.backup,
+      interrupted: signal?.aborted === true && remaining > 0 ? abortReason(signal) : null,
     } as const;
     emit(event);
     await callHook("afterAll", config.hooks.afterAll, event);
@@ -527,7 +529,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       dryRun: options.rehearse ? "rehearse" : false,
       warnings: options.warnings,
     });
-    await emitRunEnd(report, outcomes.filter((o) => o.status !== "applied" && o.status !== "rolled_back").length);
+    await emitRunEnd(report, outcomes.filter((o) => o.status !== "applied" && o.status !== "rolled_back").length, options.signal);
     if (failure !== undefined && !options.rehearse) throw failure;
     return report;
   };
@@ -711,7 +713,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       if (await nothingPending(found, request, options.allowOutOfOrder, refuse)) {
         emit({ type: "run:start", direction: "up", planned: 0, dialect: dialect.name, database: dialect.displayUrl, dryRun: false, parallel: 1 });
         const report = reportOf("up", [], started);
-        emit({ type: "run:end", direction: "up", ok: true, applied: 0, failed: 0, remaining: 0, durationMs: report.durationMs, dryRun: false, backup: null });
+        emit({ type: "run:end", direction: "up", ok: true, applied: 0, failed: 0, remaining: 0, durationMs: report.durationMs, dryRun: false, backup: null, interrupted: null });
         return report;
       }
       return withLock(async (session) => {
@@ -772,7 +774,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         // nothing to roll back: no lock, nothing created
         emit({ type: "run:start", direction: "down", planned: 0, dialect: dialect.name, database: dialect.displayUrl, dryRun: false, parallel: 1 });
         const report = reportOf("down", [], started, { warnings: probed.result.warnings });
-        emit({ type: "run:end", direction: "down", ok: true, applied: 0, failed: 0, remaining: 0, durationMs: report.durationMs, dryRun: false, backup: null });
+        emit({ type: "run:end", direction: "down", ok: true, applied: 0, failed: 0, remaining: 0, durationMs: report.durationMs, dryRun: false, backup: null, interrupted: null });
         return report;
       }
       const signal = options.signal ?? new AbortController().signal;

@@ -77,6 +77,8 @@ export type MigratorEvent =
       readonly durationMs: number;
       readonly dryRun: boolean | "rehearse";
       readonly backup: string | null;
+      /** The signal that stopped the run before its end (`SIGINT`, `SIGTERM`), or null. */
+      readonly interrupted: string | null;
     };
 
 export type EventType = MigratorEvent["type"];

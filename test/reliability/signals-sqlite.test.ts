@@ -50,6 +50,20 @@ describeTargets("interrupting a run on SQLite", targets, (target, test) => {
     await checkInvariants(t.db, expectedAfter(slow, 3), "sqlite");
   });
 
+  test("SIGTERM during `up --json`: the last event, run:end, says which signal stopped the run", async (ctx) => {
+    const t = await fresh(target, slow, ctx);
+    const run = t.start(["up", "--json"]);
+    await run.waitFor(/"type":"migration:end".*"version":"001"/);
+    run.kill("SIGTERM");
+    const exit = await run.exited;
+    expect(exit.code, exit.output).toBe(143);
+    const events = exit.stdout.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+    const end = events.at(-1);
+    expect(end?.["type"]).toBe("run:end");
+    expect(end?.["interrupted"]).toBe("SIGTERM");
+    expect(end?.["remaining"]).toBeGreaterThan(0);
+  });
+
   // 30 migrations of about 40 ms each: a signal mid-run stops after the migration in flight
   const many = fixtureSet("sqlite", { count: 30, slowMs: 40 });
   const modes = [

@@ -17,6 +17,7 @@ const failedRun = (over: Partial<EventOf<"run:end">>): EventOf<"run:end"> => ({
   durationMs: 1200,
   dryRun: false,
   backup: null,
+  interrupted: null,
   ...over,
 });
 

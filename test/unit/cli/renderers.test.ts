@@ -49,6 +49,7 @@ const end = (over: Partial<EventOf<"run:end">> = {}): EventOf<"run:end"> => ({
   durationMs: 1234,
   dryRun: false,
   backup: null,
+  interrupted: null,
   ...over,
 });
 const failure: EventOf<"migration:error"> = {

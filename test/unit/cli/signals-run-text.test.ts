@@ -18,6 +18,7 @@ const runEnd = (over: Partial<EventOf<"run:end">>): EventOf<"run:end"> => ({
   durationMs: 1100,
   dryRun: false,
   backup: null,
+  interrupted: null,
   ...over,
 });
 
