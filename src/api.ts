@@ -818,8 +818,10 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         const step: PlanStep = { direction: "up", migration, reason: "pending", after: [] };
         problems.push(...preflightStatic(step, mode));
       }
-      const failing = problems.filter((p) => p.severity === "error" || options.strict === true);
-      return { ok: failing.length === 0, problems, migrations: found.migrations.length };
+      // the file's own parse and the dialect's lexer may both find one unterminated comment
+      const reported = withoutRepeatedPlaces(problems);
+      const failing = reported.filter((p) => p.severity === "error" || options.strict === true);
+      return { ok: failing.length === 0, problems: reported, migrations: found.migrations.length };
     },
 
     async history(options = {}) {
@@ -1333,4 +1335,19 @@ function snapshotChanges(before: DatabaseSnapshot, after: DatabaseSnapshot): str
 
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v)) ?? "null";
+}
+
+/**
+ * The problems without a second BAD_SECTION at a `file:line` already reported: an unterminated
+ * comment is found both when the file is read and by the dialect's lexer before it runs.
+ */
+function withoutRepeatedPlaces(problems: readonly Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((problem) => {
+    const place = problem.files[0];
+    if (problem.code !== "BAD_SECTION" || place === undefined || !/:\d+$/.test(place)) return true;
+    if (seen.has(place)) return false;
+    seen.add(place);
+    return true;
+  });
 }

@@ -55,7 +55,7 @@ function addCommonOptions(command: Command): Command {
   return command
     .option("--url <url>", "database URL (else DATABASE_URL, the config, sqlite:./stratum.db)")
     .option("--dir <path>", "migrations directory (default ./migrations)")
-    .option("--config <file>", "configuration file (default stratum.config.{ts,js,mjs,json})")
+    .option("--config <file>", "configuration file (default stratum.config.{ts,mts,cts,js,mjs,cjs,json})")
     .option("--env <name>", "environment of the configuration to use (default development)")
     .option("--table <name>", "state table (default stratum_migrations)")
     .option("--log-table <name>", "log table (default stratum_log)")

@@ -30,8 +30,10 @@ import type { Hooks, ParsedConfig, ParsedSettings, ResolvedConfig, UserConfig } 
 export const CONFIG_FILE_NAMES = [
   "stratum.config.ts",
   "stratum.config.mts",
+  "stratum.config.cts",
   "stratum.config.js",
   "stratum.config.mjs",
+  "stratum.config.cjs",
   "stratum.config.json",
 ] as const;
 
@@ -325,13 +327,19 @@ function readByConfig(path: string): boolean {
   }
 }
 
-/** `line:column` in `path` of a load error: from a parse error's message, else the stack. */
+/**
+ * Where in `path` a load error is, as the user's editor counts: `line:column` of a parse error (the
+ * parser counts columns from 0); only the line of an error thrown while the file runs, since the
+ * stack's columns are those of the transformed code (on line 1, shifted by the loader's wrapper).
+ */
 function errorLine(error: unknown, path: string): string | undefined {
   if (!(error instanceof Error)) return undefined;
   const escaped = path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const pattern = new RegExp(`(?:file://)?${escaped}:(\\d+):(\\d+)`);
-  const match = pattern.exec(error.message) ?? pattern.exec(error.stack ?? "");
-  return match === null ? undefined : `${match[1]}:${match[2]}`;
+  const parsed = pattern.exec(error.message);
+  if (parsed !== null) return `${parsed[1]}:${Number(parsed[2]) + 1}`;
+  const thrown = pattern.exec(error.stack ?? "");
+  return thrown === null ? undefined : thrown[1];
 }
 
 /** Reads the configuration from every source and merges it (see the module comment). */

@@ -1,0 +1,116 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runCli } from "../support/cli.js";
+import { makeProject, type Project } from "../support/project.js";
+
+/**
+ * Acceptance of issue 10 as a new user meets it, for the close variants of its reproductions:
+ * every config file name a user may write is found (none silently ignored); a config error points
+ * at the user's own line and column, never at the loader's wrapper; an unterminated comment is
+ * reported once.
+ */
+const migration = "-- migrate:up\nCREATE TABLE base (id INTEGER);\n-- migrate:down\nDROP TABLE base;\n";
+
+describe("config files of every module kind", () => {
+  let project: Project;
+
+  beforeEach(() => {
+    project = makeProject({ "001_base.sql": migration });
+  });
+  afterEach(() => project.cleanup());
+
+  const files: ReadonlyArray<[string, string]> = [
+    ["stratum.config.cjs", 'module.exports = { url: "sqlite:./from-config.db" };\n'],
+    ["stratum.config.cts", 'const settings: { url: string } = { url: "sqlite:./from-config.db" };\nexport = settings;\n'],
+    ["stratum.config.mts", 'export default { url: "sqlite:./from-config.db" };\n'],
+  ];
+
+  for (const [name, text] of files) {
+    it(`${name} is read, not silently ignored`, async () => {
+      project.write(name, text);
+      const up = await runCli(["up"], { cwd: project.dir });
+      expect(up.code, up.output).toBe(0);
+      expect(existsSync(join(project.dir, "from-config.db"))).toBe(true);
+      expect(existsSync(join(project.dir, "stratum.db"))).toBe(false);
+    });
+
+    it(`${name} next to stratum.config.json: exit 2 naming both, nothing created`, async () => {
+      project.write(name, text);
+      project.write("stratum.config.json", '{ "url": "sqlite:./json.db" }\n');
+      const result = await runCli(["up"], { cwd: project.dir });
+      expect(result.code, result.output).toBe(2);
+      expect(result.stderr).toContain(`${name} and stratum.config.json`);
+      expect(result.stderr).toContain("keep one");
+      for (const file of ["from-config.db", "json.db", "stratum.db"]) expect(existsSync(join(project.dir, file))).toBe(false);
+    });
+  }
+
+  it("--help names every config file it looks for", async () => {
+    const help = await runCli(["--help"], { cwd: project.dir });
+    expect(help.code, help.output).toBe(0);
+    const option = help.stdout.replace(/\s+/g, " ");
+    for (const extension of ["ts", "mts", "cts", "js", "mjs", "cjs", "json"]) {
+      expect(option).toMatch(new RegExp(`stratum\\.config\\.\\{[a-z,]*\\b${extension}\\b[a-z,]*\\}`));
+    }
+  });
+});
+
+describe("a config error points at the user's line", () => {
+  let project: Project;
+
+  beforeEach(() => {
+    project = makeProject({ "001_base.sql": migration });
+  });
+  afterEach(() => project.cleanup());
+
+  for (const name of ["stratum.config.ts", "stratum.config.mjs", "stratum.config.js"]) {
+    it(`an error thrown on line 1 of ${name} names line 1, not a column of the loader's wrapper`, async () => {
+      project.write(name, 'const where = "here"; throw new Error("no settings " + where);\nexport default {};\n');
+      const result = await runCli(["status"], { cwd: project.dir });
+      expect(result.code, result.output).toBe(2);
+      expect(result.stderr).toContain(`cannot load ${name}:1: no settings here`);
+      expect(result.stderr).not.toMatch(/\n\s+at .*:\d+:\d+/);
+    });
+  }
+
+  it("an import that cannot be resolved names its line", async () => {
+    project.write("stratum.config.ts", 'import { defineConfig } from "not-installed-here";\n\nexport default defineConfig({});\n');
+    const result = await runCli(["status"], { cwd: project.dir });
+    expect(result.code, result.output).toBe(2);
+    expect(result.stderr).toContain("cannot load stratum.config.ts:1: Cannot find module 'not-installed-here'");
+  });
+
+  it("a syntax error's column counts from 1, as an editor's does (and as the JSON config's does)", async () => {
+    // line 4 is `  lockTimeout: "30s",`: the parser stops at the `l` in column 3
+    project.write("stratum.config.ts", 'export default {\n  url: "sqlite:./stratum.db",\n  dir: "./migrations"\n  lockTimeout: "30s",\n};\n');
+    const ts = await runCli(["status"], { cwd: project.dir });
+    expect(ts.code, ts.output).toBe(2);
+    expect(ts.stderr).toContain("cannot load stratum.config.ts:4:3: ");
+    project.remove("stratum.config.ts");
+    project.write("stratum.config.json", '{\n  "url": "sqlite:./stratum.db",\n  "dir": "./migrations"\n  "lockTimeout": "30s"\n}\n');
+    const json = await runCli(["status"], { cwd: project.dir });
+    expect(json.code, json.output).toBe(2);
+    expect(json.stderr).toContain("stratum.config.json:4:3");
+  });
+});
+
+describe("an unterminated comment in the up section", () => {
+  let project: Project;
+
+  beforeEach(() => {
+    project = makeProject({ "001_base.sql": migration });
+  });
+  afterEach(() => project.cleanup());
+
+  it("is reported once by validate, as by up", async () => {
+    project.migration("002_b.sql", "-- migrate:up\n/* oops\nCREATE TABLE b (id INTEGER);\n-- migrate:down\nDROP TABLE b;\n");
+    const validate = await runCli(["validate"], { cwd: project.dir });
+    expect(validate.code, validate.output).toBe(3);
+    expect(validate.stdout.match(/unterminated block comment starting at 002_b\.sql:2/g), validate.stdout).toHaveLength(1);
+    expect(validate.stdout).toContain("validation failed: 1 error");
+    const up = await runCli(["up"], { cwd: project.dir });
+    expect(up.code, up.output).toBe(3);
+    expect(up.stderr.match(/unterminated block comment starting at 002_b\.sql:2/g), up.stderr).toHaveLength(1);
+  });
+});
