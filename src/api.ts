@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { hostname } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type {
   DownOptions,
   GraphReport,
@@ -60,6 +60,7 @@ import { parseDatabaseUrl, displayUrl } from "./dialects/url.js";
 import { historyStore, type HistoryStore } from "./history/history-store.js";
 import { loadCodeMigration } from "./source/code-loader.js";
 import { discoverMigrations } from "./source/discover.js";
+import { parseFileName } from "./source/file-name.js";
 import { readInsideDir } from "./source/read-inside-dir.js";
 
 
@@ -866,19 +867,26 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         missing: changes.missing,
         renamed: changes.renamed.map(({ version, from, to }) => ({ version, from, to })),
       });
-      const refuseCorrupt = () => {
-        const corrupt = found.problems.filter((p) => p.code === "CORRUPT_HISTORY");
-        if (corrupt.length > 0) throw new ValidationError(corrupt);
+      // A corrupt history, or a file problem of a migration whose row would change (a stray half
+      // of a pair, say): repair would record files that are not what the user meant.
+      const refuseUnsure = (changes: ReturnType<typeof plan>) => {
+        const changing = new Set([...changes.updated, ...changes.removed, ...changes.renamed].map((c) => BigInt(c.version)));
+        const unsure = found.problems.filter(
+          (p) => p.code === "CORRUPT_HISTORY" || (p.severity === "error" && problemVersions(p).some((v) => changing.has(v))),
+        );
+        if (unsure.length > 0) throw new ValidationError(unsure);
       };
       if (options.dryRun) {
         const applied = await withConnection((conn) => readHistory(conn, found), true);
-        refuseCorrupt();
-        return reportOf(plan(applied));
+        const changes = plan(applied);
+        refuseUnsure(changes);
+        return reportOf(changes);
       }
       return withLock(async ({ conn, dbUser }) => {
         const applied = await readHistory(conn, found);
-        refuseCorrupt();
-        const { updated, removed, missing, renamed } = plan(applied);
+        const changes = plan(applied);
+        refuseUnsure(changes);
+        const { updated, removed, missing, renamed } = changes;
         await conn.begin();
         try {
           for (const u of updated) {
@@ -1349,5 +1357,14 @@ function withoutRepeatedPlaces(problems: readonly Problem[]): Problem[] {
     if (seen.has(place)) return false;
     seen.add(place);
     return true;
+  });
+}
+
+/** The versions a problem concerns: its own list, else the versions its files are named with. */
+function problemVersions(problem: Problem): bigint[] {
+  if (problem.versions !== undefined) return problem.versions.flatMap((v) => (/^\d+$/.test(v) ? [BigInt(v)] : []));
+  return problem.files.flatMap((file) => {
+    const parsed = parseFileName(basename(file.replace(/:\d+$/, "")));
+    return "versionNumber" in parsed ? [parsed.versionNumber] : [];
   });
 }

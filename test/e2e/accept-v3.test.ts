@@ -114,3 +114,40 @@ describe("an unterminated comment in the up section", () => {
     expect(up.stderr.match(/unterminated block comment starting at 002_b\.sql:2/g), up.stderr).toHaveLength(1);
   });
 });
+
+describe("a renamed half of an applied .up.sql/.down.sql pair", () => {
+  let project: Project;
+
+  beforeEach(async () => {
+    project = makeProject({
+      "001_base.sql": migration,
+      "002_b.up.sql": "CREATE TABLE b (id INTEGER);\n",
+      "002_b.down.sql": "DROP TABLE b;\n",
+    });
+    const up = await runCli(["up"], { cwd: project.dir });
+    expect(up.code, up.output).toBe(0);
+  });
+  afterEach(() => project.cleanup());
+
+  it("repair refuses to record 002 without its down file, naming the stray file; nothing changes", async () => {
+    project.remove("migrations/002_b.down.sql");
+    project.migration("002_bb.down.sql", "DROP TABLE b;\n");
+    const before = await runCli(["status", "--json"], { cwd: project.dir });
+    for (const args of [["repair", "--dry-run"], ["repair"]]) {
+      const repair = await runCli(args, { cwd: project.dir });
+      expect(repair.code, repair.output).toBe(3);
+      expect(repair.stderr).toContain("002_bb.down.sql has no matching 002_bb.up.sql");
+      expect(repair.stderr).toContain("fix: Add 002_bb.up.sql, or rename 002_bb.down.sql to match its up file.");
+      expect(repair.stdout).not.toContain("re-record");
+    }
+    const after = await runCli(["status", "--json"], { cwd: project.dir });
+    expect(after.stdout).toBe(before.stdout);
+    const history = await runCli(["history", "--json"], { cwd: project.dir });
+    expect(history.stdout).not.toContain('"repair"');
+    // renamed back, nothing is left to repair
+    project.remove("migrations/002_bb.down.sql");
+    project.migration("002_b.down.sql", "DROP TABLE b;\n");
+    const validate = await runCli(["validate"], { cwd: project.dir });
+    expect(validate.code, validate.output).toBe(0);
+  });
+});
