@@ -151,3 +151,51 @@ describe("a renamed half of an applied .up.sql/.down.sql pair", () => {
     expect(validate.code, validate.output).toBe(0);
   });
 });
+
+describe("ctx.execFile with a path computed at run time", () => {
+  let project: Project;
+
+  beforeEach(() => {
+    project = makeProject({ "001_base.sql": migration, "sql/seed.sql": "CREATE TABLE seed (id INTEGER);\n" });
+  });
+  afterEach(() => project.cleanup());
+
+  it("is found before anything runs (validate and up, exit 3, file:line), not half-way through the migration", async () => {
+    project.migration(
+      "002_seed.mjs",
+      [
+        'const dir = "sql";',
+        "export async function up(ctx) {",
+        '  await ctx.sql("CREATE TABLE before_seed (id INTEGER)");',
+        "  await ctx.execFile(`${dir}/seed.sql`);",
+        "}",
+        "",
+      ].join("\n"),
+    );
+    const validate = await runCli(["validate"], { cwd: project.dir });
+    expect(validate.code, validate.output).toBe(3);
+    expect(validate.stdout).toContain("002_seed.mjs:4");
+    expect(validate.stdout).toContain('ctx.execFile("seed/users.sql")');
+    const up = await runCli(["up"], { cwd: project.dir });
+    expect(up.code, up.output).toBe(3);
+    expect(up.stderr).toContain("002_seed.mjs:4");
+    expect(existsSync(join(project.dir, "stratum.db"))).toBe(false);
+  });
+
+  it("a literal path, another call's arguments and a comment are not taken for one", async () => {
+    project.migration(
+      "002_seed.mjs",
+      [
+        'import { execFile } from "node:child_process";',
+        "export async function up(ctx) {",
+        '  await ctx.execFile("sql/seed.sql");',
+        "  // ctx.execFile(somePath) once ran here",
+        "  if (false) execFile(process.execPath, [\"--version\"]);",
+        "}",
+        "",
+      ].join("\n"),
+    );
+    const up = await runCli(["up"], { cwd: project.dir });
+    expect(up.code, up.output).toBe(0);
+  });
+});
