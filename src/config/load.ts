@@ -25,17 +25,7 @@ import {
   type VariableRead,
 } from "./schema.js";
 import type { Hooks, ParsedConfig, ParsedSettings, ResolvedConfig, UserConfig } from "./types.js";
-
-/** The names looked for in a directory; finding two of them is an error. */
-export const CONFIG_FILE_NAMES = [
-  "stratum.config.ts",
-  "stratum.config.mts",
-  "stratum.config.cts",
-  "stratum.config.js",
-  "stratum.config.mjs",
-  "stratum.config.cjs",
-  "stratum.config.json",
-] as const;
+import { CONFIG_FILE_NAMES } from "./file-names.js";
 
 export const DEFAULTS = {
   url: "sqlite:./stratum.db",

@@ -46,6 +46,18 @@ describe("config files of every module kind", () => {
     });
   }
 
+  for (const [name, text] of files) {
+    it(`init next to ${name} writes no second config`, async () => {
+      project.write(name, text);
+      const init = await runCli(["init"], { cwd: project.dir });
+      expect(init.code, init.output).toBe(2);
+      expect(init.stderr).toContain(`${name} already exists`);
+      expect(existsSync(join(project.dir, "stratum.config.json"))).toBe(false);
+      const up = await runCli(["up"], { cwd: project.dir });
+      expect(up.code, up.output).toBe(0);
+    });
+  }
+
   it("--help names every config file it looks for", async () => {
     const help = await runCli(["--help"], { cwd: project.dir });
     expect(help.code, help.output).toBe(0);
