@@ -12,7 +12,7 @@ import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, extname, isAbsolute, join, relative, resolve } from "node:path";
 
-import { ConfigError } from "../core/errors.js";
+import { ConfigError, configProblemsText } from "../core/errors.js";
 import { redactUrl } from "../core/redact.js";
 import { parseDatabaseUrl, resolveDatabaseUrl } from "../dialects/url.js";
 import {
@@ -337,7 +337,12 @@ export async function resolveConfig(input: ResolveConfigInput): Promise<Resolved
   const cwd = resolve(input.cwd);
   const environment = input.environment;
   const configFile = input.configPath === undefined && input.searchCwd === false ? undefined : findConfigFile(cwd, input.configPath);
-  const file = configFile === undefined ? undefined : await loadConfigFile(configFile, cwd);
+  // the file's problems and those of the environment variables and flags are reported together
+  const [file, variableLayers] = await bothOrAllProblems(
+    async () => (configFile === undefined ? undefined : await loadConfigFile(configFile, cwd)),
+    async () => variableAndFlagLayers(environment, input.flags, cwd),
+    configFile === undefined ? "" : relative(cwd, configFile) || configFile,
+  );
   const fileConfig = file?.config ?? {};
   const fileName = file?.source;
   const fileDir = configFile === undefined ? cwd : dirname(configFile);
@@ -390,7 +395,7 @@ export async function resolveConfig(input: ResolveConfigInput): Promise<Resolved
       key: (key) => `environments.${envName}.${key}`,
       from: options,
     },
-    ...variableAndFlagLayers(environment, input.flags, cwd),
+    ...variableLayers,
   ];
 
   const winners = new Map<SettingKey, Winner>();
@@ -516,6 +521,35 @@ function resolveUrl(winner: Winner): string {
   return resolveDatabaseUrl(url, winner.base);
 }
 
+const VARIABLES_AND_FLAGS = "the environment variables and flags";
+
+/**
+ * The results of reading the config file and of the environment variables and flags; when both
+ * fail on configuration problems, one ConfigError listing all of them.
+ */
+async function bothOrAllProblems<F, L>(file: () => Promise<F>, layers: () => Promise<L>, fileName: string): Promise<[F, L]> {
+  const settled = async <T>(run: () => Promise<T>): Promise<{ value: T } | { error: unknown }> => {
+    try {
+      return { value: await run() };
+    } catch (error) {
+      return { error };
+    }
+  };
+  const fromFile = await settled(file);
+  const fromLayers = await settled(layers);
+  if ("value" in fromFile && "value" in fromLayers) return [fromFile.value, fromLayers.value];
+  const fileError = "error" in fromFile ? fromFile.error : undefined;
+  const layersError = "error" in fromLayers ? fromLayers.error : undefined;
+  if (fileError instanceof ConfigError && layersError instanceof ConfigError) {
+    const items = [...fileError.items, ...layersError.items];
+    throw new ConfigError(configProblemsText(items, `${fileName} and ${VARIABLES_AND_FLAGS}`), {
+      ...(fileError.key === undefined ? {} : { key: fileError.key }),
+      items,
+    });
+  }
+  throw fileError ?? layersError;
+}
+
 /** The layers of environment variables and flags; every bad value is reported at once. */
 function variableAndFlagLayers(environment: Readonly<Record<string, string | undefined>>, flags: Partial<FlagSettings>, cwd: string): Layer[] {
   const problems: ConfigError[] = [];
@@ -543,9 +577,10 @@ function variableAndFlagLayers(environment: Readonly<Record<string, string | und
   const [first, second] = problems;
   if (first !== undefined && second === undefined) throw first;
   if (first !== undefined) {
-    const lines = problems.map((problem) => `- ${problem.message}${problem.fix === undefined ? "" : `\n  fix: ${problem.fix}`}`);
-    throw new ConfigError(`${problems.length} problems in the environment variables and flags:\n${lines.join("\n")}`, {
+    const items = problems.flatMap((problem) => problem.items);
+    throw new ConfigError(configProblemsText(items, VARIABLES_AND_FLAGS), {
       ...(first.key === undefined ? {} : { key: first.key }),
+      items,
     });
   }
   return layers;

@@ -8,7 +8,7 @@
 // start-up compiles) a fraction of zod.
 import * as z from "zod/mini";
 
-import { ConfigError } from "../core/errors.js";
+import { ConfigError, configProblemsText } from "../core/errors.js";
 import { redactUrl } from "../core/redact.js";
 import type { ConfigSettings, Hooks, ParsedConfig, ParsedSettings } from "./types.js";
 
@@ -234,9 +234,10 @@ export function validateUserConfig(value: unknown, source: string, options: Chec
   const [first, ...rest] = check.issues;
   if (first === undefined) throw new ConfigError(`invalid configuration in ${source}`);
   if (rest.length === 0) return throwIssue(first);
-  const lines = check.issues.map((issue) => `- ${issue.message}${issue.fix === undefined ? "" : `\n  fix: ${issue.fix}`}`);
-  throw new ConfigError(`${check.issues.length} problems in ${source}:\n${lines.join("\n")}`, {
+  const items = check.issues.map((issue) => ({ message: issue.message, fix: issue.fix }));
+  throw new ConfigError(configProblemsText(items, source), {
     key: first.path.join("."),
+    items,
   });
 }
 

@@ -211,3 +211,30 @@ describe("ctx.execFile with a path computed at run time", () => {
     expect(up.code, up.output).toBe(0);
   });
 });
+
+describe("configuration problems from several places", () => {
+  let project: Project;
+
+  beforeEach(() => {
+    project = makeProject({ "001_base.sql": migration });
+  });
+  afterEach(() => project.cleanup());
+
+  it("the config file's and the environment variables' problems are listed together, each with its fix", async () => {
+    project.write("stratum.config.json", '{\n  "parallel": "many",\n  "lockTimout": 5\n}\n');
+    const result = await runCli(["up"], { cwd: project.dir, env: { STRATUM_TRANSACTION: "maybe" } });
+    expect(result.code, result.output).toBe(2);
+    expect(result.stderr).toContain("3 problems in stratum.config.json and the environment variables and flags:");
+    const lines = result.stderr.split("\n");
+    for (const [problem, fix] of [
+      ['invalid value for "parallel" in stratum.config.json:2', 'fix: Set "parallel" to an integer from 1 to 64.'],
+      ['unknown key "lockTimout" in stratum.config.json:3', 'fix: Rename "lockTimout" to "lockTimeout".'],
+      ["invalid value for environment variable STRATUM_TRANSACTION", "fix: Set STRATUM_TRANSACTION to"],
+    ]) {
+      const at = lines.findIndex((line) => line.includes(problem as string));
+      expect(at, `${problem} in:\n${result.stderr}`).toBeGreaterThan(0);
+      expect(lines[at + 1], result.stderr).toContain(fix);
+    }
+    expect(existsSync(join(project.dir, "stratum.db"))).toBe(false);
+  });
+});
