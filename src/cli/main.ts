@@ -60,7 +60,7 @@ function addCommonOptions(command: Command): Command {
     .option("--table <name>", "state table (default stratum_migrations)")
     .option("--log-table <name>", "log table (default stratum_log)")
     .option("--schema <name>", "schema holding the stratum tables")
-    .option("--lock-timeout <duration>", "how long to wait for the run lock: ms, or 10s, 2m")
+    .option("--lock-timeout <duration>", "how long to wait for the run lock: ms, or 10s, 2m, 1h")
     .option("--ordering <mode>", "linear or graph")
     .option("--json", "machine-readable output (NDJSON events for up/down)")
     .option("-y, --yes", "do not ask for confirmation on protected environments")

@@ -238,3 +238,39 @@ describe("configuration problems from several places", () => {
     expect(existsSync(join(project.dir, "stratum.db"))).toBe(false);
   });
 });
+
+describe("a duration means the same as a flag, an environment variable and in the config", () => {
+  let project: Project;
+
+  beforeEach(async () => {
+    project = makeProject({ "001_base.sql": migration });
+    const up = await runCli(["up"], { cwd: project.dir });
+    expect(up.code, up.output).toBe(0);
+  });
+  afterEach(() => project.cleanup());
+
+  for (const value of ["1h", "3 s", "10S", "1.5m", "250ms", "0"]) {
+    it(`"${value}" is accepted by --lock-timeout, STRATUM_LOCK_TIMEOUT and "lockTimeout"`, async () => {
+      const flag = await runCli(["status", "--lock-timeout", value], { cwd: project.dir });
+      expect(flag.code, flag.output).toBe(0);
+      const variable = await runCli(["status"], { cwd: project.dir, env: { STRATUM_LOCK_TIMEOUT: value } });
+      expect(variable.code, variable.output).toBe(0);
+      project.write("stratum.config.json", JSON.stringify({ lockTimeout: value }));
+      const config = await runCli(["status"], { cwd: project.dir });
+      expect(config.code, config.output).toBe(0);
+    });
+  }
+
+  for (const value of ["soon", "-1", "1e3", "10d"]) {
+    it(`"${value}" is refused by each, exit 2`, async () => {
+      const flag = await runCli(["status", "--lock-timeout", value], { cwd: project.dir });
+      expect(flag.code, flag.output).toBe(2);
+      expect(flag.stderr).toContain(`--lock-timeout expects a duration such as 5000 (ms), 10s or 2m, got "${value}"`);
+      const variable = await runCli(["status"], { cwd: project.dir, env: { STRATUM_LOCK_TIMEOUT: value } });
+      expect(variable.code, variable.output).toBe(2);
+      project.write("stratum.config.json", JSON.stringify({ lockTimeout: value }));
+      const config = await runCli(["status"], { cwd: project.dir });
+      expect(config.code, config.output).toBe(2);
+    });
+  }
+});
