@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { hostname } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type {
   DownOptions,
   GraphReport,
@@ -61,6 +61,7 @@ import { parseDatabaseUrl, displayUrl } from "./dialects/url.js";
 import { historyStore, type HistoryStore } from "./history/history-store.js";
 import { loadCodeMigration } from "./source/code-loader.js";
 import { discoverMigrations } from "./source/discover.js";
+import { parseFileName } from "./source/file-name.js";
 import { readInsideDir } from "./source/read-inside-dir.js";
 
 
@@ -830,8 +831,10 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         const step: PlanStep = { direction: "up", migration, reason: "pending", after: [] };
         problems.push(...preflightStatic(step, mode));
       }
-      const failing = problems.filter((p) => p.severity === "error" || options.strict === true);
-      return { ok: failing.length === 0, problems, migrations: found.migrations.length };
+      // the file's own parse and the dialect's lexer may both find one unterminated comment
+      const reported = withoutRepeatedPlaces(problems);
+      const failing = reported.filter((p) => p.severity === "error" || options.strict === true);
+      return { ok: failing.length === 0, problems: reported, migrations: found.migrations.length };
     },
 
     async history(options = {}) {
@@ -888,17 +891,29 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         );
         if (unreadable.length > 0) throw new ValidationError(unreadable);
       };
+      // A corrupt history, or a file problem of a migration whose row would change (a stray half
+      // of a pair, say): repair would record files that are not what the user meant.
+      const refuseUnsure = (changes: ReturnType<typeof plan>) => {
+        const changing = new Set([...changes.updated, ...changes.removed, ...changes.renamed].map((c) => BigInt(c.version)));
+        const unsure = found.problems.filter(
+          (p) => p.code === "CORRUPT_HISTORY" || (p.severity === "error" && problemVersions(p).some((v) => changing.has(v))),
+        );
+        if (unsure.length > 0) throw new ValidationError(unsure);
+      };
       // decided from one read when there is nothing to do, so a no-op repair takes no lock and
       // creates nothing (SQLite: no database file where there is none)
       const seen = await withConnection((conn) => readHistory(conn, found), true);
       refuseCorrupt(seen);
       const planned = plan(seen);
+      refuseUnsure(planned);
       const nothingToDo = planned.updated.length + planned.renamed.length + planned.removed.length === 0;
       if (options.dryRun || nothingToDo) return reportOf(planned);
       return withLock(async ({ conn, dbUser }) => {
         const applied = await readHistory(conn, found);
         refuseCorrupt(applied);
-        const { updated, removed, missing, renamed } = plan(applied);
+        const changes = plan(applied);
+        refuseUnsure(changes);
+        const { updated, removed, missing, renamed } = changes;
         await conn.begin();
         try {
           for (const u of updated) {
@@ -1399,4 +1414,28 @@ function snapshotChanges(before: DatabaseSnapshot, after: DatabaseSnapshot): str
 
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v)) ?? "null";
+}
+
+/**
+ * The problems without a second BAD_SECTION at a `file:line` already reported: an unterminated
+ * comment is found both when the file is read and by the dialect's lexer before it runs.
+ */
+function withoutRepeatedPlaces(problems: readonly Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((problem) => {
+    const place = problem.files[0];
+    if (problem.code !== "BAD_SECTION" || place === undefined || !/:\d+$/.test(place)) return true;
+    if (seen.has(place)) return false;
+    seen.add(place);
+    return true;
+  });
+}
+
+/** The versions a problem concerns: its own list, else the versions its files are named with. */
+function problemVersions(problem: Problem): bigint[] {
+  if (problem.versions !== undefined) return problem.versions.flatMap((v) => (/^\d+$/.test(v) ? [BigInt(v)] : []));
+  return problem.files.flatMap((file) => {
+    const parsed = parseFileName(basename(file.replace(/:\d+$/, "")));
+    return "versionNumber" in parsed ? [parsed.versionNumber] : [];
+  });
 }

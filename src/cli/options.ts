@@ -5,6 +5,7 @@ import type { DownOptions, HistoryOptions, PlanOptions, UpOptions } from "../api
 import { ConfigError } from "../core/errors.js";
 import type { Ordering } from "../core/types.js";
 import { displayUrl } from "../dialects/url.js";
+import { parseDuration as durationOf } from "../config/duration.js";
 import type { Verbosity } from "./io.js";
 import type { FlagSettings } from "./library.js";
 
@@ -39,17 +40,13 @@ export function parsePositiveInteger(name: string, value: string): number {
   return n;
 }
 
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)?$/;
-
-/** `5000` and `5000ms` are milliseconds, `10s` seconds, `2m` minutes. */
+/** `5000` and `5000ms` are milliseconds, `10s` seconds, `2m` minutes, `1h` an hour: as in the config. */
 export function parseDuration(name: string, value: string): number {
-  const match = DURATION.exec(value.trim());
-  const amount = match?.[1];
-  if (match === null || amount === undefined) {
+  const ms = durationOf(value);
+  if (ms === undefined) {
     throw usageError(`${name} expects a duration such as 5000 (ms), 10s or 2m, got "${echoed(value)}"`);
   }
-  const factor = match[2] === "m" ? 60_000 : match[2] === "s" ? 1000 : 1;
-  return Math.round(Number(amount) * factor);
+  return ms;
 }
 
 const VERSION_ARG = /^\d+(?:_[\p{L}\p{N}_-]+)?$/u;

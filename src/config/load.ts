@@ -12,7 +12,7 @@ import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, extname, isAbsolute, join, relative, resolve } from "node:path";
 
-import { ConfigError } from "../core/errors.js";
+import { ConfigError, configProblemsText } from "../core/errors.js";
 import { redactUrl } from "../core/redact.js";
 import { parseDatabaseUrl, resolveDatabaseUrl } from "../dialects/url.js";
 import {
@@ -25,15 +25,7 @@ import {
   type VariableRead,
 } from "./schema.js";
 import type { Hooks, ParsedConfig, ParsedSettings, ResolvedConfig, UserConfig } from "./types.js";
-
-/** The names looked for in a directory; finding two of them is an error. */
-export const CONFIG_FILE_NAMES = [
-  "stratum.config.ts",
-  "stratum.config.mts",
-  "stratum.config.js",
-  "stratum.config.mjs",
-  "stratum.config.json",
-] as const;
+import { CONFIG_FILE_NAMES } from "./file-names.js";
 
 export const DEFAULTS = {
   url: "sqlite:./stratum.db",
@@ -325,13 +317,19 @@ function readByConfig(path: string): boolean {
   }
 }
 
-/** `line:column` in `path` of a load error: from a parse error's message, else the stack. */
+/**
+ * Where in `path` a load error is, as the user's editor counts: `line:column` of a parse error (the
+ * parser counts columns from 0); only the line of an error thrown while the file runs, since the
+ * stack's columns are those of the transformed code (on line 1, shifted by the loader's wrapper).
+ */
 function errorLine(error: unknown, path: string): string | undefined {
   if (!(error instanceof Error)) return undefined;
   const escaped = path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const pattern = new RegExp(`(?:file://)?${escaped}:(\\d+):(\\d+)`);
-  const match = pattern.exec(error.message) ?? pattern.exec(error.stack ?? "");
-  return match === null ? undefined : `${match[1]}:${match[2]}`;
+  const parsed = pattern.exec(error.message);
+  if (parsed !== null) return `${parsed[1]}:${Number(parsed[2]) + 1}`;
+  const thrown = pattern.exec(error.stack ?? "");
+  return thrown === null ? undefined : thrown[1];
 }
 
 /** Reads the configuration from every source and merges it (see the module comment). */
@@ -339,7 +337,12 @@ export async function resolveConfig(input: ResolveConfigInput): Promise<Resolved
   const cwd = resolve(input.cwd);
   const environment = input.environment;
   const configFile = input.configPath === undefined && input.searchCwd === false ? undefined : findConfigFile(cwd, input.configPath);
-  const file = configFile === undefined ? undefined : await loadConfigFile(configFile, cwd);
+  // the file's problems and those of the environment variables and flags are reported together
+  const [file, variableLayers] = await bothOrAllProblems(
+    async () => (configFile === undefined ? undefined : await loadConfigFile(configFile, cwd)),
+    async () => variableAndFlagLayers(environment, input.flags, cwd),
+    configFile === undefined ? "" : relative(cwd, configFile) || configFile,
+  );
   const fileConfig = file?.config ?? {};
   const fileName = file?.source;
   const fileDir = configFile === undefined ? cwd : dirname(configFile);
@@ -392,7 +395,7 @@ export async function resolveConfig(input: ResolveConfigInput): Promise<Resolved
       key: (key) => `environments.${envName}.${key}`,
       from: options,
     },
-    ...variableAndFlagLayers(environment, input.flags, cwd),
+    ...variableLayers,
   ];
 
   const winners = new Map<SettingKey, Winner>();
@@ -518,6 +521,35 @@ function resolveUrl(winner: Winner): string {
   return resolveDatabaseUrl(url, winner.base);
 }
 
+const VARIABLES_AND_FLAGS = "the environment variables and flags";
+
+/**
+ * The results of reading the config file and of the environment variables and flags; when both
+ * fail on configuration problems, one ConfigError listing all of them.
+ */
+async function bothOrAllProblems<F, L>(file: () => Promise<F>, layers: () => Promise<L>, fileName: string): Promise<[F, L]> {
+  const settled = async <T>(run: () => Promise<T>): Promise<{ value: T } | { error: unknown }> => {
+    try {
+      return { value: await run() };
+    } catch (error) {
+      return { error };
+    }
+  };
+  const fromFile = await settled(file);
+  const fromLayers = await settled(layers);
+  if ("value" in fromFile && "value" in fromLayers) return [fromFile.value, fromLayers.value];
+  const fileError = "error" in fromFile ? fromFile.error : undefined;
+  const layersError = "error" in fromLayers ? fromLayers.error : undefined;
+  if (fileError instanceof ConfigError && layersError instanceof ConfigError) {
+    const items = [...fileError.items, ...layersError.items];
+    throw new ConfigError(configProblemsText(items, `${fileName} and ${VARIABLES_AND_FLAGS}`), {
+      ...(fileError.key === undefined ? {} : { key: fileError.key }),
+      items,
+    });
+  }
+  throw fileError ?? layersError;
+}
+
 /** The layers of environment variables and flags; every bad value is reported at once. */
 function variableAndFlagLayers(environment: Readonly<Record<string, string | undefined>>, flags: Partial<FlagSettings>, cwd: string): Layer[] {
   const problems: ConfigError[] = [];
@@ -545,9 +577,10 @@ function variableAndFlagLayers(environment: Readonly<Record<string, string | und
   const [first, second] = problems;
   if (first !== undefined && second === undefined) throw first;
   if (first !== undefined) {
-    const lines = problems.map((problem) => `- ${problem.message}${problem.fix === undefined ? "" : `\n  fix: ${problem.fix}`}`);
-    throw new ConfigError(`${problems.length} problems in the environment variables and flags:\n${lines.join("\n")}`, {
+    const items = problems.flatMap((problem) => problem.items);
+    throw new ConfigError(configProblemsText(items, VARIABLES_AND_FLAGS), {
       ...(first.key === undefined ? {} : { key: first.key }),
+      items,
     });
   }
   return layers;

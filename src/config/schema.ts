@@ -8,12 +8,12 @@
 // start-up compiles) a fraction of zod.
 import * as z from "zod/mini";
 
-import { ConfigError } from "../core/errors.js";
+import { ConfigError, configProblemsText } from "../core/errors.js";
 import { redactUrl } from "../core/redact.js";
 import type { ConfigSettings, Hooks, ParsedConfig, ParsedSettings } from "./types.js";
+import { MAX_DURATION_MS, parseDuration } from "./duration.js";
 
-/** Longest duration accepted (ms): the largest PostgreSQL timeout and the largest Node timer. */
-export const MAX_DURATION_MS = 2_147_483_647;
+export { MAX_DURATION_MS, parseDuration };
 
 /** Table names: letters, digits, `_` and `$`, not starting with a digit or `$`, at most 63 characters. */
 export const IDENTIFIER_PATTERN = /^[^\0]+$/;
@@ -42,25 +42,6 @@ export const SETTING_KEYS = [
 ] as const satisfies readonly (keyof ConfigSettings)[];
 
 export type SettingKey = (typeof SETTING_KEYS)[number];
-
-const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/**
- * A duration in ms from a whole number of milliseconds or a string such as `"500ms"`, `"10s"`,
- * `"1.5m"`, `"2h"` or `"10000"`; undefined when the value is not one.
- */
-export function parseDuration(value: unknown): number | undefined {
-  if (typeof value === "number") {
-    return Number.isInteger(value) && value >= 0 && value <= MAX_DURATION_MS ? value : undefined;
-  }
-  if (typeof value !== "string") return undefined;
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(value);
-  if (!match) return undefined;
-  const scaled = Number(match[1]) * (DURATION_UNITS[(match[2] ?? "ms").toLowerCase()] ?? 1);
-  const ms = Math.round(scaled);
-  if (Math.abs(scaled - ms) > 1e-6 || ms > MAX_DURATION_MS) return undefined;
-  return ms;
-}
 
 const nonEmptyString = z.string().check(z.minLength(1));
 // Any name is allowed (it is always quoted); only empty names, NUL and over-long names are refused.
@@ -234,9 +215,10 @@ export function validateUserConfig(value: unknown, source: string, options: Chec
   const [first, ...rest] = check.issues;
   if (first === undefined) throw new ConfigError(`invalid configuration in ${source}`);
   if (rest.length === 0) return throwIssue(first);
-  const lines = check.issues.map((issue) => `- ${issue.message}${issue.fix === undefined ? "" : `\n  fix: ${issue.fix}`}`);
-  throw new ConfigError(`${check.issues.length} problems in ${source}:\n${lines.join("\n")}`, {
+  const items = check.issues.map((issue) => ({ message: issue.message, fix: issue.fix }));
+  throw new ConfigError(configProblemsText(items, source), {
     key: first.path.join("."),
+    items,
   });
 }
 

@@ -64,13 +64,31 @@ export function restated<E extends StratumError>(error: E, aftermath: string, fi
   return copy;
 }
 
+/** One configuration problem: what is wrong and where, and the fix. */
+export interface ConfigProblem {
+  readonly message: string;
+  readonly fix?: string | undefined;
+}
+
 export class ConfigError extends StratumError {
   /** The offending key, e.g. `environments.production.url`. */
   readonly key: string | undefined;
-  constructor(message: string, options: StratumErrorOptions & { key?: string; code?: "CONFIG_INVALID" | "USAGE" } = {}) {
+  /** Every problem it stands for (one, unless the message lists several). */
+  readonly items: readonly ConfigProblem[];
+  constructor(
+    message: string,
+    options: StratumErrorOptions & { key?: string; code?: "CONFIG_INVALID" | "USAGE"; items?: readonly ConfigProblem[] } = {},
+  ) {
     super(options.code ?? "CONFIG_INVALID", message, EXIT.usage, options);
     this.key = options.key;
+    this.items = options.items ?? [{ message, fix: options.fix }];
   }
+}
+
+/** The text of several configuration problems: a header naming where, then each with its fix. */
+export function configProblemsText(items: readonly ConfigProblem[], where: string): string {
+  const lines = items.map((item) => `- ${item.message}${item.fix === undefined ? "" : `\n  fix: ${item.fix}`}`);
+  return `${items.length} problems in ${where}:\n${lines.join("\n")}`;
 }
 
 /** One or more planning problems: duplicate, cycle, missing dependency, checksum mismatch, … */

@@ -4,7 +4,7 @@ import { isAbsolute, resolve, sep } from "node:path";
 import { checksumOf } from "../core/checksum.js";
 import { ConfigError } from "../core/errors.js";
 import type { MigrationFile, MigrationOptions, Problem } from "../core/types.js";
-import { execFileCalls } from "./exec-files.js";
+import { computedExecFileCalls, execFileCalls } from "./exec-files.js";
 import { isMigrationCandidate, parseFileName, type ParsedFileName } from "./file-name.js";
 import { isProblem, problem } from "./problem.js";
 import { isInsideDir } from "./read-inside-dir.js";
@@ -284,6 +284,17 @@ function includedFiles(
   const paths: string[] = [];
   const texts: string[] = [];
   if (!source.includes("execFile")) return { paths, texts };
+  for (const line of computedExecFileCalls(source)) {
+    const where = `${fileName}:${line}`;
+    problems.push(
+      problem(
+        "BAD_SECTION",
+        `${fileName} runs a file through ctx.execFile at ${where} with a path computed at run time, which cannot be part of its checksum, so the call would be refused.`,
+        [where],
+        'Name the file with a string literal, e.g. ctx.execFile("seed/users.sql").',
+      ),
+    );
+  }
   for (const call of execFileCalls(source)) {
     paths.push(call.path);
     const where = `${fileName}:${call.line}`;

@@ -9,6 +9,8 @@
 //   calls count, so `child_process.execFile("pg_dump", args)` is not taken for one.
 // - A path computed at run time cannot be known in advance: `ctx.execFile` refuses a file that is
 //   not named this way (see migration-context.ts), so every file that runs is in the checksum.
+//   Such a call, `ctx.execFile(path)` with one argument that is not a literal, is found here too,
+//   so it is refused before anything runs rather than half-way through the migration.
 
 /** One `execFile("…")` call: the path as written and its 1-based line. */
 export interface ExecFileCall {
@@ -31,6 +33,49 @@ export function execFileCalls(source: string): ExecFileCall[] {
     calls.push({ path, line: lineOf(code, match.index) });
   }
   return calls;
+}
+
+const MEMBER_CALL = /\.\s*execFile\s*\(/g;
+const LITERAL = /^(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\$]|\\.|\$(?!\{))*`)$/;
+
+/** The lines of one-argument `.execFile(…)` calls whose argument is not a string literal. */
+export function computedExecFileCalls(source: string): number[] {
+  const code = withoutComments(source);
+  const lines: number[] = [];
+  for (const match of code.matchAll(MEMBER_CALL)) {
+    const start = match.index + match[0].length;
+    const argument = singleArgument(code, start);
+    if (argument === null || LITERAL.test(argument.trim())) continue;
+    lines.push(lineOf(code, match.index));
+  }
+  return lines;
+}
+
+/**
+ * The text of the only argument of a call whose arguments start at `start`, or null when there
+ * are none or several (brackets and strings skipped over whole).
+ */
+function singleArgument(code: string, start: number): string | null {
+  let depth = 0;
+  for (let i = start; i < code.length; i++) {
+    const c = code[i];
+    if (c === '"' || c === "'" || c === "`") {
+      let j = i + 1;
+      while (j < code.length && code[j] !== c) j += code[j] === "\\" ? 2 : 1;
+      i = j;
+    } else if (c === "(" || c === "[" || c === "{") {
+      depth++;
+    } else if (c === ")" || c === "]" || c === "}") {
+      if (depth === 0) {
+        const text = code.slice(start, i).trim();
+        return text === "" ? null : text;
+      }
+      depth--;
+    } else if (c === "," && depth === 0) {
+      return code.slice(i + 1).trimStart().startsWith(")") ? code.slice(start, i) : null;
+    }
+  }
+  return null;
 }
 
 /**

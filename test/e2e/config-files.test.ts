@@ -80,11 +80,11 @@ describe("config file problems on SQLite", () => {
     expect(result.stderr).not.toMatch(/\n\s+at .*:\d+:\d+/);
   });
 
-  it("an error thrown by stratum.config.ts says file:line:column", async () => {
+  it("an error thrown by stratum.config.ts says file:line", async () => {
     project.write("stratum.config.ts", "const settings = { dir: './migrations' };\n\nthrow new Error('no settings for ' + process.platform);\nexport default settings;\n");
     const result = await runCli(["status"], { cwd: project.dir });
     expect(result.code, result.output).toBe(2);
-    expect(result.stderr).toMatch(/cannot load stratum\.config\.ts:3:\d+: no settings for /);
+    expect(result.stderr).toContain("cannot load stratum.config.ts:3: no settings for ");
   });
 
   it("stratum.config.ts and stratum.config.json side by side: exit 2 naming both, nothing changed", async () => {

@@ -97,15 +97,26 @@ describe("files run through ctx.execFile are part of the checksum (sqlite)", () 
 
   it.concurrent("a path computed at run time is refused: the file could change unnoticed", async ({ expect }) => {
     const db = await sqliteTarget().createDatabase();
+    // in the migration's own source: found before anything runs
     const computed = MIGRATION.replace('ctx.execFile("sql/seed.sql")', 'ctx.execFile(["sql", "seed.sql"].join("/"))');
     const project = makeProject({ "001_seed.ts": computed, "sql/seed.sql": SEED });
     const cli = (...args: string[]) => runCli([...args, "--url", db.url], { cwd: project.dir });
     try {
       const up = await cli("up");
-      expect(up.code, up.output).toBe(1);
-      expect(up.stderr).toContain("001_seed.ts runs sql/seed.sql through ctx.execFile, but only files named by a string literal");
-      expect(up.stderr).toContain('ctx.execFile("sql/seed.sql")');
+      expect(up.code, up.output).toBe(3);
+      expect(up.stderr).toContain("001_seed.ts runs a file through ctx.execFile at 001_seed.ts:");
+      expect(up.stderr).toContain("with a path computed at run time");
+      expect(up.stderr).toContain('ctx.execFile("seed/users.sql")');
       expect(up.stderr).not.toMatch(/\n\s+at /);
+      expect((await db.tables()).filter((t) => t === "seeded")).toEqual([]);
+      // in a module it imports, out of sight of the source scan: refused when called
+      project.migration("001_seed.ts", 'import { seed } from "./lib/seed.js";\nexport async function up(ctx) { await seed(ctx); }\n');
+      project.migration("lib/seed.js", 'export async function seed(ctx) { await ctx.execFile("sql/seed.sql"); }\n');
+      const helper = await cli("up");
+      expect(helper.code, helper.output).toBe(1);
+      expect(helper.stderr).toContain("001_seed.ts runs sql/seed.sql through ctx.execFile, but only files named by a string literal");
+      expect(helper.stderr).toContain('ctx.execFile("sql/seed.sql")');
+      expect(helper.stderr).not.toMatch(/\n\s+at /);
       expect((await db.tables()).filter((t) => t === "seeded")).toEqual([]);
     } finally {
       project.cleanup();

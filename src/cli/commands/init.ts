@@ -4,17 +4,8 @@ import { dirname, join, relative, resolve } from "node:path";
 import { EXIT } from "../../core/errors.js";
 import { usageError } from "../options.js";
 import { displayUrl } from "../../dialects/url.js";
+import { CONFIG_FILE_NAMES } from "../../config/file-names.js";
 import { printJson, printLines, type CommandContext } from "./command-context.js";
-
-/** The names `resolveConfig` looks for (mirrors CONFIG_FILE_NAMES in config/load.ts, not imported so
- * the CLI loads the library lazily); `init` refuses when any of them exists. */
-export const CONFIG_FILE_NAMES = [
-  "stratum.config.ts",
-  "stratum.config.mts",
-  "stratum.config.js",
-  "stratum.config.mjs",
-  "stratum.config.json",
-] as const;
 
 export const DEFAULT_URL = "sqlite:./stratum.db";
 export const DEFAULT_DIR = "./migrations";

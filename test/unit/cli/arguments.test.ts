@@ -217,11 +217,15 @@ describe("option parsers", () => {
     ["1.5s", 1500],
     ["2m", 120_000],
     [" 7 ", 7],
+    // the config's grammar: hours, a space before the unit, any case
+    ["10h", 36_000_000],
+    ["3 s", 3000],
+    ["10S", 10_000],
   ])("parseDuration(%j) = %d", (input, expected) => {
     expect(parseDuration("--lock-timeout", input)).toBe(expected);
   });
 
-  it.each(["", "soon", "-1", "10h", "1e3", "s"])("parseDuration rejects %j", (input) => {
+  it.each(["", "soon", "-1", "10d", "1e3", "s", "1.0001ms"])("parseDuration rejects %j", (input) => {
     expect(() => parseDuration("--lock-timeout", input)).toThrow(`--lock-timeout expects a duration such as 5000 (ms), 10s or 2m, got "${input}"`);
   });
 

@@ -202,7 +202,8 @@ describe("readConfigFile: code configs through jiti", () => {
   it("reports a config that throws", async () => {
     const dir = project({ "stratum.config.ts": "throw new Error('no postgres://u:hunter2@h here');\nexport default {};\n" });
     const error = await rejection(readConfigFile(join(dir, "stratum.config.ts"), dir));
-    expect(error.message).toMatch(/^cannot load stratum\.config\.ts:1:\d+: /);
+    // a thrown error names its line only: the stack's column is the transformed code's
+    expect(error.message).toMatch(/^cannot load stratum\.config\.ts:1: no postgres:/);
     expect(error.message).not.toContain("hunter2");
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { execFileCalls } from "../../../src/source/exec-files.js";
+import { computedExecFileCalls, execFileCalls } from "../../../src/source/exec-files.js";
 
 describe("execFileCalls", () => {
   it("finds one-argument literal calls with their lines, each path once", () => {
@@ -33,5 +33,21 @@ describe("execFileCalls", () => {
       'ctx.execFileSync("nope.sql");',
     ].join("\n");
     expect(execFileCalls(source)).toEqual([{ path: "kept.sql", line: 4 }]);
+  });
+});
+
+describe("computedExecFileCalls", () => {
+  it("finds one-argument member calls whose argument is not a literal, with their lines", () => {
+    const source = [
+      'await ctx.execFile("a.sql");',
+      "await ctx.execFile(`${dir}/b.sql`);",
+      'await ctx.execFile(join("sql", name));',
+      "await context . execFile(path);",
+      "// ctx.execFile(commented)",
+      'await child.execFile(process.execPath, ["--version"]);',
+      "await execFile(bare);",
+      "await ctx.execFile(`c.sql`,);",
+    ].join("\n");
+    expect(computedExecFileCalls(source)).toEqual([2, 3, 4]);
   });
 });
