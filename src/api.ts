@@ -898,6 +898,10 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         const unsure = found.problems.filter(
           (p) => p.code === "CORRUPT_HISTORY" || (p.severity === "error" && problemVersions(p).some((v) => changing.has(v))),
         );
+        // what the dialect's lexer finds in the down section a rollback would run (the up never runs again)
+        const broken = found.migrations.filter((m) => changing.has(m.versionNumber)).flatMap((m) => unterminatedIn(m, "down"));
+        const seenProblem = new Set(unsure.map((p) => p.message));
+        unsure.push(...broken.filter((p) => !seenProblem.has(p.message)));
         if (unsure.length > 0) throw new ValidationError(unsure);
       };
       // decided from one read when there is nothing to do, so a no-op repair takes no lock and

@@ -1,4 +1,4 @@
-// Acceptance of issue 10, items 1 and 13, by variants beyond the issue's examples: a rehearsal
+// Variants beyond the first examples (items 1 and 13 of the safety issue): a rehearsal
 // that commits behind Stratum's back leaves nothing (not its work, not a state row); a command
 // that changes nothing (a repair with nothing to repair, a refused resolve) creates no SQLite file.
 

@@ -127,10 +127,10 @@ describe("docs/cli.md and the README tell the truth about the built CLI", () => 
   it("the help's one-line descriptions of --url, --config and --env say what docs/cli.md says", () => {
     const flat = topHelp.replace(/\n\s+(?=[^\s-])/g, " ");
     expect(flat).toContain("database URL (else STRATUM_URL, DATABASE_URL, the config, sqlite:./stratum.db)");
-    expect(flat).toContain("stratum.config.{ts,mts,js,mjs,json}");
+    expect(flat).toContain("stratum.config.{ts,mts,cts,js,mjs,cjs,json}");
     expect(flat).toContain("(default STRATUM_ENV, NODE_ENV, else development)");
     expect(CLI_DOC).toContain("(else `STRATUM_URL`, `DATABASE_URL`, the config, `sqlite:./stratum.db`)");
-    expect(CLI_DOC).toContain("`stratum.config.{ts,mts,js,mjs,json}`");
+    expect(CLI_DOC).toContain("`stratum.config.{ts,mts,cts,js,mjs,cjs,json}`");
     expect(CLI_DOC).toContain("(default `STRATUM_ENV`, `NODE_ENV`, else `development`)");
   });
 });
