@@ -5,7 +5,7 @@ import type { Statement } from "../core/types.js";
 import { scanPostgresToken } from "./lexer-postgres.js";
 import { lineCounter } from "./line-counter.js";
 import type { SplitResult, Unterminated } from "./split-result.js";
-import { constructName, isSpace, keywordOf, newToken } from "./token.js";
+import { constructName, isSpace, keywordOf, newToken, significantTokens } from "./token.js";
 
 /**
  * Splits a PostgreSQL script into statements. Semicolons inside strings, quoted identifiers,
@@ -180,10 +180,10 @@ const DECIDING_FIRST_WORDS: ReadonlySet<string> = new Set(["VACUUM", "CREATE", "
  */
 export function postgresNonTransactionalReason(statement: string): string | null {
   // Most statements are decided by their first words; read further only where a later one counts.
-  const head = significantTokens(statement, 6);
+  const head = significantTokens(scanPostgresToken, statement, 6);
   if (!DECIDING_FIRST_WORDS.has(head[0] ?? "")) return null;
   const readAll = head[1] === "SUBSCRIPTION" || head[1] === "(" || (head[0] === "ALTER" && head[1] === "TABLE" && /detach/i.test(statement));
-  const words = readAll ? significantTokens(statement, REASON_TOKENS) : head;
+  const words = readAll ? significantTokens(scanPostgresToken, statement, REASON_TOKENS) : head;
   const at = (i: number): string => words[i] ?? "";
   const refused = (what: string): string => `${what} cannot run inside a transaction block`;
   const indexOfWord = (word: string, from: number): number => words.indexOf(word, from);
@@ -279,41 +279,4 @@ function optionIsFalse(words: readonly string[], name: string): boolean {
 
 function isFalse(value: string): boolean {
   return ["FALSE", "OFF", "0", "'FALSE'", "'OFF'", "'0'", "'F'", "'N'", "'NO'", "NO"].includes(value);
-}
-
-/**
- * The first `limit` significant tokens of a statement: words upper-cased, strings as their
- * upper-cased text, quoted identifiers as `"`, anything else as its text.
- */
-function significantTokens(sql: string, limit: number): string[] {
-  const out: string[] = [];
-  const tok = newToken();
-  const n = sql.length;
-  let pos = 0;
-  while (pos < n && out.length < limit) {
-    scanPostgresToken(sql, pos, tok);
-    pos = tok.end;
-    switch (tok.kind) {
-      case "space":
-      case "line-comment":
-      case "block-comment":
-      case "semicolon":
-        break;
-      case "word":
-        out.push(keywordOf(sql, tok) || "?word");
-        break;
-      case "string":
-        out.push(tok.end - tok.start <= 16 ? sql.slice(tok.start, tok.end).toUpperCase() : "'");
-        break;
-      case "quoted":
-        out.push('"');
-        break;
-      case "dollar":
-        out.push("$$");
-        break;
-      default:
-        out.push(sql.slice(tok.start, tok.end));
-    }
-  }
-  return out;
 }

@@ -94,3 +94,50 @@ export function indexAfter(sql: string, close: string, from: number): number {
   const i = sql.indexOf(close, from);
   return i === -1 ? -1 : i + close.length;
 }
+
+/** A dialect's lexer: reads the token starting at `pos` into `tok`. */
+export type Scan = (sql: string, pos: number, tok: Token) => void;
+
+/**
+ * The first `limit` significant tokens of a statement, for reading what kind of statement it is:
+ * words upper-cased, short strings as their upper-cased text (longer ones as `'`), quoted
+ * identifiers as `"`, dollar quotes as `$$`, anything else as its text. Comments and semicolons
+ * are skipped; a MySQL executable comment (`/*!40101 … *\/`) is read inside.
+ */
+export function significantTokens(scan: Scan, sql: string, limit: number): string[] {
+  const out: string[] = [];
+  const tok = newToken();
+  const n = sql.length;
+  let pos = 0;
+  while (pos < n && out.length < limit) {
+    scan(sql, pos, tok);
+    pos = tok.end;
+    switch (tok.kind) {
+      case "space":
+      case "line-comment":
+      case "block-comment":
+      case "semicolon":
+        break;
+      case "exec-comment": {
+        const body = sql.slice(tok.start, tok.end).replace(/^\/\*M?!\d*/, "").replace(/\*\/$/, "");
+        out.push(...significantTokens(scan, body, limit - out.length));
+        break;
+      }
+      case "word":
+        out.push(keywordOf(sql, tok) || "?word");
+        break;
+      case "string":
+        out.push(tok.end - tok.start <= 16 ? sql.slice(tok.start, tok.end).toUpperCase() : "'");
+        break;
+      case "quoted":
+        out.push('"');
+        break;
+      case "dollar":
+        out.push("$$");
+        break;
+      default:
+        out.push(sql.slice(tok.start, tok.end));
+    }
+  }
+  return out;
+}

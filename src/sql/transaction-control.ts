@@ -8,7 +8,7 @@ import type { DialectName } from "../core/types.js";
 import { scanMysqlToken } from "./lexer-mysql.js";
 import { scanPostgresToken } from "./lexer-postgres.js";
 import { scanSqliteToken } from "./lexer-sqlite.js";
-import { keywordOf, newToken, type Token } from "./token.js";
+import { significantTokens, type Scan } from "./token.js";
 
 export interface TransactionControl {
   /** The statement as a user names it: `COMMIT`, `START TRANSACTION`, `SET autocommit = 0`. */
@@ -20,8 +20,6 @@ export interface TransactionControl {
    */
   readonly breaks: "transaction" | "session";
 }
-
-type Scan = (sql: string, pos: number, tok: Token) => void;
 
 const SCANNERS: Record<DialectName, Scan> = {
   sqlite: scanSqliteToken,
@@ -116,40 +114,4 @@ function mysqlAutocommitOff(words: readonly string[]): TransactionControl | null
     if (value === "0" || value === "OFF" || value === "FALSE") return { statement: "SET autocommit = 0", breaks: "session" };
   }
   return null;
-}
-
-/**
- * The first `limit` significant tokens: words upper-cased, short strings as their upper-cased
- * text, anything else as its text. A MySQL executable comment (`/*!40101 … *\/`) is read inside.
- */
-function significantTokens(scan: Scan, sql: string, limit: number): string[] {
-  const out: string[] = [];
-  const tok = newToken();
-  const n = sql.length;
-  let pos = 0;
-  while (pos < n && out.length < limit) {
-    scan(sql, pos, tok);
-    pos = tok.end;
-    switch (tok.kind) {
-      case "space":
-      case "line-comment":
-      case "block-comment":
-      case "semicolon":
-        break;
-      case "exec-comment": {
-        const body = sql.slice(tok.start, tok.end).replace(/^\/\*M?!\d*/, "").replace(/\*\/$/, "");
-        out.push(...significantTokens(scan, body, limit - out.length));
-        break;
-      }
-      case "word":
-        out.push(keywordOf(sql, tok) || "?word");
-        break;
-      case "string":
-        out.push(tok.end - tok.start <= 16 ? sql.slice(tok.start, tok.end).toUpperCase() : "'");
-        break;
-      default:
-        out.push(sql.slice(tok.start, tok.end));
-    }
-  }
-  return out;
 }

@@ -6,35 +6,18 @@
 // Root bypasses file permissions, so as root the CLI runs as `nobody`; as another user it runs as
 // that user. The full-disk cases mount a small tmpfs, which needs root: elsewhere they fail, saying so.
 
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { BIN, runCli, type CliResult } from "../support/cli.js";
+import { runCli, runCliAsUser, UNPRIVILEGED } from "../support/cli.js";
 import { makeProject, type Project } from "../support/project.js";
 
 const root = process.getuid?.() === 0;
 /** Whom the CLI runs as: `nobody` when the tests run as root (who may write anything). */
-const user = root ? { uid: 65534, gid: 65534 } : null;
-
-function runAsUser(args: readonly string[], cwd: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const env = { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: tmpdir(), NO_COLOR: "1" };
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"], ...(user ?? {}) });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr, output: stdout + stderr });
-    });
-  });
-}
+const user = UNPRIVILEGED;
 
 /** A file or directory now belongs to the user the CLI runs as. */
 function giveToUser(path: string): void {
@@ -68,13 +51,13 @@ describe("SQLite files this user cannot write", () => {
     mkdirSync(dir);
     giveToUser(dir);
     const db = join(dir, "app.db");
-    const first = await runAsUser(["up", "--step", "1", "--url", `sqlite:${db}`], project.dir);
+    const first = await runCliAsUser(["up", "--step", "1", "--url", `sqlite:${db}`], project.dir);
     expect(first.code, first.output).toBe(0);
     return { dir, db };
   }
 
   const pending = async (db: string) => {
-    const status = await runAsUser(["status", "--url", `sqlite:${db}`], project.dir);
+    const status = await runCliAsUser(["status", "--url", `sqlite:${db}`], project.dir);
     expect(status.code, status.output).toBe(0);
     expect(status.stdout).toMatch(/002\s+b\s+pending/);
   };
@@ -86,7 +69,7 @@ describe("SQLite files this user cannot write", () => {
     writeFileSync(lock, "");
     // as root: root's own file, mode 0600; otherwise a file this user may not write
     chmodSync(lock, root ? 0o600 : 0o400);
-    const result = await runAsUser(["up", "--url", `sqlite:${db}`], project.dir);
+    const result = await runCliAsUser(["up", "--url", `sqlite:${db}`], project.dir);
     expect(result.code, result.output).toBe(5);
     expect(result.stderr).not.toMatch(/internal error/);
     expect(result.stderr).toMatch(new RegExp(`^error: cannot use the lock file ${lock}: permission denied \\(EACCES\\)`, "m"));
@@ -97,7 +80,7 @@ describe("SQLite files this user cannot write", () => {
   it("a read-only database: exit 5 before any statement, naming the file and the reason", async () => {
     const { db } = await ownDatabase();
     chmodSync(db, 0o444);
-    const result = await runAsUser(["up", "--url", `sqlite:${db}`], project.dir);
+    const result = await runCliAsUser(["up", "--url", `sqlite:${db}`], project.dir);
     expect(result.code, result.output).toBe(5);
     expect(result.output).not.toMatch(/002_b\.sql|fix the statement/);
     expect(result.stderr).toMatch(new RegExp(`^error: cannot write to SQLite database ${db}: permission denied \\(EACCES\\)`, "m"));
@@ -109,7 +92,7 @@ describe("SQLite files this user cannot write", () => {
   it("a database this user cannot read: status exits 5, naming the file and the reason", async () => {
     const { db } = await ownDatabase();
     chmodSync(db, 0o000);
-    const result = await runAsUser(["status", "--url", `sqlite:${db}`], project.dir);
+    const result = await runCliAsUser(["status", "--url", `sqlite:${db}`], project.dir);
     expect(result.code, result.output).toBe(5);
     expect(result.stderr).toMatch(new RegExp(`^error: cannot read SQLite database ${db}: permission denied \\(EACCES\\)`, "m"));
     expect(fixLine(result.stderr)).toMatch(new RegExp(`^fix: make ${db} readable by this user`));
@@ -119,7 +102,7 @@ describe("SQLite files this user cannot write", () => {
     const { dir, db } = await ownDatabase();
     rmSync(`${db}-stratum.lock`, { force: true });
     chmodSync(dir, 0o555);
-    const result = await runAsUser(["up", "--url", `sqlite:${db}`], project.dir);
+    const result = await runCliAsUser(["up", "--url", `sqlite:${db}`], project.dir);
     expect(result.code, result.output).toBe(5);
     expect(result.output).not.toMatch(/remove whatever/);
     expect(result.stderr).toMatch(
@@ -134,7 +117,7 @@ describe("SQLite files this user cannot write", () => {
     mkdirSync(dir);
     chmodSync(dir, 0o555);
     const db = join(dir, "new.db");
-    const result = await runAsUser(["up", "--url", `sqlite:${db}`], project.dir);
+    const result = await runCliAsUser(["up", "--url", `sqlite:${db}`], project.dir);
     expect(result.code, result.output).toBe(5);
     expect(result.stderr).toMatch(new RegExp(`^error: cannot create SQLite database ${db}: permission denied \\(EACCES\\) in ${dir}`, "m"));
     expect(fixLine(result.stderr)).toMatch(new RegExp(`^fix: make ${dir} writable by this user`));

@@ -8,25 +8,13 @@ import { describe, expect, it } from "vitest";
 import { runCli, type CliResult } from "../support/cli.js";
 import { makeProject, type Project } from "../support/project.js";
 import { postgresTarget, sqliteTarget, type Target, type TestDb } from "../support/targets.js";
+import { eachTarget } from "../support/each-target.js";
 
 const targets: readonly Target[] = [sqliteTarget(), await postgresTarget()];
 
-/** Runs `body` for each target; an unreachable server fails under CI=true, else is skipped loudly. */
-function eachTarget(names: readonly Target["name"][], body: (target: Target) => void): void {
-  for (const target of targets.filter((t) => names.includes(t.name))) {
-    if (target.unreachable !== null) {
-      if (process.env["CI"] === "true") {
-        it(`${target.name}: needs its database server`, () => {
-          throw new Error(`${target.unreachable} (CI=true: an unreachable server fails the run)`);
-        });
-      } else {
-        console.warn(`\n[stratum tests] SKIPPING acceptance tests on ${target.name}: ${target.unreachable}\n`);
-        it.skipIf(true)(`${target.name}: server unreachable (see the warning above)`, () => undefined);
-      }
-      continue;
-    }
-    body(target);
-  }
+/** `eachTarget` over the named dialects of this file's targets. */
+function eachNamed(names: readonly Target["name"][], body: (target: Target) => void): void {
+  eachTarget(targets.filter((t) => names.includes(t.name)), "rehearsal tests", body);
 }
 
 async function using(target: Target, migrations: Readonly<Record<string, string>>, fn: (db: TestDb, project: Project, cli: (args: readonly string[]) => Promise<CliResult>) => Promise<void>): Promise<void> {
@@ -53,7 +41,7 @@ async function states(cli: (args: readonly string[]) => Promise<CliResult>): Pro
 }
 
 describe("a rehearsal cannot commit", () => {
-  eachTarget(["sqlite", "postgres"], (target) => {
+  eachNamed(["sqlite", "postgres"], (target) => {
     for (const where of ["at the end", "midway"]) {
       it(`${target.name}: a code migration that commits through ctx.client ${where} fails the rehearsal loudly and leaves nothing (its work, a state row, a log row)`, async () => {
         const commit = target.name === "postgres" ? "await ctx.client.query('COMMIT')" : "ctx.client.exec('COMMIT')";
@@ -102,7 +90,7 @@ describe("a rehearsal cannot commit", () => {
     });
   });
 
-  eachTarget(["postgres"], (target) => {
+  eachNamed(["postgres"], (target) => {
     it("postgres: a SQL migration's SET CONSTRAINTS ALL IMMEDIATE still rehearses (the guard is armed for code migrations only)", async () => {
       const file = [
         "-- migrate:up",
@@ -151,7 +139,7 @@ describe("a rehearsal cannot commit", () => {
 });
 
 describe("SQLite: a command that changes nothing creates nothing", () => {
-  eachTarget(["sqlite"], (target) => {
+  eachNamed(["sqlite"], (target) => {
     it("sqlite: repair with nothing to repair, and a refused resolve, create neither the database file nor the lock file", async () => {
       await using(target, { "001_a.sql": "-- migrate:up\nCREATE TABLE a (id int);\n" }, async (db, _project, cli) => {
         const dir = dirname(db.name);

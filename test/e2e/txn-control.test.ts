@@ -8,25 +8,13 @@ import { describe, expect, it } from "vitest";
 import { runCli, type CliResult } from "../support/cli.js";
 import { makeProject, type Project } from "../support/project.js";
 import { mysqlTarget, postgresTarget, sqliteTarget, type Target, type TestDb } from "../support/targets.js";
+import { eachTarget } from "../support/each-target.js";
 
 const targets: readonly Target[] = [sqliteTarget(), await postgresTarget(), await mysqlTarget()];
 
-/** Runs `body` for each target; an unreachable server fails under CI=true, else is skipped loudly. */
-function eachTarget(names: readonly Target["name"][], body: (target: Target) => void): void {
-  for (const target of targets.filter((t) => names.includes(t.name))) {
-    if (target.unreachable !== null) {
-      if (process.env["CI"] === "true") {
-        it(`${target.name}: needs its database server`, () => {
-          throw new Error(`${target.unreachable} (CI=true: an unreachable server fails the run)`);
-        });
-      } else {
-        console.warn(`\n[stratum tests] SKIPPING transaction-control tests on ${target.name}: ${target.unreachable}\n`);
-        it.skipIf(true)(`${target.name}: server unreachable (see the warning above)`, () => undefined);
-      }
-      continue;
-    }
-    body(target);
-  }
+/** `eachTarget` over the named dialects of this file's targets. */
+function eachNamed(names: readonly Target["name"][], body: (target: Target) => void): void {
+  eachTarget(targets.filter((t) => names.includes(t.name)), "transaction-control tests", body);
 }
 
 interface World {
@@ -83,7 +71,7 @@ const ISSUE_FILE =
 const FIX = "stratum:transaction off";
 
 describe("transaction control in a migration that runs in Stratum's transaction", () => {
-  eachTarget(["sqlite", "postgres"], (target) => {
+  eachNamed(["sqlite", "postgres"], (target) => {
     it(`${target.name}: the issue's COMMIT is refused by validate, plan, up, --dry-run, rehearse and --single-transaction, with file:line; nothing runs`, async () => {
       await using(target, { "001_a.sql": ISSUE_FILE }, async (w) => {
         for (const args of [["validate"], ["plan"], ["up"], ["up", "--dry-run"], ["up", "--dry-run=rehearse"], ["up", "--single-transaction"]]) {
@@ -248,7 +236,7 @@ describe("transaction control in a migration that runs in Stratum's transaction"
 });
 
 describe("MySQL/MariaDB runs migrations without a Stratum transaction", () => {
-  eachTarget(["mysql"], (target) => {
+  eachNamed(["mysql"], (target) => {
     it("mysql: a migration's own START TRANSACTION … COMMIT is allowed and applies", async () => {
       const file = "-- migrate:up\nCREATE TABLE a (id int);\nSTART TRANSACTION;\nINSERT INTO a VALUES (1);\nINSERT INTO a VALUES (2);\nCOMMIT;\n";
       await using(target, { "001_a.sql": file }, async (w) => {
@@ -286,7 +274,7 @@ describe("MySQL/MariaDB runs migrations without a Stratum transaction", () => {
 });
 
 describe("SQLite: a run that changes nothing creates nothing", () => {
-  eachTarget(["sqlite"], (target) => {
+  eachNamed(["sqlite"], (target) => {
     it("sqlite: a refused up, a rehearsal, a dry run, validate, plan and status create neither the database file nor the lock file", async () => {
       await using(target, { "001_a.sql": ISSUE_FILE }, async (w) => {
         const dir = dirname(w.db.name);

@@ -5,34 +5,17 @@
 //
 // Root reads anything, so as root the CLI runs as `nobody`; as another user it runs as that user.
 
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { BIN, runCli, type CliResult } from "../support/cli.js";
+import { runCli, runCliAsUser, UNPRIVILEGED } from "../support/cli.js";
 import { makeProject, type Project } from "../support/project.js";
 
 const root = process.getuid?.() === 0;
-const user = root ? { uid: 65534, gid: 65534 } : null;
+const user = UNPRIVILEGED;
 const uid = user?.uid ?? process.getuid?.();
-
-function runAsUser(args: readonly string[], cwd: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const env = { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: tmpdir(), NO_COLOR: "1" };
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"], ...(user ?? {}) });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr, output: stdout + stderr });
-    });
-  });
-}
 
 describe("an applied migration's file this user may not read", () => {
   let project: Project;
@@ -53,7 +36,7 @@ describe("an applied migration's file this user may not read", () => {
     chmodSync(join(project.dir, "app.db"), 0o644);
     chmodSync(join(project.migrations, "002_b.sql"), root ? 0o600 : 0o000);
 
-    const status = await runAsUser(["status", "--url", url], project.dir);
+    const status = await runCliAsUser(["status", "--url", url], project.dir);
     expect(status.code, status.output).toBe(0);
     expect(status.stdout).toMatch(/002\s+b\s+! changed/);
     expect(status.output).toMatch(/002_b\.sql cannot be read: permission denied \(EACCES\)/);
@@ -61,14 +44,14 @@ describe("an applied migration's file this user may not read", () => {
     if (root) expect(status.output).toMatch(/or run stratum as its owner \(uid 0\)/);
     expect(status.output).not.toMatch(/missing|MISSING_FILE|remove-missing|EACCES: permission denied, open/);
 
-    const repair = await runAsUser(["repair", "--remove-missing", "--dry-run", "--url", url], project.dir);
+    const repair = await runCliAsUser(["repair", "--remove-missing", "--dry-run", "--url", url], project.dir);
     expect(repair.code, repair.output).toBe(3);
     expect(repair.stderr).toMatch(/002_b\.sql cannot be read: permission denied \(EACCES\)/);
     expect(repair.output).not.toMatch(/would remove|file is gone/);
 
     // as the message says: readable again, and all is well
     chmodSync(join(project.migrations, "002_b.sql"), 0o644);
-    const validate = await runAsUser(["validate", "--url", url], project.dir);
+    const validate = await runCliAsUser(["validate", "--url", url], project.dir);
     expect(validate.code, validate.output).toBe(0);
   }, 60_000);
 });

@@ -1,4 +1,5 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
+import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 
 export const BIN = fileURLToPath(new URL("../../dist/cli/stratum.mjs", import.meta.url));
@@ -27,16 +28,36 @@ export function runCli(args: readonly string[], options: CliOptions): Promise<Cl
     }
     for (const [key, value] of Object.entries(options.env ?? {})) if (value !== undefined) env[key] = value;
     const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env, stdio: ["pipe", "pipe", "pipe"] });
+    collect(child, options.timeoutMs ?? 60_000).then(resolve, reject);
+    child.stdin.end(options.input ?? "");
+  });
+}
+
+/** Whom `runCliAsUser` runs the CLI as: `nobody` when the tests run as root (who may write anything), else the test's own user. */
+export const UNPRIVILEGED: { readonly uid: number; readonly gid: number } | null = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : null;
+
+/**
+ * Runs the built binary as `UNPRIVILEGED`, with a bare environment (PATH, HOME, NO_COLOR), so file
+ * permissions apply as they would to a non-root user.
+ */
+export function runCliAsUser(args: readonly string[], cwd: string): Promise<CliResult> {
+  const env = { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: tmpdir(), NO_COLOR: "1" };
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"], ...(UNPRIVILEGED ?? {}) });
+  return collect(child, 60_000);
+}
+
+/** A spawned CLI's output and exit code; killed after `timeoutMs`. */
+function collect(child: ChildProcess, timeoutMs: number): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
+    child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
     child.on("error", reject);
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr, output: stdout + stderr });
     });
-    child.stdin.end(options.input ?? "");
   });
 }
