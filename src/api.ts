@@ -30,15 +30,15 @@ import {
 } from "./core/errors.js";
 import { EventBus, type Listener, type MigratorEvent } from "./core/events.js";
 import { letTheEventLoopIn } from "./core/event-loop.js";
-import { callHook, notRecorded, runStep, runsInTransaction, writeHistory, scriptOf, statementsOf, type ExecutorPorts, type RunSettings } from "./core/executor.js";
-import { abortReason } from "./core/migration-context.js";
+import { callHook, notRecorded, runStep, runsInTransaction, writeHistory, scriptOf, statementsOf, type ExecutorPorts, type RunSettings } from "./engine/step.js";
+import { abortReason } from "./engine/migration-context.js";
 import { plan as planMigrations, validate as validateMigrations } from "./core/planner.js";
 import { unmetRequirements } from "./core/requirements.js";
 import { sectionsOf, transactionControlProblems } from "./core/transaction-control.js";
 import { conflictPairs, findConflicts, readTableUses, tableUseOf } from "./core/conflicts.js";
 import { buildGraph } from "./core/graph.js";
 import { AppliedVersions } from "./core/applied-versions.js";
-import { checkpoint } from "./core/fault-points.js";
+import { faultPointsFromEnv } from "./engine/faults.js";
 import { schedule } from "./core/scheduler.js";
 import { computeStats } from "./core/stats.js";
 import { isRenamed, statusOf, unusableVersions } from "./core/status.js";
@@ -173,6 +173,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
     loadCode,
     readFile: (path) => readInsideDir(config.dir, path),
     identity: { host: hostname(), toolVersion: TOOL_VERSION, env: config.env },
+    faults: faultPointsFromEnv(process.env),
   };
   const emit = (event: MigratorEvent) => events.emit(event);
   const openConstructs = new WeakMap<SqlScript, { kind: string; line: number } | null>();
@@ -213,7 +214,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
       let failed = false;
       try {
         emit({ type: "lock:acquired", waitedMs: Date.now() - started });
-        await checkpoint("after-lock");
+        await ports.faults.at("after-lock", null);
         // checked once per migration, on the lock's own connection while the migration runs
         const lockCheck = lock.check ? () => (lock.check as () => Promise<void>)() : undefined;
         return await withConnection(async (conn) => {
@@ -224,7 +225,7 @@ async function buildInternals(configPromise: Promise<ResolvedConfig>, client: un
         failed = true;
         throw error;
       } finally {
-        await checkpoint("before-unlock");
+        await ports.faults.at("before-unlock", null);
         // after a failure (a lost connection, often the lock's too) the failure is what to report
         await lock.release().catch((error: unknown) => {
           if (!failed) throw error;
