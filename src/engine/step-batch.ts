@@ -1,6 +1,6 @@
 import { StatementFailure, type BoundStatement, type Connection, type ServerClock } from "../dialects/dialect.js";
 import type { SqlScript, Statement } from "../core/types.js";
-import { scriptFailure } from "./step-failure.js";
+import { lost, scriptFailure } from "./step-failure.js";
 import { abandon, commitChecked } from "./step-own-tx.js";
 import { statementsOf } from "./step-sql.js";
 import { checkpoint, emitStatement, logEntry, successChange, type StepState } from "./step-state.js";
@@ -96,6 +96,12 @@ export async function runMigrationBatch(s: StepState, batch: MigrationBatch): Pr
         if (!(error instanceof StatementFailure)) throw error;
         const failed = scriptFailure(s, batch.script.file, statements, error);
         if (failed !== null) throw failed;
+        // the session went after the script, in the round trip that commits: which of the rest
+        // ran is unknown, so the COMMIT may have landed (a lost reply is no lost lock)
+        if (part.commit && error.index !== null && lost(s, error.cause)) {
+          s.phase = "committing";
+          throw error.cause;
+        }
         if (commit && error.index === commitIndex) {
           s.phase = "committing";
           throw error.cause;
