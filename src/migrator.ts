@@ -13,6 +13,7 @@ import { baseline, resolve } from "./engine/admin.js";
 import { repair } from "./engine/admin-repair.js";
 import { down, redo } from "./engine/down.js";
 import { graph, history, plan, stats, status, validate } from "./engine/inspect.js";
+import { faultPointsFromEnv } from "./engine/faults.js";
 import { createEngine, policyOf, type Deps, type Engine, type Target } from "./engine/ports.js";
 import { up } from "./engine/up.js";
 import { historyStore } from "./history/history-store.js";
@@ -98,6 +99,7 @@ function defaultDeps(config: ResolvedConfig, events: EventBus): Deps {
       return code;
     },
     readFile: (path) => readInsideDir(config.dir, path),
+    faults: faultPointsFromEnv(process.env),
   };
 }
 

@@ -108,8 +108,8 @@ export interface BatchOptions {
   readonly then?: readonly BoundStatement[];
   /**
    * Commits last, in the same round trip; a failing COMMIT is the statement after `then`'s.
-   * Only with `begin`, and only where nothing has to be checked between the last statement and
-   * the COMMIT.
+   * Only inside a transaction (opened by `begin`, or by an earlier batch this one continues),
+   * and only where nothing has to be checked between the last statement and the COMMIT.
    */
   readonly commit?: boolean;
 }

@@ -1,5 +1,5 @@
 import type { RunOutcome, RunReport } from "../api-types.js";
-import { scriptOf, statementsOf } from "../core/executor.js";
+import { scriptOf, statementsOf } from "./step.js";
 import type { PlanStep, Problem } from "../core/types.js";
 import type { Engine } from "./ports.js";
 import { emitRunEnd, outcomeWithout, reportOf } from "./report.js";

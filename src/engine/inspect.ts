@@ -2,7 +2,7 @@
 
 import type { GraphReport, HistoryOptions, PlanOptions, PlanResult, SignalOptions, Stats, ValidateOptions, ValidateReport } from "../api-types.js";
 import { conflictPairs } from "../core/conflicts.js";
-import { runsInTransaction } from "../core/executor.js";
+import { runsInTransaction } from "./step.js";
 import { buildGraph } from "../core/graph.js";
 import { validate as validateMigrations } from "../core/planner.js";
 import { unmetRequirements } from "../core/requirements.js";

@@ -1,7 +1,8 @@
 import type { ResolvedConfig, Hooks } from "../config/types.js";
 import type { LoadedCode } from "../core/context.js";
 import type { EventBus, MigratorEvent } from "../core/events.js";
-import type { ExecutorPorts } from "../core/executor.js";
+import type { ExecutorPorts } from "./step.js";
+import type { FaultPoints } from "./faults.js";
 import type { MigrationFile, Ordering, SqlScript, TransactionMode } from "../core/types.js";
 import type { Dialect } from "../dialects/dialect.js";
 import type { HistoryStore } from "../history/history-store.js";
@@ -21,6 +22,8 @@ export interface Deps {
   readonly identity: { readonly host: string; readonly toolVersion: string; readonly env: string };
   readonly loadCode: (migration: MigrationFile) => Promise<LoadedCode>;
   readonly readFile: (path: string) => Promise<string>;
+  /** Where a test may pause a run (`noFaults` in production; the composition root reads the environment). */
+  readonly faults: FaultPoints;
 }
 
 /** The settings the engine reads: how to order, lock, guard, run in transactions and confirm. */

@@ -1,5 +1,5 @@
 import { ConfigError, IrreversibleError, ValidationError } from "../core/errors.js";
-import { runsInTransaction, scriptOf, statementsOf } from "../core/executor.js";
+import { runsInTransaction, scriptOf, statementsOf } from "./step.js";
 import { tableUseOf } from "../core/conflicts.js";
 import { unmetRequirements } from "../core/requirements.js";
 import type { RunMode } from "../core/run-policy.js";

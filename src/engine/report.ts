@@ -1,6 +1,6 @@
 import type { RunOutcome, RunReport } from "../api-types.js";
-import { callHook } from "../core/executor.js";
-import { abortReason } from "../core/migration-context.js";
+import { callHook } from "./step.js";
+import { abortReason } from "./migration-context.js";
 import type { LogEntry, PlanStep, Problem } from "../core/types.js";
 import type { Engine } from "./ports.js";
 

@@ -2,7 +2,7 @@ import type { RunOutcome, RunReport } from "../api-types.js";
 import type { AppliedVersions } from "../core/applied-versions.js";
 import { InterruptedError, MigrationError, StratumError, TransactionError } from "../core/errors.js";
 import { letTheEventLoopIn } from "../core/event-loop.js";
-import { callHook, notRecorded, runStep, runsInTransaction, writeHistory, type RunSettings } from "../core/executor.js";
+import { callHook, notRecorded, runStep, runsInTransaction, writeHistory, type RunSettings } from "./step.js";
 import { runCapabilities, workersFor, type RunMode } from "../core/run-policy.js";
 import { schedule } from "../core/scheduler.js";
 import type { PlanStep, Problem } from "../core/types.js";

@@ -1,6 +1,5 @@
 import { InterruptedError } from "../core/errors.js";
-import { checkpoint } from "../core/fault-points.js";
-import { abortReason } from "../core/migration-context.js";
+import { abortReason } from "./migration-context.js";
 import type { Connection, LockAssertion } from "../dialects/dialect.js";
 import type { Engine } from "./ports.js";
 
@@ -48,7 +47,7 @@ export async function withLock<T>(engine: Engine, fn: (session: Session) => Prom
     let failed = false;
     try {
       emit({ type: "lock:acquired", waitedMs: Date.now() - started });
-      await checkpoint("after-lock");
+      await engine.deps.faults.at("after-lock", null);
       // checked once per migration, on the lock's own connection while the migration runs
       const lockCheck = lock.check ? () => (lock.check as () => Promise<void>)() : undefined;
       return await withConnection(engine, async (conn) => {
@@ -59,7 +58,7 @@ export async function withLock<T>(engine: Engine, fn: (session: Session) => Prom
       failed = true;
       throw error;
     } finally {
-      await checkpoint("before-unlock");
+      await engine.deps.faults.at("before-unlock", null);
       // after a failure (a lost connection, often the lock's too) the failure is what to report
       await lock.release().catch((error: unknown) => {
         if (!failed) throw error;

@@ -135,11 +135,12 @@ describeTargets("crash safety, COMMIT in flight", targets.filter((t) => t.name =
     t.project.migration("002_audit_row.sql", insert);
     const paused = await t.pauseAt("before-commit@002");
     paused.resume();
-    // the COMMIT has reached the server and sits in the deferred trigger
+    // the COMMIT has reached the server and sits in the deferred trigger (sent alone, or last
+    // in the batch that carries the lock assertion)
     const started = Date.now();
     for (;;) {
       const rows = await t.db.query<{ n: unknown }>(
-        "select count(*) as n from pg_stat_activity where datname = current_database() and state = 'active' and query ilike 'commit%'",
+        "select count(*) as n from pg_stat_activity where datname = current_database() and state = 'active' and query ~* '(^|\\n;\\n)commit$'",
       );
       if (Number(rows[0]?.n) > 0) break;
       expect(Date.now() - started, "the COMMIT never showed up in pg_stat_activity").toBeLessThan(5000);

@@ -152,7 +152,7 @@ export class PostgresConnection implements Connection {
     if (dropsPrepared) this.forgetPrepared();
     const own: string[] = [];
     for (const statement of options.then ?? []) own.push(await this.ownStatement(statement, !dropsPrepared));
-    const commit = options.begin === true && options.commit === true;
+    const commit = options.commit === true;
     const parts = [...(options.begin === true ? ["begin"] : []), ...statements, ...own, ...(commit ? ["commit"] : [])];
     if (parts.length === 0) return;
     const batch = joinBatch(parts);

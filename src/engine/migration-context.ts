@@ -1,12 +1,12 @@
 import { dirname, resolve } from "node:path";
 import type { Connection, Dialect } from "../dialects/dialect.js";
-import { ConfigError } from "./errors.js";
-import { InterruptedError } from "./errors.js";
-import { letTheEventLoopIn } from "./event-loop.js";
-import type { BatchOptions, MigrationContext } from "./context.js";
-import type { EventBus } from "./events.js";
-import { refuseAtRunTime } from "./transaction-control.js";
-import type { MigrationFile } from "./types.js";
+import { ConfigError } from "../core/errors.js";
+import { InterruptedError } from "../core/errors.js";
+import { letTheEventLoopIn } from "../core/event-loop.js";
+import type { BatchOptions, MigrationContext } from "../core/context.js";
+import type { EventBus } from "../core/events.js";
+import { refuseAtRunTime } from "../core/transaction-control.js";
+import type { MigrationFile } from "../core/types.js";
 
 export interface ContextDeps {
   readonly conn: Connection;
