@@ -109,6 +109,7 @@ function readParseTree(root: unknown): TableUse {
   return withoutCtes(local, ctes);
 }
 
+/** Statements that create, alter, rename or drop tables (the rest: `readOtherNode`). */
 function readNode(
   type: string,
   f: Fields,
@@ -165,6 +166,20 @@ function readNode(
       }
       break;
     }
+    default:
+      readOtherNode(type, f, local, ctes, claim);
+  }
+}
+
+/** Statements that write or read data, and the others that name tables. */
+function readOtherNode(
+  type: string,
+  f: Fields,
+  local: TableSets,
+  ctes: Set<string>,
+  claim: (value: unknown, category: Category | null) => void,
+): void {
+  switch (type) {
     case "InsertStmt":
     case "UpdateStmt":
     case "DeleteStmt":
