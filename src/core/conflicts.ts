@@ -4,88 +4,22 @@
 // graph, computed only for migrations that share a table with another one, so 5000 migrations are
 // checked in milliseconds; dependency cycles (reported elsewhere) are condensed, never followed.
 
-import { tablesTouched, tablesTouchedPostgres } from "../sql/tables-touched.js";
 import { buildGraph, mainFile } from "./graph.js";
-import type { DialectName, MigrationFile, Ordering, Problem } from "./types.js";
+import type { TableUse } from "./sql-facts.js";
+import type { MigrationFile, Ordering, Problem } from "./types.js";
 import { versionKey } from "./version.js";
 
-/** The tables a migration touches, by kind of use. Names lower-cased, `schema.table` when qualified. */
-export interface TableUse {
-  readonly creates: readonly string[];
-  readonly alters: readonly string[];
-  readonly drops: readonly string[];
-  readonly writes: readonly string[];
-  readonly reads: readonly string[];
-}
+export { NO_TABLES, type TableUse } from "./sql-facts.js";
+export { migrationTableUse, migrationTableUses } from "./table-use.js";
+// Wrappers over the SQL analysis by dialect name, until api.ts reads `scriptFacts` itself: the
+// only import of this module from outside core/.
+export { readTableUses, tableUseOf, tableUseOfPostgres, tableUsesOf } from "../sql/analysis/legacy.js";
 
 /** A CONFLICT problem, with the table it is about (for labels in the graph picture). */
 export interface ConflictProblem extends Problem {
   readonly code: "CONFLICT";
   readonly table: string;
   readonly versions: readonly [string, string];
-}
-
-export const NO_TABLES: TableUse = Object.freeze({
-  creates: [],
-  alters: [],
-  drops: [],
-  writes: [],
-  reads: [],
-});
-
-/**
- * What a migration touches, from a static read of its `up` SQL (the lexer-based read, synchronous).
- * Code migrations cannot be read: the tables they declare (`options.tables`) count as altered.
- */
-export function tableUseOf(migration: MigrationFile, dialect: DialectName): TableUse {
-  const declared = declaredUse(migration);
-  if (migration.kind === "code" || migration.up === null) return declared;
-  return withDeclared(tablesTouched(dialect, migration.up.text), declared);
-}
-
-/** The tables a migration declares (`options.tables`, `-- stratum:tables`), counted as altered. */
-function declaredUse(migration: MigrationFile): TableUse {
-  const declared = migration.options.tables ?? [];
-  if (declared.length === 0) return NO_TABLES;
-  const names = [...new Set(declared.map((t) => t.trim().toLowerCase()).filter((t) => t !== ""))];
-  return { ...NO_TABLES, alters: names };
-}
-
-/** What the SQL shows, plus what the file declares beyond it. */
-function withDeclared(read: TableUse, declared: TableUse): TableUse {
-  if (declared.alters.length === 0) return read;
-  return { ...read, alters: [...new Set([...read.alters, ...declared.alters])] };
-}
-
-/**
- * `tableUseOf` for PostgreSQL over the server's own parser (libpg-query, loaded on first use);
- * statements it rejects are read by the lexer. Code migrations: their declared tables.
- */
-export async function tableUseOfPostgres(migration: MigrationFile): Promise<TableUse> {
-  const declared = declaredUse(migration);
-  if (migration.kind === "code" || migration.up === null) return declared;
-  return withDeclared(await tablesTouchedPostgres(migration.up.text), declared);
-}
-
-/**
- * Every migration's use, keyed by version, read the best way the dialect allows: PostgreSQL's
- * parser for `postgres`, the lexer for the others.
- */
-export async function readTableUses(
-  migrations: readonly MigrationFile[],
-  dialect: DialectName,
-): Promise<Map<string, TableUse>> {
-  if (dialect !== "postgres") return tableUsesOf(migrations, dialect);
-  const uses = new Map<string, TableUse>();
-  for (const m of migrations) uses.set(m.version, await tableUseOfPostgres(m));
-  return uses;
-}
-
-/** `tableUseOf` for every migration, keyed by version (the input of `findConflicts`). */
-export function tableUsesOf(migrations: readonly MigrationFile[], dialect: DialectName): Map<string, TableUse> {
-  const uses = new Map<string, TableUse>();
-  for (const m of migrations) uses.set(m.version, tableUseOf(m, dialect));
-  return uses;
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -333,7 +267,7 @@ function conflictProblem(a: Side, b: Side, table: string): ConflictProblem {
  * Pairs of migrations that touch the same table with no dependency path between them, one warning
  * per pair and table (SPEC §3). In linear mode every pair is ordered by version, so there are none.
  * Two migrations that only read a table do not conflict. `uses` is keyed by version (see
- * `tableUsesOf`); a migration missing from it touches nothing. Migrations sharing a version
+ * `migrationTableUses`); a migration missing from it touches nothing. Migrations sharing a version
  * (a DUPLICATE_VERSION error) are not paired with each other. Sorted by the pair's versions, then table.
  */
 export function findConflicts(

@@ -1,8 +1,7 @@
 // Transaction control a migration must not do: the refusal, as a problem before anything runs
 // (SQL files) or as an error before the statement runs (a code migration's ctx.sql, ctx.execFile).
 
-import type { Dialect } from "../dialects/dialect.js";
-import type { TransactionControl } from "../sql/transaction-control.js";
+import type { SqlAnalyser, StatementFacts, TransactionControl } from "./sql-facts.js";
 import type { MigrationFile, Problem, SqlScript, Statement } from "./types.js";
 
 /** Whether `control` is refused in a migration that does (or does not) run in Stratum's transaction. */
@@ -32,21 +31,35 @@ export function transactionControlRefusal(
   };
 }
 
-/** Refused transaction control among a script's statements (lines already in the file's numbering). */
-export function transactionControlProblems(
-  dialect: Dialect,
+/** Refused transaction control among a section's statements (facts with lines in the file's numbering). */
+export function refusedTransactionControl(
   migration: MigrationFile,
   file: string,
-  statements: readonly Statement[],
+  statements: readonly Pick<StatementFacts, "line" | "transactionControl">[],
   inTransaction: boolean,
 ): Problem[] {
   return statements.flatMap((statement): Problem[] => {
-    const control = dialect.transactionControl(statement.text);
+    const control = statement.transactionControl;
     if (!refused(control, inTransaction)) return [];
     const where = `${file}:${statement.line}`;
     const { message, fix } = transactionControlRefusal(control, where, migration.kind);
     return [{ code: "TRANSACTION_CONTROL", message, files: [where], fix, severity: "error", versions: [migration.version] }];
   });
+}
+
+/**
+ * `refusedTransactionControl` over split statements, classified by `dialect`. A wrapper kept for
+ * api.ts and the executor until they read the section's facts.
+ */
+export function transactionControlProblems(
+  dialect: { transactionControl(statement: string): TransactionControl | null },
+  migration: MigrationFile,
+  file: string,
+  statements: readonly Statement[],
+  inTransaction: boolean,
+): Problem[] {
+  const facts = statements.map((s) => ({ line: s.line, transactionControl: dialect.transactionControl(s.text) }));
+  return refusedTransactionControl(migration, file, facts, inTransaction);
 }
 
 /** The sections of a migration that run in a transaction when it does: up, its verify queries, down. */
@@ -59,9 +72,9 @@ export function sectionsOf(migration: MigrationFile): SqlScript[] {
  * refused transaction control. (`ctx.client` is the raw driver and is not checked; a rehearsal
  * still finds what it committed.)
  */
-export function refuseAtRunTime(dialect: Dialect, text: string, inTransaction: boolean, kind: MigrationFile["kind"]): void {
-  for (const statement of dialect.splitStatements(text)) {
-    const control = dialect.transactionControl(statement.text);
+export function refuseAtRunTime(dialect: { readonly sql: SqlAnalyser }, text: string, inTransaction: boolean, kind: MigrationFile["kind"]): void {
+  for (const statement of dialect.sql.analyse(text).statements) {
+    const control = statement.transactionControl;
     if (!refused(control, inTransaction)) continue;
     const { message, fix } = transactionControlRefusal(control, null, kind);
     throw new Error(`${message}; ${fix}`);

@@ -1,5 +1,8 @@
+import type { TransactionControl } from "../core/sql-facts.js";
 import type { DialectName, Statement } from "../core/types.js";
-import type { TransactionControl } from "../sql/transaction-control.js";
+import type { SplitOptions, SqlDialect } from "../sql/analysis/sql-dialect.js";
+
+export type { SplitOptions, SqlDialect } from "../sql/analysis/sql-dialect.js";
 
 /** What a dialect can do. Core code asks these, never the dialect's name. */
 export interface Capabilities {
@@ -152,11 +155,6 @@ export interface Connection extends Queryable {
   close(): Promise<void>;
 }
 
-export interface SplitOptions {
-  /** MySQL honours DELIMITER lines; other dialects ignore this. */
-  readonly allowDelimiter?: boolean;
-}
-
 /** A database: a stateless description plus how to open a session. */
 export interface Dialect {
   readonly name: DialectName;
@@ -170,19 +168,25 @@ export interface Dialect {
    * anything (SQLite does not create a missing database file for it, nor the lock file).
    */
   connect(options?: { readonly readOnly?: boolean }): Promise<Connection>;
+  /**
+   * The dialect's SQL: splitting and the analysis of scripts (`scriptFacts(dialect.sql, script)`
+   * keeps each section's facts for the run).
+   */
+  readonly sql: SqlDialect;
+  /** `sql.split`. Kept until its callers use `sql` or the facts. */
   splitStatements(sql: string, options?: SplitOptions): Statement[];
   quoteIdentifier(name: string): string;
   /** Quotes a table name, qualified by the configured schema when there is one. */
   qualifiedTable(name: string): string;
   /**
    * Why this statement cannot run inside a transaction (e.g. `CREATE INDEX CONCURRENTLY`),
-   * or null when it can.
+   * or null when it can. Kept until its callers read `StatementFacts.nonTransactionalReason`.
    */
   nonTransactionalReason(statement: string): string | null;
   /**
    * The transaction control this statement is (`COMMIT`, `BEGIN`, MySQL `SET autocommit = 0`, …),
    * which would end the transaction Stratum runs a migration in or keep its history rows from
-   * committing; null for anything else.
+   * committing; null for anything else. Kept until its callers read `StatementFacts.transactionControl`.
    */
   transactionControl(statement: string): TransactionControl | null;
   /** Maps a driver error to a position (0-based offset) inside the statement, when it has one. */

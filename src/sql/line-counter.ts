@@ -19,3 +19,11 @@ export function lineCounter(text: string): (offset: number) => number {
     return line;
   };
 }
+
+/** 1-based line of a 0-based offset in `text` (lines end at `\n`; `\r\n` counts once). */
+export function lineAt(text: string, offset: number): number {
+  const limit = Math.min(Math.max(offset, 0), text.length);
+  let line = 1;
+  for (let i = text.indexOf("\n"); i !== -1 && i < limit; i = text.indexOf("\n", i + 1)) line++;
+  return line;
+}

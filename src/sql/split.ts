@@ -1,26 +1,19 @@
-// Statement splitting for every dialect.
+// Statement splitting by dialect name. A wrapper kept for callers that name the dialect: code
+// holding a Dialect uses `dialect.sql.split` and `scriptFacts(dialect.sql, script)`.
 
 import type { DialectName, Statement } from "../core/types.js";
-import { scanMysqlScript, splitMysql } from "./split-mysql.js";
-import { scanPostgresScript, splitPostgres } from "./split-postgres.js";
-import type { SplitResult } from "./split-result.js";
-import { scanSqliteScript, splitSqlite } from "./split-sqlite.js";
+import { scriptScanOf, sqlDialectOf } from "../dialects/sql-dialects.js";
+import type { SplitOptions } from "./analysis/sql-dialect.js";
 
-export interface SplitStatementsOptions {
-  /** MySQL: honour `DELIMITER` lines (default true). Ignored by the other dialects. */
-  readonly allowDelimiter?: boolean;
-}
+import { lineAt } from "./line-counter.js";
+
+export { lineAt };
+
+export type SplitStatementsOptions = SplitOptions;
 
 /** Splits a script into statements with the lexer of `dialect`. */
 export function splitStatements(dialect: DialectName, sql: string, options?: SplitStatementsOptions): Statement[] {
-  switch (dialect) {
-    case "sqlite":
-      return splitSqlite(sql);
-    case "postgres":
-      return splitPostgres(sql);
-    case "mysql":
-      return splitMysql(sql, options);
-  }
+  return sqlDialectOf(dialect).split(sql, options);
 }
 
 /**
@@ -34,26 +27,6 @@ export function unterminatedConstruct(
   sql: string,
   options?: SplitStatementsOptions,
 ): { kind: string; line: number } | null {
-  const result = scan(dialect, sql, options);
-  const open = result.unterminated;
+  const open = scriptScanOf(dialect)(sql, options).unterminated;
   return open === null ? null : { kind: open.kind, line: lineAt(sql, open.offset) };
-}
-
-/** 1-based line of a 0-based offset in `text` (lines end at `\n`; `\r\n` counts once). */
-export function lineAt(text: string, offset: number): number {
-  const limit = Math.min(Math.max(offset, 0), text.length);
-  let line = 1;
-  for (let i = text.indexOf("\n"); i !== -1 && i < limit; i = text.indexOf("\n", i + 1)) line++;
-  return line;
-}
-
-function scan(dialect: DialectName, sql: string, options?: SplitStatementsOptions): SplitResult {
-  switch (dialect) {
-    case "sqlite":
-      return scanSqliteScript(sql);
-    case "postgres":
-      return scanPostgresScript(sql);
-    case "mysql":
-      return scanMysqlScript(sql, options);
-  }
 }

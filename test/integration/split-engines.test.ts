@@ -8,9 +8,9 @@ import Database from "better-sqlite3";
 import mysql from "mysql2/promise";
 import pg from "pg";
 import { describe, expect, test } from "vitest";
-import { splitMysql } from "../../src/sql/split-mysql.js";
-import { postgresNonTransactionalReason } from "../../src/sql/split-postgres.js";
-import { splitSqlite } from "../../src/sql/split-sqlite.js";
+import { splitMysql } from "../../src/dialects/mysql/sql/split.js";
+import { postgresNonTransactionalReason } from "../../src/dialects/postgres/sql/non-transactional.js";
+import { splitSqlite } from "../../src/dialects/sqlite/sql/split.js";
 import { generateScripts } from "../unit/sql/generate-scripts.js";
 import { NON_TRANSACTIONAL_CASES, NON_TRANSACTIONAL_SETUP } from "../unit/sql/non-transactional-cases.js";
 

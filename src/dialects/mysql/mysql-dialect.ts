@@ -5,8 +5,7 @@ import type { ConnectionOptions } from "mysql2";
 import type * as MysqlPromise from "mysql2/promise";
 import { ConfigError, ConnectionError, StratumError } from "../../core/errors.js";
 import type { Statement } from "../../core/types.js";
-import { splitMysql } from "../../sql/split-mysql.js";
-import { transactionControlOf } from "../../sql/transaction-control.js";
+import { mysqlSql, mysqlTransactionControlOf } from "./sql/mysql-sql.js";
 import type { Connection, Dialect, SplitOptions } from "../dialect.js";
 import { dumpDatabase } from "./mysql-backup.js";
 import { describeSchema } from "./describe-schema.js";
@@ -200,15 +199,14 @@ export function mysqlDialect(options: MysqlDialectOptions): Dialect {
     },
     displayUrl: options.displayUrl,
     connect,
+    sql: mysqlSql,
     splitStatements(sql: string, splitOptions?: SplitOptions): Statement[] {
-      return splitMysql(sql, splitOptions);
+      return mysqlSql.split(sql, splitOptions);
     },
     quoteIdentifier: quoteMysqlIdentifier,
     // A MySQL schema is a database; the connection's database is the one in use.
     qualifiedTable: quoteMysqlIdentifier,
-    transactionControl(statement: string) {
-      return transactionControlOf("mysql", statement);
-    },
+    transactionControl: mysqlTransactionControlOf,
     nonTransactionalReason(): string | null {
       return null;
     },

@@ -2,7 +2,7 @@
 
 import type { ClientBase, QueryResult } from "pg";
 import { ConfigError, EXIT, StratumError, TransactionError } from "../../core/errors.js";
-import { postgresPlaceholders } from "../../sql/split-postgres.js";
+import { postgresPlaceholders } from "./sql/split.js";
 import { StatementFailure, type BatchOptions, type BoundStatement, type Connection, type Lock, type LockOptions, type QueryOptions, type ServerInfo, type SessionGuards } from "../dialect.js";
 import { BatchQuery, joinBatch, locateFailure, type BatchOutcome } from "./batch-query.js";
 import { acquireAdvisoryLock, advisoryLockKey, type AdvisoryLock } from "./advisory-lock.js";

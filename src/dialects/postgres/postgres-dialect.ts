@@ -5,8 +5,7 @@ import { suggestKey } from "../../config/schema.js";
 import { ConfigError, ConnectionError } from "../../core/errors.js";
 import { redactUrl } from "../../core/redact.js";
 import type { Statement } from "../../core/types.js";
-import { postgresNonTransactionalReason, splitPostgres } from "../../sql/split-postgres.js";
-import { transactionControlOf } from "../../sql/transaction-control.js";
+import { postgresNonTransactionalReason, postgresSql, postgresTransactionControlOf } from "./sql/postgres-sql.js";
 import type { Capabilities, Connection, Dialect, HistoryTypes, ServerClock } from "../dialect.js";
 import { describeConnectError, type ConnectTarget } from "./connect-error.js";
 import { loadPg, type PgModule } from "./pg-driver.js";
@@ -306,8 +305,9 @@ export function postgresDialect(options: PostgresDialectOptions): Dialect {
       return prepare(await openOwn(pg));
     },
 
+    sql: postgresSql,
     splitStatements(sql: string): Statement[] {
-      return splitPostgres(sql);
+      return postgresSql.split(sql);
     },
 
     quoteIdentifier: quotePostgresIdentifier,
@@ -317,9 +317,7 @@ export function postgresDialect(options: PostgresDialectOptions): Dialect {
       return schema === undefined ? table : `${quotePostgresIdentifier(schema)}.${table}`;
     },
 
-    transactionControl(statement: string) {
-      return transactionControlOf("postgres", statement);
-    },
+    transactionControl: postgresTransactionControlOf,
     nonTransactionalReason(statement: string): string | null {
       return postgresNonTransactionalReason(statement);
     },

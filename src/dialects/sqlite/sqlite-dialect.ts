@@ -17,8 +17,7 @@ import { dirname } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import { BackupError, ConnectionError, InterruptedError, LockTimeoutError, StratumError } from "../../core/errors.js";
 import type { Statement } from "../../core/types.js";
-import { splitSqlite } from "../../sql/split-sqlite.js";
-import { transactionControlOf } from "../../sql/transaction-control.js";
+import { sqliteNonTransactionalReason, sqliteSql, sqliteTransactionControlOf } from "./sql/sqlite-sql.js";
 import { StatementFailure, type BatchOptions, type Connection, type Dialect, type Lock, type LockOptions, type Queryable, type ServerInfo, type SessionGuards } from "../dialect.js";
 
 type Database = BetterSqlite3.Database;
@@ -143,17 +142,14 @@ export function sqliteDialect(options: SqliteDialectOptions): Dialect {
       const db = await open(connectOptions.readOnly !== true);
       return new SqliteConnection(db, db === shared, memory ? null : options.filename);
     },
+    sql: sqliteSql,
     splitStatements(sql: string): Statement[] {
-      return splitSqlite(sql);
+      return sqliteSql.split(sql);
     },
     quoteIdentifier,
     qualifiedTable: quoteIdentifier,
-    transactionControl(statement: string) {
-      return transactionControlOf("sqlite", statement);
-    },
-    nonTransactionalReason(statement: string) {
-      return /^\s*vacuum\b/i.test(statement) ? "VACUUM cannot run inside a transaction" : null;
-    },
+    transactionControl: sqliteTransactionControlOf,
+    nonTransactionalReason: sqliteNonTransactionalReason,
     errorPosition() {
       return null;
     },

@@ -5,7 +5,7 @@
 import { describe, expect, test } from "vitest";
 import type { DialectName } from "../../../src/core/types.js";
 import { splitStatements, unterminatedConstruct } from "../../../src/sql/split.js";
-import { postgresPlaceholders } from "../../../src/sql/split-postgres.js";
+import { postgresPlaceholders } from "../../../src/dialects/postgres/sql/split.js";
 import { measureGrowth } from "../../support/growth.js";
 
 const DIALECTS: readonly DialectName[] = ["sqlite", "postgres", "mysql"];

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadModule, parseSync } from "libpg-query";
 import { beforeAll, describe, expect, test } from "vitest";
-import { splitPostgres } from "../../../src/sql/split-postgres.js";
+import { splitPostgres } from "../../../src/dialects/postgres/sql/split.js";
 import { generateScripts } from "./generate-scripts.js";
 
 interface RawStatement {

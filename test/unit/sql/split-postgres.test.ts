@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { postgresNonTransactionalReason, postgresPlaceholders } from "../../../src/sql/split-postgres.js";
+import { postgresNonTransactionalReason } from "../../../src/dialects/postgres/sql/non-transactional.js";
+import { postgresPlaceholders } from "../../../src/dialects/postgres/sql/split.js";
 import { NON_TRANSACTIONAL_CASES } from "./non-transactional-cases.js";
 
 describe("postgresPlaceholders", () => {

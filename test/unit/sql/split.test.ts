@@ -1,9 +1,9 @@
 import { describe, expect, test } from "vitest";
 import type { DialectName } from "../../../src/core/types.js";
 import { lineAt, splitStatements, unterminatedConstruct } from "../../../src/sql/split.js";
-import { splitMysql } from "../../../src/sql/split-mysql.js";
-import { splitPostgres } from "../../../src/sql/split-postgres.js";
-import { splitSqlite } from "../../../src/sql/split-sqlite.js";
+import { splitMysql } from "../../../src/dialects/mysql/sql/split.js";
+import { splitPostgres } from "../../../src/dialects/postgres/sql/split.js";
+import { splitSqlite } from "../../../src/dialects/sqlite/sql/split.js";
 
 describe("lineAt", () => {
   test.each([

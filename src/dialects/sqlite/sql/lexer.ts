@@ -1,6 +1,6 @@
 // The SQLite lexer (after sqlite3GetToken), as far as splitting and light analysis need it.
 
-import { isDigit, isIdentCont, isIdentStart, isSpace, scanSpace, type Token } from "./token.js";
+import { isDigit, isIdentCont, isIdentStart, isSpace, scanSpace, type Token } from "../../../sql/token.js";
 
 /** Reads the token starting at `pos` (which must be < sql.length) into `tok`. */
 export function scanSqliteToken(sql: string, pos: number, tok: Token): void {

@@ -1,10 +1,10 @@
 // SQLite statement splitting.
 
-import type { Statement } from "../core/types.js";
-import { scanSqliteToken } from "./lexer-sqlite.js";
-import { lineCounter } from "./line-counter.js";
-import type { SplitResult, Unterminated } from "./split-result.js";
-import { constructName, isSpace, keywordOf, newToken } from "./token.js";
+import type { Statement } from "../../../core/types.js";
+import { scanSqliteToken } from "./lexer.js";
+import { lineCounter } from "../../../sql/line-counter.js";
+import type { SplitResult, Unterminated } from "../../../sql/split-result.js";
+import { constructName, isSpace, keywordOf, newToken } from "../../../sql/token.js";
 
 /**
  * Splits a SQLite script into statements. Semicolons inside strings, quoted identifiers

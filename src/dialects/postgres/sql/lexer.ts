@@ -1,7 +1,7 @@
 // The PostgreSQL lexer: what the server's scan.l treats as one token, as far as splitting and
 // light analysis need it. Linear time, no regular expressions, no recursion.
 
-import { isDigit, isIdentCont, isIdentStart, isSpace, scanSpace, type Token } from "./token.js";
+import { isDigit, isIdentCont, isIdentStart, isSpace, scanSpace, type Token } from "../../../sql/token.js";
 
 /** Reads the token starting at `pos` (which must be < sql.length) into `tok`. */
 export function scanPostgresToken(sql: string, pos: number, tok: Token): void {

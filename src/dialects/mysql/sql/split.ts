@@ -1,11 +1,11 @@
 // MySQL/MariaDB statement splitting: the client's DELIMITER command, executable comments and
 // stored-program bodies written without a DELIMITER change.
 
-import type { Statement } from "../core/types.js";
-import { scanMysqlToken } from "./lexer-mysql.js";
-import { lineCounter } from "./line-counter.js";
-import type { SplitResult, Unterminated } from "./split-result.js";
-import { constructName, isSpace, keywordOf, newToken, type Token } from "./token.js";
+import type { Statement } from "../../../core/types.js";
+import { scanMysqlToken } from "./lexer.js";
+import { lineCounter } from "../../../sql/line-counter.js";
+import type { SplitResult, Unterminated } from "../../../sql/split-result.js";
+import { constructName, isSpace, keywordOf, newToken, type Token } from "../../../sql/token.js";
 
 export interface MysqlSplitOptions {
   /** Honour `DELIMITER xx` lines as the mysql client does (default true). */
