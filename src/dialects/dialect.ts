@@ -1,4 +1,4 @@
-import type { DialectName, Statement } from "../core/types.js";
+import type { DialectName, ServerInfo, Statement } from "../core/types.js";
 import type { TransactionControl } from "../sql/transaction-control.js";
 
 /** What a dialect can do. Core code asks these, never the dialect's name. */
@@ -9,11 +9,7 @@ export interface Capabilities {
   readonly concurrentConnections: boolean;
 }
 
-/** Server flavour and version, for `-- stratum:requires`. */
-export interface ServerInfo {
-  readonly flavor: DialectName | "mariadb";
-  readonly version: string;
-}
+export type { ServerInfo };
 
 /** Column types the history tables use on this dialect. */
 export interface HistoryTypes {

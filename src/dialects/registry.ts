@@ -39,7 +39,10 @@ export function dialectNames(): readonly string[] {
  * (`postgresql` → `postgres`); the flavour is what `Connection.serverInfo()` answers.
  */
 export function requirementFlavours(): Readonly<Record<string, string>> {
-  return Object.fromEntries(DIALECTS.flatMap((module) => Object.entries(module.requirementNames)));
+  // no prototype: `constructor>=1` names no database
+  const flavours: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const module of DIALECTS) Object.assign(flavours, module.requirementNames);
+  return flavours;
 }
 
 /** Example URLs of every dialect, for messages. */

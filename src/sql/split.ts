@@ -20,6 +20,8 @@ export function splitStatements(dialect: DialectName, sql: string, options?: Spl
       return splitPostgres(sql);
     case "mysql":
       return splitMysql(sql, options);
+    default:
+      throw new Error(`no SQL lexer for the dialect ${dialect}`);
   }
 }
 
@@ -55,5 +57,7 @@ function scan(dialect: DialectName, sql: string, options?: SplitStatementsOption
       return scanPostgresScript(sql);
     case "mysql":
       return scanMysqlScript(sql, options);
+    default:
+      throw new Error(`no SQL lexer for the dialect ${dialect}`);
   }
 }

@@ -45,7 +45,9 @@ const SET_TOKENS = 512;
  *   not: Stratum's progress and state rows would stop committing.
  */
 export function transactionControlOf(dialect: DialectName, statement: string): TransactionControl | null {
-  const words = significantTokens(SCANNERS[dialect], statement, HEAD_TOKENS);
+  const scanner = SCANNERS[dialect];
+  if (scanner === undefined) throw new Error(`no SQL lexer for the dialect ${dialect}`);
+  const words = significantTokens(scanner, statement, HEAD_TOKENS);
   const at = (i: number): string => words[i] ?? "";
   const ends = (name: string): TransactionControl => ({ statement: name, breaks: "transaction" });
   switch (dialect) {
@@ -80,7 +82,9 @@ export function transactionControlOf(dialect: DialectName, statement: string): T
           return null;
       }
     case "mysql":
-      return at(0) === "SET" ? mysqlAutocommitOff(significantTokens(SCANNERS.mysql, statement, SET_TOKENS)) : null;
+      return at(0) === "SET" ? mysqlAutocommitOff(significantTokens(scanner, statement, SET_TOKENS)) : null;
+    default:
+      return null;
   }
 }
 
