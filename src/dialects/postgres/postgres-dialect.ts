@@ -9,7 +9,7 @@ import { quotePostgresIdentifier } from "./identifier.js";
 import { loadPg } from "./pg-driver.js";
 import { findPgDump, pgDumpAvailable, runPgDump } from "./pg-dump.js";
 import { postgresCommitRefused, postgresConnectionLost, postgresErrorPosition, postgresRetryable } from "./postgres-errors.js";
-import { classifyClient, PostgresSessions } from "./sessions.js";
+import { classifyClient, PostgresSessions, type UserClient } from "./sessions.js";
 import { describeSchema } from "./describe-schema.js";
 
 export { pgDumpAvailable, findPgDump, quotePostgresIdentifier };
@@ -53,20 +53,8 @@ const HISTORY_TYPES: HistoryTypes = {
   writableCte: true,
 };
 
-export function postgresDialect(options: PostgresDialectOptions): Dialect {
-  const schema = options.schema === undefined || options.schema === "" ? undefined : options.schema;
-  if (schema !== undefined) quotePostgresIdentifier(schema);
-  const userClient = options.client === undefined || options.client === null ? undefined : classifyClient(options.client);
-  const sessions = new PostgresSessions({
-    connection: options.connection,
-    displayUrl: options.displayUrl,
-    schema,
-    schemaOrigin: options.schemaOrigin,
-    userClient,
-    connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-  });
-
-  const capabilities: Capabilities = {
+function capabilitiesOf(userClient: UserClient | undefined): Capabilities {
+  return {
     transactionalDdl: true,
     // One user-supplied client is one session: migrations cannot run beside each other on it.
     concurrentConnections: userClient?.kind !== "client",
@@ -80,10 +68,25 @@ export function postgresDialect(options: PostgresDialectOptions): Dialect {
     commitRefusal: true,
     environmentFixes: false,
   };
+}
+
+export function postgresDialect(options: PostgresDialectOptions): Dialect {
+  const schema = options.schema === undefined || options.schema === "" ? undefined : options.schema;
+  if (schema !== undefined) quotePostgresIdentifier(schema);
+  const userClient = options.client === undefined || options.client === null ? undefined : classifyClient(options.client);
+  const sessions = new PostgresSessions({
+    connection: options.connection,
+    displayUrl: options.displayUrl,
+    schema,
+    schemaOrigin: options.schemaOrigin,
+    userClient,
+    connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+  });
+
 
   const dialect: Dialect = {
     name: "postgres",
-    capabilities,
+    capabilities: capabilitiesOf(userClient),
     historyTypes: HISTORY_TYPES,
     displayUrl: options.displayUrl,
     serverClock: SERVER_CLOCK,

@@ -6,7 +6,7 @@ import { BackupError, ConnectionError, StratumError } from "../../core/errors.js
 import type { Statement } from "../../core/types.js";
 import { splitSqlite } from "../../sql/split-sqlite.js";
 import { transactionControlOf } from "../../sql/transaction-control.js";
-import type { Capabilities, Dialect, Queryable } from "../dialect.js";
+import type { Capabilities, Dialect, HistoryTypes, Queryable } from "../dialect.js";
 import { loadDriver, type Database } from "./driver.js";
 import { checkAccess, sqliteEnvironmentFix } from "./file-problems.js";
 import { SqliteConnection } from "./sqlite-connection.js";
@@ -22,6 +22,17 @@ export interface SqliteDialectOptions {
 }
 
 const INT32_MAX = 2_147_483_647n;
+
+const HISTORY_TYPES: HistoryTypes = {
+  key: "text",
+  text: "text",
+  integer: "integer",
+  bigint: "integer",
+  // no AUTOINCREMENT: log rows are never deleted, so rowids only grow, without the extra
+  // sqlite_sequence write on every insert
+  autoId: "integer primary key",
+  upsert: "on-conflict",
+};
 
 const CAPABILITIES: Capabilities = {
   transactionalDdl: true,
@@ -54,16 +65,7 @@ export function sqliteDialect(options: SqliteDialectOptions): Dialect {
   const dialect: Dialect = {
     name: "sqlite",
     capabilities: CAPABILITIES,
-    historyTypes: {
-      key: "text",
-      text: "text",
-      integer: "integer",
-      bigint: "integer",
-      // no AUTOINCREMENT: log rows are never deleted, so rowids only grow, without the extra
-      // sqlite_sequence write on every insert
-      autoId: "integer primary key",
-      upsert: "on-conflict",
-    },
+    historyTypes: HISTORY_TYPES,
     displayUrl: options.displayUrl,
     backupExtension: "db",
     // SQLite names no constraint: a deferred foreign key fails at COMMIT with this code alone
