@@ -15,6 +15,11 @@ const DIALECTS = [sqlite, postgres, mysql] as const;
 /** The database used when no URL is configured. */
 export const DEFAULT_URL = "sqlite:./stratum.db";
 
+/** The URL of a database in the local file `path` (absolute), of the default URL's dialect. */
+export function localDatabaseUrl(path: string): string {
+  return `sqlite:${path}`;
+}
+
 /** A parsed database URL, of whichever dialect. */
 export type DatabaseUrl = ReturnType<(typeof DIALECTS)[number]["parseUrl"]>;
 

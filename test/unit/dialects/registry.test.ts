@@ -4,6 +4,7 @@ import { createDialect } from "../../../src/dialects/create-dialect.js";
 import type { Capabilities, Dialect } from "../../../src/dialects/dialect.js";
 import {
   DEFAULT_URL,
+  localDatabaseUrl,
   dialectForScheme,
   dialectModules,
   dialectNameOf,
@@ -87,6 +88,8 @@ describe("the dialect registry", () => {
   it("defaults to a SQLite file in the working directory", () => {
     expect(DEFAULT_URL).toBe("sqlite:./stratum.db");
     expect(dialectNameOf(DEFAULT_URL)).toBe("sqlite");
+    expect(localDatabaseUrl("/tmp/x/test.db")).toBe("sqlite:/tmp/x/test.db");
+    expect(parseDatabaseUrl(localDatabaseUrl("/tmp/x/test.db"))).toMatchObject({ dialect: "sqlite", filename: "/tmp/x/test.db" });
   });
 });
 
