@@ -14,7 +14,7 @@ import { dirname, extname, isAbsolute, join, relative, resolve } from "node:path
 
 import { ConfigError, configProblemsText } from "../core/errors.js";
 import { redactUrl } from "../core/redact.js";
-import { parseDatabaseUrl, resolveDatabaseUrl } from "../dialects/url.js";
+import { DEFAULT_URL, parseDatabaseUrl, resolveDatabaseUrl } from "../dialects/registry.js";
 import {
   HOOK_NAMES,
   describeVariables,
@@ -28,7 +28,7 @@ import type { Hooks, ParsedConfig, ParsedSettings, ResolvedConfig, UserConfig } 
 import { CONFIG_FILE_NAMES } from "./file-names.js";
 
 export const DEFAULTS = {
-  url: "sqlite:./stratum.db",
+  url: DEFAULT_URL,
   dir: "./migrations",
   ordering: "linear",
   table: "stratum_migrations",

@@ -1,5 +1,4 @@
-import type { ServerInfo } from "../dialects/dialect.js";
-import type { MigrationFile, Problem, Requirement } from "./types.js";
+import type { MigrationFile, Problem, Requirement, ServerInfo } from "./types.js";
 
 function compareDotted(a: string, b: string): number {
   const x = a.split(/[.\-]/).map((part) => Number.parseInt(part, 10) || 0);
@@ -12,11 +11,9 @@ function compareDotted(a: string, b: string): number {
 }
 
 function holds(requirement: Requirement, server: ServerInfo): boolean {
-  const sameFamily =
-    requirement.dialect === server.flavor ||
-    // `mysql>=8` speaks of MySQL only; a MariaDB server does not meet it, and the reverse.
-    (requirement.dialect === "postgres" && server.flavor === "postgres");
-  if (!sameFamily) return false;
+  // The server's flavour is the one it meets (`mysql>=8` speaks of MySQL only: a MariaDB server,
+  // whose flavour is `mariadb`, does not meet it, and the reverse).
+  if (requirement.dialect !== server.flavor) return false;
   const c = compareDotted(server.version, requirement.version);
   switch (requirement.op) {
     case ">=":

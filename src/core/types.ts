@@ -1,6 +1,10 @@
 // Plain data shared by every layer. Nothing here performs I/O.
 
-export type DialectName = "sqlite" | "postgres" | "mysql";
+/**
+ * A dialect's name, as its registry entry gives it (src/dialects/registry.ts, the only list of
+ * dialects); core code never compares it with a particular name.
+ */
+export type DialectName = string;
 
 /** A statement cut out of a SQL script, with where it starts in its file. */
 export interface Statement {
@@ -22,9 +26,21 @@ export interface SqlScript {
   readonly startLine: number;
 }
 
+/** Server flavour and version, for `-- stratum:requires`. */
+export interface ServerInfo {
+  /**
+   * The flavour this server is, as requirements name it after the registry maps them
+   * (`postgres`, `mysql`, `mariadb`, `sqlite`): a requirement on this flavour is checked against
+   * `version`, one on another flavour does not apply to this server.
+   */
+  readonly flavor: string;
+  readonly version: string;
+}
+
 /** A version requirement from `-- stratum:requires postgres>=13`. */
 export interface Requirement {
-  readonly dialect: DialectName | "mariadb";
+  /** The server flavour it speaks of (a requirement name mapped by the registry, e.g. `postgresql` → `postgres`). */
+  readonly dialect: string;
   readonly op: ">=" | ">" | "<=" | "<" | "=";
   readonly version: string;
   /** Where it was declared, `file:line`. */

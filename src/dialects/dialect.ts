@@ -1,22 +1,42 @@
 import type { TransactionControl } from "../core/sql-facts.js";
-import type { DialectName, Statement } from "../core/types.js";
+import type { DialectName, ServerInfo, Statement } from "../core/types.js";
 import type { SplitOptions, SqlDialect } from "../sql/analysis/sql-dialect.js";
 
 export type { SplitOptions, SqlDialect } from "../sql/analysis/sql-dialect.js";
 
-/** What a dialect can do. Core code asks these, never the dialect's name. */
+/**
+ * What a dialect can do. Core code asks these, never the dialect's name. Each flag after the first
+ * two says whether the Dialect member named in its comment is there.
+ */
 export interface Capabilities {
   /** DDL is transactional: a migration and its state row can commit together. */
   readonly transactionalDdl: boolean;
   /** Many connections can migrate at once (parallel `up`). */
   readonly concurrentConnections: boolean;
+  /** Backups can be taken before a run (`backup`, `checkBackup`). */
+  readonly backup: boolean;
+  /**
+   * A SQL migration's BEGIN, script and history write go in one round trip, its history rows
+   * timed by the server's clock (`serverClock`, and `Connection.execBatch`).
+   */
+  readonly batchRoundTrip: boolean;
+  /** The schema can be described as comparable data (`describeSchema`). */
+  readonly schemaIntrospection: boolean;
+  /** The database keeps the highest applied version where other tools read it (`recordHead`). */
+  readonly headVersion: boolean;
+  /** One transaction can lock only so many objects, worth checking before a run (`transactionLockCapacity`). */
+  readonly lockCapacity: boolean;
+  /** A killed run's COMMIT can still be landing after its session is gone (`settleWrites`). */
+  readonly settleWrites: boolean;
+  /** A session can be lost mid-run (killed, terminated, network cut) and this is told (`connectionLost`). */
+  readonly sessionLoss: boolean;
+  /** A COMMIT the server refused (nothing applied) can be told from one that may have landed (`commitRefused`). */
+  readonly commitRefusal: boolean;
+  /** Failures of the machine (a full disk, a read-only file) come with a fix (`environmentFix`). */
+  readonly environmentFixes: boolean;
 }
 
-/** Server flavour and version, for `-- stratum:requires`. */
-export interface ServerInfo {
-  readonly flavor: DialectName | "mariadb";
-  readonly version: string;
-}
+export type { ServerInfo };
 
 /** Column types the history tables use on this dialect. */
 export interface HistoryTypes {
@@ -150,6 +170,11 @@ export interface Connection extends Queryable {
   indexExists(name: string): Promise<boolean>;
   /** Applies per-migration timeouts (lock_timeout, statement_timeout, lock_wait_timeout). */
   setGuards(guards: SessionGuards): Promise<void>;
+  /**
+   * Begins a transaction, runs `fn` on this connection and commits; when `fn` or the COMMIT
+   * fails, rolls back (ignoring a failing rollback) and rethrows.
+   */
+  transaction<T>(fn: (connection: Connection) => Promise<T>): Promise<T>;
   /** The raw driver client, for `ctx.client`. */
   readonly client: unknown;
   close(): Promise<void>;
@@ -162,6 +187,18 @@ export interface Dialect {
   readonly historyTypes: HistoryTypes;
   /** The URL with any password removed, for messages. */
   readonly displayUrl: string;
+  /** The file extension of a backup this dialect writes (`db`, `dump`, `sql`). */
+  readonly backupExtension: string;
+  /**
+   * Whether an error that does not name the rehearsal's commit guard (a deferred foreign key that
+   * fails any COMMIT) is still that guard failing: SQLite reports SQLITE_CONSTRAINT_FOREIGNKEY alone.
+   */
+  isCommitGuardFailure(error: unknown): boolean;
+  /**
+   * Added to the message of a rehearsal stopped by its commit guard where other errors look the
+   * same (`on SQLite, a row that breaks a foreign key fails the same way`); null elsewhere.
+   */
+  readonly commitGuardNote: string | null;
   /**
    * Opens a session. `readOnly` promises the caller leaves the database as it found it (it only
    * reads, or rolls back all it writes, as a rehearsal does), so a dialect may avoid creating

@@ -13,11 +13,18 @@ import { scanPostgresScript } from "./postgres/sql/split.js";
 import { sqliteSql, sqliteTables, sqliteTransactionControlOf } from "./sqlite/sql/sqlite-sql.js";
 import { scanSqliteScript } from "./sqlite/sql/split.js";
 
+/** The entry for `name`; a name no dialect has is a programming error. */
+function known<T>(table: Readonly<Record<string, T>>, name: DialectName): T {
+  const entry = table[name];
+  if (entry === undefined) throw new Error(`no SQL lexer for the dialect ${name}`);
+  return entry;
+}
+
 const SQL: Readonly<Record<DialectName, SqlDialect>> = { sqlite: sqliteSql, postgres: postgresSql, mysql: mysqlSql };
 
 /** The SQL of the dialect named `name` (the same object its Dialect's `sql` is). */
 export function sqlDialectOf(name: DialectName): SqlDialect {
-  return SQL[name];
+  return known(SQL, name);
 }
 
 const TOKEN_TABLES: Readonly<Record<DialectName, (statement: string) => TableUse>> = {
@@ -28,7 +35,7 @@ const TOKEN_TABLES: Readonly<Record<DialectName, (statement: string) => TableUse
 
 /** The tables one statement touches, read from its tokens (on PostgreSQL too). */
 export function tokenTablesOf(name: DialectName): (statement: string) => TableUse {
-  return TOKEN_TABLES[name];
+  return known(TOKEN_TABLES, name);
 }
 
 const TRANSACTION_CONTROL: Readonly<Record<DialectName, (statement: string) => TransactionControl | null>> = {
@@ -39,7 +46,7 @@ const TRANSACTION_CONTROL: Readonly<Record<DialectName, (statement: string) => T
 
 /** The transaction control one statement is, on the dialect named `name`, or null. */
 export function transactionControlOf(name: DialectName, statement: string): TransactionControl | null {
-  return TRANSACTION_CONTROL[name](statement);
+  return known(TRANSACTION_CONTROL, name)(statement);
 }
 
 const SCRIPT_SCANS: Readonly<Record<DialectName, (text: string, options?: SplitOptions) => SplitResult>> = {
@@ -50,5 +57,5 @@ const SCRIPT_SCANS: Readonly<Record<DialectName, (text: string, options?: SplitO
 
 /** The splitter of the dialect named `name`, with the construct a script ends inside of. */
 export function scriptScanOf(name: DialectName): (text: string, options?: SplitOptions) => SplitResult {
-  return SCRIPT_SCANS[name];
+  return known(SCRIPT_SCANS, name);
 }

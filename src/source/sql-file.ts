@@ -21,7 +21,8 @@
 //   (`null`): an empty down is "no down", so a rollback is refused rather than silently doing
 //   nothing. An `up` holding no SQL is an EMPTY_MIGRATION problem.
 import { normaliseText } from "../core/checksum.js";
-import type { DialectName, MigrationOptions, Problem, Requirement, SqlScript } from "../core/types.js";
+import type { MigrationOptions, Problem, Requirement, SqlScript } from "../core/types.js";
+import { requirementFlavours } from "../dialects/registry.js";
 import { SLUG_PATTERN } from "./file-name.js";
 import { isProblem, problem } from "./problem.js";
 
@@ -46,13 +47,7 @@ export const DIRECTIVE_NAMES = [
   "tables",
 ] as const;
 
-const REQUIREMENT_DIALECTS: Readonly<Record<string, DialectName | "mariadb">> = {
-  postgres: "postgres",
-  postgresql: "postgres",
-  mysql: "mysql",
-  mariadb: "mariadb",
-  sqlite: "sqlite",
-};
+const REQUIREMENT_DIALECTS: Readonly<Record<string, string>> = requirementFlavours();
 
 const MARKER_LINE = /^\s*--\s*migrate\s*:\s*([A-Za-z]*)(.*)$/i;
 const DIRECTIVE_LINE = /^\s*--\s*stratum\s*:\s*(\S*)\s*(.*?)\s*$/i;

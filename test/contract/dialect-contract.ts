@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runCli, type CliResult } from "../support/cli.js";
 import { makeProject, type Project } from "../support/project.js";
 import type { Target, TestDb } from "../support/targets.js";
+import { describeConnectionContract } from "./connection-contract.js";
 
 /**
  * The behaviour of Stratum, written once and run against every dialect (SQLite, PostgreSQL,
@@ -24,6 +25,8 @@ export function describeDialectContract(target: Target): void {
     }
     return;
   }
+
+  describeConnectionContract(target);
 
   const transactional = target.name !== "mysql";
   const dropIndex = (name: string, table: string) =>

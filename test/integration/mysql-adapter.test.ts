@@ -122,7 +122,19 @@ describe.skipIf(unreachable !== null)("mysql adapter (real server)", () => {
   describe("dialect description", () => {
     it("declares non-transactional DDL, concurrent connections and history types", () => {
       expect(dialect.name).toBe("mysql");
-      expect(dialect.capabilities).toEqual({ transactionalDdl: false, concurrentConnections: true });
+      expect(dialect.capabilities).toEqual({
+        transactionalDdl: false,
+        concurrentConnections: true,
+        backup: true,
+        batchRoundTrip: false,
+        schemaIntrospection: true,
+        headVersion: false,
+        lockCapacity: false,
+        settleWrites: false,
+        sessionLoss: true,
+        commitRefusal: false,
+        environmentFixes: false,
+      });
       expect(dialect.historyTypes).toEqual({
         key: "varchar(191)",
         text: "longtext",

@@ -114,7 +114,19 @@ describe.skipIf(unreachable !== null)("postgres adapter", () => {
     it("has the PostgreSQL capabilities and history column types", () => {
       const d = dialect();
       expect(d.name).toBe("postgres");
-      expect(d.capabilities).toEqual({ transactionalDdl: true, concurrentConnections: true });
+      expect(d.capabilities).toEqual({
+        transactionalDdl: true,
+        concurrentConnections: true,
+        backup: true,
+        batchRoundTrip: true,
+        schemaIntrospection: true,
+        headVersion: false,
+        lockCapacity: true,
+        settleWrites: true,
+        sessionLoss: true,
+        commitRefusal: true,
+        environmentFixes: false,
+      });
       expect(d.historyTypes).toEqual({
         key: "varchar(255)",
         text: "text",

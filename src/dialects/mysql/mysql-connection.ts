@@ -1,6 +1,7 @@
 // One MySQL/MariaDB session behind Stratum's `Connection` port.
 
 import type { Connection, Lock, LockOptions, ServerInfo, SessionGuards } from "../dialect.js";
+import { withTransaction } from "../transaction.js";
 import { bindParams } from "./bind-params.js";
 import { rememberFailedSql } from "./mysql-errors.js";
 import { acquireMysqlLock, forgetSession, lockName } from "./mysql-lock.js";
@@ -119,6 +120,10 @@ export class MysqlConnection implements Connection {
     } finally {
       this.inTransaction = false;
     }
+  }
+
+  transaction<T>(fn: (connection: Connection) => Promise<T>): Promise<T> {
+    return withTransaction(this, fn);
   }
 
   async acquireLock(key: string, options: LockOptions): Promise<Lock> {

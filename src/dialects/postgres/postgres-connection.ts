@@ -4,6 +4,7 @@ import type { ClientBase, QueryResult } from "pg";
 import { ConfigError, EXIT, StratumError, TransactionError } from "../../core/errors.js";
 import { postgresPlaceholders } from "./sql/split.js";
 import { StatementFailure, type BatchOptions, type BoundStatement, type Connection, type Lock, type LockOptions, type QueryOptions, type ServerInfo, type SessionGuards } from "../dialect.js";
+import { withTransaction } from "../transaction.js";
 import { BatchQuery, joinBatch, locateFailure, type BatchOutcome } from "./batch-query.js";
 import { acquireAdvisoryLock, advisoryLockKey, type AdvisoryLock } from "./advisory-lock.js";
 
@@ -226,6 +227,10 @@ export class PostgresConnection implements Connection {
 
   async rollback(): Promise<void> {
     await this.exec("rollback");
+  }
+
+  transaction<T>(fn: (connection: Connection) => Promise<T>): Promise<T> {
+    return withTransaction(this, fn);
   }
 
   async acquireLock(key: string, options: LockOptions): Promise<Lock> {

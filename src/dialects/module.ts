@@ -1,0 +1,72 @@
+// The shape of a dialect folder's index.ts: everything the rest of Stratum knows about a database
+// kind without loading its driver (name, URL schemes, requirement names, URL parsing), and how to
+// build its Dialect (which loads the dialect's implementation, and later its driver, on demand).
+
+import type { Dialect } from "./dialect.js";
+import type { UrlText } from "./url-parts.js";
+
+/** What every parsed URL has; each dialect adds its own fields. */
+export interface ParsedUrl {
+  /** The dialect's name (DialectModule.name). */
+  readonly dialect: string;
+  /** Query parameters the dialect did not consume, decoded. */
+  readonly params: Readonly<Record<string, string>>;
+}
+
+/** Where a dialect connects to, besides its URL. */
+export interface DialectTarget {
+  readonly url: string;
+  readonly schema?: string | undefined;
+  /** Where the schema setting came from, for messages. */
+  readonly schemaOrigin?: string | undefined;
+  readonly passwordFile?: string | undefined;
+  /** An existing driver client or pool. */
+  readonly client?: unknown;
+  readonly cwd: string;
+  readonly environment: Readonly<Record<string, string | undefined>>;
+}
+
+/** A DialectTarget with its URL read: what DialectModule.create receives. */
+export interface ResolvedTarget extends DialectTarget {
+  /** The URL with its password masked, for messages. */
+  readonly displayUrl: string;
+  /** The content of `passwordFile`, when one is set. */
+  readonly filePassword: string | undefined;
+}
+
+export interface DialectModule<Url extends ParsedUrl = ParsedUrl> {
+  /** `Dialect.name`, `migrator.dialect`, the `dialect` of a parsed URL. */
+  readonly name: string;
+  /** URL schemes, lower-case, without the colon. */
+  readonly schemes: readonly string[];
+  /**
+   * Names a `-- stratum:requires` line may use for this dialect, each mapped to the server flavour
+   * it means (what `Connection.serverInfo().flavor` answers), e.g. `postgresql` → `postgres`.
+   */
+  readonly requirementNames: Readonly<Record<string, string>>;
+  /** Example URLs, for the "use one of …" sentence of URL errors. */
+  readonly urlForms: readonly string[];
+  /** The scheme as the fix of an unsupported URL names it (`postgres://`). */
+  readonly schemeHint: string;
+  /**
+   * Text without a registered scheme that this dialect reads as its URL (SQLite: `:memory:`, a
+   * path ending in .db), and how the fix of an unsupported URL names it.
+   */
+  readonly bareText?: { claims(raw: string): boolean; readonly hint: string };
+  /** Parses and validates a URL with one of `schemes` (or claimed by bareText); throws ConfigError. */
+  parseUrl(url: UrlText): Url;
+  /**
+   * Whether this text is shown as written (but for a `password=` query parameter): true where the
+   * text is a path that may hold `:` and `@` and there is no password (SQLite).
+   */
+  showsVerbatim?(raw: string): boolean;
+  /** Makes a URL relative to `baseDir` absolute (SQLite's relative paths); other URLs stay. */
+  resolveUrl?(parsed: Url, url: string, baseDir: string): string;
+  /** Builds the Dialect; imports its implementation (and, on connect, its driver) only now. */
+  create(url: Url, target: ResolvedTarget): Promise<Dialect>;
+}
+
+/** Declares a dialect module, keeping its URL type. */
+export function defineDialect<Url extends ParsedUrl>(module: DialectModule<Url>): DialectModule<Url> {
+  return module;
+}

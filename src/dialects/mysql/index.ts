@@ -1,0 +1,24 @@
+// MySQL and MariaDB, through mysql2 (loaded when the first session opens).
+
+import { defineDialect } from "../module.js";
+import { mysqlConnection, parseMysqlUrl } from "./url.js";
+
+export const mysql = defineDialect({
+  name: "mysql",
+  schemes: ["mysql", "mariadb"],
+  // `mysql>=8` speaks of MySQL only: a MariaDB server answers the flavour `mariadb` and does not
+  // meet it, nor does a MySQL server meet `mariadb>=10`.
+  requirementNames: { mysql: "mysql", mariadb: "mariadb" },
+  urlForms: ["mysql://user:password@host:3306/database", "mariadb://user:password@host:3306/database"],
+  schemeHint: "mysql://",
+  parseUrl: parseMysqlUrl,
+  async create(url, target) {
+    const { mysqlDialect } = await import("./mysql-dialect.js");
+    return mysqlDialect({
+      connection: mysqlConnection(url, target.filePassword ?? target.environment["MYSQL_PWD"]),
+      flavorHint: url.flavorHint,
+      displayUrl: target.displayUrl,
+      ...(target.client === undefined ? {} : { client: target.client }),
+    });
+  },
+});

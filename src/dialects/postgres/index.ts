@@ -1,0 +1,24 @@
+// PostgreSQL, through node-postgres (`pg`, loaded when the first session opens).
+
+import { defineDialect } from "../module.js";
+import { connectTimeoutOf, parsePostgresUrl, postgresConnection } from "./url.js";
+
+export const postgres = defineDialect({
+  name: "postgres",
+  schemes: ["postgres", "postgresql"],
+  requirementNames: { postgres: "postgres", postgresql: "postgres" },
+  urlForms: ["postgres://user:password@host:5432/database"],
+  schemeHint: "postgres://",
+  parseUrl: parsePostgresUrl,
+  async create(url, target) {
+    const { postgresDialect } = await import("./postgres-dialect.js");
+    return postgresDialect({
+      connection: postgresConnection(url, target.filePassword ?? target.environment["PGPASSWORD"]),
+      displayUrl: target.displayUrl,
+      connectTimeoutMs: connectTimeoutOf(url.params["connect_timeout"]),
+      schema: target.schema,
+      schemaOrigin: target.schemaOrigin,
+      ...(target.client === undefined ? {} : { client: target.client }),
+    });
+  },
+});
