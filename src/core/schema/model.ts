@@ -191,9 +191,13 @@ export function schemaSnapshot(parts: SchemaSnapshotParts): SchemaSnapshot {
     extensions: sorted(parts.extensions),
     types: sorted(parts.types),
     sequences: sorted(parts.sequences),
+    // Rebuilt key by key so that every dialect's snapshot serialises the same way.
     tables: sorted(parts.tables).map((table) => ({
-      ...table,
+      kind: "table",
+      name: table.name,
+      columns: table.columns,
       constraints: [...table.constraints].sort((a, b) => byText(a.name, b.name)),
+      definition: table.definition,
     })),
     views: sorted(parts.views),
     indexes: sorted(parts.indexes),

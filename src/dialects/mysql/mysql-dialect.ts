@@ -230,7 +230,7 @@ export function mysqlDialect(options: MysqlDialectOptions): Dialect {
       );
     },
     /** Closes every session still open: ours end, pooled ones go back to the user's pool. */
-    describeSchema: (db) => describeSchema(db),
+    describeSchema: (db, options) => describeSchema(db, options),
 
     async dispose(): Promise<void> {
       await Promise.all([...open].map((connection) => connection.close()));
@@ -240,7 +240,6 @@ export function mysqlDialect(options: MysqlDialectOptions): Dialect {
 }
 
 export { describeSchema } from "./describe-schema.js";
-export type { SchemaSnapshot, TableSnapshot, ColumnSnapshot, IndexSnapshot } from "./describe-schema.js";
 export { assertDumpAvailable, findDumpCommand } from "./mysql-backup.js";
 export { lockName } from "./mysql-lock.js";
 export { MysqlConnection } from "./mysql-connection.js";

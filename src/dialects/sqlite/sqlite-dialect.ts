@@ -19,7 +19,8 @@ import { BackupError, ConnectionError, InterruptedError, LockTimeoutError, Strat
 import type { Statement } from "../../core/types.js";
 import { splitSqlite } from "../../sql/split-sqlite.js";
 import { transactionControlOf } from "../../sql/transaction-control.js";
-import { StatementFailure, type BatchOptions, type Connection, type Dialect, type Lock, type LockOptions, type Queryable, type ServerInfo, type SessionGuards } from "../dialect.js";
+import { StatementFailure, type BatchOptions, type Connection, type DescribeSchemaOptions, type Dialect, type Lock, type LockOptions, type Queryable, type ServerInfo, type SessionGuards } from "../dialect.js";
+import { describeSchema } from "./describe-schema.js";
 
 type Database = BetterSqlite3.Database;
 type DatabaseConstructor = typeof BetterSqlite3;
@@ -198,26 +199,7 @@ export function sqliteDialect(options: SqliteDialectOptions): Dialect {
         if (db !== shared) db.close();
       }
     },
-    async describeSchema(db: Queryable) {
-      const objects = await db.query<{ type: string; name: string; tbl_name: string; sql: string | null }>(
-        "select type, name, tbl_name, sql from sqlite_master where name not like 'sqlite_%' order by type, name",
-      );
-      const tables = [];
-      for (const object of objects.filter((o) => o.type === "table")) {
-        const columns = await db.query<{ name: string; type: string; notnull: number; dflt_value: unknown; pk: number }>(
-          "select name, type, \"notnull\", dflt_value, pk from pragma_table_info(?) order by cid",
-          [object.name],
-        );
-        tables.push({
-          name: object.name,
-          columns: columns.map((c) => ({ name: c.name, type: c.type, nullable: c.notnull === 0, default: c.dflt_value ?? null, primaryKey: c.pk > 0 })),
-        });
-      }
-      const others = objects
-        .filter((o) => o.type !== "table")
-        .map((o) => ({ type: o.type, name: o.name, table: o.tbl_name, definition: (o.sql ?? "").replace(/\s+/g, " ").trim() }));
-      return { tables, indexes: others.filter((o) => o.type === "index"), views: others.filter((o) => o.type === "view"), triggers: others.filter((o) => o.type === "trigger") };
-    },
+    describeSchema: (db: Queryable, options?: DescribeSchemaOptions) => describeSchema(db, options),
     async recordHead(db: Queryable, version: bigint) {
       // user_version is a signed 32-bit integer: timestamp versions do not fit and are not recorded.
       if (version >= 0n && version <= INT32_MAX) await db.exec(`pragma user_version = ${version.toString()}`);
