@@ -18,6 +18,7 @@ import type { DescribeSchemaOptions, Queryable } from "../dialect.js";
 
 function text(value: unknown): string {
   if (typeof value === "string") return value;
+  if (value instanceof Date) return value.toISOString();
   if (Buffer.isBuffer(value)) return value.toString("utf8");
   return value === null || value === undefined ? "" : String(value);
 }
@@ -51,7 +52,7 @@ export async function describeSchema(conn: Queryable, options: DescribeSchemaOpt
   const collations = new Map(relations.map((r) => [text(r["name"]), orNull(r["collation"])]));
   const snapshot = schemaSnapshot({
     tables: await readTables(ctx, ofType("BASE TABLE"), collations),
-    views: await Promise.all(ofType("VIEW").map(async (name) => ({ kind: "view" as const, name, definition: await showCreate(ctx, "VIEW", name) }))),
+    views: await Promise.all(ofType("VIEW").map(async (name) => ({ kind: "view" as const, name, definition: await viewDefinition(ctx, name) }))),
     sequences: await readSequences(ctx, ofType("SEQUENCE")),
     indexes: await readIndexes(ctx),
     routines: await readRoutines(ctx),
@@ -74,6 +75,19 @@ async function showCreate(ctx: Context, kind: keyof typeof CREATE_COLUMN, name: 
   return portable(ctx, text(row?.[CREATE_COLUMN[kind] as string]));
 }
 
+/** SHOW CREATE VIEW, or the stored text when the view no longer resolves (a table it reads was dropped). */
+async function viewDefinition(ctx: Context, name: string): Promise<string> {
+  try {
+    return await showCreate(ctx, "VIEW", name);
+  } catch {
+    const [row] = await ctx.conn.query(
+      "select view_definition as body from information_schema.views where table_schema = database() and table_name = ?",
+      [name],
+    );
+    return portable(ctx, text(row?.["body"]));
+  }
+}
+
 async function readTables(ctx: Context, names: readonly string[], collations: Map<string, string | null>): Promise<TableObject[]> {
   const columns = await ctx.conn.query(
     `select table_name as tbl, column_name as name, column_type as type, is_nullable as nullable, column_default as dflt,
@@ -87,7 +101,9 @@ async function readTables(ctx: Context, names: readonly string[], collations: Ma
     const table = tables.get(text(row["tbl"]));
     if (table === undefined) continue;
     const extra = text(row["extra"]).toLowerCase();
-    const generated = /generated/.test(extra) ? `${text(row["expr"])} ${/stored|persistent/.test(extra) ? "stored" : "virtual"}` : null;
+    // MySQL 8 also writes DEFAULT_GENERATED for an expression default: not a generated column.
+    const kind = /\b(virtual|stored|persistent) generated\b/.exec(extra)?.[1];
+    const generated = kind === undefined ? null : `${text(row["expr"])} ${kind === "virtual" ? "virtual" : "stored"}`;
     const raw = row["dflt"];
     // MariaDB writes a missing default as the bare word NULL (literals are quoted there).
     const dflt = raw === null || raw === undefined || (ctx.mariadb && text(raw) === "NULL") || generated !== null ? null : text(raw);
