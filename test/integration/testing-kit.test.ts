@@ -21,7 +21,7 @@ describe("stratumdb/testing on SQLite", () => {
     await kit.checkAllReversible();
     const status = await kit.migrator.status();
     expect(status.pending).toBe(0);
-    const schema = (await kit.schema()) as { tables: { name: string }[] };
+    const schema = await kit.schema();
     expect(schema.tables.map((t) => t.name).sort()).toEqual(["orders", "products", "users"]);
   });
 
