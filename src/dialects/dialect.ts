@@ -1,3 +1,4 @@
+import type { SchemaSnapshot } from "../core/schema/model.js";
 import type { TransactionControl } from "../core/sql-facts.js";
 import type { DialectName, ServerInfo, Statement } from "../core/types.js";
 import type { SplitOptions, SqlDialect } from "../sql/analysis/sql-dialect.js";
@@ -60,6 +61,11 @@ export interface HistoryTypes {
 export interface QueryOptions {
   /** The same text runs many times in this session: the dialect may prepare it once. */
   readonly reuse?: boolean;
+}
+
+export interface DescribeSchemaOptions {
+  /** Tables to leave out (bare names, any case), with their indexes, triggers and owned sequences. */
+  readonly exclude?: readonly string[];
 }
 
 export interface Queryable {
@@ -256,10 +262,11 @@ export interface Dialect {
    */
   recordHead?(db: Queryable, version: bigint): Promise<void>;
   /**
-   * The database's schema (tables, columns, indexes, …) as plain, comparable data, for rollback
-   * checks: two snapshots are equal exactly when the schemas are.
+   * The database's schema in the neutral model (core/schema), for rollback checks, verify and
+   * drift: two snapshots are equal exactly when the schemas are. `exclude` names tables to leave
+   * out with what belongs to them (Stratum's history tables).
    */
-  describeSchema?(db: Queryable): Promise<unknown>;
+  describeSchema?(db: Queryable, options?: DescribeSchemaOptions): Promise<SchemaSnapshot>;
   /**
    * How many objects one transaction can lock at most (PostgreSQL's shared lock table), or
    * null when there is no such limit worth checking. A run in one transaction is refused

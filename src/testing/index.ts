@@ -7,8 +7,13 @@ import type { Migrator, RunReport } from "../api-types.js";
 import { resolveConfig } from "../config/load.js";
 import type { ResolvedConfig } from "../config/types.js";
 import { SchemaError } from "../core/errors.js";
+import { describeChanges, diffSchemas } from "../core/schema/diff.js";
+import type { SchemaSnapshot } from "../core/schema/model.js";
 import type { Ordering } from "../core/types.js";
 import { createDialect } from "../dialects/create-dialect.js";
+
+export { describeChanges, diffSchemas, type SchemaChange } from "../core/schema/diff.js";
+export type { SchemaSnapshot } from "../core/schema/model.js";
 
 export interface MigrationTestOptions {
   /** The migrations directory. */
@@ -22,9 +27,9 @@ export interface MigrationTestOptions {
 }
 
 export interface UpDownResult {
-  readonly before: unknown;
-  readonly afterUp: unknown;
-  readonly afterDown: unknown;
+  readonly before: SchemaSnapshot;
+  readonly afterUp: SchemaSnapshot;
+  readonly afterDown: SchemaSnapshot;
 }
 
 export interface MigrationTestKit {
@@ -32,11 +37,12 @@ export interface MigrationTestKit {
   readonly migrator: Migrator;
   /** Applies every pending migration up to and including `version`. */
   migrateTo(version: string): Promise<RunReport>;
-  /** The current schema without Stratum's own tables, as plain comparable data. */
-  schema(): Promise<unknown>;
+  /** The current schema without Stratum's own tables, in the neutral model (`stratumdb` core/schema). */
+  schema(): Promise<SchemaSnapshot>;
   /**
-   * Applies `version` (the next pending migration) and rolls it back. Throws a SchemaError listing
-   * the differences when the schema after `down` is not the schema before `up`.
+   * Applies `version` (the next pending migration) and rolls it back. Throws a SchemaError naming
+   * each object the down leaves behind, removes or changes (`added function public.f(integer)`:
+   * the schema after down has it, the one before up did not) when the two differ.
    */
   upDown(version: string): Promise<UpDownResult>;
   /** Runs `upDown` on every migration in order, leaving all of them applied. */
@@ -69,24 +75,6 @@ export function compareSchemas(a: unknown, b: unknown, path = "schema"): string[
   return [`${path}: ${JSON.stringify(a)} → ${JSON.stringify(b)}`];
 }
 
-/** Removes Stratum's own tables (and their indexes) from a snapshot. */
-function withoutHistory(snapshot: unknown, tables: ReadonlySet<string>): unknown {
-  if (Array.isArray(snapshot)) {
-    return snapshot
-      .filter((item) => {
-        if (item === null || typeof item !== "object") return true;
-        const record = item as Record<string, unknown>;
-        const names = [record["name"], record["table"]].filter((v): v is string => typeof v === "string");
-        return !names.some((n) => tables.has(n.toLowerCase()));
-      })
-      .map((item) => withoutHistory(item, tables));
-  }
-  if (snapshot !== null && typeof snapshot === "object") {
-    return Object.fromEntries(Object.entries(snapshot).map(([k, v]) => [k, withoutHistory(v, tables)]));
-  }
-  return snapshot;
-}
-
 export async function createMigrationTest(options: MigrationTestOptions): Promise<MigrationTestKit> {
   const tempDir = options.url === undefined ? mkdtempSync(join(tmpdir(), "stratum-testing-")) : undefined;
   const url = options.url ?? `sqlite:${join(tempDir as string, "test.db")}`;
@@ -106,13 +94,13 @@ export async function createMigrationTest(options: MigrationTestOptions): Promis
   });
   const migrator = createMigratorFromConfig(config);
   const dialect = await createDialect({ url: config.url, schema: config.schema, cwd: config.cwd, environment: {} });
-  const ownTables = new Set([config.table.toLowerCase(), config.logTable.toLowerCase()]);
+  const ownTables = [config.table, config.logTable];
 
-  const schema = async (): Promise<unknown> => {
+  const schema = async (): Promise<SchemaSnapshot> => {
     if (!dialect.describeSchema) throw new SchemaError(`describing a schema is not supported on ${dialect.name}`);
     const conn = await dialect.connect();
     try {
-      return withoutHistory(await dialect.describeSchema(conn), ownTables);
+      return await dialect.describeSchema(conn, { exclude: ownTables });
     } finally {
       await conn.close();
     }
@@ -131,7 +119,7 @@ export async function createMigrationTest(options: MigrationTestOptions): Promis
     const afterUp = await schema();
     await migrator.down({ step: 1 });
     const afterDown = await schema();
-    const differences = compareSchemas(before, afterDown);
+    const differences = describeChanges(diffSchemas(before, afterDown));
     if (differences.length > 0) {
       throw new SchemaError(
         `rolling back migration ${version} does not restore the schema: ${differences.slice(0, 5).join("; ")}${differences.length > 5 ? ` (and ${differences.length - 5} more)` : ""}`,

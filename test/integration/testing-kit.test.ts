@@ -21,7 +21,7 @@ describe("stratumdb/testing on SQLite", () => {
     await kit.checkAllReversible();
     const status = await kit.migrator.status();
     expect(status.pending).toBe(0);
-    const schema = (await kit.schema()) as { tables: { name: string }[] };
+    const schema = await kit.schema();
     expect(schema.tables.map((t) => t.name).sort()).toEqual(["orders", "products", "users"]);
   });
 
@@ -43,7 +43,7 @@ describe("stratumdb/testing on SQLite", () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(SchemaError);
-    expect((error as Error).message).toMatch(/rolling back migration 001 does not restore the schema: schema\.tables\[t\]: added/);
+    expect((error as Error).message).toMatch(/rolling back migration 001 does not restore the schema: added table t/);
   });
 });
 

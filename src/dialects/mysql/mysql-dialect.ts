@@ -174,14 +174,13 @@ export function mysqlDialect(options: MysqlDialectOptions): Dialect {
       );
     },
     /** Closes every session still open: ours end, pooled ones go back to the user's pool. */
-    describeSchema: (db) => describeSchema(db),
+    describeSchema: (db, options) => describeSchema(db, options),
 
     dispose: () => sessions.dispose(),
   };
 }
 
 export { describeSchema } from "./describe-schema.js";
-export type { SchemaSnapshot, TableSnapshot, ColumnSnapshot, IndexSnapshot } from "./describe-schema.js";
 export { assertDumpAvailable, findDumpCommand } from "./mysql-backup.js";
 export { lockName } from "./mysql-lock.js";
 export { MysqlConnection } from "./mysql-connection.js";

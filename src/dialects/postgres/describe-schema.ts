@@ -1,123 +1,282 @@
-// A plain, sorted picture of one PostgreSQL schema: for tests and schema comparisons.
+// PostgreSQL's schema as the neutral model, read from the catalogs. Definitions come from the
+// server's own printers (pg_get_*def) with an empty search_path, so every name in them is
+// schema-qualified and the text does not depend on the session's settings. Objects that belong
+// to an extension are left to the extension (they come and go with CREATE/DROP EXTENSION).
 
-import type { Queryable } from "../dialect.js";
+import {
+  schemaSnapshot,
+  withoutTables,
+  type ColumnDefinition,
+  type ConstraintDefinition,
+  type ConstraintType,
+  type SchemaSnapshot,
+  type TableObject,
+} from "../../core/schema/model.js";
+import type { DescribeSchemaOptions, Queryable } from "../dialect.js";
 import { PostgresConnection } from "./postgres-connection.js";
 
-export interface SchemaColumn {
-  readonly name: string;
-  /** As PostgreSQL prints it, e.g. `character varying(20)`, `timestamp with time zone`. */
-  readonly type: string;
-  readonly nullable: boolean;
-  /** The default expression, or null. */
-  readonly default: string | null;
+export interface PostgresDescribeOptions extends DescribeSchemaOptions {
+  /** The one schema to describe; default: the connection's configured schema, else every non-system schema. */
+  readonly schema?: string;
 }
 
-export interface SchemaTable {
-  readonly name: string;
-  /** In column order. */
-  readonly columns: readonly SchemaColumn[];
-}
+/** Not owned by an extension: `catalog` is the object's catalog table, `oid` its id column. */
+const notFromExtension = (catalog: string, oid: string): string =>
+  `not exists (select 1 from pg_catalog.pg_depend dep where dep.classid = 'pg_catalog.${catalog}'::regclass and dep.objid = ${oid} and dep.deptype = 'e')`;
 
-export interface SchemaIndex {
-  readonly name: string;
-  readonly table: string;
-  /** `CREATE [UNIQUE] INDEX … USING …`, as pg_get_indexdef prints it. */
-  readonly definition: string;
-}
-
-export interface SchemaConstraint {
-  readonly name: string;
-  readonly table: string;
-  /** `PRIMARY KEY (id)`, `FOREIGN KEY (…) REFERENCES …`, `CHECK (…)`, … */
-  readonly definition: string;
-}
-
-export interface SchemaSnapshot {
-  readonly schema: string;
-  /** Tables (plain and partitioned), sorted by name. */
-  readonly tables: readonly SchemaTable[];
-  /** Sorted by table, then name. */
-  readonly indexes: readonly SchemaIndex[];
-  /** Sorted by table, then name. */
-  readonly constraints: readonly SchemaConstraint[];
-}
-
-const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
-
-/**
- * Lists the tables, columns, indexes and constraints of a schema: `options.schema`, else the
- * connection's configured schema, else current_schema(). Names inside the schema are printed
- * unqualified (the search_path is pointed at it while reading, then put back), so snapshots of
- * two schemas or databases compare equal when their structure is the same.
- */
-export async function describeSchema(conn: Queryable, options: { readonly schema?: string } = {}): Promise<SchemaSnapshot> {
+export async function describeSchema(conn: Queryable, options: PostgresDescribeOptions = {}): Promise<SchemaSnapshot> {
   const configured = options.schema ?? (conn instanceof PostgresConnection ? conn.schema : undefined);
-  const [scope] = await conn.query<{ schema: string | null; search_path: string }>(
-    "select coalesce(?::text, current_schema()) as schema, current_setting('search_path') as search_path",
-    [configured ?? null],
-  );
-  const schema = scope?.schema ?? "public";
-  await conn.query("select set_config('search_path', ?, false)", [quote(schema)]);
+  const [scope] = await conn.query<{ search_path: string }>("select current_setting('search_path') as search_path");
+  await conn.query("select set_config('search_path', '', false)");
   try {
-    return await readSchema(conn, schema);
+    const schemas = await conn.query<{ name: string }>(
+      `select n.nspname as name from pg_catalog.pg_namespace n
+        where case when ?::text is null
+                   then n.nspname not in ('information_schema') and n.nspname not like 'pg\\_%' and ${notFromExtension("pg_namespace", "n.oid")}
+                   else n.nspname = ?::text end`,
+      [configured ?? null, configured ?? null],
+    );
+    const names = schemas.map((s) => s.name);
+    const snapshot = schemaSnapshot({
+      schemas: names.map((name) => ({ kind: "schema", name })),
+      extensions: await readExtensions(conn, names),
+      types: await readTypes(conn, names),
+      sequences: await readSequences(conn, names),
+      tables: await readTables(conn, names),
+      views: await readViews(conn, names),
+      indexes: await readIndexes(conn, names),
+      routines: await readRoutines(conn, names),
+      triggers: await readTriggers(conn, names),
+    });
+    return withoutTables(snapshot, options.exclude ?? []);
   } finally {
     await conn.query("select set_config('search_path', ?, false)", [scope?.search_path ?? ""]);
   }
 }
 
-async function readSchema(conn: Queryable, schema: string): Promise<SchemaSnapshot> {
+async function readExtensions(conn: Queryable, schemas: readonly string[]): Promise<SchemaSnapshot["extensions"]> {
+  const rows = await conn.query<{ name: string; version: string; schema: string }>(
+    `select e.extname as name, e.extversion as version, n.nspname as schema
+       from pg_catalog.pg_extension e join pg_catalog.pg_namespace n on n.oid = e.extnamespace
+      where n.nspname = any(?::text[])`,
+    [schemas],
+  );
+  return rows.map((r) => ({ kind: "extension", name: r.name, version: r.version, schema: r.schema }));
+}
 
-  const columns = await conn.query<{ table_name: string; name: string | null; type: string | null; nullable: boolean | null; default: string | null }>(
-    `select c.relname as table_name, a.attname as name, pg_catalog.format_type(a.atttypid, a.atttypmod) as type,
-            not a.attnotnull as nullable, pg_catalog.pg_get_expr(d.adbin, d.adrelid) as "default"
+async function readTypes(conn: Queryable, schemas: readonly string[]): Promise<SchemaSnapshot["types"]> {
+  const rows = await conn.query<{ name: string; typtype: string; values: string[] | null; definition: string | null }>(
+    `select n.nspname || '.' || t.typname as name, t.typtype,
+            case t.typtype
+              when 'e' then array(select e.enumlabel::text from pg_catalog.pg_enum e where e.enumtypid = t.oid order by e.enumsortorder)
+              when 'c' then array(select a.attname || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod) from pg_catalog.pg_attribute a
+                                   where a.attrelid = t.typrelid and a.attnum > 0 and not a.attisdropped order by a.attnum)
+            end as "values",
+            case t.typtype
+              when 'd' then pg_catalog.format_type(t.typbasetype, t.typtypmod)
+                || case when t.typnotnull then ' NOT NULL' else '' end
+                || coalesce(' DEFAULT ' || t.typdefault, '')
+                || coalesce((select string_agg(' CONSTRAINT ' || k.conname || ' ' || pg_catalog.pg_get_constraintdef(k.oid), '' order by k.conname)
+                               from pg_catalog.pg_constraint k where k.contypid = t.oid), '')
+              when 'r' then (select 'SUBTYPE ' || pg_catalog.format_type(r.rngsubtype, null) from pg_catalog.pg_range r where r.rngtypid = t.oid)
+            end as definition
+       from pg_catalog.pg_type t join pg_catalog.pg_namespace n on n.oid = t.typnamespace
+      where n.nspname = any(?::text[]) and ${notFromExtension("pg_type", "t.oid")}
+        and (t.typtype in ('e', 'd', 'r')
+             or (t.typtype = 'c' and (select c.relkind from pg_catalog.pg_class c where c.oid = t.typrelid) = 'c'))`,
+    [schemas],
+  );
+  const kinds = { e: "enum", c: "composite", d: "domain", r: "range" } as const;
+  return rows.map((r) => ({
+    kind: "type",
+    name: r.name,
+    type: kinds[r.typtype as keyof typeof kinds],
+    values: r.values ?? [],
+    definition: r.definition,
+  }));
+}
+
+async function readSequences(conn: Queryable, schemas: readonly string[]): Promise<SchemaSnapshot["sequences"]> {
+  const rows = await conn.query<{
+    name: string; type: string; start: string; increment: string; min: string; max: string; cycle: boolean; owned_by: string | null;
+  }>(
+    `select n.nspname || '.' || c.relname as name, pg_catalog.format_type(s.seqtypid, null) as type,
+            s.seqstart::text as start, s.seqincrement::text as increment, s.seqmin::text as min, s.seqmax::text as max,
+            s.seqcycle as cycle,
+            (select tn.nspname || '.' || t.relname || '.' || a.attname
+               from pg_catalog.pg_depend d
+               join pg_catalog.pg_class t on t.oid = d.refobjid
+               join pg_catalog.pg_namespace tn on tn.oid = t.relnamespace
+               join pg_catalog.pg_attribute a on a.attrelid = t.oid and a.attnum = d.refobjsubid
+              where d.classid = 'pg_catalog.pg_class'::regclass and d.objid = c.oid and d.refobjsubid > 0
+                and d.deptype in ('a', 'i') limit 1) as owned_by
+       from pg_catalog.pg_sequence s
+       join pg_catalog.pg_class c on c.oid = s.seqrelid
+       join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = any(?::text[]) and ${notFromExtension("pg_class", "c.oid")}`,
+    [schemas],
+  );
+  return rows.map((r) => ({
+    kind: "sequence",
+    name: r.name,
+    type: r.type,
+    start: r.start,
+    increment: r.increment,
+    min: r.min,
+    max: r.max,
+    cycle: r.cycle,
+    ownedBy: r.owned_by,
+  }));
+}
+
+interface ColumnRow {
+  table_name: string;
+  definition: string | null;
+  name: string | null;
+  type: string;
+  nullable: boolean;
+  default: string | null;
+  generated: string;
+  identity: string;
+  collation: string | null;
+}
+
+async function readTables(conn: Queryable, schemas: readonly string[]): Promise<TableObject[]> {
+  const columns = await conn.query<ColumnRow>(
+    `select n.nspname || '.' || c.relname as table_name,
+            case when c.relkind = 'p' then 'PARTITION BY ' || pg_catalog.pg_get_partkeydef(c.oid) else '' end
+              || case when c.relispartition then
+                   (select ' PARTITION OF ' || pn.nspname || '.' || p.relname || ' ' || pg_catalog.pg_get_expr(c.relpartbound, c.oid)
+                      from pg_catalog.pg_inherits i join pg_catalog.pg_class p on p.oid = i.inhparent
+                      join pg_catalog.pg_namespace pn on pn.oid = p.relnamespace where i.inhrelid = c.oid)
+                 else '' end as definition,
+            a.attname as name, pg_catalog.format_type(a.atttypid, a.atttypmod) as type,
+            not a.attnotnull as nullable, pg_catalog.pg_get_expr(d.adbin, d.adrelid) as "default",
+            a.attgenerated as generated, a.attidentity as identity,
+            case when a.attcollation <> ty.typcollation then co.collname end as collation
        from pg_catalog.pg_class c
        join pg_catalog.pg_namespace n on n.oid = c.relnamespace
        left join pg_catalog.pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+       left join pg_catalog.pg_type ty on ty.oid = a.atttypid
+       left join pg_catalog.pg_collation co on co.oid = a.attcollation
        left join pg_catalog.pg_attrdef d on d.adrelid = c.oid and d.adnum = a.attnum
-      where n.nspname = ? and c.relkind in ('r', 'p')
-      order by c.relname, a.attnum`,
-    [schema],
+      where n.nspname = any(?::text[]) and c.relkind in ('r', 'p') and ${notFromExtension("pg_class", "c.oid")}
+      order by 1, a.attnum`,
+    [schemas],
   );
-  const tables = new Map<string, SchemaColumn[]>();
+  const constraints = await conn.query<{ table_name: string; name: string; type: string; definition: string }>(
+    `select n.nspname || '.' || t.relname as table_name, k.conname as name, k.contype as type,
+            pg_catalog.pg_get_constraintdef(k.oid) as definition
+       from pg_catalog.pg_constraint k
+       join pg_catalog.pg_class t on t.oid = k.conrelid
+       join pg_catalog.pg_namespace n on n.oid = t.relnamespace
+      where n.nspname = any(?::text[]) and t.relkind in ('r', 'p') and k.contype in ('p', 'u', 'f', 'c', 'x')`,
+    [schemas],
+  );
+  const types: Record<string, ConstraintType> = { p: "primary", u: "unique", f: "foreign", c: "check", x: "exclusion" };
+  const byTable = new Map<string, { definition: string | null; columns: ColumnDefinition[]; constraints: ConstraintDefinition[] }>();
   for (const row of columns) {
-    const list = tables.get(row.table_name) ?? [];
-    if (row.name !== null) {
-      list.push({ name: row.name, type: row.type ?? "", nullable: row.nullable !== false, default: row.default });
-    }
-    tables.set(row.table_name, list);
+    const table = byTable.get(row.table_name) ?? { definition: row.definition === "" ? null : row.definition, columns: [], constraints: [] };
+    if (row.name !== null) table.columns.push(column(row));
+    byTable.set(row.table_name, table);
   }
+  for (const row of constraints) {
+    byTable.get(row.table_name)?.constraints.push({ name: row.name, type: types[row.type] ?? "check", definition: row.definition });
+  }
+  return [...byTable].map(([name, table]) => ({ kind: "table", name, ...table }));
+}
 
-  const indexes = await conn.query<{ name: string; table: string; definition: string }>(
-    `select i.relname as name, t.relname as "table",
-            replace(replace(pg_catalog.pg_get_indexdef(i.oid),
-              ' ON ONLY ' || quote_ident(n.nspname) || '.', ' ON ONLY '),
-              ' ON ' || quote_ident(n.nspname) || '.', ' ON ') as definition
+function column(row: ColumnRow): ColumnDefinition {
+  const generated = row.generated === "s" ? `${row.default ?? ""} stored` : null;
+  const identity = row.identity === "a" ? "always" : row.identity === "d" ? "by default" : null;
+  return {
+    name: row.name ?? "",
+    type: row.type,
+    nullable: row.nullable,
+    default: generated === null ? row.default : null,
+    generated,
+    identity,
+    collation: row.collation,
+    onUpdate: null,
+  };
+}
+
+async function readViews(conn: Queryable, schemas: readonly string[]): Promise<SchemaSnapshot["views"]> {
+  const rows = await conn.query<{ name: string; relkind: string; definition: string }>(
+    `select n.nspname || '.' || c.relname as name, c.relkind, pg_catalog.pg_get_viewdef(c.oid, true) as definition
+       from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = any(?::text[]) and c.relkind in ('v', 'm') and ${notFromExtension("pg_class", "c.oid")}`,
+    [schemas],
+  );
+  return rows.map((r) => ({ kind: r.relkind === "m" ? "materialized view" : "view", name: r.name, definition: r.definition.trim() }));
+}
+
+async function readIndexes(conn: Queryable, schemas: readonly string[]): Promise<SchemaSnapshot["indexes"]> {
+  const rows = await conn.query<{
+    name: string; table: string; unique: boolean; method: string; columns: string[]; predicate: string | null; definition: string;
+  }>(
+    `select n.nspname || '.' || i.relname as name, tn.nspname || '.' || t.relname as "table", x.indisunique as unique,
+            am.amname as method,
+            array(select pg_catalog.pg_get_indexdef(i.oid, k, true) from generate_series(1, x.indnkeyatts) k order by k) as columns,
+            pg_catalog.pg_get_expr(x.indpred, x.indrelid, true) as predicate,
+            pg_catalog.pg_get_indexdef(i.oid) as definition
        from pg_catalog.pg_index x
        join pg_catalog.pg_class i on i.oid = x.indexrelid
        join pg_catalog.pg_class t on t.oid = x.indrelid
        join pg_catalog.pg_namespace n on n.oid = i.relnamespace
-      where n.nspname = ?`,
-    [schema],
+       join pg_catalog.pg_namespace tn on tn.oid = t.relnamespace
+       join pg_catalog.pg_am am on am.oid = i.relam
+      where n.nspname = any(?::text[]) and ${notFromExtension("pg_class", "i.oid")}`,
+    [schemas],
   );
+  return rows.map((r) => ({ kind: "index", ...r }));
+}
 
-  const constraints = await conn.query<{ name: string; table: string; definition: string }>(
-    `select k.conname as name, t.relname as "table", pg_catalog.pg_get_constraintdef(k.oid) as definition
-       from pg_catalog.pg_constraint k
-       join pg_catalog.pg_class t on t.oid = k.conrelid
+async function readRoutines(conn: Queryable, schemas: readonly string[]): Promise<SchemaSnapshot["routines"]> {
+  const rows = await conn.query<{ name: string; prokind: string; returns: string | null; language: string; definition: string }>(
+    `select n.nspname || '.' || p.proname || '(' || pg_catalog.oidvectortypes(p.proargtypes) || ')' as name, p.prokind,
+            case when p.prokind = 'p' then null else pg_catalog.pg_get_function_result(p.oid) end as returns,
+            l.lanname as language, pg_catalog.pg_get_functiondef(p.oid) as definition
+       from pg_catalog.pg_proc p
+       join pg_catalog.pg_namespace n on n.oid = p.pronamespace
+       join pg_catalog.pg_language l on l.oid = p.prolang
+      where n.nspname = any(?::text[]) and p.prokind in ('f', 'p') and ${notFromExtension("pg_proc", "p.oid")}
+        -- a range type's constructors come and go with the type
+        and not exists (select 1 from pg_catalog.pg_depend dep where dep.classid = 'pg_catalog.pg_proc'::regclass
+                          and dep.objid = p.oid and dep.deptype = 'i')`,
+    [schemas],
+  );
+  return rows.map((r) => ({
+    kind: r.prokind === "p" ? "procedure" : "function",
+    name: r.name,
+    returns: r.returns,
+    language: r.language,
+    definition: r.definition.trim(),
+  }));
+}
+
+async function readTriggers(conn: Queryable, schemas: readonly string[]): Promise<SchemaSnapshot["triggers"]> {
+  const rows = await conn.query<{ name: string; table: string; type: number; definition: string }>(
+    `select n.nspname || '.' || t.relname || '.' || g.tgname as name, n.nspname || '.' || t.relname as "table",
+            g.tgtype::int as type, pg_catalog.pg_get_triggerdef(g.oid) as definition
+       from pg_catalog.pg_trigger g
+       join pg_catalog.pg_class t on t.oid = g.tgrelid
        join pg_catalog.pg_namespace n on n.oid = t.relnamespace
-      where n.nspname = ? and t.relkind in ('r', 'p')`,
-    [schema],
+      where n.nspname = any(?::text[]) and not g.tgisinternal`,
+    [schemas],
   );
-
-  const byTableThenName = (a: { table: string; name: string }, b: { table: string; name: string }) =>
-    byText(a.table, b.table) || byText(a.name, b.name);
-
-  return {
-    schema,
-    tables: [...tables.entries()].sort(([a], [b]) => byText(a, b)).map(([name, cols]) => ({ name, columns: cols })),
-    indexes: indexes.map((row) => ({ name: row.name, table: row.table, definition: row.definition })).sort(byTableThenName),
-    constraints: constraints.map((row) => ({ name: row.name, table: row.table, definition: row.definition })).sort(byTableThenName),
-  };
+  // tgtype bits (pg_trigger.h): 1 row, 2 before, 4 insert, 8 delete, 16 update, 32 truncate, 64 instead.
+  return rows.map((r) => ({
+    kind: "trigger",
+    name: r.name,
+    table: r.table,
+    timing: r.type & 2 ? "BEFORE" : r.type & 64 ? "INSTEAD OF" : "AFTER",
+    events: [
+      ...(r.type & 8 ? ["DELETE"] : []),
+      ...(r.type & 4 ? ["INSERT"] : []),
+      ...(r.type & 32 ? ["TRUNCATE"] : []),
+      ...(r.type & 16 ? ["UPDATE"] : []),
+    ],
+    definition: r.definition,
+  }));
 }

@@ -147,7 +147,7 @@ export function postgresDialect(options: PostgresDialectOptions): Dialect {
       return Number.isFinite(capacity) ? capacity : null;
     },
 
-    describeSchema: (db) => describeSchema(db, options.schema === undefined ? {} : { schema: options.schema }),
+    describeSchema: (db, describe) => describeSchema(db, { ...describe, ...(options.schema === undefined ? {} : { schema: options.schema }) }),
 
     dispose: () => sessions.dispose(),
   };

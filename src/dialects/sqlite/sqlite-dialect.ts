@@ -5,7 +5,8 @@ import { dirname } from "node:path";
 import { BackupError, ConnectionError, StratumError } from "../../core/errors.js";
 import type { Statement } from "../../core/types.js";
 import { sqliteNonTransactionalReason, sqliteSql, sqliteTransactionControlOf } from "./sql/sqlite-sql.js";
-import type { Capabilities, Dialect, HistoryTypes, Queryable } from "../dialect.js";
+import type { Capabilities, DescribeSchemaOptions, Dialect, HistoryTypes, Queryable } from "../dialect.js";
+import { describeSchema } from "./describe-schema.js";
 import { loadDriver, type Database } from "./driver.js";
 import { checkAccess, sqliteEnvironmentFix } from "./file-problems.js";
 import { SqliteConnection } from "./sqlite-connection.js";
@@ -117,26 +118,7 @@ export function sqliteDialect(options: SqliteDialectOptions): Dialect {
         if (db !== shared) db.close();
       }
     },
-    async describeSchema(db: Queryable) {
-      const objects = await db.query<{ type: string; name: string; tbl_name: string; sql: string | null }>(
-        "select type, name, tbl_name, sql from sqlite_master where name not like 'sqlite_%' order by type, name",
-      );
-      const tables = [];
-      for (const object of objects.filter((o) => o.type === "table")) {
-        const columns = await db.query<{ name: string; type: string; notnull: number; dflt_value: unknown; pk: number }>(
-          "select name, type, \"notnull\", dflt_value, pk from pragma_table_info(?) order by cid",
-          [object.name],
-        );
-        tables.push({
-          name: object.name,
-          columns: columns.map((c) => ({ name: c.name, type: c.type, nullable: c.notnull === 0, default: c.dflt_value ?? null, primaryKey: c.pk > 0 })),
-        });
-      }
-      const others = objects
-        .filter((o) => o.type !== "table")
-        .map((o) => ({ type: o.type, name: o.name, table: o.tbl_name, definition: (o.sql ?? "").replace(/\s+/g, " ").trim() }));
-      return { tables, indexes: others.filter((o) => o.type === "index"), views: others.filter((o) => o.type === "view"), triggers: others.filter((o) => o.type === "trigger") };
-    },
+    describeSchema: (db: Queryable, options?: DescribeSchemaOptions) => describeSchema(db, options),
     async recordHead(db: Queryable, version: bigint) {
       // user_version is a signed 32-bit integer: timestamp versions do not fit and are not recorded.
       if (version >= 0n && version <= INT32_MAX) await db.exec(`pragma user_version = ${version.toString()}`);
