@@ -92,6 +92,10 @@ export class FakeDatabase {
   lockHolder: number | string | null = null;
   /** Set by `loseLock`: the holder's `check()` throws from then on. */
   lockLost = false;
+  /** Every connection opened, in order, and whether it promised to change nothing. */
+  readonly opened: { readonly id: number; readonly readOnly: boolean }[] = [];
+  /** How many times the run lock was taken. */
+  locksTaken = 0;
   openConnections = 0;
   maxOpenConnections = 0;
   /** Statements executing at once, and the most seen (parallel runs overlap). */
@@ -206,6 +210,7 @@ export class FakeConnection implements Connection {
     readonly options: FakeConnectionOptions,
   ) {
     this.id = db.nextConnectionId++;
+    db.opened.push({ id: this.id, readOnly: options.readOnly });
     db.openConnections++;
     db.maxOpenConnections = Math.max(db.maxOpenConnections, db.openConnections);
   }
@@ -257,12 +262,14 @@ export class FakeConnection implements Connection {
     }
   }
 
+  /** As the real locks do: an aborted signal stops the attempt (first one included), then poll until the timeout. */
   async acquireLock(key: string, options: LockOptions): Promise<Lock> {
     this.alive();
     const started = Date.now();
-    while (this.db.lockHolder !== null && this.db.lockHolder !== this.id) {
-      const waited = Date.now() - started;
+    for (;;) {
       if (options.signal?.aborted === true) throw new InterruptedError(`stopped waiting for the migration lock ${key} because the run was interrupted`);
+      if (this.db.lockHolder === null || this.db.lockHolder === this.id) break;
+      const waited = Date.now() - started;
       if (waited >= options.timeoutMs) {
         throw new LockTimeoutError(`could not take the migration lock ${key} within ${options.timeoutMs} ms; it is held by ${String(this.db.lockHolder)}`, {
           fix: "wait for the other run to finish, or raise --lock-timeout",
@@ -273,6 +280,7 @@ export class FakeConnection implements Connection {
     }
     this.db.lockHolder = this.id;
     this.db.lockLost = false;
+    this.db.locksTaken++;
     return this.lockHandle();
   }
 
@@ -329,6 +337,7 @@ export class FakeConnection implements Connection {
     } finally {
       this.db.inFlight--;
     }
+    if (this.options.readOnly && this.journal === null) throw readOnlyWrite();
     const failure = this.db.failureFor(sql);
     this.db.sent.push({ connection: this.id, sql, inTransaction: this.inTransaction, ok: failure === null });
     if (failure !== null) throw failure;
@@ -340,17 +349,20 @@ export class FakeConnection implements Connection {
     }
   }
 
+  /**
+   * A read-only session (`connect({ readOnly: true })`) promised to leave the database as it
+   * found it: it may write inside a transaction it rolls back (a rehearsal), never outside one.
+   */
   private historyCall(op: HistoryOp): unknown[] {
     this.alive();
-    if (this.options.readOnly) {
-      // a read-only session may read; a write through it is the bug a dry run must not have
-      const before = JSON.stringify(this.db.snapshot());
-      const rows = op(this.db.history, () => undefined);
-      if (JSON.stringify(this.db.snapshot()) !== before) throw new FakeDriverError("attempt to write a readonly database", "FAKE_READONLY");
-      return rows;
+    const undos: (() => void)[] = [];
+    const rows = op(this.db.history, (undo) => undos.push(undo));
+    if (this.journal !== null) this.journal.push(...undos);
+    else if (this.options.readOnly && undos.length > 0) {
+      for (const undo of undos.reverse()) undo();
+      throw readOnlyWrite();
     }
-    const journal = this.journal;
-    return op(this.db.history, (undo) => journal?.push(undo));
+    return rows;
   }
 
   private lockHandle(): Lock {
@@ -387,6 +399,8 @@ export class FakeConnection implements Connection {
     }
   }
 }
+
+const readOnlyWrite = (): FakeDriverError => new FakeDriverError("attempt to write a readonly database", "FAKE_READONLY");
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => (ms > 0 ? setTimeout(resolve, ms) : setImmediate(resolve)));
 
@@ -431,12 +445,20 @@ export function fakeDialect(db: FakeDatabase, options: FakeDialectOptions = {}):
       /\bCONCURRENTLY\b/i.test(statement) ? "CONCURRENTLY cannot run inside a transaction block" : null,
     transactionControl: fakeTransactionControl,
     errorPosition: () => null,
-    isRetryable: (error) => error instanceof FakeDriverError && error.retryable,
+    // the engine hands over its own error with the driver's as a cause, as the real dialects expect
+    isRetryable: (error) => causes(error).some((e) => e instanceof FakeDriverError && e.retryable),
     ...(batched ? { serverClock: { startedAt: "fake_started_at()", now: "fake_now()", elapsedMs: "fake_elapsed()" } } : {}),
     async dispose() {
       db.disposed = true;
     },
   };
+}
+
+/** An error and its causes, outermost first. */
+function causes(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let e: unknown = error; e !== undefined && chain.length < 8; e = e instanceof Error ? e.cause : undefined) chain.push(e);
+  return chain;
 }
 
 function fakeTransactionControl(statement: string): TransactionControl | null {

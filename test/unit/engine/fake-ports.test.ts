@@ -132,6 +132,7 @@ describe("fake connection: the lock", () => {
     db.releaseLock();
     const lock = await conn.acquireLock("k", { timeoutMs: 30 });
     expect(db.lockHolder).toBe(conn.id);
+    expect(db.locksTaken).toBe(1);
     await lock.release();
     expect(db.lockHolder).toBeNull();
   });
@@ -157,6 +158,10 @@ describe("fake connection: the lock", () => {
     db.holdLock("someone");
     const other = await fakeDialect(db).connect();
     await expect(other.acquireLock("k", { timeoutMs: 1000, signal: AbortSignal.abort() })).rejects.toMatchObject({ code: "INTERRUPTED" });
+    // an aborted signal is refused before the first attempt, even when the lock is free
+    db.releaseLock();
+    await expect(other.acquireLock("k", { timeoutMs: 1000, signal: AbortSignal.abort() })).rejects.toMatchObject({ code: "INTERRUPTED" });
+    expect(db.lockHolder).toBeNull();
   });
 });
 
@@ -192,11 +197,19 @@ describe("fake history store", () => {
     expect((await history.readLog(conn, { limit: 1 })).map((r) => r.id)).toEqual([3]);
   });
 
-  it("refuses writes through a read-only session and reading tables that do not exist", async () => {
-    const { conn } = await connect({}, true);
+  it("a read-only session reads, and writes only inside a transaction it rolls back (a rehearsal)", async () => {
+    const { db, conn } = await connect({}, true);
     const history = fakeHistory();
     await expect(history.read(conn)).rejects.toMatchObject({ code: "FAKE_NO_TABLE" });
     await expect(history.ensureTables(conn)).rejects.toMatchObject({ code: "FAKE_READONLY" });
+    await expect(conn.exec("create table a (id int)")).rejects.toMatchObject({ code: "FAKE_READONLY" });
+    expect(db.snapshot()).toEqual({ effects: [], historyExists: false, state: [], log: [] });
+    await conn.begin();
+    await history.ensureTables(conn);
+    await conn.exec("create table a (id int)");
+    await conn.rollback();
+    expect(db.snapshot()).toEqual({ effects: [], historyExists: false, state: [], log: [] });
+    expect(db.opened).toEqual([{ id: conn.id, readOnly: true }]);
   });
 
   it("recordStatements are sent through a batch like the dialect's own", async () => {
