@@ -21,6 +21,28 @@ export interface MigratorOptions extends UserConfig {
   readonly environment?: Readonly<Record<string, string | undefined>>;
 }
 
+/** Cancels an operation: checked between its steps and before it takes the lock. */
+export interface SignalOptions {
+  readonly signal?: AbortSignal;
+}
+
+/** What a destructive operation on a protected environment asks to be confirmed. */
+export interface Confirmation {
+  /** What will happen, lower case: `roll back 3 migrations`. */
+  readonly action: string;
+  readonly environment: string;
+  /** The database as it may be shown (password masked). */
+  readonly database: string;
+}
+
+/** Returns true to proceed; false cancels (nothing is changed); a throw propagates (nothing is changed). */
+export type ConfirmFn = (confirmation: Confirmation) => boolean | Promise<boolean>;
+
+export interface OperationOptions extends SignalOptions {
+  /** Asked before changing a protected environment (`protected: true`); without it such a change is refused. */
+  readonly confirm?: ConfirmFn;
+}
+
 export interface UpOptions {
   readonly to?: string;
   readonly step?: number;
@@ -41,9 +63,19 @@ export interface DownOptions {
   readonly versions?: readonly string[];
   readonly dryRun?: boolean;
   readonly signal?: AbortSignal;
+  readonly confirm?: ConfirmFn;
 }
 
-export interface PlanOptions {
+export interface RedoOptions extends OperationOptions {
+  readonly dryRun?: boolean;
+}
+
+export interface RepairOptions extends OperationOptions {
+  readonly removeMissing?: boolean;
+  readonly dryRun?: boolean;
+}
+
+export interface PlanOptions extends SignalOptions {
   readonly direction: "up" | "down";
   readonly to?: string;
   readonly step?: number;
@@ -87,7 +119,7 @@ export interface RunReport {
   readonly warnings: readonly Problem[];
 }
 
-export interface HistoryOptions {
+export interface HistoryOptions extends SignalOptions {
   readonly limit?: number;
   readonly version?: string;
 }
@@ -119,7 +151,7 @@ export interface RepairReport {
   readonly renamed: readonly { readonly version: string; readonly from: string; readonly to: string }[];
 }
 
-export interface ValidateOptions {
+export interface ValidateOptions extends SignalOptions {
   readonly strict?: boolean;
   readonly allowOutOfOrder?: boolean;
 }
@@ -152,20 +184,20 @@ export interface Migrator {
   readonly dialect: DialectName;
   /** The database URL without its password. */
   readonly database: string;
-  status(): Promise<StatusReport>;
+  status(options?: SignalOptions): Promise<StatusReport>;
   plan(options: PlanOptions): Promise<PlanResult>;
   up(options?: UpOptions): Promise<RunReport>;
   down(options?: DownOptions): Promise<RunReport>;
-  redo(options?: { readonly dryRun?: boolean; readonly signal?: AbortSignal }): Promise<RunReport>;
+  redo(options?: RedoOptions): Promise<RunReport>;
   validate(options?: ValidateOptions): Promise<ValidateReport>;
   history(options?: HistoryOptions): Promise<LogEntry[]>;
-  stats(): Promise<Stats>;
+  stats(options?: SignalOptions): Promise<Stats>;
   /** Re-records checksums of changed files and drops rows of files that are gone (`removeMissing`). */
-  repair(options?: { readonly removeMissing?: boolean; readonly dryRun?: boolean }): Promise<RepairReport>;
-  resolve(version: string, outcome: "applied" | "rolled-back"): Promise<AppliedMigration>;
-  baseline(version: string): Promise<readonly string[]>;
+  repair(options?: RepairOptions): Promise<RepairReport>;
+  resolve(version: string, outcome: "applied" | "rolled-back", options?: OperationOptions): Promise<AppliedMigration>;
+  baseline(version: string, options?: OperationOptions): Promise<readonly string[]>;
   /** The dependency graph with states and conflicts, for `stratum graph`. */
-  graph(): Promise<GraphReport>;
+  graph(options?: SignalOptions): Promise<GraphReport>;
   /** Subscribes to events; returns the unsubscribe function. */
   on(listener: Listener): () => void;
   close(): Promise<void>;

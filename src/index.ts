@@ -1,4 +1,4 @@
-export { createMigrator, createMigratorFromConfig } from "./api.js";
+export { createMigrator, createMigratorFromConfig } from "./migrator.js";
 export type * from "./api-types.js";
 export { defineConfig } from "./config/types.js";
 export type { ConfigSettings, Duration, Hooks, ResolvedConfig, UserConfig } from "./config/types.js";

@@ -45,7 +45,7 @@ export interface CliLibrary {
 export async function loadLibrary(): Promise<CliLibrary> {
   const [config, api, create, url] = await Promise.all([
     import("../config/load.js"),
-    import("../api.js"),
+    import("../migrator.js"),
     import("../source/create.js"),
     import("../dialects/url.js"),
   ]);

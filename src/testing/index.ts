@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { createMigratorFromConfig } from "../api.js";
+import { createMigratorFromConfig } from "../migrator.js";
 import type { Migrator, RunReport } from "../api-types.js";
 import { resolveConfig } from "../config/load.js";
 import type { ResolvedConfig } from "../config/types.js";

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createMigrator } from "../../src/api.js";
+import { createMigrator } from "../../src/migrator.js";
 import { ConfigError } from "../../src/core/errors.js";
 import { createMigrationTest } from "../../src/testing/index.js";
 import { makeProject, type Project } from "../support/project.js";

@@ -1,0 +1,51 @@
+import type { RunOutcome, RunReport } from "../api-types.js";
+import { scriptOf, statementsOf } from "../core/executor.js";
+import type { PlanStep, Problem } from "../core/types.js";
+import type { Engine } from "./ports.js";
+import { emitRunEnd, outcomeWithout, reportOf } from "./report.js";
+
+/** Shows what would run, changing nothing. */
+export async function dryRun(
+  engine: Engine,
+  steps: readonly PlanStep[],
+  direction: "up" | "down",
+  warnings: readonly Problem[],
+  started: number,
+): Promise<RunReport> {
+  const { dialect } = engine.target;
+  engine.emit({ type: "run:start", direction, planned: steps.length, dialect: dialect.name, database: dialect.displayUrl, dryRun: true, parallel: 1 });
+  const outcomes: RunOutcome[] = [];
+  for (const step of steps) {
+    showStep(engine, step, direction);
+    outcomes.push(outcomeWithout(step, "dry-run"));
+  }
+  const report = reportOf(direction, outcomes, started, { dryRun: true, warnings });
+  await emitRunEnd(engine, report, steps.length);
+  return report;
+}
+
+/** A SQL step's statements, or a line saying a code migration's function would run. */
+function showStep(engine: Engine, step: PlanStep, direction: "up" | "down"): void {
+  const script = scriptOf(step);
+  if (!script) {
+    engine.emit({
+      type: "log",
+      level: "info",
+      version: step.migration.version,
+      message: `${step.migration.files[0] ?? step.migration.id}: code migration, runs its ${direction}() function`,
+    });
+    return;
+  }
+  const statements = statementsOf(engine.target.dialect, script);
+  for (const [i, statement] of statements.entries()) {
+    engine.emit({
+      type: "statement",
+      version: step.migration.version,
+      index: i + 1,
+      count: statements.length,
+      location: `${script.file}:${statement.line}`,
+      sql: statement.text,
+      dryRun: true,
+    });
+  }
+}

@@ -1,0 +1,148 @@
+// The read-only operations: they open a read-only connection and create nothing.
+
+import type { GraphReport, HistoryOptions, PlanOptions, PlanResult, SignalOptions, Stats, ValidateOptions, ValidateReport } from "../api-types.js";
+import { conflictPairs } from "../core/conflicts.js";
+import { runsInTransaction } from "../core/executor.js";
+import { buildGraph } from "../core/graph.js";
+import { validate as validateMigrations } from "../core/planner.js";
+import { unmetRequirements } from "../core/requirements.js";
+import { defaultMode } from "../core/run-policy.js";
+import { computeStats } from "../core/stats.js";
+import { statusOf, unusableVersions } from "../core/status.js";
+import type { LogEntry, PlanRequest, PlanStep, Problem, StatusReport } from "../core/types.js";
+import type { Engine } from "./ports.js";
+import { checkReversible, preflightStatic, refuseStatic, unterminatedIn, withoutRepeatedPlaces } from "./prepare.js";
+import { throwIfAborted, withConnection } from "./session.js";
+import { conflictsOf, discover, isPendingIn, readHistory, withLoadedOptions, workspaceOn } from "./workspace.js";
+
+export async function status(engine: Engine, options: SignalOptions = {}): Promise<StatusReport> {
+  throwIfAborted(options.signal);
+  const found = await discover(engine);
+  throwIfAborted(options.signal);
+  const applied = await withConnection(engine, (conn) => readHistory(engine, conn, found), true);
+  const report = statusOf(found.migrations, applied, unusableVersions(found.problems));
+  return { ...report, problems: [...found.problems, ...report.problems] };
+}
+
+export async function plan(engine: Engine, options: PlanOptions): Promise<PlanResult> {
+  throwIfAborted(options.signal);
+  const found = await discover(engine);
+  throwIfAborted(options.signal);
+  const planned = await withConnection(engine, (conn) => workspaceOn(engine, conn, found, planRequest(options), { allowOutOfOrder: options.allowOutOfOrder }), true);
+  throwIfAborted(options.signal);
+  const steps = options.direction === "down" ? await checkReversible(engine, planned.steps) : planned.steps;
+  refuseStatic(engine, steps, defaultMode(engine.policy.transaction));
+  const mode = engine.policy.transaction === "none" ? "none" : "each";
+  return {
+    steps: steps.map((step) => ({
+      direction: step.direction,
+      version: step.migration.version,
+      name: step.migration.name,
+      file: step.migration.files[0] ?? step.migration.id,
+      reason: step.reason,
+      after: step.after,
+      transaction: runsInTransaction(engine.target.dialect, step.migration, mode),
+    })),
+    warnings: planned.warnings,
+  };
+}
+
+export async function validate(engine: Engine, options: ValidateOptions = {}): Promise<ValidateReport> {
+  throwIfAborted(options.signal);
+  const found = await discover(engine);
+  throwIfAborted(options.signal);
+  const { applied, server } = await withConnection(
+    engine,
+    async (conn) => ({ applied: await readHistory(engine, conn, found), server: await conn.serverInfo() }),
+    true,
+  );
+  const pending = isPendingIn(applied);
+  // In graph ordering the answer depends on every migration's declared tables and dependencies
+  // (conflicts), which code migrations only give when imported: all are imported, so the answer
+  // is the same on a fresh database and a migrated one. Linear ordering reads no tables.
+  const migrations = await withLoadedOptions(engine, found, engine.policy.ordering === "graph" ? () => true : pending);
+  throwIfAborted(options.signal);
+  const problems = validateMigrations(migrations, applied, {
+    ordering: engine.policy.ordering,
+    allowOutOfOrder: options.allowOutOfOrder ?? engine.policy.allowOutOfOrder,
+    discoveryProblems: found.problems,
+  });
+  problems.push(...unmetRequirements(migrations.filter(pending), server));
+  problems.push(...(await conflictsOf(engine, migrations)));
+  problems.push(...sqlProblems(engine, migrations, pending));
+  // the file's own parse and the dialect's lexer may both find one unterminated comment
+  const reported = withoutRepeatedPlaces(problems);
+  const failing = reported.filter((p) => p.severity === "error" || options.strict === true);
+  return { ok: failing.length === 0, problems: reported, migrations: found.migrations.length };
+}
+
+/** What the SQL shows: of pending migrations, every section; of applied ones, the down a rollback may still need. */
+function sqlProblems(engine: Engine, migrations: readonly PlanStep["migration"][], pending: (m: PlanStep["migration"]) => boolean): Problem[] {
+  const mode = defaultMode(engine.policy.transaction);
+  return migrations.flatMap((migration) => {
+    if (!pending(migration)) return unterminatedIn(engine, migration, "down");
+    const step: PlanStep = { direction: "up", migration, reason: "pending", after: [] };
+    return preflightStatic(engine, step, mode);
+  });
+}
+
+export async function history(engine: Engine, options: HistoryOptions = {}): Promise<LogEntry[]> {
+  const { signal, ...query } = options;
+  throwIfAborted(signal);
+  const store = engine.target.history;
+  return withConnection(engine, async (conn) => ((await store.exists(conn)) ? store.readLog(conn, query) : []), true);
+}
+
+export async function stats(engine: Engine, options: SignalOptions = {}): Promise<Stats> {
+  throwIfAborted(options.signal);
+  const found = await discover(engine);
+  throwIfAborted(options.signal);
+  const store = engine.target.history;
+  const { applied, log } = await withConnection(
+    engine,
+    async (conn) => ((await store.exists(conn)) ? { applied: await store.read(conn), log: await store.readLog(conn) } : { applied: [], log: [] }),
+    true,
+  );
+  return computeStats(found.migrations, applied, log);
+}
+
+export async function graph(engine: Engine, options: SignalOptions = {}): Promise<GraphReport> {
+  throwIfAborted(options.signal);
+  const found = await discover(engine);
+  throwIfAborted(options.signal);
+  const applied = await withConnection(engine, (conn) => readHistory(engine, conn, found), true);
+  // every code migration: the graph shows each one's dependencies and tables, applied or not
+  const migrations = await withLoadedOptions(engine, found, () => true);
+  throwIfAborted(options.signal);
+  const states = new Map(statusOf(migrations, applied, unusableVersions(found.problems)).migrations.map((entry) => [entry.version, entry.state]));
+  const conflicts = await conflictsOf(engine, migrations);
+  const pairs = conflictPairs(conflicts);
+  const built = buildGraph(migrations, engine.policy.ordering);
+  return {
+    ordering: engine.policy.ordering,
+    nodes: built.migrations.map((m) => ({
+      version: m.version,
+      name: m.name,
+      file: m.files[0] ?? m.id,
+      state: states.get(m.version) ?? "pending",
+      dependsOn: (built.dependencies.get(m) ?? []).map((d) => d.version),
+      conflictsWith: [...(pairs.get(m.version) ?? [])],
+    })),
+    conflicts,
+  };
+}
+
+function planRequest(options: PlanOptions): PlanRequest {
+  const range = {
+    ...(options.to === undefined ? {} : { to: options.to }),
+    ...(options.step === undefined ? {} : { step: options.step }),
+  };
+  if (options.direction === "up") return { direction: "up", ...range };
+  return {
+    direction: "down",
+    ...range,
+    ...(options.batch === undefined ? {} : { batch: options.batch }),
+    ...(options.all === undefined ? {} : { all: options.all }),
+    ...(options.versions === undefined ? {} : { versions: options.versions }),
+  };
+}

@@ -1,0 +1,88 @@
+import type { ResolvedConfig, Hooks } from "../config/types.js";
+import type { LoadedCode } from "../core/context.js";
+import type { EventBus, MigratorEvent } from "../core/events.js";
+import type { ExecutorPorts } from "../core/executor.js";
+import type { MigrationFile, Ordering, SqlScript, TransactionMode } from "../core/types.js";
+import type { Dialect } from "../dialects/dialect.js";
+import type { HistoryStore } from "../history/history-store.js";
+import type { MigrationSource } from "../source/discover.js";
+
+/** What a migrator works on: one database (its dialect and history tables) and one set of migrations. */
+export interface Target {
+  readonly dialect: Dialect;
+  readonly history: HistoryStore;
+  readonly source: MigrationSource;
+}
+
+/** What the engine needs from its surroundings, each replaceable in a test. */
+export interface Deps {
+  readonly events: EventBus;
+  readonly hooks: Hooks;
+  readonly identity: { readonly host: string; readonly toolVersion: string; readonly env: string };
+  readonly loadCode: (migration: MigrationFile) => Promise<LoadedCode>;
+  readonly readFile: (path: string) => Promise<string>;
+}
+
+/** The settings the engine reads: how to order, lock, guard, run in transactions and confirm. */
+export interface Policy {
+  readonly ordering: Ordering;
+  readonly allowOutOfOrder: boolean;
+  readonly transaction: TransactionMode;
+  readonly lockTimeoutMs: number;
+  readonly migrationLockTimeoutMs: number | undefined;
+  readonly statementTimeoutMs: number | undefined;
+  readonly parallel: number;
+  /** Where backups are written. */
+  readonly backupDir: string;
+  /** The migrations directory, as messages name it. */
+  readonly dir: string;
+  readonly table: string;
+  readonly schema: string | undefined;
+  /** Destructive operations ask for confirmation. */
+  readonly protected: boolean;
+  /** The environment's name, as confirmations name it. */
+  readonly env: string;
+}
+
+/** A section's unterminated construct, or null; scanned once per engine. */
+export type OpenConstruct = { readonly kind: string; readonly line: number } | null;
+
+/** What every operation is given: the target, the deps, the policy, and caches that live as long as the migrator. */
+export interface Engine {
+  readonly target: Target;
+  readonly deps: Deps;
+  readonly policy: Policy;
+  /** The target and deps in the shape the step executor takes. */
+  readonly ports: ExecutorPorts;
+  readonly emit: (event: MigratorEvent) => void;
+  readonly openConstructs: WeakMap<SqlScript, OpenConstruct>;
+}
+
+export function policyOf(config: ResolvedConfig): Policy {
+  return {
+    ordering: config.ordering,
+    allowOutOfOrder: config.allowOutOfOrder,
+    transaction: config.transaction,
+    lockTimeoutMs: config.lockTimeoutMs,
+    migrationLockTimeoutMs: config.migrationLockTimeoutMs,
+    statementTimeoutMs: config.statementTimeoutMs,
+    parallel: config.parallel,
+    backupDir: config.backupDir,
+    dir: config.dir,
+    table: config.table,
+    schema: config.schema,
+    protected: config.protected,
+    env: config.env,
+  };
+}
+
+export function createEngine(target: Target, deps: Deps, policy: Policy): Engine {
+  return {
+    target,
+    deps,
+    policy,
+    ports: { dialect: target.dialect, history: target.history, ...deps },
+    emit: (event) => deps.events.emit(event),
+    openConstructs: new WeakMap(),
+  };
+}

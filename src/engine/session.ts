@@ -1,0 +1,83 @@
+import { InterruptedError } from "../core/errors.js";
+import { checkpoint } from "../core/fault-points.js";
+import { abortReason } from "../core/migration-context.js";
+import type { Connection, LockAssertion } from "../dialects/dialect.js";
+import type { Engine } from "./ports.js";
+
+/** A work connection under the run lock. */
+export interface Session {
+  readonly conn: Connection;
+  readonly dbUser: string | null;
+  /** Throws when the run lock was lost. */
+  readonly lockCheck: (() => Promise<void>) | undefined;
+  /** The same check, as a statement a migration's own batch can run. */
+  readonly lockAssertion: LockAssertion | undefined;
+}
+
+/** Throws an InterruptedError when the operation was cancelled (before anything changed). */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true) throw new InterruptedError(`interrupted by ${abortReason(signal)}; nothing was changed`);
+}
+
+/** Opens a connection, runs `fn`, closes it. */
+export async function withConnection<T>(engine: Engine, fn: (conn: Connection) => Promise<T>, readOnly = false): Promise<T> {
+  const conn = await engine.target.dialect.connect({ readOnly });
+  try {
+    return await fn(conn);
+  } finally {
+    await conn.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Takes the run lock on a connection of its own, then hands a work connection to `fn`. The
+ * history tables are created under the lock, and only once something is about to be written.
+ * `changesNothing` (a rehearsal, which rolls back all it writes) lets the dialect create nothing
+ * (SQLite: no database file where there is none).
+ */
+export async function withLock<T>(engine: Engine, fn: (session: Session) => Promise<T>, signal?: AbortSignal, changesNothing = false): Promise<T> {
+  const { dialect, history } = engine.target;
+  const { policy, emit } = engine;
+  return withConnection(engine, async (lockConn) => {
+    const started = Date.now();
+    const lock = await lockConn.acquireLock(`${policy.schema ?? ""}:${policy.table}`, {
+      timeoutMs: policy.lockTimeoutMs,
+      onWait: (holder, waitedMs) => emit({ type: "lock:wait", holder, waitedMs }),
+      ...(signal === undefined ? {} : { signal }),
+    });
+    let failed = false;
+    try {
+      emit({ type: "lock:acquired", waitedMs: Date.now() - started });
+      await checkpoint("after-lock");
+      // checked once per migration, on the lock's own connection while the migration runs
+      const lockCheck = lock.check ? () => (lock.check as () => Promise<void>)() : undefined;
+      return await withConnection(engine, async (conn) => {
+        if (dialect.settleWrites && (await history.exists(conn))) await dialect.settleWrites(conn, dialect.qualifiedTable(policy.table));
+        return fn({ conn, dbUser: await conn.currentUser(), lockCheck, lockAssertion: lock.assertion });
+      }, changesNothing);
+    } catch (error) {
+      failed = true;
+      throw error;
+    } finally {
+      await checkpoint("before-unlock");
+      // after a failure (a lost connection, often the lock's too) the failure is what to report
+      await lock.release().catch((error: unknown) => {
+        if (!failed) throw error;
+      });
+    }
+  }, changesNothing);
+}
+
+/** Runs `fn` in a transaction of its own: committed when it returns, rolled back when it throws. */
+export async function inTransaction<T>(conn: Connection, fn: () => Promise<T>): Promise<T> {
+  await conn.begin();
+  let result: T;
+  try {
+    result = await fn();
+    await conn.commit();
+  } catch (error) {
+    await conn.rollback().catch(() => undefined);
+    throw error;
+  }
+  return result;
+}

@@ -1,0 +1,121 @@
+import type { RunReport, UpOptions } from "../api-types.js";
+import { ValidationError } from "../core/errors.js";
+import { conflictPairs } from "../core/conflicts.js";
+import { decideRun, outsideTransactionRefusal, runCapabilities, type RunDecision } from "../core/run-policy.js";
+import type { PlanRequest, PlanStep } from "../core/types.js";
+import type { Connection } from "../dialects/dialect.js";
+import { takeBackup } from "./backup.js";
+import { dryRun } from "./dry-run.js";
+import type { Engine } from "./ports.js";
+import { mayBeInFlight, preflight, refuseOverLockCapacity, refuseStatic } from "./prepare.js";
+import { emptyRun, instantLog } from "./report.js";
+import { runSteps } from "./run.js";
+import { withConnection, withLock, type Session } from "./session.js";
+import { appliedSet, discover, fresh, recordedSet, workspaceOn, type Discovered } from "./workspace.js";
+
+type Run = Extract<RunDecision, { kind: "run" }>;
+
+/** Applies pending migrations (or shows them: a dry run, a rehearsal). */
+export async function up(engine: Engine, options: UpOptions = {}): Promise<RunReport> {
+  const started = performance.now();
+  const { dialect } = engine.target;
+  const found = await discover(engine);
+  const request: PlanRequest = {
+    direction: "up",
+    ...(options.to === undefined ? {} : { to: options.to }),
+    ...(options.step === undefined ? {} : { step: options.step }),
+  };
+  const decision = decideRun(
+    engine.policy,
+    { direction: "up", singleTransaction: options.singleTransaction, dryRun: options.dryRun },
+    runCapabilities(dialect.name, dialect.capabilities),
+  );
+  if (decision.kind === "dry-run") {
+    if (decision.warning !== null) engine.emit({ type: "log", level: "warn", version: null, message: decision.warning });
+    const planned = await withConnection(engine, (conn) => workspaceOn(engine, conn, found, request, { allowOutOfOrder: options.allowOutOfOrder }), true);
+    refuseStatic(engine, planned.steps, decision.mode);
+    return dryRun(engine, planned.steps, "up", planned.warnings, started);
+  }
+  if (options.backup) await dialect.checkBackup?.();
+  const signal = options.signal ?? new AbortController().signal;
+  if (await nothingPending(engine, found, request, options.allowOutOfOrder, decision)) return emptyRun(engine, "up", started);
+  return withLock(engine, (session) => upLocked(engine, session, found, request, decision, { ...options, signal, started }), signal, decision.rehearse);
+}
+
+/** The run under the lock: planned again from what the database holds now. */
+async function upLocked(
+  engine: Engine,
+  session: Session,
+  found: Discovered,
+  request: PlanRequest,
+  decision: Run,
+  options: UpOptions & { readonly signal: AbortSignal; readonly started: number },
+): Promise<RunReport> {
+  const planned = await workspaceOn(engine, session.conn, found, request, { allowOutOfOrder: options.allowOutOfOrder });
+  await refuse(engine, session.conn, planned.steps, decision);
+  if ((decision.single || decision.rehearse) && engine.target.dialect.transactionLockCapacity && planned.steps.length > 0) {
+    await refuseOverLockCapacity(engine, session.conn, planned.steps, decision.rehearse);
+  }
+  const backup = options.backup && planned.steps.length > 0 ? await backUp(engine, session) : null;
+  return runSteps(engine, session, planned.steps, {
+    direction: "up",
+    mode: decision.mode,
+    rehearse: decision.rehearse,
+    signal: options.signal,
+    applied: appliedSet(planned.applied),
+    recorded: recordedSet(planned.applied),
+    backup,
+    warnings: planned.warnings,
+    started: options.started,
+    parallel: options.parallel ?? engine.policy.parallel,
+    exclusive: conflictPairs(planned.warnings),
+  });
+}
+
+/** Takes the backup and logs it, before the first migration runs. */
+async function backUp(engine: Engine, session: Session): Promise<string> {
+  const { history } = engine.target;
+  const backup = await takeBackup(engine);
+  await history.ensureTables(session.conn);
+  await history.log(session.conn, instantLog(engine, session.dbUser, { operation: "backup", details: `backup written to ${backup}` }));
+  // said now, before the first migration runs (run:end repeats the path, for scripts)
+  engine.emit({ type: "log", level: "info", version: null, message: `backup written to ${backup}` });
+  return backup;
+}
+
+/** What refuses the run before it starts: checked before the lock (creating nothing), and again under it. */
+async function refuse(engine: Engine, conn: Connection, steps: readonly PlanStep[], decision: Run): Promise<void> {
+  const problems = await preflight(engine, conn, steps, decision.checkMode);
+  if (problems.length > 0) throw new ValidationError(problems);
+  const refusal = outsideTransactionRefusal(decision, steps.map((s) => s.migration));
+  if (refusal !== null) throw refusal;
+}
+
+/**
+ * The common deploy: nothing to apply. Decided from a read without the lock, so a no-op `up`
+ * opens one connection and takes no lock. Work to do, or a problem that may be another run's
+ * migration in flight, goes the locked way, which reads again under the lock; any other
+ * problem is refused here, before the lock creates anything.
+ */
+async function nothingPending(
+  engine: Engine,
+  found: Discovered,
+  request: PlanRequest,
+  allowOutOfOrder: boolean | undefined,
+  decision: Run,
+): Promise<boolean> {
+  const probe = fresh(found);
+  return withConnection(engine, async (conn) => {
+    let steps: readonly PlanStep[];
+    try {
+      steps = (await workspaceOn(engine, conn, probe, request, { allowOutOfOrder, conflicts: false })).steps;
+    } catch (error) {
+      if (mayBeInFlight(error)) return false;
+      throw error;
+    }
+    // what the plan's SQL and the server already refuse stops the run before the lock, which
+    // would create the lock file (and, on SQLite, the database file)
+    if (steps.length > 0) await refuse(engine, conn, steps, decision);
+    return steps.length === 0;
+  }, true);
+}

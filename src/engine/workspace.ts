@@ -1,0 +1,122 @@
+import { ValidationError } from "../core/errors.js";
+import { AppliedVersions } from "../core/applied-versions.js";
+import { findConflicts, readTableUses } from "../core/conflicts.js";
+import { plan as planMigrations } from "../core/planner.js";
+import type { AppliedMigration, MigrationFile, PlanRequest, PlanStep, Problem } from "../core/types.js";
+import type { Connection } from "../dialects/dialect.js";
+import type { Engine } from "./ports.js";
+
+/** The migrations found, with every problem found so far (discovery, history, loading). */
+export interface Discovered {
+  readonly migrations: MigrationFile[];
+  readonly problems: Problem[];
+}
+
+/** A plan read from the database: the history it was made from and the migrations as loaded. */
+export interface Workspace {
+  readonly applied: AppliedMigration[];
+  readonly migrations: readonly MigrationFile[];
+  readonly steps: readonly PlanStep[];
+  readonly warnings: readonly Problem[];
+}
+
+export interface WorkspaceOptions {
+  readonly allowOutOfOrder?: boolean | undefined;
+  /** Import pending code migrations for their options (default true; a rollback reads none). */
+  readonly loadPending?: boolean;
+  /** Add the conflicts among the planned steps to the warnings (default true). */
+  readonly conflicts?: boolean;
+}
+
+export async function discover(engine: Engine): Promise<Discovered> {
+  const found = await engine.target.source.list();
+  return { migrations: [...found.migrations], problems: [...found.problems] };
+}
+
+/** A copy whose problems can grow without touching `found`'s (a read before the lock, then one under it). */
+export function fresh(found: Discovered): Discovered {
+  return { migrations: found.migrations, problems: [...found.problems] };
+}
+
+/** The state rows, without creating anything; a corrupt row becomes a problem of `found`, reported with every other one. */
+export async function readHistory(engine: Engine, conn: Connection, found: Discovered): Promise<AppliedMigration[]> {
+  const { history } = engine.target;
+  if (!(await history.exists(conn))) return [];
+  const { rows, problems } = await history.inspect(conn);
+  found.problems.push(...problems);
+  return rows;
+}
+
+/** Code migrations whose options matter now are imported; unchanged applied ones are not. */
+export async function withLoadedOptions(
+  engine: Engine,
+  found: Discovered,
+  needs: (migration: MigrationFile) => boolean,
+): Promise<MigrationFile[]> {
+  return Promise.all(
+    found.migrations.map(async (migration) => {
+      if (migration.kind !== "code" || !needs(migration)) return migration;
+      try {
+        const loaded = await engine.deps.loadCode(migration);
+        return { ...migration, options: loaded.options };
+      } catch (error) {
+        // reported with every other problem, not one at a time
+        if (!(error instanceof ValidationError)) throw error;
+        found.problems.push(...error.problems);
+        return migration;
+      }
+    }),
+  );
+}
+
+export function isPendingIn(applied: readonly AppliedMigration[]): (migration: MigrationFile) => boolean {
+  const done = new Map(applied.map((row) => [BigInt(row.version), row]));
+  return (migration) => {
+    const row = done.get(migration.versionNumber);
+    return !row || row.state === "rolled_back" || row.checksum !== migration.checksum;
+  };
+}
+
+export function appliedSet(rows: readonly AppliedMigration[]): AppliedVersions {
+  return new AppliedVersions(rows.filter((row) => row.state === "applied").map((row) => row.version));
+}
+
+/** Versions (canonical integers) with a state row of any state. */
+export function recordedSet(rows: readonly AppliedMigration[]): ReadonlySet<string> {
+  return new Set(rows.map((row) => BigInt(row.version).toString()));
+}
+
+/**
+ * Graph mode: migrations with no dependency path between them that touch the same table
+ * (PostgreSQL read by its real parser). `among` keeps only pairs involving those versions.
+ */
+export async function conflictsOf(engine: Engine, migrations: readonly MigrationFile[], among?: ReadonlySet<string>): Promise<Problem[]> {
+  const { ordering } = engine.policy;
+  if (ordering !== "graph") return [];
+  const conflicts = findConflicts(migrations, await readTableUses(migrations, engine.target.dialect.name), ordering);
+  return among === undefined ? conflicts : conflicts.filter((p) => p.versions.some((v) => among.has(v)));
+}
+
+/** Read history → load code options → plan → conflicts: the one sequence every planning operation runs. */
+export async function workspaceOn(
+  engine: Engine,
+  conn: Connection,
+  found: Discovered,
+  request: PlanRequest,
+  options: WorkspaceOptions = {},
+): Promise<Workspace> {
+  const applied = await readHistory(engine, conn, found);
+  const migrations = options.loadPending === false ? found.migrations : await withLoadedOptions(engine, found, isPendingIn(applied));
+  const result = planMigrations(migrations, applied, request, {
+    ordering: engine.policy.ordering,
+    allowOutOfOrder: options.allowOutOfOrder ?? engine.policy.allowOutOfOrder,
+    discoveryProblems: found.problems,
+  });
+  if (!result.ok) throw new ValidationError(result.problems);
+  if (options.conflicts === false || engine.policy.ordering !== "graph" || result.steps.length === 0) {
+    return { applied, migrations, steps: result.steps, warnings: result.warnings };
+  }
+  const planned = new Set(result.steps.map((s) => s.migration.version));
+  const warnings = [...result.warnings, ...(await conflictsOf(engine, migrations, planned))];
+  return { applied, migrations, steps: result.steps, warnings };
+}
