@@ -94,6 +94,8 @@ export class FakeDatabase {
   lockLost = false;
   /** Every connection opened, in order, and whether it promised to change nothing. */
   readonly opened: { readonly id: number; readonly readOnly: boolean }[] = [];
+  /** How many batches (`execBatch` calls) were sent. */
+  batches = 0;
   /** How many times the run lock was taken. */
   locksTaken = 0;
   openConnections = 0;
@@ -381,6 +383,7 @@ export class FakeConnection implements Connection {
 
   /** Runs statements in order; names the one that failed (StatementFailure), as PostgreSQL's batch does. */
   async execBatchImpl(statements: readonly string[], options: BatchOptions = {}): Promise<void> {
+    this.db.batches++;
     if (options.begin === true) await this.begin();
     const then: readonly BoundStatement[] = options.then ?? [];
     let index = 0;

@@ -42,11 +42,13 @@ const CORE_IMPORT_EXCEPTIONS: readonly Exception[] = [
 // String literals (or template parts, or literal types) naming a dialect outside src/dialects/.
 // `what` is the literal's text. Must shrink to empty.
 const DIALECT_NAME_EXCEPTIONS: readonly Exception[] = [
-  { file: "src/api.ts", what: "postgres" },
-  { file: "src/api.ts", what: "sqlite" },
-  { file: "src/api.ts", what: "sqlite:./stratum.db" },
   { file: "src/cli/commands/init.ts", what: "sqlite:./stratum.db" },
   { file: "src/config/load.ts", what: "sqlite:./stratum.db" },
+  { file: "src/engine/backup.ts", what: "postgres" },
+  { file: "src/engine/backup.ts", what: "sqlite" },
+  { file: "src/engine/rehearsal.ts", what: "sqlite" },
+  { file: "src/migrator.ts", what: "sqlite" },
+  { file: "src/migrator.ts", what: "sqlite:./stratum.db" },
   { file: "src/core/conflicts.ts", what: "postgres" },
   { file: "src/core/requirements.ts", what: "postgres" },
   { file: "src/core/types.ts", what: "mariadb" },
@@ -92,7 +94,7 @@ const CLI_IMPORT_EXCEPTIONS: readonly Exception[] = [
   { file: "src/cli/commands/validate.ts", what: "../../api-types.js" },
   { file: "src/cli/confirm.ts", what: "../core/errors.js" },
   { file: "src/cli/library.ts", what: "../api-types.js" },
-  { file: "src/cli/library.ts", what: "../api.js" },
+  { file: "src/cli/library.ts", what: "../migrator.js" },
   { file: "src/cli/library.ts", what: "../config/load.js" },
   { file: "src/cli/library.ts", what: "../config/types.js" },
   { file: "src/cli/library.ts", what: "../core/types.js" },
@@ -124,7 +126,6 @@ const CLI_IMPORT_EXCEPTIONS: readonly Exception[] = [
 // Functions over 150 lines. `what` is the function's path of names (outer > inner). Must shrink
 // to empty.
 const LONG_FUNCTION_EXCEPTIONS: readonly Exception[] = [
-  { file: "src/api.ts", what: "buildInternals" }, // 1177 lines today
   { file: "src/cli/render/live-renderer.ts", what: "createLiveRenderer" }, // 196 lines today
   { file: "src/core/executor.ts", what: "runStep" }, // 532 lines today
   { file: "src/dialects/postgres/postgres-dialect.ts", what: "postgresDialect" }, // 289 lines today
@@ -133,9 +134,7 @@ const LONG_FUNCTION_EXCEPTIONS: readonly Exception[] = [
 ];
 
 // src/migrator.ts: missing, or a function over 40 lines in it. Must shrink to empty.
-const MIGRATOR_EXCEPTIONS: readonly Exception[] = [
-  { file: "src/migrator.ts", what: "missing" },
-];
+const MIGRATOR_EXCEPTIONS: readonly Exception[] = [];
 
 const MAX_FUNCTION_LINES = 150;
 const MAX_MIGRATOR_FUNCTION_LINES = 40;
