@@ -112,6 +112,7 @@ describe("fake connection: statements and transactions", () => {
     const error = await conn.execBatch?.(["create table a (id int)", "FAIL"], { begin: true }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StatementFailure);
     expect((error as StatementFailure).index).toBe(1);
+    expect(db.batches).toBe(1);
     expect(conn.inTransaction).toBe(true);
     await conn.rollback();
     expect(db.effects).toEqual([]);

@@ -238,3 +238,29 @@ describe("hooks", () => {
     expect(t.db.stateRows().map((r) => r.version)).toEqual(["001"]);
   });
 });
+
+describe("the run lock and session guards", () => {
+  it.each(paths)("a lock lost mid-run stops the run before the next migration commits ($path)", async ({ batch }) => {
+    const t = engine(three, { dialect: { batch } });
+    t.migrator.on((event) => {
+      if (event.type === "migration:end" && event.version === "001") t.db.loseLock();
+    });
+    const error = await rejectionOf(t.migrator.up());
+    expect(error.code).toBe("LOCK_TIMEOUT");
+    expect(error.message).toContain("was lost");
+    expect(t.db.stateRows().map((r) => r.version)).toEqual(["001"]);
+    expect(t.db.effects).toEqual(["create table users (id int)"]);
+  });
+
+  it("per-migration guards are applied to the work connection when configured", async () => {
+    const t = engine(three, { config: { migrationLockTimeoutMs: 1_000, statementTimeoutMs: 60_000 } });
+    await t.migrator.up();
+    expect(t.db.guards).toEqual([{ lockTimeoutMs: 1_000, statementTimeoutMs: 60_000 }]);
+  });
+
+  it("no guards configured: none are set", async () => {
+    const t = engine(three);
+    await t.migrator.up();
+    expect(t.db.guards).toEqual([]);
+  });
+});
