@@ -24,6 +24,7 @@ import {
   type QueryOptions,
   type Queryable,
   type ServerInfo,
+  type ServerClock,
   type SessionGuards,
 } from "../../src/dialects/dialect.js";
 import type { HistoryStore, StateChange, StateUpdate } from "../../src/history/history-store.js";
@@ -252,7 +253,8 @@ export class FakeConnection implements Connection {
     this.db.transactions.push({ connection: this.id, op: "rollback" });
   }
 
-  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  /** The one-callback transaction the dialects branch adds to Connection; the callback gets this session. */
+  async transaction<T>(fn: (tx: FakeConnection) => Promise<T>): Promise<T> {
     await this.begin();
     try {
       const result = await fn(this);
@@ -416,45 +418,67 @@ export interface FakeDialectOptions {
   readonly latencyMs?: number;
 }
 
-/** A dialect over `db`. `name` only feeds messages and the SQL lexers; the fake's SQL is plain. */
-export function fakeDialect(db: FakeDatabase, options: FakeDialectOptions = {}): Dialect & { readonly db: FakeDatabase } {
-  const capabilities: Capabilities = {
+/**
+ * The capability flags of a fake dialect. Unannotated on purpose: the branch that makes every
+ * capability an explicit flag adds the rest of them, which this object already carries (a
+ * plain object with more flags than `Capabilities` names still is one).
+ */
+function fakeCapabilities(options: FakeDialectOptions) {
+  return {
     transactionalDdl: options.transactionalDdl ?? true,
     concurrentConnections: options.concurrentConnections ?? false,
+    batchRoundTrip: options.batch === true,
+    backup: false,
+    schemaIntrospection: false,
+    headVersion: false,
+    lockCapacity: false,
+    settleWrites: false,
+    sessionLoss: false,
+    commitRefusal: false,
+    environmentFixes: false,
   };
-  const connectionOptions = (readOnly: boolean): FakeConnectionOptions => ({
-    readOnly,
-    capabilities,
-    flavor: options.name ?? "sqlite",
-    latencyMs: options.latencyMs ?? 0,
-  });
-  const batched = options.batch === true;
-  return {
+}
+
+/** A session on `db` as `fakeDialect(db, options).connect()` opens it, typed as the fake it is. */
+export function fakeConnection(db: FakeDatabase, options: FakeDialectOptions = {}, readOnly = false): FakeConnection {
+  if (db.disposed) throw new FakeDriverError("the dialect was disposed", "FAKE_DISPOSED");
+  const capabilities: Capabilities = fakeCapabilities(options);
+  const connection = new FakeConnection(db, { readOnly, capabilities, flavor: options.name ?? "sqlite", latencyMs: options.latencyMs ?? 0 });
+  if (options.batch === true) Object.assign(connection, { execBatch: connection.execBatchImpl.bind(connection) });
+  return connection;
+}
+
+/** A dialect over `db`. `name` only feeds messages and the SQL lexers; the fake's SQL is plain. */
+export function fakeDialect(db: FakeDatabase, options: FakeDialectOptions = {}): Dialect & { readonly db: FakeDatabase } {
+  const capabilities: Capabilities = fakeCapabilities(options);
+  const serverClock: ServerClock = { startedAt: "fake_started_at()", now: "fake_now()", elapsedMs: "fake_elapsed()" };
+  // Built unannotated, then returned: members the dialects branch adds to Dialect (backup
+  // extension, rehearsal commit guard) are here already without being excess on main's Dialect.
+  const dialect = {
     db,
     name: options.name ?? "sqlite",
     capabilities,
     historyTypes: { key: "text", text: "text", integer: "integer", bigint: "integer", autoId: "integer primary key" },
     displayUrl: "fake://memory",
-    async connect(connect = {}) {
-      if (db.disposed) throw new FakeDriverError("the dialect was disposed", "FAKE_DISPOSED");
-      const connection = new FakeConnection(db, connectionOptions(connect.readOnly === true));
-      if (batched) Object.assign(connection, { execBatch: connection.execBatchImpl.bind(connection) });
-      return connection;
-    },
+    backupExtension: "fake",
+    commitGuardNote: null,
+    isCommitGuardFailure: (): boolean => false,
+    connect: async (connect: { readonly readOnly?: boolean } = {}): Promise<Connection> => fakeConnection(db, options, connect.readOnly === true),
     splitStatements: splitFakeSql,
-    quoteIdentifier: (name) => `"${name}"`,
-    qualifiedTable: (name) => `"${name}"`,
-    nonTransactionalReason: (statement) =>
+    quoteIdentifier: (name: string): string => `"${name}"`,
+    qualifiedTable: (name: string): string => `"${name}"`,
+    nonTransactionalReason: (statement: string): string | null =>
       /\bCONCURRENTLY\b/i.test(statement) ? "CONCURRENTLY cannot run inside a transaction block" : null,
     transactionControl: fakeTransactionControl,
-    errorPosition: () => null,
+    errorPosition: (): number | null => null,
     // the engine hands over its own error with the driver's as a cause, as the real dialects expect
-    isRetryable: (error) => causes(error).some((e) => e instanceof FakeDriverError && e.retryable),
-    ...(batched ? { serverClock: { startedAt: "fake_started_at()", now: "fake_now()", elapsedMs: "fake_elapsed()" } } : {}),
-    async dispose() {
+    isRetryable: (error: unknown): boolean => causes(error).some((e) => e instanceof FakeDriverError && e.retryable),
+    ...(options.batch === true ? { serverClock } : {}),
+    async dispose(): Promise<void> {
       db.disposed = true;
     },
   };
+  return dialect;
 }
 
 /** An error and its causes, outermost first. */

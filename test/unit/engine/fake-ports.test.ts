@@ -7,7 +7,7 @@ import { StatementFailure } from "../../../src/dialects/dialect.js";
 import type { LogEntry } from "../../../src/core/types.js";
 import {
   appliedRow,
-  FakeConnection,
+  fakeConnection,
   FakeDatabase,
   FakeDriverError,
   fakeDialect,
@@ -35,7 +35,7 @@ const entry = (version: string): LogEntry => ({
 
 async function connect(options: Parameters<typeof fakeDialect>[1] = {}, readOnly = false) {
   const db = new FakeDatabase();
-  const conn = (await fakeDialect(db, options).connect({ readOnly })) as FakeConnection;
+  const conn = fakeConnection(db, options, readOnly);
   return { db, conn };
 }
 
@@ -147,7 +147,7 @@ describe("fake connection: the lock", () => {
     await expect(b.acquireLock("k", { timeoutMs: 20 })).rejects.toMatchObject({ code: "LOCK_TIMEOUT" });
     await a.close();
     await b.acquireLock("k", { timeoutMs: 20 });
-    expect(db.lockHolder).toBe((b as FakeConnection).id);
+    expect(db.lockHolder).toBe(db.opened[1]?.id);
   });
 
   it("check() throws once the lock is lost; an aborted signal stops the wait", async () => {
