@@ -51,7 +51,8 @@ export async function loadLibrary(): Promise<CliLibrary> {
   ]);
   return {
     resolveConfig: (request) => config.resolveConfig(request),
-    createMigrator: (resolved) => api.createMigratorFromConfig(resolved),
+    // Bridge until the commands pass `confirm`: they ask on a protected environment themselves.
+    createMigrator: (resolved) => api.createMigratorFromConfig({ ...resolved, protected: false }),
     createMigration: (dir, name, kind) => create.createMigration(dir, name, kind),
     displayUrl: (text) => url.displayUrl(text),
   };
