@@ -1,7 +1,7 @@
-import type { Hooks } from "../config/types.js";
+import type { Hooks } from "./hooks.js";
 import { StatementFailure, type Connection, type Dialect, type LockAssertion, type ServerClock } from "../dialects/dialect.js";
 import type { HistoryStore, StateChange } from "../history/history-store.js";
-import type { RunOutcome } from "../api-types.js";
+import type { RunOutcome } from "./results.js";
 import type { LoadedCode } from "./context.js";
 import { ConfigError, EXIT, InterruptedError, MigrationError, restated, SchemaError, StratumError } from "./errors.js";
 import type { EventBus } from "./events.js";

@@ -1,4 +1,4 @@
-import type { ServerInfo } from "../dialects/dialect.js";
+import type { ServerInfo } from "./server-info.js";
 import type { MigrationFile, Problem, Requirement } from "./types.js";
 
 function compareDotted(a: string, b: string): number {

@@ -1,3 +1,4 @@
+import type { ServerInfo } from "../core/server-info.js";
 import type { DialectName, Statement } from "../core/types.js";
 import type { TransactionControl } from "../sql/transaction-control.js";
 
@@ -9,11 +10,7 @@ export interface Capabilities {
   readonly concurrentConnections: boolean;
 }
 
-/** Server flavour and version, for `-- stratum:requires`. */
-export interface ServerInfo {
-  readonly flavor: DialectName | "mariadb";
-  readonly version: string;
-}
+export type { ServerInfo } from "../core/server-info.js";
 
 /** Column types the history tables use on this dialect. */
 export interface HistoryTypes {
