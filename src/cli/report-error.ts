@@ -4,7 +4,7 @@
 // write — causes, internal errors — is foreign, so the URL credentials in it are masked.
 
 import { StratumError } from "../core/errors.js";
-import { redactUrl } from "../core/redact.js";
+import { redactUrl } from "../text/redact.js";
 import { printable } from "./render/format.js";
 import type { Output } from "./io.js";
 

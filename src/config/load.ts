@@ -13,7 +13,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, extname, isAbsolute, join, relative, resolve } from "node:path";
 
 import { ConfigError, configProblemsText } from "../core/errors.js";
-import { redactUrl } from "../core/redact.js";
+import { redactUrl } from "../text/redact.js";
 import { parseDatabaseUrl, resolveDatabaseUrl } from "../dialects/url.js";
 import {
   HOOK_NAMES,

@@ -18,7 +18,7 @@
 import { isAbsolute, resolve } from "node:path";
 
 import { ConfigError } from "../core/errors.js";
-import { REDACTED } from "../core/redact.js";
+import { REDACTED } from "../text/redact.js";
 
 export interface SqliteUrl {
   readonly dialect: "sqlite";

@@ -7,7 +7,7 @@ import { accessSync, constants, statSync } from "node:fs";
 import { open, unlink } from "node:fs/promises";
 import { basename, delimiter, join } from "node:path";
 import { BackupError } from "../../core/errors.js";
-import { redactUrl } from "../../core/redact.js";
+import { redactUrl } from "../../text/redact.js";
 
 export interface DumpTarget {
   readonly flavor: "mysql" | "mariadb";

@@ -1,7 +1,7 @@
 // Turning a failed PostgreSQL connection attempt into one sentence the user can act on.
 
 import { ConnectionError } from "../../core/errors.js";
-import { printableDriverError, redactUrl } from "../../core/redact.js";
+import { printableDriverError, redactUrl } from "../../text/redact.js";
 
 /** Where we tried to connect. Never holds the password. */
 export interface ConnectTarget {

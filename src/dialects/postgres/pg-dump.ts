@@ -5,7 +5,7 @@ import { constants } from "node:fs";
 import { access, chmod, mkdir, open, stat, unlink } from "node:fs/promises";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { BackupError } from "../../core/errors.js";
-import { redactUrl } from "../../core/redact.js";
+import { redactUrl } from "../../text/redact.js";
 
 /** Where pg_dump should connect. The password is never put on the command line. */
 export interface PgDumpTarget {

@@ -3,7 +3,7 @@
 import type { ClientBase, ClientConfig, Pool, PoolClient } from "pg";
 import { suggestKey } from "../../config/schema.js";
 import { ConfigError, ConnectionError } from "../../core/errors.js";
-import { redactUrl } from "../../core/redact.js";
+import { redactUrl } from "../../text/redact.js";
 import type { Statement } from "../../core/types.js";
 import { postgresNonTransactionalReason, splitPostgres } from "../../sql/split-postgres.js";
 import { transactionControlOf } from "../../sql/transaction-control.js";
