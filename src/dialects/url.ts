@@ -19,6 +19,7 @@ import { isAbsolute, resolve } from "node:path";
 
 import { ConfigError } from "../core/errors.js";
 import { REDACTED } from "../text/redact.js";
+import { option } from "../core/vocabulary.js";
 
 export interface SqliteUrl {
   readonly dialect: "sqlite";
@@ -116,7 +117,7 @@ export function parseDatabaseUrl(url: string, origin?: string): DatabaseUrl {
   const raw = url.trim();
   const where = origin === undefined ? "" : ` (from ${origin})`;
   if (raw === "") {
-    throw new ConfigError(`the database URL${where} is empty; ${FORMS_SENTENCE}`, { fix: "Set url, DATABASE_URL or --url." });
+    throw new ConfigError(`the database URL${where} is empty; ${FORMS_SENTENCE}`, { fix: `Set url, DATABASE_URL or ${option("url")}.` });
   }
   if (raw === ":memory:") return { dialect: "sqlite", filename: ":memory:", memory: true, params: {} };
 

@@ -2,7 +2,7 @@
 // in place shows each running migration with a spinner and elapsed time, and a progress bar with
 // ETA for batched data migrations.
 
-import type { EventOf, MigratorEvent } from "../../core/events.js";
+import type { EventOf, MigratorEvent } from "../../index.js";
 import type { Output } from "../io.js";
 import { formatDuration, migrationId, truncate } from "./format.js";
 import {

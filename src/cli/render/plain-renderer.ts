@@ -1,7 +1,7 @@
 // Plain lines for logs and pipes: one line per migration when it ends, then a summary. With
 // `--dry-run`, the SQL of each migration under a comment naming it and its file:line.
 
-import type { EventOf, MigratorEvent } from "../../core/events.js";
+import type { EventOf, MigratorEvent } from "../../index.js";
 import type { Output } from "../io.js";
 import { formatDuration, migrationId } from "./format.js";
 import {

@@ -20,6 +20,7 @@ import type { Statement } from "../../core/types.js";
 import { splitSqlite } from "../../sql/split-sqlite.js";
 import { transactionControlOf } from "../../sql/transaction-control.js";
 import { StatementFailure, type BatchOptions, type Connection, type Dialect, type Lock, type LockOptions, type Queryable, type ServerInfo, type SessionGuards } from "../dialect.js";
+import { option } from "../../core/vocabulary.js";
 
 type Database = BetterSqlite3.Database;
 type DatabaseConstructor = typeof BetterSqlite3;
@@ -172,7 +173,7 @@ export function sqliteDialect(options: SqliteDialectOptions): Dialect {
     async checkBackup() {
       if (memory) {
         throw new BackupError("an in-memory SQLite database cannot be backed up", {
-          fix: "use a file database or run without --backup",
+          fix: `use a file database or run without ${option("backup")}`,
         });
       }
     },
@@ -414,7 +415,7 @@ async function acquireFileLock(Driver: DatabaseConstructor, path: string, key: s
       lockDb.close();
       throw new LockTimeoutError(
         `could not take the migration lock on ${path} within ${options.timeoutMs} ms; it is held by ${holder ?? "another stratum process"}`,
-        { fix: "wait for the other run to finish, or raise --lock-timeout" },
+        { fix: `wait for the other run to finish, or raise ${option("lockTimeout")}` },
       );
     }
     if (options.onWait && waited - lastReport >= 1000) {
