@@ -8,6 +8,9 @@ import type {
   DialectName,
 } from "./core/types.js";
 import type { Hooks, UserConfig } from "./config/types.js";
+import type { GraphReport, RunOutcome, Stats } from "./core/results.js";
+
+export type { GraphNode, GraphReport, MigrationStat, RunOutcome, Stats } from "./core/results.js";
 
 export interface MigratorOptions extends UserConfig {
   /** Environment name, selects `environments.<name>` (default `development`). */
@@ -100,15 +103,6 @@ export interface PlanResult {
   readonly warnings: readonly Problem[];
 }
 
-export interface RunOutcome {
-  readonly version: string;
-  readonly name: string;
-  readonly direction: "up" | "down";
-  readonly status: "applied" | "rolled_back" | "failed" | "skipped" | "dry-run";
-  readonly durationMs: number;
-  readonly error?: string;
-}
-
 export interface RunReport {
   readonly direction: "up" | "down";
   readonly ok: boolean;
@@ -122,24 +116,6 @@ export interface RunReport {
 export interface HistoryOptions extends SignalOptions {
   readonly limit?: number;
   readonly version?: string;
-}
-
-export interface MigrationStat {
-  readonly version: string;
-  readonly name: string;
-  readonly durationMs: number;
-}
-
-export interface Stats {
-  readonly applied: number;
-  readonly pending: number;
-  readonly failures: number;
-  readonly rollbacks: number;
-  readonly totalDurationMs: number;
-  readonly meanDurationMs: number;
-  readonly p95DurationMs: number;
-  readonly slowest: readonly MigrationStat[];
-  readonly recentFailures: readonly LogEntry[];
 }
 
 export interface RepairReport {
@@ -160,24 +136,6 @@ export interface ValidateReport {
   readonly ok: boolean;
   readonly problems: readonly Problem[];
   readonly migrations: number;
-}
-
-export interface GraphNode {
-  readonly version: string;
-  readonly name: string;
-  readonly file: string;
-  /** `applied`, `pending`, … as in `status`. */
-  readonly state: string;
-  /** Versions this migration depends on (declared, resolved to versions). */
-  readonly dependsOn: readonly string[];
-  /** Versions it conflicts with (touches a table without a dependency path between them). */
-  readonly conflictsWith: readonly string[];
-}
-
-export interface GraphReport {
-  readonly ordering: "linear" | "graph";
-  readonly nodes: readonly GraphNode[];
-  readonly conflicts: readonly Problem[];
 }
 
 export interface Migrator {

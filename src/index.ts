@@ -11,23 +11,15 @@ export type {
   MigrationFn,
   MigrationLogger,
 } from "./core/context.js";
-// Named, not `export *`: errors.ts also holds helpers the engine uses that are not public API.
-export {
-  BackupError,
-  ConfigError,
-  ConnectionError,
-  describeProblem,
-  EXIT,
-  InterruptedError,
-  IrreversibleError,
-  LockTimeoutError,
-  MigrationError,
-  SchemaError,
-  StratumError,
-  summariseProblems,
-  TransactionError,
-  ValidationError,
-} from "./core/errors.js";
 export type { ErrorCode, MigrationFailure, StratumErrorOptions } from "./core/errors.js";
 export type { MigratorEvent, EventType, EventOf, Listener, Direction } from "./core/events.js";
 export type * from "./core/types.js";
+
+/** Reads and merges the configuration from a config file, environment variables and flags. */
+export { resolveConfig } from "./config/load.js";
+export type { FlagSettings, ResolveConfigInput } from "./config/load.js";
+/** Writes a new migration file from the template, numbered after the existing ones. */
+export { createMigration } from "./source/create.js";
+// The light part of the API (errors, exit codes, vocabulary, URL display, …), which the CLI loads alone.
+export * from "./basics.js";
+export type { OptionName, Vocabulary } from "./core/vocabulary.js";

@@ -1,7 +1,7 @@
 // Destructive commands against a protected environment ask first (SPEC §4): on a terminal a
 // question, `--yes` skips it, and with no terminal they refuse unless `--yes` is given.
 
-import { InterruptedError } from "../core/errors.js";
+import { InterruptedError } from "../basics.js";
 import type { InputStream, Output } from "./io.js";
 import { usageError } from "./options.js";
 

@@ -1,9 +1,7 @@
 // The part of the library the CLI calls, as one small port. `run()` loads the real one lazily;
 // unit tests pass their own.
 
-import type { Migrator } from "../api-types.js";
-import type { ResolvedConfig } from "../config/types.js";
-import type { Ordering, TransactionMode } from "../core/types.js";
+import type { Migrator, Ordering, ResolvedConfig, TransactionMode } from "../index.js";
 
 /** Settings given as command-line flags; they win over every other source. */
 export interface FlagSettings {
@@ -43,17 +41,12 @@ export interface CliLibrary {
 
 /** The real library. Imported dynamically so `--help` and tests do not load drivers. */
 export async function loadLibrary(): Promise<CliLibrary> {
-  const [config, api, create, url] = await Promise.all([
-    import("../config/load.js"),
-    import("../migrator.js"),
-    import("../source/create.js"),
-    import("../dialects/url.js"),
-  ]);
+  const library = await import("../index.js");
   return {
-    resolveConfig: (request) => config.resolveConfig(request),
-    // Bridge until the commands pass `confirm`: they ask on a protected environment themselves.
-    createMigrator: (resolved) => api.createMigratorFromConfig({ ...resolved, protected: false }),
-    createMigration: (dir, name, kind) => create.createMigration(dir, name, kind),
-    displayUrl: (text) => url.displayUrl(text),
+    resolveConfig: (request) => library.resolveConfig(request),
+    createMigrator: (resolved) => // Bridge until the commands pass `confirm`: they ask on a protected environment themselves.
+    library.createMigratorFromConfig({ ...resolved, protected: false }),
+    createMigration: (dir, name, kind) => library.createMigration(dir, name, kind),
+    displayUrl: (text) => library.displayUrl(text),
   };
 }

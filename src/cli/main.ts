@@ -2,9 +2,8 @@
 // Everything else is the library (STYLE 10). `run` never throws and never exits the process: it
 // returns the exit code of SPEC §4.
 
-import { TOOL_VERSION } from "../version.js";
+import { EXIT, useVocabulary, VERSION } from "../basics.js";
 import { Command, CommanderError } from "commander";
-import { EXIT } from "../core/errors.js";
 import { baselineCommand } from "./commands/baseline.js";
 import type { CommandContext, Invocation } from "./commands/command-context.js";
 import { createCommand } from "./commands/create.js";
@@ -25,6 +24,7 @@ import { loadLibrary, type CliLibrary } from "./library.js";
 import { parseGlobalOptions, usageError, type GlobalOptions } from "./options.js";
 import type { Timers } from "./render/live-renderer.js";
 import { reportError } from "./report-error.js";
+import { cliVocabulary } from "./vocabulary.js";
 
 export type { CliIo, InputStream, OutputStream } from "./io.js";
 
@@ -88,7 +88,7 @@ function buildProgram(output: Output, onInvocation: (invocation: Invocation) => 
   const program = new Command("stratum");
   program
     .description("Database schema migrations for SQLite, PostgreSQL and MySQL/MariaDB.")
-    .version(TOOL_VERSION, "-V, --version", "print the version")
+    .version(VERSION, "-V, --version", "print the version")
     .helpOption("-h, --help", "show help")
     .enablePositionalOptions()
     .exitOverride()
@@ -289,6 +289,8 @@ function interruptionNotice(signal: AbortSignal): string {
  * `displayUrl`, and the one message that echoes the command line (a usage error) masks the URLs in it.
  */
 export async function run(argv: readonly string[], io: CliIo, overrides: RunOverrides = {}): Promise<number> {
+  // the library's messages name settings as flags from here on (`--lock-timeout`, not `the lockTimeout option`)
+  useVocabulary(cliVocabulary);
   const pre = prescan(argv);
   const output = createOutput(io, { color: pre.color, verbosity: pre.verbosity, json: pre.json });
   let library: CliLibrary;

@@ -1,11 +1,8 @@
 // Turns commander's raw option values into the library's option objects. Pure: every bad value
 // becomes a one-sentence usage error (exit 2) naming the flag and the value.
 
-import type { DownOptions, HistoryOptions, PlanOptions, UpOptions } from "../api-types.js";
-import { ConfigError } from "../core/errors.js";
-import type { Ordering } from "../core/types.js";
-import { displayUrl } from "../dialects/url.js";
-import { parseDuration as durationOf } from "../config/duration.js";
+import { ConfigError, displayUrl, parseDuration as durationOf } from "../basics.js";
+import type { DownOptions, HistoryOptions, Ordering, PlanOptions, UpOptions } from "../index.js";
 import type { Verbosity } from "./io.js";
 import type { FlagSettings } from "./library.js";
 

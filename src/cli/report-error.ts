@@ -3,8 +3,7 @@
 // messages hold no password (they show URLs through displayUrl); the text of errors Stratum did not
 // write — causes, internal errors — is foreign, so the URL credentials in it are masked.
 
-import { StratumError } from "../core/errors.js";
-import { redactUrl } from "../core/redact.js";
+import { redactUrl, StratumError } from "../basics.js";
 import { printable } from "./render/format.js";
 import type { Output } from "./io.js";
 

@@ -13,7 +13,8 @@ import { readFile } from "node:fs/promises";
 import { dirname, extname, isAbsolute, join, relative, resolve } from "node:path";
 
 import { ConfigError, configProblemsText } from "../core/errors.js";
-import { redactUrl } from "../core/redact.js";
+import { redactUrl } from "../text/redact.js";
+import { option, theOption } from "../core/vocabulary.js";
 import { DEFAULT_URL, parseDatabaseUrl, resolveDatabaseUrl } from "../dialects/registry.js";
 import {
   HOOK_NAMES,
@@ -92,18 +93,19 @@ export const ENVIRONMENT_VARIABLES: readonly (readonly [string, FlagKey])[] = [
 
 type FlagKey = keyof FlagSettings & SettingKey;
 
-const FLAG_NAMES: Readonly<Record<FlagKey, string>> = {
-  url: "--url",
-  dir: "--dir",
-  ordering: "--ordering",
-  table: "--table",
-  logTable: "--log-table",
-  schema: "--schema",
-  lockTimeout: "--lock-timeout",
-  parallel: "--parallel",
-  transaction: "--transaction",
-  allowOutOfOrder: "--allow-out-of-order",
-};
+/** The settings the CLI takes as flags; messages name each through the installed vocabulary. */
+const FLAG_KEYS: readonly FlagKey[] = [
+  "url",
+  "dir",
+  "ordering",
+  "table",
+  "logTable",
+  "schema",
+  "lockTimeout",
+  "parallel",
+  "transaction",
+  "allowOutOfOrder",
+];
 
 /**
  * The config file to use: `explicit` (resolved against cwd; a directory is searched) or the first of
@@ -115,7 +117,7 @@ export function findConfigFile(cwd: string, explicit?: string): string | undefin
     if (!existsSync(path)) {
       throw new ConfigError(`config file ${explicit} does not exist`, {
         key: "config",
-        fix: `Check the --config path (looked for ${path}).`,
+        fix: `Check ${theOption("configFile")} path (looked for ${path}).`,
       });
     }
     if (!statSync(path).isDirectory()) return path;
@@ -123,7 +125,7 @@ export function findConfigFile(cwd: string, explicit?: string): string | undefin
     if (found === undefined) {
       throw new ConfigError(`no stratum.config file in ${explicit}`, {
         key: "config",
-        fix: `Create one of ${CONFIG_FILE_NAMES.join(", ")} there, or point --config at the file.`,
+        fix: `Create one of ${CONFIG_FILE_NAMES.join(", ")} there, or point ${option("configFile")} at the file.`,
       });
     }
     return found;
@@ -141,7 +143,7 @@ function searchDirectory(dir: string): string | undefined {
   if (second !== undefined) {
     throw new ConfigError(`found ${found.length} config files in ${dir}: ${found.join(" and ")}; keep one`, {
       key: "config",
-      fix: `Move the settings into one of ${found.join(", ")} and delete the other${found.length > 2 ? "s" : ""}, or choose one with --config.`,
+      fix: `Move the settings into one of ${found.join(", ")} and delete the other${found.length > 2 ? "s" : ""}, or choose one with ${option("configFile")}.`,
     });
   }
   return first === undefined ? undefined : join(dir, first);
@@ -359,7 +361,7 @@ export async function resolveConfig(input: ResolveConfigInput): Promise<Resolved
   const anyEnvironments = fileConfig.environments !== undefined || overrides.environments !== undefined;
   if (explicitEnv && anyEnvironments && !defined.includes(envName)) {
     const known = [...new Set(defined)];
-    const given = nonEmpty(input.envName) !== undefined ? "--env" : "STRATUM_ENV";
+    const given = nonEmpty(input.envName) !== undefined ? option("env") : "STRATUM_ENV";
     throw new ConfigError(
       `environment "${envName}" (from ${given}) is not defined in ${fileName ?? "the migrator options"}; ` +
         (known.length === 0 ? "no environments are defined" : `known environments: ${known.join(", ")}`),
@@ -492,7 +494,7 @@ function refuseFallback(envName: string, layers: readonly Layer[], winners: Read
       const what = source.source === "the migrator options" ? `the migrator option ${keyPath}` : `"${keyPath}" in ${source.source}`;
       const reads = describeVariables(variables) ?? "a variable it reads may not be set";
       const [only] = variables;
-      const flag = (FLAG_NAMES as Readonly<Record<string, string>>)[key];
+      const flag = (FLAG_KEYS as readonly string[]).includes(key) ? option(key as FlagKey) : undefined;
       const set = only !== undefined && variables.length === 1 ? `Set ${only.name}` : "Set the variable it reads";
       throw new ConfigError(
         `${what} is undefined: ${reads}; the "${envName}" environment does not fall back to ${winner === undefined ? "the default" : winner.origin}`,
@@ -569,9 +571,9 @@ function variableAndFlagLayers(environment: Readonly<Record<string, string | und
       const raw = nonEmpty(environment[name]);
       return raw === undefined ? [] : layer(key, coerce(key, raw), `environment variable ${name}`);
     }),
-    ...(Object.keys(FLAG_NAMES) as FlagKey[]).flatMap((key): Layer[] => {
+    ...FLAG_KEYS.flatMap((key): Layer[] => {
       const raw = flags[key];
-      return raw === undefined ? [] : layer(key, typeof raw === "string" ? coerce(key, raw) : raw, FLAG_NAMES[key]);
+      return raw === undefined ? [] : layer(key, typeof raw === "string" ? coerce(key, raw) : raw, option(key));
     }),
   ];
   const [first, second] = problems;

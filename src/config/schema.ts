@@ -9,7 +9,7 @@
 import * as z from "zod/mini";
 
 import { ConfigError, configProblemsText } from "../core/errors.js";
-import { redactUrl } from "../core/redact.js";
+import { redactUrl } from "../text/redact.js";
 import type { ConfigSettings, Hooks, ParsedConfig, ParsedSettings } from "./types.js";
 import { MAX_DURATION_MS, parseDuration } from "./duration.js";
 

@@ -1,14 +1,7 @@
-import type { MigratorEvent } from "../core/events.js";
+import type { Hooks } from "../core/hooks.js";
 import type { Ordering, TransactionMode } from "../core/types.js";
 
-/** Hooks are awaited in order, run under the lock, and may abort a run by throwing. */
-export interface Hooks {
-  readonly beforeAll?: (event: Extract<MigratorEvent, { type: "run:start" }>) => unknown;
-  readonly beforeEach?: (event: Extract<MigratorEvent, { type: "migration:start" }>) => unknown;
-  readonly afterEach?: (event: Extract<MigratorEvent, { type: "migration:end" }>) => unknown;
-  readonly afterAll?: (event: Extract<MigratorEvent, { type: "run:end" }>) => unknown;
-  readonly onError?: (event: Extract<MigratorEvent, { type: "migration:error" }>) => unknown;
-}
+export type { Hooks } from "../core/hooks.js";
 
 /**
  * A duration: a whole number of milliseconds (`10000`) or a string with a unit (`"500ms"`, `"30s"`,

@@ -3,6 +3,7 @@
 
 import { ConfigError } from "./errors.js";
 import type { Ordering, TransactionMode } from "./types.js";
+import { option } from "./vocabulary.js";
 
 /** `each`: one transaction per migration; `all`: the run's one transaction; `none`: none. */
 export type RunMode = "each" | "all" | "none";
@@ -54,9 +55,9 @@ export function decideRun(policy: RunPolicySettings, request: RunRequest, dialec
     };
   }
   if (single && !dialect.transactionalDdl) {
-    throw new ConfigError(`${dialect.name} commits DDL implicitly, so --single-transaction cannot be honoured`, {
+    throw new ConfigError(`${dialect.name} commits DDL implicitly, so ${option("singleTransaction")} cannot be honoured`, {
       code: "USAGE",
-      fix: "run without --single-transaction (each migration is tracked and resumable)",
+      fix: `run without ${option("singleTransaction")} (each migration is tracked and resumable)`,
     });
   }
   const mode: RunMode = single || rehearse ? "all" : policy.transaction === "none" ? "none" : "each";
@@ -77,7 +78,7 @@ export function outsideTransactionRefusal(
   const what = decision.rehearse ? "rehearsed" : "one transaction";
   return new ConfigError(`migration ${off.id} runs outside a transaction (stratum:transaction off), so the run cannot be ${what}`, {
     code: "USAGE",
-    fix: `run without ${decision.rehearse ? "--dry-run=rehearse" : "--single-transaction"}`,
+    fix: `run without ${decision.rehearse ? option("dryRun", "rehearse") : option("singleTransaction")}`,
   });
 }
 
@@ -95,9 +96,9 @@ export function workersFor(
     : mode !== "each"
       ? "a run in one transaction (or with transactions off) runs serially"
       : policy.ordering !== "graph"
-        ? "linear ordering runs each migration after the previous one; use --ordering graph to run independent migrations in parallel"
+        ? `linear ordering runs each migration after the previous one; use ${option("ordering", "graph")} to run independent migrations in parallel`
         : null;
-  if (why !== null) return { workers: 1, warning: `--parallel ${requested} ignored: ${why}` };
+  if (why !== null) return { workers: 1, warning: `${option("parallel", requested)} ignored: ${why}` };
   return { workers: Math.min(requested, planned), warning: null };
 }
 

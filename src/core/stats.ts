@@ -1,4 +1,4 @@
-import type { Stats } from "../api-types.js";
+import type { Stats } from "./results.js";
 import type { AppliedMigration, LogEntry, MigrationFile } from "./types.js";
 
 /** Counts, durations and failures for `stratum stats`, from the files, the state rows and the log. */

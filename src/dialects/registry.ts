@@ -9,6 +9,7 @@ import { mysql } from "./mysql/index.js";
 import { postgres } from "./postgres/index.js";
 import { sqlite } from "./sqlite/index.js";
 import { maskPassword, maskQueryPassword, schemeOf, WINDOWS_DRIVE, type UrlText } from "./url-parts.js";
+import { option } from "../core/vocabulary.js";
 
 const DIALECTS = [sqlite, postgres, mysql] as const;
 
@@ -86,7 +87,7 @@ export function parseWithModule(url: string, origin?: string): { readonly module
   const raw = url.trim();
   const where = origin === undefined ? "" : ` (from ${origin})`;
   if (raw === "") {
-    throw new ConfigError(`the database URL${where} is empty; ${FORMS_SENTENCE}`, { fix: "Set url, DATABASE_URL or --url." });
+    throw new ConfigError(`the database URL${where} is empty; ${FORMS_SENTENCE}`, { fix: `Set url, DATABASE_URL or ${option("url")}.` });
   }
   const found = moduleFor(raw);
   if (found === undefined) {

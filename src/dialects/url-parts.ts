@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 
 import { ConfigError } from "../core/errors.js";
-import { REDACTED } from "../core/redact.js";
+import { REDACTED } from "../text/redact.js";
 
 /** A URL being parsed, and where it came from, for messages. */
 export interface UrlText {

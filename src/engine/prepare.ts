@@ -8,6 +8,7 @@ import type { MigrationFile, PlanStep, Problem, SqlScript } from "../core/types.
 import type { Connection } from "../dialects/dialect.js";
 import { unterminatedConstruct } from "../sql/split.js";
 import type { Engine, OpenConstruct } from "./ports.js";
+import { option } from "../core/vocabulary.js";
 
 /** Problems only visible with a server (requirements), plus what the SQL itself shows. */
 export async function preflight(engine: Engine, conn: Connection, steps: readonly PlanStep[], mode: RunMode): Promise<Problem[]> {
@@ -150,10 +151,10 @@ export async function refuseOverLockCapacity(engine: Engine, conn: Connection, s
   }
   if (objects <= capacity) return;
   throw new ConfigError(
-    `${rehearse ? "a rehearsal" : "--single-transaction"} over these ${steps.length} migrations would lock about ${objects} objects in one transaction, more than this PostgreSQL server's lock table holds (${capacity} = max_locks_per_transaction × (max_connections + max_prepared_transactions)); nothing was applied`,
+    `${rehearse ? "a rehearsal" : option("singleTransaction")} over these ${steps.length} migrations would lock about ${objects} objects in one transaction, more than this PostgreSQL server's lock table holds (${capacity} = max_locks_per_transaction × (max_connections + max_prepared_transactions)); nothing was applied`,
     {
       code: "USAGE",
-      fix: `run without ${rehearse ? "--dry-run=rehearse" : "--single-transaction"} (each migration in its own transaction), apply in smaller groups with --to or --step, or raise max_locks_per_transaction`,
+      fix: `run without ${rehearse ? option("dryRun", "rehearse") : option("singleTransaction")} (each migration in its own transaction), apply in smaller groups with ${option("to")} or ${option("step")}, or raise max_locks_per_transaction`,
     },
   );
 }

@@ -8,6 +8,8 @@ import { join, resolve } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BackupError, ConfigError, ConnectionError, InterruptedError, LockTimeoutError, StratumError, TransactionError } from "../../src/core/errors.js";
+import { cliVocabulary } from "../../src/cli/vocabulary.js";
+import { useVocabulary } from "../../src/core/vocabulary.js";
 import { StatementFailure, type BoundStatement, type Connection, type Dialect } from "../../src/dialects/dialect.js";
 import { advisoryLockKey, advisoryLockParts, backoffMs, formatHolder } from "../../src/dialects/postgres/advisory-lock.js";
 import { describeConnectError } from "../../src/dialects/postgres/connect-error.js";
@@ -16,6 +18,9 @@ import { describeSchema } from "../../src/dialects/postgres/describe-schema.js";
 import { loadPg } from "../../src/dialects/postgres/pg-driver.js";
 import { pgDumpArgs } from "../../src/dialects/postgres/pg-dump.js";
 import { findPgDump, pgDumpAvailable, postgresDialect, quotePostgresIdentifier, type PostgresDialectOptions } from "../../src/dialects/postgres/postgres-dialect.js";
+
+// The dialect's messages as the CLI shows them (the library's wording: test/unit/config/vocabulary.test.ts).
+useVocabulary(cliVocabulary);
 
 const ADMIN_URL = new URL(process.env["STRATUM_TEST_PG_URL"] ?? "postgres://postgres@127.0.0.1:5432/postgres");
 const HOST = ADMIN_URL.hostname;

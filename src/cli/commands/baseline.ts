@@ -1,4 +1,4 @@
-import { EXIT } from "../../core/errors.js";
+import { EXIT } from "../../basics.js";
 import { parseVersion } from "../options.js";
 import { plural } from "../render/format.js";
 import { printJson, printLines, withMigrator, type CommandContext } from "./command-context.js";

@@ -1,9 +1,8 @@
 // What every command receives, and the few steps they share: resolving the configuration (which
 // also teaches the output its secrets), opening and closing a Migrator, picking a run renderer.
 
-import type { Migrator, RunReport } from "../../api-types.js";
-import type { ResolvedConfig } from "../../config/types.js";
-import { EXIT, InterruptedError, MigrationError } from "../../core/errors.js";
+import { EXIT, InterruptedError, MigrationError } from "../../basics.js";
+import type { Migrator, ResolvedConfig, RunReport } from "../../index.js";
 import type { CliIo, Output } from "../io.js";
 import type { CliLibrary, FlagSettings } from "../library.js";
 import type { GlobalOptions, RawOptions } from "../options.js";

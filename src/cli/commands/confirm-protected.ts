@@ -1,5 +1,4 @@
-import type { PlannedMigration } from "../../api-types.js";
-import type { ResolvedConfig } from "../../config/types.js";
+import type { PlannedMigration, ResolvedConfig } from "../../index.js";
 import { confirmDestructive } from "../confirm.js";
 import { migrationId, plural } from "../render/format.js";
 import type { CommandContext } from "./command-context.js";

@@ -1,5 +1,5 @@
 import { relative } from "node:path";
-import { EXIT } from "../../core/errors.js";
+import { EXIT } from "../../basics.js";
 import { parseCreateKind, usageError, type RawOptions } from "../options.js";
 import { loadConfig, printJson, printLines, type CommandContext } from "./command-context.js";
 

@@ -1,5 +1,5 @@
-import { EXIT } from "../../core/errors.js";
-import { GRAPH_FORMATS, renderGraph, type GraphFormat } from "../../core/graph-render.js";
+import { EXIT } from "../../basics.js";
+import { GRAPH_FORMATS, renderGraph, type GraphFormat } from "../render/graph-render.js";
 import { usageError, type RawOptions } from "../options.js";
 import { interruptible, printJson, printLines, withMigrator, type CommandContext } from "./command-context.js";
 

@@ -1,10 +1,8 @@
 import { constants } from "node:fs";
 import { lstat, mkdir, open } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
-import { EXIT } from "../../core/errors.js";
+import { CONFIG_FILE_NAMES, displayUrl, EXIT } from "../../basics.js";
 import { usageError } from "../options.js";
-import { displayUrl } from "../../dialects/url.js";
-import { CONFIG_FILE_NAMES } from "../../config/file-names.js";
 import { printJson, printLines, type CommandContext } from "./command-context.js";
 
 export const DEFAULT_URL = "sqlite:./stratum.db";

@@ -1,4 +1,4 @@
-import { EXIT } from "../../core/errors.js";
+import { EXIT } from "../../basics.js";
 import { parsePlanOptions, type RawOptions } from "../options.js";
 import { planJson, planLines } from "../render/plan-view.js";
 import { interruptible, printJson, printLines, withMigrator, type CommandContext } from "./command-context.js";

@@ -1,4 +1,4 @@
-import { EXIT } from "../../core/errors.js";
+import { EXIT } from "../../basics.js";
 import { statsLines } from "../render/stats-view.js";
 import { interruptible, printJson, printLines, withMigrator, type CommandContext } from "./command-context.js";
 

@@ -1,5 +1,5 @@
 import { relative } from "node:path";
-import { EXIT } from "../../core/errors.js";
+import { EXIT } from "../../basics.js";
 import { statusJson, statusLines } from "../render/status-view.js";
 import { interruptible, printJson, printLines, withMigrator, type CommandContext } from "./command-context.js";
 

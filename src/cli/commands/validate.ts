@@ -1,4 +1,4 @@
-import type { ValidateOptions } from "../../api-types.js";
+import type { ValidateOptions } from "../../index.js";
 import type { RawOptions } from "../options.js";
 import { problemLines } from "../render/problems-view.js";
 import { validateExitCode, validateLines } from "../render/validate-view.js";

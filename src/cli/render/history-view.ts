@@ -1,4 +1,4 @@
-import type { LogEntry } from "../../core/types.js";
+import type { LogEntry } from "../../index.js";
 import type { Colors } from "../io.js";
 import { firstLine, formatDuration, formatTimestamp, migrationId, truncate } from "./format.js";
 import { renderTable } from "./table.js";

@@ -1,4 +1,4 @@
-import type { EventOf } from "../../core/events.js";
+import type { EventOf } from "../../index.js";
 import type { Output } from "../io.js";
 import type { RunRenderer } from "./run-text.js";
 

@@ -1,7 +1,7 @@
 // Plain lines for logs and pipes: one line per migration when it ends, then a summary. With
 // `--dry-run`, the SQL of each migration under a comment naming it and its file:line.
 
-import type { EventOf, MigratorEvent } from "../../core/events.js";
+import type { EventOf, MigratorEvent } from "../../index.js";
 import type { Output } from "../io.js";
 import { formatDuration, migrationId } from "./format.js";
 import {
@@ -29,6 +29,25 @@ export interface PlainRendererOptions {
 const PROGRESS_INTERVAL_MS = 5000;
 /** A lock wait is reported when it starts and every 10 s after. */
 const LOCK_REPORT_MS = 10_000;
+
+/** Tenths of a known total done, or -1 when the total is unknown. */
+function progressBucket(event: EventOf<"progress">): number {
+  return event.total !== null && event.total > 0 ? Math.floor((Math.min(event.done, event.total) / event.total) * 10) : -1;
+}
+
+/** A progress line is due at its migration's first event, at each new tenth, or 5 s after the last one. */
+function progressDue(previous: { bucket: number; at: number } | undefined, bucket: number, now: number): boolean {
+  if (previous === undefined) return true;
+  return bucket >= 0 ? bucket > previous.bucket : now - previous.at >= PROGRESS_INTERVAL_MS;
+}
+
+/** What a migration's start prints: a dry run's header, a verbose run's line, else nothing. */
+function startLines(event: EventOf<"migration:start">, id: string, dryRun: DryRun, verbose: boolean): string[] {
+  if (dryRun === true) return ["", `-- ${verbFor(event.direction, dryRun)} ${id} (${event.file})`];
+  if (!verbose) return [];
+  const worker = event.worker > 0 ? ` on worker ${event.worker}` : "";
+  return [`${verbFor(event.direction, dryRun)} ${id} (${event.index}/${event.total}${worker}) ...`];
+}
 
 export function createPlainRenderer(output: Output, options: PlainRendererOptions): RunRenderer {
   const clock = options.clock ?? Date.now;
@@ -61,28 +80,18 @@ export function createPlainRenderer(output: Output, options: PlainRendererOption
       }
       case "lock:wait": {
         const bucket = Math.floor(event.waitedMs / LOCK_REPORT_MS);
-        if (bucket > lockBucket) {
-          lockBucket = bucket;
-          output.line(lockWaitLine(event));
-        }
+        if (bucket > lockBucket) output.line(lockWaitLine(event));
+        lockBucket = Math.max(lockBucket, bucket);
         return;
       }
       case "lock:acquired":
-        if (lockBucket >= 0 || options.verbose) {
-          output.line(`lock acquired${event.waitedMs > 0 ? ` after ${formatDuration(event.waitedMs)}` : ""}`);
-        }
+        if (lockBucket >= 0 || options.verbose) output.line(`lock acquired${event.waitedMs > 0 ? ` after ${formatDuration(event.waitedMs)}` : ""}`);
         return;
       case "migration:start": {
         const id = migrationId(event.version, event.name);
         names.set(event.version, id);
-        if (dryRun === true) {
-          shownVersion = event.version;
-          output.line("");
-          output.line(`-- ${verbFor(event.direction, dryRun)} ${id} (${event.file})`);
-        } else if (options.verbose) {
-          const worker = event.worker > 0 ? ` on worker ${event.worker}` : "";
-          output.line(`${verbFor(event.direction, dryRun)} ${id} (${event.index}/${event.total}${worker}) ...`);
-        }
+        if (dryRun === true) shownVersion = event.version;
+        for (const line of startLines(event, id, dryRun, options.verbose)) output.line(line);
         return;
       }
       case "statement":
@@ -90,9 +99,8 @@ export function createPlainRenderer(output: Output, options: PlainRendererOption
           if (event.version !== shownVersion) {
             // the library may announce dry-run migrations only through their statements
             shownVersion = event.version;
-            const id = names.get(event.version) ?? idFromLocation(event.location) ?? event.version;
             output.line("");
-            output.line(`-- ${id}`);
+            output.line(`-- ${names.get(event.version) ?? idFromLocation(event.location) ?? event.version}`);
           }
           for (const line of statementLines(event)) output.line(line);
         } else if (options.verbose) {
@@ -100,14 +108,9 @@ export function createPlainRenderer(output: Output, options: PlainRendererOption
         }
         return;
       case "progress": {
-        const previous = lastProgress.get(event.version);
         const now = clock();
-        const bucket =
-          event.total !== null && event.total > 0 ? Math.floor((Math.min(event.done, event.total) / event.total) * 10) : -1;
-        const due =
-          previous === undefined ||
-          (bucket >= 0 ? bucket > previous.bucket : now - previous.at >= PROGRESS_INTERVAL_MS);
-        if (due) {
+        const bucket = progressBucket(event);
+        if (progressDue(lastProgress.get(event.version), bucket, now)) {
           lastProgress.set(event.version, { bucket, at: now });
           output.line(`  ${idOf(event.version)}: ${progressText(event)}`);
         }

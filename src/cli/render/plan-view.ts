@@ -1,4 +1,4 @@
-import type { PlanResult } from "../../api-types.js";
+import type { PlanResult } from "../../index.js";
 import type { Colors } from "../io.js";
 import { plural } from "./format.js";
 import { problemLines } from "./problems-view.js";

@@ -1,5 +1,5 @@
 import { printable } from "./format.js";
-import type { Problem } from "../../core/types.js";
+import type { Problem } from "../../index.js";
 import type { Colors } from "../io.js";
 import { plural } from "./format.js";
 

@@ -1,7 +1,7 @@
 import { printable } from "./format.js";
 // The words of a run, shared by the plain and the live renderer so both say the same thing.
 
-import type { EventOf, Listener } from "../../core/events.js";
+import type { EventOf, Listener } from "../../index.js";
 import type { Colors } from "../io.js";
 import { formatCount, formatDuration, migrationId, plural } from "./format.js";
 

@@ -1,4 +1,4 @@
-import type { Stats } from "../../api-types.js";
+import type { Stats } from "../../index.js";
 import type { Colors } from "../io.js";
 import { firstLine, formatDuration, formatTimestamp, migrationId, truncate } from "./format.js";
 import { renderTable } from "./table.js";

@@ -1,4 +1,4 @@
-import type { StatusEntry, StatusReport, StatusState } from "../../core/types.js";
+import type { StatusEntry, StatusReport, StatusState } from "../../index.js";
 import type { Colors } from "../io.js";
 import { formatDuration, formatTimestamp } from "./format.js";
 import { problemLines } from "./problems-view.js";

@@ -1,5 +1,5 @@
-import type { ValidateReport } from "../../api-types.js";
-import { EXIT } from "../../core/errors.js";
+import { EXIT } from "../../basics.js";
+import type { ValidateReport } from "../../index.js";
 import type { Colors } from "../io.js";
 import { plural } from "./format.js";
 import { problemCounts, problemLines } from "./problems-view.js";

@@ -7,7 +7,8 @@ import { accessSync, constants, statSync } from "node:fs";
 import { open, unlink } from "node:fs/promises";
 import { basename, delimiter, join } from "node:path";
 import { BackupError } from "../../core/errors.js";
-import { redactUrl } from "../../core/redact.js";
+import { redactUrl } from "../../text/redact.js";
+import { option } from "../../core/vocabulary.js";
 
 export interface DumpTarget {
   readonly flavor: "mysql" | "mariadb";
@@ -53,7 +54,7 @@ export function assertDumpAvailable(flavor: "mysql" | "mariadb", pathEnv?: strin
   const command = findDumpCommand(flavor, pathEnv);
   if (command === null) {
     throw new BackupError("mysqldump was not found on PATH; a backup of a MySQL/MariaDB database needs it", {
-      fix: "install the MySQL or MariaDB client tools (mysqldump or mariadb-dump), or run without --backup",
+      fix: `install the MySQL or MariaDB client tools (mysqldump or mariadb-dump), or run without ${option("backup")}`,
     });
   }
   return command;
@@ -132,6 +133,6 @@ export async function dumpDatabase(target: DumpTarget, file: string): Promise<st
     .slice(0, 500);
   const status = outcome.signal ? `was killed by ${outcome.signal}` : outcome.code === null ? "could not start" : `exited with code ${outcome.code}`;
   throw new BackupError(`${program} ${status}${detail ? `: ${detail}` : ""}`, {
-    fix: "fix the problem it reports, or run without --backup",
+    fix: `fix the problem it reports, or run without ${option("backup")}`,
   });
 }

@@ -1,7 +1,7 @@
 // Turning mysql2 errors into Stratum's: connect failures, syntax positions, retryable errors.
 
 import { ConnectionError } from "../../core/errors.js";
-import { printableDriverError, redactUrl } from "../../core/redact.js";
+import { printableDriverError, redactUrl } from "../../text/redact.js";
 
 /** The fields of a mysql2 error we read. */
 export interface DriverError {

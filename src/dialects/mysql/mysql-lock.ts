@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { InterruptedError, LockTimeoutError } from "../../core/errors.js";
 import type { Lock, LockOptions } from "../dialect.js";
+import { option } from "../../core/vocabulary.js";
 
 /** MySQL refuses lock names longer than 64 characters. */
 export const MAX_LOCK_NAME = 64;
@@ -143,7 +144,7 @@ export async function acquireMysqlLock(session: LockSession, name: string, optio
       throw new LockTimeoutError(
         `could not take the migration lock on ${session.displayUrl} within ${options.timeoutMs} ms: it is held by ${by}`,
         {
-          fix: `wait for the other run to finish, or if it is stuck end it${holder ? ` (KILL ${holder.id})` : ""}, or raise --lock-timeout`,
+          fix: `wait for the other run to finish, or if it is stuck end it${holder ? ` (KILL ${holder.id})` : ""}, or raise ${option("lockTimeout")}`,
         },
       );
     }

@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { EXIT, InterruptedError, LockTimeoutError, StratumError } from "../../core/errors.js";
 import type { Lock, LockAssertion, LockOptions } from "../dialect.js";
+import { option } from "../../core/vocabulary.js";
 
 /** Runs a query with `$n` placeholders on the locking session. */
 export type LockQuery = <Row>(text: string, values: readonly unknown[]) => Promise<Row[]>;
@@ -187,8 +188,8 @@ export async function acquireAdvisoryLock(target: AdvisoryLockTarget, options: L
       const holder = (await lockHolder(query, key)) ?? lastHolder;
       const who = holder === null ? "another session holds it" : holder.includes("application stratum") ? `another stratum run holds it: ${holder}` : `another session holds it: ${holder}`;
       throw new LockTimeoutError(
-        `timed out after ${seconds(waited)} waiting for the migration lock on ${displayUrl}; ${who}; wait for it to finish or raise --lock-timeout`,
-        { fix: "wait for the other run to finish or raise --lock-timeout" },
+        `timed out after ${seconds(waited)} waiting for the migration lock on ${displayUrl}; ${who}; wait for it to finish or raise ${option("lockTimeout")}`,
+        { fix: `wait for the other run to finish or raise ${option("lockTimeout")}` },
       );
     }
     if (options.onWait && waited >= nextReport) {

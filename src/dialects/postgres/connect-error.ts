@@ -1,7 +1,8 @@
 // Turning a failed PostgreSQL connection attempt into one sentence the user can act on.
 
 import { ConnectionError } from "../../core/errors.js";
-import { printableDriverError, redactUrl } from "../../core/redact.js";
+import { printableDriverError, redactUrl } from "../../text/redact.js";
+import { option } from "../../core/vocabulary.js";
 
 /** Where we tried to connect. Never holds the password. */
 export interface ConnectTarget {
@@ -94,8 +95,8 @@ export function describeConnectError(
       fix = "check the port, whether the server requires SSL, and its logs";
       break;
     case "53300":
-      message = `cannot connect to PostgreSQL at ${at}: the server has too many connections; retry later or lower --parallel`;
-      fix = "retry later or lower --parallel";
+      message = `cannot connect to PostgreSQL at ${at}: the server has too many connections; retry later or lower ${option("parallel")}`;
+      fix = `retry later or lower ${option("parallel")}`;
       break;
     case "57P03":
       message = `cannot connect to PostgreSQL at ${at}: the server is starting up or shutting down; retry in a moment`;

@@ -5,7 +5,8 @@ import { constants } from "node:fs";
 import { access, chmod, mkdir, open, stat, unlink } from "node:fs/promises";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { BackupError } from "../../core/errors.js";
-import { redactUrl } from "../../core/redact.js";
+import { redactUrl } from "../../text/redact.js";
+import { option } from "../../core/vocabulary.js";
 
 /** Where pg_dump should connect. The password is never put on the command line. */
 export interface PgDumpTarget {
@@ -25,7 +26,7 @@ export interface PgDumpOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-const NOT_FOUND = "pg_dump was not found on PATH; install the PostgreSQL client tools or run without --backup";
+const notFound = (): string => `pg_dump was not found on PATH; install the PostgreSQL client tools or run without ${option("backup")}`;
 
 /** Finds an executable `pg_dump` on PATH without running anything; null when there is none. */
 export async function findPgDump(env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
@@ -90,7 +91,7 @@ export async function runPgDump(target: PgDumpTarget, file: string, options: PgD
   const env = options.env ?? process.env;
   const bin = await findPgDump(env);
   if (bin === null) {
-    throw new BackupError(NOT_FOUND, { fix: "install the PostgreSQL client tools or run without --backup" });
+    throw new BackupError(notFound(), { fix: `install the PostgreSQL client tools or run without ${option("backup")}` });
   }
   const path = resolve(file);
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
@@ -133,8 +134,8 @@ export async function runPgDump(target: PgDumpTarget, file: string, options: PgD
         ? `killed by ${exit.signal}`
         : `exit code ${exit.code}: ${redactUrl(firstLines(stderr)) || "no message"}`;
     throw new BackupError(
-      `pg_dump failed while backing up ${options.displayUrl} (${reason}); fix the problem or run without --backup`,
-      { fix: "fix the problem pg_dump reported or run without --backup" },
+      `pg_dump failed while backing up ${options.displayUrl} (${reason}); fix the problem or run without ${option("backup")}`,
+      { fix: `fix the problem pg_dump reported or run without ${option("backup")}` },
     );
   }
   await chmod(path, 0o600);

@@ -5,7 +5,7 @@
 import type { ClientBase, ClientConfig, Pool, PoolClient } from "pg";
 import { suggestKey } from "../../config/schema.js";
 import { ConfigError, ConnectionError } from "../../core/errors.js";
-import { redactUrl } from "../../core/redact.js";
+import { redactUrl } from "../../text/redact.js";
 import type { Connection } from "../dialect.js";
 import { describeConnectError, type ConnectTarget } from "./connect-error.js";
 import { quotePostgresIdentifier } from "./identifier.js";

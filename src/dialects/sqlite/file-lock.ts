@@ -7,6 +7,7 @@ import { ConnectionError, InterruptedError, LockTimeoutError, StratumError } fro
 import type { Lock, LockOptions } from "../dialect.js";
 import type { Database, DatabaseConstructor } from "./driver.js";
 import { fileProblem, ownerHint } from "./file-problems.js";
+import { option } from "../../core/vocabulary.js";
 
 /**
  * The run lock on SQLite: an exclusive transaction on a small companion database. The operating
@@ -62,7 +63,7 @@ export async function acquireFileLock(Driver: DatabaseConstructor, path: string,
       lockDb.close();
       throw new LockTimeoutError(
         `could not take the migration lock on ${path} within ${options.timeoutMs} ms; it is held by ${holder ?? "another stratum process"}`,
-        { fix: "wait for the other run to finish, or raise --lock-timeout" },
+        { fix: `wait for the other run to finish, or raise ${option("lockTimeout")}` },
       );
     }
     if (options.onWait && waited - lastReport >= 1000) {

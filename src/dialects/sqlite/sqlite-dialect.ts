@@ -10,6 +10,7 @@ import { describeSchema } from "./describe-schema.js";
 import { loadDriver, type Database } from "./driver.js";
 import { checkAccess, sqliteEnvironmentFix } from "./file-problems.js";
 import { SqliteConnection } from "./sqlite-connection.js";
+import { option } from "../../core/vocabulary.js";
 
 export interface SqliteDialectOptions {
   /** A file path or `:memory:`. */
@@ -106,7 +107,7 @@ export function sqliteDialect(options: SqliteDialectOptions): Dialect {
     async checkBackup() {
       if (memory) {
         throw new BackupError("an in-memory SQLite database cannot be backed up", {
-          fix: "use a file database or run without --backup",
+          fix: `use a file database or run without ${option("backup")}`,
         });
       }
     },

@@ -3,7 +3,7 @@ import type { GraphReport, Migrator } from "../../../src/api-types.js";
 import { parseGraphFormat } from "../../../src/cli/commands/graph.js";
 import type { CliLibrary } from "../../../src/cli/library.js";
 import { run } from "../../../src/cli/main.js";
-import { renderGraph } from "../../../src/core/graph-render.js";
+import { renderGraph } from "../../../src/cli/render/graph-render.js";
 import { fakeLibrary, memoryIo } from "./cli-harness.js";
 
 const report: GraphReport = {

@@ -6,6 +6,11 @@ import { afterAll, describe, expect, it } from "vitest";
 
 import { findConfigFile, locateJsonError, readConfigFile } from "../../../src/config/load.js";
 import { ConfigError } from "../../../src/core/errors.js";
+import { cliVocabulary } from "../../../src/cli/vocabulary.js";
+import { useVocabulary } from "../../../src/core/vocabulary.js";
+
+// The messages as the CLI shows them: it is the caller that passes flags (library wording: test/unit/config/vocabulary.test.ts).
+useVocabulary(cliVocabulary);
 
 const root = mkdtempSync(join(tmpdir(), "stratum-config-load-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

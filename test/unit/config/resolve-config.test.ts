@@ -7,6 +7,11 @@ import { afterAll, describe, expect, it } from "vitest";
 import { resolveConfig, type FlagSettings, type ResolveConfigInput } from "../../../src/config/load.js";
 import type { ResolvedConfig, UserConfig } from "../../../src/config/types.js";
 import { ConfigError } from "../../../src/core/errors.js";
+import { cliVocabulary } from "../../../src/cli/vocabulary.js";
+import { useVocabulary } from "../../../src/core/vocabulary.js";
+
+// The messages as the CLI shows them: it is the caller that passes flags (library wording: test/unit/config/vocabulary.test.ts).
+useVocabulary(cliVocabulary);
 
 const root = mkdtempSync(join(tmpdir(), "stratum-resolve-config-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

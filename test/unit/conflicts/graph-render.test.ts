@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { GraphNode, GraphReport } from "../../../src/api-types.js";
 import { findConflicts, tableUsesOf } from "../../../src/core/conflicts.js";
-import { renderGraph, type GraphFormat } from "../../../src/core/graph-render.js";
+import { renderGraph, type GraphFormat } from "../../../src/cli/render/graph-render.js";
 import type { Problem } from "../../../src/core/types.js";
 import { sql } from "./factories.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { printableDriverError, redactUrl } from "../../../src/core/redact.js";
+import { printableDriverError, redactUrl } from "../../../src/text/redact.js";
 import { ConfigError } from "../../../src/core/errors.js";
 import { parseDatabaseUrl } from "../../../src/dialects/url.js";
 

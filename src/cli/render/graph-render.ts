@@ -1,8 +1,8 @@
 // A picture of the dependency graph (`stratum graph`): plain text, Mermaid or Graphviz DOT, with
 // applied, pending and conflicting migrations marked. Pure: a report in, a string out.
 
-import type { GraphNode, GraphReport } from "../api-types.js";
-import { versionKey } from "./version.js";
+import { versionKey } from "../../basics.js";
+import type { GraphNode, GraphReport } from "../../index.js";
 
 export type GraphFormat = "text" | "mermaid" | "dot";
 
