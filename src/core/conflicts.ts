@@ -11,9 +11,6 @@ import { versionKey } from "./version.js";
 
 export { NO_TABLES, type TableUse } from "./sql-facts.js";
 export { migrationTableUse, migrationTableUses } from "./table-use.js";
-// Wrappers over the SQL analysis by dialect name, until api.ts reads `scriptFacts` itself: the
-// only import of this module from outside core/.
-export { readTableUses, tableUseOf, tableUseOfPostgres, tableUsesOf } from "../sql/analysis/legacy.js";
 
 /** A CONFLICT problem, with the table it is about (for labels in the graph picture). */
 export interface ConflictProblem extends Problem {

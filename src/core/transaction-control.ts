@@ -2,7 +2,7 @@
 // (SQL files) or as an error before the statement runs (a code migration's ctx.sql, ctx.execFile).
 
 import type { SqlAnalyser, StatementFacts, TransactionControl } from "./sql-facts.js";
-import type { MigrationFile, Problem, SqlScript, Statement } from "./types.js";
+import type { MigrationFile, Problem, SqlScript } from "./types.js";
 
 /** Whether `control` is refused in a migration that does (or does not) run in Stratum's transaction. */
 export function refused(control: TransactionControl | null, inTransaction: boolean): control is TransactionControl {
@@ -45,21 +45,6 @@ export function refusedTransactionControl(
     const { message, fix } = transactionControlRefusal(control, where, migration.kind);
     return [{ code: "TRANSACTION_CONTROL", message, files: [where], fix, severity: "error", versions: [migration.version] }];
   });
-}
-
-/**
- * `refusedTransactionControl` over split statements, classified by `dialect`. A wrapper kept for
- * api.ts and the executor until they read the section's facts.
- */
-export function transactionControlProblems(
-  dialect: { transactionControl(statement: string): TransactionControl | null },
-  migration: MigrationFile,
-  file: string,
-  statements: readonly Statement[],
-  inTransaction: boolean,
-): Problem[] {
-  const facts = statements.map((s) => ({ line: s.line, transactionControl: dialect.transactionControl(s.text) }));
-  return refusedTransactionControl(migration, file, facts, inTransaction);
 }
 
 /** The sections of a migration that run in a transaction when it does: up, its verify queries, down. */

@@ -1,7 +1,6 @@
 import type { SchemaSnapshot } from "../core/schema/model.js";
-import type { TransactionControl } from "../core/sql-facts.js";
-import type { DialectName, ServerInfo, Statement } from "../core/types.js";
-import type { SplitOptions, SqlDialect } from "../sql/analysis/sql-dialect.js";
+import type { DialectName, ServerInfo } from "../core/types.js";
+import type { SqlDialect } from "../sql/analysis/sql-dialect.js";
 
 export type { SplitOptions, SqlDialect } from "../sql/analysis/sql-dialect.js";
 
@@ -216,22 +215,9 @@ export interface Dialect {
    * keeps each section's facts for the run).
    */
   readonly sql: SqlDialect;
-  /** `sql.split`. Kept until its callers use `sql` or the facts. */
-  splitStatements(sql: string, options?: SplitOptions): Statement[];
   quoteIdentifier(name: string): string;
   /** Quotes a table name, qualified by the configured schema when there is one. */
   qualifiedTable(name: string): string;
-  /**
-   * Why this statement cannot run inside a transaction (e.g. `CREATE INDEX CONCURRENTLY`),
-   * or null when it can. Kept until its callers read `StatementFacts.nonTransactionalReason`.
-   */
-  nonTransactionalReason(statement: string): string | null;
-  /**
-   * The transaction control this statement is (`COMMIT`, `BEGIN`, MySQL `SET autocommit = 0`, …),
-   * which would end the transaction Stratum runs a migration in or keep its history rows from
-   * committing; null for anything else. Kept until its callers read `StatementFacts.transactionControl`.
-   */
-  transactionControl(statement: string): TransactionControl | null;
   /** Maps a driver error to a position (0-based offset) inside the statement, when it has one. */
   errorPosition(error: unknown): number | null;
   /** Whether a driver error is a deadlock or lock timeout (retry alone in parallel runs). */

@@ -3,7 +3,7 @@ import type { LoadedCode } from "../core/context.js";
 import type { EventBus, MigratorEvent } from "../core/events.js";
 import type { ExecutorPorts } from "./step.js";
 import type { FaultPoints } from "./faults.js";
-import type { MigrationFile, Ordering, SqlScript, TransactionMode } from "../core/types.js";
+import type { MigrationFile, Ordering, TransactionMode } from "../core/types.js";
 import type { Dialect } from "../dialects/dialect.js";
 import type { HistoryStore } from "../history/history-store.js";
 import type { MigrationSource } from "../source/discover.js";
@@ -47,9 +47,6 @@ export interface Policy {
   readonly env: string;
 }
 
-/** A section's unterminated construct, or null; scanned once per engine. */
-export type OpenConstruct = { readonly kind: string; readonly line: number } | null;
-
 /** What every operation is given: the target, the deps, the policy, and caches that live as long as the migrator. */
 export interface Engine {
   readonly target: Target;
@@ -58,7 +55,6 @@ export interface Engine {
   /** The target and deps in the shape the step executor takes. */
   readonly ports: ExecutorPorts;
   readonly emit: (event: MigratorEvent) => void;
-  readonly openConstructs: WeakMap<SqlScript, OpenConstruct>;
 }
 
 export function policyOf(config: ResolvedConfig): Policy {
@@ -86,6 +82,5 @@ export function createEngine(target: Target, deps: Deps, policy: Policy): Engine
     policy,
     ports: { dialect: target.dialect, history: target.history, ...deps },
     emit: (event) => deps.events.emit(event),
-    openConstructs: new WeakMap(),
   };
 }

@@ -1,13 +1,14 @@
 import { ConfigError, IrreversibleError, ValidationError } from "../core/errors.js";
 import { runsInTransaction, scriptOf, statementsOf } from "./step.js";
-import { tableUseOf } from "../core/conflicts.js";
 import { unmetRequirements } from "../core/requirements.js";
 import type { RunMode } from "../core/run-policy.js";
-import { sectionsOf, transactionControlProblems } from "../core/transaction-control.js";
-import type { MigrationFile, PlanStep, Problem, SqlScript } from "../core/types.js";
+import { nonTransactionalProblems, unterminatedProblem } from "../core/statement-checks.js";
+import { migrationTableUse } from "../core/table-use.js";
+import { refusedTransactionControl, sectionsOf } from "../core/transaction-control.js";
+import type { MigrationFile, PlanStep, Problem } from "../core/types.js";
 import type { Connection } from "../dialects/dialect.js";
-import { unterminatedConstruct } from "../sql/split.js";
-import type { Engine, OpenConstruct } from "./ports.js";
+import { scriptFacts } from "../sql/analysis/cache.js";
+import type { Engine } from "./ports.js";
 import { option } from "../core/vocabulary.js";
 
 /** Problems only visible with a server (requirements), plus what the SQL itself shows. */
@@ -41,37 +42,11 @@ export function preflightStatic(engine: Engine, step: PlanStep, mode: RunMode): 
   const inTransaction = runsInTransaction(dialect, step.migration, mode);
   const sections = rollback ? (step.migration.down === null ? [] : [step.migration.down]) : sectionsOf(step.migration);
   const control = sections.flatMap((section) =>
-    transactionControlProblems(dialect, step.migration, section.file, statementsOf(dialect, section), inTransaction),
+    refusedTransactionControl(step.migration, section.file, statementsOf(dialect, section), inTransaction),
   );
   const script = scriptOf(step);
   if (!script || !inTransaction) return control;
-  return control.concat(
-    statementsOf(dialect, script).flatMap((statement): Problem[] => {
-      const reason = dialect.nonTransactionalReason(statement.text);
-      if (reason === null) return [];
-      const where = `${script.file}:${statement.line}`;
-      return [
-        {
-          code: "TRANSACTION_REQUIRED_OFF",
-          message: `${where} cannot run inside a transaction (${reason})`,
-          files: [where],
-          fix: "add `-- stratum:transaction off` to the top of the file",
-          severity: "error",
-          versions: [step.migration.version],
-        },
-      ];
-    }),
-  );
-}
-
-/** A section's unterminated construct, scanned once per migrator (checked before the lock and under it). */
-function openConstructOf(engine: Engine, section: SqlScript): OpenConstruct {
-  let open = engine.openConstructs.get(section);
-  if (open === undefined) {
-    open = unterminatedConstruct(engine.target.dialect.name, section.text);
-    engine.openConstructs.set(section, open);
-  }
-  return open;
+  return control.concat(nonTransactionalProblems(step.migration, script.file, statementsOf(dialect, script)));
 }
 
 /**
@@ -80,20 +55,10 @@ function openConstructOf(engine: Engine, section: SqlScript): OpenConstruct {
  */
 export function unterminatedIn(engine: Engine, migration: MigrationFile, only?: "down"): Problem[] {
   const { up, down, verify } = migration;
+  const sql = engine.target.dialect.sql;
   return (only === "down" ? [down] : [up, down, verify]).flatMap((section): Problem[] => {
-    const open = section === null ? null : openConstructOf(engine, section);
-    if (section === null || open === null) return [];
-    const where = `${section.file}:${open.line + section.startLine - 1}`;
-    return [
-      {
-        code: "BAD_SECTION",
-        message: `unterminated ${open.kind} starting at ${where}`,
-        files: [where],
-        fix: "close it; everything after it would be read as one statement",
-        severity: "error",
-        versions: [migration.version],
-      },
-    ];
+    const problem = section === null ? null : unterminatedProblem(migration, section, scriptFacts(sql, section));
+    return problem === null ? [] : [problem];
   });
 }
 
@@ -143,9 +108,12 @@ export async function refuseOverLockCapacity(engine: Engine, conn: Connection, s
   const { dialect } = engine.target;
   const capacity = await dialect.transactionLockCapacity?.(conn);
   if (capacity === null || capacity === undefined) return;
+  await dialect.sql.load?.();
   let objects = 0;
   for (const step of steps) {
-    const use = tableUseOf(step.migration, dialect.name);
+    const { migration } = step;
+    const up = migration.kind === "code" || migration.up === null ? null : scriptFacts(dialect.sql, migration.up);
+    const use = migrationTableUse(migration, up);
     // a created table usually brings its primary key index and a TOAST table with its index
     objects += use.creates.length * 4 + use.alters.length + use.drops.length + use.writes.length;
   }

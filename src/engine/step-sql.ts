@@ -1,7 +1,9 @@
 import { StatementFailure, type Connection, type Dialect } from "../dialects/dialect.js";
 import { MigrationError, SchemaError } from "../core/errors.js";
-import { transactionControlProblems } from "../core/transaction-control.js";
+import type { StatementFacts } from "../core/sql-facts.js";
+import { refusedTransactionControl } from "../core/transaction-control.js";
 import type { MigrationFile, PlanStep, SqlScript, Statement } from "../core/types.js";
+import { scriptFacts } from "../sql/analysis/cache.js";
 import { errorText, failedAt, scriptFailure, unlocatedScriptFailure } from "./step-failure.js";
 import { checkpoint, emitStatement, type StepState } from "./step-state.js";
 
@@ -10,17 +12,10 @@ export function scriptOf(step: PlanStep): SqlScript | null {
   return step.direction === "up" ? step.migration.up : step.migration.down;
 }
 
-/** Statements of a script with their lines in the file. */
-export function statementsOf(dialect: Dialect, script: SqlScript): readonly Statement[] {
-  // a run splits each script twice (the pre-flight checks, then the run): once is enough
-  const cached = splitCache.get(script);
-  if (cached?.dialect === dialect) return cached.statements;
-  const statements = dialect.splitStatements(script.text).map((s) => ({ ...s, line: s.line + script.startLine - 1 }));
-  splitCache.set(script, { dialect, statements });
-  return statements;
+/** Statements of a script with their lines in the file: the section's facts, analysed once per run. */
+export function statementsOf(dialect: Dialect, script: SqlScript): readonly StatementFacts[] {
+  return scriptFacts(dialect.sql, script).statements;
 }
-
-const splitCache = new WeakMap<SqlScript, { readonly dialect: Dialect; readonly statements: readonly Statement[] }>();
 
 /** How many statements the step's script has (SQL migrations). */
 export function statementCount(s: StepState): number | null {
@@ -49,7 +44,7 @@ export async function runScript(s: StepState, scriptFile: string, script: SqlScr
   const statements = statementsOf(dialect, script);
   // refused before the run for a SQL migration; a script run by ctx.execFile is checked here,
   // before any of it runs
-  const [control] = transactionControlProblems(dialect, s.migration, scriptFile, statements, s.inTx);
+  const [control] = refusedTransactionControl(s.migration, scriptFile, statements, s.inTx);
   if (control !== undefined) {
     throw new MigrationError(
       { version: s.migration.version, name: s.migration.name, location: control.files[0] },

@@ -1,9 +1,11 @@
 import { ValidationError } from "../core/errors.js";
 import { AppliedVersions } from "../core/applied-versions.js";
-import { findConflicts, readTableUses } from "../core/conflicts.js";
+import { findConflicts } from "../core/conflicts.js";
+import { migrationTableUses } from "../core/table-use.js";
 import { plan as planMigrations } from "../core/planner.js";
 import type { AppliedMigration, MigrationFile, PlanRequest, PlanStep, Problem } from "../core/types.js";
 import type { Connection } from "../dialects/dialect.js";
+import { scriptFacts } from "../sql/analysis/cache.js";
 import type { Engine } from "./ports.js";
 
 /** The migrations found, with every problem found so far (discovery, history, loading). */
@@ -88,12 +90,16 @@ export function recordedSet(rows: readonly AppliedMigration[]): ReadonlySet<stri
 
 /**
  * Graph mode: migrations with no dependency path between them that touch the same table
- * (PostgreSQL read by its real parser). `among` keeps only pairs involving those versions.
+ * (read the best way the dialect's analysis allows, e.g. PostgreSQL by its real parser, which
+ * `load` brings in). `among` keeps only pairs involving those versions.
  */
 export async function conflictsOf(engine: Engine, migrations: readonly MigrationFile[], among?: ReadonlySet<string>): Promise<Problem[]> {
   const { ordering } = engine.policy;
   if (ordering !== "graph") return [];
-  const conflicts = findConflicts(migrations, await readTableUses(migrations, engine.target.dialect.name), ordering);
+  const { sql } = engine.target.dialect;
+  await sql.load?.();
+  const uses = migrationTableUses(migrations, (script) => scriptFacts(sql, script));
+  const conflicts = findConflicts(migrations, uses, ordering);
   return among === undefined ? conflicts : conflicts.filter((p) => p.versions.some((v) => among.has(v)));
 }
 

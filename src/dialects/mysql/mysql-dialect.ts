@@ -3,9 +3,8 @@
 
 import type { ConnectionOptions } from "mysql2";
 import { ConfigError } from "../../core/errors.js";
-import type { Statement } from "../../core/types.js";
-import { mysqlSql, mysqlTransactionControlOf } from "./sql/mysql-sql.js";
-import type { Dialect, SplitOptions } from "../dialect.js";
+import { mysqlSql } from "./sql/mysql-sql.js";
+import type { Dialect } from "../dialect.js";
 import { dumpDatabase } from "./mysql-backup.js";
 import { describeSchema } from "./describe-schema.js";
 import type { RawConnection } from "./mysql-connection.js";
@@ -146,16 +145,9 @@ export function mysqlDialect(options: MysqlDialectOptions): Dialect {
     commitGuardNote: null,
     connect: () => sessions.connect(),
     sql: mysqlSql,
-    splitStatements(sql: string, splitOptions?: SplitOptions): Statement[] {
-      return mysqlSql.split(sql, splitOptions);
-    },
     quoteIdentifier: quoteMysqlIdentifier,
     // A MySQL schema is a database; the connection's database is the one in use.
     qualifiedTable: quoteMysqlIdentifier,
-    transactionControl: mysqlTransactionControlOf,
-    nonTransactionalReason(): string | null {
-      return null;
-    },
     errorPosition: errorPositionOf,
     isRetryable: isRetryableError,
     connectionLost: isConnectionLost,

@@ -1,8 +1,7 @@
 // The PostgreSQL dialect: node-postgres (`pg`), loaded only when a connection is opened.
 
 import type { ClientConfig } from "pg";
-import type { Statement } from "../../core/types.js";
-import { postgresNonTransactionalReason, postgresSql, postgresTransactionControlOf } from "./sql/postgres-sql.js";
+import { postgresSql } from "./sql/postgres-sql.js";
 import type { Capabilities, Connection, Dialect, HistoryTypes, ServerClock } from "../dialect.js";
 import { quotePostgresIdentifier } from "./identifier.js";
 import { loadPg } from "./pg-driver.js";
@@ -97,20 +96,11 @@ export function postgresDialect(options: PostgresDialectOptions): Dialect {
     },
 
     sql: postgresSql,
-    splitStatements(sql: string): Statement[] {
-      return postgresSql.split(sql);
-    },
-
     quoteIdentifier: quotePostgresIdentifier,
 
     qualifiedTable(name: string): string {
       const table = quotePostgresIdentifier(name);
       return schema === undefined ? table : `${quotePostgresIdentifier(schema)}.${table}`;
-    },
-
-    transactionControl: postgresTransactionControlOf,
-    nonTransactionalReason(statement: string): string | null {
-      return postgresNonTransactionalReason(statement);
     },
 
     commitRefused: postgresCommitRefused,

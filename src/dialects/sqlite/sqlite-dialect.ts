@@ -3,8 +3,7 @@
 import { chmodSync, closeSync, constants, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import { BackupError, ConnectionError, StratumError } from "../../core/errors.js";
-import type { Statement } from "../../core/types.js";
-import { sqliteNonTransactionalReason, sqliteSql, sqliteTransactionControlOf } from "./sql/sqlite-sql.js";
+import { sqliteSql } from "./sql/sqlite-sql.js";
 import type { Capabilities, DescribeSchemaOptions, Dialect, HistoryTypes, Queryable } from "../dialect.js";
 import { describeSchema } from "./describe-schema.js";
 import { loadDriver, type Database } from "./driver.js";
@@ -82,13 +81,8 @@ export function sqliteDialect(options: SqliteDialectOptions): Dialect {
       return new SqliteConnection(db, db === shared, memory ? null : options.filename);
     },
     sql: sqliteSql,
-    splitStatements(sql: string): Statement[] {
-      return sqliteSql.split(sql);
-    },
     quoteIdentifier,
     qualifiedTable: quoteIdentifier,
-    transactionControl: sqliteTransactionControlOf,
-    nonTransactionalReason: sqliteNonTransactionalReason,
     errorPosition() {
       return null;
     },
