@@ -29,7 +29,9 @@ import {
 } from "../../src/dialects/dialect.js";
 import type { HistoryStore, StateChange, StateUpdate } from "../../src/history/history-store.js";
 import type { DiscoveryResult, MigrationSource } from "../../src/source/discover.js";
-import type { TransactionControl } from "../../src/sql/transaction-control.js";
+import type { ScriptFacts, StatementFacts, TableUse, TransactionControl } from "../../src/core/sql-facts.js";
+import type { SqlDialect } from "../../src/sql/analysis/sql-dialect.js";
+import { sqlOf } from "./sql-by-name.js";
 
 /** A driver-like error: a message and a code, as pg, mysql2 and better-sqlite3 throw. */
 export class FakeDriverError extends Error {
@@ -464,12 +466,9 @@ export function fakeDialect(db: FakeDatabase, options: FakeDialectOptions = {}):
     commitGuardNote: null,
     isCommitGuardFailure: (): boolean => false,
     connect: async (connect: { readonly readOnly?: boolean } = {}): Promise<Connection> => fakeConnection(db, options, connect.readOnly === true),
-    splitStatements: splitFakeSql,
+    sql: fakeSql(options.name ?? "sqlite"),
     quoteIdentifier: (name: string): string => `"${name}"`,
     qualifiedTable: (name: string): string => `"${name}"`,
-    nonTransactionalReason: (statement: string): string | null =>
-      /\bCONCURRENTLY\b/i.test(statement) ? "CONCURRENTLY cannot run inside a transaction block" : null,
-    transactionControl: fakeTransactionControl,
     errorPosition: (): number | null => null,
     // the engine hands over its own error with the driver's as a cause, as the real dialects expect
     isRetryable: (error: unknown): boolean => causes(error).some((e) => e instanceof FakeDriverError && e.retryable),
@@ -492,6 +491,49 @@ function fakeTransactionControl(statement: string): TransactionControl | null {
   const word = /^\s*(BEGIN|COMMIT|ROLLBACK|START TRANSACTION|END)\b/i.exec(statement)?.[1];
   if (word !== undefined) return { statement: word.toUpperCase(), breaks: "transaction" };
   return /^\s*SET\s+autocommit\b/i.test(statement) ? { statement: "SET autocommit", breaks: "session" } : null;
+}
+
+/**
+ * The fake's SQL: statements cut at `;`, its own transaction control and CONCURRENTLY rule; what
+ * a section leaves open and the tables it touches come from the real dialect named `name`, as the
+ * engine reads them on that dialect (PostgreSQL's parser once loaded).
+ */
+function fakeSql(name: DialectName): SqlDialect {
+  const real = (): SqlDialect => sqlOf(name);
+  return {
+    split: splitFakeSql,
+    load: async () => {
+      await real().load?.();
+    },
+    analyse(text: string, firstLine = 1): ScriptFacts {
+      const statements = splitFakeSql(text).map((s): StatementFacts => fakeStatementFacts(real(), s, firstLine));
+      let read: ScriptFacts | null = null;
+      const whole = (): ScriptFacts => (read ??= real().analyse(text, firstLine));
+      return {
+        statements,
+        get unterminated() {
+          return whole().unterminated;
+        },
+        get tables() {
+          return whole().tables;
+        },
+      };
+    },
+  };
+}
+
+function fakeStatementFacts(real: SqlDialect, s: Statement, firstLine: number): StatementFacts {
+  let read: TableUse | null = null;
+  return {
+    text: s.text,
+    offset: s.offset,
+    line: s.line + firstLine - 1,
+    transactionControl: fakeTransactionControl(s.text),
+    nonTransactionalReason: /\bCONCURRENTLY\b/i.test(s.text) ? "CONCURRENTLY cannot run inside a transaction block" : null,
+    get tables() {
+      return (read ??= real.analyse(s.text).tables);
+    },
+  };
 }
 
 /** Cuts at `;` (no strings or comments in the fake's SQL), with each statement's line and offset. */

@@ -3,16 +3,13 @@ import {
   conflictPairs,
   findConflicts,
   NO_TABLES,
-  readTableUses,
-  tableUseOf,
-  tableUseOfPostgres,
-  tableUsesOf,
   type TableUse,
 } from "../../../src/core/conflicts.js";
 import type { DialectName, MigrationFile, Ordering, Problem } from "../../../src/core/types.js";
+import { analysedTableUses, parsedTableUse, tokenTableUse, tokenTableUses } from "../../support/sql-by-name.js";
 import { code, sql, use } from "./factories.js";
 
-describe("tableUseOf", () => {
+describe("migrationTableUse over the token read", () => {
   const cases: readonly {
     readonly name: string;
     readonly migration: MigrationFile;
@@ -63,17 +60,17 @@ describe("tableUseOf", () => {
     },
   ];
   it.each(cases)("$name", ({ migration, dialect, expected }) => {
-    expect(tableUseOf(migration, dialect)).toEqual(expected);
+    expect(tokenTableUse(migration, dialect)).toEqual(expected);
   });
 
-  it("tableUsesOf keys every migration's use by version", () => {
-    const uses = tableUsesOf([sql("001_a", "create table a (id int);"), code("002_b", ["a"])], "sqlite");
+  it("keys every migration's use by version", () => {
+    const uses = tokenTableUses([sql("001_a", "create table a (id int);"), code("002_b", ["a"])], "sqlite");
     expect([...uses.keys()]).toEqual(["001", "002"]);
     expect(uses.get("002")).toEqual(use({ alters: ["a"] }));
   });
 });
 
-describe("tableUseOfPostgres (PostgreSQL's parser)", () => {
+describe("migrationTableUse over PostgreSQL's parser", () => {
   const cases: readonly { readonly name: string; readonly migration: MigrationFile; readonly expected: TableUse }[] = [
     {
       name: "ALTER TABLE alters; a schema-qualified name keeps its schema",
@@ -97,17 +94,17 @@ describe("tableUseOfPostgres (PostgreSQL's parser)", () => {
     { name: "a code migration: its declared tables", migration: code("006_code", ["Orders"]), expected: use({ alters: ["orders"] }) },
   ];
   it.each(cases)("$name", async ({ migration, expected }) => {
-    expect(await tableUseOfPostgres(migration)).toEqual(expected);
+    expect(await parsedTableUse(migration)).toEqual(expected);
   });
 
-  it("readTableUses uses the parser for PostgreSQL and the lexer elsewhere, keyed by version", async () => {
+  it("the engine's read uses the parser for PostgreSQL and the lexer elsewhere, keyed by version", async () => {
     const migrations = [sql("001_a", "create table a (id int);"), code("002_b", ["a"])];
     const expected = new Map([
       ["001", use({ creates: ["a"] })],
       ["002", use({ alters: ["a"] })],
     ]);
-    expect(await readTableUses(migrations, "postgres")).toEqual(expected);
-    expect(await readTableUses(migrations, "mysql")).toEqual(expected);
+    expect(await analysedTableUses(migrations, "postgres")).toEqual(expected);
+    expect(await analysedTableUses(migrations, "mysql")).toEqual(expected);
   });
 });
 
@@ -296,7 +293,7 @@ describe("findConflicts", () => {
     },
   ];
   it.each(cases)("$name", ({ migrations, uses, ordering, expected }) => {
-    const map = uses === undefined ? tableUsesOf(migrations, "postgres") : new Map(Object.entries(uses));
+    const map = uses === undefined ? tokenTableUses(migrations, "postgres") : new Map(Object.entries(uses));
     expect(findConflicts(migrations, map, ordering ?? "graph")).toEqual(expected);
   });
 
@@ -308,7 +305,7 @@ describe("findConflicts", () => {
       sql("004_c", "select * from t;", ["003"]),
       sql("005_d", "select * from t;"),
     ];
-    const problems = findConflicts(migrations, tableUsesOf(migrations, "sqlite"), "graph");
+    const problems = findConflicts(migrations, tokenTableUses(migrations, "sqlite"), "graph");
     expect(problems.map((p) => p.versions)).toEqual([["002", "005"]]);
   });
 });
@@ -322,7 +319,7 @@ describe("conflictPairs", () => {
       sql("004_d", "update u set c = 1;"),
     ];
     const problems: Problem[] = [
-      ...findConflicts(migrations, tableUsesOf(migrations, "postgres"), "graph"),
+      ...findConflicts(migrations, tokenTableUses(migrations, "postgres"), "graph"),
       { code: "DEPENDENCY_CYCLE", message: "x", files: [], fix: "y", severity: "error", versions: ["001", "003"] },
       { code: "CONFLICT", message: "no versions", files: [], fix: "", severity: "warning" },
     ];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { GraphNode, GraphReport } from "../../../src/api-types.js";
-import { findConflicts, tableUsesOf } from "../../../src/core/conflicts.js";
+import { findConflicts } from "../../../src/core/conflicts.js";
+import { tokenTableUses } from "../../support/sql-by-name.js";
 import { renderGraph, type GraphFormat } from "../../../src/cli/render/graph-render.js";
 import type { Problem } from "../../../src/core/types.js";
 import { sql } from "./factories.js";
@@ -25,7 +26,7 @@ const report: GraphReport = {
     node("003", "add_phone", "pending", ["001"], ["002"]),
     node("004", "create_orders", "failed", ["002", "003"]),
   ],
-  conflicts: findConflicts(migrations, tableUsesOf(migrations, "postgres"), "graph"),
+  conflicts: findConflicts(migrations, tokenTableUses(migrations, "postgres"), "graph"),
 };
 
 const golden: Readonly<Record<GraphFormat, string>> = {
@@ -204,7 +205,7 @@ conflicts:
     const r: GraphReport = {
       ordering: "graph",
       nodes: [node("001", "a", "pending"), node("002", "b", "pending")],
-      conflicts: findConflicts(two, tableUsesOf(two, "sqlite"), "graph"),
+      conflicts: findConflicts(two, tokenTableUses(two, "sqlite"), "graph"),
     };
     expect(r.conflicts).toHaveLength(2);
     expect(renderGraph(r, "mermaid")).toContain("  m001 -.-|orders, users| m002\n");

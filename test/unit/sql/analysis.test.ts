@@ -1,12 +1,11 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { findConflicts, readTableUses } from "../../../src/core/conflicts.js";
+import { findConflicts } from "../../../src/core/conflicts.js";
 import type { StatementFacts } from "../../../src/core/sql-facts.js";
 import { nonTransactionalProblems, unterminatedProblem } from "../../../src/core/statement-checks.js";
 import { refusedTransactionControl, sectionsOf } from "../../../src/core/transaction-control.js";
 import type { DialectName, MigrationFile, SqlScript } from "../../../src/core/types.js";
-import { sqlDialectOf } from "../../../src/dialects/sql-dialects.js";
 import { migrationTableUse, migrationTableUses, scriptFacts, type SqlDialect } from "../../../src/sql/analysis/index.js";
-import { tablesTouched, tablesTouchedPostgres } from "../../../src/sql/tables-touched.js";
+import { analysedTableUses, parsedTables, sqlOf, tokenTablesOf } from "../../support/sql-by-name.js";
 import { sql } from "../conflicts/factories.js";
 
 /** A dialect's SQL whose analyser counts the texts it is given. */
@@ -37,7 +36,7 @@ describe("each SQL section is analysed once per run", () => {
   });
 
   it("plan, conflicts, preflight, lock capacity and the run read the same facts", () => {
-    const { sql: counted, calls } = counting(sqlDialectOf("sqlite"));
+    const { sql: counted, calls } = counting(sqlOf("sqlite"));
     const migrations = [
       withSections("001_users", "create table users (id int);", "drop table users;", "select 1 from users;"),
       withSections("002_email", "alter table users add email text;", "alter table users drop email;", "select email from users;", ["001"]),
@@ -73,12 +72,12 @@ describe("each SQL section is analysed once per run", () => {
     expect([...calls.values()].every((n) => n === 1)).toBe(true);
   });
 
-  it("readTableUses reads through the same cache: a second read analyses nothing", async () => {
+  it("the engine's table read goes through the same cache: a second read analyses nothing", async () => {
     for (const dialect of ["sqlite", "postgres", "mysql"] as const) {
-      const analyse = vi.spyOn(sqlDialectOf(dialect), "analyse");
+      const analyse = vi.spyOn(sqlOf(dialect), "analyse");
       const migrations = [sql("001_a", "create table a (id int);"), sql("002_b", "insert into a values (1);")];
-      const first = await readTableUses(migrations, dialect);
-      const second = await readTableUses(migrations, dialect);
+      const first = await analysedTableUses(migrations, dialect);
+      const second = await analysedTableUses(migrations, dialect);
       expect(second).toEqual(first);
       expect(analyse).toHaveBeenCalledTimes(2);
       analyse.mockRestore();
@@ -87,8 +86,8 @@ describe("each SQL section is analysed once per run", () => {
 
   it("facts of another dialect for the same section are not mixed up", () => {
     const script: SqlScript = { file: "x.sql", text: "SET autocommit = 0;", startLine: 1 };
-    expect(scriptFacts(sqlDialectOf("mysql"), script).statements[0]?.transactionControl).toEqual({ statement: "SET autocommit = 0", breaks: "session" });
-    expect(scriptFacts(sqlDialectOf("sqlite"), script).statements[0]?.transactionControl).toBeNull();
+    expect(scriptFacts(sqlOf("mysql"), script).statements[0]?.transactionControl).toEqual({ statement: "SET autocommit = 0", breaks: "session" });
+    expect(scriptFacts(sqlOf("sqlite"), script).statements[0]?.transactionControl).toBeNull();
   });
 });
 
@@ -138,7 +137,7 @@ const CASES: readonly { dialect: DialectName; text: string; statements: readonly
 
 describe("facts per dialect", () => {
   it.each(CASES)("$dialect", async ({ dialect, text, statements, unterminated }) => {
-    const sql = sqlDialectOf(dialect);
+    const sql = sqlOf(dialect);
     await sql.load?.();
     const facts = sql.analyse(text, 3);
     const rows = facts.statements.map((s) => ({
@@ -150,14 +149,14 @@ describe("facts per dialect", () => {
     expect(rows).toEqual(statements.map((s) => ({ ...s, tables: { ...EMPTY, ...s.tables } })));
     expect(facts.unterminated).toEqual(unterminated);
     // the script's tables are its statements', as the read of the whole text gives them
-    const whole = dialect === "postgres" ? await tablesTouchedPostgres(text) : tablesTouched(dialect, text);
+    const whole = dialect === "postgres" ? await parsedTables(text) : tokenTablesOf(dialect, text);
     expect(facts.tables).toEqual(whole);
   });
 
   it("numbers lines in the file, from the section's first line, through the cache", () => {
     const script: SqlScript = { file: "004_x.sql", text: "select 1;\n\nCOMMIT;\n'open", startLine: 12 };
     const migration = sql("004_x", script.text);
-    const facts = scriptFacts(sqlDialectOf("postgres"), script);
+    const facts = scriptFacts(sqlOf("postgres"), script);
     expect(facts.statements.map((s) => s.line)).toEqual([12, 14, 15]);
     expect(unterminatedProblem(migration, script, facts)?.message).toBe("unterminated string literal starting at 004_x.sql:15");
     expect(refusedTransactionControl(migration, script.file, facts.statements, true).map((p) => p.files)).toEqual([["004_x.sql:14"]]);

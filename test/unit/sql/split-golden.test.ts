@@ -4,7 +4,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import type { DialectName } from "../../../src/core/types.js";
-import { lineAt, splitStatements, unterminatedConstruct } from "../../../src/sql/split.js";
+import { lineAt } from "../../../src/sql/line-counter.js";
+import { split, unterminatedOf } from "../../support/sql-by-name.js";
 
 const FIXTURES = join(import.meta.dirname, "../../fixtures/split");
 const DIALECTS: readonly DialectName[] = ["sqlite", "postgres", "mysql"];
@@ -35,7 +36,7 @@ describe.each(DIALECTS)("%s golden files", (dialect) => {
   test.each(names)("%s", (name) => {
     const sql = readFileSync(join(FIXTURES, dialect, `${name}.sql`), "utf8");
     const expected: unknown = JSON.parse(readFileSync(join(FIXTURES, dialect, `${name}.json`), "utf8"));
-    const statements = splitStatements(dialect, sql);
+    const statements = split(dialect, sql);
     expect(statements.map(({ text, line }) => ({ text, line }))).toEqual(expected);
     for (const statement of statements) {
       // offset points at the text, and line agrees with offset.
@@ -43,6 +44,6 @@ describe.each(DIALECTS)("%s golden files", (dialect) => {
       expect(lineAt(sql, statement.offset)).toBe(statement.line);
       expect(statement.text).toBe(statement.text.trim());
     }
-    expect(unterminatedConstruct(dialect, sql)).toEqual(UNTERMINATED[`${dialect}/${name}`] ?? null);
+    expect(unterminatedOf(dialect, sql)).toEqual(UNTERMINATED[`${dialect}/${name}`] ?? null);
   });
 });

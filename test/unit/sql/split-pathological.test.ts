@@ -4,7 +4,7 @@
 
 import { describe, expect, test } from "vitest";
 import type { DialectName } from "../../../src/core/types.js";
-import { splitStatements, unterminatedConstruct } from "../../../src/sql/split.js";
+import { split, unterminatedOf } from "../../support/sql-by-name.js";
 import { postgresPlaceholders } from "../../../src/dialects/postgres/sql/split.js";
 import { measureGrowth } from "../../support/growth.js";
 
@@ -113,7 +113,7 @@ const CASES: readonly Case[] = [
     check: (statements, sql, dialect) => {
       expect(statements).toHaveLength(2);
       expect(statements[1]?.line).toBe(2);
-      expect(unterminatedConstruct(dialect, sql)).toEqual({ kind: "string literal", line: 2 });
+      expect(unterminatedOf(dialect, sql)).toEqual({ kind: "string literal", line: 2 });
     },
   },
   {
@@ -143,8 +143,8 @@ describe.each(DIALECTS)("%s", (dialect) => {
     "%s",
     (_name, c) => {
       const sql = c.sql(1);
-      c.check(splitStatements(dialect, sql), sql, dialect);
-      const growth = measureGrowth(c.sql, (input) => splitStatements(dialect, input), BUDGET_MS);
+      c.check(split(dialect, sql), sql, dialect);
+      const growth = measureGrowth(c.sql, (input) => split(dialect, input), BUDGET_MS);
       expect(growth.ok, growth.report).toBe(true);
     },
   );

@@ -3,7 +3,8 @@
 
 import { describe, expect, test } from "vitest";
 import type { DialectName } from "../../../src/core/types.js";
-import { lineAt, splitStatements, unterminatedConstruct } from "../../../src/sql/split.js";
+import { lineAt } from "../../../src/sql/line-counter.js";
+import { split, unterminatedOf } from "../../support/sql-by-name.js";
 import { seededRandom } from "../../support/seeded-random.js";
 import { generateScripts } from "./generate-scripts.js";
 
@@ -15,18 +16,18 @@ describe.each(["sqlite", "postgres", "mysql"] as const)("%s", (dialect) => {
     const scripts = generateScripts(dialect, SEEDS[dialect], SCRIPTS);
     let statements = 0;
     for (const script of scripts) {
-      const split = splitStatements(dialect, script.sql);
-      const actual = split.map(({ text, line }) => ({ text, line }));
+      const pieces = split(dialect, script.sql);
+      const actual = pieces.map(({ text, line }) => ({ text, line }));
       if (JSON.stringify(actual) !== JSON.stringify(script.expected)) {
         // Show the failing script whole.
         expect({ sql: script.sql, statements: actual }).toEqual({ sql: script.sql, statements: script.expected });
       }
-      for (const statement of split) {
+      for (const statement of pieces) {
         expect(script.sql.slice(statement.offset, statement.offset + statement.text.length)).toBe(statement.text);
         expect(lineAt(script.sql, statement.offset)).toBe(statement.line);
       }
-      expect(unterminatedConstruct(dialect, script.sql)).toBeNull();
-      statements += split.length;
+      expect(unterminatedOf(dialect, script.sql)).toBeNull();
+      statements += pieces.length;
     }
     expect(statements).toBeGreaterThan(SCRIPTS);
   });
@@ -34,7 +35,7 @@ describe.each(["sqlite", "postgres", "mysql"] as const)("%s", (dialect) => {
   test("CRLF line endings give the same statements and lines", () => {
     for (const script of generateScripts(dialect, SEEDS[dialect] + 1, 500)) {
       const crlf = script.sql.replace(/\r?\n/g, "\r\n");
-      const actual = splitStatements(dialect, crlf).map(({ text, line }) => ({ text: text.replace(/\r\n/g, "\n"), line }));
+      const actual = split(dialect, crlf).map(({ text, line }) => ({ text: text.replace(/\r\n/g, "\n"), line }));
       const expected = script.expected.map(({ text, line }) => ({ text: text.replace(/\r\n/g, "\n"), line }));
       expect(actual).toEqual(expected);
     }
@@ -49,7 +50,7 @@ describe("any input at all", () => {
     for (let k = 0; k < 3000; k++) {
       const length = Math.floor(rng() * 60);
       const sql = Array.from({ length }, () => ALPHABET[Math.floor(rng() * ALPHABET.length)]).join("");
-      const statements = splitStatements(dialect, sql);
+      const statements = split(dialect, sql);
       let previousEnd = 0;
       for (const s of statements) {
         expect(s.text.length).toBeGreaterThan(0);
@@ -59,7 +60,7 @@ describe("any input at all", () => {
         expect(s.line).toBe(lineAt(sql, s.offset));
         previousEnd = s.offset + s.text.length;
       }
-      const open = unterminatedConstruct(dialect, sql);
+      const open = unterminatedOf(dialect, sql);
       if (open !== null) expect(open.line).toBeGreaterThanOrEqual(1);
     }
   });

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import type { DialectName } from "../../../src/core/types.js";
-import { lineAt, splitStatements, unterminatedConstruct } from "../../../src/sql/split.js";
+import { lineAt } from "../../../src/sql/line-counter.js";
+import { split, unterminatedOf } from "../../support/sql-by-name.js";
 import { splitMysql } from "../../../src/dialects/mysql/sql/split.js";
 import { splitPostgres } from "../../../src/dialects/postgres/sql/split.js";
 import { splitSqlite } from "../../../src/dialects/sqlite/sql/split.js";
@@ -27,11 +28,11 @@ describe("splitStatements dispatches to the dialect's splitter", () => {
     ["postgres", splitPostgres(sql)],
     ["mysql", splitMysql(sql)],
   ] as const)("%s", (dialect, expected) => {
-    expect(splitStatements(dialect, sql)).toEqual(expected);
+    expect(split(dialect, sql)).toEqual(expected);
   });
 
   test("the dialects really differ on this input", () => {
-    const counts = (["sqlite", "postgres", "mysql"] as const).map((d) => splitStatements(d, sql).length);
+    const counts = (["sqlite", "postgres", "mysql"] as const).map((d) => split(d, sql).length);
     expect(new Set(counts).size).toBeGreaterThan(1);
   });
 });
@@ -40,11 +41,11 @@ describe("MySQL DELIMITER", () => {
   const sql = "DELIMITER $$\nCREATE PROCEDURE p() BEGIN SELECT 1; END$$\nDELIMITER ;\nSELECT 2;";
 
   test("is honoured by default", () => {
-    expect(splitStatements("mysql", sql).map((s) => s.text)).toEqual(["CREATE PROCEDURE p() BEGIN SELECT 1; END", "SELECT 2"]);
+    expect(split("mysql", sql).map((s) => s.text)).toEqual(["CREATE PROCEDURE p() BEGIN SELECT 1; END", "SELECT 2"]);
   });
 
   test("is plain SQL with allowDelimiter: false (the server then rejects it)", () => {
-    expect(splitStatements("mysql", sql, { allowDelimiter: false }).map((s) => s.line)).toEqual([1, 2, 4]);
+    expect(split("mysql", sql, { allowDelimiter: false }).map((s) => s.line)).toEqual([1, 2, 4]);
   });
 
   test.each([
@@ -56,7 +57,7 @@ describe("MySQL DELIMITER", () => {
     ["SELECT 1;\n  -- a comment first\n  DELIMITER $$\nSELECT 2$$", ["SELECT 1", "SELECT 2"]],
     ["DELIMITER $$\nSELECT 'a$$b', `c$$`, \"$$\" /* $$ */ -- $$\n$$", ["SELECT 'a$$b', `c$$`, \"$$\""]],
   ] as const)("%j", (input, texts) => {
-    expect(splitStatements("mysql", input).map((s) => s.text)).toEqual(texts);
+    expect(split("mysql", input).map((s) => s.text)).toEqual(texts);
   });
 });
 
@@ -81,10 +82,10 @@ describe("unterminatedConstruct", () => {
     ["mysql", "DELIMITER $$\nSELECT 1", null],
   ];
   test.each(cases)("%s: %j", (dialect, sql, expected) => {
-    expect(unterminatedConstruct(dialect, sql)).toEqual(expected);
+    expect(unterminatedOf(dialect, sql)).toEqual(expected);
     // The rest of the input, from the statement that holds the construct, is one statement.
     if (expected !== null) {
-      const statements = splitStatements(dialect, sql);
+      const statements = split(dialect, sql);
       const last = statements[statements.length - 1];
       expect(last).toBeDefined();
       expect(sql.slice(last?.offset).trimEnd()).toBe(last?.text);
@@ -95,12 +96,12 @@ describe("unterminatedConstruct", () => {
 describe("statement text and position", () => {
   test.each(["sqlite", "postgres", "mysql"] as const)("%s: leading comments are left out, trailing ones too", (dialect) => {
     const sql = "-- one\n/* two */ SELECT 1 /* after */ ; -- tail\n\n  # not a comment outside MySQL\n";
-    const [first] = splitStatements(dialect, sql);
+    const [first] = split(dialect, sql);
     expect(first).toEqual({ text: "SELECT 1", line: 2, offset: sql.indexOf("SELECT") });
   });
 
   test.each(["sqlite", "postgres", "mysql"] as const)("%s: empty input and only comments give nothing", (dialect) => {
-    expect(splitStatements(dialect, "")).toEqual([]);
-    expect(splitStatements(dialect, " \n\t;\r\n;; -- c\n/* d */")).toEqual([]);
+    expect(split(dialect, "")).toEqual([]);
+    expect(split(dialect, " \n\t;\r\n;; -- c\n/* d */")).toEqual([]);
   });
 });

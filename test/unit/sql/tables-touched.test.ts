@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import type { DialectName } from "../../../src/core/types.js";
-import { tablesTouched, tablesTouchedPostgres, type TablesTouched } from "../../../src/sql/tables-touched.js";
+import type { TableUse as TablesTouched } from "../../../src/core/sql-facts.js";
+import { parsedTables, tokenTablesOf } from "../../support/sql-by-name.js";
 import { generateScripts } from "./generate-scripts.js";
 
 type Expected = Partial<TablesTouched>;
@@ -106,7 +107,7 @@ function sorted(t: TablesTouched): TablesTouched {
 describe("tablesTouched", () => {
   const rows = CASES.flatMap((c) => c.dialects.map((dialect) => [`${dialect}: ${c.name}`, dialect, c] as const));
   test.each(rows)("%s", (_name, dialect, c) => {
-    expect(tablesTouched(dialect, c.sql)).toEqual({ ...EMPTY, ...c.expected });
+    expect(tokenTablesOf(dialect, c.sql)).toEqual({ ...EMPTY, ...c.expected });
   });
 });
 
@@ -114,7 +115,7 @@ describe("tablesTouchedPostgres (libpg-query)", () => {
   const rows = CASES.filter((c) => c.dialects.includes("postgres")).map((c) => [c.name, c] as const);
   test.each(rows)("%s", async (_name, c) => {
     // Same names; the parse tree may list them in another order.
-    expect(sorted(await tablesTouchedPostgres(c.sql))).toEqual(sorted({ ...EMPTY, ...c.expected }));
+    expect(sorted(await parsedTables(c.sql))).toEqual(sorted({ ...EMPTY, ...c.expected }));
   });
 });
 
@@ -141,7 +142,7 @@ const AGREEMENT = [
 
 describe("the token read agrees with the PostgreSQL parser", () => {
   test.each(AGREEMENT)("%s", async (sql) => {
-    expect(sorted(tablesTouched("postgres", sql))).toEqual(sorted(await tablesTouchedPostgres(sql)));
+    expect(sorted(tokenTablesOf("postgres", sql))).toEqual(sorted(await parsedTables(sql)));
   });
 
   test("on the golden split inputs and 300 generated scripts", async () => {
@@ -152,8 +153,8 @@ describe("the token read agrees with the PostgreSQL parser", () => {
     inputs.push(...generateScripts("postgres", 5, 300).map((script) => script.sql));
     const disagreements: string[] = [];
     for (const sql of inputs) {
-      const tokens = JSON.stringify(sorted(tablesTouched("postgres", sql)));
-      const parser = JSON.stringify(sorted(await tablesTouchedPostgres(sql)));
+      const tokens = JSON.stringify(sorted(tokenTablesOf("postgres", sql)));
+      const parser = JSON.stringify(sorted(await parsedTables(sql)));
       if (tokens !== parser) disagreements.push(`${sql}\n  tokens: ${tokens}\n  parser: ${parser}`);
     }
     expect(disagreements).toEqual([]);

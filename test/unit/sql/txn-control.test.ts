@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DialectName } from "../../../src/core/types.js";
-import { splitStatements } from "../../../src/sql/split.js";
-import { transactionControlOf } from "../../../src/sql/transaction-control.js";
+import { split, transactionControlOn } from "../../support/sql-by-name.js";
 
 /** [dialect, statement, the statement named in the refusal or null, what it breaks]. */
 const cases: readonly [DialectName, string, string | null, ("transaction" | "session")?][] = [
@@ -69,16 +68,16 @@ const cases: readonly [DialectName, string, string | null, ("transaction" | "ses
 
 describe("transaction control in a migration's statements", () => {
   it.each(cases)("%s: %s", (dialect, statement, named, breaks = "transaction") => {
-    const found = transactionControlOf(dialect, statement);
+    const found = transactionControlOn(dialect, statement);
     if (named === null) expect(found).toBeNull();
     else expect(found).toEqual({ statement: named, breaks });
   });
 
   it("finds the COMMIT between two statements of a split script, and nothing in routine or trigger bodies", () => {
     const pg = "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$\nBEGIN\n  RETURN 1;\nEND\n$$;\nCREATE TABLE a (id int);\nCOMMIT;\nCREATE TABLE b (id int);\n";
-    const found = splitStatements("postgres", pg).filter((s) => transactionControlOf("postgres", s.text) !== null);
+    const found = split("postgres", pg).filter((s) => transactionControlOn("postgres", s.text) !== null);
     expect(found.map((s) => s.line)).toEqual([7]);
     const lite = "CREATE TRIGGER t AFTER INSERT ON a\nBEGIN\n  UPDATE a SET n = 1;\nEND;\nEND TRANSACTION;\n";
-    expect(splitStatements("sqlite", lite).filter((s) => transactionControlOf("sqlite", s.text) !== null).map((s) => s.line)).toEqual([5]);
+    expect(split("sqlite", lite).filter((s) => transactionControlOn("sqlite", s.text) !== null).map((s) => s.line)).toEqual([5]);
   });
 });
