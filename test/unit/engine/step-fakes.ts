@@ -3,7 +3,10 @@
 
 import { EventBus } from "../../../src/core/events.js";
 import { AppliedVersions } from "../../../src/core/applied-versions.js";
-import type { MigrationFile, PlanStep, SqlScript } from "../../../src/core/types.js";
+import { NO_TABLES } from "../../../src/core/sql-facts.js";
+import type { MigrationFile, PlanStep, SqlScript, Statement } from "../../../src/core/types.js";
+import { analyseWith, type StatementReaders } from "../../../src/sql/analysis/analyse.js";
+import type { SqlDialect } from "../../../src/sql/analysis/sql-dialect.js";
 import { StatementFailure, type BatchOptions, type Connection, type Dialect } from "../../../src/dialects/dialect.js";
 import type { HistoryStore } from "../../../src/history/history-store.js";
 import { noFaults, type FaultPoints } from "../../../src/engine/faults.js";
@@ -23,17 +26,28 @@ export interface DialectSpec {
   readonly recordHead?: boolean;
 }
 
+/** Statements cut at `;`, one a line; no transaction control, nothing non-transactional, no tables. */
+function splitFake(sql: string): Statement[] {
+  return sql
+    .split(";")
+    .map((text) => text.trim())
+    .filter((text) => text !== "")
+    .map((text, i) => ({ text, line: i + 1, offset: 0 }));
+}
+
+const fakeReaders: StatementReaders = {
+  scan: (text) => ({ statements: splitFake(text), unterminated: null }),
+  classify: () => ({ transactionControl: null, nonTransactionalReason: null }),
+  tables: () => NO_TABLES,
+};
+
+const fakeSql: SqlDialect = { split: splitFake, analyse: (text, firstLine) => analyseWith(fakeReaders, text, firstLine) };
+
 export function fakeDialect(spec: DialectSpec = {}): Dialect {
   const dialect = {
     name: "postgres",
     capabilities: { transactionalDdl: spec.transactionalDdl ?? true, concurrentConnections: true },
-    splitStatements: (sql: string) =>
-      sql
-        .split(";")
-        .map((text) => text.trim())
-        .filter((text) => text !== "")
-        .map((text, i) => ({ text, line: i + 1, offset: 0 })),
-    transactionControl: () => null,
+    sql: fakeSql,
     errorPosition: () => null,
     connectionLost: () => false,
     ...(spec.clock === false ? {} : { serverClock: { startedAt: "s", now: "n", elapsedMs: "e" } }),
