@@ -7,6 +7,7 @@ import type { DialectName, MigrationFile, SqlScript } from "../../../src/core/ty
 import { migrationTableUse, migrationTableUses, scriptFacts, type SqlDialect } from "../../../src/sql/analysis/index.js";
 import { analysedTableUses, parsedTables, sqlOf, tokenTablesOf } from "../../support/sql-by-name.js";
 import { sql } from "../conflicts/factories.js";
+import { engine } from "../engine/harness.js";
 
 /** A dialect's SQL whose analyser counts the texts it is given. */
 function counting(inner: SqlDialect): { readonly sql: SqlDialect; readonly calls: Map<string, number> } {
@@ -82,6 +83,28 @@ describe("each SQL section is analysed once per run", () => {
       expect(analyse).toHaveBeenCalledTimes(2);
       analyse.mockRestore();
     }
+  });
+
+  it("through the engine: up with graph ordering and one transaction analyses each section once", async () => {
+    const t = engine(
+      [
+        { id: "001_users", up: "create table users (id int);", down: "drop table users;" },
+        { id: "002_email", up: "alter table users add email text;", down: "alter table users drop email;", dependsOn: ["001"] },
+        { id: "003_orders", up: "create table orders (id int);\ninsert into users values (1);", down: "drop table orders;", dependsOn: ["001"] },
+      ],
+      { config: { ordering: "graph", transaction: "all" } },
+    );
+    // the lock estimate reads every up section's tables too
+    let capacityAsked = 0;
+    Object.assign(t.dialect, { transactionLockCapacity: async () => (capacityAsked++, 1000) });
+    const analyse = vi.spyOn(t.dialect.sql, "analyse");
+    const report = await t.migrator.up();
+    expect(report.migrations.map((m) => m.status)).toEqual(["applied", "applied", "applied"]);
+    expect(capacityAsked).toBe(1);
+    // plan (twice: before the lock and under it), conflicts, preflight, lock capacity and the run
+    const texts = analyse.mock.calls.map(([text]) => text);
+    const sections = (await t.source.list()).migrations.flatMap((m) => sectionsOf(m).map((s) => s.text));
+    expect([...texts].sort()).toEqual([...sections].sort());
   });
 
   it("facts of another dialect for the same section are not mixed up", () => {
