@@ -143,7 +143,7 @@ describe.skipIf(unreachable !== null)("mysql adapter (real server)", () => {
         autoId: "bigint auto_increment primary key",
         upsert: "on-duplicate-key",
       });
-      expect(dialect.nonTransactionalReason("create index i on t (a)")).toBeNull();
+      expect(dialect.sql.analyse("create index i on t (a)").statements[0]?.nonTransactionalReason).toBeNull();
       expect(dialect.displayUrl).toBe(`mariadb://root@${SERVER.host}:${SERVER.port}/${DB}`);
     });
 
@@ -230,7 +230,7 @@ describe.skipIf(unreachable !== null)("mysql adapter (real server)", () => {
     });
 
     it("splits scripts with the MySQL splitter", () => {
-      const statements = dialect.splitStatements("create table a (x int);\ninsert into a values (1);\n");
+      const statements = dialect.sql.split("create table a (x int);\ninsert into a values (1);\n");
       expect(statements.map((s) => [s.text.trim(), s.line])).toEqual([
         ["create table a (x int)", 1],
         ["insert into a values (1)", 2],

@@ -4,7 +4,7 @@
 // statements ran and which effects stand after commits and rollbacks, the history rows, the
 // lock, and driver-like failures. The contract suite keeps checking the real dialects.
 //
-// The statement model: `splitStatements` cuts a script at `;`. A statement whose text contains
+// The statement model: `sql.split` cuts a script at `;`. A statement whose text contains
 // FAIL throws a driver-like error (code FAKE_FAIL); DEADLOCK_ONCE throws a retryable error
 // (FAKE_DEADLOCK) the first time that statement runs and succeeds after; CONCURRENTLY cannot run
 // in a transaction; a statement starting with BEGIN/COMMIT/ROLLBACK/START is transaction control.
