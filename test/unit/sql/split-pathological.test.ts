@@ -23,7 +23,7 @@ interface Case {
   readonly name: string;
   readonly sql: (s) => string;
   readonly dialects?: readonly DialectName[];
-  readonly check: (statements: ReturnType<typeof splitStatements>, sql: string, dialect: DialectName) => void;
+  readonly check: (statements: ReturnType<typeof split>, sql: string, dialect: DialectName) => void;
 }
 
 const CASES: readonly Case[] = [

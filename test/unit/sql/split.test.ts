@@ -21,7 +21,7 @@ describe("lineAt", () => {
   });
 });
 
-describe("splitStatements dispatches to the dialect's splitter", () => {
+describe("each dialect's split is its splitter to the dialect's splitter", () => {
   const sql = "SELECT 1; SELECT $$;$$; SELECT [a;b]; SELECT 'x\\'; y';\nDELIMITER //\nSELECT 2//";
   test.each([
     ["sqlite", splitSqlite(sql)],

@@ -104,14 +104,14 @@ function sorted(t: TablesTouched): TablesTouched {
   return { creates: sort(t.creates), alters: sort(t.alters), drops: sort(t.drops), writes: sort(t.writes), reads: sort(t.reads) };
 }
 
-describe("tablesTouched", () => {
+describe("the token read of a script's tables", () => {
   const rows = CASES.flatMap((c) => c.dialects.map((dialect) => [`${dialect}: ${c.name}`, dialect, c] as const));
   test.each(rows)("%s", (_name, dialect, c) => {
     expect(tokenTablesOf(dialect, c.sql)).toEqual({ ...EMPTY, ...c.expected });
   });
 });
 
-describe("tablesTouchedPostgres (libpg-query)", () => {
+describe("PostgreSQL's parse-tree read (libpg-query)", () => {
   const rows = CASES.filter((c) => c.dialects.includes("postgres")).map((c) => [c.name, c] as const);
   test.each(rows)("%s", async (_name, c) => {
     // Same names; the parse tree may list them in another order.
