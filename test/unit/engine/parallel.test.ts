@@ -108,7 +108,7 @@ describe("parallel requested, one connection used", () => {
     const report = await t.migrator.up({ parallel: 3 });
     expect(report.migrations.map((m) => m.status)).toEqual(["applied", "applied", "applied", "applied"]);
     expect(t.events.find((e) => e.type === "run:start")).toMatchObject({ parallel: 1 });
-    expect(logMessages(t.events).some((m) => m.startsWith("--parallel 3 ignored: ") && m.includes(why))).toBe(true);
+    expect(logMessages(t.events).some((m) => m.startsWith("parallel: 3 ignored: ") && m.includes(why))).toBe(true);
     // the lock's connection and one worker
     expect(t.db.maxOpenConnections).toBe(2);
   });

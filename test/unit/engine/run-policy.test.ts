@@ -1,4 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import { cliVocabulary } from "../../../src/cli/vocabulary.js";
+import { optionVocabulary, useVocabulary } from "../../../src/core/vocabulary.js";
 import { ConfigError } from "../../../src/core/errors.js";
 import {
   decideRun,
@@ -65,7 +67,7 @@ describe("decideRun", () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).code).toBe("USAGE");
-    expect((error as Error).message).toBe("mysql commits DDL implicitly, so --single-transaction cannot be honoured");
+    expect((error as Error).message).toBe("mysql commits DDL implicitly, so the singleTransaction option cannot be honoured");
   });
 });
 
@@ -91,9 +93,9 @@ describe("workersFor", () => {
     ["one planned", graph, "each", 4, 1, postgres, 1, null],
     ["graph ordering, enough steps", graph, "each", 4, 10, postgres, 4, null],
     ["capped at the steps planned", graph, "each", 8, 3, postgres, 3, null],
-    ["a dialect with one connection", graph, "each", 4, 10, sqlite, 1, "--parallel 4 ignored: sqlite runs migrations one at a time"],
-    ["one transaction", graph, "all", 4, 10, postgres, 1, "--parallel 4 ignored: a run in one transaction (or with transactions off) runs serially"],
-    ["transactions off", graph, "none", 2, 10, postgres, 1, "--parallel 2 ignored: a run in one transaction (or with transactions off) runs serially"],
+    ["a dialect with one connection", graph, "each", 4, 10, sqlite, 1, "parallel: 4 ignored: sqlite runs migrations one at a time"],
+    ["one transaction", graph, "all", 4, 10, postgres, 1, "parallel: 4 ignored: a run in one transaction (or with transactions off) runs serially"],
+    ["transactions off", graph, "none", 2, 10, postgres, 1, "parallel: 2 ignored: a run in one transaction (or with transactions off) runs serially"],
     [
       "linear ordering",
       each,
@@ -102,9 +104,23 @@ describe("workersFor", () => {
       10,
       postgres,
       1,
-      "--parallel 3 ignored: linear ordering runs each migration after the previous one; use --ordering graph to run independent migrations in parallel",
+      "parallel: 3 ignored: linear ordering runs each migration after the previous one; use ordering: \"graph\" to run independent migrations in parallel",
     ],
   ] as const)("%s", (_title, policy, mode, requested, planned, dialect, workers, warning) => {
     expect(workersFor(policy, mode, requested, planned, dialect)).toEqual({ workers, warning });
+  });
+});
+
+describe("the words for settings: the library names options, the CLI installs its flags", () => {
+  const graph: RunPolicySettings = { transaction: "each", ordering: "graph" };
+  afterEach(() => useVocabulary(optionVocabulary));
+  it("names the option for a library user and the flag once the CLI's vocabulary is installed", () => {
+    const library = workersFor(each, "each", 3, 10, postgres).warning;
+    useVocabulary(cliVocabulary);
+    const cli = workersFor(each, "each", 3, 10, postgres).warning;
+    expect(library).toBe('parallel: 3 ignored: linear ordering runs each migration after the previous one; use ordering: "graph" to run independent migrations in parallel');
+    expect(cli).toBe("--parallel 3 ignored: linear ordering runs each migration after the previous one; use --ordering graph to run independent migrations in parallel");
+    expect(workersFor(graph, "all", 4, 10, postgres).warning).toBe("--parallel 4 ignored: a run in one transaction (or with transactions off) runs serially");
+    expect(() => decideRun(all, { direction: "up" }, mysql)).toThrow("mysql commits DDL implicitly, so --single-transaction cannot be honoured");
   });
 });

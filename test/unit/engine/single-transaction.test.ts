@@ -50,7 +50,7 @@ describe("one transaction refused before anything runs", () => {
       name: "the dialect commits DDL implicitly",
       specs: three,
       dialect: { transactionalDdl: false },
-      message: "commits DDL implicitly, so --single-transaction cannot be honoured",
+      message: "commits DDL implicitly, so the singleTransaction option cannot be honoured",
     },
     {
       name: "a migration runs outside a transaction",
