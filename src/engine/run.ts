@@ -58,7 +58,7 @@ export async function runSteps(engine: Engine, session: Session, steps: readonly
   let failure = ran.failure;
   if (options.mode === "all") failure = await endSingleTransaction(engine, session, steps, ran, options);
   if (before !== null) await proveUnchanged(engine, conn, before);
-  if (options.rehearse && failure !== undefined && stoppedByCommitGuard(failure, dialect.name)) throw commitInRehearsal(failure, dialect.name);
+  if (options.rehearse && failure !== undefined && stoppedByCommitGuard(failure, dialect)) throw commitInRehearsal(failure, dialect);
   const report = reportOf(options.direction, ran.outcomes, options.started, {
     backup: options.backup,
     dryRun: options.rehearse ? "rehearse" : false,
