@@ -90,7 +90,8 @@ export function unlocatedScriptFailure(s: StepState, scriptFile: string, failure
 /** A failure that is no StratumError (a driver error outside a statement, while recording or committing). */
 export function phaseFailure(s: StepState, caught: unknown): MigrationError {
   const { migration, direction, phase } = s;
-  const commitRefused = s.ports.dialect.capabilities.commitRefusal && s.ports.dialect.commitRefused!(caught);
+  const { dialect } = s.ports;
+  const commitRefused = dialect.capabilities.commitRefusal && dialect.commitRefused!(caught);
   const environment = environmentFixOf(s, caught);
   return new MigrationError(
     { version: migration.version, name: migration.name, location: s.file },
