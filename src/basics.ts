@@ -25,6 +25,8 @@ export { optionVocabulary, useVocabulary } from "./core/vocabulary.js";
 export { CONFIG_FILE_NAMES } from "./config/file-names.js";
 /** A duration (`"30s"`, `"1.5m"`, `10000`) in milliseconds; undefined when it is not one. */
 export { parseDuration } from "./config/duration.js";
+/** The database used when no URL is given anywhere (a SQLite file in the working directory). */
+export { DEFAULT_URL } from "./dialects/registry.js";
 /** A database URL with its password masked: the one way a URL is shown. */
 export { displayUrl } from "./dialects/url.js";
 /** Masks URL passwords and `password=` values in text Stratum did not write (a driver's message). */

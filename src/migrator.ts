@@ -8,7 +8,7 @@ import type { LoadedCode } from "./core/context.js";
 import { EventBus } from "./core/events.js";
 import type { MigrationFile } from "./core/types.js";
 import { createDialect } from "./dialects/create-dialect.js";
-import { displayUrl, parseDatabaseUrl } from "./dialects/url.js";
+import { DEFAULT_URL, dialectNameOf, displayUrl } from "./dialects/registry.js";
 import { baseline, resolve } from "./engine/admin.js";
 import { repair } from "./engine/admin-repair.js";
 import { down, redo } from "./engine/down.js";
@@ -33,7 +33,7 @@ export function createMigrator(options: MigratorOptions & { readonly configFile?
     environment: environment ?? process.env,
     overrides,
   });
-  return lazyMigrator(config, overrides.url ?? "sqlite:./stratum.db", client);
+  return lazyMigrator(config, overrides.url ?? DEFAULT_URL, client);
 }
 
 /** Creates a migrator from a resolved configuration (what the CLI does). */
@@ -132,10 +132,7 @@ function bind(
   };
 }
 
+/** The URL's dialect; a bad URL is reported when the migrator is used, and shows the default's until then. */
 function dialectOf(url: string): Migrator["dialect"] {
-  try {
-    return parseDatabaseUrl(url).dialect;
-  } catch {
-    return "sqlite"; // the bad URL is reported when the migrator is used
-  }
+  return dialectNameOf(url) ?? dialectNameOf(DEFAULT_URL) ?? "";
 }

@@ -44,8 +44,7 @@ export async function loadLibrary(): Promise<CliLibrary> {
   const library = await import("../index.js");
   return {
     resolveConfig: (request) => library.resolveConfig(request),
-    createMigrator: (resolved) => // Bridge until the commands pass `confirm`: they ask on a protected environment themselves.
-    library.createMigratorFromConfig({ ...resolved, protected: false }),
+    createMigrator: (resolved) => library.createMigratorFromConfig(resolved),
     createMigration: (dir, name, kind) => library.createMigration(dir, name, kind),
     displayUrl: (text) => library.displayUrl(text),
   };

@@ -2,7 +2,7 @@
 // Everything else is the library (STYLE 10). `run` never throws and never exits the process: it
 // returns the exit code of SPEC §4.
 
-import { EXIT, useVocabulary, VERSION } from "../basics.js";
+import { DEFAULT_URL, EXIT, useVocabulary, VERSION } from "../basics.js";
 import { Command, CommanderError } from "commander";
 import { baselineCommand } from "./commands/baseline.js";
 import type { CommandContext, Invocation } from "./commands/command-context.js";
@@ -53,7 +53,7 @@ function examples(...lines: string[]): string {
 
 function addCommonOptions(command: Command): Command {
   return command
-    .option("--url <url>", "database URL (else STRATUM_URL, DATABASE_URL, the config, sqlite:./stratum.db)")
+    .option("--url <url>", `database URL (else STRATUM_URL, DATABASE_URL, the config, ${DEFAULT_URL})`)
     .option("--dir <path>", "migrations directory (default ./migrations)")
     .option("--config <file>", "configuration file, or a directory to look in (default stratum.config.{ts,mts,cts,js,mjs,cjs,json})")
     .option("--env <name>", "environment of the configuration to use (default STRATUM_ENV, NODE_ENV, else development)")

@@ -88,7 +88,7 @@ async function writeResolved(
       checksum: next.checksum,
       details: `marked ${outcome} (was ${row.state} after ${row.statementsDone} statement(s))`,
     }));
-    if (dialect.recordHead) await dialect.recordHead(conn, appliedSet(applied.map((r) => (r.version === row.version ? next : r))).head);
+    if (dialect.capabilities.headVersion) await dialect.recordHead!(conn, appliedSet(applied.map((r) => (r.version === row.version ? next : r))).head);
   });
 }
 
@@ -148,7 +148,7 @@ async function writeBaseline(engine: Engine, { conn, dbUser }: Session, found: D
       checksum: target.checksum,
       details: `baseline at ${target.version}: marked ${marked.length} migration(s) applied without running them`,
     }));
-    if (dialect.recordHead) await dialect.recordHead(conn, done.head);
+    if (dialect.capabilities.headVersion) await dialect.recordHead!(conn, done.head);
   });
   return marked;
 }

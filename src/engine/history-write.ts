@@ -1,7 +1,7 @@
 import type { Connection } from "../dialects/dialect.js";
 import { InterruptedError, MigrationError, StratumError } from "../core/errors.js";
 import type { LogEntry, MigrationFile } from "../core/types.js";
-import { errorText } from "./step-failure.js";
+import { errorText, sessionLost } from "./step-failure.js";
 import { checkpoint, logEntry, successChange, type ExecutorPorts, type StepState } from "./step-state.js";
 
 /**
@@ -15,7 +15,7 @@ export async function writeHistory(ports: Pick<ExecutorPorts, "dialect">, conn: 
       await write(conn);
       return null;
     } catch (error) {
-      if (ports.dialect.connectionLost?.(error) !== true) return errorText(error);
+      if (!sessionLost(ports.dialect, error)) return errorText(error);
     }
   }
   let other: Connection | undefined;
@@ -81,14 +81,14 @@ export async function finishState(s: StepState): Promise<void> {
     else await history.write(conn, change.row);
   } else if (s.inTx) {
     await history.record(conn, change, logEntry(s, "success", null));
-    if (dialect.recordHead) await dialect.recordHead(conn, settings.applied.head);
+    if (dialect.capabilities.headVersion) await dialect.recordHead!(conn, settings.applied.head);
   } else {
     // no migration transaction (MySQL, transaction off): the state row and its log row still
     // commit together, so a kill between them cannot leave one without the other
     await conn.begin();
     try {
       await history.record(conn, change, logEntry(s, "success", null));
-      if (dialect.recordHead) await dialect.recordHead(conn, settings.applied.head);
+      if (dialect.capabilities.headVersion) await dialect.recordHead!(conn, settings.applied.head);
       await conn.commit();
     } catch (error) {
       await conn.rollback().catch(() => undefined);

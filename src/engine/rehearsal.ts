@@ -1,4 +1,5 @@
 import { TransactionError } from "../core/errors.js";
+import { schemaChangeSummary, type SchemaSnapshot } from "../core/schema/index.js";
 import type { AppliedMigration } from "../core/types.js";
 import type { Connection, Dialect } from "../dialects/dialect.js";
 import type { Engine } from "./ports.js";
@@ -30,26 +31,27 @@ export async function forbidCommit(conn: Connection): Promise<void> {
 }
 
 /** Whether a rehearsal's migration failed on the guard of forbidCommit: it tried to commit. */
-export function stoppedByCommitGuard(error: unknown, dialectName: Dialect["name"]): boolean {
+export function stoppedByCommitGuard(error: unknown, dialect: Pick<Dialect, "isCommitGuardFailure">): boolean {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
-    if (e.message.includes(REHEARSAL_GUARD)) return true;
-    // SQLite names no constraint: a deferred foreign key fails at COMMIT with this code alone
-    if (dialectName === "sqlite" && (e as { code?: unknown }).code === "SQLITE_CONSTRAINT_FOREIGNKEY") return true;
+    // some databases name no constraint (SQLite): the dialect tells its guard's failure apart
+    if (e.message.includes(REHEARSAL_GUARD) || dialect.isCommitGuardFailure(e)) return true;
   }
   return false;
 }
 
 /** The error a rehearsal reports when a migration tried to commit (failed on the guard). */
-export function commitInRehearsal(failure: unknown, dialectName: Dialect["name"]): TransactionError {
+export function commitInRehearsal(failure: unknown, dialect: Pick<Dialect, "commitGuardNote">): TransactionError {
+  const note = dialect.commitGuardNote === null ? "" : ` (${dialect.commitGuardNote})`;
   return new TransactionError(
-    `${failure instanceof Error ? failure.message : String(failure)}: a rehearsal cannot commit, and this is how a COMMIT sent from inside the migration (through ctx.client) fails${dialectName === "sqlite" ? " (on SQLite, a row that breaks a foreign key fails the same way)" : ""}; the rehearsal's transaction was rolled back and the database is as it was`,
+    `${failure instanceof Error ? failure.message : String(failure)}: a rehearsal cannot commit, and this is how a COMMIT sent from inside the migration (through ctx.client) fails${note}; the rehearsal's transaction was rolled back and the database is as it was`,
     { cause: failure, fix: "remove the COMMIT (Stratum begins and commits each migration's transaction itself), then rehearse again" },
   );
 }
 
 /** The parts of a database a rehearsal compares before and after. */
 export interface DatabaseSnapshot {
-  readonly schema: unknown;
+  /** Null where the dialect cannot describe its schema. */
+  readonly schema: SchemaSnapshot | null;
   readonly state: readonly AppliedMigration[] | null;
   readonly lastLog: number | null;
 }
@@ -59,7 +61,7 @@ export async function snapshotOf(engine: Engine, conn: Connection): Promise<Data
   const { dialect, history } = engine.target;
   const recorded = await history.exists(conn);
   return {
-    schema: dialect.describeSchema ? await dialect.describeSchema(conn) : null,
+    schema: dialect.capabilities.schemaIntrospection ? await dialect.describeSchema!(conn) : null,
     state: recorded ? await history.read(conn) : null,
     lastLog: recorded ? ((await history.readLog(conn, { limit: 1 }))[0]?.id ?? null) : null,
   };
@@ -85,28 +87,9 @@ export async function proveUnchanged(engine: Engine, conn: Connection, before: D
 /** What differs between two snapshots, in a few words each (empty when nothing does). */
 export function snapshotChanges(before: DatabaseSnapshot, after: DatabaseSnapshot): string[] {
   const changes: string[] = [];
-  changes.push(...schemaChanges(before.schema, after.schema));
+  changes.push(...schemaChangeSummary(before.schema, after.schema));
   if (canonical(before.state) !== canonical(after.state)) changes.push("the state table changed");
   if (before.lastLog !== after.lastLog) changes.push("the log gained rows");
-  return changes;
-}
-
-/**
- * What differs between two schema descriptions. The one place that reads their shape: the
- * neutral schema model's diff replaces this function.
- */
-export function schemaChanges(before: unknown, after: unknown): string[] {
-  if (canonical(before) === canonical(after)) return [];
-  const names = (snapshot: unknown): Set<string> =>
-    new Set(((snapshot as { tables?: { name?: unknown }[] } | null)?.tables ?? []).map((t) => String(t.name)));
-  const was = names(before);
-  const is = names(after);
-  const added = [...is].filter((n) => !was.has(n));
-  const removed = [...was].filter((n) => !is.has(n));
-  const changes: string[] = [];
-  if (added.length > 0) changes.push(`table(s) created: ${added.join(", ")}`);
-  if (removed.length > 0) changes.push(`table(s) dropped: ${removed.join(", ")}`);
-  if (added.length === 0 && removed.length === 0) changes.push("the schema changed");
   return changes;
 }
 

@@ -10,6 +10,7 @@ import type { Connection } from "../dialects/dialect.js";
 import type { Engine } from "./ports.js";
 import { commitInRehearsal, forbidCommit, proveUnchanged, snapshotOf, stoppedByCommitGuard } from "./rehearsal.js";
 import { emitRunEnd, instantLog, outcomeWithout, reportOf } from "./report.js";
+import { sessionLost } from "./step-failure.js";
 import type { Session } from "./session.js";
 
 export interface RunOptions {
@@ -58,7 +59,7 @@ export async function runSteps(engine: Engine, session: Session, steps: readonly
   let failure = ran.failure;
   if (options.mode === "all") failure = await endSingleTransaction(engine, session, steps, ran, options);
   if (before !== null) await proveUnchanged(engine, conn, before);
-  if (options.rehearse && failure !== undefined && stoppedByCommitGuard(failure, dialect.name)) throw commitInRehearsal(failure, dialect.name);
+  if (options.rehearse && failure !== undefined && stoppedByCommitGuard(failure, dialect)) throw commitInRehearsal(failure, dialect);
   const report = reportOf(options.direction, ran.outcomes, options.started, {
     backup: options.backup,
     dryRun: options.rehearse ? "rehearse" : false,
@@ -248,7 +249,7 @@ async function recordSingleFailure(engine: Engine, session: Session, step: PlanS
     error: failure instanceof Error ? failure.message : String(failure),
     details: `single transaction rolled back; ${failedIndex} earlier migration(s) of this run were rolled back too`,
   });
-  const lost = failure instanceof MigrationError && dialect.connectionLost?.(failure.cause) === true;
+  const lost = failure instanceof MigrationError && sessionLost(dialect, failure.cause);
   // the history tables may have been created inside the transaction just rolled back
   const unrecorded = await writeHistory(engine.ports, lost ? null : session.conn, async (db) => {
     await history.ensureTables(db);

@@ -51,7 +51,7 @@ export async function withLock<T>(engine: Engine, fn: (session: Session) => Prom
       // checked once per migration, on the lock's own connection while the migration runs
       const lockCheck = lock.check ? () => (lock.check as () => Promise<void>)() : undefined;
       return await withConnection(engine, async (conn) => {
-        if (dialect.settleWrites && (await history.exists(conn))) await dialect.settleWrites(conn, dialect.qualifiedTable(policy.table));
+        if (dialect.capabilities.settleWrites && (await history.exists(conn))) await dialect.settleWrites!(conn, dialect.qualifiedTable(policy.table));
         return fn({ conn, dbUser: await conn.currentUser(), lockCheck, lockAssertion: lock.assertion });
       }, changesNothing);
     } catch (error) {

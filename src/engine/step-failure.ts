@@ -1,4 +1,4 @@
-import type { StatementFailure } from "../dialects/dialect.js";
+import type { Dialect, StatementFailure } from "../dialects/dialect.js";
 import { MigrationError, restated, SchemaError, StratumError } from "../core/errors.js";
 import type { PlanStep, Statement } from "../core/types.js";
 import type { StepState } from "./step-state.js";
@@ -15,9 +15,14 @@ function lineOfOffset(text: string, offset: number): number {
   return line;
 }
 
+/** Whether a driver error means the session is gone (killed, terminated, cut), where a session can be lost. */
+export function sessionLost(dialect: Dialect, error: unknown): boolean {
+  return dialect.capabilities.sessionLoss && dialect.connectionLost!(error);
+}
+
 /** Whether a driver error means the migration's session is gone (killed, terminated, cut). */
 export function lost(s: StepState, cause: unknown): boolean {
-  return s.ports.dialect.connectionLost?.(cause) === true;
+  return sessionLost(s.ports.dialect, cause);
 }
 
 /** A driver error's text; a lost session is named as such, so nobody goes fixing the SQL. */
@@ -35,7 +40,8 @@ export function lostFix(s: StepState): string {
 
 /** `free space on …, then run \`stratum up\` again` when the machine, not the SQL, failed. */
 export function environmentFixOf(s: StepState, cause: unknown): string | null {
-  const fix = s.ports.dialect.environmentFix?.(cause) ?? null;
+  const { dialect } = s.ports;
+  const fix = dialect.capabilities.environmentFixes ? dialect.environmentFix!(cause) : null;
   return fix === null ? null : `${fix}, then run \`stratum ${s.direction}\` again`;
 }
 
@@ -84,7 +90,8 @@ export function unlocatedScriptFailure(s: StepState, scriptFile: string, failure
 /** A failure that is no StratumError (a driver error outside a statement, while recording or committing). */
 export function phaseFailure(s: StepState, caught: unknown): MigrationError {
   const { migration, direction, phase } = s;
-  const commitRefused = s.ports.dialect.commitRefused?.(caught) === true;
+  const { dialect } = s.ports;
+  const commitRefused = dialect.capabilities.commitRefusal && dialect.commitRefused!(caught);
   const environment = environmentFixOf(s, caught);
   return new MigrationError(
     { version: migration.version, name: migration.name, location: s.file },

@@ -32,10 +32,10 @@ export function chooseStrategy(dialect: Dialect, conn: Connection, step: PlanSte
   if (!runsInTransaction(dialect, migration, settings.mode)) return { kind: "no-tx" };
   if (settings.mode !== "each") return { kind: "run-tx" };
   const script = code ? null : scriptOf(step);
-  const clock = dialect.serverClock;
+  const clock = dialect.capabilities.batchRoundTrip ? dialect.serverClock : undefined;
   const execBatch = conn.execBatch;
   // a rehearsal writes no log; a head row and verify queries need round trips of their own
-  const general = settings.rehearsal === true || dialect.recordHead !== undefined || (step.direction === "up" && migration.verify !== null);
+  const general = settings.rehearsal === true || dialect.capabilities.headVersion || (step.direction === "up" && migration.verify !== null);
   if (general || script === null || clock === undefined || execBatch === undefined) return { kind: "own-tx" };
   return { kind: "batch", batch: { script, clock, execBatch } };
 }

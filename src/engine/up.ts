@@ -36,7 +36,7 @@ export async function up(engine: Engine, options: UpOptions = {}): Promise<RunRe
     refuseStatic(engine, planned.steps, decision.mode);
     return dryRun(engine, planned.steps, "up", planned.warnings, started);
   }
-  if (options.backup) await dialect.checkBackup?.();
+  if (options.backup && dialect.capabilities.backup) await dialect.checkBackup?.();
   const signal = options.signal ?? new AbortController().signal;
   if (await nothingPending(engine, found, request, options.allowOutOfOrder, decision)) return emptyRun(engine, "up", started);
   return withLock(engine, (session) => upLocked(engine, session, found, request, decision, { ...options, signal, started }), signal, decision.rehearse);
@@ -53,7 +53,7 @@ async function upLocked(
 ): Promise<RunReport> {
   const planned = await workspaceOn(engine, session.conn, found, request, { allowOutOfOrder: options.allowOutOfOrder });
   await refuse(engine, session.conn, planned.steps, decision);
-  if ((decision.single || decision.rehearse) && engine.target.dialect.transactionLockCapacity && planned.steps.length > 0) {
+  if ((decision.single || decision.rehearse) && engine.target.dialect.capabilities.lockCapacity && planned.steps.length > 0) {
     await refuseOverLockCapacity(engine, session.conn, planned.steps, decision.rehearse);
   }
   const backup = options.backup && planned.steps.length > 0 ? await backUp(engine, session) : null;

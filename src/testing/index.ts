@@ -11,6 +11,7 @@ import { describeChanges, diffSchemas } from "../core/schema/diff.js";
 import type { SchemaSnapshot } from "../core/schema/model.js";
 import type { Ordering } from "../core/types.js";
 import { createDialect } from "../dialects/create-dialect.js";
+import { localDatabaseUrl } from "../dialects/registry.js";
 
 export { describeChanges, diffSchemas, type SchemaChange } from "../core/schema/diff.js";
 export type { SchemaSnapshot } from "../core/schema/model.js";
@@ -77,7 +78,7 @@ export function compareSchemas(a: unknown, b: unknown, path = "schema"): string[
 
 export async function createMigrationTest(options: MigrationTestOptions): Promise<MigrationTestKit> {
   const tempDir = options.url === undefined ? mkdtempSync(join(tmpdir(), "stratum-testing-")) : undefined;
-  const url = options.url ?? `sqlite:${join(tempDir as string, "test.db")}`;
+  const url = options.url ?? localDatabaseUrl(join(tempDir as string, "test.db"));
   const config: ResolvedConfig = await resolveConfig({
     cwd: process.cwd(),
     searchCwd: false,
@@ -97,10 +98,10 @@ export async function createMigrationTest(options: MigrationTestOptions): Promis
   const ownTables = [config.table, config.logTable];
 
   const schema = async (): Promise<SchemaSnapshot> => {
-    if (!dialect.describeSchema) throw new SchemaError(`describing a schema is not supported on ${dialect.name}`);
+    if (!dialect.capabilities.schemaIntrospection) throw new SchemaError(`describing a schema is not supported on ${dialect.name}`);
     const conn = await dialect.connect();
     try {
-      return await dialect.describeSchema(conn, { exclude: ownTables });
+      return await dialect.describeSchema!(conn, { exclude: ownTables });
     } finally {
       await conn.close();
     }

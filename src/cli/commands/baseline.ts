@@ -2,16 +2,13 @@ import { EXIT } from "../../basics.js";
 import { parseVersion } from "../options.js";
 import { plural } from "../render/format.js";
 import { printJson, printLines, withMigrator, type CommandContext } from "./command-context.js";
-import { confirmProtected, needsConfirmation } from "./confirm-protected.js";
+import { askBeforeChanging } from "./confirm-protected.js";
 
 /** `stratum baseline <version>`: records an existing database as being at `version`, running nothing. */
 export async function baselineCommand(ctx: CommandContext, versionArg: string): Promise<number> {
   const version = parseVersion("baseline", versionArg);
-  return withMigrator(ctx, {}, async (migrator, config) => {
-    if (needsConfirmation(ctx, config)) {
-      await confirmProtected(ctx, config, `baseline at version ${version} (record every migration up to it as applied without running it)`);
-    }
-    const marked = await migrator.baseline(version);
+  return withMigrator(ctx, {}, async (migrator) => {
+    const marked = await migrator.baseline(version, { confirm: askBeforeChanging(ctx) });
     if (ctx.globals.json) {
       printJson(ctx, { version, applied: marked });
     } else {

@@ -1,32 +1,19 @@
-import type { PlannedMigration, ResolvedConfig } from "../../index.js";
+import type { ConfirmFn } from "../../index.js";
 import { confirmDestructive } from "../confirm.js";
-import { migrationId, plural } from "../render/format.js";
 import type { CommandContext } from "./command-context.js";
 
-/** Whether a destructive command must ask before acting on this environment. */
-export function needsConfirmation(ctx: CommandContext, config: ResolvedConfig): boolean {
-  return config.protected && !ctx.globals.yes;
-}
-
-/** Asks (or refuses) before `action` on a protected environment; returns when agreed. */
-export async function confirmProtected(ctx: CommandContext, config: ResolvedConfig, action: string): Promise<void> {
-  await confirmDestructive(
-    {
-      protectedEnv: config.protected,
-      envName: config.env,
-      database: ctx.library.displayUrl(config.url),
-      action,
-      yes: ctx.globals.yes,
-    },
-    { stdin: ctx.io.stdin, output: ctx.output, signal: ctx.signal },
-  );
-}
-
-/** `roll back 3 migrations`, `roll back 1 migration (005_add_orders)`. */
-export function rollbackAction(steps: readonly PlannedMigration[]): string {
-  const first = steps[0];
-  if (steps.length === 1 && first !== undefined) {
-    return `roll back 1 migration (${migrationId(first.version, first.name)})`;
-  }
-  return `roll back ${plural(steps.length, "migration")}`;
+/**
+ * The `confirm` a destructive command hands the library. The library calls it only on a protected
+ * environment, under the lock and after planning (the plan agreed to is the plan that runs), with
+ * the action in its own words: `--yes` agrees, a terminal is asked, and without one the command
+ * refuses (exit 2).
+ */
+export function askBeforeChanging(ctx: CommandContext): ConfirmFn {
+  return async ({ action, environment, database }) => {
+    await confirmDestructive(
+      { protectedEnv: true, envName: environment, database, action, yes: ctx.globals.yes },
+      { stdin: ctx.io.stdin, output: ctx.output, signal: ctx.signal },
+    );
+    return true;
+  };
 }

@@ -1,11 +1,10 @@
 import { constants } from "node:fs";
 import { lstat, mkdir, open } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
-import { CONFIG_FILE_NAMES, displayUrl, EXIT } from "../../basics.js";
+import { CONFIG_FILE_NAMES, DEFAULT_URL, displayUrl, EXIT } from "../../basics.js";
 import { usageError } from "../options.js";
 import { printJson, printLines, type CommandContext } from "./command-context.js";
 
-export const DEFAULT_URL = "sqlite:./stratum.db";
 export const DEFAULT_DIR = "./migrations";
 
 async function exists(path: string): Promise<boolean> {

@@ -2,20 +2,18 @@ import { EXIT } from "../../basics.js";
 import type { RawOptions } from "../options.js";
 import { shortChecksum } from "../render/format.js";
 import { printJson, printLines, withMigrator, type CommandContext } from "./command-context.js";
-import { confirmProtected, needsConfirmation } from "./confirm-protected.js";
+import { askBeforeChanging } from "./confirm-protected.js";
 
 /** `stratum repair [--remove-missing] [--dry-run]`: re-records changed checksums (and drops rows of missing files). */
 export async function repairCommand(ctx: CommandContext, options: RawOptions): Promise<number> {
   const removeMissing = options["removeMissing"] === true;
   const dryRun = options["dryRun"] === true;
-  return withMigrator(ctx, {}, async (migrator, config) => {
-    if (!dryRun && needsConfirmation(ctx, config)) {
-      const action = removeMissing
-        ? "repair the migration history (re-record changed checksums and delete the rows of missing files)"
-        : "repair the migration history (re-record changed checksums)";
-      await confirmProtected(ctx, config, action);
-    }
-    const report = await migrator.repair({ ...(removeMissing ? { removeMissing } : {}), ...(dryRun ? { dryRun } : {}) });
+  return withMigrator(ctx, {}, async (migrator) => {
+    const report = await migrator.repair({
+      ...(removeMissing ? { removeMissing } : {}),
+      ...(dryRun ? { dryRun } : {}),
+      confirm: askBeforeChanging(ctx),
+    });
     if (ctx.globals.json) {
       printJson(ctx, report);
       return EXIT.ok;

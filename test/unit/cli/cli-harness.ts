@@ -3,6 +3,7 @@
 
 import { PassThrough } from "node:stream";
 import type {
+  ConfirmFn,
   DownOptions,
   Migrator,
   PlanOptions,
@@ -13,6 +14,8 @@ import type {
   ValidateReport,
 } from "../../../src/api-types.js";
 import type { CliIo, InputStream, OutputStream } from "../../../src/cli/io.js";
+import { ConfigError } from "../../../src/core/errors.js";
+import { baselineAction, redoAction, repairAction, resolveAction, rollbackAction } from "../../../src/core/confirm-actions.js";
 import type { CliLibrary, ConfigRequest } from "../../../src/cli/library.js";
 import { run } from "../../../src/cli/main.js";
 import type { ResolvedConfig } from "../../../src/config/types.js";
@@ -151,6 +154,18 @@ export function fakeLibrary(script: Script = {}): { library: CliLibrary; calls: 
     closed: 0,
   };
   const listeners = new Set<Listener>();
+  // the configuration the last migrator was created with: like the library, a change to a
+  // protected environment is first put to the caller's `confirm` (or refused without one)
+  let current = resolvedConfig();
+  const confirmed = async (options: { readonly confirm?: ConfirmFn }, action: string | null): Promise<void> => {
+    if (!current.protected || action === null) return;
+    const database = displayUrl(current.url);
+    if (options.confirm === undefined) throw new ConfigError(`refusing to ${action} on the protected environment "${current.env}" without confirmation`, { code: "USAGE" });
+    if ((await options.confirm({ action, environment: current.env, database })) !== true) {
+      throw new ConfigError(`cancelled: did not ${action}; nothing was changed`, { code: "USAGE" });
+    }
+  };
+  const downSteps = () => script.plan?.steps ?? [];
   const perform = async (): Promise<RunReport> => {
     for (const event of script.events ?? []) for (const listener of listeners) listener(event);
     if (script.fail !== undefined) throw script.fail;
@@ -172,11 +187,16 @@ export function fakeLibrary(script: Script = {}): { library: CliLibrary; calls: 
       return perform();
     },
     down: async (options = {}) => {
-      calls.down.push(options);
+      const { confirm: _confirm, ...recorded } = options;
+      await confirmed(options, options.dryRun === true || downSteps().length === 0 ? null : rollbackAction(downSteps()));
+      calls.down.push(recorded);
       return perform();
     },
     redo: async (options = {}) => {
-      calls.redo.push(options);
+      const { confirm: _confirm, ...recorded } = options;
+      const last = downSteps()[0];
+      await confirmed(options, options.dryRun === true || last === undefined ? null : redoAction(last));
+      calls.redo.push(recorded);
       return perform();
     },
     validate: async (options = {}) => {
@@ -200,10 +220,13 @@ export function fakeLibrary(script: Script = {}): { library: CliLibrary; calls: 
         recentFailures: [],
       },
     repair: async (options = {}) => {
-      calls.repair.push(options);
+      const { confirm: _confirm, ...recorded } = options;
+      await confirmed(options, options.dryRun === true ? null : repairAction(options.removeMissing === true));
+      calls.repair.push(recorded);
       return { updated: [], removed: [], missing: [], renamed: [] };
     },
-    resolve: async (version, outcome) => {
+    resolve: async (version, outcome, options = {}) => {
+      await confirmed(options, resolveAction(version, outcome));
       calls.resolve.push([version, outcome]);
       const row: AppliedMigration = {
         version,
@@ -220,7 +243,8 @@ export function fakeLibrary(script: Script = {}): { library: CliLibrary; calls: 
       };
       return row;
     },
-    baseline: async (version) => {
+    baseline: async (version, options = {}) => {
+      await confirmed(options, baselineAction(version));
       calls.baseline.push(version);
       return [version];
     },
@@ -239,7 +263,10 @@ export function fakeLibrary(script: Script = {}): { library: CliLibrary; calls: 
       return resolvedConfig({ ...(request.flags.url === undefined ? {} : { url: request.flags.url }), ...script.config });
     },
     // like the real one, the migrator shows the resolved URL through displayUrl
-    createMigrator: (config) => ({ ...migrator, database: displayUrl(config.url) }),
+    createMigrator: (config) => {
+      current = config;
+      return { ...migrator, database: displayUrl(config.url) };
+    },
     createMigration: async (dir, name, kind) => ({ path: `${dir}/003_${name}.${kind}`, version: "003" }),
     displayUrl,
   };

@@ -46,7 +46,14 @@ const fakeSql: SqlDialect = { split: splitFake, analyse: (text, firstLine) => an
 export function fakeDialect(spec: DialectSpec = {}): Dialect {
   const dialect = {
     name: "postgres",
-    capabilities: { transactionalDdl: spec.transactionalDdl ?? true, concurrentConnections: true },
+    // flags as the members below: the engine decides by the flag, then calls the member
+    capabilities: {
+      transactionalDdl: spec.transactionalDdl ?? true,
+      concurrentConnections: true,
+      batchRoundTrip: spec.clock !== false,
+      headVersion: spec.recordHead === true,
+      sessionLoss: true,
+    },
     sql: fakeSql,
     errorPosition: () => null,
     connectionLost: () => false,
