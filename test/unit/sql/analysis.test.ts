@@ -96,7 +96,10 @@ describe("each SQL section is analysed once per run", () => {
     );
     // the lock estimate reads every up section's tables too
     let capacityAsked = 0;
-    Object.assign(t.dialect, { transactionLockCapacity: async () => (capacityAsked++, 1000) });
+    Object.assign(t.dialect, {
+      capabilities: { ...t.dialect.capabilities, lockCapacity: true },
+      transactionLockCapacity: async () => (capacityAsked++, 1000),
+    });
     const analyse = vi.spyOn(t.dialect.sql, "analyse");
     const report = await t.migrator.up();
     expect(report.migrations.map((m) => m.status)).toEqual(["applied", "applied", "applied"]);
