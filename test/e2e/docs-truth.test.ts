@@ -165,7 +165,7 @@ describe("docs/errors.md and docs/api.md", () => {
       return api.slice(start, end < 0 ? undefined : end);
     };
     const listed = [section("Errors"), section("Other exports")]
-      .flatMap((text) => [...text.matchAll(/^\| `([A-Za-z]+)/gm)].map((m) => m[1] ?? ""))
+      .flatMap((text) => [...text.matchAll(/^\| `([A-Za-z_][A-Za-z0-9_]*)/gm)].map((m) => m[1] ?? ""))
       .flatMap((name) => (name === "describeProblem" ? [name, "summariseProblems"] : [name]));
     expect(listed).toEqual(expect.arrayContaining(["StratumError", "ValidationError", "EXIT", "defineConfig", "describeProblem"]));
     const invented = listed.filter((name) => !(name in main));
