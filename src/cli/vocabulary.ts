@@ -23,6 +23,8 @@ const FLAGS: Readonly<Record<OptionName, string>> = {
   yes: "--yes",
   to: "--to",
   step: "--step",
+  batch: "--batch",
+  all: "--all",
 };
 
 /** `--lock-timeout`; a value as the flag takes it: `--ordering graph`, `--dry-run=rehearse`. */

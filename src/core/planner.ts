@@ -17,6 +17,7 @@ import type {
   Problem,
 } from "./types.js";
 import { compareMigrations, compareVersions, indexByVersion, isVersion, versionKey } from "./version.js";
+import { option } from "./vocabulary.js";
 
 export type PlannerPolicy = PlanPolicy & {
   /** Problems found while reading the directory (malformed names, bad directives, …), passed through. */
@@ -140,7 +141,7 @@ function analyse(
           code: "OUT_OF_ORDER",
           message: `${m.id} is pending but ${rowId(top)} is already applied, so it would run out of order.`,
           files: [mainFile(m)],
-          fix: "Rename it to a newer version, or pass --allow-out-of-order.",
+          fix: `Rename it to a newer version, or pass ${option("allowOutOfOrder")}.`,
           severity: "error",
           versions: [m.version],
         });
@@ -159,7 +160,7 @@ function analyse(
           code: "OUT_OF_ORDER",
           message: `${dep.id} is pending but ${file.id}, which depends on it, is already applied.`,
           files: [mainFile(dep), mainFile(file)],
-          fix: `Pass --allow-out-of-order to apply ${dep.id} now, or correct the dependencies of ${file.id}.`,
+          fix: `Pass ${option("allowOutOfOrder")} to apply ${dep.id} now, or correct the dependencies of ${file.id}.`,
           severity: "error",
           versions: [dep.version, file.version],
         });
@@ -212,28 +213,32 @@ function usage(message: string, fix: string): never {
 
 function checkStep(step: number | undefined): void {
   if (step !== undefined && (!Number.isInteger(step) || step < 1)) {
-    usage(`--step must be a positive whole number, got ${String(step)}.`, "Pass --step 1 or more.");
+    usage(`${option("step")} must be a positive whole number, got ${String(step)}.`, `Pass ${option("step", 1)} or more.`);
   }
 }
 
-/** A requested version that names no migration, or (`notApplied`) one that is not applied. */
-function unknownVersion(flag: string, ref: string, notApplied: MigrationFile | null): Problem {
+/**
+ * A requested version that names no migration, or (`notApplied`) one that is not applied. `by`
+ * says how it was requested: as the `to` target or as one of the versions to roll back.
+ */
+function unknownVersion(by: "to" | "version", ref: string, notApplied: MigrationFile | null): Problem {
+  const requested = by === "to" ? option("to", ref) : `version ${ref}`;
   if (notApplied === null) {
     return {
       code: "UNKNOWN_VERSION",
-      message: `${flag} ${ref} matches no migration.`,
+      message: `${requested} matches no migration.`,
       files: [],
       fix: "Run `stratum status` to see the versions and pass one of them.",
       severity: "error",
       versions: [ref],
     };
   }
-  const why = flag === "--to" ? "so the database cannot be rolled back to it" : "so it cannot be rolled back";
+  const why = by === "to" ? "so the database cannot be rolled back to it" : "so it cannot be rolled back";
   return {
     code: "UNKNOWN_VERSION",
-    message: `${flag} ${ref}: ${notApplied.id} is not applied, ${why}.`,
+    message: `${requested}: ${notApplied.id} is not applied, ${why}.`,
     files: [mainFile(notApplied)],
-    fix: "Pass an applied version (see `stratum status`), or --to 0 to roll back everything.",
+    fix: `Pass an applied version (see \`stratum status\`), or ${option("to", "0")} to roll back everything.`,
     severity: "error",
     versions: [notApplied.version],
   };
@@ -255,11 +260,11 @@ function planUp(a: Analysis, request: UpRequest): Draft {
 
   if (request.to !== undefined) {
     const to = request.to;
-    const flag = `--to ${to}`;
+    const setting = option("to", to);
     const targets = indexByVersion(a.graph.migrations).resolve(to);
     const appliedRow = indexByVersion(a.merged.flatMap((e) => (e.row?.state === "applied" ? [e.row] : []))).resolve(to)[0];
     if (targets.length === 0 && appliedRow === undefined) {
-      problems.push(unknownVersion("--to", to, null));
+      problems.push(unknownVersion("to", to, null));
       selected = [];
     } else if (targets.length === 0) {
       selected = []; // Applied, but its file is gone: MISSING_FILE says so.
@@ -269,11 +274,11 @@ function planUp(a: Analysis, request: UpRequest): Draft {
         const targetSet = new Set(targets);
         selected = selected.filter((m) => needed.has(m));
         const names = targets.map((t) => t.id).join(", ");
-        for (const m of selected) extra.set(m, targetSet.has(m) ? `requested by ${flag}` : `needed by ${names} (${flag})`);
+        for (const m of selected) extra.set(m, targetSet.has(m) ? `requested by ${setting}` : `needed by ${names} (${setting})`);
     } else {
       const bound = targets.reduce((max, t) => (compareMigrations(t, max) > 0 ? t : max));
       selected = selected.filter((m) => m.versionNumber <= bound.versionNumber);
-      for (const m of selected) extra.set(m, `requested by ${flag}`);
+      for (const m of selected) extra.set(m, `requested by ${setting}`);
     }
     if (problems.length === 0 && selected.length === 0) {
       // Like golang-migrate and Flyway: a target that is already reached plans nothing. It is not
@@ -284,8 +289,8 @@ function planUp(a: Analysis, request: UpRequest): Draft {
       problems.push({
         code: "UNKNOWN_VERSION",
         message: below
-          ? `${flag} is below the current version ${head === null ? "" : rowId(head)}, so there is nothing to apply.`
-          : `${flag} is already applied, so there is nothing to apply.`,
+          ? `${setting} is below the current version ${head === null ? "" : rowId(head)}, so there is nothing to apply.`
+          : `${setting} is already applied, so there is nothing to apply.`,
         files: target === undefined ? [] : [mainFile(target)],
         fix: below ? `To go back to ${to}, run \`stratum down --to ${to}\`.` : "Run `stratum status` to see what is pending.",
         severity: "warning",
@@ -295,12 +300,12 @@ function planUp(a: Analysis, request: UpRequest): Draft {
   }
 
   if (request.step !== undefined) selected = selected.slice(0, request.step);
-  const stepNote = request.step === undefined ? "" : `, --step ${request.step}`;
+  const stepNote = request.step === undefined ? "" : `, ${option("step", request.step)}`;
   return {
     problems,
     steps: selected.map((m) => {
       const parts = [rolledBack.has(m) ? "pending (rolled back earlier)" : "pending"];
-      if (a.allowedOutOfOrder.has(m)) parts.push("out of order (allowed by --allow-out-of-order)");
+      if (a.allowedOutOfOrder.has(m)) parts.push(`out of order (allowed by ${option("allowOutOfOrder")})`);
       const why = extra.get(m);
       if (why !== undefined) parts.push(why);
       return { migration: m, reason: parts.join(", ") + stepNote };
@@ -340,14 +345,15 @@ function listIds(ms: readonly MigrationFile[], limit = 3): string {
 
 function planDown(a: Analysis, request: DownRequest): Draft {
   const selectors = [
-    request.to !== undefined && "--to",
-    request.step !== undefined && "--step",
-    request.batch === true && "--batch",
-    request.all === true && "--all",
+    request.to !== undefined && option("to"),
+    request.step !== undefined && option("step"),
+    request.batch === true && option("batch"),
+    request.all === true && option("all"),
     request.versions !== undefined && "versions",
   ].filter((s): s is string => s !== false);
   if (selectors.length > 1) {
-    usage(`${selectors.join(" and ")} cannot be combined for down.`, "Pick one of --to, --step, --batch, --all or versions.");
+    const choices = (["to", "step", "batch", "all"] as const).map((name) => option(name)).join(", ");
+    usage(`${selectors.join(" and ")} cannot be combined for down.`, `Pick one of ${choices} or versions.`);
   }
   checkStep(request.step);
   const graphMode = a.ordering === "graph";
@@ -373,14 +379,14 @@ function planDown(a: Analysis, request: DownRequest): Draft {
 
   const problems: Problem[] = [];
   const selected = new Map<MigrationFile, string>();
-  const resolveApplied = (flag: string, ref: string): readonly MigrationFile[] => {
+  const resolveApplied = (by: "to" | "version", ref: string): readonly MigrationFile[] => {
     const found = index.resolve(ref);
-    if (found.length === 0) problems.push(unknownVersion(flag, ref, files.resolve(ref)[0] ?? null));
+    if (found.length === 0) problems.push(unknownVersion(by, ref, files.resolve(ref)[0] ?? null));
     return found;
   };
 
   if (request.all === true) {
-    for (const m of downOrder) selected.set(m, "rollback: --all");
+    for (const m of downOrder) selected.set(m, `rollback: ${option("all", true)}`);
   } else if (request.batch === true) {
     let batch = -Infinity;
     for (const row of rows.values()) batch = Math.max(batch, row.batch);
@@ -392,23 +398,24 @@ function planDown(a: Analysis, request: DownRequest): Draft {
     const to = request.to;
     const targets = index.resolve(to);
     if (targets.length === 0 && isVersion(to) && versionKey(to) === "0") {
-      for (const m of downOrder) selected.set(m, "rollback: --to 0 (everything)");
-    } else if (resolveApplied("--to", to).length > 0) {
+      for (const m of downOrder) selected.set(m, `rollback: ${option("to", "0")} (everything)`);
+    } else if (resolveApplied("to", to).length > 0) {
+      const target = option("to", to);
       const bound = targets.reduce((max, t) => (compareMigrations(t, max) > 0 ? t : max));
       const above = downOrder.filter((m) => compareMigrations(m, bound) > 0);
-      for (const m of above) selected.set(m, `rollback: above ${to} (--to ${to})`);
+      for (const m of above) selected.set(m, `rollback: above ${to} (${target})`);
       if (graphMode) {
         // Dependents of what goes must go too, whatever their version (graph mode allows a lower
         // version to depend on a higher one).
         for (const [m, via] of dependentsWithVia(above, graph)) {
-          if (!selected.has(m)) selected.set(m, `rollback: dependent of ${via.version} (--to ${to})`);
+          if (!selected.has(m)) selected.set(m, `rollback: dependent of ${via.version} (${target})`);
         }
         for (const t of targets) {
           if (!selected.has(t)) continue;
           const needs = (graph.dependencies.get(t) ?? []).filter((d) => selected.has(d));
           problems.push({
             code: "FORWARD_DEPENDENCY",
-            message: `--to ${to} cannot keep ${t.id} applied: it depends on ${listIds(needs)}, which would be rolled back.`,
+            message: `${target} cannot keep ${t.id} applied: it depends on ${listIds(needs)}, which would be rolled back.`,
             files: filesOf([t, ...needs]),
             fix: `Choose a target at or above ${needs.map((n) => n.version).join(", ")}, or roll back exact versions with \`stratum down <version>\`.`,
             severity: "error",
@@ -426,7 +433,7 @@ function planDown(a: Analysis, request: DownRequest): Draft {
     else problems.push(...newerLeftApplied(selected, downOrder));
   } else {
     const n = request.step ?? 1;
-    const note = request.step === undefined ? "rollback: most recent (default --step 1)" : `rollback: --step ${n}`;
+    const note = request.step === undefined ? `rollback: most recent (default ${option("step", 1)})` : `rollback: ${option("step", n)}`;
     for (const m of downOrder.slice(0, n)) selected.set(m, note);
   }
 

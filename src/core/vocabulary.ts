@@ -23,7 +23,9 @@ export type OptionName =
   | "env"
   | "yes"
   | "to"
-  | "step";
+  | "step"
+  | "batch"
+  | "all";
 
 /** The words for the settings, as one small port. */
 export interface Vocabulary {

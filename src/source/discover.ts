@@ -4,6 +4,7 @@ import { isAbsolute, resolve, sep } from "node:path";
 import { checksumOf } from "../core/checksum.js";
 import { ConfigError } from "../core/errors.js";
 import type { MigrationFile, MigrationOptions, Problem } from "../core/types.js";
+import { option } from "../core/vocabulary.js";
 import { computedExecFileCalls, execFileCalls } from "./exec-files.js";
 import { isMigrationCandidate, parseFileName, type ParsedFileName } from "./file-name.js";
 import { isProblem, problem } from "./problem.js";
@@ -53,7 +54,7 @@ export async function discoverMigrations(dir: string): Promise<DiscoveryResult> 
     entries = await readdir(root, { withFileTypes: true });
   } catch (error) {
     throw new ConfigError(`migrations directory ${dir} cannot be read: ${errorMessage(error)}`, {
-      fix: "check the directory's permissions or pass --dir",
+      fix: `check the directory's permissions or pass ${option("dir")}`,
       key: "dir",
       cause: error,
     });
@@ -92,7 +93,7 @@ export async function discoverMigrations(dir: string): Promise<DiscoveryResult> 
 }
 
 async function openDirectory(dir: string, root: string): Promise<string> {
-  const fix = "run `stratum init` or pass --dir";
+  const fix = `run \`stratum init\` or pass ${option("dir")}`;
   let info;
   try {
     info = await stat(root);
@@ -101,7 +102,7 @@ async function openDirectory(dir: string, root: string): Promise<string> {
       throw new ConfigError(`migrations directory ${dir} does not exist`, { fix, key: "dir", cause: error });
     }
     throw new ConfigError(`migrations directory ${dir} cannot be read: ${errorMessage(error)}`, {
-      fix: "check the directory's permissions or pass --dir",
+      fix: `check the directory's permissions or pass ${option("dir")}`,
       key: "dir",
       cause: error,
     });

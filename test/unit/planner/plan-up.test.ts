@@ -1,8 +1,15 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StratumError } from "../../../src/core/errors.js";
 import { plan } from "../../../src/core/planner.js";
 import type { AppliedMigration, MigrationFile, Ordering, PlanRequest } from "../../../src/core/types.js";
+import { cliVocabulary } from "../../../src/cli/vocabulary.js";
+import { optionVocabulary, useVocabulary } from "../../../src/core/vocabulary.js";
 import { applied, migration, migrations, problemsOf, summary, versionsOf } from "./factories.js";
+
+// These tests assert the wording CLI users read (`--step 2`, `--to 3`), so they run under the
+// CLI's vocabulary; test/unit/planner/library-wording.test.ts shows the library's own words.
+beforeAll(() => useVocabulary(cliVocabulary));
+afterAll(() => useVocabulary(optionVocabulary));
 
 type Up = Extract<PlanRequest, { direction: "up" }>;
 

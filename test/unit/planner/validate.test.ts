@@ -1,7 +1,14 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { validate } from "../../../src/core/planner.js";
 import type { AppliedMigration, MigrationFile, Ordering, Problem } from "../../../src/core/types.js";
+import { cliVocabulary } from "../../../src/cli/vocabulary.js";
+import { optionVocabulary, useVocabulary } from "../../../src/core/vocabulary.js";
 import { applied, migration, migrations, summary } from "./factories.js";
+
+// These tests assert the wording CLI users read (`pass --allow-out-of-order`), so they run under the
+// CLI's vocabulary; test/unit/planner/library-wording.test.ts shows the library's own words.
+beforeAll(() => useVocabulary(cliVocabulary));
+afterAll(() => useVocabulary(optionVocabulary));
 
 const malformed: Problem = {
   code: "MALFORMED_NAME",

@@ -2,10 +2,17 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { checksumOf } from "../../../src/core/checksum.js";
 import { ConfigError } from "../../../src/core/errors.js";
 import { discoverMigrations, fileSystemSource } from "../../../src/source/discover.js";
+import { cliVocabulary } from "../../../src/cli/vocabulary.js";
+import { optionVocabulary, useVocabulary } from "../../../src/core/vocabulary.js";
+
+// These tests assert the wording CLI users read (`pass --dir`), so they run under the
+// CLI's vocabulary; test/unit/planner/library-wording.test.ts shows the library's own words.
+beforeAll(() => useVocabulary(cliVocabulary));
+afterAll(() => useVocabulary(optionVocabulary));
 
 const FIXTURE = resolve(import.meta.dirname, "../../fixtures/source/migrations");
 
