@@ -66,7 +66,6 @@ const lockWaitOf = (stdout: string): number => {
 describeTargets("races", targets, (target, test) => {
   const dialect = target.name;
   // the holder sits in 002 long enough for a contender to start even on a loaded machine
-  // long enough for a second CLI to start and wait its 1 s on a loaded 2-core machine while this one holds the lock
   const HOLD_MS = 15_000;
   const sleepy = fixtureSet(dialect, { count: 3, sleepyAt: new Map([[2, HOLD_MS]]) });
 
