@@ -1,24 +1,12 @@
-import type { Hooks } from "../config/types.js";
 import type { Connection, Dialect, LockAssertion } from "../dialects/dialect.js";
-import type { HistoryStore, StateChange } from "../history/history-store.js";
+import type { StateChange } from "../history/history-store.js";
 import type { AppliedVersions } from "../core/applied-versions.js";
 import type { LoadedCode } from "../core/context.js";
-import type { EventBus } from "../core/events.js";
 import type { AppliedMigration, LogEntry, MigrationFile, PlanStep, Statement } from "../core/types.js";
-import type { FaultPoints } from "./faults.js";
+import type { Deps, Target } from "./ports.js";
 
-/** The ports the executor awaits; everything else it does is deciding. */
-export interface ExecutorPorts {
-  readonly dialect: Dialect;
-  readonly history: HistoryStore;
-  readonly events: EventBus;
-  readonly hooks: Hooks;
-  readonly loadCode: (migration: MigrationFile) => Promise<LoadedCode>;
-  readonly readFile: (path: string) => Promise<string>;
-  readonly identity: { readonly host: string; readonly toolVersion: string; readonly env: string };
-  /** Where a test may pause the run (`noFaults` in production). */
-  readonly faults: FaultPoints;
-}
+/** What a step awaits: the target's dialect and history, and the engine's surroundings (one definition: Deps). */
+export type ExecutorPorts = Pick<Target, "dialect" | "history"> & Deps;
 
 export interface RunSettings {
   readonly batch: number;
