@@ -24,6 +24,12 @@ export interface SqlScript {
   readonly text: string;
   /** 1-based line in `file` of the first line of `text`. */
   readonly startLine: number;
+  /**
+   * Statement boundaries the file itself marks (goose `StatementBegin/End`, drizzle
+   * `--> statement-breakpoint`): when present, these are the statements, in order, and the
+   * dialect's splitter is not used. `line` is 1-based in `file`; `offset` is into `text`.
+   */
+  readonly statements?: readonly { readonly text: string; readonly line: number; readonly offset: number }[];
 }
 
 /** Server flavour and version, for `-- stratum:requires`. */
@@ -54,6 +60,11 @@ export interface MigrationOptions {
   readonly dependsOn: readonly string[];
   /** `false` runs statements outside a transaction; `undefined` uses the configured mode. */
   readonly transaction?: boolean;
+  /**
+   * The same for the down direction, from a directive in a separate down file (or a tool's own
+   * down marker option); `undefined` means the down follows `transaction`.
+   */
+  readonly downTransaction?: boolean;
   readonly irreversible: boolean;
   readonly requires: readonly Requirement[];
   /** Tables a code migration declares it touches (for conflict detection). */
@@ -114,7 +125,7 @@ export interface AppliedMigration {
   readonly error: string | null;
 }
 
-export type LogOperation = "apply" | "rollback" | "repair" | "baseline" | "resolve" | "backup";
+export type LogOperation = "apply" | "rollback" | "repair" | "baseline" | "resolve" | "backup" | "adopt";
 /** `interrupted`: stopped by Ctrl-C/SIGTERM (or the run's AbortSignal), not by an error of its own. */
 export type LogOutcome = "success" | "failure" | "interrupted";
 
