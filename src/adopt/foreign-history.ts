@@ -53,14 +53,18 @@ export interface ForeignTable {
   readonly name: string;
 }
 
+/**
+ * Readers stay dialect-neutral (dialect names are spelled only under src/dialects/): they branch
+ * on what the rows hold (a Date or a string, 1 or true), not on `dialect`, which is the Dialect's
+ * name for messages.
+ */
 export interface ForeignHistoryReader {
   readonly tool: ForeignTool;
   /** The table(s) the tool uses by default; the first that exists is read. */
   readonly defaultTables: readonly string[];
-  readonly dialects: readonly ("postgres" | "mysql" | "sqlite")[];
   /**
    * Reads the entries, oldest first, collapsing repeated rows the way the tool does (goose: the
    * newest row per version wins). `null` when the table does not exist.
    */
-  read(db: Queryable, dialect: "postgres" | "mysql" | "sqlite", table: ForeignTable): Promise<ForeignEntry[] | null>;
+  read(db: Queryable, dialect: string, table: ForeignTable): Promise<ForeignEntry[] | null>;
 }
