@@ -617,7 +617,8 @@ function finish(
   // placeholder: that down was never written, so rolling back must be refused
   const down = downScript !== null && (hasSql(downScript.text) || !isTemplateText(downScript.text, "down")) ? downScript : null;
   const verify = sections.verify !== undefined && hasSql(sections.verify.text) ? sections.verify : null;
-  if (!hasSql(up.text) && unclosedComment(up.text) === null) problems.push(emptyUp(file, up));
+  // (a missing up marker is already a BAD_SECTION: it is not reported empty on top)
+  if (sections.up !== undefined && !hasSql(up.text) && unclosedComment(up.text) === null) problems.push(emptyUp(file, up));
   if (options.irreversible && down !== null && hasSql(down.text)) {
     problems.push(
       problem(
