@@ -5,9 +5,11 @@
 //   case-insensitively with any whitespace around `--` and `:`. They are recognised line by line
 //   (as dbmate does), not inside block comments or strings.
 // - Text after a marker on the same line is ignored, so `-- migrate:up  create the table` is fine.
-//   The exception is something shaped like an option (`-- migrate:up transaction:false`, dbmate's
-//   syntax): ignoring it would silently change how the migration runs, so it is a BAD_DIRECTIVE
-//   pointing to the header directive instead.
+//   The exception is something shaped like an option: dbmate's `transaction:false` /
+//   `transaction:true` on `-- migrate:up` or `-- migrate:down` is read (it sets `transaction` or
+//   `downTransaction`); any other option (ignoring it would silently change how the migration runs)
+//   is a BAD_DIRECTIVE. A marker option that contradicts a `-- stratum:transaction` header
+//   directive for the same direction is a BAD_DIRECTIVE naming both lines.
 // - A `-- migrate:xyz` line with an unknown section name is a BAD_SECTION (a typo would otherwise
 //   swallow SQL into the wrong section).
 // - A single `.sql` file with no markers at all is entirely the `up` section: friendlier for
@@ -16,13 +18,23 @@
 //   `-- migrate:down` marker must also have an explicit `-- migrate:up`.
 // - Directives are read only from the header: the comment lines at the top of the file (before
 //   the first marker, or before the first SQL statement when there is no `up` marker). A
-//   `-- stratum:` line anywhere else is a BAD_DIRECTIVE rather than being ignored.
-// - A `down` or `verify` section holding no SQL (only comments or blank lines) counts as absent
-//   (`null`): an empty down is "no down", so a rollback is refused rather than silently doing
-//   nothing. An `up` holding no SQL is an EMPTY_MIGRATION problem.
+//   `-- stratum:` line anywhere else is a BAD_DIRECTIVE rather than being ignored. The header of
+//   a `.down.sql` file is read too, for what concerns the rollback alone: `transaction` sets
+//   `downTransaction`; what belongs to the migration as a whole (`depends`, `requires`, `tables`,
+//   `description`) and `irreversible` (a down file is the rollback) are a BAD_DIRECTIVE saying why.
+// - Empty is a convention, not a mistake (golang-migrate, dbmate and Flyway keep placeholders):
+//   an `up` holding no SQL (only comments or blank lines) is applied as a no-op and recorded, with
+//   an EMPTY_MIGRATION *warning*; an existing `down` (a `-- migrate:down` section or a `.down.sql`
+//   file) holding no SQL is an explicit no-op rollback, so the migration is reversible. No down at
+//   all stays `null` (irreversible). A `verify` section holding no SQL counts as absent.
+// - What is not a convention is the unfilled `stratum create` template: an up section holding
+//   just the template's placeholder comment is an EMPTY_MIGRATION *error*, and a down section
+//   holding just the template's placeholder counts as no down (it was never written, so rolling
+//   back must be refused rather than silently do nothing).
 import { normaliseText } from "../core/checksum.js";
 import type { MigrationOptions, Problem, Requirement, SqlScript } from "../core/types.js";
 import { requirementFlavours } from "../dialects/registry.js";
+import { migrationTemplate } from "./create.js";
 import { SLUG_PATTERN } from "./file-name.js";
 import { isProblem, problem } from "./problem.js";
 
@@ -71,16 +83,19 @@ export function parseSqlMigration(file: string, text: string): ParsedSqlMigratio
     allowed: ["up", "down", "verify"],
     implicitBlockedBy: ["down"],
     notAllowed: () => "",
-    directivesElsewhere: null,
   }, problems);
-  const options = readDirectives(file, lines, scan.directiveLines, problems);
+  const header = readDirectives(file, lines, scan.directiveLines, null, problems);
+  const transaction = agreedTransaction(header.transaction, scan.markerTransaction.up, problems);
+  const downTransaction = scan.markerTransaction.down?.value;
+  const options = withTransactions(migrationOptions(header), transaction, downTransaction);
   return finish(file, scan.sections, null, options, problems);
 }
 
 /**
  * Parses the pair layout `<id>.up.sql` + `<id>.down.sql`. The up file holds the header
  * directives and may carry a `-- migrate:verify` section; `downFile`/`downText` are `null` when
- * there is no down file.
+ * there is no down file. The down file's header may hold `-- stratum:transaction`, which applies
+ * to the rollback (`downTransaction`).
  */
 export function parseSqlPair(
   upFile: string,
@@ -96,10 +111,11 @@ export function parseSqlPair(
     allowed: ["up", "verify"],
     implicitBlockedBy: [],
     notAllowed: () => `Move the down SQL into ${downName}.`,
-    directivesElsewhere: null,
   }, problems);
-  const options = readDirectives(upFile, upLines, upScan.directiveLines, problems);
+  const header = readDirectives(upFile, upLines, upScan.directiveLines, null, problems);
+  const transaction = agreedTransaction(header.transaction, upScan.markerTransaction.up, problems);
   let down: SqlScript | null = null;
+  let downTransaction: boolean | undefined;
   if (downFile !== null && downText !== null) {
     const downLines = normaliseText(downText).split("\n");
     const downScan = scanSections(downFile, downLines, {
@@ -110,11 +126,25 @@ export function parseSqlPair(
         name === "up"
           ? `Move the up SQL into ${upFile}.`
           : `Move the ${name} section into ${upFile}.`,
-      directivesElsewhere: upFile,
     }, problems);
+    const downHeader = readDirectives(downFile, downLines, downScan.directiveLines, upFile, problems);
+    downTransaction = agreedTransaction(downHeader.transaction, downScan.markerTransaction.down, problems);
     down = downScan.sections.down ?? null;
   }
+  const options = withTransactions(migrationOptions(header), transaction, downTransaction);
   return finish(upFile, upScan.sections, down, options, problems);
+}
+
+/**
+ * Whether `text` is a SQL migration written by `stratum create` whose up section was never filled
+ * in: its `-- migrate:up` section holds nothing but the template's placeholder comment. Lines are
+ * compared trimmed, with runs of whitespace, blank lines and line endings not counting, so an
+ * editor's reformatting does not hide the template; edits elsewhere (a directive added to the
+ * header, the down section written or deleted) do not make it filled either.
+ */
+export function isUnfilledTemplate(text: string): boolean {
+  const up = sectionText(normaliseText(text).split("\n"), "up");
+  return up !== null && isTemplateText(up, "up");
 }
 
 /**
@@ -161,14 +191,20 @@ interface ScanRules {
   readonly implicitBlockedBy: readonly SectionName[];
   /** The fix for a marker that is not allowed here. */
   readonly notAllowed: (name: SectionName) => string;
-  /** When directives are not allowed in this file: the file they belong in. */
-  readonly directivesElsewhere: string | null;
+}
+
+/** A transaction setting and the 1-based line that made it. */
+interface TransactionSetting {
+  readonly value: boolean;
+  readonly where: string;
 }
 
 interface ScanResult {
   readonly sections: Partial<Record<SectionName, SqlScript>>;
   /** 0-based indexes of directive lines inside the header. */
   readonly directiveLines: readonly number[];
+  /** dbmate's `transaction:false|true` on an accepted `-- migrate:up` / `-- migrate:down` marker. */
+  readonly markerTransaction: { up?: TransactionSetting; down?: TransactionSetting };
 }
 
 interface Marker {
@@ -182,6 +218,7 @@ function scanSections(file: string, lines: readonly string[], rules: ScanRules, 
   const markers: Marker[] = [];
   const directives: number[] = [];
   const firstSeen = new Map<SectionName, number>();
+  const markerTransaction: ScanResult["markerTransaction"] = {};
 
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index] as string;
@@ -204,17 +241,7 @@ function scanSections(file: string, lines: readonly string[], rules: ScanRules, 
         continue;
       }
       let accepted = true;
-      const trailing = (marker[2] ?? "").trim();
-      if (trailing !== "" && OPTION_LIKE.test(trailing)) {
-        problems.push(
-          problem(
-            "BAD_DIRECTIVE",
-            `options on a section marker ("${trailing}") are not supported, at ${where}.`,
-            [where],
-            'Put options in the header at the top of the file, e.g. "-- stratum:transaction off".',
-          ),
-        );
-      }
+      const transaction = markerOption(name, (marker[2] ?? "").trim(), where, problems);
       if (!rules.allowed.includes(name)) {
         accepted = false;
         problems.push(
@@ -239,6 +266,7 @@ function scanSections(file: string, lines: readonly string[], rules: ScanRules, 
           );
         } else {
           firstSeen.set(name, index);
+          if (transaction !== undefined && name !== "verify") markerTransaction[name] = { value: transaction, where };
         }
       }
       markers.push({ name, index, accepted });
@@ -294,29 +322,69 @@ function scanSections(file: string, lines: readonly string[], rules: ScanRules, 
   const headerDirectives: number[] = [];
   for (const index of directives) {
     const where = `${file}:${index + 1}`;
-    if (rules.directivesElsewhere !== null) {
-      problems.push(
-        problem(
-          "BAD_DIRECTIVE",
-          `"-- stratum:" directives are not read from ${file}, at ${where}.`,
-          [where],
-          `Move the directive to the header at the top of ${rules.directivesElsewhere}.`,
-        ),
-      );
-    } else if (index >= headerEnd) {
+    if (index >= headerEnd) {
+      const inDown = sectionAt(markers, index) === "down";
+      const transaction = /^\s*--\s*stratum\s*:\s*transaction\b/i.test(lines[index] ?? "");
       problems.push(
         problem(
           "BAD_DIRECTIVE",
           `the directive at ${where} is not in the header at the top of the file, so it would be ignored.`,
           [where],
-          'Move it above the first SQL statement and the first "-- migrate:" marker.',
+          inDown && transaction && rules.implicit === "up"
+            ? 'For the down section alone, write the option on its marker: "-- migrate:down transaction:false".'
+            : 'Move it above the first SQL statement and the first "-- migrate:" marker.',
         ),
       );
     } else {
       headerDirectives.push(index);
     }
   }
-  return { sections, directiveLines: headerDirectives };
+  return { sections, directiveLines: headerDirectives, markerTransaction };
+}
+
+/** The section of the last marker before line `index`, or null. */
+function sectionAt(markers: readonly Marker[], index: number): SectionName | null {
+  let found: SectionName | null = null;
+  for (const m of markers) if (m.index < index) found = m.name;
+  return found;
+}
+
+const MARKER_OPTION = /^([A-Za-z_]+):(\S*)$/;
+
+/**
+ * dbmate's options after a marker (`-- migrate:up transaction:false`): the transaction setting it
+ * makes, or undefined. Words that are not shaped like an option are a comment and ignored; any
+ * other option is reported (ignoring it would silently change how the migration runs).
+ */
+function markerOption(section: SectionName, trailing: string, where: string, problems: Problem[]): boolean | undefined {
+  if (trailing === "" || !OPTION_LIKE.test(trailing)) return undefined;
+  let setting: boolean | undefined;
+  for (const word of trailing.split(/\s+/)) {
+    if (!OPTION_LIKE.test(word)) continue;
+    const match = MARKER_OPTION.exec(word);
+    const key = (match?.[1] ?? "").toLowerCase();
+    const value = (match?.[2] ?? "").toLowerCase();
+    const parsed = value === "false" ? false : value === "true" ? true : undefined;
+    if (key === "transaction" && parsed !== undefined && section !== "verify" && (setting === undefined || setting === parsed)) {
+      setting = parsed;
+      continue;
+    }
+    const why =
+      key === "transaction" && section === "verify"
+        ? `the verify section takes no options ("${word}"), at ${where}.`
+        : key === "transaction" && parsed !== undefined
+          ? `"${word}" contradicts the other transaction option on the same marker, at ${where}.`
+          : `"${word}" is not an option a section marker takes, at ${where}.`;
+    problems.push(
+      problem(
+        "BAD_DIRECTIVE",
+        why,
+        [where],
+        'The only marker option is "transaction:false" (or "transaction:true") after "-- migrate:up" or "-- migrate:down"; remove anything else.',
+      ),
+    );
+  }
+  return setting;
 }
 
 function script(file: string, lines: readonly string[], from: number, to: number): SqlScript {
@@ -326,18 +394,23 @@ function script(file: string, lines: readonly string[], from: number, to: number
 interface DirectiveState {
   description: string[];
   dependsOn: string[];
-  transaction: { value: boolean; line: number } | undefined;
+  transaction: (TransactionSetting & { readonly line: number }) | undefined;
   irreversible: boolean;
   requires: Requirement[];
   tables: string[];
 }
 
+/**
+ * Reads the header directives at `indexes`. `downOf` is the up file when `file` is a `.down.sql`
+ * file: there only `transaction` applies (to the rollback), the rest is reported.
+ */
 function readDirectives(
   file: string,
   lines: readonly string[],
   indexes: readonly number[],
+  downOf: string | null,
   problems: Problem[],
-): MigrationOptions {
+): DirectiveState {
   const state: DirectiveState = {
     description: [],
     dependsOn: [],
@@ -348,17 +421,84 @@ function readDirectives(
   };
   for (const index of indexes) {
     const match = DIRECTIVE_LINE.exec(lines[index] ?? "");
-    if (match) readDirective(file, index + 1, match[1] ?? "", match[2] ?? "", state, problems);
+    if (!match) continue;
+    const [, name = "", value = ""] = match;
+    if (downOf !== null && refusedInDownFile(file, index + 1, name, downOf, problems)) continue;
+    readDirective(file, index + 1, name, value, state, problems);
   }
+  return state;
+}
+
+function migrationOptions(state: DirectiveState): MigrationOptions {
   const description = state.description.join(" ");
   return {
     ...(description !== "" ? { description } : {}),
     dependsOn: state.dependsOn,
-    ...(state.transaction !== undefined ? { transaction: state.transaction.value } : {}),
     irreversible: state.irreversible,
     requires: state.requires,
     ...(state.tables.length > 0 ? { tables: state.tables } : {}),
   };
+}
+
+/** `options` with the transaction settings, in the order the fields have always been listed. */
+function withTransactions(options: MigrationOptions, transaction: boolean | undefined, downTransaction: boolean | undefined): MigrationOptions {
+  const { description, dependsOn, irreversible, requires, tables } = options;
+  return {
+    ...(description !== undefined ? { description } : {}),
+    dependsOn,
+    ...(transaction !== undefined ? { transaction } : {}),
+    ...(downTransaction !== undefined ? { downTransaction } : {}),
+    irreversible,
+    requires,
+    ...(tables !== undefined ? { tables } : {}),
+  };
+}
+
+/**
+ * The transaction setting of one direction, from a `-- stratum:transaction` header directive and
+ * dbmate's marker option: they must agree when both are written.
+ */
+function agreedTransaction(
+  header: TransactionSetting | undefined,
+  marker: TransactionSetting | undefined,
+  problems: Problem[],
+): boolean | undefined {
+  if (header !== undefined && marker !== undefined && header.value !== marker.value) {
+    const word = (value: boolean): string => (value ? "on" : "off");
+    problems.push(
+      problem(
+        "BAD_DIRECTIVE",
+        `"-- stratum:transaction ${word(header.value)}" at ${header.where} contradicts "transaction:${String(marker.value)}" on the marker at ${marker.where}.`,
+        [header.where, marker.where],
+        "Keep one of the two, with the setting you mean.",
+      ),
+    );
+  }
+  return header?.value ?? marker?.value;
+}
+
+/** What a `.down.sql` header cannot declare, and why; `true` when `rawName` was reported. */
+function refusedInDownFile(file: string, line: number, rawName: string, upFile: string, problems: Problem[]): boolean {
+  const where = `${file}:${line}`;
+  const name = rawName.toLowerCase().replace(/_/g, "-");
+  const directive = `"-- stratum:${rawName}"`;
+  const move = `Move the line to the header at the top of ${upFile}.`;
+  const refusals: Readonly<Record<string, readonly [string, string]>> = {
+    depends: [`dependencies belong to the migration, declare them in ${upFile}`, move],
+    "depends-on": [`dependencies belong to the migration, declare them in ${upFile}`, move],
+    requires: [`server requirements belong to the migration, declare them in ${upFile}`, move],
+    tables: [`the tables a migration touches are declared once for it, in ${upFile}`, move],
+    description: [`the description belongs to the migration, write it in ${upFile}`, move],
+    irreversible: [
+      `a down file is the rollback, so the migration cannot be irreversible`,
+      `Remove the line; to make the migration irreversible, delete ${file} and write "-- stratum:irreversible" in the header of ${upFile}.`,
+    ],
+  };
+  const refusal = refusals[name];
+  if (refusal === undefined) return false;
+  const [why, fix] = refusal;
+  problems.push(problem("BAD_DIRECTIVE", `${directive} at ${where} cannot be in a down file: ${why}.`, [where], fix));
+  return true;
 }
 
 function readDirective(
@@ -396,7 +536,7 @@ function readDirective(
       if (state.transaction !== undefined && state.transaction.value !== parsed) {
         return bad(`"-- stratum:transaction" contradicts line ${state.transaction.line}`, "Keep one transaction directive.");
       }
-      state.transaction = { value: parsed, line };
+      state.transaction = { value: parsed, line, where };
       return;
     }
     case "irreversible": {
@@ -470,21 +610,16 @@ function finish(
       ),
     );
   }
-  const up = sections.up ?? null;
+  // a SQL migration always has an up (a file whose markers are wrong still parses, with problems)
+  const up = sections.up ?? script(file, [], 0, 0);
   const downScript = pairedDown ?? sections.down ?? null;
-  const down = downScript !== null && hasSql(downScript.text) ? downScript : null;
+  // an existing down holding no SQL is an explicit no-op rollback, unless it is the template's
+  // placeholder: that down was never written, so rolling back must be refused
+  const down = downScript !== null && (hasSql(downScript.text) || !isTemplateText(downScript.text, "down")) ? downScript : null;
   const verify = sections.verify !== undefined && hasSql(sections.verify.text) ? sections.verify : null;
-  if (up !== null && !hasSql(up.text) && unclosedComment(up.text) === null) {
-    problems.push(
-      problem(
-        "EMPTY_MIGRATION",
-        `${file} has no SQL in its up section.`,
-        [file],
-        "Write the SQL that applies the change, or delete the file.",
-      ),
-    );
-  }
-  if (options.irreversible && down !== null) {
+  // (a missing up marker is already a BAD_SECTION: it is not reported empty on top)
+  if (sections.up !== undefined && !hasSql(up.text) && unclosedComment(up.text) === null) problems.push(emptyUp(file, up));
+  if (options.irreversible && down !== null && hasSql(down.text)) {
     problems.push(
       problem(
         "BAD_DIRECTIVE",
@@ -496,6 +631,61 @@ function finish(
     );
   }
   return { up, down, verify, options, problems };
+}
+
+/** The problem with an up holding no SQL: an error for the unfilled template, else a warning. */
+function emptyUp(file: string, up: SqlScript): Problem {
+  if (isTemplateText(up.text, "up")) {
+    return problem(
+      "EMPTY_MIGRATION",
+      `${file} is the unfilled "stratum create" template: its up section holds only the placeholder comment.`,
+      [file],
+      'Write the SQL under "-- migrate:up", or delete the file.',
+    );
+  }
+  return problem(
+    "EMPTY_MIGRATION",
+    `${file} holds no SQL; it will be recorded as applied without running anything.`,
+    [file],
+    'Nothing to do if it is a placeholder; otherwise write its SQL under "-- migrate:up".',
+    "warning",
+  );
+}
+
+/** The text of the first `name` section in `lines` (up to the next marker), or null. */
+function sectionText(lines: readonly string[], name: SectionName): string | null {
+  const start = lines.findIndex((line) => MARKER_LINE.exec(line)?.[1]?.toLowerCase() === name);
+  if (start < 0) return null;
+  let end = start + 1;
+  while (end < lines.length && !MARKER_LINE.test(lines[end] ?? "")) end++;
+  return lines.slice(start + 1, end).join("\n");
+}
+
+/** Text for comparing: lines trimmed, runs of whitespace as one space, no blank lines. */
+function comparable(text: string): string {
+  return text
+    .split("\n")
+    .map((line) => line.trim().replace(/\s+/g, " "))
+    .filter((line) => line !== "")
+    .join("\n");
+}
+
+const templateSections = new Map<SectionName, string>();
+
+/** The comparable text of a section of the `stratum create` SQL template. */
+function templateSection(name: SectionName): string {
+  let text = templateSections.get(name);
+  if (text === undefined) {
+    text = comparable(sectionText(normaliseText(migrationTemplate("sql", "x")).split("\n"), name) ?? "");
+    templateSections.set(name, text);
+  }
+  return text;
+}
+
+/** Whether a section's text is the template's placeholder for it (holding no SQL). */
+function isTemplateText(text: string, name: SectionName): boolean {
+  const placeholder = templateSection(name);
+  return placeholder !== "" && comparable(text) === placeholder;
 }
 
 /** Whether SQL text holds anything besides whitespace and comments. */

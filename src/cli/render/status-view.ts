@@ -101,7 +101,10 @@ export function statusLines(report: StatusReport, colors: Colors, options: Statu
   }
   if (report.problems.length > 0) {
     lines.push("", ...problemLines(report.problems, colors));
-    lines.push("", colors.dim(`status only reports; "stratum validate" exits non-zero on these`));
+    // warnings alone: validate exits 0 on them too (only --strict fails)
+    if (report.problems.some((p) => p.severity === "error")) {
+      lines.push("", colors.dim(`status only reports; "stratum validate" exits non-zero on these`));
+    }
   }
   return lines;
 }

@@ -41,13 +41,14 @@ describe("nextVersion", () => {
 });
 
 describe("migrationTemplate", () => {
-  it("writes a SQL template whose sections parse, with an empty up reported until filled in", () => {
+  it("writes a SQL template whose sections parse, refused as the unfilled template until filled in", () => {
     const text = migrationTemplate("sql", "add users");
     expect(text).toMatch(/^-- add users\n/);
     expect(text).toContain("-- migrate:up");
     expect(text).toContain("-- migrate:down");
     const parsed = parseSqlMigration("001_add_users.sql", text);
-    expect(parsed.problems.map((p) => p.code)).toEqual(["EMPTY_MIGRATION"]);
+    expect(parsed.problems.map((p) => [p.code, p.severity])).toEqual([["EMPTY_MIGRATION", "error"]]);
+    expect(parsed.problems[0]?.message).toContain('unfilled "stratum create" template');
     expect(parsed.options).toEqual({ dependsOn: [], irreversible: false, requires: [] });
 
     const filled = text.replace("-- The SQL that applies the change.\n", "CREATE TABLE users (id int);\n");

@@ -101,10 +101,11 @@ describe("parseSqlMigration: sections", () => {
     ["only blank lines", "-- migrate:down\n\n\n"],
     ["only a block comment", "-- migrate:down\n/* no\nway */\n"],
     ["nothing at all", "-- migrate:down"],
-  ])("treats a down section with %s as no down", (_label, down) => {
+  ])("treats a down section with %s as an explicit no-op rollback", (_label, down) => {
     const result = parseSqlMigration(F, `-- migrate:up\nSELECT 1;\n${down}`);
     expect(result.problems).toEqual([]);
-    expect(result.down).toBeNull();
+    expect(result.down).toEqual({ file: F, startLine: 4, text: down.slice("-- migrate:down\n".length) });
+    expect(hasSql(result.down!.text)).toBe(false);
   });
 
   it("drops an empty verify section", () => {
@@ -179,11 +180,12 @@ describe("parseSqlMigration: bad sections", () => {
     expect(result.up?.text).toBe("SELECT 1;");
   });
 
-  it("reports an option on a marker line instead of ignoring it", () => {
-    const result = parseSqlMigration(F, lines("-- migrate:up transaction:false", "CREATE INDEX CONCURRENTLY i ON t (a);"));
+  it("reports an unknown option on a marker line instead of ignoring it", () => {
+    const result = parseSqlMigration(F, lines("-- migrate:up lock:none", "CREATE INDEX CONCURRENTLY i ON t (a);"));
     expect(codes(result.problems)).toEqual(["BAD_DIRECTIVE"]);
     expect(result.problems[0]?.files).toEqual([`${F}:1`]);
-    expect(result.problems[0]?.fix).toContain("-- stratum:transaction off");
+    expect(result.problems[0]?.message).toBe(`"lock:none" is not an option a section marker takes, at ${F}:1.`);
+    expect(result.problems[0]?.fix).toContain('"transaction:false"');
     expect(result.up?.startLine).toBe(2);
   });
 
@@ -192,11 +194,19 @@ describe("parseSqlMigration: bad sections", () => {
     ["only comments", "-- nothing here\n/* or here */\n"],
     ["empty up section", lines("-- migrate:up", "-- TODO", "", "-- migrate:down", "DROP TABLE t;")],
     ["up marker at the end", lines("-- migrate:down", "DROP TABLE t;", "-- migrate:up")],
-  ])("reports an empty up: %s", (_label, text) => {
+  ])("warns about an empty up, which is applied as a no-op: %s", (_label, text) => {
     const result = parseSqlMigration(F, text);
-    expect(codes(result.problems)).toEqual(["EMPTY_MIGRATION"]);
-    expect(result.problems[0]?.files).toEqual([F]);
+    expect(result.problems).toEqual([
+      {
+        code: "EMPTY_MIGRATION",
+        severity: "warning",
+        files: [F],
+        message: `${F} holds no SQL; it will be recorded as applied without running anything.`,
+        fix: 'Nothing to do if it is a placeholder; otherwise write its SQL under "-- migrate:up".',
+      },
+    ]);
     expect(result.up).not.toBeNull();
+    expect(hasSql(result.up!.text)).toBe(false);
   });
 
   it("counts MySQL executable comments as SQL", () => {
@@ -343,15 +353,17 @@ describe("parseSqlPair", () => {
     expect(result.down).toBeNull();
   });
 
-  it("treats an empty down file as no down", () => {
-    expect(parseSqlPair(UP, "SELECT 1;", DOWN, "-- nothing\n").down).toBeNull();
+  it("treats an empty down file as an explicit no-op rollback", () => {
+    const result = parseSqlPair(UP, "SELECT 1;", DOWN, "-- nothing\n");
+    expect(result.problems).toEqual([]);
+    expect(result.down).toEqual({ file: DOWN, startLine: 1, text: "-- nothing\n" });
   });
 
   it.each([
     ["a down section in the up file", "SELECT 1;\n-- migrate:down\nSELECT 2;", "SELECT 2;", "BAD_SECTION", `${UP}:2`, /Move the down SQL into 002_orders\.down\.sql/],
     ["an up section in the down file", "SELECT 1;", "-- migrate:up\nSELECT 2;", "BAD_SECTION", `${DOWN}:1`, /Move the up SQL into 002_orders\.up\.sql/],
     ["a verify section in the down file", "SELECT 1;", "SELECT 2;\n-- migrate:verify\nSELECT 3;", "BAD_SECTION", `${DOWN}:2`, /Move the verify section into 002_orders\.up\.sql/],
-    ["a directive in the down file", "SELECT 1;", "-- stratum:depends 1\nSELECT 2;", "BAD_DIRECTIVE", `${DOWN}:1`, /header at the top of 002_orders\.up\.sql/],
+    ["a dependency in the down file", "SELECT 1;", "-- stratum:depends 1\nSELECT 2;", "BAD_DIRECTIVE", `${DOWN}:1`, /header at the top of 002_orders\.up\.sql/],
     ["SQL before a down marker in the down file", "SELECT 1;", "SELECT 0;\n-- migrate:down\nSELECT 2;", "BAD_SECTION", `${DOWN}:1`, /below "-- migrate:down"/],
     ["a bad directive in the up file", "-- stratum:transaction never\nSELECT 1;", "SELECT 2;", "BAD_DIRECTIVE", `${UP}:1`, /transaction off/],
   ])("reports %s", (_label, upText, downText, code, file, fix) => {
@@ -366,10 +378,12 @@ describe("parseSqlPair", () => {
     expect(result.problems[0]?.fix).toContain(DOWN);
   });
 
-  it("reports an up file without SQL", () => {
+  it("warns about an up file without SQL", () => {
     const result = parseSqlPair(UP, "-- stratum:depends 1\n", DOWN, "SELECT 2;");
     expect(codes(result.problems)).toEqual(["EMPTY_MIGRATION"]);
     expect(result.problems[0]?.files).toEqual([UP]);
+    expect(result.problems[0]?.severity).toBe("warning");
+    expect(result.up).toEqual({ file: UP, startLine: 1, text: "-- stratum:depends 1\n" });
   });
 });
 
