@@ -312,9 +312,18 @@ for (const tool of TOOLS) {
         if (tool.hasDowns) {
           expectOk(await cli("down", "--all", "--yes"), "down --all");
           expect(await observe(db, target.name)).toEqual(empty);
+          const downed = await cli("status", "--json");
+          expectOk(downed, "status after down --all");
+          expect((JSON.parse(downed.stdout) as { pending: number }).pending).toBe(MIGRATIONS);
           expectOk(await cli("up"), "up again");
           expect(await observe(db, target.name)).toEqual(expected);
         } else {
+          // No down in this tool: every migration is irreversible, and `down` says so and changes nothing.
+          const refused = await cli("down", "--yes");
+          expect(refused.code, refused.output).toBe(3);
+          expect(refused.stderr).toContain("add_products_discontinued");
+          expect(refused.stderr).toMatch(/cannot be rolled back|irreversible/i);
+          expect(await observe(db, target.name)).toEqual(expected);
           const again = await cli("up");
           expectOk(again, "up again (nothing pending)");
           expect(await observe(db, target.name)).toEqual(expected);
