@@ -37,12 +37,14 @@ interface ToolStep {
 
 interface Tool {
   readonly name: string;
+  /** The sample's folder under test/fixtures/tools/ (default `<name>/<dialect>`). */
+  readonly fixture?: (dialect: TargetName) => string;
   readonly dialects: readonly TargetName[];
   /** The migrations directory the tool uses by convention, relative to the project. */
   readonly dir: string;
   readonly hasDowns: boolean;
   /** The up scripts in the tool's order, split as the tool splits them. */
-  steps(dir: string): ToolStep[];
+  steps(dir: string, dialect: TargetName): ToolStep[];
 }
 
 const read = (path: string) => readFileSync(path, "utf8");
@@ -108,6 +110,24 @@ const TOOLS: readonly Tool[] = [
         .filter((f) => f.endsWith(".up.sql"))
         .sort(byNumber)
         .map((f) => ({ file: f, texts: [read(join(dir, f))] })),
+  },
+  {
+    // Stratum's extension of golang-migrate's names: one directory for every dialect, where a
+    // `.<dialect>.up.sql` variant beside the shared file wins on its dialect.
+    name: "golang-migrate with per-dialect variants",
+    fixture: () => "golang-migrate/shared",
+    dialects: ALL,
+    dir: "migrations",
+    hasDowns: true,
+    steps: (dir, dialect) => {
+      const files = readdirSync(dir);
+      return files
+        .filter((f) => /^\d+_[a-z_]+\.up\.sql$/.test(f))
+        .sort(byNumber)
+        .map((f) => f.replace(/\.up\.sql$/, ""))
+        .map((base) => (files.includes(`${base}.${dialect}.up.sql`) ? `${base}.${dialect}.up.sql` : `${base}.up.sql`))
+        .map((f) => ({ file: f, texts: [read(join(dir, f))] }));
+    },
   },
   {
     name: "dbmate",
@@ -281,10 +301,10 @@ for (const tool of TOOLS) {
   describe(`switching from ${tool.name}`, () => {
     const supported = targets.filter((t) => tool.dialects.includes(t.name));
     eachTarget(supported, `the ${tool.name} sample project`, (target) => {
-      it(`runs unchanged through up, status, ${tool.hasDowns ? "down --all, " : ""}up on ${target.name}, ending with ${tool.name}'s own schema`, async () => {
-        const project = mkdtempSync(join(tmpdir(), `stratum-switch-${tool.name}-`));
+      it(`runs unchanged through up, status, ${tool.hasDowns ? "down --all, " : ""}up on ${target.name}, ending with the schema the tool itself produces`, async () => {
+        const project = mkdtempSync(join(tmpdir(), "stratum-switch-"));
         dirs.push(project);
-        cpSync(join(FIXTURES, tool.name, target.name), project, { recursive: true });
+        cpSync(join(FIXTURES, tool.fixture?.(target.name) ?? `${tool.name}/${target.name}`), project, { recursive: true });
         const before = hashes(project, []);
         const db = await target.createDatabase();
         databases.push(db);
@@ -294,7 +314,7 @@ for (const tool of TOOLS) {
         const cli = (...args: string[]) => runCli(args, { cwd: project });
         const empty = await observe(db, target.name);
 
-        const steps = tool.steps(join(project, tool.dir));
+        const steps = tool.steps(join(project, tool.dir), target.name);
         expect(steps).toHaveLength(MIGRATIONS);
         await applyAsTool(target.name, reference, steps);
         const expected = await observe(reference, target.name);
