@@ -43,6 +43,11 @@ interface Tool {
   /** The migrations directory the tool uses by convention, relative to the project. */
   readonly dir: string;
   readonly hasDowns: boolean;
+  /**
+   * `format` for the config, only where the layout cannot be told from the file names (goose's and
+   * node-pg-migrate's are numbered `.sql` files like any other): elsewhere detection must find it.
+   */
+  readonly format?: string;
   /** The up scripts in the tool's order, split as the tool splits them. */
   steps(dir: string, dialect: TargetName): ToolStep[];
 }
@@ -145,6 +150,7 @@ const TOOLS: readonly Tool[] = [
     dialects: ALL,
     dir: "migrations",
     hasDowns: true,
+    format: "goose",
     steps: (dir) =>
       readdirSync(dir)
         .filter((f) => f.endsWith(".sql"))
@@ -156,6 +162,7 @@ const TOOLS: readonly Tool[] = [
     dialects: ["postgres"],
     dir: "migrations",
     hasDowns: true,
+    format: "node-pg-migrate",
     steps: (dir) =>
       readdirSync(dir)
         .filter((f) => f.endsWith(".sql"))
@@ -310,7 +317,7 @@ for (const tool of TOOLS) {
         databases.push(db);
         const reference = await target.createDatabase();
         databases.push(reference);
-        writeFileSync(join(project, "stratum.config.json"), JSON.stringify({ url: db.url, dir: `./${tool.dir}` }, null, 2));
+        writeFileSync(join(project, "stratum.config.json"), JSON.stringify({ url: db.url, dir: `./${tool.dir}`, ...(tool.format === undefined ? {} : { format: tool.format }) }, null, 2));
         const cli = (...args: string[]) => runCli(args, { cwd: project });
         const empty = await observe(db, target.name);
 
