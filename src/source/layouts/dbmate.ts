@@ -11,7 +11,7 @@
 
 import type { Problem } from "../../core/types.js";
 import type { Layout, LayoutUnit, ListedFile } from "./layout.js";
-import { atTop, isCodeLine, linesOf, problemAt, section, sortUnits, textOf, unitName } from "./shared.js";
+import { atTop, holdsSql, isCodeLine, linesOf, problemAt, section, sortUnits, textOf, unitName } from "./shared.js";
 
 const NAME = /^(\d+)_(.+)\.sql$/;
 const MARKER = /^\s*--\s*migrate:(\w+)(.*)$/i;
@@ -82,10 +82,21 @@ export function readDbmateFile(file: ListedFile, version: string, name: string, 
   });
   const up = markers.find((m) => m.name === "up");
   const down = markers.find((m) => m.name === "down");
+  if (up === undefined && markers.length === 0 && !holdsSql(lines.join("\n"))) {
+    // A file holding no SQL at all (a placeholder): a no-op migration without a down.
+    return { version, name: unitName(name), files: [path], up: section(path, lines, 0, lines.length), down: null, verify: null };
+  }
   if (up === undefined) {
     problems.push(
       problemAt("BAD_SECTION", `${path} has no "-- migrate:up" marker, which dbmate requires.`, path, 1,
         'Add a "-- migrate:up" line above the SQL that applies the migration.'),
+    );
+    return null;
+  }
+  if (down !== undefined && down.index < up.index) {
+    problems.push(
+      problemAt("BAD_SECTION", `"-- migrate:down" at ${path}:${down.index + 1} comes before "-- migrate:up" at ${path}:${up.index + 1}.`,
+        path, down.index + 1, 'Move the down section below the up section, as dbmate requires.'),
     );
     return null;
   }
@@ -95,13 +106,6 @@ export function readDbmateFile(file: ListedFile, version: string, name: string, 
       problemAt("BAD_SECTION", `SQL at ${path}:${firstCode + 1} comes before "-- migrate:up", so it belongs to no section.`,
         path, firstCode + 1, 'Move it below "-- migrate:up" (only comments may come first).'),
     );
-  }
-  if (down !== undefined && down.index < up.index) {
-    problems.push(
-      problemAt("BAD_SECTION", `"-- migrate:down" at ${path}:${down.index + 1} comes before "-- migrate:up" at ${path}:${up.index + 1}.`,
-        path, down.index + 1, 'Move the down section below the up section, as dbmate requires.'),
-    );
-    return null;
   }
   const upEnd = down?.index ?? lines.length;
   return {

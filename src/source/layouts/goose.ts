@@ -15,7 +15,7 @@
 
 import type { Problem } from "../../core/types.js";
 import type { Layout, LayoutUnit, ListedFile, UnitScript } from "./layout.js";
-import { UNSUPPORTED, atTop, isCodeLine, linesOf, problemAt, section, sortUnits, statementOf, textOf, unitName } from "./shared.js";
+import { UNSUPPORTED, atTop, holdsSql, isCodeLine, linesOf, problemAt, section, sortUnits, statementOf, textOf, unitName } from "./shared.js";
 import type { Statement } from "./shared.js";
 
 const SQL_NAME = /^(\d+)_(.+)\.sql$/;
@@ -80,10 +80,21 @@ export function readGooseFile(file: ListedFile, version: string, name: string, p
       );
     }
   }
+  if (up === undefined && annotations.length === 0 && !holdsSql(lines.join("\n"))) {
+    // A file holding no SQL at all (a placeholder): a no-op migration without a down.
+    return { version, name: unitName(name), files: [path], up: { ...section(path, lines, 0, lines.length), statements: [] }, down: null, verify: null };
+  }
   if (up === undefined) {
     problems.push(
       problemAt("BAD_SECTION", `${path} has no "-- +goose Up" annotation, which goose requires.`, path, 1,
         'Add a "-- +goose Up" line above the SQL that applies the migration.'),
+    );
+    return null;
+  }
+  if (down !== undefined && down.index < up.index) {
+    problems.push(
+      problemAt("BAD_SECTION", `"-- +goose Down" at ${path}:${down.index + 1} comes before "-- +goose Up" at ${path}:${up.index + 1}.`,
+        path, down.index + 1, "Move the Down section below the Up section, as goose requires."),
     );
     return null;
   }
@@ -93,13 +104,6 @@ export function readGooseFile(file: ListedFile, version: string, name: string, p
       problemAt("BAD_SECTION", `SQL at ${path}:${early + 1} comes before "-- +goose Up", so it belongs to no section.`,
         path, early + 1, 'Move it below "-- +goose Up".'),
     );
-  }
-  if (down !== undefined && down.index < up.index) {
-    problems.push(
-      problemAt("BAD_SECTION", `"-- +goose Down" at ${path}:${down.index + 1} comes before "-- +goose Up" at ${path}:${up.index + 1}.`,
-        path, down.index + 1, "Move the Down section below the Up section, as goose requires."),
-    );
-    return null;
   }
   const upEnd = down?.index ?? lines.length;
   const noTransaction = annotations.some((a) => a.command === "no transaction");
