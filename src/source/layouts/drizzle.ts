@@ -89,8 +89,8 @@ export function breakpointStatements(script: UnitScript): Statement[] {
     const at = text.indexOf(BREAKPOINT, from);
     const to = at < 0 ? text.length : at;
     const chunk = text.slice(from, to);
-    const lead = chunk.length - chunk.trimStart().length;
-    const body = chunk.trim();
+    const lead = leadingNonSql(chunk);
+    const body = chunk.slice(lead).trimEnd();
     if (body !== "") {
       const offset = from + lead;
       let line = script.startLine;
@@ -101,6 +101,18 @@ export function breakpointStatements(script: UnitScript): Statement[] {
     from = at + BREAKPOINT.length;
   }
   return statements;
+}
+
+/** Length of the blank space and whole `--` comment lines a chunk starts with. */
+function leadingNonSql(chunk: string): number {
+  let at = chunk.length - chunk.trimStart().length;
+  while (chunk.startsWith("--", at)) {
+    const newline = chunk.indexOf("\n", at);
+    if (newline < 0) return chunk.length;
+    at = newline + 1;
+    at += chunk.slice(at).length - chunk.slice(at).trimStart().length;
+  }
+  return at;
 }
 
 function entriesOf(text: string, dialect: string, problems: Problem[]): Entry[] {
