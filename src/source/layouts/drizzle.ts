@@ -14,12 +14,11 @@
 
 import type { Problem } from "../../core/types.js";
 import type { Layout, LayoutUnit, ListedFile, UnitScript } from "./layout.js";
-import { atTop, problemAt, textOf, unitName, wholeFile } from "./shared.js";
+import { atTop, namesOtherDatabase, problemAt, textOf, unitName, wholeFile } from "./shared.js";
 import type { Statement } from "./shared.js";
 
 const JOURNAL = "meta/_journal.json";
 const BREAKPOINT = "--> statement-breakpoint";
-const DIALECTS: Readonly<Record<string, string>> = { postgresql: "postgres", mysql: "mysql", sqlite: "sqlite", turso: "sqlite" };
 
 interface Entry {
   readonly idx: number;
@@ -131,7 +130,7 @@ function entriesOf(text: string, dialect: string, problems: Problem[]): Entry[] 
       'Restore meta/_journal.json from version control; it must hold {"entries": [{"idx", "when", "tag", "breakpoints"}, …]}.'));
     return [];
   }
-  if (typeof journal.dialect === "string" && DIALECTS[journal.dialect] !== undefined && DIALECTS[journal.dialect] !== dialect) {
+  if (typeof journal.dialect === "string" && namesOtherDatabase(journal.dialect, dialect)) {
     const line = lineOf(text, '"dialect"');
     problems.push(problemAt("UNMET_REQUIREMENT", `${JOURNAL}:${line} says these migrations were generated for ${journal.dialect}, but the target database is ${dialect}.`,
       JOURNAL, line, `Run them against a ${journal.dialect} database, or generate migrations for ${dialect} with drizzle-kit.`, "warning"));

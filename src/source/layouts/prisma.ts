@@ -10,18 +10,11 @@
 
 import type { Problem } from "../../core/types.js";
 import type { Layout, LayoutUnit, ListedFile } from "./layout.js";
-import { linesOf, problemAt, sortUnits, textOf, unitName, wholeFile } from "./shared.js";
+import { linesOf, namesOtherDatabase, problemAt, sortUnits, textOf, unitName, wholeFile } from "./shared.js";
 
 const LOCK = "migration_lock.toml";
 const MIGRATION = /^(\d+)_([^/]+)\/migration\.sql$/;
 const FOLDER = /^(\d+)_([^/]+)$/;
-const PROVIDERS: Readonly<Record<string, string>> = {
-  postgresql: "postgres",
-  postgres: "postgres",
-  cockroachdb: "postgres",
-  mysql: "mysql",
-  sqlite: "sqlite",
-};
 
 export const prismaLayout: Layout = {
   name: "prisma",
@@ -61,8 +54,7 @@ function checkProvider(file: ListedFile, dialect: string, problems: Problem[]): 
     const match = /^\s*provider\s*=\s*"([^"]*)"/.exec(line);
     if (!match) return;
     const provider = match[1] ?? "";
-    const expected = PROVIDERS[provider];
-    if (expected === dialect) return;
+    if (!namesOtherDatabase(provider, dialect)) return;
     problems.push(
       problemAt("UNMET_REQUIREMENT",
         `${LOCK}:${index + 1} says these migrations were generated for ${provider}, but the target database is ${dialect}.`,

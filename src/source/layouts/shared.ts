@@ -2,6 +2,7 @@
 
 import { normaliseText } from "../../core/checksum.js";
 import type { Problem, ProblemCode } from "../../core/types.js";
+import { requirementFlavours } from "../../dialects/registry.js";
 import { slugify } from "../file-name.js";
 import { problem } from "../problem.js";
 import type { ListedFile, LayoutUnit, UnitScript } from "./layout.js";
@@ -107,4 +108,15 @@ export function problemAt(
 /** Whether a listed path is at the top of the directory (no `/`). */
 export function atTop(path: string): boolean {
   return !path.includes("/");
+}
+
+const FLAVOURS = requirementFlavours();
+
+/**
+ * Whether a tool's database name (Prisma's provider, drizzle's journal dialect) names a database
+ * Stratum knows other than the target's dialect. Names Stratum does not know are never "other".
+ */
+export function namesOtherDatabase(toolName: string, dialect: string): boolean {
+  const flavour = FLAVOURS[toolName.toLowerCase()];
+  return flavour !== undefined && flavour !== dialect && FLAVOURS[dialect] !== flavour;
 }
