@@ -62,7 +62,17 @@ export const flywayLayout: Layout = {
         );
       }
     }
-    return { units: sortUnits(units), problems };
+    const sorted = sortUnits(units);
+    sorted.forEach((unit, i) => {
+      const previous = sorted[i - 1];
+      if (previous === undefined || compareDotted(previous.version, unit.version) !== 0) return;
+      const [a = "", b = ""] = [previous.files[0], unit.files[0]];
+      problems.push(
+        problemAt("DUPLICATE_VERSION", `${a} and ${b} have the same version (${previous.version} and ${unit.version} are equal part by part).`,
+          b, null, `Give one of them a version of its own, e.g. V<next version>__${unit.name}.sql.`),
+      );
+    });
+    return { units: sorted, problems };
   },
 };
 

@@ -86,4 +86,10 @@ describe("Flyway problems", () => {
       ["BAD_DIRECTIVE", "error", ["V1__a.sql.conf:1"]],
     ]);
   });
+
+  it("reports two migrations of one version written differently", () => {
+    const { problems } = layout.read(inline({ "V1_1__a.sql": "SELECT 1;", "V1.1.0__b.sql": "SELECT 2;" }), "postgres");
+    expect(problems.map((p) => [p.code, p.files])).toEqual([["DUPLICATE_VERSION", ["V1.1.0__b.sql"]]]);
+    expect(problems[0]?.message).toBe("V1_1__a.sql and V1.1.0__b.sql have the same version (1_1 and 1.1.0 are equal part by part).");
+  });
 });
