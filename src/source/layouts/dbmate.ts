@@ -13,7 +13,8 @@ import type { Problem } from "../../core/types.js";
 import type { Layout, LayoutUnit, ListedFile } from "./layout.js";
 import { atTop, holdsSql, isCodeLine, linesOf, problemAt, section, sortUnits, textOf, unitName } from "./shared.js";
 
-const NAME = /^(\d+)_(.+)\.sql$/;
+/** dbmate's own file pattern (`^(\d+).*\.sql$`): the leading digits are the version. */
+const NAME = /^(\d+)(.*)\.sql$/;
 const MARKER = /^\s*--\s*migrate:(\w+)(.*)$/i;
 
 function isCandidate(path: string): boolean {
@@ -34,10 +35,11 @@ export const dbmateLayout: Layout = {
         problems.push(
           problemAt(
             "MALFORMED_NAME",
-            `${file.path} is not a dbmate migration name (<version>_<name>.sql).`,
+            `${file.path} does not start with a version number, so dbmate and Stratum ignore it.`,
             file.path,
             null,
-            `Rename it to <version>_<name>.sql, e.g. 20240101120000_${unitName(file.path.replace(/\.sql$/, ""))}.sql, or start its name with "_" to have Stratum ignore it.`,
+            `Rename it to <version>_<name>.sql, e.g. 20240101120000_${unitName(file.path.replace(/\.sql$/, ""))}.sql, to run it, or start its name with "_" to silence this warning.`,
+            "warning",
           ),
         );
         continue;

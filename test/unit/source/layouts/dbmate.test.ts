@@ -84,7 +84,7 @@ describe("dbmate problems", () => {
     expect(problems.map((p) => [p.code, p.files])).toEqual([
       ["BAD_DIRECTIVE", ["1_a.sql:1"]],
       ["BAD_SECTION", ["1_a.sql:3"]],
-      ["MALFORMED_NAME", ["notes.sql"]],
+      ["MALFORMED_NAME", ["notes.sql"]], // a warning: dbmate ignores it
     ]);
   });
 
@@ -94,5 +94,14 @@ describe("dbmate problems", () => {
     expect(problems.map((p) => [p.severity, p.message])).toEqual([
       ["warning", '"lock:none" at 1_a.sql:1 is not a dbmate option Stratum knows, so it is ignored.'],
     ]);
+  });
+
+  it("takes the leading digits as the version, as dbmate does, and warns about a file it ignores", () => {
+    const { units, problems } = layout.read(
+      inline({ "20240101-Create Users.sql": "-- migrate:up\nSELECT 1;\n", "seed.sql": "SELECT 2;" }),
+      "postgres",
+    );
+    expect(units.map((u) => [u.version, u.name])).toEqual([["20240101", "create_users"]]);
+    expect(problems.map((p) => [p.code, p.severity, p.files])).toEqual([["MALFORMED_NAME", "warning", ["seed.sql"]]]);
   });
 });
