@@ -154,7 +154,10 @@ function withStatements(script: UnitScript, annotations: readonly Annotation[], 
   const statements: Statement[] = [];
   const push = (from: number, to: number): void => {
     const statement = statementOf(script, textLines, from, to);
-    if (statement !== null) statements.push(statement);
+    if (statement === null) return;
+    // as goose does, the statement ends at its last semicolon (a trailing comment is dropped)
+    const end = statement.text.lastIndexOf(";");
+    statements.push(end > 0 ? { ...statement, text: statement.text.slice(0, end + 1) } : statement);
   };
   let start = 0;
   let block: number | null = null;

@@ -35,7 +35,7 @@ describe("goose layout on a sample project", () => {
     });
   });
 
-  it("splits statements at lines ending in ';', with file lines", () => {
+  it("splits statements at lines ending in ';' and ends each at its last ';', with file lines", () => {
     const users = unit("00001");
     expect(users?.up?.startLine).toBe(2);
     expect(statements(users?.up)).toEqual([
@@ -44,7 +44,7 @@ describe("goose layout on a sample project", () => {
     ]);
     expect(statements(users?.down)).toEqual([[11, "DROP TABLE users;"]]);
     expect(statements(unit("00006")?.up)).toEqual([
-      [2, "UPDATE users SET updated_at = now() WHERE updated_at IS NULL; -- every old row"],
+      [2, "UPDATE users SET updated_at = now() WHERE updated_at IS NULL;"],
       [3, "INSERT INTO users (email) VALUES ('admin@example.com');"],
     ]);
   });
