@@ -5,6 +5,8 @@
 // - No up marker: the text before the down marker (or the whole file) is the up, as
 //   node-pg-migrate runs the whole file then. No down marker: down `null` (node-pg-migrate refuses
 //   to roll it back too); a down section holding no SQL is an explicit no-op rollback.
+// - A `-- no transaction` line among the file's leading comment lines runs both directions outside
+//   a transaction (node-pg-migrate's header directive).
 // - node-pg-migrate runs a file's SQL as one query; Stratum splits it with the dialect's splitter.
 // - `.js`/`.ts` migrations (its `exports.up = (pgm) => …` API) are a problem each.
 // - Detection: never by paths (its `<timestamp>_<name>.sql` names are Stratum's own too); choose it
@@ -17,6 +19,7 @@ import { UNSUPPORTED, atTop, linesOf, problemAt, section, sortUnits, textOf, uni
 const SQL_NAME = /^(\d+)_(.+)\.sql$/;
 const CODE = /\.(?:js|cjs|mjs|ts|cts|mts)$/;
 const MARKER = /^\s*--[\s-]*(up|down)\s+migration/i;
+const NO_TRANSACTION = /^--[ \t]*no[ \t]*transaction[ \t]*$/i;
 
 function isCandidate(path: string): boolean {
   return atTop(path) && !path.startsWith(".") && !path.startsWith("_") && !/\.d\.[mc]?ts$/.test(path);
@@ -82,5 +85,17 @@ function readNodePgMigrateFile(file: ListedFile, version: string, name: string, 
     up: upScript,
     down: down === null ? null : section(path, lines, down + 1, end(down)),
     verify: null,
+    ...(noTransaction(lines) ? { transaction: false, downTransaction: false } : {}),
   };
+}
+
+/** Whether the leading comment lines hold `-- no transaction`. */
+function noTransaction(lines: readonly string[]): boolean {
+  for (const line of lines) {
+    const t = line.trim();
+    if (t === "") continue;
+    if (!t.startsWith("--")) return false;
+    if (NO_TRANSACTION.test(t)) return true;
+  }
+  return false;
 }

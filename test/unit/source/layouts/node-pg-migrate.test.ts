@@ -36,8 +36,20 @@ describe("node-pg-migrate layout on a sample project", () => {
     expect(fn?.up?.startLine).toBe(5);
     expect(fn?.up?.text).toContain("$$ LANGUAGE plpgsql;");
     expect(fn?.up?.statements).toBeUndefined();
-    expect(unit("1700000100000")?.up?.text).toBe("CREATE INDEX CONCURRENTLY users_email ON users (email);");
-    expect(unit("1700000100000")).not.toHaveProperty("transaction");
+  });
+
+  it("a -- no transaction header runs both directions outside a transaction", () => {
+    const index = unit("1700000100000");
+    expect(index).toMatchObject({ transaction: false, downTransaction: false });
+    expect(index?.up).toEqual({
+      file: "1700000100000_index-users-email.sql",
+      text: "CREATE INDEX CONCURRENTLY users_email ON users (email);",
+      startLine: 3,
+    });
+    expect(index?.down?.text).toBe("DROP INDEX CONCURRENTLY users_email;\n");
+    expect(unit("1700000000000")).not.toHaveProperty("transaction");
+    const late = layout.read(inline({ "1_a.sql": "-- Up Migration\nSELECT 1;\n-- no transaction\n" }), "postgres");
+    expect(late.units[0]).not.toHaveProperty("transaction");
   });
 
   it("empty sections and files are no-ops; a file without markers is all up and has no down", () => {
