@@ -1,9 +1,10 @@
 // dbmate: one file `<version>_<name>.sql` per migration with `-- migrate:up` and `-- migrate:down`
 // sections; options follow the marker on its line (`-- migrate:up transaction:false`).
 //
-// - `-- migrate:up` is required (as dbmate requires it); only comments may come before it, and
-//   `-- migrate:down` must come after it. A down section holding no SQL is an explicit no-op
-//   rollback; no `-- migrate:down` marker at all: down is `null` (irreversible).
+// - `-- migrate:up` is required in a file holding SQL (as dbmate requires it); only comments may
+//   come before the first marker, and the sections may come in either order (as dbmate allows).
+//   A down section holding no SQL is an explicit no-op rollback; no `-- migrate:down` marker at
+//   all: down is `null` (irreversible). A file holding no SQL and no marker is a no-op.
 // - Detection: never. dbmate's files are Stratum's own single-file format (Stratum's markers are
 //   dbmate's), so a directory of them cannot be told from a Stratum directory by its paths, and
 //   neither can goose's or node-pg-migrate's `<version>_<name>.sql` files. Choose it with
@@ -95,27 +96,21 @@ export function readDbmateFile(file: ListedFile, version: string, name: string, 
     );
     return null;
   }
-  if (down !== undefined && down.index < up.index) {
-    problems.push(
-      problemAt("BAD_SECTION", `"-- migrate:down" at ${path}:${down.index + 1} comes before "-- migrate:up" at ${path}:${up.index + 1}.`,
-        path, down.index + 1, 'Move the down section below the up section, as dbmate requires.'),
-    );
-    return null;
-  }
-  const firstCode = lines.slice(0, up.index).findIndex(isCodeLine);
+  const first = Math.min(up.index, down?.index ?? up.index);
+  const firstCode = lines.slice(0, first).findIndex(isCodeLine);
   if (firstCode >= 0) {
     problems.push(
-      problemAt("BAD_SECTION", `SQL at ${path}:${firstCode + 1} comes before "-- migrate:up", so it belongs to no section.`,
+      problemAt("BAD_SECTION", `SQL at ${path}:${firstCode + 1} comes before the first "-- migrate:" marker, so it belongs to no section.`,
         path, firstCode + 1, 'Move it below "-- migrate:up" (only comments may come first).'),
     );
   }
-  const upEnd = down?.index ?? lines.length;
+  const end = (from: number): number => markers.find((m) => m.index > from)?.index ?? lines.length;
   return {
     version,
     name: unitName(name),
     files: [path],
-    up: section(path, lines, up.index + 1, upEnd),
-    down: down === undefined ? null : section(path, lines, down.index + 1, lines.length),
+    up: section(path, lines, up.index + 1, end(up.index)),
+    down: down === undefined ? null : section(path, lines, down.index + 1, end(down.index)),
     verify: null,
     ...(up.transaction === undefined ? {} : { transaction: up.transaction }),
     ...(down?.transaction === undefined ? {} : { downTransaction: down.transaction }),

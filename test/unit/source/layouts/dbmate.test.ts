@@ -65,12 +65,19 @@ describe("dbmate problems", () => {
     expect(problems.map((p) => [p.code, p.files])).toEqual([["BAD_SECTION", ["1_a.sql:1"]]]);
   });
 
-  it("refuses SQL before the up marker and a down before the up", () => {
+  it("refuses SQL before the first marker", () => {
     const before = layout.read(inline({ "1_a.sql": "SELECT 1;\n-- migrate:up\nSELECT 2;\n" }), "postgres");
-    expect(before.problems.map((p) => p.files)).toEqual([["1_a.sql:1"]]);
-    const order = layout.read(inline({ "1_a.sql": "-- migrate:down\nDROP TABLE a;\n-- migrate:up\nCREATE TABLE a (id int);\n" }), "postgres");
-    expect(order.units).toEqual([]);
-    expect(order.problems[0]?.message).toContain('"-- migrate:down" at 1_a.sql:1 comes before "-- migrate:up" at 1_a.sql:3');
+    expect(before.problems.map((p) => [p.code, p.files])).toEqual([["BAD_SECTION", ["1_a.sql:1"]]]);
+  });
+
+  it("reads a down section placed before the up, as dbmate does", () => {
+    const { units, problems } = layout.read(
+      inline({ "1_a.sql": "-- migrate:down\nDROP TABLE a;\n-- migrate:up\nCREATE TABLE a (id int);\n" }),
+      "postgres",
+    );
+    expect(problems).toEqual([]);
+    expect(units[0]?.up).toEqual({ file: "1_a.sql", text: "CREATE TABLE a (id int);\n", startLine: 4 });
+    expect(units[0]?.down).toEqual({ file: "1_a.sql", text: "DROP TABLE a;", startLine: 2 });
   });
 
   it("reports a bad transaction value, a duplicate marker and a badly named file", () => {
