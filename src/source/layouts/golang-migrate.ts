@@ -8,8 +8,12 @@
 //   title is one Stratum's own names refuse (e.g. `1_CreateUsers.up.sql`) while holding no dot (a
 //   dot may be Stratum's per-dialect variant `001_x.postgres.up.sql`). Otherwise the directory is
 //   read by Stratum's own layout (same result) or chosen with `format: golang-migrate`.
+// - Per-dialect variants (Stratum's extension, so one directory serves several databases):
+//   `000004_x.postgres.up.sql` beside `000004_x.up.sql` replaces it on that dialect; variants for
+//   other dialects are skipped. Only the files that run are in the unit's `files`.
 
 import type { Problem } from "../../core/types.js";
+import { dialectNames } from "../../dialects/registry.js";
 import { SLUG_PATTERN } from "../file-name.js";
 import type { Layout, LayoutResult, LayoutUnit, ListedFile } from "./layout.js";
 import { atTop, problemAt, sortUnits, textOf, unitName, wholeFile } from "./shared.js";
@@ -21,11 +25,26 @@ function isCandidate(path: string): boolean {
   return atTop(path) && !path.startsWith(".") && !path.startsWith("_");
 }
 
+const DIALECT_NAMES: readonly string[] = dialectNames();
+
 interface Pair {
   version: string;
   title: string;
-  up: ListedFile | null;
-  down: ListedFile | null;
+  up: Chosen | null;
+  down: Chosen | null;
+}
+
+/** A file for one part of a version, and whether it is the target dialect's own variant. */
+interface Chosen {
+  readonly file: ListedFile;
+  readonly variant: boolean;
+}
+
+/** `x.postgres` → the base title and the dialect; a title without a dialect suffix → null dialect. */
+function splitVariant(title: string): { readonly title: string; readonly dialect: string | null } {
+  const dot = title.lastIndexOf(".");
+  const suffix = dot < 0 ? "" : title.slice(dot + 1);
+  return DIALECT_NAMES.includes(suffix) ? { title: title.slice(0, dot), dialect: suffix } : { title, dialect: null };
 }
 
 export const golangMigrateLayout: Layout = {
@@ -46,7 +65,7 @@ export const golangMigrateLayout: Layout = {
     return isCandidate(path) && PAIR.test(path);
   },
 
-  read(files) {
+  read(files, dialect) {
     const problems: Problem[] = [];
     const byVersion = new Map<string, Pair>();
     for (const file of files) {
@@ -56,57 +75,66 @@ export const golangMigrateLayout: Layout = {
         if (file.path.endsWith(".sql")) problems.push(ignored(file.path));
         continue;
       }
-      const [, version = "", title = "", part] = match;
+      const [, version = "", rawTitle = "", part] = match;
+      const { title, dialect: only } = splitVariant(rawTitle);
+      if (only !== null && only !== dialect) continue;
       const key = BigInt(version).toString();
       const pair = byVersion.get(key) ?? { version, title, up: null, down: null };
       byVersion.set(key, pair);
-      const slot = part === "up" ? "up" : "down";
-      const taken = pair[slot];
-      if (taken !== null) {
-        problems.push(
-          problemAt(
-            "DUPLICATE_VERSION",
-            `${taken.path} and ${file.path} are both the ${slot} migration of version ${version}.`,
-            file.path,
-            null,
-            `Keep one ${slot} file for version ${version}: rename or remove the other.`,
-          ),
-        );
-        continue;
-      }
-      pair[slot] = file;
-      if (slot === "up") {
-        pair.version = version;
-        pair.title = title;
-      }
+      place(pair, part === "up" ? "up" : "down", { file, variant: only !== null }, version, title, problems);
     }
     return { units: sortUnits(unitsOf(byVersion, problems)), problems } satisfies LayoutResult;
   },
 };
 
+/** Puts a file in its slot: the dialect's variant wins over the plain file; two of a kind are a problem. */
+function place(pair: Pair, slot: "up" | "down", chosen: Chosen, version: string, title: string, problems: Problem[]): void {
+  const taken = pair[slot];
+  if (taken !== null && taken.variant !== chosen.variant) {
+    if (taken.variant) return;
+  } else if (taken !== null) {
+    problems.push(
+      problemAt(
+        "DUPLICATE_VERSION",
+        `${taken.file.path} and ${chosen.file.path} are both the ${slot} migration of version ${version}.`,
+        chosen.file.path,
+        null,
+        `Keep one ${slot} file for version ${version}: rename or remove the other.`,
+      ),
+    );
+    return;
+  }
+  pair[slot] = chosen;
+  if (slot === "up") {
+    pair.version = version;
+    pair.title = title;
+  }
+}
+
 function unitsOf(byVersion: Map<string, Pair>, problems: Problem[]): LayoutUnit[] {
   const units: LayoutUnit[] = [];
   for (const pair of byVersion.values()) {
-    if (pair.up === null) {
-      const down = pair.down?.path ?? "";
+    const up = pair.up?.file ?? null;
+    const down = pair.down?.file ?? null;
+    if (up === null) {
+      const path = down?.path ?? "";
       problems.push(
         problemAt(
           "MISSING_FILE",
-          `${down} has no matching up file (${pair.version}_${pair.title}.up.sql).`,
-          down,
+          `${path} has no matching up file (${pair.version}_${pair.title}.up.sql).`,
+          path,
           null,
-          `Add ${pair.version}_${pair.title}.up.sql, or remove ${down}.`,
+          `Add ${pair.version}_${pair.title}.up.sql, or remove ${path}.`,
         ),
       );
       continue;
     }
-    const files = pair.down === null ? [pair.up.path] : [pair.up.path, pair.down.path];
     units.push({
       version: pair.version,
       name: unitName(pair.title),
-      files,
-      up: wholeFile(pair.up.path, textOf(pair.up)),
-      down: pair.down === null ? null : wholeFile(pair.down.path, textOf(pair.down)),
+      files: down === null ? [up.path] : [up.path, down.path],
+      up: wholeFile(up.path, textOf(up)),
+      down: down === null ? null : wholeFile(down.path, textOf(down)),
       verify: null,
     });
   }

@@ -85,3 +85,30 @@ describe("golang-migrate problems", () => {
     expect(problems.map((p) => [p.code, p.severity, p.files])).toEqual([["MALFORMED_NAME", "warning", ["seed.sql"]]]);
   });
 });
+
+describe("golang-migrate per-dialect variants", () => {
+  const files = inline({
+    "2_index.up.sql": "CREATE INDEX CONCURRENTLY i ON t (c);",
+    "2_index.down.sql": "DROP INDEX CONCURRENTLY i;",
+    "2_index.sqlite.up.sql": "CREATE INDEX i ON t (c);",
+    "3_fts.mysql.up.sql": "ALTER TABLE t ADD FULLTEXT (c);",
+  });
+
+  it("the dialect's own file wins; other dialects' variants are skipped", () => {
+    const sqlite = layout.read(files, "sqlite");
+    expect(sqlite.problems).toEqual([]);
+    expect(sqlite.units.map((u) => [u.version, u.name, u.files])).toEqual([["2", "index", ["2_index.sqlite.up.sql", "2_index.down.sql"]]]);
+    expect(sqlite.units[0]?.up?.text).toBe("CREATE INDEX i ON t (c);");
+    const mysql = layout.read(files, "mysql");
+    expect(mysql.units.map((u) => [u.version, u.files])).toEqual([
+      ["2", ["2_index.up.sql", "2_index.down.sql"]],
+      ["3", ["3_fts.mysql.up.sql"]],
+    ]);
+  });
+
+  it("two variants of one part for the same dialect are a duplicate", () => {
+    const { problems } = layout.read(inline({ "2_a.sqlite.up.sql": "SELECT 1;", "02_b.sqlite.up.sql": "SELECT 2;" }), "sqlite");
+    expect(problems.map((p) => p.code)).toEqual(["DUPLICATE_VERSION"]);
+  });
+});
+
