@@ -36,7 +36,7 @@ interface Planned {
 export const sqitchLayout: Layout = {
   name: "sqitch",
   detect: (paths) => paths.includes(PLAN),
-  wants: (path) => path === PLAN || /^(?:deploy|revert|verify)\/[^/]+\.sql$/.test(path),
+  wants: (path) => path === PLAN || /^(?:deploy|revert|verify)\/.+\.sql$/.test(path),
   read(files) {
     const problems: Problem[] = [];
     const plan = files.find((f) => f.path === PLAN);

@@ -94,4 +94,16 @@ describe("Sqitch problems", () => {
     );
     expect(problems.map((p) => [p.code, p.files])).toEqual([["BAD_DIRECTIVE", ["deploy/a.sql:1"]]]);
   });
+
+  it("reads a change whose name holds a slash from its sub-folder", () => {
+    const files = [
+      { path: "sqitch.plan", text: `tables/users ${PLANNER}\n` },
+      { path: "deploy/tables/users.sql", text: "CREATE TABLE users (id int);\n" },
+    ];
+    expect(layout.wants("deploy/tables/users.sql")).toBe(true);
+    const { units, problems } = layout.read(files, "postgres");
+    expect(problems).toEqual([]);
+    expect(units.map((u) => [u.version, u.name, u.files])).toEqual([["0001", "tables_users", ["deploy/tables/users.sql"]]]);
+  });
 });
+
