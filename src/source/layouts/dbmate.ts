@@ -5,6 +5,8 @@
 //   come before the first marker, and the sections may come in either order (as dbmate allows).
 //   A down section holding no SQL is an explicit no-op rollback; no `-- migrate:down` marker at
 //   all: down is `null` (irreversible). A file holding no SQL and no marker is a no-op.
+// - `-- stratum:` directives may sit in the comment lines before the first marker
+//   (`directivesFrom`), as in Stratum's own single-file format.
 // - Detection: never. dbmate's files are Stratum's own single-file format (Stratum's markers are
 //   dbmate's), so a directory of them cannot be told from a Stratum directory by its paths, and
 //   neither can goose's or node-pg-migrate's `<version>_<name>.sql` files. Choose it with
@@ -112,6 +114,7 @@ export function readDbmateFile(file: ListedFile, version: string, name: string, 
     up: section(path, lines, up.index + 1, end(up.index)),
     down: down === undefined ? null : section(path, lines, down.index + 1, end(down.index)),
     verify: null,
+    directivesFrom: section(path, lines, 0, first),
     ...(up.transaction === undefined ? {} : { transaction: up.transaction }),
     ...(down?.transaction === undefined ? {} : { downTransaction: down.transaction }),
   };

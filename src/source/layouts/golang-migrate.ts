@@ -8,6 +8,8 @@
 //   title is one Stratum's own names refuse (e.g. `1_CreateUsers.up.sql`) while holding no dot (a
 //   dot may be Stratum's per-dialect variant `001_x.postgres.up.sql`). Otherwise the directory is
 //   read by Stratum's own layout (same result) or chosen with `format: golang-migrate`.
+// - `-- stratum:` directives may sit in the up file's header (`directivesFrom`), as in Stratum's
+//   own pair layout, so a directory reads the same whichever of the two layouts reads it.
 // - Per-dialect variants (Stratum's extension, so one directory serves several databases):
 //   `000004_x.postgres.up.sql` beside `000004_x.up.sql` replaces it on that dialect; variants for
 //   other dialects are skipped. Only the files that run are in the unit's `files`.
@@ -129,13 +131,15 @@ function unitsOf(byVersion: Map<string, Pair>, problems: Problem[]): LayoutUnit[
       );
       continue;
     }
+    const upScript = wholeFile(up.path, textOf(up));
     units.push({
       version: pair.version,
       name: unitName(pair.title),
       files: down === null ? [up.path] : [up.path, down.path],
-      up: wholeFile(up.path, textOf(up)),
+      up: upScript,
       down: down === null ? null : wholeFile(down.path, textOf(down)),
       verify: null,
+      directivesFrom: upScript,
     });
   }
   return units;

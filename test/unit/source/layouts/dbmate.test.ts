@@ -35,6 +35,15 @@ describe("dbmate layout on a sample project", () => {
     expect(fn?.up?.statements).toBeUndefined();
   });
 
+  it("reads -- stratum: directives from the comment lines before the first marker", () => {
+    expect(unit("20240103100000")?.directivesFrom).toEqual({
+      file: "20240103100000_count_users.sql",
+      text: "-- a function whose body holds semicolons",
+      startLine: 1,
+    });
+    expect(unit("20240101120000")?.directivesFrom).toEqual({ file: "20240101120000_create_users.sql", text: "", startLine: 1 });
+  });
+
   it("reads transaction:false on each marker line for its own direction", () => {
     const index = unit("20240102090000");
     expect(index?.transaction).toBe(false);

@@ -37,6 +37,10 @@ describe("golang-migrate layout on a sample project", () => {
     expect(index?.transaction).toBeUndefined();
   });
 
+  it("reads -- stratum: directives from the up file, as Stratum's own pair layout does", () => {
+    expect(result.units.every((u) => u.directivesFrom === u.up)).toBe(true);
+  });
+
   it("an empty down file is an explicit no-op down; a missing one is no down", () => {
     const placeholder = result.units[3];
     expect(placeholder?.up).toEqual({ file: "000004_MysqlOnly.up.sql", text: "", startLine: 1 });
