@@ -1,0 +1,158 @@
+// drizzle-kit: `<NNNN>_<name>.sql` files at the top of the directory and `meta/_journal.json`,
+// whose `entries` ({ idx, when, tag, breakpoints }) give the order; `meta/*_snapshot.json` are
+// drizzle-kit's own state and are not read.
+//
+// - Units come in the journal's order; the version is the tag's number (`0003` of `0003_lazy_cat`),
+//   or the entry's `idx` (four digits) for a tag without one.
+// - A file holding `--> statement-breakpoint` is split there, as drizzle's migrator splits it:
+//   explicit `statements` with 1-based file lines. A file without breakpoints is left to the
+//   dialect's splitter (drizzle sends it as one query).
+// - drizzle migrations have no down: down is `null`.
+// - A SQL file the journal does not list, or a journal entry without its file, is a problem naming
+//   both. A journal written for another database than the target is a warning.
+// - Detection: `meta/_journal.json` exists. Stratum's own directories never hold it.
+
+import type { Problem } from "../../core/types.js";
+import type { Layout, LayoutUnit, ListedFile, UnitScript } from "./layout.js";
+import { atTop, namesOtherDatabase, problemAt, textOf, unitName, wholeFile } from "./shared.js";
+import type { Statement } from "./shared.js";
+
+const JOURNAL = "meta/_journal.json";
+const BREAKPOINT = "--> statement-breakpoint";
+
+interface Entry {
+  readonly idx: number;
+  readonly tag: string;
+}
+
+function isSql(path: string): boolean {
+  return atTop(path) && path.endsWith(".sql") && !path.startsWith(".") && !path.startsWith("_");
+}
+
+export const drizzleLayout: Layout = {
+  name: "drizzle",
+  detect: (paths) => paths.includes(JOURNAL),
+  wants: (path) => path === JOURNAL || isSql(path),
+  read(files, dialect) {
+    const problems: Problem[] = [];
+    const journal = files.find((f) => f.path === JOURNAL);
+    if (journal === undefined) {
+      problems.push(problemAt("MISSING_FILE", `${JOURNAL} is missing, so the order of the drizzle migrations is unknown.`, JOURNAL, null,
+        "Restore meta/_journal.json from version control (drizzle-kit writes it with each migration)."));
+      return { units: [], problems };
+    }
+    const text = textOf(journal);
+    const entries = entriesOf(text, dialect, problems);
+    const byPath = new Map(files.filter((f) => isSql(f.path)).map((f) => [f.path, f]));
+    const units: LayoutUnit[] = [];
+    for (const entry of entries) {
+      const path = `${entry.tag}.sql`;
+      const file = byPath.get(path);
+      byPath.delete(path);
+      if (file === undefined) {
+        const line = lineOf(text, `"${entry.tag}"`);
+        problems.push(problemAt("MISSING_FILE", `${JOURNAL}:${line} lists migration ${entry.tag}, but ${path} does not exist.`, JOURNAL, line,
+          `Restore ${path}, or remove its entry from ${JOURNAL} if it was never applied.`));
+        continue;
+      }
+      units.push(unitOf(file, entry));
+    }
+    for (const path of byPath.keys()) {
+      problems.push(problemAt("MISSING_FILE", `${path} is not listed in ${JOURNAL}, so its place in the order is unknown.`, path, null,
+        `Add an entry for it to ${JOURNAL} (drizzle-kit does so when it generates a migration), or remove the file.`));
+    }
+    return { units, problems };
+  },
+};
+
+function unitOf(file: ListedFile, entry: Entry): LayoutUnit {
+  const match = /^(\d+)_(.+)$/.exec(entry.tag);
+  const version = match?.[1] ?? String(entry.idx).padStart(4, "0");
+  const script = wholeFile(file.path, textOf(file));
+  return {
+    version,
+    name: unitName(match?.[2] ?? entry.tag),
+    files: [file.path],
+    up: script.text.includes(BREAKPOINT) ? { ...script, statements: breakpointStatements(script) } : script,
+    down: null,
+    verify: null,
+  };
+}
+
+/** The chunks between `--> statement-breakpoint` markers, each one statement (empty ones dropped). */
+export function breakpointStatements(script: UnitScript): Statement[] {
+  const statements: Statement[] = [];
+  const text = script.text;
+  let from = 0;
+  while (from <= text.length) {
+    const at = text.indexOf(BREAKPOINT, from);
+    const to = at < 0 ? text.length : at;
+    const chunk = text.slice(from, to);
+    const lead = leadingNonSql(chunk);
+    const body = chunk.slice(lead).trimEnd();
+    if (body !== "") {
+      const offset = from + lead;
+      let line = script.startLine;
+      for (let i = text.indexOf("\n"); i >= 0 && i < offset; i = text.indexOf("\n", i + 1)) line++;
+      statements.push({ text: body, line, offset });
+    }
+    if (at < 0) break;
+    from = at + BREAKPOINT.length;
+  }
+  return statements;
+}
+
+/** Length of the blank space and whole `--` comment lines a chunk starts with. */
+function leadingNonSql(chunk: string): number {
+  let at = chunk.length - chunk.trimStart().length;
+  while (chunk.startsWith("--", at)) {
+    const newline = chunk.indexOf("\n", at);
+    if (newline < 0) return chunk.length;
+    at = newline + 1;
+    at += chunk.slice(at).length - chunk.slice(at).trimStart().length;
+  }
+  return at;
+}
+
+function entriesOf(text: string, dialect: string, problems: Problem[]): Entry[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    problems.push(problemAt("BAD_SECTION", `${JOURNAL} is not valid JSON (${(error as Error).message}).`, JOURNAL, null,
+      "Restore meta/_journal.json from version control."));
+    return [];
+  }
+  const journal = parsed as { dialect?: unknown; entries?: unknown };
+  const entries = Array.isArray(journal.entries) ? (journal.entries as unknown[]) : null;
+  if (entries === null) {
+    problems.push(problemAt("BAD_SECTION", `${JOURNAL} has no "entries" list.`, JOURNAL, null,
+      'Restore meta/_journal.json from version control; it must hold {"entries": [{"idx", "when", "tag", "breakpoints"}, …]}.'));
+    return [];
+  }
+  if (typeof journal.dialect === "string" && namesOtherDatabase(journal.dialect, dialect)) {
+    const line = lineOf(text, '"dialect"');
+    problems.push(problemAt("UNMET_REQUIREMENT", `${JOURNAL}:${line} says these migrations were generated for ${journal.dialect}, but the target database is ${dialect}.`,
+      JOURNAL, line, `Run them against a ${journal.dialect} database, or generate migrations for ${dialect} with drizzle-kit.`, "warning"));
+  }
+  const valid: Entry[] = [];
+  entries.forEach((raw, index) => {
+    const entry = raw as { idx?: unknown; tag?: unknown };
+    if (typeof entry?.tag !== "string" || entry.tag === "" || entry.tag.includes("/")) {
+      problems.push(problemAt("BAD_SECTION", `entry ${index} of ${JOURNAL} has no valid "tag" (the migration's file name without .sql).`,
+        JOURNAL, null, 'Give the entry its "tag", e.g. "0003_lazy_cat", or restore the journal from version control.'));
+      return;
+    }
+    valid.push({ idx: typeof entry.idx === "number" ? entry.idx : index, tag: entry.tag });
+  });
+  return valid;
+}
+
+/** 1-based line of the first occurrence of `needle` in `text` (1 when absent). */
+function lineOf(text: string, needle: string): number {
+  const at = text.indexOf(needle);
+  if (at < 0) return 1;
+  let line = 1;
+  for (let i = text.indexOf("\n"); i >= 0 && i < at; i = text.indexOf("\n", i + 1)) line++;
+  return line;
+}

@@ -1,0 +1,144 @@
+// Flyway: `V<version>__<description>.sql` versioned migrations, `U<version>__<description>.sql`
+// undo migrations (the down of the same version), `R__<description>.sql` repeatables; Flyway scans
+// sub-folders too, so files may sit anywhere under the directory.
+//
+// - The version is given as written (`1`, `1.1`, `1_1`, `2024.01.05.1`); an undo file is paired with
+//   its migration by the version compared part by part (`U1_1__x.sql` undoes `V1.1__x.sql`).
+// - The name is the slugified description (`V2__Add_users.sql` → `add_users`).
+// - Repeatable migrations are refused for now (a problem per file): their re-run-on-change model is
+//   not Stratum's. SQL callbacks (`beforeMigrate.sql`, `afterEachMigrate__x.sql`, …) are not run:
+//   a warning each. A per-script `V1__x.sql.conf` is read for `executeInTransaction=false` only.
+// - A `${placeholder}` in a script is a problem: Flyway replaces placeholders, Stratum does not.
+// - Detection: any `V<version>__<description>.sql` (or `U…`/`R__…`) file name. Stratum's own names
+//   start with a digit, so a Stratum directory can never match.
+
+import type { Problem } from "../../core/types.js";
+import type { Layout, LayoutUnit, ListedFile } from "./layout.js";
+import { UNSUPPORTED, baseName, compareDotted, linesOf, problemAt, sortUnits, textOf, unitName, wholeFile } from "./shared.js";
+
+const VERSIONED = /^([VU])(\d+(?:[._]\d+)*)__(.+)\.sql$/;
+const REPEATABLE = /^R__(.+)\.sql$/;
+const CALLBACK = /^(?:before|after)[A-Za-z]*(?:__.*)?\.sql$/;
+const SCRIPT_CONF = /^[VU]\d+(?:[._]\d+)*__.+\.sql\.conf$/;
+const PLACEHOLDER = /\$\{([^}\n]*)\}/;
+
+function hidden(path: string): boolean {
+  return path.split("/").some((part) => part.startsWith("."));
+}
+
+export const flywayLayout: Layout = {
+  name: "flyway",
+  detect: (paths) => paths.some((p) => !hidden(p) && (VERSIONED.test(baseName(p)) || REPEATABLE.test(baseName(p)))),
+  wants: (path) => !hidden(path) && (VERSIONED.test(baseName(path)) || SCRIPT_CONF.test(baseName(path))),
+  read(files) {
+    const problems: Problem[] = [];
+    const migrations: { file: ListedFile; version: string; description: string }[] = [];
+    const undos: { file: ListedFile; version: string }[] = [];
+    const confs = new Map<string, ListedFile>();
+    for (const file of files) {
+      if (hidden(file.path)) continue;
+      const base = baseName(file.path);
+      const versioned = VERSIONED.exec(base);
+      if (versioned) {
+        const [, kind, version = "", description = ""] = versioned;
+        if (kind === "V") migrations.push({ file, version, description });
+        else undos.push({ file, version });
+      } else if (SCRIPT_CONF.test(base)) {
+        confs.set(file.path.replace(/\.conf$/, ""), file);
+      } else if (base.endsWith(".sql")) {
+        problems.push(otherSql(file.path, base));
+      }
+    }
+    const units: LayoutUnit[] = [];
+    for (const m of migrations) {
+      const undo = undos.find((u) => compareDotted(u.version, m.version) === 0) ?? null;
+      units.push(unitOf(m.file, m.version, m.description, undo?.file ?? null, confs, problems));
+    }
+    for (const u of undos) {
+      if (!migrations.some((m) => compareDotted(u.version, m.version) === 0)) {
+        problems.push(
+          problemAt("MISSING_FILE", `${u.file.path} undoes version ${u.version}, but no V${u.version}__*.sql migration exists.`,
+            u.file.path, null, `Add the V${u.version}__<description>.sql migration, or remove ${u.file.path}.`),
+        );
+      }
+    }
+    const sorted = sortUnits(units);
+    sorted.forEach((unit, i) => {
+      const previous = sorted[i - 1];
+      if (previous === undefined || compareDotted(previous.version, unit.version) !== 0) return;
+      const [a = "", b = ""] = [previous.files[0], unit.files[0]];
+      problems.push(
+        problemAt("DUPLICATE_VERSION", `${a} and ${b} have the same version (${previous.version} and ${unit.version} are equal part by part).`,
+          b, null, `Give one of them a version of its own, e.g. V<next version>__${unit.name}.sql.`),
+      );
+    });
+    return { units: sorted, problems };
+  },
+};
+
+function unitOf(
+  file: ListedFile,
+  version: string,
+  description: string,
+  undo: ListedFile | null,
+  confs: ReadonlyMap<string, ListedFile>,
+  problems: Problem[],
+): LayoutUnit {
+  placeholders(file, problems);
+  if (undo !== null) placeholders(undo, problems);
+  const upInTx = executeInTransaction(confs.get(file.path), problems);
+  const downInTx = undo === null ? undefined : executeInTransaction(confs.get(undo.path), problems);
+  return {
+    version,
+    name: unitName(description),
+    files: undo === null ? [file.path] : [file.path, undo.path],
+    up: wholeFile(file.path, textOf(file)),
+    down: undo === null ? null : wholeFile(undo.path, textOf(undo)),
+    verify: null,
+    ...(upInTx === undefined ? {} : { transaction: upInTx }),
+    ...(downInTx === undefined ? {} : { downTransaction: downInTx }),
+  };
+}
+
+function otherSql(path: string, base: string): Problem {
+  if (REPEATABLE.test(base)) {
+    return problemAt(UNSUPPORTED, `${path} is a Flyway repeatable migration, and repeatable migrations are not supported yet.`, path, null,
+      `Move its SQL into a versioned migration (V<next version>__<description>.sql), or move the file out of the migrations directory.`);
+  }
+  if (CALLBACK.test(base)) {
+    return problemAt(UNSUPPORTED, `${path} is a Flyway callback, which Stratum does not run.`, path, null,
+      "Run its SQL another way (a Stratum hook), or move it out of the migrations directory to silence this warning.", "warning");
+  }
+  return problemAt("MALFORMED_NAME", `${path} is not a Flyway migration name (V<version>__<description>.sql), so it is ignored.`, path, null,
+    "Rename it to V<version>__<description>.sql to run it, or move it out of the migrations directory.", "warning");
+}
+
+function placeholders(file: ListedFile, problems: Problem[]): void {
+  linesOf(textOf(file)).forEach((line, index) => {
+    const match = line.includes("${") ? PLACEHOLDER.exec(line) : null;
+    if (!match) return;
+    problems.push(
+      problemAt(UNSUPPORTED, `Flyway placeholder "${match[0]}" at ${file.path}:${index + 1} would be sent to the database as it is; Stratum does not replace placeholders.`,
+        file.path, index + 1, "Write the value into the SQL in place of the placeholder."),
+    );
+  });
+}
+
+/** `executeInTransaction` from a script's `.sql.conf`, if it says so. */
+function executeInTransaction(conf: ListedFile | undefined, problems: Problem[]): boolean | undefined {
+  if (conf === undefined) return undefined;
+  let value: boolean | undefined;
+  linesOf(textOf(conf)).forEach((line, index) => {
+    const match = /^\s*executeInTransaction\s*=\s*(\S*)\s*$/.exec(line);
+    if (!match) return;
+    const raw = (match[1] ?? "").toLowerCase();
+    if (raw === "true" || raw === "false") value = raw === "true";
+    else {
+      problems.push(
+        problemAt("BAD_DIRECTIVE", `executeInTransaction=${match[1] ?? ""} at ${conf.path}:${index + 1} is neither true nor false.`,
+          conf.path, index + 1, "Write executeInTransaction=false (or true)."),
+      );
+    }
+  });
+  return value;
+}

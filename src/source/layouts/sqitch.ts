@@ -1,0 +1,170 @@
+// Sqitch: `sqitch.plan` lists the changes in order (`name [deps] date planner <email> # note`,
+// `@tag` lines, `%pragma` lines); each change has `deploy/<name>.sql` (the up),
+// `revert/<name>.sql` (the down) and `verify/<name>.sql` (the verify). The directory is the
+// project's top directory, the one holding `sqitch.plan`.
+//
+// - The version is the change's position among the plan's changes, 1-based and zero-padded to
+//   four digits (`0001`): Sqitch plans only grow at the end, so the position of a deployed change
+//   never moves, whereas the planned timestamps can repeat (changes added in one second). The
+//   name is the change name.
+// - Dependencies (`[users flipr:appschema users@v1.0]`) become `dependsOn` (the versions of those
+//   changes); a dependency on another project is a problem; `!conflicts` are a warning (Stratum does
+//   not check them).
+// - A reworked change (a name planned twice, its old scripts `deploy/<name>@<tag>.sql`) is a
+//   problem: not supported yet.
+// - Sqitch runs scripts as they are, and its templates carry their own `BEGIN;` … `COMMIT;`: a
+//   deploy (revert) script with such a line runs outside Stratum's transaction (`transaction` /
+//   `downTransaction` false); others run in one as usual. psql meta-commands (`\set`) are a problem.
+// - Detection: `sqitch.plan` at the top of the directory. Stratum's own directories never hold it.
+
+import type { Problem } from "../../core/types.js";
+import type { Layout, LayoutUnit, ListedFile, UnitScript } from "./layout.js";
+import { UNSUPPORTED, linesOf, problemAt, textOf, unitName, wholeFile } from "./shared.js";
+
+const PLAN = "sqitch.plan";
+const NAME = "[^\\s:@#\\\\\\[\\]]+";
+const CHANGE = new RegExp(`^\\s*([+-]?)(${NAME})(?:\\s*\\[([^\\]]*)\\])?\\s+(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ)\\s+(.*?)<([^>]*)>(.*)$`);
+const TAG = /^\s*@(\S+)\s/;
+const TX_CONTROL = /^\s*(?:BEGIN|START\s+TRANSACTION|COMMIT|ROLLBACK)(?:\s+(?:WORK|TRANSACTION))?\s*;/im;
+
+interface Planned {
+  readonly name: string;
+  readonly line: number;
+  readonly deps: readonly string[];
+}
+
+export const sqitchLayout: Layout = {
+  name: "sqitch",
+  detect: (paths) => paths.includes(PLAN),
+  wants: (path) => path === PLAN || /^(?:deploy|revert|verify)\/.+\.sql$/.test(path),
+  read(files) {
+    const problems: Problem[] = [];
+    const plan = files.find((f) => f.path === PLAN);
+    if (plan === undefined) {
+      problems.push(problemAt("MISSING_FILE", `${PLAN} is missing, so the Sqitch changes and their order are unknown.`, PLAN, null,
+        "Point the migrations directory at the Sqitch project's top directory, the one holding sqitch.plan."));
+      return { units: [], problems };
+    }
+    const { changes, project } = parsePlan(textOf(plan), problems);
+    const byPath = new Map(files.map((f) => [f.path, f]));
+    const versions = new Map<string, string>();
+    changes.forEach((c, i) => {
+      if (!versions.has(c.name)) versions.set(c.name, String(i + 1).padStart(4, "0"));
+    });
+    const units: LayoutUnit[] = [];
+    for (const change of changes) {
+      if (versions.get(change.name) !== undefined && changes.find((c) => c.name === change.name) !== change) continue;
+      const unit = unitOf(change, versions, project, byPath, problems);
+      if (unit !== null) units.push(unit);
+    }
+    return { units, problems };
+  },
+};
+
+function parsePlan(text: string, problems: Problem[]): { changes: Planned[]; project: string | null } {
+  const changes: Planned[] = [];
+  let project: string | null = null;
+  linesOf(text).forEach((raw, index) => {
+    const line = index + 1;
+    const t = raw.trim();
+    if (t === "" || t.startsWith("#")) return;
+    if (t.startsWith("%")) {
+      const pragma = /^%\s*project\s*=\s*(\S+)/.exec(t);
+      if (pragma) project = pragma[1] ?? null;
+      return;
+    }
+    if (TAG.test(raw)) return;
+    const match = CHANGE.exec(raw);
+    if (!match) {
+      problems.push(problemAt("BAD_SECTION", `${PLAN}:${line} is not a Sqitch plan line (change [dependencies] date planner <email> # note).`,
+        PLAN, line, "Fix the line as `sqitch add` writes it, or restore sqitch.plan from version control."));
+      return;
+    }
+    const [, operator, name = "", deps = ""] = match;
+    if (operator === "-") {
+      problems.push(problemAt(UNSUPPORTED, `${PLAN}:${line} plans a revert of ${name} ("-${name}"), which Stratum does not support.`,
+        PLAN, line, "Remove the line, or use a plan without revert operators (the `sqitch rework` way)."));
+      return;
+    }
+    const earlier = changes.find((c) => c.name === name);
+    if (earlier !== undefined) {
+      problems.push(problemAt(UNSUPPORTED, `change ${name} is reworked (${PLAN}:${earlier.line} and ${PLAN}:${line}), and reworked Sqitch changes are not supported yet.`,
+        PLAN, line, `Plan the new version of ${name} as a new change with its own name (sqitch add), keeping the old scripts as they are.`));
+    }
+    changes.push({ name, line, deps: deps.trim() === "" ? [] : deps.trim().split(/\s+/) });
+  });
+  return { changes, project };
+}
+
+function unitOf(
+  change: Planned,
+  versions: ReadonlyMap<string, string>,
+  project: string | null,
+  byPath: ReadonlyMap<string, ListedFile>,
+  problems: Problem[],
+): LayoutUnit | null {
+  const deploy = byPath.get(`deploy/${change.name}.sql`);
+  if (deploy === undefined) {
+    problems.push(problemAt("MISSING_FILE", `change ${change.name} (${PLAN}:${change.line}) has no deploy/${change.name}.sql.`, PLAN, change.line,
+      `Restore deploy/${change.name}.sql, or remove the change from ${PLAN} if it was never deployed.`));
+    return null;
+  }
+  const revert = byPath.get(`revert/${change.name}.sql`);
+  const verify = byPath.get(`verify/${change.name}.sql`);
+  const scripts = [deploy, revert, verify].filter((f): f is ListedFile => f !== undefined);
+  for (const file of scripts) metaCommands(file, problems);
+  const up = wholeFile(deploy.path, textOf(deploy));
+  const down = revert === undefined ? null : wholeFile(revert.path, textOf(revert));
+  const dependsOn = dependencies(change, versions, project, problems);
+  return {
+    version: versions.get(change.name) ?? "",
+    name: unitName(change.name),
+    files: scripts.map((f) => f.path),
+    up,
+    down,
+    verify: verify === undefined ? null : wholeFile(verify.path, textOf(verify)),
+    ...(dependsOn.length > 0 ? { dependsOn } : {}),
+    ...(managesTransaction(up) ? { transaction: false } : {}),
+    ...(down !== null && managesTransaction(down) ? { downTransaction: false } : {}),
+  };
+}
+
+function managesTransaction(script: UnitScript): boolean {
+  return TX_CONTROL.test(script.text);
+}
+
+function dependencies(change: Planned, versions: ReadonlyMap<string, string>, project: string | null, problems: Problem[]): string[] {
+  const out: string[] = [];
+  for (const dep of change.deps) {
+    const where = `${PLAN}:${change.line}`;
+    if (dep.startsWith("!")) {
+      problems.push(problemAt(UNSUPPORTED, `change ${change.name} declares a conflict with ${dep.slice(1)} at ${where}, which Stratum does not check.`,
+        PLAN, change.line, "Nothing to do if the conflict no longer matters; otherwise check it by hand before running.", "warning"));
+      continue;
+    }
+    const match = /^(?:([^:]+):)?([^@:]+)(?:@\S+)?$/.exec(dep);
+    const other = match?.[1];
+    const name = match?.[2] ?? dep;
+    if (other !== undefined && other !== project) {
+      problems.push(problemAt(UNSUPPORTED, `change ${change.name} requires ${dep} from another Sqitch project at ${where}, which Stratum cannot follow.`,
+        PLAN, change.line, `Deploy project ${other} first and remove the dependency, or move the change it needs into this project.`));
+      continue;
+    }
+    const version = versions.get(name);
+    if (version === undefined) {
+      problems.push(problemAt("UNKNOWN_DEPENDENCY", `change ${change.name} requires ${dep} at ${where}, but ${PLAN} plans no change ${name}.`,
+        PLAN, change.line, `Add change ${name} to ${PLAN} or remove the dependency.`));
+      continue;
+    }
+    out.push(version);
+  }
+  return out;
+}
+
+function metaCommands(file: ListedFile, problems: Problem[]): void {
+  linesOf(textOf(file)).forEach((line, index) => {
+    if (!line.startsWith("\\")) return;
+    problems.push(problemAt(UNSUPPORTED, `${file.path}:${index + 1} is a psql meta-command (${line.trim().split(/\s+/)[0] ?? ""}), which only psql runs.`,
+      file.path, index + 1, "Replace it with plain SQL, or remove it."));
+  });
+}

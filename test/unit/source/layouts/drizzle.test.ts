@@ -1,0 +1,89 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { drizzleLayout as layout } from "../../../../src/source/layouts/drizzle.js";
+import type { UnitScript } from "../../../../src/source/layouts/layout.js";
+import { FIXTURES, inline, listing, pathsUnder } from "./listing.js";
+
+const DIR = join(FIXTURES, "drizzle");
+
+/** [line, text] of each statement, after checking each offset points at its text. */
+function statements(script: UnitScript | null | undefined): [number, string][] {
+  if (!script?.statements) throw new Error("no explicit statements");
+  for (const s of script.statements) expect(script.text.slice(s.offset, s.offset + s.text.length)).toBe(s.text);
+  return script.statements.map((s) => [s.line, s.text]);
+}
+
+const journal = (...tags: string[]): string =>
+  JSON.stringify({ version: "7", dialect: "sqlite", entries: tags.map((tag, idx) => ({ idx, version: "6", when: 1700000000000 + idx, tag, breakpoints: true })) }, null, 2);
+
+describe("drizzle-kit layout on a sample project", () => {
+  const result = layout.read(listing(layout, DIR), "postgres");
+  const unit = (version: string) => result.units.find((u) => u.version === version);
+
+  it("reads the migrations in the journal's order, without downs", () => {
+    expect(result.problems).toEqual([]);
+    expect(result.units.map((u) => [u.version, u.name, u.files, u.down])).toEqual([
+      ["0000", "lazy_wolverine", ["0000_lazy_wolverine.sql"], null],
+      ["0001", "concurrent_index", ["0001_concurrent_index.sql"], null],
+      ["0002", "touch_trigger", ["0002_touch_trigger.sql"], null],
+      ["0003", "sqlite_only", ["0003_sqlite_only.sql"], null],
+      ["0004", "backfill_updated", ["0004_backfill_updated.sql"], null],
+    ]);
+  });
+
+  it("splits at --> statement-breakpoint, with file lines", () => {
+    expect(statements(unit("0000")?.up)).toEqual([
+      [1, 'CREATE TABLE IF NOT EXISTS "users" (\n\t"id" serial PRIMARY KEY NOT NULL,\n\t"email" text NOT NULL,\n\t"updated_at" timestamp\n);'],
+      [7, 'CREATE UNIQUE INDEX IF NOT EXISTS "users_email_idx" ON "users" USING btree ("email");'],
+    ]);
+    expect(statements(unit("0002")?.up)).toEqual([
+      [2, "CREATE FUNCTION touch_updated_at() RETURNS trigger AS $$\nBEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND;\n$$ LANGUAGE plpgsql;"],
+      [8, 'CREATE TRIGGER users_touch BEFORE UPDATE ON "users"\n  FOR EACH ROW EXECUTE FUNCTION touch_updated_at();'],
+    ]);
+  });
+
+  it("leaves a file without breakpoints to the dialect's splitter; a comment-only file is a no-op", () => {
+    expect(unit("0001")?.up?.statements).toBeUndefined();
+    expect(unit("0001")?.up?.text).toContain("CREATE INDEX CONCURRENTLY");
+    expect(unit("0001")).not.toHaveProperty("transaction");
+    expect(unit("0003")?.up).toEqual({
+      file: "0003_sqlite_only.sql",
+      text: "-- Custom SQL migration file, put your code below! --\n",
+      startLine: 1,
+    });
+  });
+
+  it("is detected by meta/_journal.json only", () => {
+    expect(layout.detect(pathsUnder(DIR))).toBe(true);
+    expect(layout.detect(["0000_init.sql", "0001_next.sql"])).toBe(false);
+  });
+});
+
+describe("drizzle-kit problems", () => {
+  it("names both sides of a journal entry without its file and a file missing from the journal", () => {
+    const { units, problems } = layout.read(
+      inline({ "meta/_journal.json": journal("0000_init", "0001_gone"), "0000_init.sql": "SELECT 1;", "0002_stray.sql": "SELECT 2;" }),
+      "sqlite",
+    );
+    expect(units.map((u) => u.version)).toEqual(["0000"]);
+    expect(problems.map((p) => [p.code, p.files, p.message])).toEqual([
+      ["MISSING_FILE", ["meta/_journal.json:16"], "meta/_journal.json:16 lists migration 0001_gone, but 0001_gone.sql does not exist."],
+      ["MISSING_FILE", ["0002_stray.sql"], "0002_stray.sql is not listed in meta/_journal.json, so its place in the order is unknown."],
+    ]);
+  });
+
+  it("orders by the journal, not by the file names", () => {
+    const { units } = layout.read(
+      inline({ "meta/_journal.json": journal("0001_b", "0000_a"), "0000_a.sql": "SELECT 1;", "0001_b.sql": "SELECT 2;" }),
+      "sqlite",
+    );
+    expect(units.map((u) => u.files[0])).toEqual(["0001_b.sql", "0000_a.sql"]);
+  });
+
+  it("reports a journal that is not JSON, and warns about a journal for another database", () => {
+    const broken = layout.read(inline({ "meta/_journal.json": "{ nope" }), "sqlite");
+    expect(broken.problems.map((p) => [p.code, p.files])).toEqual([["BAD_SECTION", ["meta/_journal.json"]]]);
+    const other = layout.read(inline({ "meta/_journal.json": journal("0000_a"), "0000_a.sql": "SELECT 1;" }), "postgres");
+    expect(other.problems.map((p) => [p.severity, p.files])).toEqual([["warning", ["meta/_journal.json:3"]]]);
+  });
+});

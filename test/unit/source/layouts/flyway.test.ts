@@ -1,0 +1,95 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { flywayLayout as layout } from "../../../../src/source/layouts/flyway.js";
+import { FIXTURES, inline, listing, pathsUnder } from "./listing.js";
+
+const DIR = join(FIXTURES, "flyway");
+
+describe("Flyway layout on a sample project", () => {
+  const result = layout.read(listing(layout, DIR), "postgres");
+  const unit = (version: string) => result.units.find((u) => u.version === version);
+
+  it("reads versioned migrations, in version order part by part, with their undo files", () => {
+    expect(result.units.map((u) => [u.version, u.name, u.files])).toEqual([
+      ["1", "create_users", ["V1__Create_users.sql", "U1__Create_users.sql"]],
+      ["1.1", "add_email_index", ["V1.1__Add_email_index.sql"]],
+      ["2", "touch_function", ["V2__touch_function.sql"]],
+      ["2_1", "placeholder", ["V2_1__Placeholder.sql", "U2_1__Placeholder.sql"]],
+      ["2024.01.05.1", "backfill_display_names", ["data/V2024.01.05.1__Backfill_display_names.sql"]],
+    ]);
+  });
+
+  it("refuses the repeatable migration and warns about the callback, by name", () => {
+    expect(result.problems.map((p) => [p.code, p.severity, p.files, p.message])).toEqual([
+      ["BAD_DIRECTIVE", "error", ["R__user_emails_view.sql"],
+        "R__user_emails_view.sql is a Flyway repeatable migration, and repeatable migrations are not supported yet."],
+      ["BAD_DIRECTIVE", "warning", ["afterMigrate.sql"], "afterMigrate.sql is a Flyway callback, which Stratum does not run."],
+    ]);
+  });
+
+  it("gives whole files as scripts, the undo file as the down", () => {
+    expect(unit("1")?.up).toEqual({
+      file: "V1__Create_users.sql",
+      text: "CREATE TABLE users (\n  id bigserial PRIMARY KEY,\n  email text NOT NULL,\n  display_name text\n);\n",
+      startLine: 1,
+    });
+    expect(unit("1")?.down).toEqual({ file: "U1__Create_users.sql", text: "DROP TABLE users;\n", startLine: 1 });
+    expect(unit("2")?.up?.text).toContain("$$ LANGUAGE plpgsql;");
+    expect(unit("2")?.up?.statements).toBeUndefined();
+    expect(unit("2")?.down).toBeNull();
+  });
+
+  it("an empty migration is a no-op, an empty undo file an explicit no-op down", () => {
+    expect(unit("2_1")?.up).toEqual({ file: "V2_1__Placeholder.sql", text: "", startLine: 1 });
+    expect(unit("2_1")?.down).toEqual({ file: "U2_1__Placeholder.sql", text: "", startLine: 1 });
+  });
+
+  it("reads executeInTransaction=false from the script's .sql.conf", () => {
+    expect(unit("1.1")).toMatchObject({ transaction: false });
+    expect(unit("1.1")?.up?.text).toBe("CREATE INDEX CONCURRENTLY users_email ON users (email);\n");
+    expect(unit("1")).not.toHaveProperty("transaction");
+  });
+
+  it("is detected by its V<version>__ names, which Stratum's names cannot be", () => {
+    expect(layout.detect(pathsUnder(DIR))).toBe(true);
+    expect(layout.detect(["001_create_users.sql", "002_x.up.sql", "002_x.down.sql", "003_y.ts"])).toBe(false);
+  });
+});
+
+describe("Flyway problems", () => {
+  it("reports an undo file without its migration and a placeholder with its line", () => {
+    const { units, problems } = layout.read(
+      inline({ "V1__a.sql": "CREATE TABLE a (id int);\nCREATE SCHEMA ${schema_name};\n", "U3__c.sql": "DROP TABLE c;" }),
+      "postgres",
+    );
+    expect(units.map((u) => u.version)).toEqual(["1"]);
+    expect(problems.map((p) => [p.code, p.files])).toEqual([
+      ["BAD_DIRECTIVE", ["V1__a.sql:2"]],
+      ["MISSING_FILE", ["U3__c.sql"]],
+    ]);
+    expect(problems[0]?.message).toContain('"${schema_name}"');
+  });
+
+  it("pairs an undo file written with underscores with a dotted version", () => {
+    const { units, problems } = layout.read(inline({ "V1.2__a.sql": "SELECT 1;", "U1_2__a.sql": "SELECT 2;" }), "postgres");
+    expect(problems).toEqual([]);
+    expect(units[0]?.files).toEqual(["V1.2__a.sql", "U1_2__a.sql"]);
+  });
+
+  it("warns about a SQL file that fits no Flyway name and a bad executeInTransaction", () => {
+    const { problems } = layout.read(
+      inline({ "V1__a.sql": "SELECT 1;", "V1__a.sql.conf": "executeInTransaction=maybe\n", "seed.sql": "SELECT 2;" }),
+      "postgres",
+    );
+    expect(problems.map((p) => [p.code, p.severity, p.files])).toEqual([
+      ["MALFORMED_NAME", "warning", ["seed.sql"]],
+      ["BAD_DIRECTIVE", "error", ["V1__a.sql.conf:1"]],
+    ]);
+  });
+
+  it("reports two migrations of one version written differently", () => {
+    const { problems } = layout.read(inline({ "V1_1__a.sql": "SELECT 1;", "V1.1.0__b.sql": "SELECT 2;" }), "postgres");
+    expect(problems.map((p) => [p.code, p.files])).toEqual([["DUPLICATE_VERSION", ["V1.1.0__b.sql"]]]);
+    expect(problems[0]?.message).toBe("V1_1__a.sql and V1.1.0__b.sql have the same version (1_1 and 1.1.0 are equal part by part).");
+  });
+});

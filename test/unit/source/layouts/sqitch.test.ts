@@ -1,0 +1,109 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { sqitchLayout as layout } from "../../../../src/source/layouts/sqitch.js";
+import { FIXTURES, inline, listing, pathsUnder } from "./listing.js";
+
+const DIR = join(FIXTURES, "sqitch");
+const PLANNER = "2024-01-01T12:00:00Z Marge <marge@example.com>";
+
+describe("Sqitch layout on a sample project", () => {
+  const result = layout.read(listing(layout, DIR), "postgres");
+  const unit = (name: string) => result.units.find((u) => u.name === name);
+
+  it("reads the plan's changes in order, versioned by position, with their scripts", () => {
+    expect(result.units.map((u) => [u.version, u.name, u.files])).toEqual([
+      ["0001", "appschema", ["deploy/appschema.sql", "revert/appschema.sql", "verify/appschema.sql"]],
+      ["0002", "users", ["deploy/users.sql", "revert/users.sql", "verify/users.sql"]],
+      ["0003", "users_email_index", ["deploy/users_email_index.sql", "revert/users_email_index.sql"]],
+      ["0004", "insert_user", ["deploy/insert_user.sql", "revert/insert_user.sql"]],
+      ["0005", "placeholder", ["deploy/placeholder.sql", "revert/placeholder.sql"]],
+      ["0006", "backfill_names", ["deploy/backfill_names.sql"]],
+    ]);
+  });
+
+  it("maps the plan's dependencies onto the versions of those changes", () => {
+    expect(result.units.map((u) => u.dependsOn ?? [])).toEqual([[], ["0001"], ["0002"], ["0002", "0001"], [], ["0002"]]);
+  });
+
+  it("warns that a conflict is not checked, naming the plan line", () => {
+    expect(result.problems.map((p) => [p.code, p.severity, p.files])).toEqual([["BAD_DIRECTIVE", "warning", ["sqitch.plan:12"]]]);
+    expect(result.problems[0]?.message).toContain("conflict with legacy_names");
+  });
+
+  it("deploy, revert and verify scripts are the up, down and verify, whole", () => {
+    const users = unit("users");
+    expect(users?.up?.file).toBe("deploy/users.sql");
+    expect(users?.up?.startLine).toBe(1);
+    expect(users?.up?.text).toContain("CREATE TABLE flipr.users (");
+    expect(users?.down?.text).toContain("DROP TABLE flipr.users;");
+    expect(users?.verify?.text).toContain("WHERE FALSE;");
+    expect(unit("insert_user")?.up?.statements).toBeUndefined();
+    expect(unit("backfill_names")?.down).toBeNull();
+    expect(unit("insert_user")?.verify).toBeNull();
+  });
+
+  it("scripts with their own BEGIN/COMMIT run outside Stratum's transaction; others as usual", () => {
+    expect(unit("appschema")).toMatchObject({ transaction: false, downTransaction: false });
+    expect(unit("backfill_names")).toMatchObject({ transaction: false });
+    expect(unit("backfill_names")).not.toHaveProperty("downTransaction");
+    const index = unit("users_email_index");
+    expect(index).not.toHaveProperty("transaction");
+    expect(index?.up?.text).toContain("CREATE INDEX CONCURRENTLY");
+  });
+
+  it("empty deploy and revert scripts are a no-op and an explicit no-op down", () => {
+    expect(unit("placeholder")?.up).toEqual({ file: "deploy/placeholder.sql", text: "", startLine: 1 });
+    expect(unit("placeholder")?.down).toEqual({ file: "revert/placeholder.sql", text: "", startLine: 1 });
+  });
+
+  it("is detected by sqitch.plan only", () => {
+    expect(layout.detect(pathsUnder(DIR))).toBe(true);
+    expect(layout.detect(["deploy/x.sql", "001_x.sql"])).toBe(false);
+  });
+});
+
+describe("Sqitch problems", () => {
+  it("refuses a reworked change, naming both plan lines", () => {
+    const plan = `%project=p\na ${PLANNER}\n@v1 ${PLANNER}\na [a@v1] ${PLANNER}\n`;
+    const { units, problems } = layout.read(
+      inline({ "sqitch.plan": plan, "deploy/a.sql": "SELECT 2;", "deploy/a@v1.sql": "SELECT 1;" }),
+      "postgres",
+    );
+    expect(units.map((u) => u.name)).toEqual(["a"]);
+    expect(problems.map((p) => [p.code, p.files])).toEqual([["BAD_DIRECTIVE", ["sqitch.plan:4"]]]);
+    expect(problems[0]?.message).toBe("change a is reworked (sqitch.plan:2 and sqitch.plan:4), and reworked Sqitch changes are not supported yet.");
+  });
+
+  it("reports a missing deploy script, an unknown dependency, another project's change and a bad line", () => {
+    const plan = `%project=p\na ${PLANNER}\nb [nosuch other:c] ${PLANNER}\nthis is not a plan line\n`;
+    const { units, problems } = layout.read(inline({ "sqitch.plan": plan, "deploy/b.sql": "SELECT 1;" }), "postgres");
+    expect(units.map((u) => u.name)).toEqual(["b"]);
+    expect(problems.map((p) => [p.code, p.files])).toEqual([
+      ["BAD_SECTION", ["sqitch.plan:4"]],
+      ["MISSING_FILE", ["sqitch.plan:2"]],
+      ["UNKNOWN_DEPENDENCY", ["sqitch.plan:3"]],
+      ["BAD_DIRECTIVE", ["sqitch.plan:3"]],
+    ]);
+    expect(problems[1]?.message).toBe("change a (sqitch.plan:2) has no deploy/a.sql.");
+  });
+
+  it("refuses psql meta-commands, by file and line", () => {
+    const { problems } = layout.read(
+      inline({ "sqitch.plan": `a ${PLANNER}\n`, "deploy/a.sql": "\\set ON_ERROR_STOP on\nSELECT 1;\n" }),
+      "postgres",
+    );
+    expect(problems.map((p) => [p.code, p.files])).toEqual([["BAD_DIRECTIVE", ["deploy/a.sql:1"]]]);
+  });
+
+  it("reads a change whose name holds a slash from its sub-folder", () => {
+    const files = [
+      { path: "sqitch.plan", text: `tables/users ${PLANNER}\n` },
+      { path: "deploy/tables/users.sql", text: "CREATE TABLE users (id int);\n" },
+    ];
+    expect(layout.wants("deploy/tables/users.sql")).toBe(true);
+    const { units, problems } = layout.read(files, "postgres");
+    expect(problems).toEqual([]);
+    expect(units.map((u) => [u.version, u.name, u.files])).toEqual([["0001", "tables_users", ["deploy/tables/users.sql"]]]);
+  });
+});
+
