@@ -2,6 +2,7 @@
 // set in Stratum's history. Readers only read: the other tool's table is never written.
 
 import type { Queryable } from "../dialects/dialect.js";
+import type { ForeignDialect } from "../dialects/foreign-catalog.js";
 
 export type ForeignTool =
   | "flyway"
@@ -57,10 +58,10 @@ export interface ForeignHistoryReader {
   readonly tool: ForeignTool;
   /** The table(s) the tool uses by default; the first that exists is read. */
   readonly defaultTables: readonly string[];
-  readonly dialects: readonly ("postgres" | "mysql" | "sqlite")[];
+  readonly dialects: readonly ForeignDialect[];
   /**
    * Reads the entries, oldest first, collapsing repeated rows the way the tool does (goose: the
    * newest row per version wins). `null` when the table does not exist.
    */
-  read(db: Queryable, dialect: "postgres" | "mysql" | "sqlite", table: ForeignTable): Promise<ForeignEntry[] | null>;
+  read(db: Queryable, dialect: ForeignDialect, table: ForeignTable): Promise<ForeignEntry[] | null>;
 }
