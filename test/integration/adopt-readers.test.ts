@@ -379,3 +379,85 @@ eachTarget(TARGETS, "Atlas (DDL from its ent schema)", (target) => {
     });
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// Real tools from npm.
+
+const USERS = "CREATE TABLE users (id INT PRIMARY KEY)";
+const POSTS = "CREATE TABLE posts (id INT PRIMARY KEY)";
+const TAGS = "CREATE TABLE tags (id INT PRIMARY KEY)";
+const BROKEN = "INSERT INTO no_such_table VALUES (1)";
+
+/** Runs a tool's CLI, returning its exit code and output (a failure is a result, not a throw). */
+async function cli(command: string, args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<{ code: number; output: string }> {
+  try {
+    const { stdout, stderr } = await run(command, [...args], { cwd: options.cwd, env: { ...process.env, ...options.env }, timeout: 120_000 });
+    return { code: 0, output: stdout + stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === "number" ? e.code : 1, output: `${e.stdout ?? ""}${e.stderr ?? ""}` };
+  }
+}
+
+function dbmateUrl(target: TargetName, db: TestDb): string {
+  if (target === "sqlite") return `sqlite:${db.name}`;
+  if (target === "postgres") return `${db.url}?sslmode=disable`;
+  return db.url;
+}
+
+eachTarget(TARGETS, "dbmate (the real dbmate from npm)", (target) => {
+  it(`dbmate on ${target.name}: three applied, a failing fourth not recorded`, async () => {
+    await withTestDb(target, async (db) => {
+      const dir = tempDir();
+      const migration = (up: string, down: string) => `-- migrate:up\n${up};\n\n-- migrate:down\n${down};\n`;
+      write(dir, {
+        "20240101000001_create_users.sql": migration(USERS, "DROP TABLE users"),
+        "20240101000002_create_posts.sql": migration(POSTS, "DROP TABLE posts"),
+        "20240101000003_create_tags.sql": migration(TAGS, "DROP TABLE tags"),
+      });
+      const args = ["--url", dbmateUrl(target.name, db), "--migrations-dir", dir, "--no-dump-schema", "up"];
+      const first = await cli(join(BIN, "dbmate"), args);
+      expect(first.code, first.output).toBe(0);
+      write(dir, { "20240101000004_broken.sql": migration(BROKEN, "SELECT 1") });
+      const second = await cli(join(BIN, "dbmate"), args);
+      expect(second.code, second.output).not.toBe(0);
+      const entries = await readWith("dbmate", target.name, db, { name: "schema_migrations" });
+      expect(entries).toEqual(["20240101000001", "20240101000002", "20240101000003"].map((v) => applied(v, v, null, `schema_migrations version ${v}`)));
+    });
+  });
+});
+
+async function knexFor(target: TargetName, db: TestDb) {
+  const { default: knex } = await import("knex");
+  if (target === "sqlite") return knex({ client: "better-sqlite3", connection: { filename: db.name }, useNullAsDefault: true });
+  return knex({ client: target === "postgres" ? "pg" : "mysql2", connection: db.url });
+}
+
+eachTarget(TARGETS, "Knex (the real Knex from npm)", (target) => {
+  it(`Knex on ${target.name}: three migrations in two batches, a failing one not recorded${target.name === "postgres" ? ", in a configured schema and table" : ""}`, async () => {
+    await withTestDb(target, async (db) => {
+      const dir = tempDir();
+      const file = (sql: string) => `exports.up = (knex) => knex.raw(${JSON.stringify(sql)});\nexports.down = () => Promise.resolve();\n`;
+      write(dir, { "20240101000001_create_users.cjs": file(USERS), "20240101000002_create_posts.cjs": file(POSTS) });
+      const custom = target.name === "postgres";
+      if (custom) await execAll(db, ["create schema app"]);
+      const config = { directory: dir, loadExtensions: [".cjs"], ...(custom ? { tableName: "knex_history", schemaName: "app" } : {}) };
+      const k = await knexFor(target.name, db);
+      try {
+        await k.migrate.latest(config);
+        write(dir, { "20240101000003_create_tags.cjs": file(TAGS) });
+        await k.migrate.latest(config);
+        write(dir, { "20240101000004_broken.cjs": file(BROKEN) });
+        await expect(k.migrate.latest(config)).rejects.toThrow(/no_such_table/);
+      } finally {
+        await k.destroy();
+      }
+      const table = custom ? { schema: "app", name: "knex_history" } : { name: "knex_migrations" };
+      const label = custom ? "app.knex_history" : "knex_migrations";
+      const names = ["20240101000001_create_users.cjs", "20240101000002_create_posts.cjs", "20240101000003_create_tags.cjs"];
+      expect(await readWith("knex", target.name, db, table)).toEqual(
+        names.map((n, i) => applied(n, n.slice(0, 14), n, `${label} id ${i + 1} (${n})`, { appliedAt: ISO })),
+      );
+    });
+  });
+});
