@@ -461,3 +461,124 @@ eachTarget(TARGETS, "Knex (the real Knex from npm)", (target) => {
     });
   });
 });
+
+eachTarget([TARGETS[1] as Target], "node-pg-migrate (the real node-pg-migrate from npm)", (target) => {
+  it("node-pg-migrate on postgres: three SQL migrations, a failing fourth not recorded", async () => {
+    await withTestDb(target, async (db) => {
+      const { runner } = await import("node-pg-migrate");
+      const dir = tempDir();
+      const file = (up: string, down: string) => `-- Up Migration\n${up};\n\n-- Down Migration\n${down};\n`;
+      write(dir, {
+        "1700000000001_create-users.sql": file(USERS, "DROP TABLE users"),
+        "1700000000002_create-posts.sql": file(POSTS, "DROP TABLE posts"),
+        "1700000000003_create-tags.sql": file(TAGS, "DROP TABLE tags"),
+      });
+      const options = { databaseUrl: db.url, dir, direction: "up" as const, migrationsTable: "pgmigrations", log: () => undefined, count: Infinity };
+      await runner(options);
+      write(dir, { "1700000000004_broken.sql": file(BROKEN, "SELECT 1") });
+      await expect(runner(options)).rejects.toThrow(/no_such_table/);
+      const names = ["1700000000001_create-users", "1700000000002_create-posts", "1700000000003_create-tags"];
+      expect(await readWith("node-pg-migrate", "postgres", db, { name: "pgmigrations" })).toEqual(
+        names.map((n, i) => applied(n, n.slice(0, 13), n, `pgmigrations id ${i + 1} (${n})`, { appliedAt: ISO })),
+      );
+    });
+  });
+});
+
+async function kyselyFor(target: TargetName, db: TestDb) {
+  const { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } = await import("kysely");
+  if (target === "sqlite") {
+    const { default: Database } = await import("better-sqlite3");
+    return new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(db.name) }) });
+  }
+  if (target === "postgres") {
+    const { default: pg } = await import("pg");
+    return new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: db.url }) }) });
+  }
+  const { createPool } = await import("mysql2");
+  return new Kysely<unknown>({ dialect: new MysqlDialect({ pool: createPool(db.url) }) });
+}
+
+eachTarget(TARGETS, "Kysely (the real Kysely Migrator from npm)", (target) => {
+  it(`Kysely on ${target.name}: three migrations, a failing fourth not recorded`, async () => {
+    await withTestDb(target, async (db) => {
+      const { Migrator, sql } = await import("kysely");
+      const k = await kyselyFor(target.name, db);
+      const migration = (text: string) => ({ up: async (d: typeof k) => void (await sql.raw(text).execute(d)) });
+      const migrations: Record<string, ReturnType<typeof migration>> = {
+        "0001_create_users": migration(USERS),
+        "0002_create_posts": migration(POSTS),
+        "0003_create_tags": migration(TAGS),
+      };
+      const migrator = new Migrator({ db: k, provider: { getMigrations: async () => ({ ...migrations }) } });
+      try {
+        const first = await migrator.migrateToLatest();
+        expect(first.error).toBeUndefined();
+        migrations["0004_broken"] = migration(BROKEN);
+        const second = await migrator.migrateToLatest();
+        expect(String(second.error)).toMatch(/no_such_table/);
+      } finally {
+        await k.destroy();
+      }
+      const names = ["0001_create_users", "0002_create_posts", "0003_create_tags"];
+      expect(await readWith("kysely", target.name, db, { name: "kysely_migration" })).toEqual(
+        names.map((n) => applied(n, n.slice(0, 4), n, `kysely_migration row ${n}`, { appliedAt: ISO })),
+      );
+    });
+  });
+});
+
+/** Postgrator's execQuery over the test's own drivers: it wants `{ rows }` back. */
+async function postgratorFor(target: TargetName, db: TestDb, dir: string) {
+  const { default: Postgrator } = await import("postgrator");
+  const common = { migrationPattern: join(dir, "*"), schemaTable: "schemaversion", database: db.name };
+  if (target === "sqlite") {
+    const { default: Database } = await import("better-sqlite3");
+    const sqlite = new Database(db.name);
+    const execQuery = async (query: string) => {
+      const statement = /^\s*(select|pragma|with)/i.test(query) ? sqlite.prepare(query) : null;
+      if (statement?.reader) return { rows: statement.all() };
+      sqlite.exec(query);
+      return { rows: [] };
+    };
+    return { postgrator: new Postgrator({ ...common, driver: "sqlite3", execQuery }), close: async () => sqlite.close() };
+  }
+  if (target === "postgres") {
+    const { default: pg } = await import("pg");
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    return { postgrator: new Postgrator({ ...common, driver: "pg", execQuery: (q: string) => client.query(q) }), close: () => client.end() };
+  }
+  const mysql = await import("mysql2/promise");
+  const conn = await mysql.createConnection({ uri: db.url, multipleStatements: true });
+  const execQuery = async (q: string) => ({ rows: (await conn.query(q))[0] as unknown[] });
+  return { postgrator: new Postgrator({ ...common, driver: "mysql", execQuery }), close: () => conn.end() };
+}
+
+eachTarget(TARGETS, "postgrator (the real postgrator from npm)", (target) => {
+  it(`postgrator on ${target.name}: three migrations with their MD5, a failing fourth not recorded`, async () => {
+    await withTestDb(target, async (db) => {
+      const dir = tempDir();
+      const files = {
+        "001.do.create-users.sql": `${USERS};\n`,
+        "002.do.create-posts.sql": `-- posts\r\n${POSTS};\r\n`,
+        "003.do.create-tags.sql": `${TAGS};\n`,
+      };
+      write(dir, files);
+      const { postgrator, close } = await postgratorFor(target.name, db, dir);
+      try {
+        await postgrator.migrate();
+        write(dir, { "004.do.broken.sql": `${BROKEN};\n` });
+        await expect(postgrator.migrate()).rejects.toThrow(/no_such_table/);
+      } finally {
+        await close();
+      }
+      const md5 = (file: keyof typeof files) => ({ kind: "md5" as const, value: foreignChecksumOf("md5", [readFileSync(join(dir, file), "utf8")]) });
+      expect(await readWith("postgrator", target.name, db, { name: "schemaversion" })).toEqual([
+        applied("1", "1", "create-users", "schemaversion version 1", { checksum: md5("001.do.create-users.sql"), appliedAt: ISO }),
+        applied("2", "2", "create-posts", "schemaversion version 2", { checksum: md5("002.do.create-posts.sql"), appliedAt: ISO }),
+        applied("3", "3", "create-tags", "schemaversion version 3", { checksum: md5("003.do.create-tags.sql"), appliedAt: ISO }),
+      ]);
+    });
+  });
+});
