@@ -582,3 +582,106 @@ eachTarget(TARGETS, "postgrator (the real postgrator from npm)", (target) => {
     });
   });
 });
+
+eachTarget(TARGETS, "Umzug with Sequelize (the real Umzug and Sequelize from npm)", (target) => {
+  it(`Umzug/Sequelize on ${target.name}: three migrations in SequelizeMeta, a failing fourth not recorded`, async () => {
+    await withTestDb(target, async (db) => {
+      const names = ["20240101000001-create-users.js", "20240101000002-create-posts.js", "20240101000003-create-tags.js"];
+      if (target.name === "sqlite") {
+        // Sequelize's SQLite dialect needs the `sqlite3` package, whose install downloads a
+        // prebuilt binary from outside npm; the table is the one SequelizeStorage creates
+        // (umzug src/storage/sequelize.ts: a model `SequelizeMeta` with one STRING column
+        // `name`, primary key, unique), through sequelize's sqlite query generator.
+        await execAll(db, ["CREATE TABLE IF NOT EXISTS `SequelizeMeta` (`name` VARCHAR(255) NOT NULL UNIQUE PRIMARY KEY)"]);
+        for (const name of names) await db.query("INSERT INTO `SequelizeMeta` (`name`) VALUES (?)", [name]);
+      } else {
+        const { Sequelize } = await import("sequelize");
+        const { SequelizeStorage, Umzug } = await import("umzug");
+        const sequelize = new Sequelize(db.url, { logging: false });
+        const step = (name: string, text: string) => ({ name, up: async () => void (await sequelize.query(text)) });
+        const migrations = [step(names[0] as string, USERS), step(names[1] as string, POSTS), step(names[2] as string, TAGS)];
+        const umzug = () => new Umzug({ migrations: [...migrations], context: sequelize, storage: new SequelizeStorage({ sequelize }), logger: undefined });
+        try {
+          await umzug().up();
+          migrations.push(step("20240101000004-broken.js", BROKEN));
+          await expect(umzug().up()).rejects.toThrow(/no_such_table|20240101000004-broken/);
+        } finally {
+          await sequelize.close();
+        }
+      }
+      expect(await readWith("sequelize", target.name, db, { name: "SequelizeMeta" })).toEqual(
+        names.map((n) => applied(n, n.slice(0, 14), n, `SequelizeMeta row ${n}`)),
+      );
+    });
+  });
+});
+
+const DRIZZLE_SQL = {
+  "0000_users": `${USERS};\n`,
+  "0001_posts": `${POSTS};\n--> statement-breakpoint\nCREATE INDEX posts_id ON posts (id);\n`,
+  "0002_tags": `${TAGS};\n`,
+};
+
+async function drizzleMigrate(target: TargetName, db: TestDb, folder: string): Promise<void> {
+  if (target === "sqlite") {
+    const { default: Database } = await import("better-sqlite3");
+    const { drizzle } = await import("drizzle-orm/better-sqlite3");
+    const { migrate } = await import("drizzle-orm/better-sqlite3/migrator");
+    const sqlite = new Database(db.name);
+    try {
+      migrate(drizzle(sqlite), { migrationsFolder: folder });
+    } finally {
+      sqlite.close();
+    }
+  } else if (target === "postgres") {
+    const { default: pg } = await import("pg");
+    const { drizzle } = await import("drizzle-orm/node-postgres");
+    const { migrate } = await import("drizzle-orm/node-postgres/migrator");
+    const pool = new pg.Pool({ connectionString: db.url });
+    try {
+      await migrate(drizzle(pool), { migrationsFolder: folder });
+    } finally {
+      await pool.end();
+    }
+  } else {
+    const mysql = await import("mysql2/promise");
+    const { drizzle } = await import("drizzle-orm/mysql2");
+    const { migrate } = await import("drizzle-orm/mysql2/migrator");
+    const conn = await mysql.createConnection({ uri: db.url });
+    try {
+      await migrate(drizzle(conn), { migrationsFolder: folder });
+    } finally {
+      await conn.end();
+    }
+  }
+}
+
+function drizzleJournal(target: TargetName, tags: readonly string[]): string {
+  const dialect = target === "postgres" ? "postgresql" : target;
+  const entries = tags.map((tag, idx) => ({ idx, version: "7", when: 1700000000000 + idx * 1000, tag, breakpoints: true }));
+  return `${JSON.stringify({ version: "7", dialect, entries }, null, 2)}\n`;
+}
+
+eachTarget(TARGETS, "drizzle (the real drizzle-orm migrator from npm)", (target) => {
+  it(`drizzle on ${target.name}: three migrations keyed by the journal's when, hashes equal SHA-256 of the files${target.name === "postgres" ? ", in the drizzle schema" : ""}`, async () => {
+    await withTestDb(target, async (db) => {
+      const folder = tempDir();
+      const tags = Object.keys(DRIZZLE_SQL);
+      write(folder, { ...Object.fromEntries(Object.entries(DRIZZLE_SQL).map(([tag, text]) => [`${tag}.sql`, text])), "meta/_journal.json": drizzleJournal(target.name, tags) });
+      await drizzleMigrate(target.name, db, folder);
+      write(folder, { "0003_broken.sql": `${BROKEN};\n`, "meta/_journal.json": drizzleJournal(target.name, [...tags, "0003_broken"]) });
+      await expect(drizzleMigrate(target.name, db, folder)).rejects.toThrow(/no_such_table|Failed query/);
+      const label = target.name === "postgres" ? "drizzle.__drizzle_migrations" : "__drizzle_migrations";
+      const entries = await readWith("drizzle", target.name, db, { name: "__drizzle_migrations" });
+      expect(entries).toEqual(
+        tags.map((tag, i) => {
+          const when = String(1700000000000 + i * 1000);
+          const hash = foreignChecksumOf("sha256", [readFileSync(join(folder, `${tag}.sql`), "utf8")]);
+          // drizzle's SQLite table declares `id SERIAL PRIMARY KEY`, which SQLite leaves NULL.
+          const where = target.name === "sqlite" ? `${label} created_at ${when}` : `${label} id ${i + 1} (created_at ${when})`;
+          return applied(when, null, null, where, { checksum: { kind: "sha256", value: hash }, appliedAt: new Date(Number(when)).toISOString() });
+        }),
+      );
+    });
+  });
+});

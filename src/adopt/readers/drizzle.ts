@@ -23,13 +23,15 @@ export const drizzleReader: ForeignHistoryReader = {
     return rows.map((row) => {
       const when = text(row["created_at"]) ?? "";
       const hash = text(row["hash"]);
+      // On SQLite drizzle declares `id SERIAL PRIMARY KEY`, which SQLite leaves NULL.
+      const id = text(row["id"]);
       return {
         key: when,
         version: null,
         name: null,
         state: "applied" as const,
         checksum: hash === null ? null : { kind: "sha256" as const, value: hash },
-        where: `${open.label} id ${text(row["id"])} (created_at ${when})`,
+        where: id === null ? `${open.label} created_at ${when}` : `${open.label} id ${id} (created_at ${when})`,
         appliedAt: isoTime(when),
       };
     });
