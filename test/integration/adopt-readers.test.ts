@@ -685,3 +685,47 @@ eachTarget(TARGETS, "drizzle (the real drizzle-orm migrator from npm)", (target)
     });
   });
 });
+
+eachTarget(TARGETS, "TypeORM (the real TypeORM from npm)", (target) => {
+  it(`TypeORM on ${target.name}: three migration classes, a failing fourth not recorded`, async () => {
+    await withTestDb(target, async (db) => {
+      await import("reflect-metadata");
+      const { DataSource } = await import("typeorm");
+      type Runner = { query(sql: string): Promise<unknown> };
+      const migration = (name: string, text: string) => {
+        const M = class {
+          name = name;
+          async up(runner: Runner) {
+            await runner.query(text);
+          }
+          async down() {}
+        };
+        Object.defineProperty(M, "name", { value: name });
+        return M;
+      };
+      const classes = [migration("CreateUsers1700000000001", USERS), migration("CreatePosts1700000000002", POSTS), migration("CreateTags1700000000003", TAGS)];
+      const source = (migrations: unknown[]) =>
+        new DataSource(
+          target.name === "sqlite"
+            ? { type: "better-sqlite3", database: db.name, migrations: migrations as never, logging: false }
+            : { type: target.name === "postgres" ? "postgres" : "mysql", url: db.url, migrations: migrations as never, logging: false },
+        );
+      const first = await source(classes).initialize();
+      try {
+        await first.runMigrations();
+      } finally {
+        await first.destroy();
+      }
+      const second = await source([...classes, migration("Broken1700000000004", BROKEN)]).initialize();
+      try {
+        await expect(second.runMigrations()).rejects.toThrow(/no_such_table/);
+      } finally {
+        await second.destroy();
+      }
+      const names = ["CreateUsers1700000000001", "CreatePosts1700000000002", "CreateTags1700000000003"];
+      expect(await readWith("typeorm", target.name, db, { name: "migrations" })).toEqual(
+        names.map((n, i) => applied(n, n.slice(-13), n, `migrations id ${i + 1} (${n})`)),
+      );
+    });
+  });
+});
