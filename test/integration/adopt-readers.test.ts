@@ -729,3 +729,52 @@ eachTarget(TARGETS, "TypeORM (the real TypeORM from npm)", (target) => {
     });
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// Sqitch, from Debian's package (.ci/run installs it with its database drivers).
+
+function sqitchTarget(target: TargetName, db: TestDb): string {
+  if (target === "sqlite") return `db:sqlite:${db.name}`;
+  const url = new URL(db.url);
+  return `db:${target === "postgres" ? "pg" : "mysql"}://${url.username}@${url.host}${url.pathname}`;
+}
+
+eachTarget(TARGETS, "Sqitch (the real sqitch from Debian)", (target) => {
+  it(`Sqitch on ${target.name}: three changes in its registry, a failing fourth reverted and not recorded`, async () => {
+    await withTestDb(target, async (db) => {
+      const dir = tempDir();
+      write(dir, { "user.conf": "[user]\n\tname = Test User\n\temail = test@example.com\n" });
+      const env = { SQITCH_USER_CONFIG: join(dir, "user.conf"), SQITCH_SYSTEM_CONFIG: join(dir, "none.conf") };
+      const project = join(dir, "project");
+      mkdirSync(project);
+      const sqitch = async (...args: string[]) => cli("sqitch", args, { cwd: project, env });
+      const engine = target.name === "postgres" ? "pg" : target.name;
+      expect((await sqitch("init", "shop", "--engine", engine)).code).toBe(0);
+      const change = async (name: string, sql: string, requires?: string) => {
+        const added = await sqitch("add", name, "-n", `Add ${name}`, ...(requires === undefined ? [] : ["--requires", requires]));
+        expect(added.code, added.output).toBe(0);
+        write(project, { [`deploy/${name}.sql`]: `${sql};\n`, [`revert/${name}.sql`]: `DROP TABLE IF EXISTS ${name};\n`, [`verify/${name}.sql`]: "SELECT 1;\n" });
+      };
+      // MySQL keeps the registry in a database of its own, server-wide: give this test its own.
+      const registry = target.name === "mysql" ? `${db.name}_sqitch` : undefined;
+      const deploy = () => sqitch("deploy", ...(registry === undefined ? [] : ["--registry", registry]), sqitchTarget(target.name, db));
+      try {
+        await change("users", USERS);
+        await change("posts", POSTS, "users");
+        await change("tags", TAGS);
+        const first = await deploy();
+        expect(first.code, first.output).toBe(0);
+        await change("broken", BROKEN);
+        const second = await deploy();
+        expect(second.code, second.output).not.toBe(0);
+        const label = target.name === "sqlite" ? join(dirname(db.name), "sqitch.db") : (registry ?? "sqitch");
+        const entries = await readWith("sqitch", target.name, db, { name: "changes", schema: registry });
+        expect(entries).toEqual(
+          ["users", "posts", "tags"].map((name) => applied(name, null, name, new RegExp(`^${label.replace(/[.]/g, "\\.")}\\.changes change ${name} \\(project shop, change_id [0-9a-f]{40}\\)$`), { appliedAt: ISO })),
+        );
+      } finally {
+        if (registry !== undefined) await db.query(`DROP DATABASE IF EXISTS \`${registry}\``);
+      }
+    });
+  });
+});
