@@ -6,7 +6,7 @@
 // equal foreignChecksumOf over the same files.
 
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
@@ -616,74 +616,53 @@ eachTarget(TARGETS, "Umzug with Sequelize (the real Umzug and Sequelize from npm
   });
 });
 
-const DRIZZLE_SQL = {
-  "0000_users": `${USERS};\n`,
-  "0001_posts": `${POSTS};\n--> statement-breakpoint\nCREATE INDEX posts_id ON posts (id);\n`,
-  "0002_tags": `${TAGS};\n`,
-};
-
-async function drizzleMigrate(target: TargetName, db: TestDb, folder: string): Promise<void> {
-  if (target === "sqlite") {
-    const { default: Database } = await import("better-sqlite3");
-    const { drizzle } = await import("drizzle-orm/better-sqlite3");
-    const { migrate } = await import("drizzle-orm/better-sqlite3/migrator");
-    const sqlite = new Database(db.name);
-    try {
-      migrate(drizzle(sqlite), { migrationsFolder: folder });
-    } finally {
-      sqlite.close();
-    }
-  } else if (target === "postgres") {
-    const { default: pg } = await import("pg");
-    const { drizzle } = await import("drizzle-orm/node-postgres");
-    const { migrate } = await import("drizzle-orm/node-postgres/migrator");
-    const pool = new pg.Pool({ connectionString: db.url });
-    try {
-      await migrate(drizzle(pool), { migrationsFolder: folder });
-    } finally {
-      await pool.end();
-    }
-  } else {
-    const mysql = await import("mysql2/promise");
-    const { drizzle } = await import("drizzle-orm/mysql2");
-    const { migrate } = await import("drizzle-orm/mysql2/migrator");
-    const conn = await mysql.createConnection({ uri: db.url });
-    try {
-      await migrate(drizzle(conn), { migrationsFolder: folder });
-    } finally {
-      await conn.end();
-    }
-  }
+/** drizzle-kit's schema file for the dialect, growing one table per step. */
+function drizzleSchema(target: TargetName, tables: readonly string[]): string {
+  const core = target === "postgres" ? ["pg-core", "pgTable"] : target === "mysql" ? ["mysql-core", "mysqlTable"] : ["sqlite-core", "sqliteTable"];
+  const lines = tables.map((t) => `export const ${t} = ${core[1]}("${t}", { id: integer("id").primaryKey() });`);
+  const integer = target === "mysql" ? "int as integer" : "integer";
+  return `import { ${integer}, ${core[1]} } from "drizzle-orm/${core[0]}";\n${lines.join("\n")}\n`;
 }
 
-function drizzleJournal(target: TargetName, tags: readonly string[]): string {
-  const dialect = target === "postgres" ? "postgresql" : target;
-  const entries = tags.map((tag, idx) => ({ idx, version: "7", when: 1700000000000 + idx * 1000, tag, breakpoints: true }));
-  return `${JSON.stringify({ version: "7", dialect, entries }, null, 2)}\n`;
-}
-
-eachTarget(TARGETS, "drizzle (the real drizzle-orm migrator from npm)", (target) => {
-  it(`drizzle on ${target.name}: three migrations keyed by the journal's when, hashes equal SHA-256 of the files${target.name === "postgres" ? ", in the drizzle schema" : ""}`, async () => {
+eachTarget(TARGETS, "drizzle (the real drizzle-kit from npm)", (target) => {
+  it(`drizzle on ${target.name}: three migrations generated and applied by drizzle-kit, keyed by the journal's when, hashes equal SHA-256 of the files${target.name === "postgres" ? ", in the drizzle schema" : ""}`, async () => {
     await withTestDb(target, async (db) => {
-      const folder = tempDir();
-      const tags = Object.keys(DRIZZLE_SQL);
-      write(folder, { ...Object.fromEntries(Object.entries(DRIZZLE_SQL).map(([tag, text]) => [`${tag}.sql`, text])), "meta/_journal.json": drizzleJournal(target.name, tags) });
-      await drizzleMigrate(target.name, db, folder);
-      write(folder, { "0003_broken.sql": `${BROKEN};\n`, "meta/_journal.json": drizzleJournal(target.name, [...tags, "0003_broken"]) });
-      await expect(drizzleMigrate(target.name, db, folder)).rejects.toThrow(/no_such_table|Failed query/);
+      const project = tempDir();
+      // drizzle-kit loads the schema file, which imports drizzle-orm from the project's packages.
+      symlinkSync(join(ROOT, "node_modules"), join(project, "node_modules"));
+      const dialect = target.name === "postgres" ? "postgresql" : target.name;
+      const url = target.name === "sqlite" ? db.name : db.url;
+      write(project, { "drizzle.config.js": `export default ${JSON.stringify({ dialect, schema: "./schema.ts", out: "./drizzle", dbCredentials: { url } })};\n` });
+      const kit = async (...args: string[]) => {
+        const result = await cli(join(BIN, "drizzle-kit"), [...args, "--config", "drizzle.config.js"], { cwd: project });
+        return result;
+      };
+      const tables = ["users", "posts", "tags"];
+      for (let i = 1; i <= tables.length; i++) {
+        write(project, { "schema.ts": drizzleSchema(target.name, tables.slice(0, i)) });
+        const generated = await kit("generate", "--name", tables[i - 1] as string);
+        expect(generated.code, generated.output).toBe(0);
+      }
+      const migrated = await kit("migrate");
+      expect(migrated.code, migrated.output).toBe(0);
+      const journal = JSON.parse(readFileSync(join(project, "drizzle/meta/_journal.json"), "utf8")) as { entries: { when: number; tag: string }[] };
+      expect(journal.entries.map((e) => e.tag)).toEqual(["0000_users", "0001_posts", "0002_tags"]);
+      const custom = await kit("generate", "--custom", "--name", "broken");
+      expect(custom.code, custom.output).toBe(0);
+      write(project, { "drizzle/0003_broken.sql": `${BROKEN};\n` });
+      expect((await kit("migrate")).code).not.toBe(0);
       const label = target.name === "postgres" ? "drizzle.__drizzle_migrations" : "__drizzle_migrations";
       const entries = await readWith("drizzle", target.name, db, { name: "__drizzle_migrations" });
       expect(entries).toEqual(
-        tags.map((tag, i) => {
-          const when = String(1700000000000 + i * 1000);
-          const hash = foreignChecksumOf("sha256", [readFileSync(join(folder, `${tag}.sql`), "utf8")]);
+        journal.entries.map(({ when, tag }, i) => {
+          const hash = foreignChecksumOf("sha256", [readFileSync(join(project, `drizzle/${tag}.sql`), "utf8")]);
           // drizzle's SQLite table declares `id SERIAL PRIMARY KEY`, which SQLite leaves NULL.
           const where = target.name === "sqlite" ? `${label} created_at ${when}` : `${label} id ${i + 1} (created_at ${when})`;
-          return applied(when, null, null, where, { checksum: { kind: "sha256", value: hash }, appliedAt: new Date(Number(when)).toISOString() });
+          return applied(String(when), null, null, where, { checksum: { kind: "sha256", value: hash }, appliedAt: new Date(when).toISOString() });
         }),
       );
     });
-  });
+  }, 180_000);
 });
 
 eachTarget(TARGETS, "TypeORM (the real TypeORM from npm)", (target) => {
@@ -776,5 +755,5 @@ eachTarget(TARGETS, "Sqitch (the real sqitch from Debian)", (target) => {
         if (registry !== undefined) await db.query(`DROP DATABASE IF EXISTS \`${registry}\``);
       }
     });
-  });
+  }, 180_000);
 });
