@@ -13,6 +13,7 @@ import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { foreignChecksumOf } from "../../src/adopt/checksums.js";
+import { ConfigError } from "../../src/core/errors.js";
 import type { ForeignEntry, ForeignTable, ForeignTool } from "../../src/adopt/foreign-history.js";
 import { foreignReaderFor } from "../../src/adopt/readers/index.js";
 import { createDialect } from "../../src/dialects/create-dialect.js";
@@ -115,9 +116,10 @@ eachTarget(TARGETS, "history readers", (target) => {
     it("name the table and the columns expected when the table has another shape", async () => {
       await withTestDb(target, async (db) => {
         await execAll(db, ["create table schema_migrations (id int, applied_on varchar(40))"]);
-        await expect(readWith("golang-migrate", target.name, db, { name: "schema_migrations" })).rejects.toThrow(
-          "schema_migrations does not look like golang-migrate's history table: it needs the columns version, dirty but has id, applied_on; name the right table with --table, or check that golang-migrate wrote it",
-        );
+        const error = await readWith("golang-migrate", target.name, db, { name: "schema_migrations" }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as ConfigError).message).toBe("schema_migrations does not look like golang-migrate's history table: it needs the columns version, dirty but has id, applied_on");
+        expect((error as ConfigError).fix).toBe("name golang-migrate's history table (and schema) if it has another name, or check that golang-migrate wrote schema_migrations");
         await expect(readWith("dbmate", target.name, db, { name: "schema_migrations" })).rejects.toThrow(/needs the columns version but has id, applied_on/);
       });
     });
@@ -169,12 +171,13 @@ eachTarget(TARGETS, "Flyway (DDL and rows from flyway-core)", (target) => {
       await execAll(db, flywayDdl(target.name, custom ? `my_flyway_history` : table).map((s) => (custom ? s.replace(`TABLE my_flyway_history`, "TABLE app.my_flyway_history") : s)));
       const rows: [number, string | null, string, string, string, number | null, boolean][] = [
         [1, null, "<< Flyway Schema Creation >>", "SCHEMA", '"app"', null, true],
-        [2, "1", "create users", "SQL", "V1__create_users.sql", sum("V1__create_users.sql"), true],
-        [3, "1.1", "add email", "SQL", "V1.1__add_email.sql", sum("V1.1__add_email.sql"), true],
-        [4, "2", "seed", "SQL", "V2__seed.sql", sum("V2__seed.sql"), true],
-        [5, "2", "seed", "UNDO_SQL", "U2__seed.sql", 12345, true],
-        [6, null, "views", "SQL", "R__views.sql", sum("R__views.sql"), true],
-        [7, "3", "broken", "SQL", "V3__broken.sql", 777, false],
+        [2, "0.9", "<< Flyway Baseline >>", "BASELINE", "<< Flyway Baseline >>", null, true],
+        [3, "1", "create users", "SQL", "V1__create_users.sql", sum("V1__create_users.sql"), true],
+        [4, "1.1", "add email", "SQL", "V1.1__add_email.sql", sum("V1.1__add_email.sql"), true],
+        [5, "2", "seed", "SQL", "V2__seed.sql", sum("V2__seed.sql"), true],
+        [6, "2", "seed", "UNDO_SQL", "U2__seed.sql", 12345, true],
+        [7, null, "views", "SQL", "R__views.sql", sum("R__views.sql"), true],
+        [8, "3", "broken", "SQL", "V3__broken.sql", 777, false],
       ];
       for (const [rank, version, description, type, script, checksum, success] of rows) {
         await db.query(
@@ -186,11 +189,12 @@ eachTarget(TARGETS, "Flyway (DDL and rows from flyway-core)", (target) => {
       const entries = await readWith("flyway", target.name, db, custom ? { schema: "app", name: "my_flyway_history" } : { name: "flyway_schema_history" });
       const crc = (file: keyof typeof FLYWAY_FILES) => ({ kind: "flyway-crc32" as const, value: String(sum(file)) });
       expect(entries).toEqual([
-        applied("1", "1", "create users", `${label} installed_rank 2 (version 1)`, { checksum: crc("V1__create_users.sql"), appliedAt: ISO }),
-        applied("1.1", "1.1", "add email", `${label} installed_rank 3 (version 1.1)`, { checksum: crc("V1.1__add_email.sql"), appliedAt: ISO }),
-        { ...applied("2", "2", "seed", `${label} installed_rank 5 (version 2)`, { checksum: crc("V2__seed.sql"), appliedAt: ISO }), state: "reverted" },
-        applied("R__views.sql", null, "views", `${label} installed_rank 6 (repeatable R__views.sql)`, { checksum: crc("R__views.sql"), appliedAt: ISO }),
-        { ...applied("3", "3", "broken", `${label} installed_rank 7 (version 3)`, { checksum: { kind: "flyway-crc32", value: "777" }, appliedAt: ISO }), state: "failed" },
+        applied("0.9", "0.9", "<< Flyway Baseline >>", `${label} installed_rank 2 (baseline 0.9: Flyway counts every version up to it as applied)`, { appliedAt: ISO }),
+        applied("1", "1", "create users", `${label} installed_rank 3 (version 1)`, { checksum: crc("V1__create_users.sql"), appliedAt: ISO }),
+        applied("1.1", "1.1", "add email", `${label} installed_rank 4 (version 1.1)`, { checksum: crc("V1.1__add_email.sql"), appliedAt: ISO }),
+        { ...applied("2", "2", "seed", `${label} installed_rank 6 (version 2)`, { checksum: crc("V2__seed.sql"), appliedAt: ISO }), state: "reverted" },
+        applied("R__views.sql", null, "views", `${label} installed_rank 7 (repeatable R__views.sql)`, { checksum: crc("R__views.sql"), appliedAt: ISO }),
+        { ...applied("3", "3", "broken", `${label} installed_rank 8 (version 3)`, { checksum: { kind: "flyway-crc32", value: "777" }, appliedAt: ISO }), state: "failed" },
       ]);
       // The BOM and CRLF of V1.1 do not count, as in Flyway; an edit does.
       expect(foreignChecksumOf("flyway-crc32", ["ALTER TABLE users ADD email VARCHAR(100);\n"])).toBe(crc("V1.1__add_email.sql").value);

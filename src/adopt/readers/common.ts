@@ -1,21 +1,18 @@
 // What every history reader shares: finding the table, checking its columns, reading its rows,
 // and turning stored values (dates, numbers, booleans as each driver returns them) into an entry.
 
+import { ConfigError } from "../../core/errors.js";
 import type { Queryable } from "../../dialects/dialect.js";
 import { foreignCatalog, type ForeignCatalog, type ForeignDialect } from "../../dialects/foreign-catalog.js";
 import type { ForeignEntry, ForeignTable } from "../foreign-history.js";
 
 export type { ForeignDialect };
 
-/** A history table that exists but is not shaped as the tool writes it. */
-export class ForeignTableShapeError extends Error {
-  constructor(tool: string, table: string, expected: readonly string[], found: readonly string[]) {
-    super(
-      `${table} does not look like ${tool}'s history table: it needs the columns ${expected.join(", ")} ` +
-        `but has ${found.join(", ")}; name the right table with --table, or check that ${tool} wrote it`,
-    );
-    this.name = "ForeignTableShapeError";
-  }
+/** A history table that exists but is not shaped as the tool writes it: one sentence, and the fix. */
+export function tableShapeError(tool: string, table: string, expected: readonly string[], found: readonly string[]): ConfigError {
+  return new ConfigError(`${table} does not look like ${tool}'s history table: it needs the columns ${expected.join(", ")} but has ${found.join(", ")}`, {
+    fix: `name ${tool}'s history table (and schema) if it has another name, or check that ${tool} wrote ${table}`,
+  });
 }
 
 export interface OpenTable {
@@ -30,8 +27,8 @@ export interface OpenTable {
 }
 
 /**
- * The table with its columns, or null when it does not exist. Throws ForeignTableShapeError when
- * it lacks one of `required`.
+ * The table with its columns, or null when it does not exist. Throws when
+ * it lacks one of `required` (a ConfigError: one sentence naming the table and the columns).
  */
 export async function openTable(
   db: Queryable,
@@ -45,7 +42,7 @@ export async function openTable(
   if (columns === null) return null;
   const label = table.schema === undefined ? table.name : `${table.schema}.${table.name}`;
   const missing = required.filter((c) => !columns.includes(c.toLowerCase()));
-  if (missing.length > 0) throw new ForeignTableShapeError(tool, label, required, columns);
+  if (missing.length > 0) throw tableShapeError(tool, label, required, columns);
   return { catalog, sql: catalog.qualified(table), label, columns, q: (c) => catalog.quote(c) };
 }
 

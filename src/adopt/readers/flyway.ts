@@ -28,7 +28,8 @@ export const flywayReader: ForeignHistoryReader = {
       const script = text(row["script"]) ?? "";
       const key = version ?? script;
       const rank = text(row["installed_rank"]);
-      const where = `${open.label} installed_rank ${rank} (${version === null ? `repeatable ${script}` : `version ${version}`})`;
+      const what = version === null ? `repeatable ${script}` : type === "BASELINE" ? `baseline ${version}: Flyway counts every version up to it as applied` : `version ${version}`;
+      const where = `${open.label} installed_rank ${rank} (${what})`;
       const success = truthy(row["success"]);
       const undo = type.startsWith("UNDO_") || type === "DELETE";
       const state: ForeignEntry["state"] = !success ? "failed" : undo ? "reverted" : "applied";

@@ -37,5 +37,3 @@ export const foreignReaders: readonly ForeignHistoryReader[] = [
 export function foreignReaderFor(tool: ForeignHistoryReader["tool"]): ForeignHistoryReader | undefined {
   return foreignReaders.find((r) => r.tool === tool);
 }
-
-export { ForeignTableShapeError } from "./common.js";
