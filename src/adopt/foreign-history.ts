@@ -2,6 +2,7 @@
 // set in Stratum's history. Readers only read: the other tool's table is never written.
 
 import type { Queryable } from "../dialects/dialect.js";
+import type { ForeignDialect } from "../dialects/foreign-catalog.js";
 
 export type ForeignTool =
   | "flyway"
@@ -54,17 +55,17 @@ export interface ForeignTable {
 }
 
 /**
- * Readers stay dialect-neutral (dialect names are spelled only under src/dialects/): they branch
- * on what the rows hold (a Date or a string, 1 or true), not on `dialect`, which is the Dialect's
- * name for messages.
+ * Readers spell no dialect name (those live under src/dialects/): what differs per dialect
+ * (quoting, what a schema is, a table's columns) comes from dialects/foreign-catalog.ts.
  */
 export interface ForeignHistoryReader {
   readonly tool: ForeignTool;
   /** The table(s) the tool uses by default; the first that exists is read. */
   readonly defaultTables: readonly string[];
+  readonly dialects: readonly ForeignDialect[];
   /**
    * Reads the entries, oldest first, collapsing repeated rows the way the tool does (goose: the
    * newest row per version wins). `null` when the table does not exist.
    */
-  read(db: Queryable, dialect: string, table: ForeignTable): Promise<ForeignEntry[] | null>;
+  read(db: Queryable, dialect: ForeignDialect, table: ForeignTable): Promise<ForeignEntry[] | null>;
 }
