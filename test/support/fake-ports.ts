@@ -677,7 +677,7 @@ export interface FakeMigrationSpec {
 
 /** A SQL migration file, as discovery would build it (the checksum is over its text). */
 export function fakeMigration(spec: FakeMigrationSpec): MigrationFile {
-  const match = /^(\d+)_(.+)$/.exec(spec.id);
+  const match = /^(\d+(?:\.\d+)*)_(.+)$/.exec(spec.id);
   if (match === null) throw new Error(`a fake migration id looks like 003_name, got ${spec.id}`);
   const [, version, name] = match as unknown as [string, string, string];
   const file = `${spec.id}.sql`;
@@ -686,7 +686,6 @@ export function fakeMigration(spec: FakeMigrationSpec): MigrationFile {
   const text = `-- migrate:up\n${up}\n${down === null ? "" : `-- migrate:down\n${down}\n`}`;
   return {
     version,
-    versionNumber: BigInt(version),
     name,
     id: spec.id,
     kind: "sql",

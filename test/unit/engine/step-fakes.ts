@@ -120,7 +120,6 @@ export function sqlMigration(version: string, up: string, options: { readonly tr
   const script = (text: string): SqlScript => ({ file, text, startLine: 1 });
   return {
     version,
-    versionNumber: BigInt(version),
     name: "m",
     id: `${version}_m`,
     kind: "sql",
