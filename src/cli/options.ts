@@ -53,7 +53,7 @@ const VERSION_ARG = /^\d+(?:[._]\d+)*(?:_[\p{L}\p{N}_-]+)?$/u;
 export function parseVersion(name: string, value: string): string {
   const trimmed = value.trim();
   if (!VERSION_ARG.test(trimmed)) {
-    throw usageError(`${name} expects a version such as 003 or 003_add_orders, got "${echoed(value)}"`);
+    throw usageError(`${name} expects a version such as 003, 1.1 or 003_add_orders, got "${echoed(value)}"`);
   }
   return trimmed;
 }
