@@ -103,6 +103,19 @@ function isVersionFast(s: string): boolean {
  * version, among themselves lexically, so the order is total and never throws.
  */
 export function compareVersions(a: string, b: string): number {
+  // the common case, Stratum's own zero-padded or timestamp versions: digit strings of one length
+  // compare lexically, in one pass
+  if (a.length === b.length && a.length > 0) {
+    let diff = 0;
+    let k = 0;
+    for (; k < a.length; k++) {
+      const ca = a.charCodeAt(k);
+      const cb = b.charCodeAt(k);
+      if (ca < 48 || ca > 57 || cb < 48 || cb > 57) break;
+      if (diff === 0 && ca !== cb) diff = ca < cb ? -1 : 1;
+    }
+    if (k === a.length) return diff;
+  }
   const ta = trimmed(a);
   const tb = trimmed(b);
   const na = isVersionFast(ta);
