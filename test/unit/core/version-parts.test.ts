@@ -15,6 +15,7 @@ import {
   sortedMigrations,
   versionKey,
 } from "../../../src/core/version.js";
+import { readModule } from "../../../src/source/code-loader.js";
 import { migration } from "../planner/factories.js";
 
 describe("isVersion", () => {
@@ -219,5 +220,23 @@ describe("AppliedVersions", () => {
     expect(new AppliedVersions(["1.1", "3", "002"]).head).toBe(3n);
     expect(new AppliedVersions(["3", "3.1"]).head).toBe(-1n);
     expect(new AppliedVersions(["3", "3.0"]).head).toBe(3n);
+  });
+});
+
+describe("a code migration's declared version, in parts", () => {
+  const migration = { version: "1.1" };
+  const up = async (): Promise<void> => {};
+  it.each([["1.1"], ["1_1"], ["1.1.0"], [1.1]])("%j matches 1.1", (version) => {
+    expect(readModule(migration, "V1.1__x.ts", { up, version }).problems).toEqual([]);
+  });
+
+  it("1.10 does not match 1.1, and says which file says what", () => {
+    const [problem] = readModule(migration, "V1.1__x.ts", { up, version: "1.10" }).problems;
+    expect(problem?.code).toBe("VERSION_MISMATCH");
+    expect(problem?.message).toBe("V1.1__x.ts declares version 1.10 but its file name says 1.1.");
+  });
+
+  it("a declared version that is not a version is refused", () => {
+    expect(readModule(migration, "V1.1__x.ts", { up, version: "1..1" }).problems.map((p) => p.code)).toEqual(["BAD_DIRECTIVE"]);
   });
 });
