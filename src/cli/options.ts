@@ -46,13 +46,14 @@ export function parseDuration(name: string, value: string): number {
   return ms;
 }
 
-const VERSION_ARG = /^\d+(?:_[\p{L}\p{N}_-]+)?$/u;
+// digits in parts separated by `.` or `_` (`003`, Flyway's `1.1` or `2024.01.05.1`), then an optional name
+const VERSION_ARG = /^\d+(?:[._]\d+)*(?:_[\p{L}\p{N}_-]+)?$/u;
 
-/** A version as written in a file name (`003`), or a full id (`003_add_orders`). */
+/** A version as written in a file name (`003`, `1.1`), or a full id (`003_add_orders`). */
 export function parseVersion(name: string, value: string): string {
   const trimmed = value.trim();
   if (!VERSION_ARG.test(trimmed)) {
-    throw usageError(`${name} expects a version such as 003 or 003_add_orders, got "${echoed(value)}"`);
+    throw usageError(`${name} expects a version such as 003, 1.1 or 003_add_orders, got "${echoed(value)}"`);
   }
   return trimmed;
 }

@@ -277,7 +277,7 @@ function planUp(a: Analysis, request: UpRequest): Draft {
         for (const m of selected) extra.set(m, targetSet.has(m) ? `requested by ${setting}` : `needed by ${names} (${setting})`);
     } else {
       const bound = targets.reduce((max, t) => (compareMigrations(t, max) > 0 ? t : max));
-      selected = selected.filter((m) => m.versionNumber <= bound.versionNumber);
+      selected = selected.filter((m) => compareVersions(m.version, bound.version) <= 0);
       for (const m of selected) extra.set(m, `requested by ${setting}`);
     }
     if (problems.length === 0 && selected.length === 0) {
@@ -315,10 +315,8 @@ function planUp(a: Analysis, request: UpRequest): Draft {
 
 /** A placeholder for an applied migration whose file is gone, so it can still be ordered and named. */
 function missingPlaceholder(row: AppliedMigration): MigrationFile {
-  const v = versionKey(row.version);
   return {
     version: row.version,
-    versionNumber: isVersion(v) ? BigInt(v) : 0n,
     name: row.name,
     id: rowId(row),
     kind: "sql",

@@ -1,5 +1,6 @@
 import type { Stats } from "./results.js";
 import type { AppliedMigration, LogEntry, MigrationFile } from "./types.js";
+import { versionKey } from "./version.js";
 
 /** Counts, durations and failures for `stratum stats`, from the files, the state rows and the log. */
 export function computeStats(
@@ -8,14 +9,14 @@ export function computeStats(
   log: readonly LogEntry[],
 ): Stats {
   const done = applied.filter((row) => row.state === "applied");
-  const doneNumbers = new Set(done.map((row) => BigInt(row.version)));
+  const doneKeys = new Set(done.map((row) => versionKey(row.version)));
   const durations = done.map((row) => row.durationMs ?? 0).sort((a, b) => a - b);
   const total = durations.reduce((sum, d) => sum + d, 0);
   const p95 = durations.length === 0 ? 0 : (durations[Math.min(durations.length - 1, Math.ceil(durations.length * 0.95) - 1)] ?? 0);
   const failures = log.filter((entry) => entry.outcome === "failure");
   return {
     applied: done.length,
-    pending: migrations.filter((m) => !doneNumbers.has(m.versionNumber)).length,
+    pending: migrations.filter((m) => !doneKeys.has(versionKey(m.version))).length,
     failures: failures.length,
     rollbacks: log.filter((entry) => entry.operation === "rollback" && entry.outcome === "success").length,
     totalDurationMs: total,

@@ -76,10 +76,12 @@ export interface MigrationOptions {
  * their options are read when they are loaded (see `LoadedCode`).
  */
 export interface MigrationFile {
-  /** The digits as written in the file name, e.g. `001`. */
+  /**
+   * The version as written in the file name, e.g. `001`; other tools' layouts may give parts
+   * (Flyway's `1.1`, `2024.01.05.1`, `1_1`). Order and compare with core/version.ts
+   * (`compareVersions`, `versionKey`), never as a number.
+   */
   readonly version: string;
-  /** The version as an integer, for ordering. */
-  readonly versionNumber: bigint;
   /** The slug, e.g. `create_users`. */
   readonly name: string;
   /** `<version>_<slug>`, the file stem without extension or `.up`/`.down`. */

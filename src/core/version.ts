@@ -1,50 +1,134 @@
-// Versions are the digits of a file name compared as integers: `001` and `1` are the same version,
-// `20261121093000` sorts after `999`. Pure functions, no I/O.
+// A version is one or more parts of digits separated by `.` or `_`: Stratum's own `001` or
+// `20261121093000`, Flyway's `1.1`, `2024.01.05.1` or `1_1`. Versions compare part by part as
+// integers, exactly as Flyway does: `001` = `1`, `1.0` = `1`, `1_1` = `1.1`, and
+// `1` < `1.1` < `1.2` < `1.10` < `2`. Pure functions, no I/O.
 
 import type { MigrationFile } from "./types.js";
 
 const DIGITS = /^\d+$/;
-const ID = /^(\d+)_(.+)$/;
+const VERSION = /^\d+(?:[._]\d+)*$/;
 
-/** Whether `v` is a run of digits (a version as written in a file name or given on the command line). */
+/** What a version looks like, for messages: "a version such as 3, 003, 1.1 or 2024.01.05.1". */
+export const VERSION_EXAMPLES = "a version such as 3, 003, 1.1 or 2024.01.05.1";
+
+/**
+ * Whether `v` is a version: digits, optionally in parts separated by `.` or `_` (`003`, `1.1`,
+ * `2024.01.05.1`, `1_1`), as written in a file name or given on the command line.
+ */
 export function isVersion(v: string): boolean {
-  return DIGITS.test(v.trim());
+  return VERSION.test(v.trim());
+}
+
+/** `s` without leading zeros (`007` → `7`, `000` → `0`); `s` is digits. */
+function stripZeros(s: string): string {
+  let i = 0;
+  while (i < s.length - 1 && s.charCodeAt(i) === 48 /* "0" */) i++;
+  return i === 0 ? s : s.slice(i);
 }
 
 /**
- * The canonical form of a version: the digits without leading zeros (`007` → `7`, `000` → `0`).
- * Anything that is not a run of digits is returned trimmed and otherwise unchanged.
+ * The canonical form of a version: each part without leading zeros, joined by `.`, trailing zero
+ * parts dropped (`007` → `7`, `1.0` → `1`, `1_01` → `1.1`, `0.0` → `0`). Two versions are the same
+ * exactly when their keys are equal. Anything that is not a version is returned trimmed and
+ * otherwise unchanged.
  */
 export function versionKey(v: string): string {
   const t = v.trim();
-  if (!DIGITS.test(t)) return t;
-  let i = 0;
-  while (i < t.length - 1 && t.charCodeAt(i) === 48 /* "0" */) i++;
-  return t.slice(i);
+  if (DIGITS.test(t)) return stripZeros(t);
+  if (!VERSION.test(t)) return t;
+  const parts = t.split(/[._]/).map(stripZeros);
+  let n = parts.length;
+  while (n > 1 && parts[n - 1] === "0") n--;
+  return parts.slice(0, n).join(".");
+}
+
+/** `s` trimmed, without allocating in the common case of a string that starts and ends with a digit. */
+function trimmed(s: string): string {
+  const first = s.charCodeAt(0);
+  const last = s.charCodeAt(s.length - 1);
+  return first >= 48 && first <= 57 && last >= 48 && last <= 57 ? s : s.trim();
+}
+
+/** Whether every character of `s` from `i` on is `0` or a separator (the rest is zero parts). */
+function restIsZero(s: string, i: number): boolean {
+  for (let k = i; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    if (c !== 48 && c !== 46 /* "." */ && c !== 95 /* "_" */) return false;
+  }
+  return true;
 }
 
 /**
- * Compares two versions as integers (`001` == `1`, `9` < `10`); negative, zero or positive.
- * Equivalent to comparing `BigInt(a)` with `BigInt(b)` without allocating: canonical digit strings
- * order by length first, then lexically. Strings that are not versions sort after every version,
- * among themselves lexically, so the order is total and never throws.
+ * Compares two valid versions part by part without allocating: within a part, digits without
+ * leading zeros order by length, then lexically; missing parts count as zero.
  */
-export function compareVersions(a: string, b: string): number {
-  const ka = versionKey(a);
-  const kb = versionKey(b);
-  const na = DIGITS.test(ka);
-  const nb = DIGITS.test(kb);
-  if (na && nb) {
-    if (ka.length !== kb.length) return ka.length < kb.length ? -1 : 1;
-    return ka < kb ? -1 : ka > kb ? 1 : 0;
+function compareValid(a: string, b: string): number {
+  let i = 0;
+  let j = 0;
+  for (;;) {
+    if (i >= a.length) return j >= b.length || restIsZero(b, j) ? 0 : -1;
+    if (j >= b.length) return restIsZero(a, i) ? 0 : 1;
+    while (a.charCodeAt(i) === 48) i++;
+    while (b.charCodeAt(j) === 48) j++;
+    let ie = i;
+    while (ie < a.length && a.charCodeAt(ie) >= 48 && a.charCodeAt(ie) <= 57) ie++;
+    let je = j;
+    while (je < b.length && b.charCodeAt(je) >= 48 && b.charCodeAt(je) <= 57) je++;
+    if (ie - i !== je - j) return ie - i < je - j ? -1 : 1;
+    for (; i < ie; i++, j++) {
+      const d = a.charCodeAt(i) - b.charCodeAt(j);
+      if (d !== 0) return d < 0 ? -1 : 1;
+    }
+    i = ie + 1;
+    j = je + 1;
   }
-  if (na !== nb) return na ? -1 : 1;
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
-/** Orders migrations by version (as integers), then by id so duplicates still sort deterministically. */
+/** Whether `s` (untrimmed) is a version; a scan, no regex, for the hot comparison path. */
+function isVersionFast(s: string): boolean {
+  if (s.length === 0) return false;
+  let digit = false;
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    if (c >= 48 && c <= 57) digit = true;
+    else if ((c === 46 || c === 95) && digit) digit = false;
+    else return false;
+  }
+  return digit;
+}
+
+/**
+ * Compares two versions part by part as integers (`001` == `1`, `9` < `10`, `1.2` < `1.10`,
+ * `1.0` == `1`); negative, zero or positive. Strings that are not versions sort after every
+ * version, among themselves lexically, so the order is total and never throws.
+ */
+export function compareVersions(a: string, b: string): number {
+  // the common case, Stratum's own zero-padded or timestamp versions: digit strings of one length
+  // compare lexically, in one pass
+  if (a.length === b.length && a.length > 0) {
+    let diff = 0;
+    let k = 0;
+    for (; k < a.length; k++) {
+      const ca = a.charCodeAt(k);
+      const cb = b.charCodeAt(k);
+      if (ca < 48 || ca > 57 || cb < 48 || cb > 57) break;
+      if (diff === 0 && ca !== cb) diff = ca < cb ? -1 : 1;
+    }
+    if (k === a.length) return diff;
+  }
+  const ta = trimmed(a);
+  const tb = trimmed(b);
+  const na = isVersionFast(ta);
+  const nb = isVersionFast(tb);
+  if (na && nb) return compareValid(ta, tb);
+  if (na !== nb) return na ? -1 : 1;
+  return ta < tb ? -1 : ta > tb ? 1 : 0;
+}
+
+/** Orders migrations by version (part by part), then by id so duplicates still sort deterministically. */
 export function compareMigrations(a: MigrationFile, b: MigrationFile): number {
-  if (a.versionNumber !== b.versionNumber) return a.versionNumber < b.versionNumber ? -1 : 1;
+  const c = a.version === b.version ? 0 : compareVersions(a.version, b.version);
+  if (c !== 0) return c;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
@@ -62,15 +146,43 @@ export function sortedMigrations(migrations: readonly MigrationFile[]): readonly
 }
 
 /**
- * Whether `ref` names `migration`: a version (`3`, `003`) or a full id (`003_add_users`; the
- * version part of an id is compared as an integer too, so `3_add_users` matches).
+ * The ways `ref` can be read as `<version>_<name>`: every `_` (or run of `_`, as in Flyway's
+ * `1.1__add_users`) after which the rest is a name and before which is a version. `1_1_add` reads
+ * as version `1`, name `1_add` and as version `1_1`, name `add`.
+ */
+export function idReadings(ref: string): readonly { readonly version: string; readonly name: string }[] {
+  const r = ref.trim();
+  const readings: { version: string; name: string }[] = [];
+  for (let i = r.indexOf("_"); i > 0; i = r.indexOf("_", i + 1)) {
+    const version = r.slice(0, i);
+    // a longer prefix holds this one and a `_`: it cannot be a version either
+    if (!VERSION.test(version)) break;
+    let start = i + 1;
+    while (r.charCodeAt(start) === 95 /* "_" */) start++;
+    if (start < r.length) readings.push({ version, name: r.slice(start) });
+  }
+  return readings;
+}
+
+/**
+ * Whether `ref` is a version or an id `<version>_<name>` (`003`, `1.1`, `003_add_users`,
+ * `1.1__add_users`): what a command line or `depends` may name a migration by.
+ */
+export function isVersionRef(ref: string): boolean {
+  return isVersion(ref) || idReadings(ref).length > 0;
+}
+
+/**
+ * Whether `ref` names `migration`: its id, a version (`3`, `003`, `1.1`, `1_1`), or
+ * `<version>_<name>` with the version compared as a version (`3_add_users` matches `003_add_users`).
+ * A ref that is both (`1_1`) matches as a version first, then as an id.
  */
 export function matchesVersion(migration: MigrationFile, ref: string): boolean {
   const r = ref.trim();
-  if (DIGITS.test(r)) return versionKey(r) === versionKey(migration.version);
   if (r === migration.id) return true;
-  const m = ID.exec(r);
-  return m !== null && m[2] === migration.name && versionKey(m[1] ?? "") === versionKey(migration.version);
+  const key = versionKey(migration.version);
+  if (isVersion(r) && versionKey(r) === key) return true;
+  return idReadings(r).some((x) => x.name === migration.name && versionKey(x.version) === key);
 }
 
 /** An index that resolves references (versions or ids) to migrations in O(1). */
@@ -81,7 +193,7 @@ export interface VersionIndex<T extends { readonly version: string }> {
 
 /**
  * Builds a `VersionIndex` over items with a version and a name (migrations, history rows).
- * `resolve` follows the rules of `matchesVersion`.
+ * `resolve` follows the rules of `matchesVersion`: a version first, then the readings of an id.
  */
 export function indexByVersion<T extends { readonly version: string; readonly name: string }>(
   items: readonly T[],
@@ -96,11 +208,16 @@ export function indexByVersion<T extends { readonly version: string; readonly na
   return {
     resolve(ref: string): readonly T[] {
       const r = ref.trim();
-      if (DIGITS.test(r)) return byKey.get(versionKey(r)) ?? [];
-      const m = ID.exec(r);
-      if (m === null) return [];
-      const name = m[2];
-      return (byKey.get(versionKey(m[1] ?? "")) ?? []).filter((item) => item.name === name);
+      if (DIGITS.test(r)) return byKey.get(stripZeros(r)) ?? [];
+      if (VERSION.test(r)) {
+        const found = byKey.get(versionKey(r));
+        if (found !== undefined && found.length > 0) return found;
+      }
+      for (const { version, name } of idReadings(r)) {
+        const found = (byKey.get(versionKey(version)) ?? []).filter((item) => item.name === name);
+        if (found.length > 0) return found;
+      }
+      return [];
     },
   };
 }

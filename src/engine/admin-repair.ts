@@ -4,7 +4,7 @@ import { repairAction } from "../core/confirm-actions.js";
 import { ValidationError } from "../core/errors.js";
 import { isRenamed, unusableVersions } from "../core/status.js";
 import type { AppliedMigration, Problem } from "../core/types.js";
-import { versionKey } from "../core/version.js";
+import { isVersion, versionKey } from "../core/version.js";
 import { parseFileName } from "../source/file-name.js";
 import { confirmProtected } from "./confirm.js";
 import type { Engine } from "./ports.js";
@@ -51,10 +51,10 @@ function checkedPlan(engine: Engine, found: Discovered, applied: readonly Applie
 }
 
 function planRepair(found: Discovered, applied: readonly AppliedMigration[], removeMissing: boolean): RepairPlan {
-  const byVersion = new Map(found.migrations.map((m) => [m.versionNumber, m]));
+  const byVersion = new Map(found.migrations.map((m) => [versionKey(m.version), m]));
   const changes: RepairPlan = { updated: [], removed: [], missing: [], renamed: [] };
   for (const row of applied) {
-    const migration = byVersion.get(BigInt(row.version));
+    const migration = byVersion.get(versionKey(row.version));
     if (migration && migration.checksum !== row.checksum && row.state === "applied") {
       changes.updated.push({ version: row.version, name: row.name, from: row.checksum, to: migration.checksum });
     } else if (!migration && removeMissing) {
@@ -96,12 +96,12 @@ function refuseCorrupt(found: Discovered, applied: readonly AppliedMigration[]):
  * a pair, say): repair would record files that are not what the user meant.
  */
 function refuseUnsure(engine: Engine, found: Discovered, changes: RepairPlan): void {
-  const changing = new Set([...changes.updated, ...changes.removed, ...changes.renamed].map((c) => BigInt(c.version)));
+  const changing = new Set([...changes.updated, ...changes.removed, ...changes.renamed].map((c) => versionKey(c.version)));
   const unsure = found.problems.filter(
     (p) => p.code === "CORRUPT_HISTORY" || (p.severity === "error" && problemVersions(p).some((v) => changing.has(v))),
   );
   // what the dialect's lexer finds in the down section a rollback would run (the up never runs again)
-  const broken = found.migrations.filter((m) => changing.has(m.versionNumber)).flatMap((m) => unterminatedIn(engine, m, "down"));
+  const broken = found.migrations.filter((m) => changing.has(versionKey(m.version))).flatMap((m) => unterminatedIn(engine, m, "down"));
   const seenProblem = new Set(unsure.map((p) => p.message));
   unsure.push(...broken.filter((p) => !seenProblem.has(p.message)));
   if (unsure.length > 0) throw new ValidationError(unsure);
@@ -126,10 +126,10 @@ async function writeRepair(engine: Engine, { conn, dbUser }: Session, changes: R
 }
 
 /** The versions a problem concerns: its own list, else the versions its files are named with. */
-function problemVersions(problem: Problem): bigint[] {
-  if (problem.versions !== undefined) return problem.versions.flatMap((v) => (/^\d+$/.test(v) ? [BigInt(v)] : []));
+function problemVersions(problem: Problem): string[] {
+  if (problem.versions !== undefined) return problem.versions.flatMap((v) => (isVersion(v) ? [versionKey(v)] : []));
   return problem.files.flatMap((file) => {
     const parsed = parseFileName(basename(file.replace(/:\d+$/, "")));
-    return "versionNumber" in parsed ? [parsed.versionNumber] : [];
+    return "version" in parsed ? [versionKey(parsed.version)] : [];
   });
 }

@@ -2,7 +2,7 @@ import type { OperationOptions } from "../api-types.js";
 import { baselineAction, resolveAction } from "../core/confirm-actions.js";
 import { ConfigError, ValidationError } from "../core/errors.js";
 import type { AppliedMigration, MigrationFile } from "../core/types.js";
-import { matchesVersion } from "../core/version.js";
+import { compareVersions, idReadings, indexByVersion, isVersionRef, matchesVersion, VERSION_EXAMPLES, versionKey } from "../core/version.js";
 import { confirmProtected } from "./confirm.js";
 import type { Engine } from "./ports.js";
 import { instantLog } from "./report.js";
@@ -27,7 +27,8 @@ export async function resolve(
     const applied = await readHistory(engine, session.conn, found);
     const row = dirtyRow(engine, found, version, applied);
     await confirmProtected(engine, options.confirm, resolveAction(version, outcome));
-    const migration = found.migrations.find((m) => m.versionNumber === BigInt(row.version));
+    const rowKey = versionKey(row.version);
+    const migration = found.migrations.find((m) => versionKey(m.version) === rowKey);
     const next: AppliedMigration = {
       ...row,
       state: outcome === "applied" ? "applied" : "rolled_back",
@@ -44,7 +45,10 @@ export async function resolve(
 function dirtyRow(engine: Engine, found: Discovered, version: string, applied: readonly AppliedMigration[]): AppliedMigration {
   const corrupt = found.problems.filter((p) => p.code === "CORRUPT_HISTORY");
   if (corrupt.length > 0) throw new ValidationError(corrupt);
-  const row = applied.find((r) => BigInt(r.version) === BigInt(versionDigits(version)));
+  const index = indexByVersion(applied);
+  const ref = checkedRef(version);
+  // an id names its row by the version alone (the recorded name may be an older one)
+  const row = index.resolve(ref)[0] ?? idReadings(ref).map((r) => index.resolve(r.version)[0]).find((r) => r !== undefined);
   if (!row) {
     throw new ValidationError([
       {
@@ -124,7 +128,7 @@ async function writeBaseline(engine: Engine, { conn, dbUser }: Session, found: D
   const marked: string[] = [];
   await inTransaction(conn, async () => {
     for (const migration of found.migrations) {
-      if (migration.versionNumber > target.versionNumber || done.has(migration.version)) continue;
+      if (compareVersions(migration.version, target.version) > 0 || done.has(migration.version)) continue;
       await history.write(conn, {
         version: migration.version,
         name: migration.name,
@@ -153,10 +157,10 @@ async function writeBaseline(engine: Engine, { conn, dbUser }: Session, found: D
   return marked;
 }
 
-function versionDigits(ref: string): string {
-  const match = /^(\d+)/.exec(ref);
-  if (!match?.[1]) {
-    throw new ConfigError(`"${ref}" is not a migration version`, { code: "USAGE", fix: "give the digits of a migration's file name, e.g. 003" });
+/** `ref` when it is a version or `<version>_<name>` (`003`, `1.1`, `003_add_users`); else a usage error. */
+function checkedRef(ref: string): string {
+  if (!isVersionRef(ref)) {
+    throw new ConfigError(`"${ref}" is not a migration version`, { code: "USAGE", fix: `give ${VERSION_EXAMPLES}, or a migration id such as 003_add_users` });
   }
-  return match[1];
+  return ref;
 }

@@ -4,6 +4,8 @@
 // that point. Checkpoints: after-lock, after-begin, after-statement-<i>, after-state-write,
 // before-commit, after-commit, before-unlock.
 
+import { isVersion, versionKey } from "../core/version.js";
+
 /** Where a run may be stopped by a test. Production runs get `noFaults`. */
 export interface FaultPoints {
   /** Pauses here when a test asked for this checkpoint; otherwise returns at once. */
@@ -37,7 +39,7 @@ export function parsePauseSpec(spec: string | undefined): readonly Wanted[] {
 }
 
 function sameVersion(wanted: string | null, version: string | null): boolean {
-  return wanted === null || (version !== null && /^\d+$/.test(wanted) && BigInt(wanted) === BigInt(version));
+  return wanted === null || (version !== null && isVersion(wanted) && versionKey(wanted) === versionKey(version));
 }
 
 /** How a paused process waits: told where it is, it resolves when told to go on. */

@@ -3,6 +3,7 @@ import type { StateChange } from "../history/history-store.js";
 import type { AppliedVersions } from "../core/applied-versions.js";
 import type { LoadedCode } from "../core/context.js";
 import type { AppliedMigration, LogEntry, MigrationFile, PlanStep, Statement } from "../core/types.js";
+import { versionKey } from "../core/version.js";
 import type { Deps, Target } from "./ports.js";
 
 /** What a step awaits: the target's dialect and history, and the engine's surroundings (one definition: Deps). */
@@ -143,7 +144,7 @@ export function successChange(s: StepState): StateChange {
   const appliedRow: AppliedMigration = { ...s.baseRow, state: "applied", appliedAt: nowIso(), durationMs, statementsDone: s.statementsDone };
   // A first apply inserts: if another run's COMMIT of the same migration is still landing, the
   // primary key makes this one wait for it and fail instead of applying it twice.
-  const fresh = s.inTx && !(settings.recorded?.has(migration.versionNumber.toString()) ?? true);
+  const fresh = s.inTx && !(settings.recorded?.has(versionKey(migration.version)) ?? true);
   if (s.direction === "up") settings.applied.add(migration.version);
   else settings.applied.delete(migration.version);
   return s.direction === "up"

@@ -1,5 +1,6 @@
 import { ValidationError } from "../core/errors.js";
 import { AppliedVersions } from "../core/applied-versions.js";
+import { versionKey } from "../core/version.js";
 import { findConflicts } from "../core/conflicts.js";
 import { migrationTableUses } from "../core/table-use.js";
 import { plan as planMigrations } from "../core/planner.js";
@@ -72,9 +73,9 @@ export async function withLoadedOptions(
 }
 
 export function isPendingIn(applied: readonly AppliedMigration[]): (migration: MigrationFile) => boolean {
-  const done = new Map(applied.map((row) => [BigInt(row.version), row]));
+  const done = new Map(applied.map((row) => [versionKey(row.version), row]));
   return (migration) => {
-    const row = done.get(migration.versionNumber);
+    const row = done.get(versionKey(migration.version));
     return !row || row.state === "rolled_back" || row.checksum !== migration.checksum;
   };
 }
@@ -83,9 +84,9 @@ export function appliedSet(rows: readonly AppliedMigration[]): AppliedVersions {
   return new AppliedVersions(rows.filter((row) => row.state === "applied").map((row) => row.version));
 }
 
-/** Versions (canonical integers) with a state row of any state. */
+/** Versions (canonical keys, core/version.ts `versionKey`) with a state row of any state. */
 export function recordedSet(rows: readonly AppliedMigration[]): ReadonlySet<string> {
-  return new Set(rows.map((row) => BigInt(row.version).toString()));
+  return new Set(rows.map((row) => versionKey(row.version)));
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Dialect, Queryable } from "../dialects/dialect.js";
 import { ValidationError } from "../core/errors.js";
 import type { AppliedMigration, LogEntry, Problem } from "../core/types.js";
-import { compareVersions, versionKey } from "../core/version.js";
+import { compareVersions, idReadings, isVersion, versionKey } from "../core/version.js";
 import { KNOWN_STATES, LOG_COLUMNS, STATE_COLUMNS, type LogRow, type StateRow } from "./history-columns.js";
 import type { HistoryReader, HistoryTables } from "./history-store.js";
 
@@ -55,7 +55,7 @@ function checkRows(raw: readonly StateRow[], tableName: string): { rows: Applied
   const rows: AppliedMigration[] = [];
   for (const row of raw) {
     const version = String(row.version);
-    if (!/^\d+$/.test(version)) {
+    if (!isVersion(version)) {
       problems.push(corrupt(`the state table ${tableName} has a row with version "${version.slice(0, 80)}", which is not a migration version`, `delete or correct that row of ${tableName}`));
       continue;
     }
@@ -115,13 +115,13 @@ export function historyReader(dialect: Dialect, tables: HistoryTables): HistoryR
 
     async readLog(db, options = {}) {
       const limit = options.limit === undefined ? undefined : Math.max(0, Math.floor(options.limit));
-      // A version filter compares as integers (`4` finds `004`), so it is applied here, not in SQL.
-      const wanted = options.version === undefined ? undefined : digitsOf(options.version);
+      // A version filter compares versions (`4` finds `004`, `1.1` finds `1_1`), so it is applied here, not in SQL.
+      const wanted = options.version === undefined ? undefined : keyOfRef(options.version);
       const sqlLimit = limit === undefined || wanted !== undefined ? "" : ` limit ${limit}`;
       const where = wanted === undefined ? "" : " where version is not null";
       let rows = await db.query<LogRow>(`select id, ${LOG_COLUMNS} from ${logTable}${where} order by id desc${sqlLimit}`);
       if (wanted !== undefined) {
-        rows = rows.filter((row) => row.version !== null && row.version !== "" && digitsOf(row.version) === wanted);
+        rows = rows.filter((row) => row.version !== null && row.version !== "" && keyOfRef(row.version) === wanted);
         if (limit !== undefined) rows = rows.slice(0, limit);
       }
       return rows.reverse().map(toLogEntry);
@@ -129,8 +129,9 @@ export function historyReader(dialect: Dialect, tables: HistoryTables): HistoryR
   };
 }
 
-/** The integer a version (or `003_name` id) stands for, or null when it has no leading digits. */
-function digitsOf(ref: string): bigint | null {
-  const match = /^\s*(\d+)/.exec(ref);
-  return match?.[1] === undefined ? null : BigInt(match[1]);
+/** The canonical key of the version a version (or `003_name` id) stands for, or null when it names none. */
+function keyOfRef(ref: string): string | null {
+  if (isVersion(ref)) return versionKey(ref);
+  const reading = idReadings(ref)[0];
+  return reading === undefined ? null : versionKey(reading.version);
 }

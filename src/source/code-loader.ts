@@ -4,6 +4,7 @@ import type { Jiti } from "jiti";
 import type { CheckFn, LoadedCode, MigrationFn } from "../core/context.js";
 import { ValidationError } from "../core/errors.js";
 import type { MigrationFile, MigrationOptions, Problem, Requirement } from "../core/types.js";
+import { isVersion, versionKey } from "../core/version.js";
 import { isDefinedMigration } from "./define-migration.js";
 import { isProblem, problem } from "./problem.js";
 import { DEPENDENCY, parseRequirement } from "./sql-file.js";
@@ -136,7 +137,7 @@ interface Functions {
 
 /** Reads and checks a module's exports. Pure: exported for tests and for non-file sources. */
 export function readModule(
-  migration: Pick<MigrationFile, "version" | "versionNumber">,
+  migration: Pick<MigrationFile, "version">,
   file: string,
   namespace: unknown,
 ): { options: MigrationOptions; functions: Functions | null; problems: Problem[] } {
@@ -228,18 +229,18 @@ export function readModule(
 }
 
 function checkVersion(
-  migration: Pick<MigrationFile, "version" | "versionNumber">,
+  migration: Pick<MigrationFile, "version">,
   file: string,
   declared: unknown,
   problems: Problem[],
 ): void {
   if (declared === undefined) return;
-  const text = typeof declared === "number" && Number.isSafeInteger(declared) ? String(declared) : declared;
-  if (typeof text !== "string" || !/^\d+$/.test(text)) {
-    problems.push(badOption(file, "version", "must be the version digits", `Write version: "${migration.version}", or remove it.`));
+  const text = typeof declared === "number" && Number.isFinite(declared) && declared >= 0 ? String(declared) : declared;
+  if (typeof text !== "string" || !isVersion(text)) {
+    problems.push(badOption(file, "version", "must be the version of its file name", `Write version: "${migration.version}", or remove it.`));
     return;
   }
-  if (BigInt(text) !== migration.versionNumber) {
+  if (versionKey(text) !== versionKey(migration.version)) {
     problems.push({
       ...problem(
         "VERSION_MISMATCH",

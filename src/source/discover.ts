@@ -4,6 +4,7 @@ import { isAbsolute, resolve, sep } from "node:path";
 import { checksumOf } from "../core/checksum.js";
 import { ConfigError } from "../core/errors.js";
 import type { MigrationFile, MigrationOptions, Problem } from "../core/types.js";
+import { compareVersions, versionKey } from "../core/version.js";
 import { option } from "../core/vocabulary.js";
 import { computedExecFileCalls, execFileCalls } from "./exec-files.js";
 import { isMigrationCandidate, parseFileName, type ParsedFileName } from "./file-name.js";
@@ -230,7 +231,6 @@ function assemble(root: string, realRoot: string, files: readonly ReadFile[], pr
       const included = includedFiles(root, realRoot, fileName, text, problems);
       migrations.push({
         version: parsed.version,
-        versionNumber: parsed.versionNumber,
         name: parsed.name,
         id: parsed.id,
         path,
@@ -254,7 +254,6 @@ function assemble(root: string, realRoot: string, files: readonly ReadFile[], pr
     const texts = downFile ? [text, downFile.text] : [text];
     migrations.push({
       version: parsed.version,
-      versionNumber: parsed.versionNumber,
       name: parsed.name,
       id: parsed.id,
       path,
@@ -343,11 +342,12 @@ function includedFiles(
 
 /** Two migrations with the same version as an integer (`001_a` and `1_b`, or `x.sql` and `x.up.sql`). */
 function duplicateVersions(migrations: readonly MigrationFile[]): Problem[] {
-  const byVersion = new Map<bigint, MigrationFile[]>();
+  const byVersion = new Map<string, MigrationFile[]>();
   for (const migration of migrations) {
-    const group = byVersion.get(migration.versionNumber);
+    const key = versionKey(migration.version);
+    const group = byVersion.get(key);
     if (group) group.push(migration);
-    else byVersion.set(migration.versionNumber, [migration]);
+    else byVersion.set(key, [migration]);
   }
   const problems: Problem[] = [];
   for (const group of byVersion.values()) {
@@ -357,7 +357,7 @@ function duplicateVersions(migrations: readonly MigrationFile[]): Problem[] {
     problems.push({
       ...problem(
         "DUPLICATE_VERSION",
-        `version ${first?.versionNumber.toString() ?? ""} is used by more than one migration: ${files.join(", ")}.`,
+        `version ${first === undefined ? "" : versionKey(first.version)} is used by more than one migration: ${files.join(", ")}.`,
         files,
         "Give each migration its own version number (rename all but one of the files).",
       ),
@@ -368,7 +368,8 @@ function duplicateVersions(migrations: readonly MigrationFile[]): Problem[] {
 }
 
 function compareMigrations(a: MigrationFile, b: MigrationFile): number {
-  if (a.versionNumber !== b.versionNumber) return a.versionNumber < b.versionNumber ? -1 : 1;
+  const c = a.version === b.version ? 0 : compareVersions(a.version, b.version);
+  if (c !== 0) return c;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
 

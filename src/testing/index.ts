@@ -10,6 +10,7 @@ import { SchemaError } from "../core/errors.js";
 import { describeChanges, diffSchemas } from "../core/schema/diff.js";
 import type { SchemaSnapshot } from "../core/schema/model.js";
 import type { Ordering } from "../core/types.js";
+import { versionKey } from "../core/version.js";
 import { createDialect } from "../dialects/create-dialect.js";
 import { localDatabaseUrl } from "../dialects/registry.js";
 
@@ -111,7 +112,7 @@ export async function createMigrationTest(options: MigrationTestOptions): Promis
     const before = await schema();
     const status = await migrator.status();
     const next = status.migrations.find((m) => m.state === "pending" || m.state === "rolled_back");
-    if (!next || BigInt(next.version) !== BigInt(version)) {
+    if (!next || versionKey(next.version) !== versionKey(version)) {
       throw new SchemaError(`migration ${version} is not the next pending migration (next: ${next?.version ?? "none"})`, {
         fix: "call migrateTo() for the migrations before it first",
       });

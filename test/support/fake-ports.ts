@@ -31,6 +31,7 @@ import type { HistoryStore, StateChange, StateUpdate } from "../../src/history/h
 import type { DiscoveryResult, MigrationSource } from "../../src/source/discover.js";
 import type { ScriptFacts, StatementFacts, TableUse, TransactionControl } from "../../src/core/sql-facts.js";
 import type { SqlDialect } from "../../src/sql/analysis/sql-dialect.js";
+import { compareVersions, idReadings, isVersion, versionKey } from "../../src/core/version.js";
 import { sqlOf } from "./sql-by-name.js";
 
 /** A driver-like error: a message and a code, as pg, mysql2 and better-sqlite3 throw. */
@@ -130,7 +131,7 @@ export class FakeDatabase {
 
   /** The state rows, by version. */
   stateRows(): AppliedMigration[] {
-    return [...this.history.state.values()].sort((a, b) => (BigInt(a.version) < BigInt(b.version) ? -1 : 1));
+    return [...this.history.state.values()].sort((a, b) => compareVersions(a.version, b.version));
   }
 
   logRows(): LogEntry[] {
@@ -606,7 +607,7 @@ function missingTable(): never {
 function inspectTables(t: FakeHistoryTables): { rows: AppliedMigration[]; problems: Problem[] } {
   if (!t.exists) missingTable();
   const rows = [...t.state.values()].map((row) => structuredClone(row));
-  rows.sort((a, b) => (BigInt(a.version) < BigInt(b.version) ? -1 : BigInt(a.version) > BigInt(b.version) ? 1 : 0));
+  rows.sort((a, b) => compareVersions(a.version, b.version));
   return { rows, problems: [] };
 }
 
@@ -655,7 +656,11 @@ function appendLog(t: FakeHistoryTables, entry: LogEntry, undo: (fn: () => void)
 
 function readLogRows(t: FakeHistoryTables, options: { limit?: number; version?: string }): LogEntry[] {
   if (!t.exists) missingTable();
-  const digits = (v: string): bigint | null => (/^\d+/.exec(v)?.[0] === undefined ? null : BigInt(/^\d+/.exec(v)?.[0] as string));
+  // as the real reader: a version, or the version of an id, compared by key
+  const digits = (v: string): string | null => {
+    const reading = idReadings(v)[0];
+    return isVersion(v) ? versionKey(v) : reading === undefined ? null : versionKey(reading.version);
+  };
   const wanted = options.version === undefined ? undefined : digits(options.version);
   let rows = t.log.filter((row) => wanted === undefined || (row.version !== null && digits(row.version) === wanted));
   if (options.limit !== undefined) rows = rows.slice(Math.max(0, rows.length - options.limit));
@@ -677,7 +682,7 @@ export interface FakeMigrationSpec {
 
 /** A SQL migration file, as discovery would build it (the checksum is over its text). */
 export function fakeMigration(spec: FakeMigrationSpec): MigrationFile {
-  const match = /^(\d+)_(.+)$/.exec(spec.id);
+  const match = /^(\d+(?:\.\d+)*)_(.+)$/.exec(spec.id);
   if (match === null) throw new Error(`a fake migration id looks like 003_name, got ${spec.id}`);
   const [, version, name] = match as unknown as [string, string, string];
   const file = `${spec.id}.sql`;
@@ -686,7 +691,6 @@ export function fakeMigration(spec: FakeMigrationSpec): MigrationFile {
   const text = `-- migrate:up\n${up}\n${down === null ? "" : `-- migrate:down\n${down}\n`}`;
   return {
     version,
-    versionNumber: BigInt(version),
     name,
     id: spec.id,
     kind: "sql",

@@ -4,7 +4,7 @@ import type { TableUse } from "../../../src/core/conflicts.js";
 import type { MigrationFile } from "../../../src/core/types.js";
 
 function split(id: string): { version: string; name: string } {
-  const m = /^(\d+)_(.+)$/.exec(id);
+  const m = /^(\d+(?:\.\d+)*)_(.+)$/.exec(id);
   if (m === null) throw new Error(`test id must look like 003_name, got ${id}`);
   return { version: m[1] as string, name: m[2] as string };
 }
@@ -15,7 +15,6 @@ export function sql(id: string, up: string | null, dependsOn: readonly string[] 
   const file = `${id}.sql`;
   return {
     version,
-    versionNumber: BigInt(version),
     name,
     id,
     kind: "sql",
@@ -35,7 +34,6 @@ export function code(id: string, tables?: readonly string[], dependsOn: readonly
   const file = `${id}.ts`;
   return {
     version,
-    versionNumber: BigInt(version),
     name,
     id,
     kind: "code",

@@ -3,6 +3,7 @@
 
 import { EventBus } from "../../../src/core/events.js";
 import { AppliedVersions } from "../../../src/core/applied-versions.js";
+import { versionKey } from "../../../src/core/version.js";
 import { NO_TABLES } from "../../../src/core/sql-facts.js";
 import type { MigrationFile, PlanStep, SqlScript, Statement } from "../../../src/core/types.js";
 import { analyseWith, type StatementReaders } from "../../../src/sql/analysis/analyse.js";
@@ -106,7 +107,7 @@ export function fakeHistory(log: Call[]): HistoryStore {
 /** Fault points that log each pause they were asked for and return at once. */
 export function recordingFaults(log: Call[], spec: string): FaultPoints {
   const wanted = spec.split(",").map((entry) => entry.split("@"));
-  const matches = (w: string[], version: string | null) => w[1] === undefined || (version !== null && BigInt(w[1]) === BigInt(version));
+  const matches = (w: string[], version: string | null) => w[1] === undefined || (version !== null && versionKey(w[1]) === versionKey(version));
   return {
     at: async (point, version) => {
       if (wanted.some((w) => w[0] === point && matches(w, version))) log.push({ op: "pause", point, version });
@@ -120,7 +121,6 @@ export function sqlMigration(version: string, up: string, options: { readonly tr
   const script = (text: string): SqlScript => ({ file, text, startLine: 1 });
   return {
     version,
-    versionNumber: BigInt(version),
     name: "m",
     id: `${version}_m`,
     kind: "sql",

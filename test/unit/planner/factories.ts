@@ -19,7 +19,7 @@ export function sumOf(id: string): string {
 }
 
 function split(id: string): { version: string; name: string } {
-  const m = /^(\d+)_(.+)$/.exec(id);
+  const m = /^(\d+(?:\.\d+)*)_(.+)$/.exec(id);
   if (m === null) throw new Error(`test id must look like 003_name, got ${id}`);
   return { version: m[1] as string, name: m[2] as string };
 }
@@ -37,7 +37,6 @@ export function migration(id: string, spec: MigrationSpec = {}): MigrationFile {
   const downFile = files[1] ?? main;
   return {
     version,
-    versionNumber: BigInt(version),
     name,
     id,
     kind,

@@ -49,7 +49,6 @@ describe("discoverMigrations on the fixture directory", () => {
     const [users, orders, backfill] = migrations;
     expect(users).toMatchObject({
       version: "001",
-      versionNumber: 1n,
       name: "create_users",
       path: join(FIXTURE, "001_create_users.sql"),
       options: { description: "the users table", tables: ["users"], dependsOn: [], irreversible: false, requires: [] },
