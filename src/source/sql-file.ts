@@ -65,7 +65,7 @@ const MARKER_LINE = /^\s*--\s*migrate\s*:\s*([A-Za-z]*)(.*)$/i;
 const DIRECTIVE_LINE = /^\s*--\s*stratum\s*:\s*(\S*)\s*(.*?)\s*$/i;
 const OPTION_LIKE = /\b[A-Za-z_]+:\S/;
 /** A dependency: a version (`003`) or a full migration id (`003_create_users`). */
-export const DEPENDENCY = new RegExp(`^\\d+(?:_${SLUG_PATTERN.source.slice(1, -1)})?$`);
+export const DEPENDENCY = new RegExp(`^\\d+(?:[._]\\d+)*(?:_+${SLUG_PATTERN.source.slice(1, -1)})?$`);
 const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_$]*(?:\.[A-Za-z_][A-Za-z0-9_$]*)?$/;
 const REQUIREMENT = /^([A-Za-z]+)\s*(?:(>=|<=|>|<|=)\s*([^\s<>=]\S*)?)?$/;
 const VERSION_NUMBER = /^\d+(?:\.\d+)*$/;

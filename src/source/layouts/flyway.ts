@@ -14,7 +14,8 @@
 
 import type { Problem } from "../../core/types.js";
 import type { Layout, LayoutUnit, ListedFile } from "./layout.js";
-import { UNSUPPORTED, baseName, compareDotted, linesOf, problemAt, sortUnits, textOf, unitName, wholeFile } from "./shared.js";
+import { UNSUPPORTED, baseName, linesOf, problemAt, sortUnits, textOf, unitName, wholeFile } from "./shared.js";
+import { compareVersions } from "../../core/version.js";
 
 const VERSIONED = /^([VU])(\d+(?:[._]\d+)*)__(.+)\.sql$/;
 const REPEATABLE = /^R__(.+)\.sql$/;
@@ -51,11 +52,11 @@ export const flywayLayout: Layout = {
     }
     const units: LayoutUnit[] = [];
     for (const m of migrations) {
-      const undo = undos.find((u) => compareDotted(u.version, m.version) === 0) ?? null;
+      const undo = undos.find((u) => compareVersions(u.version, m.version) === 0) ?? null;
       units.push(unitOf(m.file, m.version, m.description, undo?.file ?? null, confs, problems));
     }
     for (const u of undos) {
-      if (!migrations.some((m) => compareDotted(u.version, m.version) === 0)) {
+      if (!migrations.some((m) => compareVersions(u.version, m.version) === 0)) {
         problems.push(
           problemAt("MISSING_FILE", `${u.file.path} undoes version ${u.version}, but no V${u.version}__*.sql migration exists.`,
             u.file.path, null, `Add the V${u.version}__<description>.sql migration, or remove ${u.file.path}.`),
@@ -65,7 +66,7 @@ export const flywayLayout: Layout = {
     const sorted = sortUnits(units);
     sorted.forEach((unit, i) => {
       const previous = sorted[i - 1];
-      if (previous === undefined || compareDotted(previous.version, unit.version) !== 0) return;
+      if (previous === undefined || compareVersions(previous.version, unit.version) !== 0) return;
       const [a = "", b = ""] = [previous.files[0], unit.files[0]];
       problems.push(
         problemAt("DUPLICATE_VERSION", `${a} and ${b} have the same version (${previous.version} and ${unit.version} are equal part by part).`,

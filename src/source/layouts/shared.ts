@@ -6,6 +6,7 @@ import { requirementFlavours } from "../../dialects/registry.js";
 import { slugify } from "../file-name.js";
 import { problem } from "../problem.js";
 import type { ListedFile, LayoutUnit, UnitScript } from "./layout.js";
+import { compareVersions } from "../../core/version.js";
 
 /** A tool feature Stratum cannot honour (goose ENVSUB, Flyway repeatables, Go files, …). */
 export const UNSUPPORTED: ProblemCode = "BAD_DIRECTIVE";
@@ -68,23 +69,10 @@ export function textOf(file: ListedFile): string {
   return file.text ?? "";
 }
 
-/** Compares versions written with `.` or `_` between numeric parts, part by part. */
-export function compareDotted(a: string, b: string): number {
-  const pa = a.split(/[._]/);
-  const pb = b.split(/[._]/);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const x = (pa[i] ?? "0").replace(/^0+(?=\d)/, "");
-    const y = (pb[i] ?? "0").replace(/^0+(?=\d)/, "");
-    if (x.length !== y.length) return x.length < y.length ? -1 : 1;
-    if (x !== y) return x < y ? -1 : 1;
-  }
-  return 0;
-}
-
 /** Units ordered by version (part by part), then name, then first file. */
 export function sortUnits(units: LayoutUnit[]): LayoutUnit[] {
   return units.sort(
-    (a, b) => compareDotted(a.version, b.version) || cmp(a.name, b.name) || cmp(a.files[0] ?? "", b.files[0] ?? ""),
+    (a, b) => compareVersions(a.version, b.version) || cmp(a.name, b.name) || cmp(a.files[0] ?? "", b.files[0] ?? ""),
   );
 }
 
