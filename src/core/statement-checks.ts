@@ -69,16 +69,17 @@ export function mixedTransactionProblem(
   direction: "up" | "down",
   need: Extract<TransactionNeed, { kind: "mixed" }>,
 ): Problem {
-  const outside = need.outside.map((s) => `${s.location} (${statementKind(s.reason)})`).join(", ");
-  const section = direction === "down" ? "its down" : "it";
-  const off = direction === "down" && migration.files.length > 1
+  const outside = need.outside.map((s) => `${statementKind(s.reason)} at ${s.location}`).join(", ");
+  const down = direction === "down";
+  const subject = down ? `the down of migration ${migration.id}` : `migration ${migration.id}`;
+  const off = down && migration.files.length > 1
     ? `add \`-- stratum:transaction off\` to the top of ${migration.files[1]}`
     : "add `-- stratum:transaction off` to the top of the file";
   return {
     code: "TRANSACTION_MIXED",
-    message: `migration ${migration.id} mixes statements that cannot run inside a transaction (${outside}) with statements that run in one (${need.inside.join(", ")}), so ${section} can run neither in one transaction nor outside one unasked`,
+    message: `${subject} mixes statements that cannot run inside a transaction (${outside}) with statements that can (${need.inside.join(", ")}), so it cannot run in one transaction, and Stratum runs it outside one only when told to`,
     files: [...need.outside.map((s) => s.location), ...need.inside],
-    fix: `split it: move the statements that cannot run in a transaction to a migration of their own (which then runs outside a transaction automatically); or ${off} to run all of ${section === "it" ? "it" : "the down"} without a transaction, knowingly (a failure halfway leaves it applied in part)`,
+    fix: `split it: move the statements that cannot run in a transaction to a migration of their own (which then runs outside a transaction automatically); or ${off} to run all of ${down ? "the down" : "it"} without a transaction, knowingly (a failure halfway leaves it applied in part)`,
     severity: "error",
     versions: [migration.version],
   };
