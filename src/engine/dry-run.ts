@@ -40,8 +40,6 @@ function showStep(engine: Engine, step: PlanStep, direction: "up" | "down", mode
   }
   const statements = statementsOf(engine.target.dialect, script);
   if (statements.length === 0) say(noStatementsNote(script.file, direction));
-  const { automatic } = stepTransaction(engine.target.dialect, step, mode);
-  if (automatic !== null) say(`${script.file}: runs outside a transaction (${automatic})`);
   for (const [i, statement] of statements.entries()) {
     engine.emit({
       type: "statement",
@@ -53,6 +51,9 @@ function showStep(engine: Engine, step: PlanStep, direction: "up" | "down", mode
       dryRun: true,
     });
   }
+  // after its statements, under the migration's heading
+  const { automatic } = stepTransaction(engine.target.dialect, step, mode);
+  if (automatic !== null) say(`${script.file}: runs outside a transaction (${automatic})`);
 }
 
 /** What a dry run says of a script without statements. */
