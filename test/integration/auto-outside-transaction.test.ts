@@ -115,6 +115,40 @@ eachTarget([target], "outside a transaction, automatically", () => describe("Pos
     expect(await db.tables()).toEqual([]);
   });
 
+  describe("a script without statements (an empty placeholder), on the batched path", () => {
+    it("is applied as a no-op and recorded, then rolled back and recorded", async () => {
+      project.migration("002_placeholder.sql", "-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 1;\n");
+      const config = await resolveConfig({ cwd: project.dir, flags: { url: db.url }, environment: {} });
+      const dialect = await createDialect({ url: db.url, cwd: project.dir, environment: process.env });
+      const files = fileSystemSource(config.dir);
+      // as the parser gives an empty file: sections holding no statement
+      const empty = (m: MigrationFile): MigrationFile =>
+        m.version === "002" && m.up !== null && m.down !== null
+          ? { ...m, up: { ...m.up, text: "-- kept for the other dialect\n" }, down: { ...m.down, text: "" } }
+          : m;
+      const source = { list: async () => ({ ...(await files.list()), migrations: (await files.list()).migrations.map(empty) }) };
+      const migrator = migratorFromTarget(config, { dialect, history: historyStore(dialect, { table: config.table, logTable: config.logTable }), source });
+      try {
+        const up = await migrator.up();
+        expect(up.migrations.map((m) => [m.version, m.status])).toEqual([["001", "applied"], ["002", "applied"]]);
+        expect(await db.query("select version, state, statements_done from stratum_migrations order by version")).toEqual([
+          { version: "001", state: "applied", statements_done: 1 },
+          { version: "002", state: "applied", statements_done: 0 },
+        ]);
+        const down = await migrator.down({ all: true });
+        expect(down.migrations.map((m) => [m.version, m.status])).toEqual([["002", "rolled_back"], ["001", "rolled_back"]]);
+        const log = await db.query<{ version: string; operation: string; outcome: string }>("select version, operation, outcome from stratum_log where version = '002' order by id");
+        expect(log).toEqual([
+          { version: "002", operation: "apply", outcome: "success" },
+          { version: "002", operation: "rollback", outcome: "success" },
+        ]);
+        expect(await db.query("select state from stratum_migrations where version = '002'")).toEqual([{ state: "rolled_back" }]);
+      } finally {
+        await migrator.close();
+      }
+    });
+  });
+
   describe("the down follows downTransaction", () => {
     let migrator: Migrator;
     const events: MigratorEvent[] = [];
