@@ -1,4 +1,4 @@
-import type { Connection, Dialect, LockAssertion } from "../dialects/dialect.js";
+import type { Connection, LockAssertion } from "../dialects/dialect.js";
 import type { StateChange } from "../history/history-store.js";
 import type { AppliedVersions } from "../core/applied-versions.js";
 import type { LoadedCode } from "../core/context.js";
