@@ -72,9 +72,12 @@ export function mixedTransactionProblem(
   const outside = need.outside.map((s) => `${statementKind(s.reason)} at ${s.location}`).join(", ");
   const down = direction === "down";
   const subject = down ? `the down of migration ${migration.id}` : `migration ${migration.id}`;
-  const off = down && migration.files.length > 1
-    ? `add \`-- stratum:transaction off\` to the top of ${migration.files[1]}`
-    : "add `-- stratum:transaction off` to the top of the file";
+  // the down's own declaration: a directive in its own file, or its section marker's option
+  const off = !down
+    ? "add `-- stratum:transaction off` to the top of the file"
+    : migration.files.length > 1
+      ? `add \`-- stratum:transaction off\` to the top of ${migration.files[1]}`
+      : "write the down's marker as `-- migrate:down transaction:false`";
   return {
     code: "TRANSACTION_MIXED",
     message: `${subject} mixes statements that cannot run inside a transaction (${outside}) with statements that can (${need.inside.join(", ")}), so it cannot run in one transaction, and Stratum runs it outside one only when told to`,

@@ -138,6 +138,11 @@ describe("mixedTransactionProblem", () => {
     expect(problem.versions).toEqual(["003"]);
   });
 
+  it("for the down of a single file, points at the down's marker (the header would take the up out of its transaction too)", () => {
+    const problem = mixedTransactionProblem(migration, "down", need);
+    expect(problem.fix).toContain("or write the down's marker as `-- migrate:down transaction:false` to run all of the down without a transaction");
+  });
+
   it("for the down of an up/down pair, points at the down file", () => {
     const problem = mixedTransactionProblem(pair, "down", need);
     expect(problem.message).toMatch(/^the down of migration 003_x mixes /);
