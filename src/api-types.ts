@@ -96,6 +96,14 @@ export interface PlannedMigration {
   readonly reason: string;
   readonly after: readonly string[];
   readonly transaction: boolean;
+  /**
+   * Why it runs outside a transaction where it would otherwise run in one: `stratum:transaction
+   * off`, or `automatic: CREATE INDEX CONCURRENTLY at 003_x.sql:4` (every statement of its script
+   * must run outside one); null when it runs in one, or the dialect or config gives none.
+   */
+  readonly outsideTransaction: string | null;
+  /** How many statements its script has (0: a no-op that is still recorded); null for a code migration. */
+  readonly statements: number | null;
 }
 
 export interface PlanResult {

@@ -24,6 +24,11 @@ export type MigratorEvent =
       readonly index: number;
       readonly total: number;
       readonly worker: number;
+      /**
+       * Present when it runs outside a transaction where it would otherwise run in one: why, as
+       * `stratum:transaction off` or `automatic: CREATE INDEX CONCURRENTLY at 003_x.sql:4`.
+       */
+      readonly outsideTransaction?: string;
     }
   | {
       readonly type: "statement";

@@ -2,7 +2,8 @@
 // Pure: what the dialect can do arrives as data.
 
 import { ConfigError } from "./errors.js";
-import type { Ordering, TransactionMode } from "./types.js";
+import { automaticOutsideNote, type TransactionNeed } from "./statement-checks.js";
+import type { MigrationOptions, Ordering, TransactionMode } from "./types.js";
 import { option } from "./vocabulary.js";
 
 /** `each`: one transaction per migration; `all`: the run's one transaction; `none`: none. */
@@ -65,18 +66,57 @@ export function decideRun(policy: RunPolicySettings, request: RunRequest, dialec
 }
 
 /**
- * The refusal of a migration that runs outside a transaction (`stratum:transaction off`) in a
- * run that is one transaction or a rehearsal; null when there is none.
+ * What a migration declares about the transaction of one direction: the up follows
+ * `transaction`; the down follows `downTransaction` (a directive in its own down file), else
+ * `transaction`. `undefined`: nothing declared.
+ */
+export function transactionFor(options: Pick<MigrationOptions, "transaction" | "downTransaction">, direction: "up" | "down"): boolean | undefined {
+  return direction === "down" ? (options.downTransaction ?? options.transaction) : options.transaction;
+}
+
+/**
+ * How one step runs. `inTransaction`: in its own transaction or the run's. `outside`: why it
+ * runs outside one where the dialect and the mode would give it one, as messages say it
+ * (`stratum:transaction off`, or `automatic: CREATE INDEX CONCURRENTLY at 003_x.sql:4`), else
+ * null. `automatic`: that reason when it is the statements' own need (no directive), else null.
+ */
+export interface StepTransaction {
+  readonly inTransaction: boolean;
+  readonly outside: string | null;
+  readonly automatic: string | null;
+}
+
+/**
+ * Whether a step runs in a transaction: where the dialect has transactional DDL and the mode
+ * gives one, unless the migration declares `transaction off` for the direction, or declares
+ * nothing and every statement of its script must run outside a transaction (PostgreSQL's
+ * `CREATE INDEX CONCURRENTLY`, SQLite's `VACUUM`). A mixed script stays in a transaction here
+ * and is refused before the run (`mixedTransactionProblem`).
+ */
+export function stepTransaction(transactionalDdl: boolean, mode: RunMode, declared: boolean | undefined, need: TransactionNeed): StepTransaction {
+  if (!transactionalDdl || mode === "none") return { inTransaction: false, outside: null, automatic: null };
+  if (declared === false) return { inTransaction: false, outside: "stratum:transaction off", automatic: null };
+  if (declared === undefined && need.kind === "outside" && need.outside[0] !== undefined) {
+    const automatic = automaticOutsideNote(need.outside[0]);
+    return { inTransaction: false, outside: automatic, automatic };
+  }
+  return { inTransaction: true, outside: null, automatic: null };
+}
+
+/**
+ * The refusal of a migration that runs outside a transaction (`outside`: why, as
+ * `stepTransaction` says it: `stratum:transaction off`, or automatic) in a run that is one
+ * transaction or a rehearsal; null when there is none.
  */
 export function outsideTransactionRefusal(
   decision: { readonly single: boolean; readonly rehearse: boolean },
-  migrations: readonly { readonly id: string; readonly options: { readonly transaction?: boolean | undefined } }[],
+  migrations: readonly { readonly id: string; readonly outside: string | null }[],
 ): ConfigError | null {
   if (!decision.single && !decision.rehearse) return null;
-  const off = migrations.find((m) => m.options.transaction === false);
+  const off = migrations.find((m) => m.outside !== null);
   if (!off) return null;
   const what = decision.rehearse ? "rehearsed" : "one transaction";
-  return new ConfigError(`migration ${off.id} runs outside a transaction (stratum:transaction off), so the run cannot be ${what}`, {
+  return new ConfigError(`migration ${off.id} runs outside a transaction (${off.outside}), so the run cannot be ${what}`, {
     code: "USAGE",
     fix: `run without ${decision.rehearse ? option("dryRun", "rehearse") : option("singleTransaction")}`,
   });

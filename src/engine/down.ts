@@ -35,7 +35,7 @@ export async function down(engine: Engine, options: DownOptions = {}, actionOf: 
   const probe = withConnection(engine, (conn) => planned(conn, fresh(found)), true);
   if (decision.kind === "dry-run") {
     const probed = await probe;
-    return dryRun(engine, probed.steps, "down", probed.warnings, started);
+    return dryRun(engine, probed.steps, "down", probed.warnings, started, decision.mode);
   }
   const probed = await probe.catch((error: unknown) => {
     if (!mayBeInFlight(error)) throw error;

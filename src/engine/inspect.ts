@@ -1,12 +1,13 @@
 // The read-only operations: they open a read-only connection and create nothing.
 
-import type { GraphReport, HistoryOptions, PlanOptions, PlanResult, SignalOptions, Stats, ValidateOptions, ValidateReport } from "../api-types.js";
+import type { GraphReport, HistoryOptions, PlannedMigration, PlanOptions, PlanResult, SignalOptions, Stats, ValidateOptions, ValidateReport } from "../api-types.js";
 import { conflictPairs } from "../core/conflicts.js";
-import { runsInTransaction } from "./step.js";
+import { scriptOf, statementsOf } from "./step.js";
+import { stepTransaction } from "./step-transaction.js";
 import { buildGraph } from "../core/graph.js";
 import { validate as validateMigrations } from "../core/planner.js";
 import { unmetRequirements } from "../core/requirements.js";
-import { defaultMode } from "../core/run-policy.js";
+import { defaultMode, type RunMode } from "../core/run-policy.js";
 import { computeStats } from "../core/stats.js";
 import { statusOf, unusableVersions } from "../core/status.js";
 import type { LogEntry, PlanRequest, PlanStep, Problem, StatusReport } from "../core/types.js";
@@ -41,9 +42,21 @@ export async function plan(engine: Engine, options: PlanOptions): Promise<PlanRe
       file: step.migration.files[0] ?? step.migration.id,
       reason: step.reason,
       after: step.after,
-      transaction: runsInTransaction(engine.target.dialect, step.migration, mode),
+      ...planTransaction(engine, step, mode),
     })),
     warnings: planned.warnings,
+  };
+}
+
+/** A planned step's transaction, why it runs outside one, and how many statements it runs. */
+function planTransaction(engine: Engine, step: PlanStep, mode: RunMode): Pick<PlannedMigration, "transaction" | "outsideTransaction" | "statements"> {
+  const { dialect } = engine.target;
+  const how = stepTransaction(dialect, step, mode);
+  const script = scriptOf(step);
+  return {
+    transaction: how.inTransaction,
+    outsideTransaction: how.outside,
+    statements: step.migration.kind === "code" || script === null ? null : statementsOf(dialect, script).length,
   };
 }
 

@@ -1,8 +1,9 @@
 import { ConfigError, IrreversibleError, ValidationError } from "../core/errors.js";
-import { runsInTransaction, scriptOf, statementsOf } from "./step.js";
+import { scriptOf, statementsOf } from "./step.js";
+import { needOf, stepTransaction } from "./step-transaction.js";
 import { unmetRequirements } from "../core/requirements.js";
-import type { RunMode } from "../core/run-policy.js";
-import { nonTransactionalProblems, unterminatedProblem } from "../core/statement-checks.js";
+import { transactionFor, type RunMode } from "../core/run-policy.js";
+import { mixedTransactionProblem, nonTransactionalProblems, unterminatedProblem } from "../core/statement-checks.js";
 import { migrationTableUse } from "../core/table-use.js";
 import { refusedTransactionControl, sectionsOf } from "../core/transaction-control.js";
 import type { MigrationFile, PlanStep, Problem } from "../core/types.js";
@@ -39,14 +40,20 @@ export function preflightStatic(engine: Engine, step: PlanStep, mode: RunMode): 
   const rollback = step.direction === "down";
   const unterminated = unterminatedIn(engine, step.migration, rollback ? "down" : undefined);
   if (unterminated.length > 0) return unterminated;
-  const inTransaction = runsInTransaction(dialect, step.migration, mode);
+  const how = stepTransaction(dialect, step, mode);
   const sections = rollback ? (step.migration.down === null ? [] : [step.migration.down]) : sectionsOf(step.migration);
   const control = sections.flatMap((section) =>
-    refusedTransactionControl(step.migration, section.file, statementsOf(dialect, section), inTransaction),
+    refusedTransactionControl(step.migration, section.file, statementsOf(dialect, section), how.inTransaction),
   );
   const script = scriptOf(step);
-  if (!script || !inTransaction) return control;
-  return control.concat(nonTransactionalProblems(step.migration, script.file, statementsOf(dialect, script)));
+  if (!script || !how.inTransaction) return control;
+  const need = needOf(dialect, step);
+  if (need.kind === "any") return control;
+  // declared `transaction on`: each statement that cannot run in it; else the mix is the problem
+  if (transactionFor(step.migration.options, step.direction) === true) {
+    return control.concat(nonTransactionalProblems(step.migration, script.file, statementsOf(dialect, script)));
+  }
+  return need.kind === "mixed" ? [...control, mixedTransactionProblem(step.migration, step.direction, need)] : control;
 }
 
 /**

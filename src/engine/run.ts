@@ -170,7 +170,7 @@ async function runParallel(
         runStep(engine.ports, connections[worker - 1] as Connection, step, settings, { index: ++index, total: steps.length, worker }),
       retryAlone: (error, step) =>
         dialect.isRetryable(error) &&
-        (runsInTransaction(dialect, step.migration, settings.mode) || (error instanceof MigrationError && error.statementIndex === 1)),
+        (runsInTransaction(dialect, step, settings.mode) || (error instanceof MigrationError && error.statementIndex === 1)),
       onSerialised: (waiting, running) =>
         engine.emit({
           type: "log",

@@ -1,10 +1,11 @@
-import type { Connection, Dialect, LockAssertion } from "../dialects/dialect.js";
+import type { Connection, LockAssertion } from "../dialects/dialect.js";
 import type { StateChange } from "../history/history-store.js";
 import type { AppliedVersions } from "../core/applied-versions.js";
 import type { LoadedCode } from "../core/context.js";
 import type { AppliedMigration, LogEntry, MigrationFile, PlanStep, Statement } from "../core/types.js";
 import { versionKey } from "../core/version.js";
 import type { Deps, Target } from "./ports.js";
+import { runsInTransaction } from "./step-transaction.js";
 
 /** What a step awaits: the target's dialect and history, and the engine's surroundings (one definition: Deps). */
 export type ExecutorPorts = Pick<Target, "dialect" | "history"> & Deps;
@@ -63,10 +64,7 @@ export interface StepState {
 
 export const nowIso = () => new Date().toISOString();
 
-/** Whether a step runs inside a transaction of its own (or of the run). */
-export function runsInTransaction(dialect: Dialect, migration: MigrationFile, mode: RunSettings["mode"]): boolean {
-  return dialect.capabilities.transactionalDdl && mode !== "none" && migration.options.transaction !== false;
-}
+export { runsInTransaction };
 
 export function stepState(ports: ExecutorPorts, conn: Connection, step: PlanStep, settings: RunSettings, code: LoadedCode | null): StepState {
   const migration = step.migration;
@@ -79,7 +77,7 @@ export function stepState(ports: ExecutorPorts, conn: Connection, step: PlanStep
     migration,
     direction,
     file: migration.files[direction === "down" && migration.files.length > 1 ? 1 : 0] ?? migration.id,
-    inTx: runsInTransaction(ports.dialect, migration, settings.mode),
+    inTx: runsInTransaction(ports.dialect, step, settings.mode),
     startedAt: nowIso(),
     started: performance.now(),
     code,

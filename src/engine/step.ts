@@ -9,6 +9,7 @@ import { errorText, lost, stepError } from "./step-failure.js";
 import { runWithoutTransaction } from "./step-no-tx.js";
 import { runOwnTransaction } from "./step-own-tx.js";
 import { runInRunTransaction } from "./step-run-tx.js";
+import { stepTransaction } from "./step-transaction.js";
 import { scriptOf, statementCount, statementsOf } from "./step-sql.js";
 import { logEntry, runsInTransaction, stepState, type ExecutorPorts, type RunSettings, type StepPosition, type StepState } from "./step-state.js";
 
@@ -29,7 +30,7 @@ export type StepStrategy =
 /** The one place a step's execution path is chosen. `code`: whether it is a code migration. */
 export function chooseStrategy(dialect: Dialect, conn: Connection, step: PlanStep, settings: RunSettings, code: boolean): StepStrategy {
   const migration = step.migration;
-  if (!runsInTransaction(dialect, migration, settings.mode)) return { kind: "no-tx" };
+  if (!runsInTransaction(dialect, step, settings.mode)) return { kind: "no-tx" };
   if (settings.mode !== "each") return { kind: "run-tx" };
   const script = code ? null : scriptOf(step);
   const clock = dialect.capabilities.batchRoundTrip ? dialect.serverClock : undefined;
@@ -57,6 +58,7 @@ function runStrategy(s: StepState, strategy: StepStrategy): Promise<void> {
 export async function runStep(ports: ExecutorPorts, conn: Connection, step: PlanStep, settings: RunSettings, position: StepPosition): Promise<RunOutcome> {
   const { migration, direction } = step;
   const file = migration.files[direction === "down" && migration.files.length > 1 ? 1 : 0] ?? migration.id;
+  const how = stepTransaction(ports.dialect, step, settings.mode);
   const startEvent = {
     type: "migration:start",
     direction,
@@ -66,7 +68,11 @@ export async function runStep(ports: ExecutorPorts, conn: Connection, step: Plan
     index: position.index,
     total: position.total,
     worker: position.worker,
+    ...(how.outside === null ? {} : { outsideTransaction: how.outside }),
   } as const;
+  if (how.automatic !== null) {
+    ports.events.emit({ type: "log", level: "info", version: migration.version, message: `${migration.id} runs outside a transaction (${how.automatic})` });
+  }
   ports.events.emit(startEvent);
   const code = migration.kind === "code" ? await ports.loadCode(migration) : null;
   const s = stepState(ports, conn, step, settings, code);

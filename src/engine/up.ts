@@ -10,6 +10,7 @@ import type { Engine } from "./ports.js";
 import { mayBeInFlight, preflight, refuseOverLockCapacity, refuseStatic } from "./prepare.js";
 import { emptyRun, instantLog } from "./report.js";
 import { runSteps } from "./run.js";
+import { stepTransaction } from "./step-transaction.js";
 import { withConnection, withLock, type Session } from "./session.js";
 import { appliedSet, discover, fresh, recordedSet, workspaceOn, type Discovered } from "./workspace.js";
 
@@ -34,7 +35,7 @@ export async function up(engine: Engine, options: UpOptions = {}): Promise<RunRe
     if (decision.warning !== null) engine.emit({ type: "log", level: "warn", version: null, message: decision.warning });
     const planned = await withConnection(engine, (conn) => workspaceOn(engine, conn, found, request, { allowOutOfOrder: options.allowOutOfOrder }), true);
     refuseStatic(engine, planned.steps, decision.mode);
-    return dryRun(engine, planned.steps, "up", planned.warnings, started);
+    return dryRun(engine, planned.steps, "up", planned.warnings, started, decision.mode);
   }
   if (options.backup && dialect.capabilities.backup) await dialect.checkBackup?.();
   const signal = options.signal ?? new AbortController().signal;
@@ -87,7 +88,9 @@ async function backUp(engine: Engine, session: Session): Promise<string> {
 async function refuse(engine: Engine, conn: Connection, steps: readonly PlanStep[], decision: Run): Promise<void> {
   const problems = await preflight(engine, conn, steps, decision.checkMode);
   if (problems.length > 0) throw new ValidationError(problems);
-  const refusal = outsideTransactionRefusal(decision, steps.map((s) => s.migration));
+  const dialect = engine.target.dialect;
+  const outside = steps.map((step) => ({ id: step.migration.id, outside: stepTransaction(dialect, step, decision.mode).outside }));
+  const refusal = outsideTransactionRefusal(decision, outside);
   if (refusal !== null) throw refusal;
 }
 

@@ -542,17 +542,22 @@ export function describeDialectContract(target: Target): void {
     }
 
     if (target.name === "postgres") {
-      it("runs CREATE INDEX CONCURRENTLY under transaction off, and rejects it otherwise before anything runs", async () => {
-        project.migration("004_concurrent.sql", "-- migrate:up\nCREATE INDEX CONCURRENTLY products_title_idx ON products (title);\n-- migrate:down\nDROP INDEX CONCURRENTLY products_title_idx;\n");
+      it("runs a file of only CREATE INDEX CONCURRENTLY outside a transaction with no directive; refuses it mixed with other statements unless declared", async () => {
+        project.migration("004_concurrent.sql", "-- migrate:up\nCREATE TABLE tags (id INTEGER);\nCREATE INDEX CONCURRENTLY products_title_idx ON products (title);\n-- migrate:down\nDROP INDEX CONCURRENTLY products_title_idx;\n");
         const refused = await cli(["up"]);
         expect(refused.code, refused.output).toBe(3);
+        expect(refused.stderr).toContain("CREATE INDEX CONCURRENTLY at 004_concurrent.sql:3");
         expect(refused.stderr).toContain("004_concurrent.sql:2");
         expect(refused.stderr).toContain("stratum:transaction off");
         expect(await db.tables()).toEqual([]);
-        project.migration("004_concurrent.sql", "-- stratum:transaction off\n-- migrate:up\nCREATE INDEX CONCURRENTLY products_title_idx ON products (title);\n-- migrate:down\nDROP INDEX CONCURRENTLY products_title_idx;\n");
+        project.migration("004_concurrent.sql", "-- migrate:up\nCREATE INDEX CONCURRENTLY products_title_idx ON products (title);\n-- migrate:down\nDROP INDEX CONCURRENTLY products_title_idx;\n");
         const ok = await cli(["up"]);
         expect(ok.code, ok.output).toBe(0);
+        expect(ok.stdout).toContain("004_concurrent runs outside a transaction (automatic: CREATE INDEX CONCURRENTLY at 004_concurrent.sql:2)");
         expect(await db.query("select indexname from pg_indexes where indexname = 'products_title_idx'")).toHaveLength(1);
+        const down = await cli(["down", "--step", "1"]);
+        expect(down.code, down.output).toBe(0);
+        expect(await db.query("select indexname from pg_indexes where indexname = 'products_title_idx'")).toHaveLength(0);
       });
 
       it("--single-transaction past the server's lock table is refused up front, with nothing applied", async () => {

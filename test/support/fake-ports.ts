@@ -677,6 +677,8 @@ export interface FakeMigrationSpec {
   readonly dependsOn?: readonly string[];
   /** `false`: `-- stratum:transaction off`. */
   readonly transaction?: boolean;
+  /** The down's own declaration (a directive in a separate down file). */
+  readonly downTransaction?: boolean;
   readonly irreversible?: boolean;
 }
 
@@ -705,6 +707,7 @@ export function fakeMigration(spec: FakeMigrationSpec): MigrationFile {
       irreversible: spec.irreversible ?? false,
       requires: [],
       ...(spec.transaction === undefined ? {} : { transaction: spec.transaction }),
+      ...(spec.downTransaction === undefined ? {} : { downTransaction: spec.downTransaction }),
     },
   };
 }

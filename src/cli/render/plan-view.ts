@@ -31,6 +31,17 @@ export function planLines(plan: PlanResult, direction: "up" | "down", colors: Co
       ),
     );
   }
+  const notes = plan.steps.flatMap((step) => stepNotes(step, direction));
+  if (notes.length > 0) lines.push("", ...notes);
   if (plan.warnings.length > 0) lines.push("", ...problemLines(plan.warnings, colors));
   return lines;
+}
+
+/** What the table does not say of a step: it runs outside a transaction on its own, or runs nothing. */
+function stepNotes(step: PlanResult["steps"][number], direction: "up" | "down"): string[] {
+  const id = `${step.version}_${step.name}`;
+  const notes: string[] = [];
+  if (step.outsideTransaction?.startsWith("automatic") === true) notes.push(`${id} runs outside a transaction (${step.outsideTransaction})`);
+  if (step.statements === 0) notes.push(`${id} has no statements: nothing runs, it is recorded as ${direction === "up" ? "applied" : "rolled back"}`);
+  return notes;
 }

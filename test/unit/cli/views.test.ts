@@ -104,19 +104,34 @@ describe("status", () => {
 describe("plan", () => {
   const plan = {
     steps: [
-      { direction: "up", version: "003", name: "add_orders", file: "003_add_orders.sql", reason: "pending", after: ["002"], transaction: true },
-      { direction: "up", version: "004", name: "concurrent_index", file: "004_concurrent_index.sql", reason: "pending", after: ["003"], transaction: false },
+      { direction: "up", version: "003", name: "add_orders", file: "003_add_orders.sql", reason: "pending", after: ["002"], transaction: true, outsideTransaction: null, statements: 2 },
+      {
+        direction: "up",
+        version: "004",
+        name: "concurrent_index",
+        file: "004_concurrent_index.sql",
+        reason: "pending",
+        after: ["003"],
+        transaction: false,
+        outsideTransaction: "automatic: CREATE INDEX CONCURRENTLY at 004_concurrent_index.sql:2",
+        statements: 1,
+      },
+      { direction: "up", version: "005", name: "placeholder", file: "005_placeholder.sql", reason: "pending", after: ["004"], transaction: true, outsideTransaction: null, statements: 0 },
     ],
     warnings: [conflictWarning],
   } as const;
 
-  it("a table of steps with reasons and transactions, then the warnings", () => {
+  it("a table of steps with reasons and transactions, what runs outside a transaction on its own or runs nothing, then the warnings", () => {
     expect(planLines(plan, "up", colors)).toEqual([
-      "apply 2 migrations, in this order:",
+      "apply 3 migrations, in this order:",
       "",
       "STEP  VERSION  NAME              REASON   TRANSACTION",
       "   1  003      add_orders        pending  yes",
       "   2  004      concurrent_index  pending  no",
+      "   3  005      placeholder       pending  yes",
+      "",
+      "004_concurrent_index runs outside a transaction (automatic: CREATE INDEX CONCURRENTLY at 004_concurrent_index.sql:2)",
+      "005_placeholder has no statements: nothing runs, it is recorded as applied",
       "",
       "warning  CONFLICT  002_a.sql, 003_b.sql",
       "         002_a and 003_b both touch users with no dependency between them.",

@@ -72,8 +72,8 @@ describe("decideRun", () => {
 });
 
 describe("outsideTransactionRefusal", () => {
-  const on = { id: "001_a", options: {} };
-  const off = { id: "002_b", options: { transaction: false } };
+  const on = { id: "001_a", outside: null };
+  const off = { id: "002_b", outside: "stratum:transaction off" };
   it.each([
     ["a plain run", { single: false, rehearse: false }, [on, off], null],
     ["a single transaction, all inside", { single: true, rehearse: false }, [on], null],

@@ -69,11 +69,12 @@ describe("one transaction refused before anything runs", () => {
     expect(eventTrail(t.events, runEvents)).not.toContain("run:start");
   });
 
-  it("a statement that cannot run in a transaction is refused with the file and line", async () => {
+  it("a statement that cannot run in a transaction among others is refused with the file and line of each", async () => {
     const t = engine(three.map((s) => (s.id === "002_b" ? { ...s, up: "create table b (id int);\ncreate index concurrently b_id on b (id)" } : s)));
     const error = await rejectionOf(t.migrator.up({ singleTransaction: true }));
-    expect(error.problems?.map((p) => p.code)).toEqual(["TRANSACTION_REQUIRED_OFF"]);
-    expect(error.message).toContain("002_b.sql:3");
+    expect(error.problems?.map((p) => p.code)).toEqual(["TRANSACTION_MIXED"]);
+    expect(error.message).toContain("CONCURRENTLY at 002_b.sql:3");
+    expect(error.message).toContain("(002_b.sql:2)");
     expect(t.db.sent).toEqual([]);
   });
 });

@@ -23,6 +23,18 @@ describe("postgresPlaceholders", () => {
 });
 
 describe("postgresNonTransactionalReason", () => {
+  test.each([
+    ["ALTER TYPE e ADD VALUE 'b'", 11, "ALTER TYPE ... ADD VALUE cannot run inside a transaction block"],
+    ["alter type public.mood add value if not exists 'meh' before 'ok'", 10, "ALTER TYPE ... ADD VALUE cannot run inside a transaction block"],
+    ["ALTER TYPE e ADD VALUE 'b'", 12, null],
+    ["ALTER TYPE e ADD VALUE 'b'", undefined, null],
+    ["ALTER TYPE e RENAME VALUE 'a' TO 'b'", 11, null],
+    ["ALTER TYPE c ADD ATTRIBUTE x int", 11, null],
+    ["ALTER TYPE e OWNER TO postgres", 9, null],
+  ] as const)("%j on PostgreSQL %s (before 12, ALTER TYPE … ADD VALUE cannot run in a transaction)", (sql, major, reason) => {
+    expect(postgresNonTransactionalReason(sql, undefined, major)).toBe(reason);
+  });
+
   test.each(NON_TRANSACTIONAL_CASES.map((c) => [c.sql, c.refused] as const))("%j", (sql, refused) => {
     expect(postgresNonTransactionalReason(sql)).toBe(
       refused === null ? null : `${refused} cannot run inside a transaction block`,

@@ -10,15 +10,25 @@ const REASON_TOKENS = 256;
 /** The first words `postgresNonTransactionalReason` can refuse a statement for. */
 const DECIDING_FIRST_WORDS: ReadonlySet<string> = new Set(["VACUUM", "CREATE", "DROP", "REINDEX", "CLUSTER", "ALTER", "DISCARD", "COMMIT", "ROLLBACK"]);
 
+/** The first PostgreSQL major version that runs `ALTER TYPE … ADD VALUE` inside a transaction block. */
+const ADD_VALUE_IN_TRANSACTION_SINCE = 12;
+
 /**
  * Why PostgreSQL refuses to run this statement inside a transaction block, or null when it may.
- * Leading comments are ignored; keywords are matched case-insensitively.
+ * Leading comments are ignored; keywords are matched case-insensitively. `serverMajor`: the
+ * server's major version where it is known; only `ALTER TYPE … ADD VALUE` depends on it
+ * (refused before 12), and an unknown version is taken as 12 or later.
  */
-export function postgresNonTransactionalReason(statement: string, head = significantTokens(scanPostgresToken, statement, HEAD_TOKENS)): string | null {
+export function postgresNonTransactionalReason(
+  statement: string,
+  head = significantTokens(scanPostgresToken, statement, HEAD_TOKENS),
+  serverMajor?: number,
+): string | null {
   // Most statements are decided by their first words (`head`, shared with the transaction-control
   // read); read further only where a later one counts.
   if (!DECIDING_FIRST_WORDS.has(head[0] ?? "")) return null;
-  const readAll = head[1] === "SUBSCRIPTION" || head[1] === "(" || (head[0] === "ALTER" && head[1] === "TABLE" && /detach/i.test(statement));
+  const addValueMatters = serverMajor !== undefined && serverMajor < ADD_VALUE_IN_TRANSACTION_SINCE && head[0] === "ALTER" && head[1] === "TYPE";
+  const readAll = addValueMatters || head[1] === "SUBSCRIPTION" || head[1] === "(" || (head[0] === "ALTER" && head[1] === "TABLE" && /detach/i.test(statement));
   const words = readAll ? significantTokens(scanPostgresToken, statement, REASON_TOKENS) : head;
   const at = (i: number): string => words[i] ?? "";
   const refused = (what: string): string => `${what} cannot run inside a transaction block`;
@@ -75,6 +85,10 @@ export function postgresNonTransactionalReason(statement: string, head = signifi
     }
     case "ALTER":
       if (at(1) === "SYSTEM") return refused("ALTER SYSTEM");
+      if (addValueMatters) {
+        const add = indexOfWord("ADD", 3);
+        if (add !== -1 && at(add + 1) === "VALUE") return refused("ALTER TYPE ... ADD VALUE");
+      }
       if (at(1) === "DATABASE" && at(3) === "SET" && at(4) === "TABLESPACE") {
         return refused("ALTER DATABASE SET TABLESPACE");
       }
