@@ -1,0 +1,58 @@
+// Which layout reads a directory: the one the config names (`format`), or the one that claims the
+// directory's listing; Stratum's own when none does. Pure: the listing is given.
+
+import { ConfigError } from "../../core/errors.js";
+import type { Layout, LayoutName } from "./layout.js";
+
+/** `format` in the config: a layout's name, or `auto` (the default) to detect it. */
+export type LayoutFormat = LayoutName | "auto";
+
+/** The layout chosen: `null` is Stratum's own; `detected` says it was not named by the config. */
+export interface LayoutChoice {
+  readonly layout: Layout | null;
+  readonly detected: boolean;
+}
+
+/**
+ * Chooses the layout for a directory holding `paths` (relative, `/`-separated). Throws a
+ * ConfigError (one sentence and a fix) when two layouts claim the directory, when the named
+ * format is not one Stratum reads, or when it names a layout the directory's files do not fit.
+ */
+export function chooseLayout(
+  dir: string,
+  paths: readonly string[],
+  format: LayoutFormat,
+  layouts: readonly Layout[],
+): LayoutChoice {
+  if (format === "stratum") return { layout: null, detected: false };
+  if (format !== "auto") {
+    const named = layouts.find((layout) => layout.name === format);
+    if (named === undefined) {
+      throw new ConfigError(`format "${format}" is not a layout Stratum can read yet`, {
+        key: "format",
+        fix: `set format to one of ${["auto", "stratum", ...layouts.map((layout) => layout.name)].map((name) => `"${name}"`).join(", ")}`,
+      });
+    }
+    if (paths.length > 0 && !named.detect(paths)) {
+      throw new ConfigError(`format is "${format}" but the migrations directory ${dir} holds no ${format} migrations`, {
+        key: "format",
+        fix: `point dir at the ${format} migrations directory, or set format to "auto" to detect the layout`,
+      });
+    }
+    return { layout: named, detected: false };
+  }
+  const claimed = layouts.filter((layout) => layout.detect(paths));
+  if (claimed.length > 1) {
+    const names = claimed.map((layout) => layout.name);
+    throw new ConfigError(
+      `the migrations directory ${dir} looks like both ${names.slice(0, -1).join(", ")} and ${names.at(-1) ?? ""} migrations`,
+      { key: "format", fix: `set format in the config to the tool that wrote it, e.g. format: "${names[0] ?? ""}"` },
+    );
+  }
+  return { layout: claimed[0] ?? null, detected: true };
+}
+
+/** A layout's name as messages show it: `goose (detected)`, `flyway (from format)`. */
+export function describeLayout(name: LayoutName, detected: boolean): string {
+  return `${name} (${detected ? "detected" : "from format"})`;
+}
