@@ -7,6 +7,24 @@ import type { Layout, LayoutName } from "./layout.js";
 /** `format` in the config: a layout's name, or `auto` (the default) to detect it. */
 export type LayoutFormat = LayoutName | "auto";
 
+/** Every value `format` takes, in the order messages list them. */
+export const LAYOUT_FORMATS = [
+  "auto",
+  "stratum",
+  "golang-migrate",
+  "dbmate",
+  "goose",
+  "flyway",
+  "node-pg-migrate",
+  "prisma",
+  "drizzle",
+  "sqitch",
+] as const satisfies readonly LayoutFormat[];
+
+// every layout name is listed: a name added to LayoutName and not here fails `tsc`
+const everyFormat: LayoutFormat extends (typeof LAYOUT_FORMATS)[number] ? true : false = true;
+void everyFormat;
+
 /** The layout chosen: `null` is Stratum's own; `detected` says it was not named by the config. */
 export interface LayoutChoice {
   readonly layout: Layout | null;
