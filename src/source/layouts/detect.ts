@@ -51,7 +51,9 @@ export function chooseLayout(
         fix: `set format to one of ${["auto", "stratum", ...layouts.map((layout) => layout.name)].map((name) => `"${name}"`).join(", ")}`,
       });
     }
-    if (paths.length > 0 && !named.detect(paths)) {
+    // some tools' names are Stratum's own, so their layouts never claim a directory: a file the
+    // layout would read is enough
+    if (paths.length > 0 && !named.detect(paths) && !paths.some((path) => named.wants(path))) {
       throw new ConfigError(`format is "${format}" but the migrations directory ${dir} holds no ${format} migrations`, {
         key: "format",
         fix: `point dir at the ${format} migrations directory, or set format to "auto" to detect the layout`,
@@ -68,9 +70,4 @@ export function chooseLayout(
     );
   }
   return { layout: claimed[0] ?? null, detected: true };
-}
-
-/** A layout's name as messages show it: `goose (detected)`, `flyway (from format)`. */
-export function describeLayout(name: LayoutName, detected: boolean): string {
-  return `${name} (${detected ? "detected" : "from format"})`;
 }
