@@ -81,7 +81,7 @@ async function writeAll(out: string, shown: string, migrations: readonly Importe
   const taken = names.filter((name) => existsSync(join(out, name)));
   if (taken.length > 0) {
     throw usage(
-      `${taken.length === 1 ? "a file" : `${taken.length} files`} to be written already exist in ${shown}: ${taken.join(", ")}`,
+      `${taken.length === 1 ? "a file to be written already exists" : `${taken.length} files to be written already exist`} in ${shown}: ${taken.join(", ")}`,
       "move them away, or pass another --out directory; import never overwrites a file",
     );
   }

@@ -59,7 +59,9 @@ function optionsOf(unit: LayoutUnit, directives: MigrationOptions | null): Migra
     dependsOn,
     ...(transaction === undefined ? {} : { transaction }),
     ...(unit.downTransaction === undefined ? {} : { downTransaction: unit.downTransaction }),
-    irreversible: unit.down === null || directives?.irreversible === true,
+    // as for Stratum's own files: `irreversible` is what a directive declares; no down at all is
+    // `down: null`, which the planner reports as having no down (NO_DOWN) when a rollback needs it
+    irreversible: directives?.irreversible === true,
     requires: directives?.requires ?? [],
     ...(tables === undefined ? {} : { tables }),
   };

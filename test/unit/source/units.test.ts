@@ -56,9 +56,10 @@ describe("migrationFromUnit", () => {
     expect(migrationFromUnit("/db", unit({ version: "2024.01.05.1" }), texts, []).versionNumber).toBe(0n);
   });
 
-  it("no down is irreversible; the tool's transaction markers and dependencies are options", () => {
+  it("no down is a null down (not a declared irreversible); the tool's transaction markers and dependencies are options", () => {
     const migration = migrationFromUnit("/db", unit({ down: null, transaction: false, downTransaction: false, dependsOn: ["appschema"] }), texts, []);
-    expect(migration.options).toEqual({ dependsOn: ["appschema"], transaction: false, downTransaction: false, irreversible: true, requires: [] });
+    expect(migration.down).toBeNull();
+    expect(migration.options).toEqual({ dependsOn: ["appschema"], transaction: false, downTransaction: false, irreversible: false, requires: [] });
   });
 
   it("directives come from the script the layout names, numbered as in the file, and add to the tool's", () => {

@@ -156,7 +156,7 @@ describe("units become migrations", () => {
     const { migrations, problems } = await discoverMigrations(dir, { layouts: [fakeLayout("goose")] });
     expect(problems).toEqual([]);
     const [first, second] = migrations;
-    expect(first?.options.irreversible).toBe(true);
+    expect(first?.options.irreversible).toBe(false);
     expect(first?.down).toBeNull();
     expect(second).toMatchObject({
       version: "2",
