@@ -39,14 +39,15 @@ export interface ImportResult {
  */
 export async function importDirectory(dir: string, options: ImportOptions): Promise<ImportResult> {
   const layouts = options.layouts ?? foreignLayouts;
-  const layout = layouts.find((candidate) => candidate.name === options.from);
-  if (layout === undefined) {
-    throw usage(`unknown tool "${options.from}" for --from`, `use one of ${layouts.map((l) => l.name).join(", ")}`);
-  }
   const cwd = options.cwd ?? process.cwd();
   const source = resolve(cwd, dir);
   const out = resolve(cwd, options.out);
   await directoryOf(dir, source);
+  const layout = layouts.find((candidate) => candidate.name === options.from);
+  if (layout === undefined) {
+    const known = layouts.map((candidate) => candidate.name);
+    throw usage(`unknown tool "${options.from}" for --from`, known.length === 0 ? "this build reads no other tool's layout" : `use one of ${known.join(", ")}`);
+  }
   if (existsSync(out) && realpathSync(out) === realpathSync(source)) {
     throw usage(`--out ${options.out} is the directory being imported`, "write Stratum's files to a directory of their own, e.g. --out migrations");
   }
