@@ -8,7 +8,7 @@ import { option } from "../core/vocabulary.js";
 import { computedExecFileCalls, execFileCalls } from "./exec-files.js";
 import { isMigrationCandidate, parseFileName, type ParsedFileName } from "./file-name.js";
 import { isProblem, problem } from "./problem.js";
-import { chooseLayout, type LayoutFormat } from "./layouts/detect.js";
+import { chooseLayout, layoutFromText, SNIFFED_FILES, type LayoutFormat } from "./layouts/detect.js";
 import { foreignLayouts } from "./layouts/index.js";
 import type { Layout, LayoutName, ListedFile } from "./layouts/layout.js";
 import { chooseVariants } from "./layouts/variants.js";
@@ -75,7 +75,8 @@ export async function discoverMigrations(dir: string, options: SourceOptions = {
   if (format !== "stratum" && (format !== "auto" || layouts.length > 0)) {
     const paths = listTree(dir, root, realRoot);
     const choice = chooseLayout(dir, paths, format, layouts);
-    if (choice.layout !== null) return readForeign(root, realRoot, paths, choice.layout, choice.detected, options.dialect);
+    const layout = choice.layout ?? (format === "auto" ? layoutFromText(sniffed(root, realRoot, paths), layouts) : null);
+    if (layout !== null) return readForeign(root, realRoot, paths, layout, choice.detected, options.dialect);
   }
   return discoverOwn(dir, root, realRoot, options.dialect);
 }
@@ -317,6 +318,18 @@ function readForeign(
   migrations.sort(compareMigrations);
   problems.push(...duplicateVersions(migrations));
   return { migrations, problems, layout: { name: layout.name, detected } };
+}
+
+/** The first few top-level SQL files' texts (unreadable ones left out: Stratum's own read reports them). */
+function sniffed(root: string, realRoot: string, paths: readonly string[]): { path: string; text: string }[] {
+  const texts: { path: string; text: string }[] = [];
+  for (const path of paths) {
+    if (texts.length >= SNIFFED_FILES) break;
+    if (path.includes("/") || !path.endsWith(".sql") || !isMigrationCandidate(path)) continue;
+    const text = readListed(root, realRoot, path);
+    if (typeof text === "string") texts.push({ path, text });
+  }
+  return texts;
 }
 
 /** One listed file's text (it was listed inside the directory, links included). */

@@ -71,3 +71,28 @@ export function chooseLayout(
   }
   return { layout: claimed[0] ?? null, detected: true };
 }
+
+/**
+ * Marker lines that only another tool's SQL files carry, for tools whose file names are also
+ * Stratum's own (goose's `00001_x.sql`, node-pg-migrate's `1_x.sql`): read as Stratum's own,
+ * such a file would run its down SQL as part of its up.
+ */
+const TEXT_MARKERS: readonly (readonly [LayoutName, RegExp])[] = [
+  ["goose", /^\s*--\s*\+goose\s+(?:up|down)\b/im],
+  ["node-pg-migrate", /^\s*--\s*(?:up|down)\s+migration\s*$/im],
+];
+
+/** How many of a directory's top-level SQL files are read to look for another tool's markers. */
+export const SNIFFED_FILES = 3;
+
+/**
+ * The layout whose marker lines `files` (a few top-level SQL files, read) carry, among `layouts`;
+ * null when none does. Used with `format` unset, when no layout claimed the directory's paths.
+ */
+export function layoutFromText(files: readonly { readonly path: string; readonly text: string }[], layouts: readonly Layout[]): Layout | null {
+  for (const [name, marker] of TEXT_MARKERS) {
+    const layout = layouts.find((candidate) => candidate.name === name);
+    if (layout !== undefined && files.some((file) => marker.test(file.text))) return layout;
+  }
+  return null;
+}

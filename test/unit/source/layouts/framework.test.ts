@@ -84,6 +84,17 @@ describe("choosing the layout", () => {
     expect(foreign.migrations.map((m) => m.id)).toEqual(["2_users"]);
   });
 
+  it("a tool whose names are Stratum's own is detected by its marker lines in the first SQL files", async () => {
+    const seen: ListedFile[][] = [];
+    const byText: Layout = { ...fakeLayout("goose", seen), detect: () => false, wants: (path) => path.endsWith(".sql"), read: () => ({ units: [], problems: [] }) };
+    await files({ "00001_a.sql": "SELECT 1;\n" });
+    expect((await discoverMigrations(dir, { layouts: [byText] })).layout).toBeUndefined();
+    await files({ "00002_b.sql": "-- +goose Up\nSELECT 2;\n-- +goose Down\nSELECT 3;\n" });
+    expect((await discoverMigrations(dir, { layouts: [byText] })).layout).toEqual({ name: "goose", detected: true });
+    // only when detecting: format stratum reads the files as Stratum's own
+    expect((await discoverMigrations(dir, { layouts: [byText], format: "stratum" })).layout).toBeUndefined();
+  });
+
   it("two layouts claiming one directory is one sentence naming both and the fix", async () => {
     await files({ "1-a.tool.sql": "SELECT 1;\n" });
     const error = await discoverMigrations(dir, { layouts: [fakeLayout("goose"), fakeLayout("dbmate")] }).catch((e: unknown) => e);
