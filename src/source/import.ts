@@ -35,7 +35,8 @@ const DIRECTIVE_LINE = /^\s*--\s*stratum\s*:/i;
  * first line. Dependencies naming another migration (by version, name or id) are rewritten to
  * its new version.
  */
-export function importedMigrations(migrations: readonly MigrationFile[], tool: string): ImportedMigration[] {
+export function importedMigrations(given: readonly MigrationFile[], tool: string): ImportedMigration[] {
+  const migrations = [...given].sort((a, b) => compareVersions(a.version, b.version));
   const versions = newVersions(migrations);
   const byReference = new Map<string, string>();
   migrations.forEach((migration, index) => {
@@ -47,6 +48,26 @@ export function importedMigrations(migrations: readonly MigrationFile[], tool: s
     const depends = migration.options.dependsOn.map((item) => byReference.get(item) ?? item);
     return { fromVersion: migration.version, fromFiles: migration.files, version, files: filesOf(migration, version, depends, tool) };
   });
+}
+
+/** Versions part by part (`1` < `1.1` < `1.2` < `2` < `2024.01.05.1`; `1_1` is `1.1`), each part as an integer. */
+function compareVersions(a: string, b: string): number {
+  const partsA = a.split(/[._]/);
+  const partsB = b.split(/[._]/);
+  for (let i = 0; i < Math.max(partsA.length, partsB.length); i++) {
+    const x = partsA[i];
+    const y = partsB[i];
+    if (x === undefined || y === undefined) return x === undefined ? -1 : 1;
+    const byNumber = DIGITS.test(x) && DIGITS.test(y) ? compareDigits(x, y) : x < y ? -1 : x > y ? 1 : 0;
+    if (byNumber !== 0) return byNumber;
+  }
+  return 0;
+}
+
+function compareDigits(x: string, y: string): number {
+  const a = BigInt(x);
+  const b = BigInt(y);
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Digits stay as they are; otherwise every migration is numbered in order (`001`, `002`, …). */

@@ -83,12 +83,19 @@ describe("importedMigrations", () => {
 
   it("versions that are not plain digits are renumbered in order, and dependencies follow", () => {
     const result = importedMigrations(
-      [migration("1", "a", script("V1__a.sql", "SELECT 1;"), null), migration("1.1", "b", script("V1.1__b.sql", "SELECT 2;"), null, { dependsOn: ["1"] })],
+      [
+        migration("2", "c", script("V2__c.sql", "SELECT 3;"), null),
+        migration("1.1", "b", script("V1.1__b.sql", "SELECT 2;"), null, { dependsOn: ["1"] }),
+        migration("1", "a", script("V1__a.sql", "SELECT 1;"), null),
+        migration("1.10", "d", script("V1.10__d.sql", "SELECT 4;"), null),
+      ],
       "flyway",
     );
     expect(result.map((m) => [m.fromVersion, m.version, m.files.map((f) => f.name)])).toEqual([
       ["1", "001", ["001_a.sql"]],
       ["1.1", "002", ["002_b.sql"]],
+      ["1.10", "003", ["003_d.sql"]],
+      ["2", "004", ["004_c.sql"]],
     ]);
     expect(result[1]?.files[0]?.text).toContain("-- stratum:depends 001\n");
   });
