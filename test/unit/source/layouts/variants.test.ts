@@ -110,3 +110,10 @@ describe("discovery with variants", () => {
     expect(problems.map((p) => p.message)).toEqual(["005_v.postgres.down.sql has no matching 005_v.up.sql."]);
   });
 });
+
+describe("create numbers after variants too", () => {
+  it("a version held only by a dialect's variant is taken", async () => {
+    const { nextVersion } = await import("../../../../src/source/create.js");
+    expect(nextVersion(["001_a.sql", "002_b.postgres.sql", "003_c.mysql.up.sql"], new Date(0))).toBe("004");
+  });
+});
