@@ -116,9 +116,16 @@ function sqlOf(script: SqlScript | null): string {
       : script.statements
           .map((statement) => statement.text.trim())
           .filter((statement) => statement !== "")
-          .map((statement) => (statement.endsWith(";") ? statement : `${statement};`))
+          .map(closed)
           .join("\n\n");
   return text === "" ? "-- (no SQL)" : text;
+}
+
+/** A statement ended by `;` (on a line of its own when its last line ends in a comment). */
+function closed(statement: string): string {
+  if (statement.endsWith(";")) return statement;
+  const lastLine = statement.slice(statement.lastIndexOf("\n") + 1);
+  return lastLine.includes("--") ? `${statement}\n;` : `${statement};`;
 }
 
 /** The header carries the directives; below a section marker they would be refused. */

@@ -100,6 +100,14 @@ describe("importedMigrations", () => {
     expect(result[1]?.files[0]?.text).toContain("-- stratum:depends 001\n");
   });
 
+  it("a marked statement whose last line is a comment is closed on a line of its own", () => {
+    const [only] = importedMigrations(
+      [migration("1", "a", script("a.sql", "", [{ text: "SELECT 1 -- one", line: 2, offset: 0 }, { text: "SELECT 2", line: 3, offset: 20 }]), null)],
+      "goose",
+    );
+    expect(only?.files[0]?.text).toBe("-- Imported from goose: a.sql\n\n-- migrate:up\nSELECT 1 -- one\n;\n\nSELECT 2;\n");
+  });
+
   it("a directive line inside a section moves to the header only (below a marker it would be refused)", () => {
     const [only] = importedMigrations([migration("1", "a", script("a.sql", "-- stratum:transaction off\nVACUUM;\n"), null, { transaction: false })], "goose");
     expect(only?.files[0]?.text).toBe("-- Imported from goose: a.sql\n-- stratum:transaction off\n\n-- migrate:up\nVACUUM;\n");
