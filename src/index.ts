@@ -20,6 +20,12 @@ export { resolveConfig } from "./config/load.js";
 export type { FlagSettings, ResolveConfigInput } from "./config/load.js";
 /** Writes a new migration file from the template, numbered after the existing ones. */
 export { createMigration } from "./source/create.js";
+/** Converts another tool's migrations directory into Stratum's own layout, never overwriting a file. */
+export { importDirectory } from "./source/import-directory.js";
+export type { ImportOptions, ImportResult } from "./source/import-directory.js";
+export type { ImportedFile, ImportedMigration } from "./source/import.js";
+export type { LayoutName } from "./source/layouts/layout.js";
+export type { LayoutFormat } from "./source/layouts/detect.js";
 // The light part of the API (errors, exit codes, vocabulary, URL display, …), which the CLI loads alone.
 export * from "./basics.js";
 export type { OptionName, Vocabulary } from "./core/vocabulary.js";

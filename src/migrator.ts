@@ -83,7 +83,8 @@ async function targetOf(config: ResolvedConfig, client: unknown): Promise<Target
     cwd: config.cwd,
     environment: process.env,
   });
-  return { dialect, history: historyStore(dialect, { table: config.table, logTable: config.logTable }), source: fileSystemSource(config.dir) };
+  const source = fileSystemSource(config.dir, { format: config.format, dialect: dialect.name });
+  return { dialect, history: historyStore(dialect, { table: config.table, logTable: config.logTable }), source };
 }
 
 function defaultDeps(config: ResolvedConfig, events: EventBus): Deps {

@@ -1,7 +1,7 @@
 // The part of the library the CLI calls, as one small port. `run()` loads the real one lazily;
 // unit tests pass their own.
 
-import type { Migrator, Ordering, ResolvedConfig, TransactionMode } from "../index.js";
+import type { ImportOptions, ImportResult, Migrator, Ordering, ResolvedConfig, TransactionMode } from "../index.js";
 
 /** Settings given as command-line flags; they win over every other source. */
 export interface FlagSettings {
@@ -35,6 +35,8 @@ export interface CliLibrary {
   resolveConfig(request: ConfigRequest): Promise<ResolvedConfig>;
   createMigrator(config: ResolvedConfig): Migrator;
   createMigration(dir: string, name: string, kind: "sql" | "ts"): Promise<CreatedMigration>;
+  /** Converts another tool's migrations directory into Stratum's own layout (`stratum import`). */
+  importMigrations(dir: string, options: ImportOptions): Promise<ImportResult>;
   /** The one way a URL is shown: its password slot replaced by `***`. */
   displayUrl(url: string): string;
 }
@@ -46,6 +48,7 @@ export async function loadLibrary(): Promise<CliLibrary> {
     resolveConfig: (request) => library.resolveConfig(request),
     createMigrator: (resolved) => library.createMigratorFromConfig(resolved),
     createMigration: (dir, name, kind) => library.createMigration(dir, name, kind),
+    importMigrations: (dir, options) => library.importDirectory(dir, options),
     displayUrl: (text) => library.displayUrl(text),
   };
 }

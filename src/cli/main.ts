@@ -7,6 +7,7 @@ import { Command, CommanderError } from "commander";
 import { baselineCommand } from "./commands/baseline.js";
 import type { CommandContext, Invocation } from "./commands/command-context.js";
 import { createCommand } from "./commands/create.js";
+import { importCommand } from "./commands/import.js";
 import { downCommand } from "./commands/down.js";
 import { graphCommand } from "./commands/graph.js";
 import { historyCommand } from "./commands/history.js";
@@ -138,6 +139,17 @@ function buildProgram(output: Output, onInvocation: (invocation: Invocation) => 
     ],
   );
   define(
+    "import <dir>",
+    "convert another tool's migrations directory into Stratum's own files (never overwrites)",
+    "\nTools: golang-migrate, dbmate, goose, flyway, node-pg-migrate, prisma, drizzle, sqitch.\n" +
+      "Stratum also reads these directories as they are (see format in the config); import is for those who want its own layout.\n" +
+      examples("stratum import --from goose db/migrations", "stratum import --from flyway sql --out migrations"),
+    [
+      ["--from <tool>", "the tool whose migrations the directory holds"],
+      ["--out <dir>", "where to write Stratum's files (default: the migrations directory, --dir)"],
+    ],
+  );
+  define(
     "status",
     "list every migration with its state, applied time and duration",
     "\nstatus only reports: it exits 0 even when it flags changed, missing or dirty migrations.\n" +
@@ -246,6 +258,8 @@ async function dispatch(ctx: CommandContext, invocation: Invocation): Promise<nu
       return initCommand(ctx);
     case "create":
       return createCommand(ctx, first, options);
+    case "import":
+      return importCommand(ctx, first, options);
     case "status":
       return statusCommand(ctx);
     case "plan":

@@ -27,6 +27,7 @@ import {
 } from "./schema.js";
 import type { Hooks, ParsedConfig, ParsedSettings, ResolvedConfig, UserConfig } from "./types.js";
 import { CONFIG_FILE_NAMES } from "./file-names.js";
+import type { LayoutFormat } from "../source/layouts/detect.js";
 
 export const DEFAULTS = {
   url: DEFAULT_URL,
@@ -450,12 +451,18 @@ export async function resolveConfig(input: ResolveConfigInput): Promise<Resolved
     protected: pick("protected") ?? DEFAULTS.protected,
     passwordFile: path("passwordFile"),
     backupDir: path("backupDir") ?? resolve(cwd, DEFAULTS.backupDir),
+    ...formatOf(pick("format")),
     hooks: hooks as Hooks,
     env: envName,
     configFile,
     cwd,
     origins: Object.fromEntries([...winners].filter(([, winner]) => winner.rank > 0).map(([key, winner]) => [key, winner.origin])),
   };
+}
+
+/** `format` when set (undefined reads as `auto`, so configs without it resolve as before). */
+function formatOf(format: LayoutFormat | undefined): { readonly format?: LayoutFormat } {
+  return format === undefined ? {} : { format };
 }
 
 interface Layer {

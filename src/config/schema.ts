@@ -12,6 +12,7 @@ import { ConfigError, configProblemsText } from "../core/errors.js";
 import { redactUrl } from "../text/redact.js";
 import type { ConfigSettings, Hooks, ParsedConfig, ParsedSettings } from "./types.js";
 import { MAX_DURATION_MS, parseDuration } from "./duration.js";
+import { LAYOUT_FORMATS } from "../source/layouts/detect.js";
 
 export { MAX_DURATION_MS, parseDuration };
 
@@ -38,6 +39,7 @@ export const SETTING_KEYS = [
   "protected",
   "passwordFile",
   "backupDir",
+  "format",
   "hooks",
 ] as const satisfies readonly (keyof ConfigSettings)[];
 
@@ -84,6 +86,7 @@ export const configSettingsSchema = z.strictObject({
   protected: z.optional(z.boolean()),
   passwordFile: z.optional(nonEmptyString),
   backupDir: z.optional(nonEmptyString),
+  format: z.optional(z.enum(LAYOUT_FORMATS)),
   hooks: z.optional(hooksSchema),
 });
 
@@ -127,6 +130,7 @@ const EXPECTED: Readonly<Record<SettingKey | "environments", string>> = {
   protected: BOOLEAN_TEXT,
   passwordFile: PATH_TEXT,
   backupDir: PATH_TEXT,
+  format: `one of ${LAYOUT_FORMATS.map((name) => `"${name}"`).join(", ")}`,
   hooks: `an object of hook functions (${HOOK_NAMES.join(", ")})`,
   environments: "an object mapping environment names to settings",
 };

@@ -1,5 +1,6 @@
 import type { Hooks } from "../core/hooks.js";
 import type { Ordering, TransactionMode } from "../core/types.js";
+import type { LayoutFormat } from "../source/layouts/detect.js";
 
 export type { Hooks } from "../core/hooks.js";
 
@@ -38,6 +39,11 @@ export interface ConfigSettings {
   readonly passwordFile?: string | undefined;
   /** Where `--backup` writes (default `./backups`). */
   readonly backupDir?: string | undefined;
+  /**
+   * The layout of the migrations directory: `auto` (the default) detects another tool's layout
+   * (goose, Flyway, Prisma, …) and falls back to Stratum's own; a name reads it as that layout.
+   */
+  readonly format?: LayoutFormat | undefined;
   readonly hooks?: Hooks | undefined;
 }
 
@@ -76,6 +82,8 @@ export interface ResolvedConfig {
   readonly protected: boolean;
   readonly passwordFile: string | undefined;
   readonly backupDir: string;
+  /** The migrations directory's layout (`format`); undefined: `auto`. */
+  readonly format?: LayoutFormat;
   readonly hooks: Hooks;
   /** Environment name (`--env`, `STRATUM_ENV`, `NODE_ENV`, else `development`). */
   readonly env: string;

@@ -240,7 +240,16 @@ export interface StatusEntry {
   readonly file: string | null;
 }
 
+/** Another tool's layout a migrations directory was read as (`goose`, `flyway`, …), and how it was chosen. */
+export interface LayoutUsed {
+  readonly name: string;
+  /** True: detected from the directory; false: named by `format` in the config. */
+  readonly detected: boolean;
+}
+
 export interface StatusReport {
+  /** The other tool's layout the migrations directory was read as; absent for Stratum's own. */
+  readonly layout?: LayoutUsed;
   readonly migrations: readonly StatusEntry[];
   readonly pending: number;
   readonly dirty: boolean;

@@ -41,6 +41,14 @@ export function dialectNames(): readonly string[] {
 }
 
 /**
+ * The dialect tags a migration file name may carry (`001_x.postgres.up.sql`): the dialects' names.
+ * A file with a tag belongs to that dialect only and replaces the untagged file of its version there.
+ */
+export function dialectFileTags(): readonly string[] {
+  return dialectNames();
+}
+
+/**
  * Every name a `-- stratum:requires` line may use, mapped to the server flavour it means
  * (`postgresql` → `postgres`); the flavour is what `Connection.serverInfo()` answers.
  */

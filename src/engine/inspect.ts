@@ -22,7 +22,7 @@ export async function status(engine: Engine, options: SignalOptions = {}): Promi
   throwIfAborted(options.signal);
   const applied = await withConnection(engine, (conn) => readHistory(engine, conn, found), true);
   const report = statusOf(found.migrations, applied, unusableVersions(found.problems));
-  return { ...report, problems: [...found.problems, ...report.problems] };
+  return { ...(found.layout === undefined ? {} : { layout: found.layout }), ...report, problems: [...found.problems, ...report.problems] };
 }
 
 export async function plan(engine: Engine, options: PlanOptions): Promise<PlanResult> {

@@ -4,7 +4,7 @@ import { versionKey } from "../core/version.js";
 import { findConflicts } from "../core/conflicts.js";
 import { migrationTableUses } from "../core/table-use.js";
 import { plan as planMigrations } from "../core/planner.js";
-import type { AppliedMigration, MigrationFile, PlanRequest, PlanStep, Problem } from "../core/types.js";
+import type { AppliedMigration, LayoutUsed, MigrationFile, PlanRequest, PlanStep, Problem } from "../core/types.js";
 import type { Connection } from "../dialects/dialect.js";
 import { scriptFacts } from "../sql/analysis/cache.js";
 import type { Engine } from "./ports.js";
@@ -13,6 +13,8 @@ import type { Engine } from "./ports.js";
 export interface Discovered {
   readonly migrations: MigrationFile[];
   readonly problems: Problem[];
+  /** The other tool's layout the directory was read as; absent for Stratum's own. */
+  readonly layout?: LayoutUsed;
 }
 
 /** A plan read from the database: the history it was made from and the migrations as loaded. */
@@ -33,7 +35,8 @@ export interface WorkspaceOptions {
 
 export async function discover(engine: Engine): Promise<Discovered> {
   const found = await engine.target.source.list();
-  return { migrations: [...found.migrations], problems: [...found.problems] };
+  const copy = { migrations: [...found.migrations], problems: [...found.problems] };
+  return found.layout === undefined ? copy : { ...copy, layout: found.layout };
 }
 
 /** A copy whose problems can grow without touching `found`'s (a read before the lock, then one under it). */

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { ConfigError } from "../core/errors.js";
 import type { MigrationFile } from "../core/types.js";
 import { isMigrationCandidate, parseFileName, slugify } from "./file-name.js";
+import { dialectVariant } from "./layouts/variants.js";
 import { isProblem } from "./problem.js";
 
 export { slugify } from "./file-name.js";
@@ -23,7 +24,8 @@ export function nextVersion(existing: readonly MigrationFile[] | readonly string
     if (typeof entry !== "string") versions.push(entry.version);
     else if (/^\d+$/.test(entry)) versions.push(entry);
     else {
-      const parsed = parseFileName(entry);
+      // a per-dialect variant (`002_x.postgres.sql`) holds a version like any other file
+      const parsed = parseFileName(dialectVariant(entry)?.base ?? entry);
       if (!isProblem(parsed)) versions.push(parsed.version);
     }
   }

@@ -1,4 +1,4 @@
-import { readFileSync, realpathSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { readdir, realpath, stat } from "node:fs/promises";
 import { isAbsolute, resolve, sep } from "node:path";
 import { checksumOf } from "../core/checksum.js";
@@ -9,12 +9,35 @@ import { option } from "../core/vocabulary.js";
 import { computedExecFileCalls, execFileCalls } from "./exec-files.js";
 import { isMigrationCandidate, parseFileName, type ParsedFileName } from "./file-name.js";
 import { isProblem, problem } from "./problem.js";
+import { chooseLayout, layoutFromText, SNIFFED_FILES, type LayoutFormat } from "./layouts/detect.js";
+import { foreignLayouts } from "./layouts/index.js";
+import type { Layout, LayoutName, ListedFile } from "./layouts/layout.js";
+import { chooseVariants } from "./layouts/variants.js";
 import { isInsideDir } from "./read-inside-dir.js";
 import { parseSqlMigration, parseSqlPair } from "./sql-file.js";
+import { migrationFromUnit } from "./units.js";
 
 export interface DiscoveryResult {
   readonly migrations: MigrationFile[];
   readonly problems: Problem[];
+  /** The other tool's layout the directory was read as; absent for Stratum's own. */
+  readonly layout?: LayoutUsed;
+}
+
+/** Which layout read the directory, and whether it was detected or named by `format`. */
+export interface LayoutUsed {
+  readonly name: LayoutName;
+  readonly detected: boolean;
+}
+
+/** How a directory is read. */
+export interface SourceOptions {
+  /** The layout (`auto`, the default: detected from the directory, else Stratum's own). */
+  readonly format?: LayoutFormat | undefined;
+  /** The target's dialect name: it chooses per-dialect variants (`001_x.postgres.up.sql`). */
+  readonly dialect?: string | undefined;
+  /** The other tools' layouts to detect among (default: every one Stratum reads). */
+  readonly layouts?: readonly Layout[] | undefined;
 }
 
 /** Where migrations come from. One method, so tests and library users can supply their own. */
@@ -22,9 +45,9 @@ export interface MigrationSource {
   list(): Promise<DiscoveryResult>;
 }
 
-/** The migrations in one directory on disk. */
-export function fileSystemSource(dir: string): MigrationSource {
-  return { list: () => discoverMigrations(dir) };
+/** The migrations in one directory on disk, read through its layout (see `SourceOptions`). */
+export function fileSystemSource(dir: string, options: SourceOptions = {}): MigrationSource {
+  return { list: () => discoverMigrations(dir, options) };
 }
 
 /** Options of a migration that declares none (and of code migrations until they are loaded). */
@@ -45,9 +68,22 @@ interface ReadFile {
  * are not imported. Returns the migrations sorted by version and every problem found; throws
  * only when the directory itself is missing.
  */
-export async function discoverMigrations(dir: string): Promise<DiscoveryResult> {
+export async function discoverMigrations(dir: string, options: SourceOptions = {}): Promise<DiscoveryResult> {
   const root = resolve(dir);
   const realRoot = await openDirectory(dir, root);
+  const format = options.format ?? "auto";
+  const layouts = options.layouts ?? foreignLayouts;
+  if (format !== "stratum" && (format !== "auto" || layouts.length > 0)) {
+    const paths = listTree(dir, root, realRoot);
+    const choice = chooseLayout(dir, paths, format, layouts);
+    const layout = choice.layout ?? (format === "auto" ? layoutFromText(sniffed(root, realRoot, paths), layouts) : null);
+    if (layout !== null) return readForeign(root, realRoot, paths, layout, choice.detected, options.dialect);
+  }
+  return discoverOwn(dir, root, realRoot, options.dialect);
+}
+
+/** Stratum's own layout: the files directly inside the directory. */
+async function discoverOwn(dir: string, root: string, realRoot: string, dialect: string | undefined): Promise<DiscoveryResult> {
   const problems: Problem[] = [];
 
   let entries;
@@ -60,10 +96,16 @@ export async function discoverMigrations(dir: string): Promise<DiscoveryResult> 
       cause: error,
     });
   }
-  const names = entries
+  const candidates = entries
     .filter((entry) => !entry.isDirectory() && isMigrationCandidate(entry.name))
     .map((entry) => ({ name: entry.name, symlink: entry.isSymbolicLink(), file: entry.isFile() }))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // this dialect's variants replace the untagged files of their migration; other dialects' are not there
+  const byName = new Map(candidates.map((entry) => [entry.name, entry]));
+  const names = chooseVariants(
+    candidates.map((entry) => entry.name),
+    dialect,
+  ).map((chosen) => ({ ...(byName.get(chosen.name) as (typeof candidates)[number]), base: chosen.base }));
 
   const parsedNames: { name: string; symlink: boolean; parsed: ParsedFileName }[] = [];
   for (const entry of names) {
@@ -72,9 +114,10 @@ export async function discoverMigrations(dir: string): Promise<DiscoveryResult> 
       problems.push(notRegular(entry.name));
       continue;
     }
-    const parsed = parseFileName(entry.name);
-    if (isProblem(parsed)) problems.push(parsed);
-    else parsedNames.push({ ...entry, parsed });
+    const parsed = parseFileName(entry.base);
+    // a bad name is reported as written, tag and all
+    if (isProblem(parsed)) problems.push(entry.base === entry.name ? parsed : parseFileName(entry.name) as Problem);
+    else parsedNames.push({ name: entry.name, symlink: entry.symlink, parsed });
   }
 
   // Synchronous reads: thousands of small files cost one syscall each instead of four trips
@@ -170,33 +213,145 @@ function readMigrationFile(
   } catch (error) {
     return onDisk(unreadableFile(fileName, target, error));
   }
+  const text = decodeText(fileName, bytes);
+  return typeof text === "string" ? { fileName, parsed, text } : onDisk(text);
+}
+
+/** A file's bytes as text: a NUL byte or invalid UTF-8 is a problem naming `fileName:line`. */
+function decodeText(fileName: string, bytes: Buffer): string | Problem {
   const nul = bytes.indexOf(0);
   if (nul >= 0) {
     const where = `${fileName}:${lineOfByte(bytes, nul)}`;
-    return onDisk(
-      problem(
-        "BAD_SECTION",
-        `${fileName} contains a NUL byte at ${where}, so it is not a text file.`,
-        [where],
-        "Save the migration as UTF-8 text, or move the file out of the migrations directory.",
-      ),
+    return problem(
+      "BAD_SECTION",
+      `${fileName} contains a NUL byte at ${where}, so it is not a text file.`,
+      [where],
+      "Save the migration as UTF-8 text, or move the file out of the migrations directory.",
     );
   }
-  let text: string;
   try {
-    text = UTF8.decode(bytes);
+    return UTF8.decode(bytes);
   } catch {
     const where = `${fileName}:${lineOfByte(bytes, firstInvalidUtf8(bytes))}`;
-    return onDisk(
-      problem(
-        "BAD_SECTION",
-        `${fileName} is not valid UTF-8 (first bad byte at ${where}).`,
-        [where],
-        "Save the migration with UTF-8 encoding.",
-      ),
+    return problem(
+      "BAD_SECTION",
+      `${fileName} is not valid UTF-8 (first bad byte at ${where}).`,
+      [where],
+      "Save the migration with UTF-8 encoding.",
     );
   }
-  return { fileName, parsed, text };
+}
+
+/** Directories a listing for another tool's layout never enters. */
+const SKIPPED_DIRECTORIES = new Set(["node_modules"]);
+/** How deep a listing goes (Sqitch's `deploy/<schema>/<change>.sql` is two levels down). */
+const LISTING_DEPTH = 6;
+
+/**
+ * Every file below the directory, as relative `/`-separated paths, sorted: names starting with
+ * `.` are skipped, and symbolic links are followed only when they stay inside the directory.
+ */
+function listTree(dir: string, root: string, realRoot: string): string[] {
+  const paths: string[] = [];
+  const walk = (absolute: string, prefix: string, depth: number): void => {
+    let entries;
+    try {
+      entries = readdirSync(absolute, { withFileTypes: true });
+    } catch (error) {
+      if (depth > 0) return; // an unreadable subdirectory holds nothing this layout reads
+      throw new ConfigError(`migrations directory ${dir} cannot be read: ${errorMessage(error)}`, {
+        fix: `check the directory's permissions or pass ${option("dir")}`,
+        key: "dir",
+        cause: error,
+      });
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith(".")) continue;
+      const path = prefix + entry.name;
+      let isDirectory = entry.isDirectory();
+      let isFile = entry.isFile();
+      if (entry.isSymbolicLink()) {
+        let info;
+        try {
+          const real = realpathSync(inDir(absolute, entry.name));
+          info = isInsideDir(realRoot, real) && real !== realRoot ? statSync(real) : null;
+        } catch {
+          info = null;
+        }
+        isDirectory = info?.isDirectory() ?? false;
+        isFile = info?.isFile() ?? false;
+      }
+      if (isDirectory && depth < LISTING_DEPTH && !SKIPPED_DIRECTORIES.has(entry.name)) {
+        walk(inDir(absolute, entry.name), `${path}/`, depth + 1);
+      } else if (isFile) {
+        paths.push(path);
+      }
+    }
+  };
+  walk(root, "", 0);
+  return paths.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** Another tool's directory, read through its layout: the files it wants read once, then its units. */
+function readForeign(
+  root: string,
+  realRoot: string,
+  paths: readonly string[],
+  layout: Layout,
+  detected: boolean,
+  dialect: string | undefined,
+): DiscoveryResult {
+  const problems: Problem[] = [];
+  const texts = new Map<string, string>();
+  const files: ListedFile[] = paths.map((path) => {
+    if (!layout.wants(path)) return { path, text: null };
+    const text = readListed(root, realRoot, path);
+    if (typeof text !== "string") {
+      problems.push(text);
+      return { path, text: null };
+    }
+    texts.set(path, text);
+    return { path, text };
+  });
+  const result = layout.read(files, dialect ?? "");
+  problems.push(...result.problems);
+  const migrations = result.units.map((unit) => migrationFromUnit(root, unit, texts, problems));
+  migrations.sort(compareMigrations);
+  problems.push(...duplicateVersions(migrations));
+  return { migrations, problems, layout: { name: layout.name, detected } };
+}
+
+/** The first few top-level SQL files' texts (unreadable ones left out: Stratum's own read reports them). */
+function sniffed(root: string, realRoot: string, paths: readonly string[]): { path: string; text: string }[] {
+  const texts: { path: string; text: string }[] = [];
+  for (const path of paths) {
+    if (texts.length >= SNIFFED_FILES) break;
+    if (path.includes("/") || !path.endsWith(".sql") || !isMigrationCandidate(path)) continue;
+    const text = readListed(root, realRoot, path);
+    if (typeof text === "string") texts.push({ path, text });
+  }
+  return texts;
+}
+
+/** One listed file's text (it was listed inside the directory, links included). */
+function readListed(root: string, realRoot: string, path: string): string | Problem {
+  let bytes: Buffer;
+  const absolute = resolve(root, path);
+  try {
+    const real = realpathSync(absolute);
+    if (!isInsideDir(realRoot, real)) {
+      return problem(
+        "MALFORMED_NAME",
+        `${path} is a symbolic link pointing outside the migrations directory, which Stratum does not follow.`,
+        [path],
+        "Copy the migration into the migrations directory instead of linking to it.",
+      );
+    }
+    bytes = readFileSync(real);
+  } catch (error) {
+    return unreadableFile(path, absolute, error);
+  }
+  return decodeText(path, bytes);
 }
 
 /** Turns the files into migrations: pairs `.up.sql`/`.down.sql`, parses SQL, checksums. */

@@ -10,12 +10,14 @@ import { renderTable } from "./table.js";
  */
 export function statusJson(report: StatusReport, database: string): {
   database: string;
+  layout?: { name: string; detected: boolean };
   migrations: { version: string; name: string; state: StatusState; checksum: string | null; appliedAt: string | null; durationMs: number | null }[];
   pending: number;
   dirty: boolean;
 } {
   return {
     database,
+    ...(report.layout === undefined ? {} : { layout: { name: report.layout.name, detected: report.layout.detected } }),
     migrations: report.migrations.map((m) => ({
       version: m.version,
       name: m.name,
@@ -62,7 +64,9 @@ export interface StatusViewOptions {
 
 /** The database line, the `status` table, a summary line and the problems found (informational: exit 0). */
 export function statusLines(report: StatusReport, colors: Colors, options: StatusViewOptions = {}): string[] {
-  const header = options.database === undefined ? [] : [`database: ${options.database}`, ""];
+  // another tool's layout is named under the database (Stratum's own goes unmentioned)
+  const layout = report.layout === undefined ? [] : [`layout: ${report.layout.name} (${report.layout.detected ? "detected" : "from format"})`];
+  const header = options.database === undefined ? layout : [`database: ${options.database}`, ...layout, ""];
   if (report.migrations.length === 0) {
     return [...header, `no migrations found${options.dir === undefined ? "" : ` in ${options.dir}`}`];
   }

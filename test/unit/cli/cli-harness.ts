@@ -15,6 +15,7 @@ import type {
 } from "../../../src/api-types.js";
 import type { CliIo, InputStream, OutputStream } from "../../../src/cli/io.js";
 import { ConfigError } from "../../../src/core/errors.js";
+import { importDirectory } from "../../../src/source/import-directory.js";
 import { baselineAction, redoAction, repairAction, resolveAction, rollbackAction } from "../../../src/core/confirm-actions.js";
 import type { CliLibrary, ConfigRequest } from "../../../src/cli/library.js";
 import { run } from "../../../src/cli/main.js";
@@ -268,6 +269,7 @@ export function fakeLibrary(script: Script = {}): { library: CliLibrary; calls: 
       return { ...migrator, database: displayUrl(config.url) };
     },
     createMigration: async (dir, name, kind) => ({ path: `${dir}/003_${name}.${kind}`, version: "003" }),
+    importMigrations: (dir, options) => importDirectory(dir, options),
     displayUrl,
   };
   return { library, calls };

@@ -99,6 +99,18 @@ describe("status", () => {
       "no migrations found in migrations",
     ]);
   });
+
+  it("names another tool's layout under the database, and --json carries it", () => {
+    const report: StatusReport = { layout: { name: "goose", detected: true }, migrations: [], pending: 0, dirty: false, problems: [] };
+    expect(statusLines(report, colors, { dir: "db", database: "sqlite:./x.db" })).toEqual([
+      "database: sqlite:./x.db",
+      "layout: goose (detected)",
+      "",
+      "no migrations found in db",
+    ]);
+    expect(statusLines({ ...report, layout: { name: "flyway", detected: false } }, colors, { database: "sqlite:./x.db" })[1]).toBe("layout: flyway (from format)");
+    expect(statusJson(report, "sqlite:./x.db")).toEqual({ database: "sqlite:./x.db", layout: { name: "goose", detected: true }, migrations: [], pending: 0, dirty: false });
+  });
 });
 
 describe("plan", () => {
