@@ -7,7 +7,6 @@ export type MigrationExtension = "sql" | "ts" | "mts" | "cts" | "js" | "mjs" | "
 export interface ParsedFileName {
   /** The digits as written, e.g. `001`. */
   readonly version: string;
-  readonly versionNumber: bigint;
   /** The slug, e.g. `create_users`. */
   readonly name: string;
   /** `<version>_<slug>`. */
@@ -49,7 +48,6 @@ export function parseFileName(fileName: string): ParsedFileName | Problem {
       const extension = ext as MigrationExtension;
       return {
         version,
-        versionNumber: BigInt(version),
         name,
         id: `${version}_${name}`,
         part: part === "up" || part === "down" ? part : null,

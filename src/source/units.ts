@@ -10,7 +10,6 @@ import type { LayoutUnit, UnitScript } from "./layouts/layout.js";
 import { parseSqlMigration } from "./sql-file.js";
 
 const DIRECTIVE_LINE = /^\s*--\s*stratum\s*:/i;
-const DIGITS = /^\d+$/;
 
 /**
  * The MigrationFile of one unit. `root` is the migrations directory (absolute), `texts` the text
@@ -26,8 +25,6 @@ export function migrationFromUnit(
   const main = unit.up?.file ?? unit.files[0] ?? "";
   return {
     version: unit.version,
-    // removed by the version model change
-    versionNumber: DIGITS.test(unit.version) ? BigInt(unit.version) : 0n,
     name: unit.name,
     id: `${unit.version}_${unit.name}`,
     path: isAbsolute(main) ? main : resolve(root, main),

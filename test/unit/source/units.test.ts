@@ -37,7 +37,7 @@ describe("migrationFromUnit", () => {
     expect(problems).toEqual([]);
     expect(migration).toEqual({
       version: "20240105120000",
-      versionNumber: 20240105120000n,
+     
       name: "add_f",
       id: "20240105120000_add_f",
       path: "/project/db/sql/20240105120000_add_f.sql",
@@ -52,8 +52,10 @@ describe("migrationFromUnit", () => {
     expect(migration.checksum).not.toBe(checksumOf([downText, upText]));
   });
 
-  it("a dotted version has no integer (the version model compares it part by part)", () => {
-    expect(migrationFromUnit("/db", unit({ version: "2024.01.05.1" }), texts, []).versionNumber).toBe(0n);
+  it("a dotted version is kept as written, with the id built from it", () => {
+    const migration = migrationFromUnit("/db", unit({ version: "2024.01.05.1" }), texts, []);
+    expect(migration.version).toBe("2024.01.05.1");
+    expect(migration.id.startsWith("2024.01.05.1_")).toBe(true);
   });
 
   it("no down is a null down (not a declared irreversible); the tool's transaction markers and dependencies are options", () => {

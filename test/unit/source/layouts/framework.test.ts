@@ -171,7 +171,7 @@ describe("units become migrations", () => {
     expect(first?.down).toBeNull();
     expect(second).toMatchObject({
       version: "2",
-      versionNumber: 2n,
+     
       name: "second",
       id: "2_second",
       kind: "sql",

@@ -15,7 +15,7 @@ import type { Layout, LayoutUnit } from "../../../../src/source/layouts/layout.j
 function migration(version: string, name: string, up: SqlScript | null, down: SqlScript | null, options: Partial<MigrationOptions> = {}): MigrationFile {
   return {
     version,
-    versionNumber: 0n,
+   
     name,
     id: `${version}_${name}`,
     kind: "sql",
