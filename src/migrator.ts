@@ -10,6 +10,7 @@ import type { MigrationFile } from "./core/types.js";
 import { createDialect } from "./dialects/create-dialect.js";
 import { DEFAULT_URL, dialectNameOf, displayUrl } from "./dialects/registry.js";
 import { baseline, resolve } from "./engine/admin.js";
+import { adopt } from "./engine/adopt.js";
 import { repair } from "./engine/admin-repair.js";
 import { down, redo } from "./engine/down.js";
 import { graph, history, plan, stats, status, validate } from "./engine/inspect.js";
@@ -126,6 +127,7 @@ function bind(
     repair: async (options) => repair(await engine(), options),
     resolve: async (version, outcome, options) => resolve(await engine(), version, outcome, options),
     baseline: async (version, options) => baseline(await engine(), version, options),
+    adopt: async (options) => adopt(await engine(), options),
     graph: async (options) => graph(await engine(), options),
     on: (listener) => events.subscribe(listener),
     close: shown.close,

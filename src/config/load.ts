@@ -451,6 +451,7 @@ export async function resolveConfig(input: ResolveConfigInput): Promise<Resolved
     passwordFile: path("passwordFile"),
     backupDir: path("backupDir") ?? resolve(cwd, DEFAULTS.backupDir),
     hooks: hooks as Hooks,
+    adoptUserVersion: pick("adoptUserVersion") ?? true,
     env: envName,
     configFile,
     cwd,

@@ -39,6 +39,7 @@ export const SETTING_KEYS = [
   "passwordFile",
   "backupDir",
   "hooks",
+  "adoptUserVersion",
 ] as const satisfies readonly (keyof ConfigSettings)[];
 
 export type SettingKey = (typeof SETTING_KEYS)[number];
@@ -85,6 +86,7 @@ export const configSettingsSchema = z.strictObject({
   passwordFile: z.optional(nonEmptyString),
   backupDir: z.optional(nonEmptyString),
   hooks: z.optional(hooksSchema),
+  adoptUserVersion: z.optional(z.boolean()),
 });
 
 /** The whole file. */
@@ -128,6 +130,7 @@ const EXPECTED: Readonly<Record<SettingKey | "environments", string>> = {
   passwordFile: PATH_TEXT,
   backupDir: PATH_TEXT,
   hooks: `an object of hook functions (${HOOK_NAMES.join(", ")})`,
+  adoptUserVersion: BOOLEAN_TEXT,
   environments: "an object mapping environment names to settings",
 };
 

@@ -39,6 +39,11 @@ export interface ConfigSettings {
   /** Where `--backup` writes (default `./backups`). */
   readonly backupDir?: string | undefined;
   readonly hooks?: Hooks | undefined;
+  /**
+   * SQLite: `up` on a database Stratum has never migrated whose `PRAGMA user_version` is N > 0
+   * records the migrations up to N as applied first (default true; false refuses instead).
+   */
+  readonly adoptUserVersion?: boolean | undefined;
 }
 
 /** What `stratum.config.*` holds. */
@@ -77,6 +82,8 @@ export interface ResolvedConfig {
   readonly passwordFile: string | undefined;
   readonly backupDir: string;
   readonly hooks: Hooks;
+  /** See ConfigSettings.adoptUserVersion (undefined: true). */
+  readonly adoptUserVersion?: boolean;
   /** Environment name (`--env`, `STRATUM_ENV`, `NODE_ENV`, else `development`). */
   readonly env: string;
   /** Absolute path of the config file used, if any. */
