@@ -53,6 +53,11 @@ export function migratorFromTarget(config: ResolvedConfig, target: Target, deps:
   });
 }
 
+/** An engine over the configured target, for operations called with their internal options (tests). */
+export async function engineFor(config: ResolvedConfig, client?: unknown): Promise<Engine> {
+  return createEngine(await targetOf(config, client), defaultDeps(config, new EventBus()), policyOf(config));
+}
+
 /** The dialect is created (and the config file read) when the migrator is first used. */
 function lazyMigrator(configPromise: Promise<ResolvedConfig>, urlHint: string, client: unknown): Migrator {
   const events = new EventBus();

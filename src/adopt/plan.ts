@@ -165,7 +165,8 @@ function describe(entry: ForeignEntry): string {
  * common case; a row that agrees (applied, same version, same checksum) is kept, so adopting the
  * same set again writes nothing. Any row that disagrees refuses the adoption: a migration Stratum
  * records as applied that the other tool does not, a mapped migration Stratum records in another
- * state, or one recorded with another checksum. Settling those is a decision for a person.
+ * state, or one recorded with another checksum. Settling those is a decision for a person. (Once
+ * every mapped migration is recorded, rows Stratum applied since are its own: a no-op then.)
  */
 export function compareWithHistory(
   table: string,
@@ -188,8 +189,11 @@ export function compareWithHistory(
       problems.push(disagreement(`${table} records ${m.migration.id} as ${what}, while ${m.entry.where} records it applied`, m.migration.version, fix));
     }
   }
+  // the set was adopted before and Stratum has applied more since: adopting again is a no-op
+  const adoptedBefore = toRecord.length === 0 && problems.length === 0;
   for (const row of rows) {
     if (row.state === "rolled_back" || mappedVersions.has(versionKey(row.version))) continue;
+    if (adoptedBefore && row.state === "applied") continue;
     problems.push(disagreement(`${table} records ${row.version}_${row.name} as ${row.state.replace("_", " ")}, while ${tool}'s history does not record it applied`, row.version, fix));
   }
   return { toRecord, already, problems };

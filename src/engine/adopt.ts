@@ -10,6 +10,7 @@ import { foreignReaders } from "../adopt/readers/index.js";
 import { userVersionEntries, userVersionWhere, versionRange } from "../adopt/user-version.js";
 import { ConfigError, ValidationError } from "../core/errors.js";
 import type { AppliedMigration, Problem } from "../core/types.js";
+import { versionKey } from "../core/version.js";
 import type { Connection } from "../dialects/dialect.js";
 import { confirmProtected } from "./confirm.js";
 import type { Engine } from "./ports.js";
@@ -192,7 +193,7 @@ export async function adoptUserVersionBeforeUp(engine: Engine, signal?: AbortSig
     if (await history.exists(session.conn)) return null; // another run got there first
     const reading = await readAll(engine, session.conn, found, null, options, DEFAULT_SOURCES);
     await record(engine, session, USER_VERSION_SOURCE, reading.toRecord);
-    return reading.toRecord.map((m) => m.migration.version);
+    return reading.toRecord.map((m) => versionKey(m.migration.version));
   }, signal);
   if (done === null || done.length === 0) return null;
   const said = `adopted ${versionRange(done)} from ${userVersionWhere(head)}`;
