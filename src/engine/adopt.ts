@@ -84,7 +84,7 @@ async function readAll(
 async function readForeign(engine: Engine, conn: Connection, reader: ForeignHistoryReader, options: AdoptOptions): Promise<{ entries: ForeignEntry[]; read: string; problems: Problem[] }> {
   const schema = options.schema ?? engine.policy.schema;
   const names = options.table === undefined ? reader.defaultTables : [options.table];
-  const dialect = engine.target.dialect.name as "postgres" | "mysql" | "sqlite";
+  const dialect = engine.target.dialect.name as Parameters<ForeignHistoryReader["read"]>[1];
   for (const name of names) {
     const entries = await reader.read(conn, dialect, { schema, name });
     if (entries !== null) return { entries, read: schema === undefined ? name : `${schema}.${name}`, problems: [] };
