@@ -52,37 +52,22 @@ function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((line) => `  $ ${line}`).join("\n")}\n`;
 }
 
-const COMMON_OPTIONS: readonly (readonly [flags: string, description: string])[] = [
-  ["--url <url>", `database URL (else STRATUM_URL, DATABASE_URL, the config, ${DEFAULT_URL})`],
-  ["--dir <path>", "migrations directory (default ./migrations)"],
-  ["--config <file>", "configuration file, or a directory to look in (default stratum.config.{ts,mts,cts,js,mjs,cjs,json})"],
-  ["--env <name>", "environment of the configuration to use (default STRATUM_ENV, NODE_ENV, else development)"],
-  ["--table <name>", "state table (default stratum_migrations)"],
-  ["--log-table <name>", "log table (default stratum_log)"],
-  ["--schema <name>", "PostgreSQL schema holding the stratum tables (must exist)"],
-  ["--lock-timeout <duration>", "how long to wait for the run lock: ms, or 10s, 2m, 1h"],
-  ["--ordering <mode>", "linear or graph"],
-  ["--json", "machine-readable output (NDJSON events for up/down)"],
-  ["-y, --yes", "do not ask for confirmation on protected environments"],
-  ["--verbose", "more detail, and stack traces for errors"],
-  ["-q, --quiet", "print only errors"],
-  ["--no-color", "no colours (NO_COLOR is honoured too)"],
-];
-
-/** The common options, except those the command defines itself (adopt's `--table`, `--schema`). */
 function addCommonOptions(command: Command): Command {
-  const own = new Set(command.options.map((o) => o.long));
-  for (const [flags, text] of COMMON_OPTIONS) {
-    if (!own.has(/--[\w-]+/.exec(flags)?.[0])) command.option(flags, text);
-  }
-  return command;
-}
-
-/** adopt's `--table`/`--schema` name the other tool's table, never Stratum's own. */
-function foreignTableOptions(invocation: Invocation): Invocation {
-  if (invocation.command !== "adopt") return invocation;
-  const { table, schema, ...options } = invocation.options;
-  return { ...invocation, options: { ...options, fromTable: table, fromSchema: schema } };
+  return command
+    .option("--url <url>", `database URL (else STRATUM_URL, DATABASE_URL, the config, ${DEFAULT_URL})`)
+    .option("--dir <path>", "migrations directory (default ./migrations)")
+    .option("--config <file>", "configuration file, or a directory to look in (default stratum.config.{ts,mts,cts,js,mjs,cjs,json})")
+    .option("--env <name>", "environment of the configuration to use (default STRATUM_ENV, NODE_ENV, else development)")
+    .option("--table <name>", "state table (default stratum_migrations)")
+    .option("--log-table <name>", "log table (default stratum_log)")
+    .option("--schema <name>", "PostgreSQL schema holding the stratum tables (must exist)")
+    .option("--lock-timeout <duration>", "how long to wait for the run lock: ms, or 10s, 2m, 1h")
+    .option("--ordering <mode>", "linear or graph")
+    .option("--json", "machine-readable output (NDJSON events for up/down)")
+    .option("-y, --yes", "do not ask for confirmation on protected environments")
+    .option("--verbose", "more detail, and stack traces for errors")
+    .option("-q, --quiet", "print only errors")
+    .option("--no-color", "no colours (NO_COLOR is honoured too)");
 }
 
 /** Local options win over the same option given before the command name. */
@@ -230,13 +215,18 @@ function buildProgram(output: Output, onInvocation: (invocation: Invocation) => 
   define(
     "adopt",
     "record the migrations another tool applied (its history table, or SQLite's user_version) as applied, running nothing",
-    "\nThe other tool's table is only read. Tools: flyway, golang-migrate, dbmate, goose, knex, node-pg-migrate, kysely,\n" +
-      "prisma, drizzle, sqitch, typeorm, sequelize, postgrator, atlas, and user-version (SQLite PRAGMA user_version).\n" +
-      examples("stratum adopt --from flyway --dry-run", "stratum adopt --from golang-migrate", "stratum adopt --from knex --table knex_migrations --schema app", "stratum adopt --from user-version"),
+    "\nThe other tool's table is only read. --from takes flyway, golang-migrate, dbmate, goose, knex, node-pg-migrate,\n" +
+      "kysely, prisma, drizzle, sqitch, typeorm, sequelize, postgrator, atlas, or user-version (SQLite PRAGMA user_version).\n" +
+      examples(
+        "stratum adopt --from flyway --dry-run",
+        "stratum adopt --from golang-migrate",
+        "stratum adopt --from knex --from-table knex_history --from-schema legacy",
+        "stratum adopt --from user-version",
+      ),
     [
       ["--from <tool>", "the tool whose history to read"],
-      ["--table <name>", "its history table, when not the tool's default name"],
-      ["--schema <name>", "the schema (PostgreSQL) or database (MySQL) holding that table"],
+      ["--from-table <name>", "its history table, when not the tool's default name"],
+      ["--from-schema <name>", "the schema (PostgreSQL) or database (MySQL) holding that table"],
       ["--dry-run", "print the mapping (their entry → our file → state) and change nothing"],
     ],
   );
@@ -333,7 +323,7 @@ export async function run(argv: readonly string[], io: CliIo, overrides: RunOver
 
   let invocation: Invocation | undefined;
   const program = buildProgram(output, (parsed) => {
-    invocation = foreignTableOptions(parsed);
+    invocation = parsed;
   });
   try {
     await program.parseAsync([...argv], { from: "user" });

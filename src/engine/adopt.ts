@@ -91,10 +91,10 @@ async function readForeign(engine: Engine, conn: Connection, reader: ForeignHist
   }
   const tables = names.join(" or ");
   const where = schema === undefined ? engine.target.dialect.displayUrl : `schema ${schema} of ${engine.target.dialect.displayUrl}`;
-  throw new ConfigError(`no ${tables} table in ${where}; pass --table if it is named differently`, {
+  throw new ConfigError(`no ${tables} table in ${where}; pass its name (--from-table, or adopt's table option) if it is named differently`, {
     code: "USAGE",
     key: "table",
-    fix: `pass --table (and --schema) naming ${reader.tool}'s history table, or point --url at the database ${reader.tool} migrated`,
+    fix: `name ${reader.tool}'s history table (and its schema), or point the url at the database ${reader.tool} migrated`,
   });
 }
 

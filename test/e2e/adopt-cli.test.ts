@@ -112,6 +112,6 @@ describe("stratum adopt: bad input", () => {
   it("adopt --help documents its options", async () => {
     const result = await cli("adopt", "--help");
     expect(result.code).toBe(0);
-    for (const flag of ["--from <tool>", "--table <name>", "--schema <name>", "--dry-run"]) expect(result.stdout).toContain(flag);
+    for (const flag of ["--from <tool>", "--from-table <name>", "--from-schema <name>", "--dry-run"]) expect(result.stdout).toContain(flag);
   });
 });

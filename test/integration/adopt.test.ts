@@ -146,10 +146,10 @@ await describeEachTarget("adopt", (target) => {
     expect(await db.tables()).toEqual(tables);
   });
 
-  it("no such table: one sentence naming the tables looked for; --table names another", async () => {
+  it("no such table: one sentence naming the tables looked for; the table option names another", async () => {
     const error = await failure();
     expect(error).toBeInstanceOf(ConfigError);
-    expect(error.message).toMatch(/^no test_history or older_history table in .*; pass --table if it is named differently$/);
+    expect(error.message).toMatch(/^no test_history or older_history table in .*; pass its name \(--from-table, or adopt's table option\) if it is named differently$/);
     expect(await db.tables()).toEqual([]);
     await toolApplied("renamed_history");
     const result = await run({ table: "renamed_history" });

@@ -4,12 +4,12 @@ import { adoptLines } from "../render/adopt-view.js";
 import { printJson, printLines, withMigrator, type CommandContext } from "./command-context.js";
 import { askBeforeChanging } from "./confirm-protected.js";
 
-/** `stratum adopt --from <tool> [--table T] [--schema S] [--dry-run]`: records another tool's applied set. */
+/** `stratum adopt --from <tool> [--from-table T] [--from-schema S] [--dry-run]`: records another tool's applied set. */
 export async function adoptCommand(ctx: CommandContext, options: RawOptions): Promise<number> {
   const from = textOption(options, "from", "--from");
   if (from === undefined) throw usageError("adopt needs --from <tool>: the tool whose history to read", "e.g. stratum adopt --from flyway");
-  const table = textOption(options, "fromTable", "--table");
-  const schema = textOption(options, "fromSchema", "--schema");
+  const table = textOption(options, "fromTable", "--from-table");
+  const schema = textOption(options, "fromSchema", "--from-schema");
   const dryRun = options["dryRun"] === true;
   return withMigrator(ctx, {}, async (migrator) => {
     const result = await migrator.adopt({
