@@ -181,12 +181,14 @@ function resultOf(options: AdoptOptions, reading: Reading, state: "recorded" | "
  * migrations up to N are recorded as applied first (or, with `adoptUserVersion: false`, the run
  * is refused with the fix). Returns what was adopted, said as `1–3`, or null.
  */
-export async function adoptUserVersionBeforeUp(engine: Engine, signal?: AbortSignal): Promise<string | null> {
+export async function adoptUserVersionBeforeUp(engine: Engine, signal?: AbortSignal, rehearse = false): Promise<string | null> {
   const { dialect, history } = engine.target;
   if (dialect.readHead === undefined) return null;
   const head = await withConnection(engine, async (conn) => ((await history.exists(conn)) ? 0n : dialect.readHead!(conn)), true);
   if (head === 0n) return null;
-  if (engine.policy.adoptUserVersion === false) throw userVersionRefusal(engine, head);
+  if (engine.policy.adoptUserVersion === false) throw userVersionRefusal(engine, head, "adoptUserVersion is false");
+  // a rehearsal writes nothing that lasts, and the adoption must last
+  if (rehearse) throw userVersionRefusal(engine, head, "a rehearsal does not adopt it");
   const found = await discover(engine);
   const options: AdoptOptions = { from: USER_VERSION_SOURCE, ...(signal === undefined ? {} : { signal }) };
   const done = await withLock(engine, async (session) => {
@@ -201,11 +203,11 @@ export async function adoptUserVersionBeforeUp(engine: Engine, signal?: AbortSig
   return said;
 }
 
-function userVersionRefusal(engine: Engine, head: bigint): ValidationError {
+function userVersionRefusal(engine: Engine, head: bigint, why: string): ValidationError {
   return new ValidationError([
     {
       code: "UNKNOWN_VERSION",
-      message: `${userVersionWhere(head)} but ${engine.policy.table} does not exist: another system migrated this database, and adoptUserVersion is false`,
+      message: `${userVersionWhere(head)} but ${engine.policy.table} does not exist: another system migrated this database, and ${why}`,
       files: [],
       fix: `run \`stratum adopt --from ${USER_VERSION_SOURCE}\` to record the migrations up to ${head.toString()} as applied, or set adoptUserVersion: true`,
       severity: "error",

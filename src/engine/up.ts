@@ -38,7 +38,7 @@ export async function up(engine: Engine, options: UpOptions = {}): Promise<RunRe
     return dryRun(engine, planned.steps, "up", planned.warnings, started);
   }
   // a database kept by PRAGMA user_version alone: its migrations are recorded first (issue 12)
-  await adoptUserVersionBeforeUp(engine, options.signal);
+  await adoptUserVersionBeforeUp(engine, options.signal, decision.rehearse);
   if (options.backup && dialect.capabilities.backup) await dialect.checkBackup?.();
   const signal = options.signal ?? new AbortController().signal;
   if (await nothingPending(engine, found, request, options.allowOutOfOrder, decision)) return emptyRun(engine, "up", started);

@@ -75,6 +75,15 @@ describe("a SQLite database kept by PRAGMA user_version alone", () => {
     expect(next.output).not.toContain("adopted");
   });
 
+  it("a rehearsal does not adopt: it refuses with the fix and creates nothing", async () => {
+    const before = tables();
+    const up = await cli("up", "--dry-run=rehearse");
+    expect(up.code, up.output).toBe(3);
+    expect(up.stderr).toContain("PRAGMA user_version = 3 but stratum_migrations does not exist: another system migrated this database, and a rehearsal does not adopt it");
+    expect(up.stderr).toContain("stratum adopt --from user-version");
+    expect(tables()).toEqual(before);
+  });
+
   it("a user_version above every migration: up refuses in one sentence and changes nothing", async () => {
     const db = new Database(file);
     db.pragma("user_version = 9");
