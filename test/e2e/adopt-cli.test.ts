@@ -64,9 +64,16 @@ describe("a SQLite database kept by PRAGMA user_version alone", () => {
     expect(dry.stdout).toContain("still pending (not in user-version's history): 004_t4, 005_t5");
     expect(tables()).toEqual(before);
 
-    const adopt = await cli("adopt", "--from", "user-version");
+    const adopt = await cli("adopt", "--from", "user-version", "--json");
     expect(adopt.code, adopt.output).toBe(0);
-    expect(adopt.stdout).toContain("adopted 3 migrations from user-version");
+    expect(JSON.parse(adopt.stdout)).toEqual({
+      source: "user-version",
+      read: "PRAGMA user_version = 3",
+      dryRun: false,
+      migrations: [1, 2, 3].map((n) => ({ entry: "PRAGMA user_version = 3", version: `00${n}`, name: `t${n}`, file: `00${n}_t${n}.sql`, appliedAt: null, state: "recorded" })),
+      reverted: [],
+      pending: ["004_t4", "005_t5"],
+    });
     const again = await cli("adopt", "--from", "user-version");
     expect(again.stdout).toContain("nothing to adopt: the history already records every migration user-version applied");
     const next = await cli("up");
