@@ -146,6 +146,45 @@ export interface ValidateReport {
   readonly migrations: number;
 }
 
+export interface AdoptOptions extends OperationOptions {
+  /** The tool whose history to read (`flyway`, `golang-migrate`, …), or `user-version` (SQLite `PRAGMA user_version`). */
+  readonly from: string;
+  /** The other tool's history table, when not its default name. */
+  readonly table?: string;
+  /** The schema (PostgreSQL) or database (MySQL) holding it, when not the connection's default. */
+  readonly schema?: string;
+  /** Read and map, write nothing. */
+  readonly dryRun?: boolean;
+}
+
+/** One entry of the other history and the migration of ours it was mapped to. */
+export interface AdoptedMigration {
+  /** How the source names the entry: `flyway_schema_history installed_rank 3 (version 1.1)`. */
+  readonly entry: string;
+  readonly version: string;
+  readonly name: string;
+  /** Our file, relative to the migrations directory. */
+  readonly file: string;
+  /** When the other tool applied it, if it recorded that. */
+  readonly appliedAt: string | null;
+  /** `recorded` now, `already-recorded` by an earlier adoption, or `would-record` (dry run). */
+  readonly state: "recorded" | "already-recorded" | "would-record";
+}
+
+export interface AdoptResult {
+  /** The `--from` value: a tool name or `user-version`. */
+  readonly source: string;
+  /** What was read: the table (`public.flyway_schema_history`) or `PRAGMA user_version = 3`. */
+  readonly read: string;
+  readonly dryRun: boolean;
+  /** In our migrations' order. */
+  readonly migrations: readonly AdoptedMigration[];
+  /** Entries the other tool records as reverted (not adopted). */
+  readonly reverted: readonly string[];
+  /** Our migrations the other history does not record: they stay pending (ids). */
+  readonly pending: readonly string[];
+}
+
 export interface Migrator {
   readonly dialect: DialectName;
   /** The database URL without its password. */
@@ -162,6 +201,8 @@ export interface Migrator {
   repair(options?: RepairOptions): Promise<RepairReport>;
   resolve(version: string, outcome: "applied" | "rolled-back", options?: OperationOptions): Promise<AppliedMigration>;
   baseline(version: string, options?: OperationOptions): Promise<readonly string[]>;
+  /** Records the applied set another tool's history (or SQLite's user_version) holds, running nothing. */
+  adopt(options: AdoptOptions): Promise<AdoptResult>;
   /** The dependency graph with states and conflicts, for `stratum graph`. */
   graph(options?: SignalOptions): Promise<GraphReport>;
   /** Subscribes to events; returns the unsubscribe function. */

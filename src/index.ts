@@ -29,3 +29,5 @@ export type { LayoutFormat } from "./source/layouts/detect.js";
 // The light part of the API (errors, exit codes, vocabulary, URL display, …), which the CLI loads alone.
 export * from "./basics.js";
 export type { OptionName, Vocabulary } from "./core/vocabulary.js";
+/** Another tool's history, as `adopt` reads it (see docs/adopt.md). */
+export type { ForeignChecksum, ForeignEntry, ForeignHistoryReader, ForeignTable, ForeignTool } from "./adopt/foreign-history.js";

@@ -10,6 +10,7 @@ import type { MigrationFile } from "./core/types.js";
 import { createDialect } from "./dialects/create-dialect.js";
 import { DEFAULT_URL, dialectNameOf, displayUrl } from "./dialects/registry.js";
 import { baseline, resolve } from "./engine/admin.js";
+import { adopt } from "./engine/adopt.js";
 import { repair } from "./engine/admin-repair.js";
 import { down, redo } from "./engine/down.js";
 import { graph, history, plan, stats, status, validate } from "./engine/inspect.js";
@@ -50,6 +51,11 @@ export function migratorFromTarget(config: ResolvedConfig, target: Target, deps:
     database: () => target.dialect.displayUrl,
     close: () => target.dialect.dispose(),
   });
+}
+
+/** An engine over the configured target, for operations called with their internal options (tests). */
+export async function engineFor(config: ResolvedConfig, client?: unknown): Promise<Engine> {
+  return createEngine(await targetOf(config, client), defaultDeps(config, new EventBus()), policyOf(config));
 }
 
 /** The dialect is created (and the config file read) when the migrator is first used. */
@@ -127,6 +133,7 @@ function bind(
     repair: async (options) => repair(await engine(), options),
     resolve: async (version, outcome, options) => resolve(await engine(), version, outcome, options),
     baseline: async (version, options) => baseline(await engine(), version, options),
+    adopt: async (options) => adopt(await engine(), options),
     graph: async (options) => graph(await engine(), options),
     on: (listener) => events.subscribe(listener),
     close: shown.close,

@@ -4,6 +4,7 @@
 
 import { DEFAULT_URL, EXIT, useVocabulary, VERSION } from "../basics.js";
 import { Command, CommanderError } from "commander";
+import { adoptCommand } from "./commands/adopt.js";
 import { baselineCommand } from "./commands/baseline.js";
 import type { CommandContext, Invocation } from "./commands/command-context.js";
 import { createCommand } from "./commands/create.js";
@@ -84,6 +85,26 @@ function mergedOptions(command: Command): Record<string, unknown> {
   }
   return merged;
 }
+
+/** `stratum adopt`: defined here, its text being long. */
+const ADOPT = {
+  description: "record the migrations another tool applied (its history table, or SQLite's user_version) as applied, running nothing",
+  help:
+    "\nThe other tool's table is only read. --from takes flyway, golang-migrate, dbmate, goose, knex, node-pg-migrate,\n" +
+    "kysely, prisma, drizzle, sqitch, typeorm, sequelize, postgrator, atlas, or user-version (SQLite PRAGMA user_version).\n" +
+    examples(
+      "stratum adopt --from flyway --dry-run",
+      "stratum adopt --from golang-migrate",
+      "stratum adopt --from knex --from-table knex_history --from-schema legacy",
+      "stratum adopt --from user-version",
+    ),
+  options: [
+    ["--from <tool>", "the tool whose history to read"],
+    ["--from-table <name>", "its history table, when not the tool's default name"],
+    ["--from-schema <name>", "the schema (PostgreSQL) or database (MySQL) holding that table"],
+    ["--dry-run", "print the mapping (their entry → our file → state) and change nothing"],
+  ] as const,
+};
 
 function buildProgram(output: Output, onInvocation: (invocation: Invocation) => void): Command {
   const program = new Command("stratum");
@@ -223,6 +244,7 @@ function buildProgram(output: Output, onInvocation: (invocation: Invocation) => 
     ],
   );
   define("baseline <version>", "record an existing database as being at a version, running nothing", examples("stratum baseline 012"));
+  define("adopt", ADOPT.description, ADOPT.help, ADOPT.options);
   define(
     "graph",
     "print the dependency graph, marking applied, pending and conflicting migrations",
@@ -284,6 +306,8 @@ async function dispatch(ctx: CommandContext, invocation: Invocation): Promise<nu
       return baselineCommand(ctx, first);
     case "graph":
       return graphCommand(ctx, options);
+    case "adopt":
+      return adoptCommand(ctx, options);
     default:
       throw usageError(`unknown command "${invocation.command}"`);
   }

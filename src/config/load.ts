@@ -453,6 +453,7 @@ export async function resolveConfig(input: ResolveConfigInput): Promise<Resolved
     backupDir: path("backupDir") ?? resolve(cwd, DEFAULTS.backupDir),
     ...formatOf(pick("format")),
     hooks: hooks as Hooks,
+    adoptUserVersion: pick("adoptUserVersion") ?? true,
     env: envName,
     configFile,
     cwd,

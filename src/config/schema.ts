@@ -41,6 +41,7 @@ export const SETTING_KEYS = [
   "backupDir",
   "format",
   "hooks",
+  "adoptUserVersion",
 ] as const satisfies readonly (keyof ConfigSettings)[];
 
 export type SettingKey = (typeof SETTING_KEYS)[number];
@@ -88,6 +89,7 @@ export const configSettingsSchema = z.strictObject({
   backupDir: z.optional(nonEmptyString),
   format: z.optional(z.enum(LAYOUT_FORMATS)),
   hooks: z.optional(hooksSchema),
+  adoptUserVersion: z.optional(z.boolean()),
 });
 
 /** The whole file. */
@@ -132,6 +134,7 @@ const EXPECTED: Readonly<Record<SettingKey | "environments", string>> = {
   backupDir: PATH_TEXT,
   format: `one of ${LAYOUT_FORMATS.map((name) => `"${name}"`).join(", ")}`,
   hooks: `an object of hook functions (${HOOK_NAMES.join(", ")})`,
+  adoptUserVersion: BOOLEAN_TEXT,
   environments: "an object mapping environment names to settings",
 };
 

@@ -45,6 +45,11 @@ export interface ConfigSettings {
    */
   readonly format?: LayoutFormat | undefined;
   readonly hooks?: Hooks | undefined;
+  /**
+   * SQLite: `up` on a database Stratum has never migrated whose `PRAGMA user_version` is N > 0
+   * records the migrations up to N as applied first (default true; false refuses instead).
+   */
+  readonly adoptUserVersion?: boolean | undefined;
 }
 
 /** What `stratum.config.*` holds. */
@@ -85,6 +90,8 @@ export interface ResolvedConfig {
   /** The migrations directory's layout (`format`); undefined: `auto`. */
   readonly format?: LayoutFormat;
   readonly hooks: Hooks;
+  /** See ConfigSettings.adoptUserVersion (undefined: true). */
+  readonly adoptUserVersion?: boolean;
   /** Environment name (`--env`, `STRATUM_ENV`, `NODE_ENV`, else `development`). */
   readonly env: string;
   /** Absolute path of the config file used, if any. */

@@ -247,6 +247,8 @@ export interface Dialect {
    * (SQLite `PRAGMA user_version`). Runs inside the migration's transaction.
    */
   recordHead?(db: Queryable, version: bigint): Promise<void>;
+  /** The version `recordHead` keeps (0 when none was recorded): what an older system left there. */
+  readHead?(db: Queryable): Promise<bigint>;
   /**
    * The database's schema in the neutral model (core/schema), for rollback checks, verify and
    * drift: two snapshots are equal exactly when the schemas are. `exclude` names tables to leave

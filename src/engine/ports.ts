@@ -45,6 +45,8 @@ export interface Policy {
   readonly protected: boolean;
   /** The environment's name, as confirmations name it. */
   readonly env: string;
+  /** `up` on SQLite adopts the migrations up to `PRAGMA user_version` when the history does not exist (default true). */
+  readonly adoptUserVersion?: boolean;
 }
 
 /** What every operation is given: the target, the deps, the policy, and caches that live as long as the migrator. */
@@ -72,6 +74,7 @@ export function policyOf(config: ResolvedConfig): Policy {
     schema: config.schema,
     protected: config.protected,
     env: config.env,
+    adoptUserVersion: config.adoptUserVersion ?? true,
   };
 }
 

@@ -4,6 +4,7 @@ import { conflictPairs } from "../core/conflicts.js";
 import { decideRun, outsideTransactionRefusal, runCapabilities, type RunDecision } from "../core/run-policy.js";
 import type { PlanRequest, PlanStep } from "../core/types.js";
 import type { Connection } from "../dialects/dialect.js";
+import { adoptUserVersionBeforeUp } from "./adopt.js";
 import { takeBackup } from "./backup.js";
 import { dryRun } from "./dry-run.js";
 import type { Engine } from "./ports.js";
@@ -37,6 +38,8 @@ export async function up(engine: Engine, options: UpOptions = {}): Promise<RunRe
     refuseStatic(engine, planned.steps, decision.mode);
     return dryRun(engine, planned.steps, "up", planned.warnings, started, decision.mode);
   }
+  // a database kept by PRAGMA user_version alone: its migrations are recorded first (issue 12)
+  await adoptUserVersionBeforeUp(engine, options.signal, decision.rehearse);
   if (options.backup && dialect.capabilities.backup) await dialect.checkBackup?.();
   const signal = options.signal ?? new AbortController().signal;
   if (await nothingPending(engine, found, request, options.allowOutOfOrder, decision)) return emptyRun(engine, "up", started);

@@ -5,6 +5,7 @@ import { StatementFailure, type BatchOptions, type Connection, type Lock, type L
 import { withTransaction } from "../transaction.js";
 import { loadDriver, type Database } from "./driver.js";
 import { acquireFileLock } from "./file-lock.js";
+import { endsInLineComment } from "./sql/exact-text.js";
 
 /** better-sqlite3 binds numbers, strings, bigints, buffers and null; map the rest. */
 function bindable(value: unknown): unknown {
@@ -13,6 +14,16 @@ function bindable(value: unknown): unknown {
   if (value instanceof Date) return value.toISOString();
   if (value !== null && typeof value === "object" && !Buffer.isBuffer(value)) return JSON.stringify(value);
   return value;
+}
+
+/**
+ * Statements as one script. Each is followed by `;` right after its text, as in its file, so SQLite
+ * stores the text it stores when the statement runs alone (a `\n` before the `;` would become part
+ * of a CREATE INDEX's `sqlite_master.sql`); one ending in a `--` comment gets its `;` on a new line.
+ */
+function joined(statements: readonly string[]): string {
+  const last = statements.length - 1;
+  return statements.map((s, i) => (i === last ? s : endsInLineComment(s) ? `${s}\n;` : `${s};`)).join("\n");
 }
 
 export class SqliteConnection implements Connection {
@@ -65,7 +76,7 @@ export class SqliteConnection implements Connection {
     if (statements.length === 0) return;
     db.exec("savepoint stratum_batch");
     try {
-      db.exec(statements.join("\n;\n"));
+      db.exec(joined(statements));
       db.exec("release stratum_batch");
       return;
     } catch (whole) {

@@ -118,6 +118,10 @@ export function sqliteDialect(options: SqliteDialectOptions): Dialect {
       // user_version is a signed 32-bit integer: timestamp versions do not fit and are not recorded.
       if (version >= 0n && version <= INT32_MAX) await db.exec(`pragma user_version = ${version.toString()}`);
     },
+    async readHead(db: Queryable) {
+      const [row] = await db.query<{ user_version: number | bigint }>("pragma user_version");
+      return BigInt(row?.user_version ?? 0);
+    },
     async dispose() {
       if (shared && shared !== given && shared.open) shared.close();
       shared = given;

@@ -47,6 +47,7 @@ describe("resolveConfig: defaults", () => {
     expect(await resolveIn(cwd)).toEqual({
       url: `sqlite:${join(cwd, "stratum.db")}`,
       dir: join(cwd, "migrations"),
+      adoptUserVersion: true,
       ordering: "linear",
       table: "stratum_migrations",
       logTable: "stratum_log",

@@ -5,6 +5,7 @@ import { readTablesFromTokens } from "../../../sql/tables/token-read.js";
 import { significantTokens } from "../../../sql/token.js";
 import { HEAD_TOKENS } from "../../../sql/transaction-words.js";
 import { scanSqliteToken } from "./lexer.js";
+import { shellStatement } from "./exact-text.js";
 import { scanSqliteScript, splitSqlite } from "./split.js";
 import { sqliteNonTransactionalReason, sqliteTransactionControl } from "./transaction-control.js";
 
@@ -21,7 +22,11 @@ export function sqliteTransactionControlOf(statement: string): TransactionContro
 export { sqliteNonTransactionalReason };
 
 const readers: StatementReaders = {
-  scan: scanSqliteScript,
+  // the statements a run executes: each as the sqlite3 shell would hand it to SQLite
+  scan: (text) => {
+    const scanned = scanSqliteScript(text);
+    return { ...scanned, statements: scanned.statements.map((s) => shellStatement(text, s)) };
+  },
   classify: (statement) => ({
     transactionControl: sqliteTransactionControlOf(statement),
     nonTransactionalReason: sqliteNonTransactionalReason(statement),
