@@ -122,7 +122,11 @@ function unitOf(
     files: scripts.map((f) => f.path),
     up,
     down,
-    verify: verify === undefined ? null : wholeFile(verify.path, textOf(verify)),
+    // Sqitch's verify passes unless it raises an error (`SELECT … WHERE FALSE` returns no rows and
+    // passes), and it usually wraps itself in BEGIN/ROLLBACK, which inside the change's own
+    // transaction would undo the change. Stratum's verify needs a truthy row, so the script is not
+    // run as one; it stays in the checksum, and `sqitch verify` still runs it.
+    verify: null,
     ...(dependsOn.length > 0 ? { dependsOn } : {}),
     ...(managesTransaction(up) ? { transaction: false } : {}),
     ...(down !== null && managesTransaction(down) ? { downTransaction: false } : {}),

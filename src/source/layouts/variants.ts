@@ -42,18 +42,27 @@ export interface ChosenFile {
 
 /**
  * The files one dialect reads, in the given order: untagged files, except where the dialect has
- * its own files for the same migration (same stem: the base name without `.up`/`.down` and the
- * extension), which replace them; files tagged for other dialects are left out. `dialect`
- * undefined (no target known): only the untagged files.
+ * its own file in their place, which replaces them; files tagged for other dialects are left out.
+ * A tagged part replaces the same part (`001_x.sqlite.up.sql` replaces `001_x.up.sql`, and the
+ * shared `001_x.down.sql` stays unless `001_x.sqlite.down.sql` exists) and an untagged single
+ * file of that migration; a tagged single file (`001_x.sqlite.sql`) replaces every untagged file
+ * of the migration. `dialect` undefined (no target known): only the untagged files.
  */
 export function chooseVariants(names: readonly string[], dialect: string | undefined): ChosenFile[] {
   const variants = names.map((name) => ({ name, variant: dialectVariant(name) }));
-  const own = new Set<string>();
-  for (const { variant } of variants) if (variant !== null && variant.tag === dialect) own.add(stemOf(variant.base));
+  const replaced = new Set<string>();
+  const wholeStems = new Set<string>();
+  for (const { variant } of variants) {
+    if (variant === null || variant.tag !== dialect) continue;
+    replaced.add(variant.base);
+    const stem = stemOf(variant.base);
+    if (!/\.(?:up|down)\.[^./]+$/.test(variant.base)) wholeStems.add(stem);
+    else replaced.add(`${stem}${variant.base.slice(variant.base.lastIndexOf("."))}`);
+  }
   const chosen: ChosenFile[] = [];
   for (const { name, variant } of variants) {
     if (variant === null) {
-      if (!own.has(stemOf(name))) chosen.push({ name, base: name });
+      if (!replaced.has(name) && !wholeStems.has(stemOf(name))) chosen.push({ name, base: name });
     } else if (variant.tag === dialect) {
       chosen.push({ name, base: variant.base });
     }

@@ -30,13 +30,14 @@ describe("Sqitch layout on a sample project", () => {
     expect(result.problems[0]?.message).toContain("conflict with legacy_names");
   });
 
-  it("deploy, revert and verify scripts are the up, down and verify, whole", () => {
+  it("deploy and revert scripts are the up and down, whole; verify scripts are checksummed, not run", () => {
     const users = unit("users");
     expect(users?.up?.file).toBe("deploy/users.sql");
     expect(users?.up?.startLine).toBe(1);
     expect(users?.up?.text).toContain("CREATE TABLE flipr.users (");
     expect(users?.down?.text).toContain("DROP TABLE flipr.users;");
-    expect(users?.verify?.text).toContain("WHERE FALSE;");
+    expect(users?.verify).toBeNull();
+    expect(users?.files).toContain("verify/users.sql");
     expect(unit("insert_user")?.up?.statements).toBeUndefined();
     expect(unit("backfill_names")?.down).toBeNull();
     expect(unit("insert_user")?.verify).toBeNull();

@@ -39,11 +39,22 @@ describe("dialectVariant", () => {
 describe("chooseVariants", () => {
   const names = ["001_a.postgres.up.sql", "001_a.up.sql", "001_a.down.sql", "002_b.mysql.sql", "003_c.sql"];
 
-  it("the dialect's own files replace the untagged files of their migration", () => {
+  it("the dialect's own up replaces the untagged up; the shared down stays until the dialect has its own", () => {
     expect(chooseVariants(names, "postgres")).toEqual([
       { name: "001_a.postgres.up.sql", base: "001_a.up.sql" },
+      { name: "001_a.down.sql", base: "001_a.down.sql" },
       { name: "003_c.sql", base: "003_c.sql" },
     ]);
+    expect(chooseVariants([...names, "001_a.postgres.down.sql"], "postgres").map((c) => c.name)).toEqual([
+      "001_a.postgres.up.sql",
+      "003_c.sql",
+      "001_a.postgres.down.sql",
+    ]);
+  });
+
+  it("a dialect's single file replaces every untagged file of its migration, and a tagged part an untagged single file", () => {
+    expect(chooseVariants(["001_a.up.sql", "001_a.down.sql", "001_a.sqlite.sql"], "sqlite").map((c) => c.name)).toEqual(["001_a.sqlite.sql"]);
+    expect(chooseVariants(["001_a.sql", "001_a.sqlite.up.sql"], "sqlite").map((c) => c.name)).toEqual(["001_a.sqlite.up.sql"]);
   });
 
   it("another dialect's files are not there, for that dialect or without one", () => {
