@@ -46,6 +46,18 @@ export interface ForeignEntry {
   readonly where: string;
   /** When the tool applied it, ISO 8601, if it stored that. */
   readonly appliedAt: string | null;
+  /**
+   * The entry stands for every version up to and including its own (golang-migrate's one row, the
+   * last version applied; Flyway's and Atlas's baseline): each of our migrations with a version at
+   * or below it counts as applied, none of them checksummed except the one of exactly its version
+   * (when the entry stores a checksum). Absent: the entry speaks of its own migration only.
+   */
+  readonly upTo?: boolean;
+  /**
+   * A migration the tool re-runs whenever it changes, with no version (Flyway's `R__` scripts).
+   * Stratum keeps no repeatable migrations: such an entry is not adopted (the adoption says so).
+   */
+  readonly repeatable?: boolean;
 }
 
 export interface ForeignTable {

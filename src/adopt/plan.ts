@@ -8,12 +8,15 @@ import type { ForeignChecksum, ForeignEntry } from "./foreign-history.js";
 /** Computes a checksum in the other tool's own stored format (equal to ForeignChecksum.value when unchanged). */
 export type ForeignChecksumFn = (kind: ForeignChecksum["kind"], fileTexts: readonly string[]) => string;
 
+/** Whether a stored checksum still matches the files, as leniently as the tool judges it (foreignChecksumMatches). */
+export type ForeignChecksumMatchFn = (kind: ForeignChecksum["kind"], fileTexts: readonly string[], stored: string) => boolean;
+
 /** One foreign entry in state `applied`, and the migration of ours it is. */
 export interface AdoptMapping {
   readonly entry: ForeignEntry;
   readonly migration: MigrationFile;
-  /** How the entry was matched. */
-  readonly by: "version" | "key" | "checksum";
+  /** How the entry was matched; `up-to`: an earlier migration an `upTo` entry counts as applied. */
+  readonly by: "version" | "key" | "checksum" | "up-to";
 }
 
 export interface AdoptionPlan {
@@ -21,6 +24,8 @@ export interface AdoptionPlan {
   readonly mapped: readonly AdoptMapping[];
   /** Entries the tool records as reverted: not applied, not adopted. */
   readonly reverted: readonly ForeignEntry[];
+  /** Repeatable entries (Flyway's `R__`): Stratum keeps none, so they are not adopted. */
+  readonly repeatable: readonly ForeignEntry[];
   /** Our migrations no applied entry speaks of: they stay pending. */
   readonly pending: readonly MigrationFile[];
   readonly problems: readonly Problem[];
@@ -32,7 +37,10 @@ export interface AdoptionInput {
   readonly migrations: readonly MigrationFile[];
   /** The text of each file a checksum is computed over, by path relative to the migrations directory. */
   readonly fileTexts: ReadonlyMap<string, string>;
+  /** For messages: the checksum the file has now. */
   readonly checksumOf: ForeignChecksumFn;
+  /** Whether a stored checksum still matches. */
+  readonly checksumMatches: ForeignChecksumMatchFn;
 }
 
 /** The file another tool checksummed: the one holding the up script. */
@@ -40,13 +48,23 @@ export function checksummedFile(migration: MigrationFile): string {
   return migration.up?.file ?? migration.files[0] ?? migration.id;
 }
 
-/** Maps each applied entry to one migration, by version, else by key, else by checksum. */
+/**
+ * Maps each applied entry to one migration, by version, else by key, else by checksum. An `upTo`
+ * entry also maps every migration below its version that no other entry speaks of.
+ */
 export function planAdoption(input: AdoptionInput): AdoptionPlan {
   const problems: Problem[] = [];
   const mapped: AdoptMapping[] = [];
   const reverted: ForeignEntry[] = [];
+  const repeatable: ForeignEntry[] = [];
   const taken = new Map<MigrationFile, ForeignEntry>();
+  const upTo: ForeignEntry[] = [];
   for (const entry of input.entries) {
+    if (entry.repeatable === true) {
+      if (entry.state === "applied") repeatable.push(entry);
+      else if (entry.state !== "reverted") problems.push(dirtyProblem(input.tool, entry));
+      continue;
+    }
     if (entry.state === "reverted") {
       reverted.push(entry);
       continue;
@@ -55,9 +73,10 @@ export function planAdoption(input: AdoptionInput): AdoptionPlan {
       problems.push(dirtyProblem(input.tool, entry));
       continue;
     }
+    if (entry.upTo === true) upTo.push(entry);
     const match = matchEntry(input, entry);
     if (match === null) {
-      problems.push(unmatchedProblem(input.tool, entry));
+      if (entry.upTo !== true || aboveEveryFile(input, entry)) problems.push(unmatchedProblem(input.tool, entry));
       continue;
     }
     const earlier = taken.get(match.migration);
@@ -70,9 +89,21 @@ export function planAdoption(input: AdoptionInput): AdoptionPlan {
     if (mismatch !== null) problems.push(mismatch);
     mapped.push({ entry, migration: match.migration, by: match.by });
   }
+  for (const entry of upTo) {
+    for (const migration of input.migrations) {
+      if (taken.has(migration) || compareVersions(migration.version, entry.version as string) > 0) continue;
+      taken.set(migration, entry);
+      mapped.push({ entry, migration, by: "up-to" });
+    }
+  }
   mapped.sort((a, b) => compareMigrations(a.migration, b.migration));
   const pending = [...input.migrations].filter((m) => !taken.has(m)).sort(compareMigrations);
-  return { mapped, reverted, pending, problems };
+  return { mapped, reverted, repeatable, pending, problems };
+}
+
+/** An `upTo` entry with no file of its own version is fine below our last file, not above it. */
+function aboveEveryFile(input: AdoptionInput, entry: ForeignEntry): boolean {
+  return entry.version === null || input.migrations.every((m) => compareVersions(m.version, entry.version as string) < 0);
 }
 
 function matchEntry(input: AdoptionInput, entry: ForeignEntry): { migration: MigrationFile; by: AdoptMapping["by"] } | null {
@@ -81,19 +112,27 @@ function matchEntry(input: AdoptionInput, entry: ForeignEntry): { migration: Mig
     const byVersion = migrations.filter((m) => compareVersions(m.version, entry.version as string) === 0);
     if (byVersion.length === 1) return { migration: byVersion[0] as MigrationFile, by: "version" };
   }
+  if (entry.upTo === true) return null;
   const byKey = migrations.filter((m) => keysOf(m).has(entry.key));
   if (byKey.length === 1) return { migration: byKey[0] as MigrationFile, by: "key" };
   const checksum = entry.checksum;
   if (checksum !== null) {
-    const byChecksum = migrations.filter((m) => foreignChecksum(input, checksum, m) === checksum.value);
+    const byChecksum = migrations.filter((m) => {
+      const texts = checksumTexts(input, checksum.kind, m);
+      return texts !== null && input.checksumMatches(checksum.kind, texts, checksum.value);
+    });
     if (byChecksum.length === 1) return { migration: byChecksum[0] as MigrationFile, by: "checksum" };
   }
   return null;
 }
 
-/** What a tool may key an entry by: our id, each file's name and stem, the folder holding it. */
+/**
+ * What a tool may key an entry by: our id, our name (Sqitch's change name), each file's name and
+ * stem, the folder holding it.
+ */
 export function keysOf(migration: MigrationFile): Set<string> {
   const keys = new Set<string>([migration.id]);
+  if (migration.name !== "") keys.add(migration.name);
   for (const file of migration.files) {
     const parts = file.split(/[\\/]/);
     const base = parts[parts.length - 1] ?? file;
@@ -104,19 +143,40 @@ export function keysOf(migration: MigrationFile): Set<string> {
   return keys;
 }
 
-function foreignChecksum(input: AdoptionInput, checksum: ForeignChecksum, migration: MigrationFile): string | null {
-  const text = input.fileTexts.get(checksummedFile(migration));
-  return text === undefined ? null : input.checksumOf(checksum.kind, [text]);
+const baseName = (file: string): string => file.split(/[\\/]/).pop() ?? file;
+
+/**
+ * The texts a checksum of `kind` is computed over for `migration`: its up file's text; for Atlas,
+ * the name and text of every file in directory (name) order up to and including it.
+ */
+function checksumTexts(input: AdoptionInput, kind: ForeignChecksum["kind"], migration: MigrationFile): string[] | null {
+  const own = checksummedFile(migration);
+  if (kind !== "atlas") {
+    const text = input.fileTexts.get(own);
+    return text === undefined ? null : [text];
+  }
+  const files = input.migrations.map(checksummedFile).filter((f) => baseName(f) <= baseName(own));
+  files.sort((a, b) => (baseName(a) < baseName(b) ? -1 : baseName(a) > baseName(b) ? 1 : 0));
+  const texts: string[] = [];
+  for (const file of files) {
+    const text = input.fileTexts.get(file);
+    if (text === undefined) return null;
+    texts.push(baseName(file), text);
+  }
+  return texts;
 }
 
 function checksumProblem(input: AdoptionInput, entry: ForeignEntry, migration: MigrationFile): Problem | null {
-  if (entry.checksum === null) return null;
-  const actual = foreignChecksum(input, entry.checksum, migration);
-  if (actual === entry.checksum.value) return null;
+  const checksum = entry.checksum;
+  if (checksum === null) return null;
+  const texts = checksumTexts(input, checksum.kind, migration);
+  if (texts !== null && input.checksumMatches(checksum.kind, texts, checksum.value)) return null;
   const file = checksummedFile(migration);
+  const now = texts === null ? "no readable text" : input.checksumOf(checksum.kind, texts);
+  const atlas = checksum.kind === "atlas" ? " (Atlas's hash covers every file up to it, so an earlier file may be the one changed)" : "";
   return {
     code: "CHECKSUM_MISMATCH",
-    message: `${file} changed since ${input.tool} applied it: ${entry.where} records checksum ${entry.checksum.value}, the file now has ${actual ?? "no readable text"}`,
+    message: `${file} changed since ${input.tool} applied it: ${entry.where} records checksum ${checksum.value}, the file now has ${now}${atlas}`,
     files: [file],
     fix: `restore ${file} as ${input.tool} applied it (from version control), then run adopt again`,
     severity: "error",

@@ -2,10 +2,10 @@
 // `PRAGMA user_version`), running nothing. The other tool's table is only read.
 
 import type { AdoptedMigration, AdoptOptions, AdoptResult } from "../api-types.js";
-import { foreignChecksumOf } from "../adopt/checksums.js";
+import { foreignChecksumMatches, foreignChecksumOf } from "../adopt/checksums.js";
 import type { ForeignEntry, ForeignHistoryReader } from "../adopt/foreign-history.js";
 import { readerFor, USER_VERSION_SOURCE } from "../adopt/index.js";
-import { checksummedFile, compareWithHistory, planAdoption, type AdoptionPlan, type AdoptMapping, type ForeignChecksumFn } from "../adopt/plan.js";
+import { checksummedFile, compareWithHistory, planAdoption, type AdoptionPlan, type AdoptMapping, type ForeignChecksumFn, type ForeignChecksumMatchFn } from "../adopt/plan.js";
 import { foreignReaders } from "../adopt/readers/index.js";
 import { userVersionEntries, userVersionWhere, versionRange } from "../adopt/user-version.js";
 import { ConfigError, ValidationError } from "../core/errors.js";
@@ -22,9 +22,10 @@ import { appliedSet, discover, readHistory, type Discovered } from "./workspace.
 export interface AdoptSources {
   readonly readers: readonly ForeignHistoryReader[];
   readonly checksumOf: ForeignChecksumFn;
+  readonly checksumMatches: ForeignChecksumMatchFn;
 }
 
-const DEFAULT_SOURCES: AdoptSources = { readers: foreignReaders, checksumOf: foreignChecksumOf };
+const DEFAULT_SOURCES: AdoptSources = { readers: foreignReaders, checksumOf: foreignChecksumOf, checksumMatches: foreignChecksumMatches };
 
 /** What one read found: the entries, what was read, and the plan against the files and our history. */
 interface Reading {
@@ -42,6 +43,10 @@ export async function adopt(engine: Engine, options: AdoptOptions, sources: Adop
   throwIfAborted(options.signal);
   // every refusal is decided from one read without the lock, so a refused adoption creates nothing
   const first = await withConnection(engine, (conn) => readAll(engine, conn, found, reader, options, sources), true);
+  for (const entry of first.plan.repeatable) {
+    const message = `${entry.where} is a repeatable migration: Stratum keeps no repeatable migrations, so it is not adopted (what it created stays in the database)`;
+    engine.emit({ type: "log", level: "warn", version: null, message });
+  }
   if (options.dryRun === true || first.toRecord.length === 0) return resultOf(options, first, options.dryRun === true ? "would-record" : "recorded");
   throwIfAborted(options.signal);
   return withLock(engine, async (session) => {
@@ -74,7 +79,7 @@ async function readAll(
   const applied = await readHistory(engine, conn, local);
   const { entries, read, problems } = reader === null ? await readUserVersion(engine, conn, local) : await readForeign(engine, conn, reader, options);
   const fileTexts = await textsOf(engine, local, entries);
-  const plan = planAdoption({ tool: options.from, entries, migrations: local.migrations, fileTexts, checksumOf: sources.checksumOf });
+  const plan = planAdoption({ tool: options.from, entries, migrations: local.migrations, fileTexts, checksumOf: sources.checksumOf, checksumMatches: sources.checksumMatches });
   const against = compareWithHistory(engine.policy.table, options.from, plan.mapped, applied);
   const all: Problem[] = [...local.problems.filter((p) => p.severity === "error"), ...problems, ...plan.problems, ...against.problems];
   if (all.length > 0) throw new ValidationError(all);

@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ForeignEntry, ForeignHistoryReader } from "../../src/adopt/foreign-history.js";
-import { foreignChecksumOf } from "../../src/adopt/checksums.js";
+import { foreignChecksumMatches, foreignChecksumOf } from "../../src/adopt/checksums.js";
 import { resolveConfig } from "../../src/config/load.js";
 import { ConfigError, ValidationError } from "../../src/core/errors.js";
 import type { ResolvedConfig } from "../../src/config/types.js";
@@ -50,7 +50,7 @@ const testReader: ForeignHistoryReader = {
     }));
   },
 };
-const sources: AdoptSources = { readers: [testReader], checksumOf: foreignChecksumOf };
+const sources: AdoptSources = { readers: [testReader], checksumOf: foreignChecksumOf, checksumMatches: foreignChecksumMatches };
 
 await describeEachTarget("adopt", (target) => {
   let project: Project;

@@ -8,7 +8,7 @@
 // Versions starting with "." are Atlas's own bookkeeping rows.
 
 import { EVERY_DIALECT, foreignCatalog } from "../../dialects/foreign-catalog.js";
-import type { ForeignHistoryReader, ForeignTable } from "../foreign-history.js";
+import type { ForeignEntry, ForeignHistoryReader, ForeignTable } from "../foreign-history.js";
 import type { Queryable } from "../../dialects/dialect.js";
 import { isoTime, openTable, selectRows, text, type ForeignDialect, type OpenTable } from "./common.js";
 
@@ -32,21 +32,24 @@ export const atlasReader: ForeignHistoryReader = {
     const rows = await selectRows(open, db, COLUMNS, ["version"]);
     return rows
       .filter((row) => !(text(row["version"]) ?? "").startsWith("."))
-      .map((row) => {
+      .map((row): ForeignEntry => {
         const version = text(row["version"]) ?? "";
         const error = text(row["error"]) ?? "";
         const applied = Number(text(row["applied"]) ?? 0);
         const total = Number(text(row["total"]) ?? 0);
         const failed = error !== "" || applied < total;
         const hash = text(row["hash"]) ?? "";
+        // a baseline revision (type bit 1) stands for every file up to it, none of them executed
+        const baseline = (Number(text(row["type"]) ?? 0) & 1) === 1;
         return {
           key: version,
           version,
           name: text(row["description"]),
-          state: failed ? ("failed" as const) : ("applied" as const),
-          checksum: hash === "" ? null : { kind: "atlas" as const, value: hash },
+          state: failed ? "failed" : "applied",
+          checksum: hash === "" ? null : { kind: "atlas", value: hash },
           where: `${open.label} version ${version}${failed ? ` (${applied} of ${total} statements applied${error === "" ? "" : `: ${error}`})` : ""}`,
           appliedAt: isoTime(row["executed_at"]),
+          ...(baseline ? { upTo: true } : {}),
         };
       });
   },

@@ -46,6 +46,8 @@ export const flywayReader: ForeignHistoryReader = {
         checksum,
         where,
         appliedAt: isoTime(row["installed_on"]),
+        ...(type === "BASELINE" ? { upTo: true } : {}),
+        ...(version === null ? { repeatable: true } : {}),
       });
     }
     return [...entries.values()];

@@ -26,6 +26,7 @@ export const golangMigrateReader: ForeignHistoryReader = {
         checksum: null,
         where: `${open.label} version ${version}${dirty ? " (dirty)" : ""}; golang-migrate records only the last version applied, so every version up to it is applied`,
         appliedAt: null,
+        upTo: true,
       };
     });
   },

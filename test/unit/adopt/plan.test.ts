@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { ForeignEntry } from "../../../src/adopt/foreign-history.js";
+import { foreignChecksumMatches, foreignChecksumOf } from "../../../src/adopt/checksums.js";
 import { compareWithHistory, keysOf, planAdoption } from "../../../src/adopt/plan.js";
 import { userVersionEntries, versionRange } from "../../../src/adopt/user-version.js";
 import type { AppliedMigration, MigrationFile } from "../../../src/core/types.js";
@@ -17,7 +18,11 @@ function entry(over: Partial<ForeignEntry> & { key: string }): ForeignEntry {
   return { version: null, name: null, state: "applied", checksum: null, where: `tool row ${over.key}`, appliedAt: null, ...over };
 }
 
-const plan = (entries: ForeignEntry[]) => planAdoption({ tool: "tool", entries, migrations, fileTexts: texts, checksumOf });
+const checksumMatches = (kind: string, fileTexts: readonly string[], stored: string) => checksumOf(kind, fileTexts) === stored;
+const plan = (entries: ForeignEntry[]) => planAdoption({ tool: "tool", entries, migrations, fileTexts: texts, checksumOf, checksumMatches });
+/** The plan with the real checksums, over migrations of our own. */
+const realPlan = (tool: string, entries: ForeignEntry[], ms: MigrationFile[], fileTexts: Map<string, string>) =>
+  planAdoption({ tool, entries, migrations: ms, fileTexts, checksumOf: foreignChecksumOf, checksumMatches: foreignChecksumMatches });
 const ids = (list: readonly { migration: MigrationFile }[]) => list.map((m) => m.migration.id);
 
 describe("planAdoption", () => {
@@ -35,7 +40,7 @@ describe("planAdoption", () => {
 
   it("keys a migration by its id, file names and stems, and folder", () => {
     const m = { ...fakeMigration({ id: "005_init" }), files: ["20240101_init/migration.sql"] };
-    expect([...keysOf(m)].sort()).toEqual(["005_init", "20240101_init", "migration", "migration.sql"]);
+    expect([...keysOf(m)].sort()).toEqual(["005_init", "20240101_init", "init", "migration", "migration.sql"]);
   });
 
   it("skips reverted entries and leaves their migrations pending", () => {
@@ -65,6 +70,79 @@ describe("planAdoption", () => {
       ["DUPLICATE_VERSION", "tool row 4a and tool row 4b both match 004_later.sql"],
     ]);
     expect(result.problems.every((p) => p.severity === "error" && p.fix.length > 0)).toBe(true);
+  });
+});
+
+describe("planAdoption: entries that stand for more, or less, than one file", () => {
+  it("an upTo entry (golang-migrate's one row) maps every migration up to its version; only its own is checksum-checked", () => {
+    const result = plan([entry({ key: "3", version: "3", upTo: true, checksum: { kind: "sha256", value: sha("text of 003_index") } })]);
+    expect(result.problems).toEqual([]);
+    expect(result.mapped.map((m) => [m.migration.id, m.by])).toEqual([["001_users", "up-to"], ["002_orders", "up-to"], ["003_index", "version"]]);
+    expect(result.pending.map((m) => m.id)).toEqual(["004_later"]);
+    const tampered = plan([entry({ key: "3", version: "3", upTo: true, checksum: { kind: "sha256", value: sha("old") } })]);
+    expect(tampered.problems.map((p) => [p.code, p.files])).toEqual([["CHECKSUM_MISMATCH", ["003_index.sql"]]]);
+  });
+
+  it("a baseline between files (Flyway's 2.5) maps those below it; above every file it matches no file", () => {
+    const baseline = plan([entry({ key: "2.5", version: "2.5", upTo: true }), entry({ key: "3", version: "3" })]);
+    expect(baseline.problems).toEqual([]);
+    expect(baseline.mapped.map((m) => [m.migration.id, m.by, m.entry.key])).toEqual([
+      ["001_users", "up-to", "2.5"],
+      ["002_orders", "up-to", "2.5"],
+      ["003_index", "version", "3"],
+    ]);
+    const above = plan([entry({ key: "9", version: "9", upTo: true, where: "schema_migrations version 9" })]);
+    expect(above.problems.map((p) => p.message)).toEqual(["schema_migrations version 9 (tool applied version 9) matches no migration file"]);
+  });
+
+  it("a dirty upTo entry refuses, naming it", () => {
+    const result = plan([entry({ key: "3", version: "3", upTo: true, state: "dirty", where: "schema_migrations version 3 (dirty)" })]);
+    expect(result.problems.map((p) => p.code)).toEqual(["DIRTY"]);
+    expect(result.problems[0]?.message).toMatch(/^schema_migrations version 3 \(dirty\) is dirty/);
+  });
+
+  it("a repeatable entry is set aside, not reported as matching no file", () => {
+    const result = plan([entry({ key: "R__views.sql", repeatable: true }), entry({ key: "1", version: "1" })]);
+    expect(result.problems).toEqual([]);
+    expect(result.repeatable.map((e) => e.key)).toEqual(["R__views.sql"]);
+    expect(ids(result.mapped)).toEqual(["001_users"]);
+  });
+
+  it("matches Flyway's 1.1 to a file spelled 1_1, keeping our spelling", () => {
+    const ms = [{ ...fakeMigration({ id: "1_users" }), version: "1", id: "1_users" }, { ...fakeMigration({ id: "1.1_email" }), version: "1_1", id: "V1_1__email" }];
+    const result = realPlan("flyway", [entry({ key: "1.1", version: "1.1" })], ms, new Map());
+    expect(result.mapped.map((m) => [m.migration.version, m.by])).toEqual([["1_1", "version"]]);
+  });
+
+  it("matches a Sqitch change by name to a unit whose version is its plan position", () => {
+    const unit = { ...fakeMigration({ id: "0002_add_users" }), files: ["deploy/add_users.sql", "revert/add_users.sql", "verify/add_users.sql"] };
+    const other = { ...fakeMigration({ id: "0001_schema" }), files: ["deploy/schema.sql", "revert/schema.sql"] };
+    const result = realPlan("sqitch", [entry({ key: "add_users", name: "add_users" }), entry({ key: "schema", name: "schema" })], [other, unit], new Map());
+    expect(result.problems).toEqual([]);
+    expect(result.mapped.map((m) => [m.entry.key, m.migration.version, m.by])).toEqual([["schema", "0001", "key"], ["add_users", "0002", "key"]]);
+  });
+
+  it("verifies Prisma's checksum as leniently as Prisma: CRLF and the old unpadded hex pass, an edit does not", () => {
+    const m = { ...fakeMigration({ id: "20240101000001_init" }), files: ["20240101000001_init/migration.sql"], up: { file: "20240101000001_init/migration.sql", text: "", startLine: 1 } };
+    const lf = "CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n";
+    const stored = foreignChecksumOf("sha256", [lf.replaceAll("\n", "\r\n")]);
+    const ok = realPlan("prisma", [entry({ key: "20240101000001_init", version: "20240101000001", checksum: { kind: "sha256", value: stored } })], [m], new Map([[m.up.file, lf]]));
+    expect(ok.problems).toEqual([]);
+    const edited = realPlan("prisma", [entry({ key: "20240101000001_init", version: "20240101000001", checksum: { kind: "sha256", value: stored } })], [m], new Map([[m.up.file, `${lf}-- edit\n`]]));
+    expect(edited.problems.map((p) => p.code)).toEqual(["CHECKSUM_MISMATCH"]);
+  });
+
+  it("verifies Atlas's hash over every file up to the entry's, in directory order", () => {
+    const ms = ["20240101000001_users", "20240101000002_posts", "20240101000003_tags"].map((id) => fakeMigration({ id }));
+    const fileTexts = new Map(ms.map((m) => [m.files[0] as string, `-- ${m.id}\n`]));
+    const pairs = ms.map((m) => [m.files[0] as string, fileTexts.get(m.files[0] as string) as string]);
+    const atlas = (n: number) => ({ kind: "atlas" as const, value: foreignChecksumOf("atlas", pairs.slice(0, n).flat()) });
+    const entries = [1, 2].map((n) => entry({ key: ms[n - 1]?.version as string, version: ms[n - 1]?.version as string, checksum: atlas(n), where: `atlas_schema_revisions version ${n}` }));
+    expect(realPlan("atlas", entries, ms, fileTexts).problems).toEqual([]);
+    fileTexts.set("20240101000001_users.sql", "-- changed\n");
+    const tampered = realPlan("atlas", entries, ms, fileTexts);
+    expect(tampered.problems.map((p) => p.files)).toEqual([["20240101000001_users.sql"], ["20240101000002_posts.sql"]]);
+    expect(tampered.problems[1]?.message).toContain("an earlier file may be the one changed");
   });
 });
 
