@@ -18,6 +18,20 @@ import type { ForeignEntry, ForeignTable, ForeignTool } from "../../src/adopt/fo
 import { foreignReaderFor } from "../../src/adopt/readers/index.js";
 import { createDialect } from "../../src/dialects/create-dialect.js";
 import { eachTarget } from "../support/each-target.js";
+import {
+  atlasDdl,
+  atlasInsert,
+  atlasTable,
+  boolFor,
+  flywayDdl,
+  flywayInsert,
+  GOLANG_MIGRATE_SET_VERSION,
+  golangMigrateDdl,
+  GOOSE_INSERT,
+  gooseDdl,
+  PRISMA_INSERT,
+  prismaDdl,
+} from "../support/foreign-history-ddl.js";
 import { mysqlTarget, postgresTarget, sqliteTarget, type Target, type TargetName, type TestDb } from "../support/targets.js";
 
 const run = promisify(execFile);
@@ -136,31 +150,6 @@ const FLYWAY_FILES = {
   "R__views.sql": "CREATE VIEW user_ids AS SELECT id FROM users;\n",
 };
 
-/**
- * flyway_schema_history as Flyway creates it: flyway-core …/database/sqlite/SQLiteDatabase.java,
- * flyway-database-postgresql …/PostgreSQLDatabase.java and flyway-mysql …/MySQLDatabase.java
- * getRawCreateScript; rows as JdbcTableSchemaHistory.doAddAppliedMigration inserts them
- * (installed_rank, version, description, type, script, checksum, installed_by, execution_time,
- * success), the checksum being ChecksumCalculator's CRC32 of the script.
- */
-function flywayDdl(target: TargetName, table: string): string[] {
-  switch (target) {
-    case "postgres":
-      return [
-        `CREATE TABLE ${table} ("installed_rank" INT NOT NULL, "version" VARCHAR(50), "description" VARCHAR(200) NOT NULL, "type" VARCHAR(20) NOT NULL, "script" VARCHAR(1000) NOT NULL, "checksum" INTEGER, "installed_by" VARCHAR(100) NOT NULL, "installed_on" TIMESTAMP NOT NULL DEFAULT now(), "execution_time" INTEGER NOT NULL, "success" BOOLEAN NOT NULL)`,
-        `ALTER TABLE ${table} ADD CONSTRAINT "flyway_pk" PRIMARY KEY ("installed_rank")`,
-      ];
-    case "mysql":
-      return [
-        "CREATE TABLE `" + table + "` (`installed_rank` INT NOT NULL, `version` VARCHAR(50), `description` VARCHAR(200) NOT NULL, `type` VARCHAR(20) NOT NULL, `script` VARCHAR(1000) NOT NULL, `checksum` INT, `installed_by` VARCHAR(100) NOT NULL, `installed_on` TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, `execution_time` INT NOT NULL, `success` BOOL NOT NULL, CONSTRAINT `flyway_pk` PRIMARY KEY (`installed_rank`))",
-      ];
-    case "sqlite":
-      return [
-        `CREATE TABLE "${table}" ("installed_rank" INT NOT NULL PRIMARY KEY, "version" VARCHAR(50), "description" VARCHAR(200) NOT NULL, "type" VARCHAR(20) NOT NULL, "script" VARCHAR(1000) NOT NULL, "checksum" INT, "installed_by" VARCHAR(100) NOT NULL, "installed_on" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')), "execution_time" INT NOT NULL, "success" BOOLEAN NOT NULL)`,
-      ];
-  }
-}
-
 eachTarget(TARGETS, "Flyway (DDL and rows from flyway-core)", (target) => {
   it(`Flyway on ${target.name}: versions, a repeatable, an undone version and a failed one, checksums equal to Flyway's CRC32`, async () => {
     await withTestDb(target, async (db) => {
@@ -181,7 +170,7 @@ eachTarget(TARGETS, "Flyway (DDL and rows from flyway-core)", (target) => {
       ];
       for (const [rank, version, description, type, script, checksum, success] of rows) {
         await db.query(
-          `INSERT INTO ${custom ? table : target.name === "mysql" ? "`flyway_schema_history`" : '"flyway_schema_history"'} (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          flywayInsert(custom ? table : target.name === "mysql" ? "`flyway_schema_history`" : '"flyway_schema_history"'),
           [rank, version, description, type, script, checksum, "postgres", 12, target.name === "postgres" ? success : success ? 1 : 0],
         );
       }
@@ -189,11 +178,11 @@ eachTarget(TARGETS, "Flyway (DDL and rows from flyway-core)", (target) => {
       const entries = await readWith("flyway", target.name, db, custom ? { schema: "app", name: "my_flyway_history" } : { name: "flyway_schema_history" });
       const crc = (file: keyof typeof FLYWAY_FILES) => ({ kind: "flyway-crc32" as const, value: String(sum(file)) });
       expect(entries).toEqual([
-        applied("0.9", "0.9", "<< Flyway Baseline >>", `${label} installed_rank 2 (baseline 0.9: Flyway counts every version up to it as applied)`, { appliedAt: ISO }),
+        applied("0.9", "0.9", "<< Flyway Baseline >>", `${label} installed_rank 2 (baseline 0.9: Flyway counts every version up to it as applied)`, { appliedAt: ISO, upTo: true }),
         applied("1", "1", "create users", `${label} installed_rank 3 (version 1)`, { checksum: crc("V1__create_users.sql"), appliedAt: ISO }),
         applied("1.1", "1.1", "add email", `${label} installed_rank 4 (version 1.1)`, { checksum: crc("V1.1__add_email.sql"), appliedAt: ISO }),
         { ...applied("2", "2", "seed", `${label} installed_rank 6 (version 2)`, { checksum: crc("V2__seed.sql"), appliedAt: ISO }), state: "reverted" },
-        applied("R__views.sql", null, "views", `${label} installed_rank 7 (repeatable R__views.sql)`, { checksum: crc("R__views.sql"), appliedAt: ISO }),
+        applied("R__views.sql", null, "views", `${label} installed_rank 7 (repeatable R__views.sql)`, { checksum: crc("R__views.sql"), appliedAt: ISO, repeatable: true }),
         { ...applied("3", "3", "broken", `${label} installed_rank 8 (version 3)`, { checksum: { kind: "flyway-crc32", value: "777" }, appliedAt: ISO }), state: "failed" },
       ]);
       // The BOM and CRLF of V1.1 do not count, as in Flyway; an edit does.
@@ -220,41 +209,23 @@ eachTarget(TARGETS, "Flyway (DDL and rows from flyway-core)", (target) => {
   });
 });
 
-/**
- * golang-migrate's schema_migrations: database/postgres/postgres.go and database/mysql/mysql.go
- * ensureVersionTable (`version bigint not null primary key, dirty boolean not null`),
- * database/sqlite3/sqlite3.go (`version uint64, dirty bool` + unique index); SetVersion empties
- * the table and inserts the one row.
- */
 eachTarget(TARGETS, "golang-migrate (DDL from its database drivers)", (target) => {
   it(`golang-migrate on ${target.name}: the last version, clean then dirty`, async () => {
     await withTestDb(target, async (db) => {
-      await execAll(
-        db,
-        target.name === "sqlite"
-          ? ["CREATE TABLE IF NOT EXISTS schema_migrations (version uint64,dirty bool)", "CREATE UNIQUE INDEX IF NOT EXISTS version_unique ON schema_migrations (version)"]
-          : ["CREATE TABLE IF NOT EXISTS schema_migrations (version bigint not null primary key, dirty boolean not null)"],
-      );
+      await execAll(db, golangMigrateDdl(target.name));
       const setVersion = async (version: number, dirty: boolean) => {
-        await db.query("DELETE FROM schema_migrations");
-        await db.query("INSERT INTO schema_migrations (version, dirty) VALUES (?, ?)", [version, target.name === "postgres" ? dirty : dirty ? 1 : 0]);
+        await db.query(GOLANG_MIGRATE_SET_VERSION[0]);
+        await db.query(GOLANG_MIGRATE_SET_VERSION[1], [version, boolFor(target.name, dirty)]);
       };
       await setVersion(20240101000003, false);
       const where = "schema_migrations version 20240101000003; golang-migrate records only the last version applied, so every version up to it is applied";
-      expect(await readWith("golang-migrate", target.name, db, { name: "schema_migrations" })).toEqual([applied("20240101000003", "20240101000003", null, where)]);
+      expect(await readWith("golang-migrate", target.name, db, { name: "schema_migrations" })).toEqual([applied("20240101000003", "20240101000003", null, where, { upTo: true })]);
       await setVersion(20240101000004, true);
       const [entry] = (await readWith("golang-migrate", target.name, db, { name: "schema_migrations" })) ?? [];
       expect(entry).toMatchObject({ key: "20240101000004", state: "dirty", where: expect.stringContaining("version 20240101000004 (dirty)") });
     });
   });
 });
-
-/** goose_db_version as pressly/goose internal/dialect/dialectquery/{postgres,mysql,sqlite3}.go create it. */
-function gooseDdl(target: TargetName): string {
-  return target === "sqlite"
-    ? "CREATE TABLE goose_db_version (id INTEGER PRIMARY KEY AUTOINCREMENT, version_id INTEGER NOT NULL, is_applied INTEGER NOT NULL, tstamp TIMESTAMP DEFAULT (datetime('now')))"
-    : "CREATE TABLE goose_db_version (id serial NOT NULL, version_id bigint NOT NULL, is_applied boolean NOT NULL, tstamp timestamp NULL default now(), PRIMARY KEY(id))";
-}
 
 eachTarget(TARGETS, "goose (DDL from dialectquery)", (target) => {
   it(`goose on ${target.name}: the newest row per version wins`, async () => {
@@ -264,7 +235,7 @@ eachTarget(TARGETS, "goose (DDL from dialectquery)", (target) => {
       // false), 2 down and up again.
       const rows: [number, boolean][] = [[0, true], [1, true], [2, true], [3, true], [3, false], [2, false], [2, true]];
       for (const [version, isApplied] of rows) {
-        await db.query("INSERT INTO goose_db_version (version_id, is_applied) VALUES (?, ?)", [version, target.name === "postgres" ? isApplied : isApplied ? 1 : 0]);
+        await db.query(GOOSE_INSERT, [version, boolFor(target.name, isApplied)]);
       }
       expect(await readWith("goose", target.name, db, { name: "goose_db_version" })).toEqual([
         applied("1", "1", null, "goose_db_version id 2 (version 1)", { appliedAt: ISO }),
@@ -282,23 +253,6 @@ const PRISMA_SQL = {
   "20240101000004_broken": "ALTER TABLE \"Nope\" ADD COLUMN \"x\" INTEGER;\n",
 };
 
-/**
- * _prisma_migrations as prisma-engines creates it (schema-engine/connectors/sql-schema-connector
- * src/flavour/{postgres,mysql,sqlite}.rs create_migrations_table); rows as `migrate deploy`
- * writes them: started with no steps, then finished_at and applied_steps_count 1, or left
- * unfinished with the error in logs; `migrate resolve --rolled-back` sets rolled_back_at.
- */
-function prismaDdl(target: TargetName): string {
-  switch (target) {
-    case "postgres":
-      return "CREATE TABLE _prisma_migrations (id VARCHAR(36) PRIMARY KEY NOT NULL, checksum VARCHAR(64) NOT NULL, finished_at TIMESTAMPTZ, migration_name VARCHAR(255) NOT NULL, logs TEXT, rolled_back_at TIMESTAMPTZ, started_at TIMESTAMPTZ NOT NULL DEFAULT now(), applied_steps_count INTEGER NOT NULL DEFAULT 0)";
-    case "mysql":
-      return "CREATE TABLE _prisma_migrations (id VARCHAR(36) PRIMARY KEY NOT NULL, checksum VARCHAR(64) NOT NULL, finished_at DATETIME(3), migration_name VARCHAR(255) NOT NULL, logs TEXT, rolled_back_at DATETIME(3), started_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3), applied_steps_count INTEGER UNSIGNED NOT NULL DEFAULT 0) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci";
-    case "sqlite":
-      return `CREATE TABLE "_prisma_migrations" ("id" TEXT PRIMARY KEY NOT NULL, "checksum" TEXT NOT NULL, "finished_at" DATETIME, "migration_name" TEXT NOT NULL, "logs" TEXT, "rolled_back_at" DATETIME, "started_at" DATETIME NOT NULL DEFAULT current_timestamp, "applied_steps_count" INTEGER UNSIGNED NOT NULL DEFAULT 0)`;
-  }
-}
-
 eachTarget(TARGETS, "Prisma (DDL from prisma-engines)", (target) => {
   it(`Prisma on ${target.name}: applied, rolled back then applied, failed; checksums are SHA-256 of migration.sql`, async () => {
     await withTestDb(target, async (db) => {
@@ -307,7 +261,7 @@ eachTarget(TARGETS, "Prisma (DDL from prisma-engines)", (target) => {
       const later = target.name === "sqlite" ? "2024-01-01 10:00:05.000" : "2024-01-01 10:00:05";
       const insert = async (id: string, name: keyof typeof PRISMA_SQL, started: string, finished: string | null, rolledBack: string | null, logs: string | null) => {
         await db.query(
-          "INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+          PRISMA_INSERT,
           [id, foreignChecksumOf("sha256", [PRISMA_SQL[name]]), finished, name, logs, rolledBack, started, finished === null ? 0 : 1],
         );
       };
@@ -334,35 +288,15 @@ const ATLAS_FILES: [string, string][] = [
   ["20240101000003_seed.sql", "INSERT INTO users VALUES (1);\n"],
 ];
 
-/**
- * atlas_schema_revisions as Atlas's ent schema declares it (cmd/atlas/internal/migrate/ent/
- * migrate/schema.go: version string PK, description, type uint default 2, applied, total,
- * executed_at, execution_time int64, error, error_stmt, hash, partial_hashes json,
- * operator_version), in the schema atlas_schema_revisions on PostgreSQL; rows as
- * sql/migrate/migrate.go Executor.Execute writes them (hash = the file's atlas.sum entry).
- */
-function atlasDdl(target: TargetName): string[] {
-  const cols = (text: string, time: string, json: string) =>
-    `(version ${text} NOT NULL, description ${text} NOT NULL, type bigint NOT NULL DEFAULT 2, applied bigint NOT NULL DEFAULT 0, total bigint NOT NULL DEFAULT 0, executed_at ${time} NOT NULL, execution_time bigint NOT NULL, error longtext NULL, error_stmt longtext NULL, hash ${text} NOT NULL, partial_hashes ${json} NULL, operator_version ${text} NOT NULL, PRIMARY KEY (version))`;
-  switch (target) {
-    case "postgres":
-      return ["CREATE SCHEMA atlas_schema_revisions", `CREATE TABLE atlas_schema_revisions.atlas_schema_revisions ${cols("character varying", "timestamptz", "jsonb").replaceAll("longtext", "text")}`];
-    case "mysql":
-      return [`CREATE TABLE atlas_schema_revisions ${cols("varchar(255)", "timestamp", "json")} CHARSET utf8mb4 COLLATE utf8mb4_bin`];
-    case "sqlite":
-      return [`CREATE TABLE atlas_schema_revisions ${cols("text", "datetime", "json").replaceAll("longtext", "text").replaceAll("bigint", "integer")}`];
-  }
-}
-
 eachTarget(TARGETS, "Atlas (DDL from its ent schema)", (target) => {
   it(`Atlas on ${target.name}: applied, baseline and a partial revision; hash equals the atlas.sum entry`, async () => {
     await withTestDb(target, async (db) => {
       await execAll(db, atlasDdl(target.name));
-      const table = target.name === "postgres" ? "atlas_schema_revisions.atlas_schema_revisions" : "atlas_schema_revisions";
+      const table = atlasTable(target.name);
       const hashOf = (n: number) => foreignChecksumOf("atlas", ATLAS_FILES.slice(0, n).flat());
       const insert = async (version: string, description: string, type: number, appliedCount: number, total: number, error: string | null, hash: string) => {
         await db.query(
-          `INSERT INTO ${table} (version, description, type, applied, total, executed_at, execution_time, error, error_stmt, hash, partial_hashes, operator_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          atlasInsert(target.name),
           [version, description, type, appliedCount, total, "2024-01-01 10:00:00", 1000, error, null, hash, null, "Atlas CLI v0.30.0"],
         );
       };
@@ -373,7 +307,7 @@ eachTarget(TARGETS, "Atlas (DDL from its ent schema)", (target) => {
       const entries = await readWith("atlas", target.name, db, { name: "atlas_schema_revisions" });
       const atlas = (n: number) => ({ kind: "atlas" as const, value: hashOf(n) });
       expect(entries).toEqual([
-        applied("20240101000001", "20240101000001", "users", `${table} version 20240101000001`, { checksum: atlas(1), appliedAt: ISO }),
+        applied("20240101000001", "20240101000001", "users", `${table} version 20240101000001`, { checksum: atlas(1), appliedAt: ISO, upTo: true }),
         applied("20240101000002", "20240101000002", "posts", `${table} version 20240101000002`, { checksum: atlas(2), appliedAt: ISO }),
         {
           ...applied("20240101000003", "20240101000003", "seed", `${table} version 20240101000003 (0 of 1 statements applied: Error 1146: Table 'users' doesn't exist)`, { checksum: atlas(3), appliedAt: ISO }),
