@@ -181,6 +181,8 @@ export interface AdoptResult {
   readonly migrations: readonly AdoptedMigration[];
   /** Entries the other tool records as reverted (not adopted). */
   readonly reverted: readonly string[];
+  /** Repeatable entries (Flyway's `R__`), not adopted: Stratum keeps no repeatable migrations. Absent when none. */
+  readonly repeatable?: readonly string[];
   /** Our migrations the other history does not record: they stay pending (ids). */
   readonly pending: readonly string[];
 }

@@ -43,10 +43,6 @@ export async function adopt(engine: Engine, options: AdoptOptions, sources: Adop
   throwIfAborted(options.signal);
   // every refusal is decided from one read without the lock, so a refused adoption creates nothing
   const first = await withConnection(engine, (conn) => readAll(engine, conn, found, reader, options, sources), true);
-  for (const entry of first.plan.repeatable) {
-    const message = `${entry.where} is a repeatable migration: Stratum keeps no repeatable migrations, so it is not adopted (what it created stays in the database)`;
-    engine.emit({ type: "log", level: "warn", version: null, message });
-  }
   if (options.dryRun === true || first.toRecord.length === 0) return resultOf(options, first, options.dryRun === true ? "would-record" : "recorded");
   throwIfAborted(options.signal);
   return withLock(engine, async (session) => {
@@ -177,6 +173,7 @@ function resultOf(options: AdoptOptions, reading: Reading, state: "recorded" | "
     dryRun: options.dryRun === true,
     migrations: reading.plan.mapped.map((m) => row(m, recorded.has(m) ? state : "already-recorded")),
     reverted: reading.plan.reverted.map((e) => e.where),
+    ...(reading.plan.repeatable.length === 0 ? {} : { repeatable: reading.plan.repeatable.map((e) => e.where) }),
     pending: reading.plan.pending.map((m) => m.id),
   };
 }

@@ -16,6 +16,9 @@ export function adoptLines(result: AdoptResult): string[] {
     lines.push(`  ${m.entry} → ${m.file} → ${STATE_TEXT[m.state]}${m.appliedAt === null ? "" : ` (applied ${m.appliedAt})`}`);
   }
   for (const entry of result.reverted) lines.push(`  ${entry} → reverted: not adopted`);
+  for (const entry of result.repeatable ?? []) {
+    lines.push(`  ${entry} → a repeatable migration: not adopted (Stratum keeps no repeatable migrations; what it created stays in the database)`);
+  }
   if (result.pending.length > 0) lines.push(`still pending (not in ${result.source}'s history): ${result.pending.join(", ")}`);
   const counts = (state: string) => result.migrations.filter((m) => m.state === state).length;
   if (result.dryRun && counts("would-record") > 0) {
