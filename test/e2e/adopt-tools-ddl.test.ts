@@ -62,6 +62,10 @@ interface Tool {
   breakEntry(db: TestDb, target: TargetName, files: readonly ToolFile[]): Promise<{ where: string; undo: () => Promise<void> }>;
   /** The entry a refusal over a changed file names. */
   where?(target: TargetName, file: ToolFile, index: number): string;
+  /** Which adopted file is changed (one the tool checksummed). */
+  readonly tamperAt?: number;
+  /** The day the rows say the migrations were applied, kept by the adoption. */
+  readonly appliedOn?: string;
 }
 
 const read = (path: string) => readFileSync(path, "utf8");
@@ -116,15 +120,19 @@ const TOOLS: readonly Tool[] = [
         .map((f) => ({ file: f, key: /^V([\d._]+)__/.exec(f)?.[1] as string, text: read(join(dir, f)) })),
     async history(db, target, applied) {
       await execAll(db, flywayDdl(target, "flyway_schema_history"));
-      for (const [i, f] of applied.entries()) {
+      // `flyway baseline` at version 2 (V1, V1.1 and V2 count as applied, unchecked), then V2.1 on
+      const baseline = 3;
+      await db.query(flywayInsert(flywayTable(target)), [1, applied[baseline - 1]?.key, "<< Flyway Baseline >>", "BASELINE", "<< Flyway Baseline >>", null, "me", 0, boolFor(target, true)]);
+      for (const [i, f] of applied.slice(baseline).entries()) {
         const description = f.file.replace(/^V[\d._]+__/, "").replace(/\.sql$/, "").replaceAll("_", " ");
-        await db.query(flywayInsert(flywayTable(target)), [i + 1, f.key, description, "SQL", f.file, Number(foreignChecksumOf("flyway-crc32", [f.text])), "me", 5, boolFor(target, true)]);
+        await db.query(flywayInsert(flywayTable(target)), [i + 2, f.key, description, "SQL", f.file, Number(foreignChecksumOf("flyway-crc32", [f.text])), "me", 5, boolFor(target, true)]);
       }
       // a repeatable Flyway ran once (its R__ file since deleted): set aside, with one sentence
-      await db.query(flywayInsert(flywayTable(target)), [applied.length + 1, null, "views", "SQL", "R__views.sql", 1234, "me", 5, boolFor(target, true)]);
+      await db.query(flywayInsert(flywayTable(target)), [applied.length - baseline + 2, null, "views", "SQL", "R__views.sql", 1234, "me", 5, boolFor(target, true)]);
     },
     refusal: "checksum",
-    where: (_target, f, i) => `flyway_schema_history installed_rank ${i + 1} (version ${f.key})`,
+    tamperAt: 5,
+    where: (_target, f, i) => `flyway_schema_history installed_rank ${i - 1} (version ${f.key})`,
     async breakEntry(db, target, files) {
       const f = files[ADOPTED] as ToolFile;
       await db.query(flywayInsert(flywayTable(target)), [100, f.key, "next", "SQL", f.file, 1, "me", 5, boolFor(target, false)]);
@@ -198,6 +206,7 @@ const TOOLS: readonly Tool[] = [
       }
     },
     refusal: "checksum",
+    appliedOn: "2024-02-01",
     where: (_target, f, i) => `_prisma_migrations id id-${i + 1} (${f.key})`,
     async breakEntry(db, target, files) {
       const f = files[ADOPTED] as ToolFile;
@@ -224,6 +233,7 @@ const TOOLS: readonly Tool[] = [
       }
     },
     refusal: "checksum",
+    appliedOn: "2024-02-01",
     where: (target, f) => `${atlasTable(target)} version ${f.key}`,
     async breakEntry(db, target, files) {
       const f = files[ADOPTED] as ToolFile;
@@ -286,7 +296,7 @@ for (const tool of TOOLS) {
         expect(await db.tables()).toEqual(before);
 
         if (tool.refusal === "checksum") {
-          const index = 2;
+          const index = tool.tamperAt ?? 2;
           const victim = applied[index] as ToolFile;
           const path = join(dir, victim.file);
           writeFileSync(path, victim.text.replace(/;/, "; "));
@@ -307,10 +317,11 @@ for (const tool of TOOLS) {
         const adopted = await cli("adopt", "--from", tool.name);
         expectOk(adopted, "adopt");
         expect(adopted.stdout).toContain(`adopted ${ADOPTED} migrations from ${tool.name}`);
-        if (tool.name === "flyway") expect(adopted.stdout).toContain("  flyway_schema_history installed_rank 9 (repeatable R__views.sql) → a repeatable migration: not adopted (Stratum keeps no repeatable migrations");
+        if (tool.name === "flyway") expect(adopted.stdout).toContain("  flyway_schema_history installed_rank 7 (repeatable R__views.sql) → a repeatable migration: not adopted (Stratum keeps no repeatable migrations");
         const status = await cli("status", "--json");
         expectOk(status, "status");
-        const report = JSON.parse(status.stdout) as { migrations: { version: string; state: string }[]; pending: number };
+        const report = JSON.parse(status.stdout) as { migrations: { version: string; state: string; appliedAt: string | null }[]; pending: number };
+        if (tool.appliedOn !== undefined) expect(report.migrations.slice(0, ADOPTED).map((m) => m.appliedAt?.slice(0, 10))).toEqual(Array(ADOPTED).fill(tool.appliedOn));
         expect(report.migrations.map((m) => m.state)).toEqual([...Array(ADOPTED).fill("applied"), ...Array(MIGRATIONS - ADOPTED).fill("pending")]);
         expect(report.migrations.map((m) => m.version)).toEqual(files.map(ourVersion));
         expect(report.pending).toBe(MIGRATIONS - ADOPTED);
