@@ -127,8 +127,8 @@ function matchEntry(input: AdoptionInput, entry: ForeignEntry): { migration: Mig
 }
 
 /**
- * What a tool may key an entry by: our id, our name (Sqitch's change name), each file's name and
- * stem, the folder holding it.
+ * What a tool may key an entry by: our id, our name, each file's name and stem (up to its first
+ * dot, and up to its last: Sqitch's change `v1.2` is `deploy/v1.2.sql`), the folder holding it.
  */
 export function keysOf(migration: MigrationFile): Set<string> {
   const keys = new Set<string>([migration.id]);
@@ -138,6 +138,7 @@ export function keysOf(migration: MigrationFile): Set<string> {
     const base = parts[parts.length - 1] ?? file;
     keys.add(base);
     keys.add(base.replace(/\..*$/, ""));
+    keys.add(base.replace(/\.[^.]*$/, "")); // a name with dots of its own (Sqitch's `v1.2`)
     if (parts.length > 1) keys.add(parts[parts.length - 2] as string);
   }
   return keys;

@@ -117,9 +117,11 @@ describe("planAdoption: entries that stand for more, or less, than one file", ()
   it("matches a Sqitch change by name to a unit whose version is its plan position", () => {
     const unit = { ...fakeMigration({ id: "0002_add_users" }), files: ["deploy/add_users.sql", "revert/add_users.sql", "verify/add_users.sql"] };
     const other = { ...fakeMigration({ id: "0001_schema" }), files: ["deploy/schema.sql", "revert/schema.sql"] };
-    const result = realPlan("sqitch", [entry({ key: "add_users", name: "add_users" }), entry({ key: "schema", name: "schema" })], [other, unit], new Map());
+    const dotted = { ...fakeMigration({ id: "0003_v1_2" }), files: ["deploy/v1.2.sql", "revert/v1.2.sql"] };
+    const entries = [entry({ key: "add_users", name: "add_users" }), entry({ key: "schema", name: "schema" }), entry({ key: "v1.2", name: "v1.2" })];
+    const result = realPlan("sqitch", entries, [other, unit, dotted], new Map());
     expect(result.problems).toEqual([]);
-    expect(result.mapped.map((m) => [m.entry.key, m.migration.version, m.by])).toEqual([["schema", "0001", "key"], ["add_users", "0002", "key"]]);
+    expect(result.mapped.map((m) => [m.entry.key, m.migration.version, m.by])).toEqual([["schema", "0001", "key"], ["add_users", "0002", "key"], ["v1.2", "0003", "key"]]);
   });
 
   it("verifies Prisma's checksum as leniently as Prisma: CRLF and the old unpadded hex pass, an edit does not", () => {
