@@ -56,8 +56,10 @@ interface Tool {
   files(dir: string): ToolFile[];
   /** Writes the tool's history saying `applied` are applied. */
   history(db: TestDb, target: TargetName, applied: readonly ToolFile[]): Promise<void>;
-  /** How a refused adoption is shown: a file changed (tools storing checksums), or a dirty/failed entry. */
-  readonly refusal: "checksum" | "dirty";
+  /** How a refused adoption is shown: a file changed (tools storing checksums) besides a bad entry, or the entry alone. */
+  readonly refusal: "checksum" | "entry";
+  /** What the refusal is over, for the test's title. */
+  readonly refused: string;
   /** Makes the history hold a dirty or failed entry; returns its description in messages and how to undo it. */
   breakEntry(db: TestDb, target: TargetName, files: readonly ToolFile[]): Promise<{ where: string; undo: () => Promise<void> }>;
   /** The entry a refusal over a changed file names. */
@@ -131,6 +133,7 @@ const TOOLS: readonly Tool[] = [
       await db.query(flywayInsert(flywayTable(target)), [applied.length - baseline + 2, null, "views", "SQL", "R__views.sql", 1234, "me", 5, boolFor(target, true)]);
     },
     refusal: "checksum",
+    refused: "a changed file and a failed entry",
     tamperAt: 5,
     where: (_target, f, i) => `flyway_schema_history installed_rank ${i - 1} (version ${f.key})`,
     async breakEntry(db, target, files) {
@@ -153,7 +156,8 @@ const TOOLS: readonly Tool[] = [
       await db.query(GOLANG_MIGRATE_SET_VERSION[0]);
       await db.query(GOLANG_MIGRATE_SET_VERSION[1], [Number(applied[applied.length - 1]?.key), boolFor(target, false)]);
     },
-    refusal: "dirty",
+    refusal: "entry",
+    refused: "a dirty row",
     async breakEntry(db, target, files) {
       const version = Number(files[ADOPTED - 1]?.key);
       await db.query(`UPDATE schema_migrations SET dirty = ${target === "postgres" ? "true" : "1"}`);
@@ -180,7 +184,8 @@ const TOOLS: readonly Tool[] = [
     },
     // goose stores no checksum and no dirty state: a version it rolled back (is_applied false,
     // older goose) is simply not applied; the refusal shown is an entry with no file.
-    refusal: "dirty",
+    refusal: "entry",
+    refused: "a version with no file",
     async breakEntry(db, target) {
       await db.query(GOOSE_INSERT, [99, boolFor(target, true)]);
       return {
@@ -206,6 +211,7 @@ const TOOLS: readonly Tool[] = [
       }
     },
     refusal: "checksum",
+    refused: "a changed file and a failed entry",
     appliedOn: "2024-02-01",
     where: (_target, f, i) => `_prisma_migrations id id-${i + 1} (${f.key})`,
     async breakEntry(db, target, files) {
@@ -233,6 +239,7 @@ const TOOLS: readonly Tool[] = [
       }
     },
     refusal: "checksum",
+    refused: "a changed file and a failed entry",
     appliedOn: "2024-02-01",
     where: (target, f) => `${atlasTable(target)} version ${f.key}`,
     async breakEntry(db, target, files) {
@@ -261,7 +268,7 @@ const isStratum = (table: string) => table.startsWith("stratum_");
 for (const tool of TOOLS) {
   describe(`adopt --from ${tool.name}`, () => {
     eachTarget(targets, `adopting from ${tool.name}`, (target) => {
-      it(`on ${target.name}: records the ${ADOPTED} the history holds, refuses a ${tool.refusal === "checksum" ? "changed file and a failed entry" : "dirty entry"}, then up applies only the rest`, async () => {
+      it(`on ${target.name}: records the ${ADOPTED} the history holds, refuses ${tool.refused}, then up applies only the rest`, async () => {
         const project = mkdtempSync(join(tmpdir(), "stratum-adopt-ddl-"));
         dirs.push(project);
         tool.setUp(project, target.name);
@@ -295,23 +302,21 @@ for (const tool of TOOLS) {
         expect(dry.stdout).toContain(`dry run: nothing was changed; run the same command without --dry-run to record ${ADOPTED} migrations`);
         expect(await db.tables()).toEqual(before);
 
-        if (tool.refusal === "checksum") {
-          const index = tool.tamperAt ?? 2;
-          const victim = applied[index] as ToolFile;
-          const path = join(dir, victim.file);
-          writeFileSync(path, victim.text.replace(/;/, "; "));
-          const refused = await cli("adopt", "--from", tool.name);
-          expect(refused.code, refused.output).toBe(3);
-          expect(refused.stderr).toContain(`${victim.file} changed since ${tool.name} applied it: ${tool.where?.(target.name, victim, index)} records checksum`);
-          expect(refused.output).not.toMatch(/\n\s+at /);
-          expect(await db.tables()).toEqual(before);
-          writeFileSync(path, victim.text);
-        }
+        // Refused, every problem at once, writing nothing: a file changed since the tool applied it
+        // (tools storing checksums) and a dirty or failed entry.
+        const index = tool.tamperAt ?? 2;
+        const victim = applied[index] as ToolFile;
+        if (tool.refusal === "checksum") writeFileSync(join(dir, victim.file), victim.text.replace(/;/, "; "));
         const broken = await tool.breakEntry(db, target.name, files);
         const refused = await cli("adopt", "--from", tool.name);
         expect(refused.code, refused.output).toBe(3);
+        if (tool.refusal === "checksum") {
+          expect(refused.stderr).toContain(`${victim.file} changed since ${tool.name} applied it: ${tool.where?.(target.name, victim, index)} records checksum`);
+        }
         expect(refused.stderr).toContain(broken.where);
+        expect(refused.output).not.toMatch(/\n\s+at /);
         expect(await db.tables()).toEqual(before);
+        writeFileSync(join(dir, victim.file), victim.text);
         await broken.undo();
 
         const adopted = await cli("adopt", "--from", tool.name);

@@ -307,7 +307,7 @@ eachTarget(TARGETS, "Atlas (DDL from its ent schema)", (target) => {
       const entries = await readWith("atlas", target.name, db, { name: "atlas_schema_revisions" });
       const atlas = (n: number) => ({ kind: "atlas" as const, value: hashOf(n) });
       expect(entries).toEqual([
-        applied("20240101000001", "20240101000001", "users", `${table} version 20240101000001`, { checksum: atlas(1), appliedAt: ISO, upTo: true }),
+        applied("20240101000001", "20240101000001", "users", `${table} version 20240101000001 (baseline: Atlas counts every version up to it as applied)`, { checksum: atlas(1), appliedAt: ISO, upTo: true }),
         applied("20240101000002", "20240101000002", "posts", `${table} version 20240101000002`, { checksum: atlas(2), appliedAt: ISO }),
         {
           ...applied("20240101000003", "20240101000003", "seed", `${table} version 20240101000003 (0 of 1 statements applied: Error 1146: Table 'users' doesn't exist)`, { checksum: atlas(3), appliedAt: ISO }),

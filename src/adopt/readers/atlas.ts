@@ -47,7 +47,7 @@ export const atlasReader: ForeignHistoryReader = {
           name: text(row["description"]),
           state: failed ? "failed" : "applied",
           checksum: hash === "" ? null : { kind: "atlas", value: hash },
-          where: `${open.label} version ${version}${failed ? ` (${applied} of ${total} statements applied${error === "" ? "" : `: ${error}`})` : ""}`,
+          where: `${open.label} version ${version}${baseline ? " (baseline: Atlas counts every version up to it as applied)" : ""}${failed ? ` (${applied} of ${total} statements applied${error === "" ? "" : `: ${error}`})` : ""}`,
           appliedAt: isoTime(row["executed_at"]),
           ...(baseline ? { upTo: true } : {}),
         };
