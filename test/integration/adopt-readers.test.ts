@@ -218,7 +218,7 @@ eachTarget(TARGETS, "golang-migrate (DDL from its database drivers)", (target) =
         await db.query(GOLANG_MIGRATE_SET_VERSION[1], [version, boolFor(target.name, dirty)]);
       };
       await setVersion(20240101000003, false);
-      const where = "schema_migrations version 20240101000003; golang-migrate records only the last version applied, so every version up to it is applied";
+      const where = "schema_migrations version 20240101000003 (golang-migrate's one row: every version up to it is applied)";
       expect(await readWith("golang-migrate", target.name, db, { name: "schema_migrations" })).toEqual([applied("20240101000003", "20240101000003", null, where, { upTo: true })]);
       await setVersion(20240101000004, true);
       const [entry] = (await readWith("golang-migrate", target.name, db, { name: "schema_migrations" })) ?? [];

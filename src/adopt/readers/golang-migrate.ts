@@ -24,7 +24,7 @@ export const golangMigrateReader: ForeignHistoryReader = {
         name: null,
         state: dirty ? ("dirty" as const) : ("applied" as const),
         checksum: null,
-        where: `${open.label} version ${version}${dirty ? " (dirty)" : ""}; golang-migrate records only the last version applied, so every version up to it is applied`,
+        where: `${open.label} version ${version}${dirty ? " (dirty)" : " (golang-migrate's one row: every version up to it is applied)"}`,
         appliedAt: null,
         upTo: true,
       };
