@@ -10,7 +10,7 @@
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runCli, type CliResult } from "../support/cli.js";
 import { eachTarget } from "../support/each-target.js";
 import { ROOT, TOOL_BIN, cli, dbmate, drizzleKit, knexFor, kyselyFor, postgratorFor, sqitchIn, sqitchTarget, writeDrizzleConfig } from "../support/foreign-tools.js";
@@ -132,14 +132,17 @@ async function ownChecksumCatches(stratum: Cli, file: string, id: string, edit: 
 async function storedChecksumCatches(stratum: Cli, tool: string, file: string, named: { file: string; entry: string }, count: number): Promise<void> {
   const original = readFileSync(file, "utf8");
   writeFileSync(file, `${original}\n-- edited after ${tool} applied it\n`);
-  const refused = await stratum("adopt", "--from", tool);
-  expect(refused.code, refused.output).toBe(3);
-  expect(refused.stderr).toContain(named.file);
-  expect(refused.stderr).toContain(named.entry);
-  expect(refused.output).not.toMatch(/\n\s+at /);
-  const untouched = await status(stratum);
-  expect(untouched.pending).toBe(count);
-  writeFileSync(file, original);
+  try {
+    const refused = await stratum("adopt", "--from", tool);
+    expect(refused.code, refused.output).toBe(3);
+    expect(refused.stderr).toContain(`${named.file} changed since ${tool} applied it: ${named.entry}`);
+    expect(refused.output).not.toMatch(/\n\s+at /);
+    const untouched = await status(stratum);
+    expect(untouched.pending).toBe(count);
+    expect(untouched.migrations.every((m) => m.state === "pending")).toBe(true);
+  } finally {
+    writeFileSync(file, original);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -174,28 +177,46 @@ describe("adopt from dbmate (the real dbmate from npm)", () => {
 
 describe("adopt from drizzle (the real drizzle-kit from npm)", () => {
   eachTarget(TARGETS, "drizzle", (target) => {
-    it(`drizzle on ${target.name}: 5 of 12 journal entries migrated by drizzle-kit, a tampered file refused naming file and entry, adopted, the other 7 applied by up`, async () => {
-      const project = tempDir();
-      cpSync(join(FIXTURES, "drizzle", target.name), project, { recursive: true });
-      symlinkSync(join(ROOT, "node_modules"), join(project, "node_modules"));
-      const db = await database(target);
-      const journalFile = join(project, "drizzle/meta/_journal.json");
-      const journalText = readFileSync(journalFile, "utf8");
-      const journal = JSON.parse(journalText) as { entries: { tag: string; when: number }[] };
-      const tags = journal.entries.map((e) => e.tag);
-      // drizzle-kit migrate runs every pending migration in one transaction: stop before the
-      // sixth, the index built CONCURRENTLY on PostgreSQL.
-      writeFileSync(journalFile, JSON.stringify({ ...journal, entries: journal.entries.slice(0, 5) }, null, 2));
-      writeDrizzleConfig(project, target.name, db);
-      expectOk(await drizzleKit(project, "migrate"), "drizzle-kit migrate");
-      writeFileSync(journalFile, journalText);
-      rmSync(join(project, "drizzle.config.js"));
-      const stratum = stratumProject(project, db, "drizzle");
-      const label = target.name === "postgres" ? "drizzle.__drizzle_migrations" : "__drizzle_migrations";
-      const when = journal.entries[2]?.when;
-      await storedChecksumCatches(stratum, "drizzle", join(project, `drizzle/${tags[2]}.sql`), { file: `${tags[2]}.sql`, entry: `${label} ${target.name === "sqlite" ? "" : "id 3 ("}created_at ${when}` }, 12);
-      await adoptStatusUp(stratum, "drizzle", { applied: tags.slice(0, 5), rest: tags.slice(5) });
-    }, 60_000);
+    // drizzle-kit migrates once per dialect; the refusal (which writes nothing) and the adoption
+    // then run on that database, each as a test of its own.
+    describe(`drizzle on ${target.name}`, () => {
+      let project = "";
+      let db: TestDb | null = null;
+      let journal: { entries: { tag: string; when: number }[] } = { entries: [] };
+      beforeAll(async () => {
+        project = mkdtempSync(join(tmpdir(), "stratum-adopt-real-"));
+        cpSync(join(FIXTURES, "drizzle", target.name), project, { recursive: true });
+        symlinkSync(join(ROOT, "node_modules"), join(project, "node_modules"));
+        db = await target.createDatabase();
+        const journalFile = join(project, "drizzle/meta/_journal.json");
+        const journalText = readFileSync(journalFile, "utf8");
+        journal = JSON.parse(journalText) as typeof journal;
+        // drizzle-kit migrate runs every pending migration in one transaction: stop before the
+        // sixth, the index built CONCURRENTLY on PostgreSQL.
+        writeFileSync(journalFile, JSON.stringify({ ...journal, entries: journal.entries.slice(0, 5) }, null, 2));
+        writeDrizzleConfig(project, target.name, db);
+        expectOk(await drizzleKit(project, "migrate"), "drizzle-kit migrate");
+        writeFileSync(journalFile, journalText);
+        rmSync(join(project, "drizzle.config.js"));
+      }, 60_000);
+      afterAll(async () => {
+        await db?.drop();
+        rmSync(project, { recursive: true, force: true });
+      });
+      const stratum = () => stratumProject(project, db as TestDb, "drizzle");
+      const tags = () => journal.entries.map((e) => e.tag);
+
+      it("5 of 12 journal entries migrated by drizzle-kit: a file changed since makes adopt refuse, naming the file and the entry (drizzle's SHA-256), and write nothing", async () => {
+        const label = target.name === "postgres" ? "drizzle.__drizzle_migrations" : "__drizzle_migrations";
+        const when = journal.entries[2]?.when;
+        const entry = `${label} ${target.name === "sqlite" ? "" : "id 3 ("}created_at ${when}`;
+        await storedChecksumCatches(stratum(), "drizzle", join(project, `drizzle/${tags()[2]}.sql`), { file: `${tags()[2]}.sql`, entry }, 12);
+      }, 30_000);
+
+      it("adopt records those 5, status shows them and 7 pending, up applies only the 7", async () => {
+        await adoptStatusUp(stratum(), "drizzle", { applied: tags().slice(0, 5), rest: tags().slice(5) });
+      }, 30_000);
+    });
   });
 });
 
