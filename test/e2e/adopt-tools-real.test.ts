@@ -11,10 +11,11 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, 
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import Database from "better-sqlite3";
 import { runCli, type CliResult } from "../support/cli.js";
 import { eachTarget } from "../support/each-target.js";
 import { ROOT, TOOL_BIN, cli, dbmate, drizzleKit, knexFor, kyselyFor, postgratorFor, sqitchIn, sqitchTarget, writeDrizzleConfig } from "../support/foreign-tools.js";
-import { mysqlTarget, postgresTarget, sqliteTarget, type Target, type TestDb } from "../support/targets.js";
+import { mysqlTarget, postgresTarget, sqliteTarget, type Target, type TargetName, type TestDb } from "../support/targets.js";
 
 const FIXTURES = join(ROOT, "test/fixtures/tools");
 const TARGETS = [sqliteTarget(), await postgresTarget(), await mysqlTarget()];
@@ -74,21 +75,45 @@ interface Adoption {
   readonly applied: readonly string[];
   /** The ids of the rest, in order. */
   readonly rest: readonly string[];
+  /** The database, and a reading of the tool's whole history table (which adopt must leave as it is). */
+  readonly db: TestDb;
+  readonly foreign: () => Promise<unknown>;
 }
 
 const ids = (s: StatusJson) => s.migrations.map((m) => `${m.version}_${m.name}`);
 
+interface AdoptJson {
+  source: string;
+  dryRun: boolean;
+  migrations: { entry: string; version: string; name: string; state: string }[];
+  pending: string[];
+}
+
 /**
- * The acceptance: adopt records exactly the tool's applied set; status shows it, the rest
- * pending; up applies only the rest; adopting again is a no-op.
+ * The acceptance: `--dry-run` maps and writes nothing; adopt records exactly the tool's applied
+ * set, logged as `adopt` naming the tool and the entry, leaving the tool's table as it was;
+ * status shows it, the rest pending; up applies only the rest; adopting again is a no-op.
  */
-async function adoptStatusUp(stratum: Cli, tool: string, { args = [], applied, rest }: Adoption): Promise<void> {
+async function adoptStatusUp(stratum: Cli, tool: string, { args = [], applied, rest, db, foreign }: Adoption): Promise<void> {
+  const theirs = JSON.stringify(await foreign());
+  const dry = await stratum("adopt", "--from", tool, ...args, "--dry-run", "--json");
+  expectOk(dry, `adopt --from ${tool} --dry-run`);
+  const mapping = JSON.parse(dry.stdout) as AdoptJson;
+  expect(mapping.dryRun).toBe(true);
+  expect(mapping.migrations.map((m) => [`${m.version}_${m.name}`, m.state])).toEqual(applied.map((id) => [id, "would-record"]));
+  expect(mapping.pending).toEqual(rest);
+
   const adopt = await stratum("adopt", "--from", tool, ...args, "--json");
   expectOk(adopt, `adopt --from ${tool}`);
-  const result = JSON.parse(adopt.stdout) as { source: string; migrations: { version: string; name: string; state: string }[]; pending: string[] };
+  const result = JSON.parse(adopt.stdout) as AdoptJson;
   expect(result.source).toBe(tool);
+  // "recorded", not "already-recorded": the dry run wrote nothing.
   expect(result.migrations.map((m) => [`${m.version}_${m.name}`, m.state])).toEqual(applied.map((id) => [id, "recorded"]));
   expect(result.pending).toEqual(rest);
+  const log = await db.query<{ operation: string; version: string; details: string }>("select operation, version, details from stratum_log order by id");
+  expect(log.map((r) => r.operation)).toEqual(applied.map(() => "adopt"));
+  expect(log.map((r) => r.details)).toEqual(result.migrations.map((m) => `adopted from ${tool}: ${m.entry}`));
+  expect(JSON.stringify(await foreign())).toBe(theirs);
 
   const adopted = await status(stratum);
   expect(adopted.migrations.map((m) => m.state)).toEqual([...applied.map(() => "applied"), ...rest.map(() => "pending")]);
@@ -106,6 +131,7 @@ async function adoptStatusUp(stratum: Cli, tool: string, { args = [], applied, r
   const again = await stratum("adopt", "--from", tool, ...args);
   expectOk(again, "adopt again");
   expect(again.stdout).toContain(`nothing to adopt: the history already records every migration ${tool} applied`);
+  expect(JSON.stringify(await foreign())).toBe(theirs);
 }
 
 /**
@@ -169,7 +195,7 @@ describe("adopt from dbmate (the real dbmate from npm)", () => {
       expectOk(await dbmate(target.name, db, migrations), "dbmate up");
       for (const id of all.slice(8)) renameSync(join(held, `${id}.sql`), join(migrations, `${id}.sql`));
       const stratum = stratumProject(project, db, "db/migrations", "dbmate");
-      await adoptStatusUp(stratum, "dbmate", { applied: all.slice(0, 8), rest: all.slice(8) });
+      await adoptStatusUp(stratum, "dbmate", { db, foreign: () => db.query("select * from schema_migrations order by version"), applied: all.slice(0, 8), rest: all.slice(8) });
       await ownChecksumCatches(stratum, join(migrations, `${all[2]}.sql`), all[2] as string);
     }, 60_000);
   });
@@ -214,11 +240,25 @@ describe("adopt from drizzle (the real drizzle-kit from npm)", () => {
       }, 30_000);
 
       it("adopt records those 5, status shows them and 7 pending, up applies only the 7", async () => {
-        await adoptStatusUp(stratum(), "drizzle", { applied: tags().slice(0, 5), rest: tags().slice(5) });
+        await adoptStatusUp(stratum(), "drizzle", { db: db as TestDb, foreign: () => (db as TestDb).query(`select * from ${target.name === "postgres" ? "drizzle." : ""}__drizzle_migrations order by created_at`), applied: tags().slice(0, 5), rest: tags().slice(5) });
       }, 30_000);
     });
   });
 });
+
+/** Sqitch's changes table, wherever its registry is: beside the SQLite file, a schema, or a MySQL database. */
+async function sqitchChanges(target: TargetName, db: TestDb, registry: string | undefined): Promise<unknown> {
+  const query = "select * from changes order by committed_at, change_id";
+  if (target === "sqlite") {
+    const registryDb = new Database(join(dirname(db.name), "sqitch.db"), { readonly: true });
+    try {
+      return registryDb.prepare(query).all();
+    } finally {
+      registryDb.close();
+    }
+  }
+  return db.query(query.replace("from changes", `from ${registry ?? "sqitch"}.changes`));
+}
 
 describe("adopt from Sqitch (Debian's sqitch)", () => {
   eachTarget(TARGETS, "Sqitch", (target) => {
@@ -242,7 +282,7 @@ describe("adopt from Sqitch (Debian's sqitch)", () => {
       const before = await status(stratum);
       const all = ids(before);
       expect(all.map((id) => id.replace(/^\d+_/, ""))).toEqual(changes);
-      await adoptStatusUp(stratum, "sqitch", { args: registry === undefined ? [] : ["--from-schema", registry], applied: all.slice(0, 8), rest: all.slice(8) });
+      await adoptStatusUp(stratum, "sqitch", { db, foreign: () => sqitchChanges(target.name, db, registry), args: registry === undefined ? [] : ["--from-schema", registry], applied: all.slice(0, 8), rest: all.slice(8) });
       await ownChecksumCatches(stratum, join(project, "db/deploy", `${changes[2]}.sql`), all[2] as string);
     }, 60_000);
   });
@@ -259,7 +299,7 @@ describe("adopt from node-pg-migrate (the real node-pg-migrate CLI from npm)", (
       expectOk(ran, "node-pg-migrate up 5");
       const stratum = stratumProject(project, db, "migrations", "node-pg-migrate");
       const all = sqlIds(join(project, "migrations"));
-      await adoptStatusUp(stratum, "node-pg-migrate", { applied: all.slice(0, 5), rest: all.slice(5) });
+      await adoptStatusUp(stratum, "node-pg-migrate", { db, foreign: () => db.query("select * from pgmigrations order by id"), applied: all.slice(0, 5), rest: all.slice(5) });
       await ownChecksumCatches(stratum, join(project, "migrations", `${all[1]}.sql`), all[1] as string);
     }, 60_000);
   });
@@ -294,14 +334,19 @@ describe("adopt from Knex (the real Knex from npm)", () => {
       const all = stratumSql(join(project, "migrations"), TIMESTAMPS);
       const js = join(project, "knex");
       for (const [i, id] of all.slice(0, APPLIED).entries()) write(js, { [`${id}.js`]: `exports.up = (knex) => knex.raw(${JSON.stringify(ddl(STEPS[i] as string))});\nexports.down = () => Promise.resolve();\n` });
+      // On PostgreSQL, Knex's history in a schema and table of its own: adopt's --from-schema and --from-table.
+      const custom = target.name === "postgres";
+      if (custom) await db.query("create schema app");
       const k = await knexFor(target.name, db);
       try {
-        await k.migrate.latest({ directory: js });
+        await k.migrate.latest({ directory: js, ...(custom ? { tableName: "knex_history", schemaName: "app" } : {}) });
       } finally {
         await k.destroy();
       }
       const stratum = stratumProject(project, db, "migrations");
-      await adoptStatusUp(stratum, "knex", { applied: all.slice(0, APPLIED), rest: all.slice(APPLIED) });
+      const args = custom ? ["--from-table", "knex_history", "--from-schema", "app"] : [];
+      const foreign = () => db.query(`select * from ${custom ? "app.knex_history" : "knex_migrations"} order by id`);
+      await adoptStatusUp(stratum, "knex", { db, foreign, args, applied: all.slice(0, APPLIED), rest: all.slice(APPLIED) });
       await ownChecksumCatches(stratum, join(project, "migrations", `${all[0]}.sql`), all[0] as string);
     }, 60_000);
   });
@@ -330,7 +375,7 @@ describe("adopt from Kysely (the real Kysely Migrator from npm)", () => {
         await k.destroy();
       }
       const stratum = stratumProject(project, db, "migrations");
-      await adoptStatusUp(stratum, "kysely", { applied: all.slice(0, APPLIED), rest: all.slice(APPLIED) });
+      await adoptStatusUp(stratum, "kysely", { db, foreign: () => db.query("select * from kysely_migration order by name"), applied: all.slice(0, APPLIED), rest: all.slice(APPLIED) });
       await ownChecksumCatches(stratum, join(project, "migrations", `${all[1]}.sql`), all[1] as string);
     }, 60_000);
   });
@@ -358,7 +403,7 @@ describe("adopt from Umzug with Sequelize (the real Umzug and Sequelize from npm
         await sequelize.close();
       }
       const stratum = stratumProject(project, db, "migrations");
-      await adoptStatusUp(stratum, "sequelize", { applied: all.slice(0, APPLIED), rest: all.slice(APPLIED) });
+      await adoptStatusUp(stratum, "sequelize", { db, foreign: () => db.query(target.name === "postgres" ? 'select * from "SequelizeMeta" order by name' : "select * from SequelizeMeta order by name"), applied: all.slice(0, APPLIED), rest: all.slice(APPLIED) });
       await ownChecksumCatches(stratum, join(project, "migrations", `${all[2]}.sql`), all[2] as string);
     }, 60_000);
   });
@@ -393,7 +438,7 @@ describe("adopt from TypeORM (the real TypeORM from npm)", () => {
         await source.destroy();
       }
       const stratum = stratumProject(project, db, "migrations");
-      await adoptStatusUp(stratum, "typeorm", { applied: all.slice(0, APPLIED), rest: all.slice(APPLIED) });
+      await adoptStatusUp(stratum, "typeorm", { db, foreign: () => db.query("select * from migrations order by id"), applied: all.slice(0, APPLIED), rest: all.slice(APPLIED) });
       await ownChecksumCatches(stratum, join(project, "migrations", `${all[0]}.sql`), all[0] as string);
     }, 60_000);
   });
@@ -426,7 +471,7 @@ describe("adopt from postgrator (the real postgrator from npm)", () => {
       }
       const stratum = stratumProject(project, db, "migrations");
       await storedChecksumCatches(stratum, "postgrator", join(ours, `${all[1]}.sql`), { file: `${all[1]}.sql`, entry: "schemaversion version 2" }, STEPS.length);
-      await adoptStatusUp(stratum, "postgrator", { applied: all.slice(0, APPLIED), rest: all.slice(APPLIED) });
+      await adoptStatusUp(stratum, "postgrator", { db, foreign: () => db.query("select * from schemaversion order by version"), applied: all.slice(0, APPLIED), rest: all.slice(APPLIED) });
     }, 60_000);
   });
 });
