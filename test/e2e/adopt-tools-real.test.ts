@@ -242,6 +242,33 @@ describe("adopt from drizzle (the real drizzle-kit from npm)", () => {
       it("adopt records those 5, status shows them and 7 pending, up applies only the 7", async () => {
         await adoptStatusUp(stratum(), "drizzle", { db: db as TestDb, foreign: () => (db as TestDb).query(`select * from ${target.name === "postgres" ? "drizzle." : ""}__drizzle_migrations order by created_at`), applied: tags().slice(0, 5), rest: tags().slice(5) });
       }, 30_000);
+
+
+      it("two migrations of the same text (drizzle-kit --custom files holding one data fix, run twice) map by the journal, not by checksum", async () => {
+        const custom = tempDir();
+        symlinkSync(join(ROOT, "node_modules"), join(custom, "node_modules"));
+        const own = await database(target);
+        const core = target.name === "postgres" ? ["pg-core", "pgTable"] : target.name === "mysql" ? ["mysql-core", "mysqlTable"] : ["sqlite-core", "sqliteTable"];
+        const integer = target.name === "mysql" ? "int as integer" : "integer";
+        write(custom, { "schema.ts": `import { ${integer}, ${core[1]} } from "drizzle-orm/${core[0]}";\nexport const users = ${core[1]}("users", { id: integer("id").primaryKey() });\n` });
+        writeDrizzleConfig(custom, target.name, own);
+        expectOk(await drizzleKit(custom, "generate", "--name", "users"), "drizzle-kit generate");
+        expectOk(await drizzleKit(custom, "generate", "--custom", "--name", "reserved_a"), "drizzle-kit generate --custom");
+        expectOk(await drizzleKit(custom, "generate", "--custom", "--name", "reserved_b"), "drizzle-kit generate --custom");
+        // (Left as the template, a comments-only file, drizzle-kit itself fails on SQLite: "no statements".)
+        const fix = "-- Custom SQL migration file, put your code below! --\nUPDATE users SET id = id;\n";
+        write(custom, { "drizzle/0001_reserved_a.sql": fix, "drizzle/0002_reserved_b.sql": fix });
+        expectOk(await drizzleKit(custom, "migrate"), "drizzle-kit migrate");
+        write(custom, { "drizzle/0003_posts.sql": "CREATE TABLE posts (id integer PRIMARY KEY);\n" });
+        const journalFile = join(custom, "drizzle/meta/_journal.json");
+        const journal = JSON.parse(readFileSync(journalFile, "utf8")) as { entries: { idx: number; version: string; when: number; tag: string; breakpoints: boolean }[] };
+        const last = journal.entries[2] as (typeof journal.entries)[number];
+        journal.entries.push({ ...last, idx: 3, when: last.when + 1000, tag: "0003_posts" });
+        writeFileSync(journalFile, JSON.stringify(journal, null, 2));
+        rmSync(join(custom, "drizzle.config.js"));
+        const foreign = () => own.query(`select * from ${target.name === "postgres" ? "drizzle." : ""}__drizzle_migrations order by created_at`);
+        await adoptStatusUp(stratumProject(custom, own, "drizzle"), "drizzle", { db: own, foreign, applied: ["0000_users", "0001_reserved_a", "0002_reserved_b"], rest: ["0003_posts"] });
+      }, 60_000);
     });
   });
 });
