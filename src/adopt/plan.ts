@@ -133,6 +133,7 @@ function matchEntry(input: AdoptionInput, entry: ForeignEntry): { migration: Mig
 export function keysOf(migration: MigrationFile): Set<string> {
   const keys = new Set<string>([migration.id]);
   if (migration.name !== "") keys.add(migration.name);
+  for (const alias of migration.aliases ?? []) keys.add(alias);
   for (const file of migration.files) {
     const parts = file.split(/[\\/]/);
     const base = parts[parts.length - 1] ?? file;

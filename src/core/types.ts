@@ -99,6 +99,8 @@ export interface MigrationFile {
    * `ctx.execFile`. Absent for migrations from other sources (no check).
    */
   readonly includes?: readonly string[];
+  /** Other keys the migration's own tool knows it by (from its layout: drizzle's journal `when`). */
+  readonly aliases?: readonly string[];
   /** SQL migrations: parsed sections. `null` when absent. */
   readonly up: SqlScript | null;
   readonly down: SqlScript | null;

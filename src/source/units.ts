@@ -35,6 +35,7 @@ export function migrationFromUnit(
     down: sqlScript(unit.down),
     verify: sqlScript(unit.verify),
     options: optionsOf(unit, directives),
+    ...(unit.aliases === undefined ? {} : { aliases: unit.aliases }),
   };
 }
 

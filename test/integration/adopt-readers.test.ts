@@ -5,12 +5,9 @@
 // database and drops it; a reader must return exactly the entries, and the stored checksums must
 // equal foreignChecksumOf over the same files.
 
-import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { promisify } from "node:util";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { foreignChecksumOf } from "../../src/adopt/checksums.js";
 import { ConfigError } from "../../src/core/errors.js";
@@ -32,11 +29,9 @@ import {
   PRISMA_INSERT,
   prismaDdl,
 } from "../support/foreign-history-ddl.js";
+import { TOOL_BIN as BIN, ROOT, cli, dbmateUrl, knexFor, kyselyFor, postgratorFor, sqitchTarget } from "../support/foreign-tools.js";
 import { mysqlTarget, postgresTarget, sqliteTarget, type Target, type TargetName, type TestDb } from "../support/targets.js";
 
-const run = promisify(execFile);
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
-const BIN = join(ROOT, "node_modules/.bin");
 const dirs: string[] = [];
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
@@ -326,23 +321,6 @@ const POSTS = "CREATE TABLE posts (id INT PRIMARY KEY)";
 const TAGS = "CREATE TABLE tags (id INT PRIMARY KEY)";
 const BROKEN = "INSERT INTO no_such_table VALUES (1)";
 
-/** Runs a tool's CLI, returning its exit code and output (a failure is a result, not a throw). */
-async function cli(command: string, args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<{ code: number; output: string }> {
-  try {
-    const { stdout, stderr } = await run(command, [...args], { cwd: options.cwd, env: { ...process.env, ...options.env }, timeout: 120_000 });
-    return { code: 0, output: stdout + stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === "number" ? e.code : 1, output: `${e.stdout ?? ""}${e.stderr ?? ""}` };
-  }
-}
-
-function dbmateUrl(target: TargetName, db: TestDb): string {
-  if (target === "sqlite") return `sqlite:${db.name}`;
-  if (target === "postgres") return `${db.url}?sslmode=disable`;
-  return db.url;
-}
-
 eachTarget(TARGETS, "dbmate (the real dbmate from npm)", (target) => {
   it(`dbmate on ${target.name}: three applied, a failing fourth not recorded`, async () => {
     await withTestDb(target, async (db) => {
@@ -364,12 +342,6 @@ eachTarget(TARGETS, "dbmate (the real dbmate from npm)", (target) => {
     });
   });
 });
-
-async function knexFor(target: TargetName, db: TestDb) {
-  const { default: knex } = await import("knex");
-  if (target === "sqlite") return knex({ client: "better-sqlite3", connection: { filename: db.name }, useNullAsDefault: true });
-  return knex({ client: target === "postgres" ? "pg" : "mysql2", connection: db.url });
-}
 
 eachTarget(TARGETS, "Knex (the real Knex from npm)", (target) => {
   it(`Knex on ${target.name}: three migrations in two batches, a failing one not recorded${target.name === "postgres" ? ", in a configured schema and table" : ""}`, async () => {
@@ -423,20 +395,6 @@ eachTarget([TARGETS[1] as Target], "node-pg-migrate (the real node-pg-migrate fr
   });
 });
 
-async function kyselyFor(target: TargetName, db: TestDb) {
-  const { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } = await import("kysely");
-  if (target === "sqlite") {
-    const { default: Database } = await import("better-sqlite3");
-    return new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(db.name) }) });
-  }
-  if (target === "postgres") {
-    const { default: pg } = await import("pg");
-    return new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: db.url }) }) });
-  }
-  const { createPool } = await import("mysql2");
-  return new Kysely<unknown>({ dialect: new MysqlDialect({ pool: createPool(db.url) }) });
-}
-
 eachTarget(TARGETS, "Kysely (the real Kysely Migrator from npm)", (target) => {
   it(`Kysely on ${target.name}: three migrations, a failing fourth not recorded`, async () => {
     await withTestDb(target, async (db) => {
@@ -465,33 +423,6 @@ eachTarget(TARGETS, "Kysely (the real Kysely Migrator from npm)", (target) => {
     });
   });
 });
-
-/** Postgrator's execQuery over the test's own drivers: it wants `{ rows }` back. */
-async function postgratorFor(target: TargetName, db: TestDb, dir: string) {
-  const { default: Postgrator } = await import("postgrator");
-  const common = { migrationPattern: join(dir, "*"), schemaTable: "schemaversion", database: db.name };
-  if (target === "sqlite") {
-    const { default: Database } = await import("better-sqlite3");
-    const sqlite = new Database(db.name);
-    const execQuery = async (query: string) => {
-      const statement = /^\s*(select|pragma|with)/i.test(query) ? sqlite.prepare(query) : null;
-      if (statement?.reader) return { rows: statement.all() };
-      sqlite.exec(query);
-      return { rows: [] };
-    };
-    return { postgrator: new Postgrator({ ...common, driver: "sqlite3", execQuery }), close: async () => sqlite.close() };
-  }
-  if (target === "postgres") {
-    const { default: pg } = await import("pg");
-    const client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    return { postgrator: new Postgrator({ ...common, driver: "pg", execQuery: (q: string) => client.query(q) }), close: () => client.end() };
-  }
-  const mysql = await import("mysql2/promise");
-  const conn = await mysql.createConnection({ uri: db.url, multipleStatements: true });
-  const execQuery = async (q: string) => ({ rows: (await conn.query(q))[0] as unknown[] });
-  return { postgrator: new Postgrator({ ...common, driver: "mysql", execQuery }), close: () => conn.end() };
-}
 
 eachTarget(TARGETS, "postgrator (the real postgrator from npm)", (target) => {
   it(`postgrator on ${target.name}: three migrations with their MD5, a failing fourth not recorded`, async () => {
@@ -649,12 +580,6 @@ eachTarget(TARGETS, "TypeORM (the real TypeORM from npm)", (target) => {
 
 // ---------------------------------------------------------------------------------------------
 // Sqitch, from Debian's package (.ci/run installs it with its database drivers).
-
-function sqitchTarget(target: TargetName, db: TestDb): string {
-  if (target === "sqlite") return `db:sqlite:${db.name}`;
-  const url = new URL(db.url);
-  return `db:${target === "postgres" ? "pg" : "mysql"}://${url.username}@${url.host}${url.pathname}`;
-}
 
 eachTarget(TARGETS, "Sqitch (the real sqitch from Debian)", (target) => {
   it(`Sqitch on ${target.name}: three changes in its registry, a failing fourth reverted and not recorded`, async () => {

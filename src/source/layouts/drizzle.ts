@@ -23,6 +23,8 @@ const BREAKPOINT = "--> statement-breakpoint";
 interface Entry {
   readonly idx: number;
   readonly tag: string;
+  /** The journal's `when` (ms), which drizzle's history table stores as `created_at`. */
+  readonly when: number | null;
 }
 
 function isSql(path: string): boolean {
@@ -76,6 +78,7 @@ function unitOf(file: ListedFile, entry: Entry): LayoutUnit {
     up: script.text.includes(BREAKPOINT) ? { ...script, statements: breakpointStatements(script) } : script,
     down: null,
     verify: null,
+    ...(entry.when === null ? {} : { aliases: [String(entry.when)] }),
   };
 }
 
@@ -137,13 +140,13 @@ function entriesOf(text: string, dialect: string, problems: Problem[]): Entry[] 
   }
   const valid: Entry[] = [];
   entries.forEach((raw, index) => {
-    const entry = raw as { idx?: unknown; tag?: unknown };
+    const entry = raw as { idx?: unknown; tag?: unknown; when?: unknown };
     if (typeof entry?.tag !== "string" || entry.tag === "" || entry.tag.includes("/")) {
       problems.push(problemAt("BAD_SECTION", `entry ${index} of ${JOURNAL} has no valid "tag" (the migration's file name without .sql).`,
         JOURNAL, null, 'Give the entry its "tag", e.g. "0003_lazy_cat", or restore the journal from version control.'));
       return;
     }
-    valid.push({ idx: typeof entry.idx === "number" ? entry.idx : index, tag: entry.tag });
+    valid.push({ idx: typeof entry.idx === "number" ? entry.idx : index, tag: entry.tag, when: typeof entry.when === "number" ? entry.when : null });
   });
   return valid;
 }

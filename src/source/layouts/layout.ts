@@ -56,6 +56,11 @@ export interface LayoutUnit {
   readonly downTransaction?: boolean;
   /** Dependencies (Sqitch's plan), as versions or ids of other units. */
   readonly dependsOn?: readonly string[];
+  /**
+   * Other keys the tool's history knows this migration by (drizzle's journal `when`, which its
+   * table stores as `created_at`), so `adopt` can match an entry to its file without guessing.
+   */
+  readonly aliases?: readonly string[];
   /** Where the unit's own Stratum directives may be read (`-- stratum:` lines), if anywhere. */
   readonly directivesFrom?: UnitScript;
 }
