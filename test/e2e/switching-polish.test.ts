@@ -2,11 +2,17 @@
 // the layout read, and a SQLite database kept by PRAGMA user_version that `up` would adopt first.
 // Through the built CLI on real SQLite files.
 
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createDialect } from "../../src/dialects/create-dialect.js";
 import { runCli } from "../support/cli.js";
+import { eachTarget } from "../support/each-target.js";
 import { makeProject, type Project } from "../support/project.js";
+import { postgresTarget, sqliteTarget, type TargetName, type TestDb } from "../support/targets.js";
 
 describe("plan and validate name the layout they read", () => {
   let project: Project;
@@ -134,5 +140,75 @@ describe("a SQLite database kept by PRAGMA user_version: what status, plan and u
     expect(json.userVersion.adopt).toEqual([]);
     expect(json.userVersion.refusal).toContain("adoptUserVersion is false");
     expect(tables()).toEqual(["t1", "t2", "t3"]);
+  });
+});
+
+// `stratum import --from <tool>` over each sample project of test/fixtures/tools (the ones
+// switching-tools.test.ts runs natively): the converted directory applies to the same schema as
+// the tool's own files read natively, on SQLite and, where the samples build an index
+// concurrently, PostgreSQL.
+const FIXTURES = fileURLToPath(new URL("../fixtures/tools/", import.meta.url));
+const IMPORTED: readonly { tool: string; dir: string; dialects: readonly TargetName[] }[] = [
+  { tool: "golang-migrate", dir: "migrations", dialects: ["sqlite", "postgres"] },
+  { tool: "dbmate", dir: "db/migrations", dialects: ["sqlite", "postgres"] },
+  { tool: "goose", dir: "migrations", dialects: ["sqlite", "postgres"] },
+  { tool: "node-pg-migrate", dir: "migrations", dialects: ["postgres"] },
+  { tool: "flyway", dir: "sql", dialects: ["sqlite", "postgres"] },
+  { tool: "prisma", dir: "prisma/migrations", dialects: ["sqlite", "postgres"] },
+  { tool: "drizzle", dir: "drizzle", dialects: ["sqlite", "postgres"] },
+  { tool: "sqitch", dir: "db", dialects: ["sqlite", "postgres"] },
+];
+
+/** The schema without Stratum's tables, and on SQLite each object's stored statement text. */
+async function snapshot(db: TestDb, target: TargetName): Promise<unknown> {
+  const dialect = await createDialect({ url: db.url, cwd: process.cwd(), environment: {} });
+  const conn = await dialect.connect();
+  try {
+    const schema = await dialect.describeSchema!(conn, { exclude: ["stratum_migrations", "stratum_log"] });
+    const stored = target === "sqlite" ? await db.query("select type, name, sql from sqlite_master where name not like 'sqlite_%' and name not like 'stratum_%' order by type, name") : [];
+    return { schema, stored };
+  } finally {
+    await conn.close();
+    await dialect.dispose();
+  }
+}
+
+const importTargets = [sqliteTarget(), await postgresTarget()];
+
+describe("stratum import over each tool's sample project", () => {
+  const made: { dbs: TestDb[]; dirs: string[] } = { dbs: [], dirs: [] };
+  afterEach(async () => {
+    for (const db of made.dbs.splice(0)) await db.drop();
+    for (const dir of made.dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+  eachTarget(importTargets, "import", (target) => {
+    it(`on ${target.name}: the imported directory applies to the schema the tool's files give read natively`, async () => {
+      for (const { tool, dir } of IMPORTED.filter((entry) => entry.dialects.includes(target.name))) {
+        const project = mkdtempSync(join(tmpdir(), "stratum-import-"));
+        made.dirs.push(project);
+        cpSync(join(FIXTURES, tool, target.name), project, { recursive: true });
+        const [native, imported] = [await target.createDatabase(), await target.createDatabase()];
+        made.dbs.push(native, imported);
+        writeFileSync(join(project, "stratum.config.json"), JSON.stringify({ dir: `./${dir}`, format: tool }));
+        const cli = async (...args: string[]) => {
+          const result = await runCli(args, { cwd: project });
+          expect(result.code, `${tool}: stratum ${args.join(" ")}\n${result.output}`).toBe(0);
+          return result;
+        };
+        await cli("up", "--url", native.url);
+        const converted = await cli("import", "--from", tool, dir, "--out", "stratum-migrations");
+        expect(converted.stdout).toContain(`imported 12 ${tool} migrations from ${dir} into stratum-migrations:`);
+        if (tool === "sqitch") expect(converted.stdout).toMatch(/warning: not carried over \(12\): verify\/create_users\.sql, .*Sqitch verify scripts are not run by Stratum/);
+        else expect(converted.stdout).not.toContain("not carried over");
+        // the converted directory, read as Stratum's own
+        writeFileSync(join(project, "stratum.config.json"), JSON.stringify({ dir: "./stratum-migrations" }));
+        await cli("up", "--url", imported.url);
+        const expected = await snapshot(native, target.name);
+        expect(JSON.stringify(expected), tool).toContain("orders_status_created_at_idx"); // the concurrent index on PostgreSQL, a plain one on SQLite
+        expect(await snapshot(imported, target.name), tool).toEqual(expected);
+        const status = JSON.parse((await cli("status", "--json", "--url", imported.url)).stdout) as { pending: number };
+        expect(status.pending, tool).toBe(0);
+      }
+    }, 180_000);
   });
 });
