@@ -135,28 +135,46 @@ export async function workspaceOn(
   return { applied, migrations, steps: result.steps, warnings };
 }
 
+/** What `up` will do first on a user_version database, and when it refuses, the problem it refuses with. */
+export interface UserVersionReading {
+  readonly ahead: UserVersionAhead;
+  readonly refusal: Problem | null;
+}
+
 /**
  * What `up` will do first on a database kept by `PRAGMA user_version` alone (SQLite; Stratum's
  * history absent, user_version > 0): adopt the migrations up to it, or refuse. Null otherwise.
  * Reads only: the read-only operations say it, `up` does it (engine/adopt.ts).
  */
-export async function userVersionAhead(engine: Engine, conn: Connection, migrations: readonly MigrationFile[]): Promise<UserVersionAhead | null> {
+export async function readUserVersion(engine: Engine, conn: Connection, migrations: readonly MigrationFile[]): Promise<UserVersionReading | null> {
   const { dialect, history } = engine.target;
   if (dialect.readHead === undefined || (await history.exists(conn))) return null;
   const head = await dialect.readHead(conn);
   if (head === 0n) return null;
   const where = userVersionWhere(head);
-  const refused = (refusal: string): UserVersionAhead => ({ head: head.toString(), adopt: [], refusal, message: `up will refuse: ${refusal}` });
+  const refused = (problem: Problem): UserVersionReading => {
+    const refusal = `${problem.message}; ${problem.fix}`;
+    return { ahead: { head: head.toString(), adopt: [], refusal, message: `up will refuse: ${refusal}` }, refusal: problem };
+  };
   if (engine.policy.adoptUserVersion === false) {
-    return refused(
-      `${where} but ${engine.policy.table} does not exist, and adoptUserVersion is false; ` +
-        `run \`stratum adopt --from ${USER_VERSION_SOURCE}\` to record the migrations up to ${head.toString()} as applied, or set adoptUserVersion: true`,
-    );
+    return refused({
+      code: "UNKNOWN_VERSION",
+      message: `${where} but ${engine.policy.table} does not exist, and adoptUserVersion is false`,
+      files: [],
+      fix: `run \`stratum adopt --from ${USER_VERSION_SOURCE}\` to record the migrations up to ${head.toString()} as applied, or set adoptUserVersion: true`,
+      severity: "error",
+    });
   }
   const { entries, problems } = userVersionEntries(head, migrations);
-  if (problems[0] !== undefined) return refused(`${problems[0].message}; ${problems[0].fix}`);
+  if (problems[0] !== undefined) return refused(problems[0]);
   const adopt = entries.flatMap((entry) => (entry.version === null ? [] : [entry.version]));
-  return { head: head.toString(), adopt, refusal: null, message: `up will first adopt ${versionRange(adopt.map(versionKey))} from ${where} (recorded as applied without running them)` };
+  const message = `up will first adopt ${versionRange(adopt.map(versionKey))} from ${where} (recorded as applied without running them)`;
+  return { ahead: { head: head.toString(), adopt, refusal: null, message }, refusal: null };
+}
+
+/** `readUserVersion`'s answer as the read-only reports carry it. */
+export async function userVersionAhead(engine: Engine, conn: Connection, migrations: readonly MigrationFile[]): Promise<UserVersionAhead | null> {
+  return (await readUserVersion(engine, conn, migrations))?.ahead ?? null;
 }
 
 /** The rows `up` would write when it adopts `ahead`, to plan what it runs after. */

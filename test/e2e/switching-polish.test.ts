@@ -139,6 +139,12 @@ describe("a SQLite database kept by PRAGMA user_version: what status, plan and u
     const json = JSON.parse((await cli("plan", "--json")).stdout) as { userVersion: { refusal: string | null; adopt: string[] } };
     expect(json.userVersion.adopt).toEqual([]);
     expect(json.userVersion.refusal).toContain("adoptUserVersion is false");
+    // a dry run refuses as up itself would, rather than showing 1–3 as what would run
+    const dry = await cli("up", "--dry-run");
+    expect(dry.code, dry.output).toBe(3);
+    expect(dry.stderr).toContain("PRAGMA user_version = 3 but stratum_migrations does not exist, and adoptUserVersion is false");
+    expect(dry.stderr).toContain("fix: run `stratum adopt --from user-version`");
+    expect(dry.output).not.toContain("CREATE TABLE t1");
     expect(tables()).toEqual(["t1", "t2", "t3"]);
   });
 });
