@@ -154,15 +154,16 @@ describe("a SQLite database kept by PRAGMA user_version: what status, plan and u
 // the tool's own files read natively, on SQLite and, where the samples build an index
 // concurrently, PostgreSQL.
 const FIXTURES = fileURLToPath(new URL("../fixtures/tools/", import.meta.url));
-const IMPORTED: readonly { tool: string; dir: string; dialects: readonly TargetName[] }[] = [
-  { tool: "golang-migrate", dir: "migrations", dialects: ["sqlite", "postgres"] },
-  { tool: "dbmate", dir: "db/migrations", dialects: ["sqlite", "postgres"] },
-  { tool: "goose", dir: "migrations", dialects: ["sqlite", "postgres"] },
-  { tool: "node-pg-migrate", dir: "migrations", dialects: ["postgres"] },
-  { tool: "flyway", dir: "sql", dialects: ["sqlite", "postgres"] },
-  { tool: "prisma", dir: "prisma/migrations", dialects: ["sqlite", "postgres"] },
-  { tool: "drizzle", dir: "drizzle", dialects: ["sqlite", "postgres"] },
-  { tool: "sqitch", dir: "db", dialects: ["sqlite", "postgres"] },
+const BOTH: readonly TargetName[] = ["sqlite", "postgres"];
+const IMPORTED: readonly { tool: string; dir: string; dialects: readonly TargetName[]; downs: boolean }[] = [
+  { tool: "golang-migrate", dir: "migrations", dialects: BOTH, downs: true },
+  { tool: "dbmate", dir: "db/migrations", dialects: BOTH, downs: true },
+  { tool: "goose", dir: "migrations", dialects: BOTH, downs: true },
+  { tool: "node-pg-migrate", dir: "migrations", dialects: ["postgres"], downs: true },
+  { tool: "flyway", dir: "sql", dialects: BOTH, downs: true },
+  { tool: "prisma", dir: "prisma/migrations", dialects: BOTH, downs: false },
+  { tool: "drizzle", dir: "drizzle", dialects: BOTH, downs: false },
+  { tool: "sqitch", dir: "db", dialects: BOTH, downs: true },
 ];
 
 /** The schema without Stratum's tables, and on SQLite each object's stored statement text. */
@@ -189,12 +190,13 @@ describe("stratum import over each tool's sample project", () => {
   });
   eachTarget(importTargets, "import", (target) => {
     it(`on ${target.name}: the imported directory applies to the schema the tool's files give read natively`, async () => {
-      for (const { tool, dir } of IMPORTED.filter((entry) => entry.dialects.includes(target.name))) {
+      for (const { tool, dir, downs } of IMPORTED.filter((entry) => entry.dialects.includes(target.name))) {
         const project = mkdtempSync(join(tmpdir(), "stratum-import-"));
         made.dirs.push(project);
         cpSync(join(FIXTURES, tool, target.name), project, { recursive: true });
         const [native, imported] = [await target.createDatabase(), await target.createDatabase()];
         made.dbs.push(native, imported);
+        const empty = await snapshot(imported, target.name);
         writeFileSync(join(project, "stratum.config.json"), JSON.stringify({ dir: `./${dir}`, format: tool }));
         const cli = async (...args: string[]) => {
           const result = await runCli(args, { cwd: project });
@@ -214,6 +216,11 @@ describe("stratum import over each tool's sample project", () => {
         expect(await snapshot(imported, target.name), tool).toEqual(expected);
         const status = JSON.parse((await cli("status", "--json", "--url", imported.url)).stdout) as { pending: number };
         expect(status.pending, tool).toBe(0);
+        if (downs) {
+          // the downs came over too, each in the transaction mode it needs
+          await cli("down", "--all", "--yes", "--url", imported.url);
+          expect(await snapshot(imported, target.name), `${tool}: down --all`).toEqual(empty);
+        }
       }
     }, 180_000);
   });
