@@ -132,4 +132,3 @@ async function nothingPending(
     return steps.length === 0;
   }, true);
 }
-
