@@ -6,6 +6,8 @@ import type {
   Problem,
   StatusReport,
   DialectName,
+  LayoutUsed,
+  UserVersionAhead,
 } from "./core/types.js";
 import type { Hooks, UserConfig } from "./config/types.js";
 import type { GraphReport, RunOutcome, Stats } from "./core/results.js";
@@ -109,6 +111,10 @@ export interface PlannedMigration {
 export interface PlanResult {
   readonly steps: readonly PlannedMigration[];
   readonly warnings: readonly Problem[];
+  /** The other tool's layout the migrations directory was read as; absent for Stratum's own. */
+  readonly layout?: LayoutUsed;
+  /** Present when `up` would first adopt (or refuse) a database kept by PRAGMA user_version. */
+  readonly userVersion?: UserVersionAhead;
 }
 
 export interface RunReport {
@@ -144,6 +150,8 @@ export interface ValidateReport {
   readonly ok: boolean;
   readonly problems: readonly Problem[];
   readonly migrations: number;
+  /** The other tool's layout the migrations directory was read as; absent for Stratum's own. */
+  readonly layout?: LayoutUsed;
 }
 
 export interface AdoptOptions extends OperationOptions {

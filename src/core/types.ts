@@ -249,9 +249,26 @@ export interface LayoutUsed {
   readonly detected: boolean;
 }
 
+/**
+ * What `up` does first on a SQLite database kept by `PRAGMA user_version` alone (no Stratum
+ * history yet, user_version > 0): adopt the migrations up to it, or refuse (`refusal` says why).
+ */
+export interface UserVersionAhead {
+  /** The user_version read, as digits. */
+  readonly head: string;
+  /** Versions `up` would record as applied without running them (empty when it refuses). */
+  readonly adopt: readonly string[];
+  /** Why `up` would refuse, with the fix; null when it adopts. */
+  readonly refusal: string | null;
+  /** One sentence saying which. */
+  readonly message: string;
+}
+
 export interface StatusReport {
   /** The other tool's layout the migrations directory was read as; absent for Stratum's own. */
   readonly layout?: LayoutUsed;
+  /** Present when `up` would first adopt (or refuse) a database kept by PRAGMA user_version. */
+  readonly userVersion?: UserVersionAhead;
   readonly migrations: readonly StatusEntry[];
   readonly pending: number;
   readonly dirty: boolean;

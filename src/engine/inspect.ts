@@ -14,22 +14,47 @@ import type { LogEntry, PlanRequest, PlanStep, Problem, StatusReport } from "../
 import type { Engine } from "./ports.js";
 import { checkReversible, preflightStatic, refuseStatic, unterminatedIn, withoutRepeatedPlaces } from "./prepare.js";
 import { throwIfAborted, withConnection } from "./session.js";
-import { conflictsOf, discover, isPendingIn, readHistory, withLoadedOptions, workspaceOn } from "./workspace.js";
+import { assumedRows, conflictsOf, discover, isPendingIn, readHistory, userVersionAhead, withLoadedOptions, workspaceOn, type Discovered } from "./workspace.js";
 
 export async function status(engine: Engine, options: SignalOptions = {}): Promise<StatusReport> {
   throwIfAborted(options.signal);
   const found = await discover(engine);
   throwIfAborted(options.signal);
-  const applied = await withConnection(engine, (conn) => readHistory(engine, conn, found), true);
+  const { applied, ahead } = await withConnection(
+    engine,
+    async (conn) => ({ applied: await readHistory(engine, conn, found), ahead: await userVersionAhead(engine, conn, found.migrations) }),
+    true,
+  );
   const report = statusOf(found.migrations, applied, unusableVersions(found.problems));
-  return { ...(found.layout === undefined ? {} : { layout: found.layout }), ...report, problems: [...found.problems, ...report.problems] };
+  // what up adopts from user_version is not what it runs
+  const pending = ahead === null ? report.pending : report.pending - ahead.adopt.length;
+  return {
+    ...layoutOf(found),
+    ...(ahead === null ? {} : { userVersion: ahead }),
+    ...report,
+    pending,
+    problems: [...found.problems, ...report.problems],
+  };
+}
+
+function layoutOf(found: Discovered): { layout?: NonNullable<Discovered["layout"]> } {
+  return found.layout === undefined ? {} : { layout: found.layout };
 }
 
 export async function plan(engine: Engine, options: PlanOptions): Promise<PlanResult> {
   throwIfAborted(options.signal);
   const found = await discover(engine);
   throwIfAborted(options.signal);
-  const planned = await withConnection(engine, (conn) => workspaceOn(engine, conn, found, planRequest(options), { allowOutOfOrder: options.allowOutOfOrder }), true);
+  const { planned, ahead } = await withConnection(
+    engine,
+    async (conn) => {
+      // up adopts from user_version before it plans: plan what runs after
+      const ahead = options.direction === "up" ? await userVersionAhead(engine, conn, found.migrations) : null;
+      const assumeApplied = assumedRows(ahead, found.migrations);
+      return { planned: await workspaceOn(engine, conn, found, planRequest(options), { allowOutOfOrder: options.allowOutOfOrder, assumeApplied }), ahead };
+    },
+    true,
+  );
   throwIfAborted(options.signal);
   const steps = options.direction === "down" ? await checkReversible(engine, planned.steps) : planned.steps;
   refuseStatic(engine, steps, defaultMode(engine.policy.transaction));
@@ -45,6 +70,8 @@ export async function plan(engine: Engine, options: PlanOptions): Promise<PlanRe
       ...planTransaction(engine, step, mode),
     })),
     warnings: planned.warnings,
+    ...layoutOf(found),
+    ...(ahead === null ? {} : { userVersion: ahead }),
   };
 }
 
@@ -86,7 +113,7 @@ export async function validate(engine: Engine, options: ValidateOptions = {}): P
   // the file's own parse and the dialect's lexer may both find one unterminated comment
   const reported = withoutRepeatedPlaces(problems);
   const failing = reported.filter((p) => p.severity === "error" || options.strict === true);
-  return { ok: failing.length === 0, problems: reported, migrations: found.migrations.length };
+  return { ok: failing.length === 0, problems: reported, migrations: found.migrations.length, ...layoutOf(found) };
 }
 
 /** What the SQL shows: of pending migrations, every section; of applied ones, the down a rollback may still need. */

@@ -13,7 +13,7 @@ import { emptyRun, instantLog } from "./report.js";
 import { runSteps } from "./run.js";
 import { stepTransaction } from "./step-transaction.js";
 import { withConnection, withLock, type Session } from "./session.js";
-import { appliedSet, discover, fresh, recordedSet, workspaceOn, type Discovered } from "./workspace.js";
+import { appliedSet, assumedRows, discover, fresh, readUserVersion, recordedSet, workspaceOn, type Discovered } from "./workspace.js";
 
 type Run = Extract<RunDecision, { kind: "run" }>;
 
@@ -34,7 +34,14 @@ export async function up(engine: Engine, options: UpOptions = {}): Promise<RunRe
   );
   if (decision.kind === "dry-run") {
     if (decision.warning !== null) engine.emit({ type: "log", level: "warn", version: null, message: decision.warning });
-    const planned = await withConnection(engine, (conn) => workspaceOn(engine, conn, found, request, { allowOutOfOrder: options.allowOutOfOrder }), true);
+    const planned = await withConnection(engine, async (conn) => {
+      // what up adopts from user_version first is said, not shown as run (issue 12)
+      const reading = await readUserVersion(engine, conn, found.migrations);
+      if (reading?.refusal != null) throw new ValidationError([reading.refusal]); // as up itself would refuse
+      if (reading != null) engine.emit({ type: "log", level: "info", version: null, message: reading.ahead.message });
+      const assumeApplied = assumedRows(reading?.ahead ?? null, found.migrations);
+      return workspaceOn(engine, conn, found, request, { allowOutOfOrder: options.allowOutOfOrder, assumeApplied });
+    }, true);
     refuseStatic(engine, planned.steps, decision.mode);
     return dryRun(engine, planned.steps, "up", planned.warnings, started, decision.mode);
   }

@@ -4,7 +4,9 @@ import { versionKey } from "../core/version.js";
 import { findConflicts } from "../core/conflicts.js";
 import { migrationTableUses } from "../core/table-use.js";
 import { plan as planMigrations } from "../core/planner.js";
-import type { AppliedMigration, LayoutUsed, MigrationFile, PlanRequest, PlanStep, Problem } from "../core/types.js";
+import type { AppliedMigration, LayoutUsed, MigrationFile, PlanRequest, PlanStep, Problem, UserVersionAhead } from "../core/types.js";
+import { USER_VERSION_SOURCE } from "../adopt/index.js";
+import { userVersionEntries, userVersionWhere, versionRange } from "../adopt/user-version.js";
 import type { Connection } from "../dialects/dialect.js";
 import { scriptFacts } from "../sql/analysis/cache.js";
 import type { Engine } from "./ports.js";
@@ -31,6 +33,8 @@ export interface WorkspaceOptions {
   readonly loadPending?: boolean;
   /** Add the conflicts among the planned steps to the warnings (default true). */
   readonly conflicts?: boolean;
+  /** Rows planned as if recorded (what `up` would adopt from user_version first); never written. */
+  readonly assumeApplied?: readonly AppliedMigration[];
 }
 
 export async function discover(engine: Engine): Promise<Discovered> {
@@ -115,7 +119,7 @@ export async function workspaceOn(
   request: PlanRequest,
   options: WorkspaceOptions = {},
 ): Promise<Workspace> {
-  const applied = await readHistory(engine, conn, found);
+  const applied = [...(await readHistory(engine, conn, found)), ...(options.assumeApplied ?? [])];
   const migrations = options.loadPending === false ? found.migrations : await withLoadedOptions(engine, found, isPendingIn(applied));
   const result = planMigrations(migrations, applied, request, {
     ordering: engine.policy.ordering,
@@ -129,4 +133,67 @@ export async function workspaceOn(
   const planned = new Set(result.steps.map((s) => s.migration.version));
   const warnings = [...result.warnings, ...(await conflictsOf(engine, migrations, planned))];
   return { applied, migrations, steps: result.steps, warnings };
+}
+
+/** What `up` will do first on a user_version database, and when it refuses, the problem it refuses with. */
+export interface UserVersionReading {
+  readonly ahead: UserVersionAhead;
+  readonly refusal: Problem | null;
+}
+
+/**
+ * What `up` will do first on a database kept by `PRAGMA user_version` alone (SQLite; Stratum's
+ * history absent, user_version > 0): adopt the migrations up to it, or refuse. Null otherwise.
+ * Reads only: the read-only operations say it, `up` does it (engine/adopt.ts).
+ */
+export async function readUserVersion(engine: Engine, conn: Connection, migrations: readonly MigrationFile[]): Promise<UserVersionReading | null> {
+  const { dialect, history } = engine.target;
+  if (dialect.readHead === undefined || (await history.exists(conn))) return null;
+  const head = await dialect.readHead(conn);
+  if (head === 0n) return null;
+  const where = userVersionWhere(head);
+  const refused = (problem: Problem): UserVersionReading => {
+    const refusal = `${problem.message}; ${problem.fix}`;
+    return { ahead: { head: head.toString(), adopt: [], refusal, message: `up will refuse: ${refusal}` }, refusal: problem };
+  };
+  if (engine.policy.adoptUserVersion === false) {
+    return refused({
+      code: "UNKNOWN_VERSION",
+      message: `${where} but ${engine.policy.table} does not exist, and adoptUserVersion is false`,
+      files: [],
+      fix: `run \`stratum adopt --from ${USER_VERSION_SOURCE}\` to record the migrations up to ${head.toString()} as applied, or set adoptUserVersion: true`,
+      severity: "error",
+    });
+  }
+  const { entries, problems } = userVersionEntries(head, migrations);
+  if (problems[0] !== undefined) return refused(problems[0]);
+  const adopt = entries.flatMap((entry) => (entry.version === null ? [] : [entry.version]));
+  const message = `up will first adopt ${versionRange(adopt.map(versionKey))} from ${where} (recorded as applied without running them)`;
+  return { ahead: { head: head.toString(), adopt, refusal: null, message }, refusal: null };
+}
+
+/** `readUserVersion`'s answer as the read-only reports carry it. */
+export async function userVersionAhead(engine: Engine, conn: Connection, migrations: readonly MigrationFile[]): Promise<UserVersionAhead | null> {
+  return (await readUserVersion(engine, conn, migrations))?.ahead ?? null;
+}
+
+/** The rows `up` would write when it adopts `ahead`, to plan what it runs after. */
+export function assumedRows(ahead: UserVersionAhead | null, migrations: readonly MigrationFile[]): AppliedMigration[] {
+  if (ahead === null) return [];
+  const adopted = new Set(ahead.adopt.map(versionKey));
+  return migrations
+    .filter((m) => adopted.has(versionKey(m.version)))
+    .map((m) => ({
+      version: m.version,
+      name: m.name,
+      checksum: m.checksum,
+      state: "applied",
+      appliedAt: null,
+      durationMs: 0,
+      batch: 0,
+      appliedBy: null,
+      statementsDone: 0,
+      dependsOn: m.options.dependsOn,
+      error: null,
+    }));
 }

@@ -67,7 +67,25 @@ export async function importDirectory(dir: string, options: ImportOptions): Prom
   }
   const migrations = importedMigrations(found.migrations, layout.name);
   await writeAll(out, options.out, migrations);
-  return { from: layout.name, dir: source, out, migrations, warnings: found.problems.filter((problem) => problem.severity !== "error") };
+  // no target database here: a layout's "generated for another database" check has nothing to compare with
+  const warnings = found.problems.filter((problem) => problem.severity !== "error" && problem.code !== "UNMET_REQUIREMENT");
+  return { from: layout.name, dir: source, out, migrations, warnings: [...warnings, ...notCarriedWarnings(layout.name, migrations)] };
+}
+
+/** One warning listing the tool's files whose SQL Stratum's files do not hold. */
+function notCarriedWarnings(tool: string, migrations: readonly ImportedMigration[]): Problem[] {
+  const files = migrations.flatMap((migration) => migration.notCarried);
+  if (files.length === 0) return [];
+  const why = tool === "sqitch" ? "Sqitch verify scripts are not run by Stratum as verifies (Stratum's verify needs a row that is true; Sqitch's passes unless it raises)" : "their SQL is not run by Stratum";
+  return [
+    {
+      code: "MISSING_FILE",
+      message: `not carried over (${files.length}): ${files.join(", ")}; ${why}`,
+      files,
+      fix: "keep them for the other tool (sqitch verify still runs them), or write a -- migrate:verify section that selects a true value",
+      severity: "warning",
+    },
+  ];
 }
 
 async function directoryOf(dir: string, absolute: string): Promise<void> {

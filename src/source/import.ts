@@ -25,6 +25,11 @@ export interface ImportedMigration {
   /** Stratum's version (the same unless it had to be renumbered). */
   readonly version: string;
   readonly files: readonly ImportedFile[];
+  /**
+   * The tool's files whose SQL is not in Stratum's (e.g. a Sqitch verify script, which Stratum
+   * does not run as a verify): the import says so.
+   */
+  readonly notCarried: readonly string[];
 }
 
 const DIGITS = /^\d+$/;
@@ -46,7 +51,16 @@ export function importedMigrations(given: readonly MigrationFile[], tool: string
   return migrations.map((migration, index) => {
     const version = versions[index] as string;
     const depends = migration.options.dependsOn.map((item) => byReference.get(item) ?? item);
-    return { fromVersion: migration.version, fromFiles: migration.files, version, files: filesOf(migration, version, depends, tool) };
+    const carried = new Set([migration.up, migration.down, migration.verify].flatMap((script) => (script === null ? [] : [script.file])));
+    // a code migration's file is its own (never a foreign layout's); every SQL file is a script's
+    const notCarried = migration.kind === "code" ? [] : migration.files.filter((file) => !carried.has(file));
+    return {
+      fromVersion: migration.version,
+      fromFiles: migration.files.filter((file) => !notCarried.includes(file)),
+      version,
+      files: filesOf(migration, version, depends, tool),
+      notCarried,
+    };
   });
 }
 
@@ -79,7 +93,8 @@ function newVersions(migrations: readonly MigrationFile[]): string[] {
 
 function filesOf(migration: MigrationFile, version: string, depends: readonly string[], tool: string): ImportedFile[] {
   const stem = `${version}_${slugify(migration.name) || "migration"}`;
-  const origin = `-- Imported from ${tool}: ${migration.files.join(", ")}`;
+  const carried = new Set([migration.up, migration.down, migration.verify].flatMap((script) => (script === null ? [] : [script.file])));
+  const origin = `-- Imported from ${tool}: ${migration.files.filter((file) => carried.has(file)).join(", ")}`;
   const { options } = migration;
   const header = [origin];
   if (options.description !== undefined) header.push(`-- stratum:description ${options.description}`);

@@ -1,17 +1,30 @@
-import type { PlanResult } from "../../index.js";
+import type { LayoutUsed, PlanResult } from "../../index.js";
 import type { Colors } from "../io.js";
 import { plural } from "./format.js";
 import { problemLines } from "./problems-view.js";
 import { renderTable } from "./table.js";
 
-/** `plan --json`: `{ "steps": [...], "warnings": [...] }`. */
-export function planJson(plan: PlanResult): { steps: PlanResult["steps"]; warnings: PlanResult["warnings"] } {
-  return { steps: plan.steps, warnings: plan.warnings };
+/** `plan --json`: `{ "steps": [...], "warnings": [...] }`, with `layout` and `userVersion` when there are. */
+export function planJson(plan: PlanResult): Pick<PlanResult, "steps" | "warnings" | "layout" | "userVersion"> {
+  return {
+    ...(plan.layout === undefined ? {} : { layout: { name: plan.layout.name, detected: plan.layout.detected } }),
+    steps: plan.steps,
+    warnings: plan.warnings,
+    ...(plan.userVersion === undefined ? {} : { userVersion: plan.userVersion }),
+  };
+}
+
+/** `layout: goose (detected)` / `(from format)`, as status says it; nothing for Stratum's own. */
+export function layoutLines(layout: LayoutUsed | undefined): string[] {
+  return layout === undefined ? [] : [`layout: ${layout.name} (${layout.detected ? "detected" : "from format"})`];
 }
 
 /** The `plan` table: step, version, name, reason, transaction; then the warnings. */
 export function planLines(plan: PlanResult, direction: "up" | "down", colors: Colors): string[] {
-  const lines: string[] = [];
+  const lines: string[] = layoutLines(plan.layout);
+  // up adopts from user_version (or refuses) before anything in the table
+  if (plan.userVersion !== undefined) lines.push(plan.userVersion.refusal === null ? plan.userVersion.message : colors.red(plan.userVersion.message));
+  if (lines.length > 0) lines.push("");
   if (plan.steps.length === 0) {
     lines.push(direction === "up" ? "nothing to apply: the database is up to date" : "nothing to roll back");
   } else {

@@ -1,6 +1,7 @@
 import type { StatusEntry, StatusReport, StatusState } from "../../index.js";
 import type { Colors } from "../io.js";
 import { formatDuration, formatTimestamp } from "./format.js";
+import { layoutLines } from "./plan-view.js";
 import { problemLines } from "./problems-view.js";
 import { renderTable } from "./table.js";
 
@@ -11,6 +12,7 @@ import { renderTable } from "./table.js";
 export function statusJson(report: StatusReport, database: string): {
   database: string;
   layout?: { name: string; detected: boolean };
+  userVersion?: NonNullable<StatusReport["userVersion"]>;
   migrations: { version: string; name: string; state: StatusState; checksum: string | null; appliedAt: string | null; durationMs: number | null }[];
   pending: number;
   dirty: boolean;
@@ -28,6 +30,7 @@ export function statusJson(report: StatusReport, database: string): {
     })),
     pending: report.pending,
     dirty: report.dirty,
+    ...(report.userVersion === undefined ? {} : { userVersion: report.userVersion }),
   };
 }
 
@@ -65,17 +68,20 @@ export interface StatusViewOptions {
 /** The database line, the `status` table, a summary line and the problems found (informational: exit 0). */
 export function statusLines(report: StatusReport, colors: Colors, options: StatusViewOptions = {}): string[] {
   // another tool's layout is named under the database (Stratum's own goes unmentioned)
-  const layout = report.layout === undefined ? [] : [`layout: ${report.layout.name} (${report.layout.detected ? "detected" : "from format"})`];
+  const layout = layoutLines(report.layout);
   const header = options.database === undefined ? layout : [`database: ${options.database}`, ...layout, ""];
   if (report.migrations.length === 0) {
     return [...header, `no migrations found${options.dir === undefined ? "" : ` in ${options.dir}`}`];
   }
+  const adopting = new Set(report.userVersion?.adopt ?? []);
   const rows = report.migrations.map((m) => {
     const style = stateStyle(m.state, colors);
+    // up records these from user_version without running them
+    const state = adopting.has(m.version) && m.state === "pending" ? { text: "adopt (user_version)", style: colors.dim } : { text: FLAGGED.has(m.state) ? `! ${stateText(m)}` : stateText(m), style };
     return [
       m.version,
       m.name,
-      { text: FLAGGED.has(m.state) ? `! ${stateText(m)}` : stateText(m), style },
+      state,
       formatTimestamp(m.appliedAt),
       { text: formatDuration(m.durationMs) },
     ];
@@ -95,8 +101,10 @@ export function statusLines(report: StatusReport, colors: Colors, options: Statu
   const applied = report.migrations.filter((m) => m.state === "applied").length;
   const flagged = report.migrations.filter((m) => FLAGGED.has(m.state)).length;
   const parts = [`${applied} applied`, `${report.pending} pending`];
+  if (adopting.size > 0) parts.push(`${adopting.size} to adopt`);
   if (flagged > 0) parts.push(colors.red(`${flagged} need attention`));
   lines.push("", parts.join(", "));
+  if (report.userVersion !== undefined) lines.push(report.userVersion.refusal === null ? report.userVersion.message : colors.red(report.userVersion.message));
   if (report.dirty) {
     lines.push(
       colors.red("the database is dirty: a migration was interrupted or failed without rolling back;") +

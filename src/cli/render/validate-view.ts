@@ -2,6 +2,7 @@ import { EXIT } from "../../basics.js";
 import type { ValidateReport } from "../../index.js";
 import type { Colors } from "../io.js";
 import { plural } from "./format.js";
+import { layoutLines } from "./plan-view.js";
 import { problemCounts, problemLines } from "./problems-view.js";
 
 /** 3 when any problem is an error, or with `--strict` when any is a warning; else 0. */
@@ -15,11 +16,12 @@ export function validateExitCode(report: ValidateReport, strict: boolean): numbe
 export function validateLines(report: ValidateReport, strict: boolean, colors: Colors): string[] {
   const counts = problemCounts(report.problems);
   const checked = plural(report.migrations, "migration");
-  if (report.problems.length === 0) return [colors.green(`ok: ${checked} checked, no problems`)];
+  const layout = layoutLines(report.layout);
+  if (report.problems.length === 0) return [...layout, colors.green(`ok: ${checked} checked, no problems`)];
   const failed = validateExitCode(report, strict) !== EXIT.ok;
   const verdict = failed
     ? colors.red(`validation failed: ${counts.text} in ${checked}`)
     : colors.yellow(`ok with ${counts.text} in ${checked}`) +
       (counts.warnings > 0 ? colors.dim(" (--strict fails on warnings)") : "");
-  return [...problemLines(report.problems, colors), "", verdict];
+  return [...layout, ...problemLines(report.problems, colors), "", verdict];
 }
