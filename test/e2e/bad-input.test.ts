@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { migrationTemplate } from "../../src/source/create.js";
 import { runCli } from "../support/cli.js";
 import { makeProject, type Project } from "../support/project.js";
 
@@ -33,7 +34,8 @@ const cases: readonly BadInput[] = [
   { name: "an unknown directive", files: m("002_x.sql", "-- stratum:frobnicate yes\n-- migrate:up\nCREATE TABLE x (id INTEGER);\n"), args: ["up"], code: 3, mentions: ["002_x.sql:1"] },
   { name: "a bad transaction value", files: m("002_x.sql", "-- stratum:transaction maybe\n-- migrate:up\nCREATE TABLE x (id INTEGER);\n"), args: ["up"], code: 3, mentions: ["002_x.sql:1"] },
   { name: "a duplicated up marker", files: m("002_x.sql", "-- migrate:up\nCREATE TABLE x (id INTEGER);\n-- migrate:up\nCREATE TABLE y (id INTEGER);\n"), args: ["up"], code: 3, mentions: ["002_x.sql:3"] },
-  { name: "an empty up section", files: m("002_x.sql", "-- migrate:up\n\n-- migrate:down\nDROP TABLE x;\n"), args: ["up"], code: 3, mentions: ["002_x.sql"] },
+  // an empty up section is a no-op now (conventions-parse.test.ts); the unfilled template is not
+  { name: "the unfilled `stratum create` template", files: m("002_x.sql", migrationTemplate("sql", "x")), args: ["up"], code: 3, mentions: ["002_x.sql", "template"] },
   { name: "an unknown dependency", files: m("002_x.sql", "-- stratum:depends 999\n-- migrate:up\nCREATE TABLE x (id INTEGER);\n"), args: ["up"], code: 3, mentions: ["002_x", "999"] },
   { name: "a dependency on a later migration", files: { ...m("002_x.sql", "-- stratum:depends 003\n-- migrate:up\nCREATE TABLE x (id INTEGER);\n"), ...m("003_y.sql", "-- migrate:up\nCREATE TABLE y (id INTEGER);\n") }, args: ["up"], code: 3, mentions: ["002_x", "003"] },
   { name: "a dependency on itself", files: m("002_x.sql", "-- stratum:depends 002\n-- migrate:up\nCREATE TABLE x (id INTEGER);\n"), args: ["up"], code: 3, mentions: ["002_x"] },
