@@ -12,7 +12,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, write
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { foreignChecksumOf } from "../../src/adopt/checksums.js";
 import { createMigrator, type LayoutFormat } from "../../src/index.js";
 import { runCli, type CliResult } from "../support/cli.js";
@@ -256,7 +256,7 @@ const TOOLS: readonly Tool[] = [
 const targets = [sqliteTarget(), await postgresTarget(), await mysqlTarget()];
 const databases: TestDb[] = [];
 const dirs: string[] = [];
-afterEach(async () => {
+afterAll(async () => {
   for (const db of databases.splice(0)) await db.drop();
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
@@ -268,7 +268,7 @@ const isStratum = (table: string) => table.startsWith("stratum_");
 for (const tool of TOOLS) {
   describe(`adopt --from ${tool.name}`, () => {
     eachTarget(targets, `adopting from ${tool.name}`, (target) => {
-      it(`on ${target.name}: records the ${ADOPTED} the history holds, refuses ${tool.refused}, then up applies only the rest`, async () => {
+      it.concurrent(`on ${target.name}: records the ${ADOPTED} the history holds, refuses ${tool.refused}, then up applies only the rest`, async () => {
         const project = mkdtempSync(join(tmpdir(), "stratum-adopt-ddl-"));
         dirs.push(project);
         tool.setUp(project, target.name);

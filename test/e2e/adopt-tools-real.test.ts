@@ -10,7 +10,7 @@
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import Database from "better-sqlite3";
 import { runCli, type CliResult } from "../support/cli.js";
 import { eachTarget } from "../support/each-target.js";
@@ -22,7 +22,7 @@ const TARGETS = [sqliteTarget(), await postgresTarget(), await mysqlTarget()];
 const databases: TestDb[] = [];
 const dirs: string[] = [];
 const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
+afterAll(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
   for (const db of databases.splice(0)) await db.drop();
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
@@ -182,7 +182,7 @@ const sqlIds = (dir: string) =>
 
 describe("adopt from dbmate (the real dbmate from npm)", () => {
   eachTarget(TARGETS, "dbmate", (target) => {
-    it(`dbmate on ${target.name}: 8 of 12 applied by dbmate, adopted, the other 4 applied by up; a tampered file caught by Stratum's checksum`, async () => {
+    it.concurrent(`dbmate on ${target.name}: 8 of 12 applied by dbmate, adopted, the other 4 applied by up; a tampered file caught by Stratum's checksum`, async () => {
       const project = tempDir();
       cpSync(join(FIXTURES, "dbmate", target.name), project, { recursive: true });
       const db = await database(target);
@@ -288,7 +288,7 @@ async function sqitchChanges(target: TargetName, db: TestDb, registry: string | 
 
 describe("adopt from Sqitch (Debian's sqitch)", () => {
   eachTarget(TARGETS, "Sqitch", (target) => {
-    it(`Sqitch on ${target.name}: deployed --to the 8th change by sqitch, adopted, the other 4 applied by up; a tampered file caught by Stratum's checksum`, async () => {
+    it.concurrent(`Sqitch on ${target.name}: deployed --to the 8th change by sqitch, adopted, the other 4 applied by up; a tampered file caught by Stratum's checksum`, async () => {
       const dir = tempDir();
       const project = join(dir, "project");
       cpSync(join(FIXTURES, "sqitch", target.name), project, { recursive: true });
@@ -316,7 +316,7 @@ describe("adopt from Sqitch (Debian's sqitch)", () => {
 
 describe("adopt from node-pg-migrate (the real node-pg-migrate CLI from npm)", () => {
   eachTarget([TARGETS[1] as Target], "node-pg-migrate", (target) => {
-    it("node-pg-migrate on postgres: `node-pg-migrate up 5` of 12 SQL migrations, adopted, the other 7 applied by up; a tampered file caught by Stratum's checksum", async () => {
+    it.concurrent("node-pg-migrate on postgres: `node-pg-migrate up 5` of 12 SQL migrations, adopted, the other 7 applied by up; a tampered file caught by Stratum's checksum", async () => {
       const project = tempDir();
       cpSync(join(FIXTURES, "node-pg-migrate/postgres"), project, { recursive: true });
       const db = await database(target);
@@ -354,7 +354,7 @@ const APPLIED = 3;
 
 describe("adopt from Knex (the real Knex from npm)", () => {
   eachTarget(TARGETS, "Knex", (target) => {
-    it(`Knex on ${target.name}: 3 of 5 JS migrations applied by knex.migrate.latest, adopted onto SQL files of the same versions, the other 2 applied by up; Stratum's checksum after`, async () => {
+    it.concurrent(`Knex on ${target.name}: 3 of 5 JS migrations applied by knex.migrate.latest, adopted onto SQL files of the same versions, the other 2 applied by up; Stratum's checksum after`, async () => {
       const project = tempDir();
       const db = await database(target);
       const all = stratumSql(join(project, "migrations"), TIMESTAMPS);
@@ -380,7 +380,7 @@ describe("adopt from Knex (the real Knex from npm)", () => {
 
 describe("adopt from Kysely (the real Kysely Migrator from npm)", () => {
   eachTarget(TARGETS, "Kysely", (target) => {
-    it(`Kysely on ${target.name}: 3 of 5 JS migrations applied by Kysely's FileMigrationProvider, adopted, the other 2 applied by up; Stratum's checksum after`, async () => {
+    it.concurrent(`Kysely on ${target.name}: 3 of 5 JS migrations applied by Kysely's FileMigrationProvider, adopted, the other 2 applied by up; Stratum's checksum after`, async () => {
       const project = tempDir();
       const db = await database(target);
       const all = stratumSql(join(project, "migrations"), TIMESTAMPS);
@@ -411,7 +411,7 @@ describe("adopt from Kysely (the real Kysely Migrator from npm)", () => {
 // binary from outside npm: Umzug/Sequelize runs here on PostgreSQL and MariaDB only.
 describe("adopt from Umzug with Sequelize (the real Umzug and Sequelize from npm)", () => {
   eachTarget([TARGETS[1] as Target, TARGETS[2] as Target], "Umzug/Sequelize", (target) => {
-    it(`Umzug/Sequelize on ${target.name}: 3 of 5 JS migrations applied by Umzug into SequelizeMeta, adopted, the other 2 applied by up; Stratum's checksum after`, async () => {
+    it.concurrent(`Umzug/Sequelize on ${target.name}: 3 of 5 JS migrations applied by Umzug into SequelizeMeta, adopted, the other 2 applied by up; Stratum's checksum after`, async () => {
       const project = tempDir();
       const db = await database(target);
       const all = stratumSql(join(project, "migrations"), TIMESTAMPS);
@@ -439,7 +439,7 @@ const TYPEORM_VERSIONS = ["1700000000001", "1700000000002", "1700000000003", "17
 
 describe("adopt from TypeORM (the real TypeORM from npm)", () => {
   eachTarget(TARGETS, "TypeORM", (target) => {
-    it(`TypeORM on ${target.name}: 3 of 5 JS migration classes run by DataSource.runMigrations, adopted, the other 2 applied by up; Stratum's checksum after`, async () => {
+    it.concurrent(`TypeORM on ${target.name}: 3 of 5 JS migration classes run by DataSource.runMigrations, adopted, the other 2 applied by up; Stratum's checksum after`, async () => {
       const project = tempDir();
       const db = await database(target);
       const all = stratumSql(join(project, "migrations"), TYPEORM_VERSIONS);
@@ -476,7 +476,7 @@ describe("adopt from TypeORM (the real TypeORM from npm)", () => {
 
 describe("adopt from postgrator (the real postgrator from npm)", () => {
   eachTarget(TARGETS, "postgrator", (target) => {
-    it(`postgrator on ${target.name}: 3 of 5 applied by postgrator, a tampered file refused by its MD5 naming file and entry, adopted, the other 2 applied by up`, async () => {
+    it.concurrent(`postgrator on ${target.name}: 3 of 5 applied by postgrator, a tampered file refused by its MD5 naming file and entry, adopted, the other 2 applied by up`, async () => {
       const project = tempDir();
       const db = await database(target);
       const ours = join(project, "migrations");

@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import mysql from "mysql2/promise";
 import pg from "pg";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { SchemaSnapshot } from "../../src/core/schema/index.js";
 import { createDialect } from "../../src/dialects/create-dialect.js";
 import { runCli, type CliResult } from "../support/cli.js";
@@ -297,7 +297,7 @@ function hashes(dir: string, skip: readonly string[]): Record<string, string> {
 const targets = [sqliteTarget(), await postgresTarget(), await mysqlTarget()];
 const databases: TestDb[] = [];
 const dirs: string[] = [];
-afterEach(async () => {
+afterAll(async () => {
   for (const db of databases.splice(0)) await db.drop();
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
@@ -308,7 +308,7 @@ for (const tool of TOOLS) {
   describe(`switching from ${tool.name}`, () => {
     const supported = targets.filter((t) => tool.dialects.includes(t.name));
     eachTarget(supported, `the ${tool.name} sample project`, (target) => {
-      it(`runs unchanged through up, status, ${tool.hasDowns ? "down --all, " : ""}up on ${target.name}, ending with the schema the tool itself produces`, async () => {
+      it.concurrent(`runs unchanged through up, status, ${tool.hasDowns ? "down --all, " : ""}up on ${target.name}, ending with the schema the tool itself produces`, async () => {
         const project = mkdtempSync(join(tmpdir(), "stratum-switch-"));
         dirs.push(project);
         cpSync(join(FIXTURES, tool.fixture?.(target.name) ?? `${tool.name}/${target.name}`), project, { recursive: true });

@@ -108,7 +108,7 @@ const TARGETS = [sqliteTarget(), await postgresTarget(), await mysqlTarget()];
 
 eachTarget(TARGETS, "history readers", (target) => {
   describe(`history readers on ${target.name}`, () => {
-    it("return null for a table that does not exist, for every tool of the dialect", async () => {
+    it.concurrent("return null for a table that does not exist, for every tool of the dialect", async () => {
       await withTestDb(target, async (db) => {
         const tools: ForeignTool[] = ["flyway", "golang-migrate", "dbmate", "goose", "knex", "kysely", "prisma", "drizzle", "sqitch", "typeorm", "sequelize", "postgrator", "atlas"];
         if (target.name === "postgres") tools.push("node-pg-migrate");
@@ -122,7 +122,7 @@ eachTarget(TARGETS, "history readers", (target) => {
       });
     });
 
-    it("name the table and the columns expected when the table has another shape", async () => {
+    it.concurrent("name the table and the columns expected when the table has another shape", async () => {
       await withTestDb(target, async (db) => {
         await execAll(db, ["create table schema_migrations (id int, applied_on varchar(40))"]);
         const error = await readWith("golang-migrate", target.name, db, { name: "schema_migrations" }).catch((e: unknown) => e);
@@ -146,7 +146,7 @@ const FLYWAY_FILES = {
 };
 
 eachTarget(TARGETS, "Flyway (DDL and rows from flyway-core)", (target) => {
-  it(`Flyway on ${target.name}: versions, a repeatable, an undone version and a failed one, checksums equal to Flyway's CRC32`, async () => {
+  it.concurrent(`Flyway on ${target.name}: versions, a repeatable, an undone version and a failed one, checksums equal to Flyway's CRC32`, async () => {
     await withTestDb(target, async (db) => {
       const sum = (file: keyof typeof FLYWAY_FILES) => Number(foreignChecksumOf("flyway-crc32", [FLYWAY_FILES[file]]));
       const custom = target.name === "postgres";
@@ -186,7 +186,7 @@ eachTarget(TARGETS, "Flyway (DDL and rows from flyway-core)", (target) => {
     });
   });
 
-  it(`Flyway on ${target.name}: the pre-v5 schema_version table`, async () => {
+  it.concurrent(`Flyway on ${target.name}: the pre-v5 schema_version table`, async () => {
     await withTestDb(target, async (db) => {
       // Flyway 4's schema_version: version_rank and installed_rank both (flyway 4.2
       // …/database/<db>/createMetaDataTable.sql).
@@ -205,7 +205,7 @@ eachTarget(TARGETS, "Flyway (DDL and rows from flyway-core)", (target) => {
 });
 
 eachTarget(TARGETS, "golang-migrate (DDL from its database drivers)", (target) => {
-  it(`golang-migrate on ${target.name}: the last version, clean then dirty`, async () => {
+  it.concurrent(`golang-migrate on ${target.name}: the last version, clean then dirty`, async () => {
     await withTestDb(target, async (db) => {
       await execAll(db, golangMigrateDdl(target.name));
       const setVersion = async (version: number, dirty: boolean) => {
@@ -223,7 +223,7 @@ eachTarget(TARGETS, "golang-migrate (DDL from its database drivers)", (target) =
 });
 
 eachTarget(TARGETS, "goose (DDL from dialectquery)", (target) => {
-  it(`goose on ${target.name}: the newest row per version wins`, async () => {
+  it.concurrent(`goose on ${target.name}: the newest row per version wins`, async () => {
     await withTestDb(target, async (db) => {
       await execAll(db, [gooseDdl(target.name)]);
       // goose's first row is version 0; then 1, 2, 3 up; 3 down (older goose appends is_applied
@@ -249,7 +249,7 @@ const PRISMA_SQL = {
 };
 
 eachTarget(TARGETS, "Prisma (DDL from prisma-engines)", (target) => {
-  it(`Prisma on ${target.name}: applied, rolled back then applied, failed; checksums are SHA-256 of migration.sql`, async () => {
+  it.concurrent(`Prisma on ${target.name}: applied, rolled back then applied, failed; checksums are SHA-256 of migration.sql`, async () => {
     await withTestDb(target, async (db) => {
       await execAll(db, [prismaDdl(target.name)]);
       const now = target.name === "sqlite" ? "2024-01-01 10:00:00.000" : "2024-01-01 10:00:00";
@@ -284,7 +284,7 @@ const ATLAS_FILES: [string, string][] = [
 ];
 
 eachTarget(TARGETS, "Atlas (DDL from its ent schema)", (target) => {
-  it(`Atlas on ${target.name}: applied, baseline and a partial revision; hash equals the atlas.sum entry`, async () => {
+  it.concurrent(`Atlas on ${target.name}: applied, baseline and a partial revision; hash equals the atlas.sum entry`, async () => {
     await withTestDb(target, async (db) => {
       await execAll(db, atlasDdl(target.name));
       const table = atlasTable(target.name);
@@ -322,7 +322,7 @@ const TAGS = "CREATE TABLE tags (id INT PRIMARY KEY)";
 const BROKEN = "INSERT INTO no_such_table VALUES (1)";
 
 eachTarget(TARGETS, "dbmate (the real dbmate from npm)", (target) => {
-  it(`dbmate on ${target.name}: three applied, a failing fourth not recorded`, async () => {
+  it.concurrent(`dbmate on ${target.name}: three applied, a failing fourth not recorded`, async () => {
     await withTestDb(target, async (db) => {
       const dir = tempDir();
       const migration = (up: string, down: string) => `-- migrate:up\n${up};\n\n-- migrate:down\n${down};\n`;
@@ -344,7 +344,7 @@ eachTarget(TARGETS, "dbmate (the real dbmate from npm)", (target) => {
 });
 
 eachTarget(TARGETS, "Knex (the real Knex from npm)", (target) => {
-  it(`Knex on ${target.name}: three migrations in two batches, a failing one not recorded${target.name === "postgres" ? ", in a configured schema and table" : ""}`, async () => {
+  it.concurrent(`Knex on ${target.name}: three migrations in two batches, a failing one not recorded${target.name === "postgres" ? ", in a configured schema and table" : ""}`, async () => {
     await withTestDb(target, async (db) => {
       const dir = tempDir();
       const file = (sql: string) => `exports.up = (knex) => knex.raw(${JSON.stringify(sql)});\nexports.down = () => Promise.resolve();\n`;
@@ -373,7 +373,7 @@ eachTarget(TARGETS, "Knex (the real Knex from npm)", (target) => {
 });
 
 eachTarget([TARGETS[1] as Target], "node-pg-migrate (the real node-pg-migrate from npm)", (target) => {
-  it("node-pg-migrate on postgres: three SQL migrations, a failing fourth not recorded", async () => {
+  it.concurrent("node-pg-migrate on postgres: three SQL migrations, a failing fourth not recorded", async () => {
     await withTestDb(target, async (db) => {
       const { runner } = await import("node-pg-migrate");
       const dir = tempDir();
@@ -396,7 +396,7 @@ eachTarget([TARGETS[1] as Target], "node-pg-migrate (the real node-pg-migrate fr
 });
 
 eachTarget(TARGETS, "Kysely (the real Kysely Migrator from npm)", (target) => {
-  it(`Kysely on ${target.name}: three migrations, a failing fourth not recorded`, async () => {
+  it.concurrent(`Kysely on ${target.name}: three migrations, a failing fourth not recorded`, async () => {
     await withTestDb(target, async (db) => {
       const { Migrator, sql } = await import("kysely");
       const k = await kyselyFor(target.name, db);
@@ -425,7 +425,7 @@ eachTarget(TARGETS, "Kysely (the real Kysely Migrator from npm)", (target) => {
 });
 
 eachTarget(TARGETS, "postgrator (the real postgrator from npm)", (target) => {
-  it(`postgrator on ${target.name}: three migrations with their MD5, a failing fourth not recorded`, async () => {
+  it.concurrent(`postgrator on ${target.name}: three migrations with their MD5, a failing fourth not recorded`, async () => {
     await withTestDb(target, async (db) => {
       const dir = tempDir();
       const files = {
@@ -453,7 +453,7 @@ eachTarget(TARGETS, "postgrator (the real postgrator from npm)", (target) => {
 });
 
 eachTarget(TARGETS, "Umzug with Sequelize (the real Umzug and Sequelize from npm)", (target) => {
-  it(`Umzug/Sequelize on ${target.name}: three migrations in SequelizeMeta, a failing fourth not recorded`, async () => {
+  it.concurrent(`Umzug/Sequelize on ${target.name}: three migrations in SequelizeMeta, a failing fourth not recorded`, async () => {
     await withTestDb(target, async (db) => {
       const names = ["20240101000001-create-users.js", "20240101000002-create-posts.js", "20240101000003-create-tags.js"];
       if (target.name === "sqlite") {
@@ -494,7 +494,7 @@ function drizzleSchema(target: TargetName, tables: readonly string[]): string {
 }
 
 eachTarget(TARGETS, "drizzle (the real drizzle-kit from npm)", (target) => {
-  it(`drizzle on ${target.name}: three migrations generated and applied by drizzle-kit, keyed by the journal's when, hashes equal SHA-256 of the files${target.name === "postgres" ? ", in the drizzle schema" : ""}`, async () => {
+  it.concurrent(`drizzle on ${target.name}: three migrations generated and applied by drizzle-kit, keyed by the journal's when, hashes equal SHA-256 of the files${target.name === "postgres" ? ", in the drizzle schema" : ""}`, async () => {
     await withTestDb(target, async (db) => {
       const project = tempDir();
       // drizzle-kit loads the schema file, which imports drizzle-orm from the project's packages.
@@ -535,7 +535,7 @@ eachTarget(TARGETS, "drizzle (the real drizzle-kit from npm)", (target) => {
 });
 
 eachTarget(TARGETS, "TypeORM (the real TypeORM from npm)", (target) => {
-  it(`TypeORM on ${target.name}: three migration classes, a failing fourth not recorded`, async () => {
+  it.concurrent(`TypeORM on ${target.name}: three migration classes, a failing fourth not recorded`, async () => {
     await withTestDb(target, async (db) => {
       await import("reflect-metadata");
       const { DataSource } = await import("typeorm");
@@ -582,7 +582,7 @@ eachTarget(TARGETS, "TypeORM (the real TypeORM from npm)", (target) => {
 // Sqitch, from Debian's package (.ci/run installs it with its database drivers).
 
 eachTarget(TARGETS, "Sqitch (the real sqitch from Debian)", (target) => {
-  it(`Sqitch on ${target.name}: three changes in its registry, a failing fourth reverted and not recorded`, async () => {
+  it.concurrent(`Sqitch on ${target.name}: three changes in its registry, a failing fourth reverted and not recorded`, async () => {
     await withTestDb(target, async (db) => {
       const dir = tempDir();
       write(dir, { "user.conf": "[user]\n\tname = Test User\n\temail = test@example.com\n" });
