@@ -1,8 +1,38 @@
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runCli, type CliResult } from "../support/cli.js";
 import { makeProject, type Project } from "../support/project.js";
 import type { Target, TestDb } from "../support/targets.js";
 import { describeConnectionContract } from "./connection-contract.js";
+
+/** A code migration that creates `holding` once it runs, then waits until `release` exists. */
+function holdUntilReleased(holding: string, release: string): string {
+  return [
+    'import { existsSync, writeFileSync } from "node:fs";',
+    "export async function up() {",
+    `  writeFileSync(${JSON.stringify(holding)}, "");`,
+    `  while (!existsSync(${JSON.stringify(release)})) await new Promise((r) => setTimeout(r, 20));`,
+    "}",
+    "export async function down() {}",
+    "",
+  ].join("\n");
+}
+
+/** Resolves once `path` exists; rejects if `ended` (the process that should create it) settles first, or after 30 s. */
+async function untilFile(path: string, ended: Promise<unknown>): Promise<void> {
+  let over: string | null = null;
+  void ended.then(
+    () => (over = `the process ended before ${path} appeared`),
+    () => (over = `the process failed before ${path} appeared`),
+  );
+  const deadline = Date.now() + 30_000;
+  while (!existsSync(path)) {
+    if (over !== null) throw new Error(over);
+    if (Date.now() > deadline) throw new Error(`${path} did not appear within 30 s`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 /**
  * The behaviour of Stratum, written once and run against every dialect (SQLite, PostgreSQL,
@@ -296,34 +326,40 @@ export function describeDialectContract(target: Target): void {
     });
 
     it("a second run waiting for the lock gives up with exit 4", async () => {
-      project.migration("004_slow.ts", "export async function up() { await new Promise((r) => setTimeout(r, 4000)); }\nexport async function down() {}\n");
+      // the first run holds the lock inside 004 until the test releases it (no fixed sleeps)
+      const holding = join(project.dir, "holding");
+      const release = join(project.dir, "release");
+      project.migration("004_slow.ts", holdUntilReleased(holding, release));
       expect((await cli(["up", "--to", "003"])).code).toBe(0);
       const first = cli(["up"]);
-      await new Promise((r) => setTimeout(r, 1500));
-      const second = await cli(["up", "--lock-timeout", "500"]);
-      expect(second.code, second.output).toBe(4);
-      expect(second.stderr).toMatch(/lock/i);
+      try {
+        await untilFile(holding, first);
+        const second = await cli(["up", "--lock-timeout", "500"]);
+        expect(second.code, second.output).toBe(4);
+        expect(second.stderr).toMatch(/lock/i);
+      } finally {
+        writeFileSync(release, "");
+      }
       const firstResult = await first;
       expect(firstResult.code, firstResult.output).toBe(0);
       expect((await states()).map((r) => r.version)).toEqual(["001", "002", "003", "004"]);
     });
 
     it("a run killed mid-migration leaves no stale lock: the next run does not wait for it", async () => {
-      project.migration("004_slow.ts", "export async function up(ctx) {\n  await ctx.sql('CREATE TABLE slow_t (id INTEGER)');\n  await new Promise((r) => setTimeout(r, 20000));\n}\nexport async function down() {}\n");
+      // 004 signals once its first statement ran, then hangs: the kill lands mid-migration, lock held
+      const inside = join(project.dir, "inside");
+      project.migration(
+        "004_slow.ts",
+        `import { writeFileSync } from "node:fs";\nexport async function up(ctx) {\n  await ctx.sql('CREATE TABLE slow_t (id INTEGER)');\n  writeFileSync(${JSON.stringify(inside)}, "");\n  await new Promise((r) => setTimeout(r, 20000));\n}\nexport async function down() {}\n`,
+      );
       expect((await cli(["up", "--to", "003"])).code).toBe(0);
       const { spawn } = await import("node:child_process");
       const { BIN } = await import("../support/cli.js");
       const child = spawn(process.execPath, [BIN, "up", "--url", db.url], { cwd: project.dir, stdio: "ignore" });
-      const deadline = Date.now() + 15_000;
-      while (Date.now() < deadline) {
-        const rows = await db.query<{ n: number | string }>("select count(*) as n from stratum_log where version = '003'");
-        if (Number(rows[0]?.n) > 0 && (await db.tables()).includes("slow_t")) break;
-        if (target.name !== "mysql" && Date.now() > deadline - 14_000) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      await new Promise((r) => setTimeout(r, 1500));
+      const closed = new Promise((r) => child.on("close", r));
+      await untilFile(inside, closed);
       child.kill("SIGKILL");
-      await new Promise((r) => child.on("close", r));
+      await closed;
       project.migration("004_slow.ts", "export async function up(ctx) {\n  await ctx.sql('CREATE TABLE IF NOT EXISTS slow_t (id INTEGER)');\n}\nexport async function down() {}\n");
       const started = Date.now();
       const next = await cli(["up", "--lock-timeout", "3000"]);
