@@ -1,8 +1,53 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it, test as baseTest } from "vitest";
 import { runCli, type CliResult } from "../support/cli.js";
 import { makeProject, type Project } from "../support/project.js";
 import type { Target, TestDb } from "../support/targets.js";
 import { describeConnectionContract } from "./connection-contract.js";
+
+interface StatusJson {
+  migrations: { version: string; name: string; state: string; checksum: string | null; appliedAt: string | null; durationMs: number | null }[];
+  pending: number;
+  dirty: boolean;
+}
+
+/** One contract test's world: its own database and project, and the CLI pointed at both. */
+interface ContractWorld {
+  db: TestDb;
+  project: Project;
+  cli(args: readonly string[], env?: Record<string, string>): Promise<CliResult>;
+  states(): Promise<{ version: string; state: string }[]>;
+  statusJson(): Promise<StatusJson>;
+}
+
+/** A code migration that creates `holding` once it runs, then waits until `release` exists. */
+function holdUntilReleased(holding: string, release: string): string {
+  return [
+    'import { existsSync, writeFileSync } from "node:fs";',
+    "export async function up() {",
+    `  writeFileSync(${JSON.stringify(holding)}, "");`,
+    `  while (!existsSync(${JSON.stringify(release)})) await new Promise((r) => setTimeout(r, 20));`,
+    "}",
+    "export async function down() {}",
+    "",
+  ].join("\n");
+}
+
+/** Resolves once `path` exists; rejects if `ended` (the process that should create it) settles first, or after 30 s. */
+async function untilFile(path: string, ended: Promise<unknown>): Promise<void> {
+  let over: string | null = null;
+  void ended.then(
+    () => (over = `the process ended before ${path} appeared`),
+    () => (over = `the process failed before ${path} appeared`),
+  );
+  const deadline = Date.now() + 30_000;
+  while (!existsSync(path)) {
+    if (over !== null) throw new Error(over);
+    if (Date.now() > deadline) throw new Error(`${path} did not appear within 30 s`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 /**
  * The behaviour of Stratum, written once and run against every dialect (SQLite, PostgreSQL,
@@ -32,23 +77,8 @@ export function describeDialectContract(target: Target): void {
   const dropIndex = (name: string, table: string) =>
     target.name === "mysql" ? `DROP INDEX ${name} ON ${table};` : `DROP INDEX ${name};`;
 
-  describe(`${target.name} contract`, () => {
-    let db: TestDb;
-    let project: Project;
-    const cli = (args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> =>
-      runCli([...args, "--url", db.url], { cwd: project.dir, env });
-    const states = async () =>
-      db.query<{ version: string; state: string }>("select version, state from stratum_migrations order by version");
-    const statusJson = async () => {
-      const result = await cli(["status", "--json"]);
-      expect(result.code, result.stderr).toBe(0);
-      return JSON.parse(result.stdout) as {
-        migrations: { version: string; name: string; state: string; checksum: string | null; appliedAt: string | null; durationMs: number | null }[];
-        pending: number;
-        dirty: boolean;
-      };
-    };
-
+  // every test has its own database and project directory (fixtures), so the tests run concurrently
+  describe.concurrent(`${target.name} contract`, () => {
     const basic = {
       "001_create_users.sql": [
         "-- migrate:up",
@@ -75,16 +105,41 @@ export function describeDialectContract(target: Target): void {
       ].join("\n"),
     };
 
-    beforeEach(async () => {
-      db = await target.createDatabase();
-      project = makeProject(basic);
-    });
-    afterEach(async () => {
-      await db.drop();
-      project.cleanup();
+    const it = baseTest.extend<ContractWorld>({
+      // eslint-disable-next-line no-empty-pattern
+      db: async ({}, use) => {
+        const db = await target.createDatabase();
+        try {
+          await use(db);
+        } finally {
+          await db.drop();
+        }
+      },
+      // eslint-disable-next-line no-empty-pattern
+      project: async ({}, use) => {
+        const project = makeProject(basic);
+        try {
+          await use(project);
+        } finally {
+          project.cleanup();
+        }
+      },
+      cli: async ({ db, project }, use) => {
+        await use((args, env = {}) => runCli([...args, "--url", db.url], { cwd: project.dir, env }));
+      },
+      states: async ({ db }, use) => {
+        await use(async () => db.query<{ version: string; state: string }>("select version, state from stratum_migrations order by version"));
+      },
+      statusJson: async ({ cli }, use) => {
+        await use(async () => {
+          const result = await cli(["status", "--json"]);
+          expect(result.code, result.stderr).toBe(0);
+          return JSON.parse(result.stdout) as StatusJson;
+        });
+      },
     });
 
-    it("applies SQL (both layouts) and TypeScript migrations, then reports them in status --json", async () => {
+    it("applies SQL (both layouts) and TypeScript migrations, then reports them in status --json", async ({ db, cli, states, statusJson }) => {
       const up = await cli(["up"]);
       expect(up.code, up.output).toBe(0);
       expect(await db.tables()).toEqual(expect.arrayContaining(["users", "products", "stratum_migrations", "stratum_log"]));
@@ -110,7 +165,7 @@ export function describeDialectContract(target: Target): void {
       ]);
     });
 
-    it("is a quiet no-op when nothing is pending, and logs every attempt", async () => {
+    it("is a quiet no-op when nothing is pending, and logs every attempt", async ({ db, cli }) => {
       expect((await cli(["up"])).code).toBe(0);
       const again = await cli(["up"]);
       expect(again.code, again.output).toBe(0);
@@ -121,14 +176,14 @@ export function describeDialectContract(target: Target): void {
       expect(log.every((row) => row.outcome === "success")).toBe(true);
     });
 
-    it("shows pending migrations before anything is applied, without creating tables", async () => {
+    it("shows pending migrations before anything is applied, without creating tables", async ({ db, statusJson }) => {
       const status = await statusJson();
       expect(status.pending).toBe(3);
       expect(status.migrations.every((m) => m.state === "pending")).toBe(true);
       expect(await db.tables()).toEqual([]);
     });
 
-    it("up --dry-run prints the SQL with file:line and changes nothing", async () => {
+    it("up --dry-run prints the SQL with file:line and changes nothing", async ({ db, cli }) => {
       const result = await cli(["up", "--dry-run"]);
       expect(result.code, result.output).toBe(0);
       expect(result.stdout).toContain("CREATE TABLE users");
@@ -136,7 +191,7 @@ export function describeDialectContract(target: Target): void {
       expect(await db.tables()).toEqual([]);
     });
 
-    it("a syntax error inside a later, multi-line statement names the statement's line, or the error's own where the server gives it", async () => {
+    it("a syntax error inside a later, multi-line statement names the statement's line, or the error's own where the server gives it", async ({ db, project, cli }) => {
       project.migration(
         "004_syntax.sql",
         ["-- migrate:up", "CREATE TABLE syntax_a (id INTEGER PRIMARY KEY);", "INSERT INTO syntax_a", "  VALUES (1)", "  WHERE;", "", "-- migrate:down", "DROP TABLE syntax_a;", ""].join("\n"),
@@ -151,14 +206,14 @@ export function describeDialectContract(target: Target): void {
       if (transactional) expect(await db.tables()).not.toContain("syntax_a");
     });
 
-    it("up --to and --step apply only part of the plan", async () => {
+    it("up --to and --step apply only part of the plan", async ({ cli, states }) => {
       expect((await cli(["up", "--to", "001"])).code).toBe(0);
       expect((await states()).map((r) => r.version)).toEqual(["001"]);
       expect((await cli(["up", "--step", "1"])).code).toBe(0);
       expect((await states()).map((r) => r.version)).toEqual(["001", "002"]);
     });
 
-    it("a statement failing on line 4 names file:4, exits 1, and leaves the failed migration visible or traceless", async () => {
+    it("a statement failing on line 4 names file:4, exits 1, and leaves the failed migration visible or traceless", async ({ db, project, cli, states }) => {
       project.migration(
         "004_broken.sql",
         ["-- migrate:up", "CREATE TABLE broken_a (id INTEGER PRIMARY KEY);", "", "INSERT INTO no_such_table VALUES (1);", "", "-- migrate:down", "DROP TABLE broken_a;", ""].join("\n"),
@@ -191,7 +246,7 @@ export function describeDialectContract(target: Target): void {
       }
     });
 
-    it("refuses to run when an applied file was edited, naming the file and both checksums, until repair", async () => {
+    it("refuses to run when an applied file was edited, naming the file and both checksums, until repair", async ({ db, project, cli, statusJson }) => {
       expect((await cli(["up"])).code).toBe(0);
       project.migration("002_create_products.up.sql", "CREATE TABLE products (id INTEGER PRIMARY KEY, title VARCHAR(250));\n");
       project.migration("004_more.sql", "-- migrate:up\nCREATE TABLE more_things (id INTEGER);\n-- migrate:down\nDROP TABLE more_things;\n");
@@ -210,7 +265,7 @@ export function describeDialectContract(target: Target): void {
       expect(await db.tables()).toContain("more_things");
     });
 
-    it("reports a missing applied file as missing", async () => {
+    it("reports a missing applied file as missing", async ({ project, cli, statusJson }) => {
       expect((await cli(["up"])).code).toBe(0);
       project.remove("migrations/003_seed_users.ts");
       const status = await statusJson();
@@ -220,7 +275,7 @@ export function describeDialectContract(target: Target): void {
       expect(validate.stderr + validate.stdout).toContain("003");
     });
 
-    it("down --to, --step, --batch and --all roll back in reverse order", async () => {
+    it("down --to, --step, --batch and --all roll back in reverse order", async ({ db, cli, states }) => {
       expect((await cli(["up", "--to", "002"])).code).toBe(0);
       expect((await cli(["up"])).code).toBe(0);
       const batch = await cli(["down", "--batch", "--yes"]);
@@ -242,7 +297,7 @@ export function describeDialectContract(target: Target): void {
       expect(rollbacks.length).toBe(1 + 2 + 2 + 1);
     });
 
-    it("down lists every obstacle at once and changes nothing", async () => {
+    it("down lists every obstacle at once and changes nothing", async ({ db, project, cli, states }) => {
       project.migration("004_no_down.sql", "-- migrate:up\nCREATE TABLE t4 (id INTEGER);\n");
       project.migration("005_irreversible.sql", "-- stratum:irreversible\n-- migrate:up\nCREATE TABLE t5 (id INTEGER);\n-- migrate:down\nDROP TABLE t5;\n");
       expect((await cli(["up"])).code).toBe(0);
@@ -254,7 +309,7 @@ export function describeDialectContract(target: Target): void {
       expect(await db.tables()).toContain("t5");
     });
 
-    it("redo rolls back and re-applies the newest migration", async () => {
+    it("redo rolls back and re-applies the newest migration", async ({ db, cli, states }) => {
       expect((await cli(["up"])).code).toBe(0);
       const result = await cli(["redo"]);
       expect(result.code, result.output).toBe(0);
@@ -262,7 +317,7 @@ export function describeDialectContract(target: Target): void {
       expect(await db.query("select id from users")).toHaveLength(2);
     });
 
-    it("rejects duplicate versions naming both files, changing nothing", async () => {
+    it("rejects duplicate versions naming both files, changing nothing", async ({ db, project, cli }) => {
       project.migration("1_duplicate.sql", "-- migrate:up\nCREATE TABLE dup (id INTEGER);\n");
       const result = await cli(["up"]);
       expect(result.code, result.output).toBe(3);
@@ -271,7 +326,7 @@ export function describeDialectContract(target: Target): void {
       expect(await db.tables()).toEqual([]);
     });
 
-    it("rejects a dependency on a later migration", async () => {
+    it("rejects a dependency on a later migration", async ({ db, project, cli }) => {
       project.migration("004_early.sql", "-- stratum:depends 005\n-- migrate:up\nCREATE TABLE early (id INTEGER);\n");
       project.migration("005_late.sql", "-- migrate:up\nCREATE TABLE late (id INTEGER);\n");
       const result = await cli(["up"]);
@@ -281,7 +336,7 @@ export function describeDialectContract(target: Target): void {
       expect(await db.tables()).toEqual([]);
     });
 
-    it("a failing verify section rolls the migration back (or marks it failed without transactional DDL)", async () => {
+    it("a failing verify section rolls the migration back (or marks it failed without transactional DDL)", async ({ db, project, cli, states }) => {
       project.migration("004_checked.sql", "-- migrate:up\nCREATE TABLE checked (id INTEGER);\n-- migrate:down\nDROP TABLE checked;\n-- migrate:verify\nSELECT count(*) = 1 FROM checked;\n");
       const result = await cli(["up"]);
       expect(result.code, result.output).toBe(1);
@@ -295,35 +350,41 @@ export function describeDialectContract(target: Target): void {
       }
     });
 
-    it("a second run waiting for the lock gives up with exit 4", async () => {
-      project.migration("004_slow.ts", "export async function up() { await new Promise((r) => setTimeout(r, 4000)); }\nexport async function down() {}\n");
+    it("a second run waiting for the lock gives up with exit 4", async ({ project, cli, states }) => {
+      // the first run holds the lock inside 004 until the test releases it (no fixed sleeps)
+      const holding = join(project.dir, "holding");
+      const release = join(project.dir, "release");
+      project.migration("004_slow.ts", holdUntilReleased(holding, release));
       expect((await cli(["up", "--to", "003"])).code).toBe(0);
       const first = cli(["up"]);
-      await new Promise((r) => setTimeout(r, 1500));
-      const second = await cli(["up", "--lock-timeout", "500"]);
-      expect(second.code, second.output).toBe(4);
-      expect(second.stderr).toMatch(/lock/i);
+      try {
+        await untilFile(holding, first);
+        const second = await cli(["up", "--lock-timeout", "500"]);
+        expect(second.code, second.output).toBe(4);
+        expect(second.stderr).toMatch(/lock/i);
+      } finally {
+        writeFileSync(release, "");
+      }
       const firstResult = await first;
       expect(firstResult.code, firstResult.output).toBe(0);
       expect((await states()).map((r) => r.version)).toEqual(["001", "002", "003", "004"]);
     });
 
-    it("a run killed mid-migration leaves no stale lock: the next run does not wait for it", async () => {
-      project.migration("004_slow.ts", "export async function up(ctx) {\n  await ctx.sql('CREATE TABLE slow_t (id INTEGER)');\n  await new Promise((r) => setTimeout(r, 20000));\n}\nexport async function down() {}\n");
+    it("a run killed mid-migration leaves no stale lock: the next run does not wait for it", async ({ db, project, cli, states }) => {
+      // 004 signals once its first statement ran, then hangs: the kill lands mid-migration, lock held
+      const inside = join(project.dir, "inside");
+      project.migration(
+        "004_slow.ts",
+        `import { writeFileSync } from "node:fs";\nexport async function up(ctx) {\n  await ctx.sql('CREATE TABLE slow_t (id INTEGER)');\n  writeFileSync(${JSON.stringify(inside)}, "");\n  await new Promise((r) => setTimeout(r, 20000));\n}\nexport async function down() {}\n`,
+      );
       expect((await cli(["up", "--to", "003"])).code).toBe(0);
       const { spawn } = await import("node:child_process");
       const { BIN } = await import("../support/cli.js");
       const child = spawn(process.execPath, [BIN, "up", "--url", db.url], { cwd: project.dir, stdio: "ignore" });
-      const deadline = Date.now() + 15_000;
-      while (Date.now() < deadline) {
-        const rows = await db.query<{ n: number | string }>("select count(*) as n from stratum_log where version = '003'");
-        if (Number(rows[0]?.n) > 0 && (await db.tables()).includes("slow_t")) break;
-        if (target.name !== "mysql" && Date.now() > deadline - 14_000) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      await new Promise((r) => setTimeout(r, 1500));
+      const closed = new Promise((r) => child.on("close", r));
+      await untilFile(inside, closed);
       child.kill("SIGKILL");
-      await new Promise((r) => child.on("close", r));
+      await closed;
       project.migration("004_slow.ts", "export async function up(ctx) {\n  await ctx.sql('CREATE TABLE IF NOT EXISTS slow_t (id INTEGER)');\n}\nexport async function down() {}\n");
       const started = Date.now();
       const next = await cli(["up", "--lock-timeout", "3000"]);
@@ -338,7 +399,7 @@ export function describeDialectContract(target: Target): void {
       }
     });
 
-    it("up --backup writes a backup before migrating and records it in the log", async () => {
+    it("up --backup writes a backup before migrating and records it in the log", async ({ db, cli }) => {
       expect((await cli(["up", "--to", "001"])).code).toBe(0);
       const result = await cli(["up", "--backup"]);
       expect(result.code, result.output).toBe(0);
@@ -348,7 +409,7 @@ export function describeDialectContract(target: Target): void {
       expect(logged[0]?.details).toContain("backups");
     });
 
-    it("8 simultaneous up processes apply every migration exactly once", async () => {
+    it("8 simultaneous up processes apply every migration exactly once", async ({ db, cli }) => {
       const results = await Promise.all(Array.from({ length: 8 }, () => cli(["up", "--lock-timeout", "60000"])));
       for (const result of results) expect(result.code, result.output).toBe(0);
       const applies = await db.query<{ version: string }>(
@@ -358,7 +419,7 @@ export function describeDialectContract(target: Target): void {
       expect(await db.query("select id from users")).toHaveLength(2);
     });
 
-    it("baseline marks migrations applied without running them", async () => {
+    it("baseline marks migrations applied without running them", async ({ db, cli, states }) => {
       const result = await cli(["baseline", "002", "--yes"]);
       expect(result.code, result.output).toBe(0);
       expect((await states()).map((r) => [r.version, r.state])).toEqual([
@@ -370,7 +431,7 @@ export function describeDialectContract(target: Target): void {
       expect(log.map((r) => r.operation)).toEqual(["baseline"]);
     });
 
-    it("history and stats report the log as JSON", async () => {
+    it("history and stats report the log as JSON", async ({ cli }) => {
       expect((await cli(["up"])).code).toBe(0);
       expect((await cli(["down", "--step", "1"])).code).toBe(0);
       const history = await cli(["history", "--json"]);
@@ -383,7 +444,7 @@ export function describeDialectContract(target: Target): void {
       expect(parsed).toMatchObject({ applied: 2, pending: 1, rollbacks: 1 });
     });
 
-    it("up --json prints NDJSON events ending with run:end", async () => {
+    it("up --json prints NDJSON events ending with run:end", async ({ cli }) => {
       const result = await cli(["up", "--json"]);
       expect(result.code, result.output).toBe(0);
       const events = result.stdout.trim().split("\n").map((line) => JSON.parse(line) as { type: string; applied?: number });
@@ -394,7 +455,7 @@ export function describeDialectContract(target: Target): void {
       expect(events.at(-1)).toMatchObject({ type: "run:end", applied: 3 });
     });
 
-    it("quotes configured table names so hostile names are harmless", async () => {
+    it("quotes configured table names so hostile names are harmless", async ({ db, cli }) => {
       await db.query("CREATE TABLE victim (id INTEGER)");
       const hostile = target.name === "mysql" ? "x`; drop table victim; --" : 'x"; drop table victim; --';
       const up = await cli(["up", "--table", hostile, "--log-table", `${hostile}_log`]);
@@ -405,7 +466,7 @@ export function describeDialectContract(target: Target): void {
       expect((JSON.parse(status.stdout) as { pending: number }).pending).toBe(0);
     });
 
-    it("a failing statement in a code migration names the migration and leaves it unapplied", async () => {
+    it("a failing statement in a code migration names the migration and leaves it unapplied", async ({ project, cli }) => {
       project.migration("004_bad_code.ts", "export async function up(ctx) {\n  await ctx.sql('INSERT INTO nowhere VALUES (1)');\n}\n");
       const result = await cli(["up"]);
       expect(result.code, result.output).toBe(1);
@@ -413,7 +474,7 @@ export function describeDialectContract(target: Target): void {
       expect(result.stderr).not.toMatch(/\n\s+at /);
     });
 
-    it("the splitter's hard cases run for real", async () => {
+    it("the splitter's hard cases run for real", async ({ db, project, cli }) => {
       const hard: Record<string, string> = {
         sqlite: [
           "-- migrate:up",
@@ -461,7 +522,7 @@ export function describeDialectContract(target: Target): void {
       expect(notes.map((n) => n.note)).toContain("new user; id=10");
     });
 
-    it("graph mode reports two unrelated migrations touching one table, naming both and the table", async () => {
+    it("graph mode reports two unrelated migrations touching one table, naming both and the table", async ({ project, cli, states }) => {
       project.migration("004_add_phone.sql", "-- stratum:depends 001\n-- migrate:up\nALTER TABLE users ADD COLUMN phone VARCHAR(40);\n");
       project.migration("005_add_city.sql", "-- stratum:depends 001\n-- migrate:up\nALTER TABLE users ADD COLUMN city VARCHAR(40);\n");
       const validate = await cli(["validate", "--ordering", "graph"]);
@@ -476,7 +537,7 @@ export function describeDialectContract(target: Target): void {
       expect((await states()).filter((r) => r.state === "applied")).toHaveLength(5);
     });
 
-    it("graph mode prints a dependency cycle with its whole path", async () => {
+    it("graph mode prints a dependency cycle with its whole path", async ({ db, project, cli }) => {
       project.migration("004_a.sql", "-- stratum:depends 006\n-- migrate:up\nCREATE TABLE a4 (id INTEGER);\n");
       project.migration("005_b.sql", "-- stratum:depends 004\n-- migrate:up\nCREATE TABLE b5 (id INTEGER);\n");
       project.migration("006_c.sql", "-- stratum:depends 005\n-- migrate:up\nCREATE TABLE c6 (id INTEGER);\n");
@@ -486,7 +547,7 @@ export function describeDialectContract(target: Target): void {
       expect(await db.tables()).toEqual([]);
     });
 
-    it("graph --format mermaid draws dependencies and states", async () => {
+    it("graph --format mermaid draws dependencies and states", async ({ cli }) => {
       expect((await cli(["up", "--to", "002"])).code).toBe(0);
       const result = await cli(["graph", "--format", "mermaid"]);
       expect(result.code, result.output).toBe(0);
@@ -497,7 +558,7 @@ export function describeDialectContract(target: Target): void {
     });
 
     if (target.name !== "sqlite") {
-      it("up --parallel runs independent chains on separate connections, with the same result as a serial run", async () => {
+      it("up --parallel runs independent chains on separate connections, with the same result as a serial run", async ({ db, project, cli, states }) => {
         const sleep = target.name === "postgres" ? "SELECT pg_sleep(0.3);" : "SELECT SLEEP(0.3);";
         for (let chain = 0; chain < 4; chain++) {
           for (let link = 0; link < 2; link++) {
@@ -524,7 +585,7 @@ export function describeDialectContract(target: Target): void {
         expect(await db.tables()).toEqual(parallelTables);
       });
     } else {
-      it("up --parallel on SQLite runs serially and says so", async () => {
+      it("up --parallel on SQLite runs serially and says so", async ({ cli, states }) => {
         const result = await cli(["up", "--ordering", "graph", "--parallel", "4"]);
         expect(result.code, result.output).toBe(0);
         expect(result.output).toMatch(/sqlite runs migrations one at a time/);
@@ -533,7 +594,7 @@ export function describeDialectContract(target: Target): void {
     }
 
     if (target.name === "sqlite") {
-      it("keeps PRAGMA user_version equal to the highest applied version", async () => {
+      it("keeps PRAGMA user_version equal to the highest applied version", async ({ db, cli }) => {
         expect((await cli(["up"])).code).toBe(0);
         expect(await db.query("pragma user_version")).toEqual([{ user_version: 3 }]);
         expect((await cli(["down", "--step", "1"])).code).toBe(0);
@@ -542,7 +603,7 @@ export function describeDialectContract(target: Target): void {
     }
 
     if (target.name === "postgres") {
-      it("runs a file of only CREATE INDEX CONCURRENTLY outside a transaction with no directive; refuses it mixed with other statements unless declared", async () => {
+      it("runs a file of only CREATE INDEX CONCURRENTLY outside a transaction with no directive; refuses it mixed with other statements unless declared", async ({ db, project, cli }) => {
         project.migration("004_concurrent.sql", "-- migrate:up\nCREATE TABLE tags (id INTEGER);\nCREATE INDEX CONCURRENTLY products_title_idx ON products (title);\n-- migrate:down\nDROP INDEX CONCURRENTLY products_title_idx;\n");
         const refused = await cli(["up"]);
         expect(refused.code, refused.output).toBe(3);
@@ -560,7 +621,7 @@ export function describeDialectContract(target: Target): void {
         expect(await db.query("select indexname from pg_indexes where indexname = 'products_title_idx'")).toHaveLength(0);
       });
 
-      it("--single-transaction past the server's lock table is refused up front, with nothing applied", async () => {
+      it("--single-transaction past the server's lock table is refused up front, with nothing applied", async ({ db, project, cli }) => {
         for (let i = 10; i < 1810; i++) {
           project.migration(`${String(i).padStart(4, "0")}_t${i}.sql`, `-- migrate:up\nCREATE TABLE t${i} (id INTEGER PRIMARY KEY, v TEXT);\nCREATE INDEX t${i}_v ON t${i} (v);\n`);
         }
@@ -571,7 +632,7 @@ export function describeDialectContract(target: Target): void {
         expect(await db.tables()).toEqual([]);
       });
 
-      it("up --dry-run=rehearse proves the migrations apply and leaves nothing behind", async () => {
+      it("up --dry-run=rehearse proves the migrations apply and leaves nothing behind", async ({ db, cli }) => {
         const result = await cli(["up", "--dry-run=rehearse"]);
         expect(result.code, result.output).toBe(0);
         expect(await db.tables()).toEqual([]);

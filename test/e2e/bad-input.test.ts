@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrationTemplate } from "../../src/source/create.js";
 import { runCli } from "../support/cli.js";
 import { makeProject, type Project } from "../support/project.js";
@@ -71,41 +71,58 @@ function fingerprint(file: string): string {
 }
 
 describe("bad input on SQLite: one sentence, the right exit code, nothing changed", () => {
-  let project: Project;
-  let dbFile: string;
-
-  beforeEach(async () => {
-    project = makeProject({ "001_base.sql": good });
-    dbFile = join(project.dir, "stratum.db");
-    const up = await runCli(["up"], { cwd: project.dir });
+  // one project migrated to 001 by the CLI; every case starts from a copy of its files (database and lock file)
+  let template: Project;
+  beforeAll(async () => {
+    template = makeProject({ "001_base.sql": good });
+    const up = await runCli(["up"], { cwd: template.dir });
     expect(up.code, up.output).toBe(0);
   });
-  afterEach(() => project.cleanup());
+  afterAll(() => template.cleanup());
 
-  it.each(cases)("$name", async (c) => {
-    for (const [path, text] of Object.entries(c.files ?? {})) project.write(path, text as string);
-    c.setup?.(project);
-    const before = fingerprint(dbFile);
-    const result = await runCli(c.args, { cwd: project.dir, ...(c.env ? { env: c.env } : {}) });
-    expect(result.code, result.output).toBe(c.code);
-    for (const text of c.mentions) expect(result.stderr, result.output).toContain(text);
-    expect(result.stderr).not.toMatch(/\n\s+at .*:\d+:\d+/);
-    expect(result.stderr.trim().length).toBeGreaterThan(10);
-    // a failing statement in a transaction leaves the file's content as it was, but SQLite may rewrite pages;
-    // compare the schema and the applied rows rather than bytes for that case
-    if (c.code !== 1) expect(fingerprint(dbFile)).toBe(before);
-    const status = await runCli(["status", "--json", ...(c.args.includes("--ordering") ? [] : [])], { cwd: project.dir });
-    if (status.code === 0) {
-      const parsed = JSON.parse(status.stdout) as { migrations: { version: string; state: string }[] };
-      expect(parsed.migrations.filter((x) => x.state === "applied").map((x) => x.version)).toEqual(["001"]);
+  const migrated = (): Project => {
+    const project = makeProject({ "001_base.sql": good });
+    for (const entry of readdirSync(template.dir, { withFileTypes: true })) {
+      if (entry.isFile()) copyFileSync(join(template.dir, entry.name), join(project.dir, entry.name));
+    }
+    return project;
+  };
+
+  it.concurrent.for(cases)("$name", async (c, { expect }) => {
+    const project = migrated();
+    try {
+      const dbFile = join(project.dir, "stratum.db");
+      for (const [path, text] of Object.entries(c.files ?? {})) project.write(path, text as string);
+      c.setup?.(project);
+      const before = fingerprint(dbFile);
+      const result = await runCli(c.args, { cwd: project.dir, ...(c.env ? { env: c.env } : {}) });
+      expect(result.code, result.output).toBe(c.code);
+      for (const text of c.mentions) expect(result.stderr, result.output).toContain(text);
+      expect(result.stderr).not.toMatch(/\n\s+at .*:\d+:\d+/);
+      expect(result.stderr.trim().length).toBeGreaterThan(10);
+      // a failing statement in a transaction leaves the file's content as it was, but SQLite may rewrite pages;
+      // compare the schema and the applied rows rather than bytes for that case
+      if (c.code !== 1) expect(fingerprint(dbFile)).toBe(before);
+      const status = await runCli(["status", "--json", ...(c.args.includes("--ordering") ? [] : [])], { cwd: project.dir });
+      if (status.code === 0) {
+        const parsed = JSON.parse(status.stdout) as { migrations: { version: string; state: string }[] };
+        expect(parsed.migrations.filter((x) => x.state === "applied").map((x) => x.version)).toEqual(["001"]);
+      }
+    } finally {
+      project.cleanup();
     }
   });
 
-  it("a wrong password in a PostgreSQL URL exits 5 and never prints the password", async () => {
-    const result = await runCli(["status", "--url", "postgres://postgres:Sup3r%24ecret@127.0.0.1:1/nodb"], { cwd: project.dir });
-    expect(result.code, result.output).toBe(5);
-    expect(result.output).not.toContain("Sup3r");
-    expect(result.output).not.toContain("ecret");
-    expect(result.stderr).toContain("127.0.0.1");
+  it.concurrent("a wrong password in a PostgreSQL URL exits 5 and never prints the password", async ({ expect }) => {
+    const project = migrated();
+    try {
+      const result = await runCli(["status", "--url", "postgres://postgres:Sup3r%24ecret@127.0.0.1:1/nodb"], { cwd: project.dir });
+      expect(result.code, result.output).toBe(5);
+      expect(result.output).not.toContain("Sup3r");
+      expect(result.output).not.toContain("ecret");
+      expect(result.stderr).toContain("127.0.0.1");
+    } finally {
+      project.cleanup();
+    }
   });
 });

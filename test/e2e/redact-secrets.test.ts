@@ -189,12 +189,15 @@ describe("SQLite: PGPASSWORD and MYSQL_PWD in the environment change nothing pri
       await db.drop();
     }
   };
-  let baseline: { session: Session; db: TestDb };
-  beforeAll(async () => {
-    baseline = await run({});
+  // the password-less session runs alongside the variants; each test awaits it
+  let baselineRun: Promise<{ session: Session; db: TestDb }>;
+  beforeAll(() => {
+    baselineRun = run({});
+    baselineRun.catch(() => undefined); // reported by the tests that await it
   });
 
-  it("the password-less run shows the database in status and parses as JSON", () => {
+  it.concurrent("the password-less run shows the database in status and parses as JSON", async () => {
+    const baseline = await baselineRun;
     expectUrlShownMasked(baseline.session, baseline.db.url, undefined);
     expectJsonLines(baseline.session);
     const first = baseline.session.steps[0]?.result;
@@ -204,6 +207,7 @@ describe("SQLite: PGPASSWORD and MYSQL_PWD in the environment change nothing pri
 
   it.concurrent.for(ENV_VARIANTS)("$label", async (variant) => {
     const { session, db } = await run(variant.env ?? {});
+    const baseline = await baselineRun;
     expectJsonLines(session);
     expect(transcript(session, [[db.name, "<db>"]])).toBe(transcript(baseline.session, [[baseline.db.name, "<db>"]]));
   });
@@ -229,12 +233,15 @@ if (needsServer(pgTarget, "PostgreSQL: passwords change nothing printed but the 
         await db.drop();
       }
     };
-    let baseline: { session: Session; db: TestDb; raw: string };
-    beforeAll(async () => {
-      baseline = await run({ label: "no password" });
+    // the password-less session runs alongside the variants; each test awaits it
+    let baselineRun: Promise<{ session: Session; db: TestDb; raw: string }>;
+    beforeAll(() => {
+      baselineRun = run({ label: "no password" });
+      baselineRun.catch(() => undefined); // reported by the tests that await it
     });
 
-    it("the password-less run: the session behaves as expected", () => {
+    it.concurrent("the password-less run: the session behaves as expected", async () => {
+      const baseline = await baselineRun;
       const codes = baseline.session.steps.map((s) => s.result.code);
       expect(codes, transcript(baseline.session, [])).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 5, 5]);
       expect(baseline.session.steps[13]?.result.stderr).toContain("cannot connect to PostgreSQL at 127.0.0.1:1");
@@ -244,6 +251,7 @@ if (needsServer(pgTarget, "PostgreSQL: passwords change nothing printed but the 
 
     it.concurrent.for(variants)("$label", async (variant) => {
       const { session, db, raw } = await run(variant);
+      const baseline = await baselineRun;
       expectJsonLines(session);
       expectUrlShownMasked(session, raw, variant.password);
       const replace: [string, string][] = [[db.name, "<db>"]];
@@ -298,12 +306,15 @@ if (needsServer(myTarget, "MariaDB: passwords change nothing printed but the URL
         await db.drop();
       }
     };
-    let baseline: { session: Session; db: TestDb; raw: string };
-    beforeAll(async () => {
-      baseline = await run(baseUser, { label: "no password" });
+    // the password-less session runs alongside the variants (once the users exist); each test awaits it
+    let baselineRun: Promise<{ session: Session; db: TestDb; raw: string }>;
+    beforeAll(() => {
+      baselineRun = run(baseUser, { label: "no password" });
+      baselineRun.catch(() => undefined); // reported by the tests that await it
     });
 
-    it("the password-less run: the session behaves as expected; access denied names the user", () => {
+    it.concurrent("the password-less run: the session behaves as expected; access denied names the user", async () => {
+      const baseline = await baselineRun;
       const codes = baseline.session.steps.map((s) => s.result.code);
       expect(codes, transcript(baseline.session, [])).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 1, 3, 0, 0, 0, 5, 5, 5, 5]);
       expect(baseline.session.steps[15]?.result.stderr).toContain(`access denied for user "${lockedUser}"`);
@@ -313,6 +324,7 @@ if (needsServer(myTarget, "MariaDB: passwords change nothing printed but the URL
 
     it.concurrent.for(variants)("$label", async (variant) => {
       const { session, db, raw } = await run(variant.user, variant);
+      const baseline = await baselineRun;
       expectJsonLines(session);
       expectUrlShownMasked(session, raw, variant.password);
       // a password equal to the user name: the refusal still names the user

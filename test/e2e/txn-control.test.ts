@@ -1,6 +1,7 @@
 // Transaction control inside a migration Stratum runs in a transaction is refused before anything
 // runs; a rehearsal cannot commit (and proves it changed nothing); a run that changes nothing
 // creates no SQLite file.
+// Every test has its own database and project directory, so the tests of a block run concurrently.
 
 import { existsSync, readdirSync } from "node:fs";
 import { dirname } from "node:path";
@@ -70,7 +71,7 @@ const ISSUE_FILE =
   "-- migrate:up\nCREATE TABLE before_commit (id int);\nCOMMIT;\nCREATE TABLE after_commit (id int);\n-- migrate:down\nDROP TABLE after_commit;\n";
 const FIX = "stratum:transaction off";
 
-describe("transaction control in a migration that runs in Stratum's transaction", () => {
+describe.concurrent("transaction control in a migration that runs in Stratum's transaction", () => {
   eachNamed(["sqlite", "postgres"], (target) => {
     it(`${target.name}: the issue's COMMIT is refused by validate, plan, up, --dry-run, rehearse and --single-transaction, with file:line; nothing runs`, async () => {
       await using(target, { "001_a.sql": ISSUE_FILE }, async (w) => {
@@ -235,7 +236,7 @@ describe("transaction control in a migration that runs in Stratum's transaction"
   });
 });
 
-describe("MySQL/MariaDB runs migrations without a Stratum transaction", () => {
+describe.concurrent("MySQL/MariaDB runs migrations without a Stratum transaction", () => {
   eachNamed(["mysql"], (target) => {
     it("mysql: a migration's own START TRANSACTION … COMMIT is allowed and applies", async () => {
       const file = "-- migrate:up\nCREATE TABLE a (id int);\nSTART TRANSACTION;\nINSERT INTO a VALUES (1);\nINSERT INTO a VALUES (2);\nCOMMIT;\n";
@@ -273,7 +274,7 @@ describe("MySQL/MariaDB runs migrations without a Stratum transaction", () => {
   });
 });
 
-describe("SQLite: a run that changes nothing creates nothing", () => {
+describe.concurrent("SQLite: a run that changes nothing creates nothing", () => {
   eachNamed(["sqlite"], (target) => {
     it("sqlite: a refused up, a rehearsal, a dry run, validate, plan and status create neither the database file nor the lock file", async () => {
       await using(target, { "001_a.sql": ISSUE_FILE }, async (w) => {
