@@ -8,6 +8,7 @@ import type { Engine } from "./ports.js";
 import { instantLog } from "./report.js";
 import { inTransaction, throwIfAborted, withConnection, withLock, type Session } from "./session.js";
 import { appliedSet, discover, readHistory, type Discovered } from "./workspace.js";
+import { recordedWithoutRunning } from "../core/applied-row.js";
 
 /** Settles a dirty (running or failed) migration as applied or rolled back, running nothing. */
 export async function resolve(
@@ -129,19 +130,7 @@ async function writeBaseline(engine: Engine, { conn, dbUser }: Session, found: D
   await inTransaction(conn, async () => {
     for (const migration of found.migrations) {
       if (compareVersions(migration.version, target.version) > 0 || done.has(migration.version)) continue;
-      await history.write(conn, {
-        version: migration.version,
-        name: migration.name,
-        checksum: migration.checksum,
-        state: "applied",
-        appliedAt: new Date().toISOString(),
-        durationMs: 0,
-        batch,
-        appliedBy: dbUser,
-        statementsDone: 0,
-        dependsOn: migration.options.dependsOn,
-        error: null,
-      });
+      await history.write(conn, recordedWithoutRunning(migration, { appliedAt: new Date().toISOString(), batch, appliedBy: dbUser }));
       done.add(migration.version);
       marked.push(migration.version);
     }

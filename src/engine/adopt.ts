@@ -9,7 +9,7 @@ import { checksummedFile, compareWithHistory, planAdoption, type AdoptionPlan, t
 import { foreignReaders } from "../adopt/readers/index.js";
 import { userVersionEntries, userVersionWhere, versionRange } from "../adopt/user-version.js";
 import { ConfigError, ValidationError } from "../core/errors.js";
-import type { AppliedMigration, Problem } from "../core/types.js";
+import type { Problem } from "../core/types.js";
 import { versionKey } from "../core/version.js";
 import type { Connection } from "../dialects/dialect.js";
 import { confirmProtected } from "./confirm.js";
@@ -17,6 +17,7 @@ import type { Engine } from "./ports.js";
 import { instantLog } from "./report.js";
 import { inTransaction, throwIfAborted, withConnection, withLock, type Session } from "./session.js";
 import { appliedSet, discover, readHistory, type Discovered } from "./workspace.js";
+import { recordedWithoutRunning } from "../core/applied-row.js";
 
 /** Where adopt reads from: the history readers and the checksums (replaceable in tests). */
 export interface AdoptSources {
@@ -131,19 +132,7 @@ async function record(engine: Engine, { conn, dbUser }: Session, source: string,
   const batch = await history.nextBatch(conn);
   await inTransaction(conn, async () => {
     for (const { entry, migration } of mapped) {
-      const row: AppliedMigration = {
-        version: migration.version,
-        name: migration.name,
-        checksum: migration.checksum,
-        state: "applied",
-        appliedAt: entry.appliedAt ?? new Date().toISOString(),
-        durationMs: 0,
-        batch,
-        appliedBy: dbUser,
-        statementsDone: 0,
-        dependsOn: migration.options.dependsOn,
-        error: null,
-      };
+      const row = recordedWithoutRunning(migration, { appliedAt: entry.appliedAt ?? new Date().toISOString(), batch, appliedBy: dbUser });
       await history.write(conn, row);
       await history.log(conn, instantLog(engine, dbUser, {
         operation: "adopt",

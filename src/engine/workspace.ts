@@ -10,6 +10,7 @@ import { userVersionEntries, userVersionWhere, versionRange } from "../adopt/use
 import type { Connection } from "../dialects/dialect.js";
 import { scriptFacts } from "../sql/analysis/cache.js";
 import type { Engine } from "./ports.js";
+import { recordedWithoutRunning } from "../core/applied-row.js";
 
 /** The migrations found, with every problem found so far (discovery, history, loading). */
 export interface Discovered {
@@ -183,17 +184,5 @@ export function assumedRows(ahead: UserVersionAhead | null, migrations: readonly
   const adopted = new Set(ahead.adopt.map(versionKey));
   return migrations
     .filter((m) => adopted.has(versionKey(m.version)))
-    .map((m) => ({
-      version: m.version,
-      name: m.name,
-      checksum: m.checksum,
-      state: "applied",
-      appliedAt: null,
-      durationMs: 0,
-      batch: 0,
-      appliedBy: null,
-      statementsDone: 0,
-      dependsOn: m.options.dependsOn,
-      error: null,
-    }));
+    .map((m) => recordedWithoutRunning(m, { appliedAt: null, batch: 0, appliedBy: null }));
 }
