@@ -512,11 +512,15 @@ function obstacles(m: MigrationFile, row: AppliedMigration, isMissing: boolean, 
     });
   } else if (m.kind === "sql" && m.down === null) {
     // Code migrations: whether `down` exists is known only once loaded; the executor re-plans then.
+    const hint = m.downHint;
     problems.push({
       code: "NO_DOWN",
-      message: `${m.id} has no \`-- migrate:down\` section or \`.down.sql\` file, so it cannot be rolled back.`,
+      message:
+        hint === undefined
+          ? `${m.id} has no \`-- migrate:down\` section or \`.down.sql\` file, so it cannot be rolled back.`
+          : `${m.id} has no down, so it cannot be rolled back.`,
       files: [mainFile(m)],
-      fix: `Add a down section to ${mainFile(m)}, or leave it applied and roll back only migrations above ${m.version}.`,
+      fix: `Add ${hint ?? `a down section to ${mainFile(m)}`}, or leave it applied and roll back only migrations above ${m.version}.`,
       severity: "error",
       versions: [m.version],
     });

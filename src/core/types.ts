@@ -99,6 +99,8 @@ export interface MigrationFile {
    * `ctx.execFile`. Absent for migrations from other sources (no check).
    */
   readonly includes?: readonly string[];
+  /** What to add for a rollback when there is no down, in its layout's words (see LayoutUnit.downHint). */
+  readonly downHint?: string;
   /** Other keys the migration's own tool knows it by (from its layout: drizzle's journal `when`). */
   readonly aliases?: readonly string[];
   /** SQL migrations: parsed sections. `null` when absent. */

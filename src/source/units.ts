@@ -36,6 +36,7 @@ export function migrationFromUnit(
     verify: sqlScript(unit.verify),
     options: optionsOf(unit, directives),
     ...(unit.aliases === undefined ? {} : { aliases: unit.aliases }),
+    ...(unit.downHint === undefined ? {} : { downHint: unit.downHint }),
   };
 }
 

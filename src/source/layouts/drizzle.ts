@@ -78,6 +78,7 @@ function unitOf(file: ListedFile, entry: Entry): LayoutUnit {
     up: script.text.includes(BREAKPOINT) ? { ...script, statements: breakpointStatements(script) } : script,
     down: null,
     verify: null,
+    downHint: "a down, which drizzle migrations do not have: `stratum import --from drizzle` writes Stratum files where a `-- migrate:down` section can go",
     ...(entry.when === null ? {} : { aliases: [String(entry.when)] }),
   };
 }

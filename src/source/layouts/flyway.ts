@@ -96,6 +96,7 @@ function unitOf(
     up: wholeFile(file.path, textOf(file)),
     down: undo === null ? null : wholeFile(undo.path, textOf(undo)),
     verify: null,
+    ...(undo === null ? { downHint: `an undo file ${undoPathOf(file.path)}` } : {}),
     ...(upInTx === undefined ? {} : { transaction: upInTx }),
     ...(downInTx === undefined ? {} : { downTransaction: downInTx }),
   };
@@ -142,4 +143,10 @@ function executeInTransaction(conf: ListedFile | undefined, problems: Problem[])
     }
   });
   return value;
+}
+
+/** `sql/V1.2__x.sql` → `sql/U1.2__x.sql`: where Flyway looks for the undo of a versioned migration. */
+function undoPathOf(path: string): string {
+  const slash = path.lastIndexOf("/");
+  return `${path.slice(0, slash + 1)}U${path.slice(slash + 2)}`;
 }

@@ -114,6 +114,7 @@ export function readGooseFile(file: ListedFile, version: string, name: string, p
     up: withStatements(section(path, lines, up.index + 1, upEnd), annotations, problems),
     down: down === undefined ? null : withStatements(section(path, lines, down.index + 1, lines.length), annotations, problems),
     verify: null,
+    ...(down === undefined ? { downHint: `a \`-- +goose Down\` section to ${path}` } : {}),
     ...(noTransaction ? { transaction: false, downTransaction: false } : {}),
   };
 }

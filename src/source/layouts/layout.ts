@@ -57,6 +57,11 @@ export interface LayoutUnit {
   /** Dependencies (Sqitch's plan), as versions or ids of other units. */
   readonly dependsOn?: readonly string[];
   /**
+   * What to add for a rollback when there is no down, in the tool's words (Flyway: "an undo file
+   * sql/U1.2__x.sql"); unset: Stratum's own wording (a `-- migrate:down` section or `.down.sql`).
+   */
+  readonly downHint?: string;
+  /**
    * Other keys the tool's history knows this migration by (drizzle's journal `when`, which its
    * table stores as `created_at`), so `adopt` can match an entry to its file without guessing.
    */

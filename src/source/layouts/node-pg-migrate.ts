@@ -85,6 +85,7 @@ function readNodePgMigrateFile(file: ListedFile, version: string, name: string, 
     up: upScript,
     down: down === null ? null : section(path, lines, down + 1, end(down)),
     verify: null,
+    ...(down === null ? { downHint: `a \`-- Down Migration\` section to ${path}` } : {}),
     ...(noTransaction(lines) ? { transaction: false, downTransaction: false } : {}),
   };
 }

@@ -12,6 +12,9 @@ import type { Problem } from "../../core/types.js";
 import type { Layout, LayoutUnit, ListedFile } from "./layout.js";
 import { linesOf, namesOtherDatabase, problemAt, sortUnits, textOf, unitName, wholeFile } from "./shared.js";
 
+const NO_DOWN_HINT =
+  "a down, which Prisma migrations do not have: `stratum import --from prisma` writes Stratum files where a `-- migrate:down` section can go";
+
 const LOCK = "migration_lock.toml";
 const MIGRATION = /^(\d+)_([^/]+)\/migration\.sql$/;
 const FOLDER = /^(\d+)_([^/]+)$/;
@@ -46,7 +49,7 @@ export const prismaLayout: Layout = {
 };
 
 function unitOf(file: ListedFile, version: string, name: string): LayoutUnit {
-  return { version, name: unitName(name), files: [file.path], up: wholeFile(file.path, textOf(file)), down: null, verify: null };
+  return { version, name: unitName(name), files: [file.path], up: wholeFile(file.path, textOf(file)), down: null, verify: null, downHint: NO_DOWN_HINT };
 }
 
 function checkProvider(file: ListedFile, dialect: string, problems: Problem[]): void {

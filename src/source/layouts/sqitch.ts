@@ -127,6 +127,7 @@ function unitOf(
     // transaction would undo the change. Stratum's verify needs a truthy row, so the script is not
     // run as one; it stays in the checksum, and `sqitch verify` still runs it.
     verify: null,
+    ...(down === null ? { downHint: `revert/${change.name}.sql` } : {}),
     ...(dependsOn.length > 0 ? { dependsOn } : {}),
     ...(managesTransaction(up) ? { transaction: false } : {}),
     ...(down !== null && managesTransaction(down) ? { downTransaction: false } : {}),

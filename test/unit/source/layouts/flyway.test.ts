@@ -39,6 +39,12 @@ describe("Flyway layout on a sample project", () => {
     expect(unit("2")?.down).toBeNull();
   });
 
+  it("says where the undo file of a migration without one would go", () => {
+    expect(unit("2")?.downHint).toBe("an undo file U2__touch_function.sql");
+    expect(unit("2024.01.05.1")?.downHint).toBe("an undo file data/U2024.01.05.1__Backfill_display_names.sql");
+    expect(unit("1")?.downHint).toBeUndefined();
+  });
+
   it("an empty migration is a no-op, an empty undo file an explicit no-op down", () => {
     expect(unit("2_1")?.up).toEqual({ file: "V2_1__Placeholder.sql", text: "", startLine: 1 });
     expect(unit("2_1")?.down).toEqual({ file: "U2_1__Placeholder.sql", text: "", startLine: 1 });
