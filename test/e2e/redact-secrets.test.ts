@@ -189,15 +189,12 @@ describe("SQLite: PGPASSWORD and MYSQL_PWD in the environment change nothing pri
       await db.drop();
     }
   };
-  // the password-less session runs alongside the variants; each test awaits it
-  let baselineRun: Promise<{ session: Session; db: TestDb }>;
-  beforeAll(() => {
-    baselineRun = run({});
-    baselineRun.catch(() => undefined); // reported by the tests that await it
+  let baseline: { session: Session; db: TestDb };
+  beforeAll(async () => {
+    baseline = await run({});
   });
 
-  it.concurrent("the password-less run shows the database in status and parses as JSON", async () => {
-    const baseline = await baselineRun;
+  it("the password-less run shows the database in status and parses as JSON", () => {
     expectUrlShownMasked(baseline.session, baseline.db.url, undefined);
     expectJsonLines(baseline.session);
     const first = baseline.session.steps[0]?.result;
@@ -207,7 +204,6 @@ describe("SQLite: PGPASSWORD and MYSQL_PWD in the environment change nothing pri
 
   it.concurrent.for(ENV_VARIANTS)("$label", async (variant) => {
     const { session, db } = await run(variant.env ?? {});
-    const baseline = await baselineRun;
     expectJsonLines(session);
     expect(transcript(session, [[db.name, "<db>"]])).toBe(transcript(baseline.session, [[baseline.db.name, "<db>"]]));
   });
@@ -233,15 +229,12 @@ if (needsServer(pgTarget, "PostgreSQL: passwords change nothing printed but the 
         await db.drop();
       }
     };
-    // the password-less session runs alongside the variants; each test awaits it
-    let baselineRun: Promise<{ session: Session; db: TestDb; raw: string }>;
-    beforeAll(() => {
-      baselineRun = run({ label: "no password" });
-      baselineRun.catch(() => undefined); // reported by the tests that await it
+    let baseline: { session: Session; db: TestDb; raw: string };
+    beforeAll(async () => {
+      baseline = await run({ label: "no password" });
     });
 
-    it.concurrent("the password-less run: the session behaves as expected", async () => {
-      const baseline = await baselineRun;
+    it("the password-less run: the session behaves as expected", () => {
       const codes = baseline.session.steps.map((s) => s.result.code);
       expect(codes, transcript(baseline.session, [])).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 5, 5]);
       expect(baseline.session.steps[13]?.result.stderr).toContain("cannot connect to PostgreSQL at 127.0.0.1:1");
@@ -251,7 +244,6 @@ if (needsServer(pgTarget, "PostgreSQL: passwords change nothing printed but the 
 
     it.concurrent.for(variants)("$label", async (variant) => {
       const { session, db, raw } = await run(variant);
-      const baseline = await baselineRun;
       expectJsonLines(session);
       expectUrlShownMasked(session, raw, variant.password);
       const replace: [string, string][] = [[db.name, "<db>"]];
@@ -306,15 +298,12 @@ if (needsServer(myTarget, "MariaDB: passwords change nothing printed but the URL
         await db.drop();
       }
     };
-    // the password-less session runs alongside the variants (once the users exist); each test awaits it
-    let baselineRun: Promise<{ session: Session; db: TestDb; raw: string }>;
-    beforeAll(() => {
-      baselineRun = run(baseUser, { label: "no password" });
-      baselineRun.catch(() => undefined); // reported by the tests that await it
+    let baseline: { session: Session; db: TestDb; raw: string };
+    beforeAll(async () => {
+      baseline = await run(baseUser, { label: "no password" });
     });
 
-    it.concurrent("the password-less run: the session behaves as expected; access denied names the user", async () => {
-      const baseline = await baselineRun;
+    it("the password-less run: the session behaves as expected; access denied names the user", () => {
       const codes = baseline.session.steps.map((s) => s.result.code);
       expect(codes, transcript(baseline.session, [])).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 1, 3, 0, 0, 0, 5, 5, 5, 5]);
       expect(baseline.session.steps[15]?.result.stderr).toContain(`access denied for user "${lockedUser}"`);
@@ -324,7 +313,6 @@ if (needsServer(myTarget, "MariaDB: passwords change nothing printed but the URL
 
     it.concurrent.for(variants)("$label", async (variant) => {
       const { session, db, raw } = await run(variant.user, variant);
-      const baseline = await baselineRun;
       expectJsonLines(session);
       expectUrlShownMasked(session, raw, variant.password);
       // a password equal to the user name: the refusal still names the user
