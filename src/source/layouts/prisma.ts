@@ -16,8 +16,9 @@ const NO_DOWN_HINT =
   "a down, which Prisma migrations do not have: `stratum import --from prisma` writes Stratum files where a `-- migrate:down` section can go";
 
 const LOCK = "migration_lock.toml";
-const MIGRATION = /^(\d+)_([^/]+)\/migration\.sql$/;
-const FOLDER = /^(\d+)_([^/]+)$/;
+// The name may be empty: `prisma migrate dev` given no name writes `<timestamp>_/migration.sql`.
+const MIGRATION = /^(\d+)_([^/]*)\/migration\.sql$/;
+const FOLDER = /^(\d+)_([^/]*)$/;
 
 export const prismaLayout: Layout = {
   name: "prisma",
