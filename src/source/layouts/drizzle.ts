@@ -12,15 +12,27 @@
 // - drizzle migrations have no down: down is `null`.
 // - A journal entry without its file is an error; a SQL file the journal does not list is skipped
 //   with a warning (drizzle's migrator never reads it). A journal written for another database than the target is a warning.
-// - Detection: `meta/_journal.json` exists. Stratum's own directories never hold it.
+// - drizzle-kit 1.x drops the journal: one folder per migration, `<timestamp>_<name>/migration.sql`
+//   beside `snapshot.json`, applied in the folders' order. Such a directory (no journal) is read
+//   that way: version the timestamp, split at breakpoints the same.
+// - Detection: `meta/_journal.json` exists, or a `<digits>_<name>/snapshot.json` folder (Prisma's
+//   folders never hold one). Stratum's own directories hold neither.
 
 import type { Problem } from "../../core/types.js";
 import type { Layout, LayoutUnit, ListedFile, UnitScript } from "./layout.js";
-import { atTop, namesOtherDatabase, problemAt, textOf, unitName, wholeFile } from "./shared.js";
+import { atTop, namesOtherDatabase, problemAt, sortUnits, textOf, unitName, wholeFile } from "./shared.js";
 import type { Statement } from "./shared.js";
 
 const JOURNAL = "meta/_journal.json";
 const BREAKPOINT = "--> statement-breakpoint";
+/** drizzle-kit 1.x: `<timestamp>_<name>/migration.sql` and `<timestamp>_<name>/snapshot.json`. */
+const FOLDER_SQL = /^(\d+)_([^/]*)\/migration\.sql$/;
+const FOLDER_SNAPSHOT = /^\d+_[^/]*\/snapshot\.json$/;
+
+/** Whether `paths` hold drizzle-kit 1.x's migration folders (a snapshot.json in one). */
+export function hasDrizzleFolders(paths: readonly string[]): boolean {
+  return paths.some((p) => FOLDER_SNAPSHOT.test(p));
+}
 
 interface Entry {
   /** 0-based place in the journal's `entries`. */
@@ -36,11 +48,12 @@ function isSql(path: string): boolean {
 
 export const drizzleLayout: Layout = {
   name: "drizzle",
-  detect: (paths) => paths.includes(JOURNAL),
-  wants: (path) => path === JOURNAL || isSql(path),
+  detect: (paths) => paths.includes(JOURNAL) || hasDrizzleFolders(paths),
+  wants: (path) => path === JOURNAL || isSql(path) || FOLDER_SQL.test(path),
   read(files, dialect) {
     const problems: Problem[] = [];
     const journal = files.find((f) => f.path === JOURNAL);
+    if (journal === undefined && files.some((f) => FOLDER_SQL.test(f.path))) return { units: folderUnits(files), problems };
     if (journal === undefined) {
       problems.push(problemAt("MISSING_FILE", `${JOURNAL} is missing, so the order of the drizzle migrations is unknown.`, JOURNAL, null,
         "Restore meta/_journal.json from version control (drizzle-kit writes it with each migration)."));
@@ -106,16 +119,32 @@ function placesRule(entries: readonly Entry[], text: string, problems: Problem[]
 function unitOf(file: ListedFile, entry: Entry, byPlace: boolean): LayoutUnit {
   const match = TAG.exec(entry.tag);
   const version = byPlace ? placeOf(entry) : (match?.[1] ?? placeOf(entry));
+  return {
+    ...unitFrom(file, version, match?.[2] ?? entry.tag),
+    ...(entry.when === null ? {} : { aliases: [String(entry.when)] }),
+  };
+}
+
+/** drizzle-kit 1.x's folders, each `<timestamp>_<name>/migration.sql`, in the folders' order. */
+function folderUnits(files: readonly ListedFile[]): LayoutUnit[] {
+  const units: LayoutUnit[] = [];
+  for (const file of files) {
+    const match = FOLDER_SQL.exec(file.path);
+    if (match) units.push(unitFrom(file, match[1] ?? "", match[2] ?? ""));
+  }
+  return sortUnits(units);
+}
+
+function unitFrom(file: ListedFile, version: string, name: string): LayoutUnit {
   const script = wholeFile(file.path, textOf(file));
   return {
     version,
-    name: unitName(match?.[2] ?? entry.tag),
+    name: unitName(name),
     files: [file.path],
     up: script.text.includes(BREAKPOINT) ? { ...script, statements: breakpointStatements(script) } : script,
     down: null,
     verify: null,
     downHint: "a down, which drizzle migrations do not have: `stratum import --from drizzle` writes Stratum files where a `-- migrate:down` section can go",
-    ...(entry.when === null ? {} : { aliases: [String(entry.when)] }),
   };
 }
 

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { drizzleLayout as layout } from "../../../../src/source/layouts/drizzle.js";
 import type { UnitScript } from "../../../../src/source/layouts/layout.js";
+import { prismaLayout } from "../../../../src/source/layouts/prisma.js";
 import { FIXTURES, inline, listing, pathsUnder } from "./listing.js";
 
 const DIR = join(FIXTURES, "drizzle");
@@ -113,3 +114,34 @@ describe("drizzle-kit problems", () => {
     expect(other.problems.map((p) => [p.severity, p.files])).toEqual([["warning", ["meta/_journal.json:3"]]]);
   });
 });
+
+describe("drizzle-kit 1.x folders (no journal)", () => {
+  // drizzle-kit 1.0 (in use as 1.0.0-beta) writes <timestamp>_<name>/migration.sql + snapshot.json.
+  const files = {
+    "20250102090000_add_posts/migration.sql": 'CREATE TABLE "posts" ("id" serial);\n--> statement-breakpoint\nCREATE INDEX "posts_id" ON "posts" ("id");\n',
+    "20250102090000_add_posts/snapshot.json": "{}",
+    "20250101120000_init/migration.sql": 'CREATE TABLE "users" ("id" serial);\n',
+    "20250101120000_init/snapshot.json": "{}",
+  };
+
+  it("reads one unit per folder, in the folders' order, split at breakpoints", () => {
+    const { units, problems } = layout.read(inline(files), "postgres");
+    expect(problems).toEqual([]);
+    expect(units.map((u) => [u.version, u.name, u.files, u.down])).toEqual([
+      ["20250101120000", "init", ["20250101120000_init/migration.sql"], null],
+      ["20250102090000", "add_posts", ["20250102090000_add_posts/migration.sql"], null],
+    ]);
+    expect(units[1]?.up?.statements?.map((st) => [st.line, st.text])).toEqual([
+      [1, 'CREATE TABLE "posts" ("id" serial);'],
+      [3, 'CREATE INDEX "posts_id" ON "posts" ("id");'],
+    ]);
+  });
+
+  it("is detected as drizzle, not Prisma, by the snapshot.json in its folders", () => {
+    const paths = Object.keys(files);
+    expect(layout.detect(paths)).toBe(true);
+    expect(prismaLayout.detect(paths)).toBe(false);
+    expect(prismaLayout.detect(paths.filter((p) => !p.endsWith("snapshot.json")))).toBe(true);
+  });
+});
+
