@@ -3,25 +3,40 @@
 // drizzle-kit's own state and are not read.
 //
 // - Units come in the journal's order; the version is the tag's number (`0003` of `0003_lazy_cat`),
-//   or the entry's `idx` (four digits) for a tag without one.
+//   or the entry's place in the journal (four digits) for a tag without one. When the tags' numbers
+//   do not rise along the journal (two `0009_…` tags, as after merging branches), every version is
+//   the entry's place in the journal, the order drizzle's migrator runs them in, with a warning.
 // - A file holding `--> statement-breakpoint` is split there, as drizzle's migrator splits it:
 //   explicit `statements` with 1-based file lines. A file without breakpoints is left to the
 //   dialect's splitter (drizzle sends it as one query).
 // - drizzle migrations have no down: down is `null`.
-// - A SQL file the journal does not list, or a journal entry without its file, is a problem naming
-//   both. A journal written for another database than the target is a warning.
-// - Detection: `meta/_journal.json` exists. Stratum's own directories never hold it.
+// - A journal entry without its file is an error; a SQL file the journal does not list is skipped
+//   with a warning (drizzle's migrator never reads it). A journal written for another database than the target is a warning.
+// - drizzle-kit 1.x drops the journal: one folder per migration, `<timestamp>_<name>/migration.sql`
+//   beside `snapshot.json`, applied in the folders' order. Such a directory (no journal) is read
+//   that way: version the timestamp, split at breakpoints the same.
+// - Detection: `meta/_journal.json` exists, or a `<digits>_<name>/snapshot.json` folder (Prisma's
+//   folders never hold one). Stratum's own directories hold neither.
 
 import type { Problem } from "../../core/types.js";
 import type { Layout, LayoutUnit, ListedFile, UnitScript } from "./layout.js";
-import { atTop, namesOtherDatabase, problemAt, textOf, unitName, wholeFile } from "./shared.js";
+import { atTop, namesOtherDatabase, problemAt, sortUnits, textOf, unitName, wholeFile } from "./shared.js";
 import type { Statement } from "./shared.js";
 
 const JOURNAL = "meta/_journal.json";
 const BREAKPOINT = "--> statement-breakpoint";
+/** drizzle-kit 1.x: `<timestamp>_<name>/migration.sql` and `<timestamp>_<name>/snapshot.json`. */
+const FOLDER_SQL = /^(\d+)_([^/]*)\/migration\.sql$/;
+const FOLDER_SNAPSHOT = /^\d+_[^/]*\/snapshot\.json$/;
+
+/** Whether `paths` hold drizzle-kit 1.x's migration folders (a snapshot.json in one). */
+export function hasDrizzleFolders(paths: readonly string[]): boolean {
+  return paths.some((p) => FOLDER_SNAPSHOT.test(p));
+}
 
 interface Entry {
-  readonly idx: number;
+  /** 0-based place in the journal's `entries`. */
+  readonly position: number;
   readonly tag: string;
   /** The journal's `when` (ms), which drizzle's history table stores as `created_at`. */
   readonly when: number | null;
@@ -33,11 +48,12 @@ function isSql(path: string): boolean {
 
 export const drizzleLayout: Layout = {
   name: "drizzle",
-  detect: (paths) => paths.includes(JOURNAL),
-  wants: (path) => path === JOURNAL || isSql(path),
+  detect: (paths) => paths.includes(JOURNAL) || hasDrizzleFolders(paths),
+  wants: (path) => path === JOURNAL || isSql(path) || FOLDER_SQL.test(path),
   read(files, dialect) {
     const problems: Problem[] = [];
     const journal = files.find((f) => f.path === JOURNAL);
+    if (journal === undefined && files.some((f) => FOLDER_SQL.test(f.path))) return { units: folderUnits(files), problems };
     if (journal === undefined) {
       problems.push(problemAt("MISSING_FILE", `${JOURNAL} is missing, so the order of the drizzle migrations is unknown.`, JOURNAL, null,
         "Restore meta/_journal.json from version control (drizzle-kit writes it with each migration)."));
@@ -46,6 +62,7 @@ export const drizzleLayout: Layout = {
     const text = textOf(journal);
     const entries = entriesOf(text, dialect, problems);
     const byPath = new Map(files.filter((f) => isSql(f.path)).map((f) => [f.path, f]));
+    const byPlace = placesRule(entries, text, problems);
     const units: LayoutUnit[] = [];
     for (const entry of entries) {
       const path = `${entry.tag}.sql`;
@@ -57,29 +74,77 @@ export const drizzleLayout: Layout = {
           `Restore ${path}, or remove its entry from ${JOURNAL} if it was never applied.`));
         continue;
       }
-      units.push(unitOf(file, entry));
+      units.push(unitOf(file, entry, byPlace));
     }
+    // drizzle's migrator runs only what the journal lists; a stray file (a rollback script, a
+    // hand-run fix) is skipped, with a warning naming it.
     for (const path of byPath.keys()) {
-      problems.push(problemAt("MISSING_FILE", `${path} is not listed in ${JOURNAL}, so its place in the order is unknown.`, path, null,
-        `Add an entry for it to ${JOURNAL} (drizzle-kit does so when it generates a migration), or remove the file.`));
+      problems.push(problemAt("MISSING_FILE", `${path} is not listed in ${JOURNAL}, so it is not a migration and is skipped (as drizzle-kit skips it).`, path, null,
+        `Add an entry for it to ${JOURNAL} if it should run (drizzle-kit does so when it generates a migration), or move it out of the directory.`, "warning"));
     }
     return { units, problems };
   },
 };
 
-function unitOf(file: ListedFile, entry: Entry): LayoutUnit {
-  const match = /^(\d+)_(.+)$/.exec(entry.tag);
-  const version = match?.[1] ?? String(entry.idx).padStart(4, "0");
+const TAG = /^(\d+)_(.+)$/;
+
+/** The place in the journal as a version: `0007` for the eighth entry. */
+function placeOf(entry: Entry): string {
+  return String(entry.position).padStart(4, "0");
+}
+
+/**
+ * Whether versions are the entries' places in the journal: true when two numbered tags do not rise
+ * along the journal (a duplicate or a step back), which is then a warning naming the first pair.
+ */
+function placesRule(entries: readonly Entry[], text: string, problems: Problem[]): boolean {
+  let previous: { tag: string; number: bigint } | null = null;
+  for (const entry of entries) {
+    const digits = TAG.exec(entry.tag)?.[1];
+    if (digits === undefined) continue;
+    const number = BigInt(digits);
+    if (previous !== null && number <= previous.number) {
+      const line = lineOf(text, `"${entry.tag}"`);
+      const last = entries[entries.length - 1];
+      problems.push(problemAt("DUPLICATE_VERSION",
+        `${JOURNAL}:${line} lists ${entry.tag} after ${previous.tag}, so the tags' numbers do not give the order; Stratum numbers the migrations by their place in the journal instead (0000 to ${last === undefined ? "0000" : placeOf(last)}), the order drizzle-kit runs them in.`,
+        JOURNAL, line, "Nothing to do to run them; to keep the files' numbers as versions, renumber the tags (files and journal entries) so they rise.", "warning"));
+      return true;
+    }
+    previous = { tag: entry.tag, number };
+  }
+  return false;
+}
+
+function unitOf(file: ListedFile, entry: Entry, byPlace: boolean): LayoutUnit {
+  const match = TAG.exec(entry.tag);
+  const version = byPlace ? placeOf(entry) : (match?.[1] ?? placeOf(entry));
+  return {
+    ...unitFrom(file, version, match?.[2] ?? entry.tag),
+    ...(entry.when === null ? {} : { aliases: [String(entry.when)] }),
+  };
+}
+
+/** drizzle-kit 1.x's folders, each `<timestamp>_<name>/migration.sql`, in the folders' order. */
+function folderUnits(files: readonly ListedFile[]): LayoutUnit[] {
+  const units: LayoutUnit[] = [];
+  for (const file of files) {
+    const match = FOLDER_SQL.exec(file.path);
+    if (match) units.push(unitFrom(file, match[1] ?? "", match[2] ?? ""));
+  }
+  return sortUnits(units);
+}
+
+function unitFrom(file: ListedFile, version: string, name: string): LayoutUnit {
   const script = wholeFile(file.path, textOf(file));
   return {
     version,
-    name: unitName(match?.[2] ?? entry.tag),
+    name: unitName(name),
     files: [file.path],
     up: script.text.includes(BREAKPOINT) ? { ...script, statements: breakpointStatements(script) } : script,
     down: null,
     verify: null,
     downHint: "a down, which drizzle migrations do not have: `stratum import --from drizzle` writes Stratum files where a `-- migrate:down` section can go",
-    ...(entry.when === null ? {} : { aliases: [String(entry.when)] }),
   };
 }
 
@@ -141,13 +206,13 @@ function entriesOf(text: string, dialect: string, problems: Problem[]): Entry[] 
   }
   const valid: Entry[] = [];
   entries.forEach((raw, index) => {
-    const entry = raw as { idx?: unknown; tag?: unknown; when?: unknown };
+    const entry = raw as { tag?: unknown; when?: unknown };
     if (typeof entry?.tag !== "string" || entry.tag === "" || entry.tag.includes("/")) {
       problems.push(problemAt("BAD_SECTION", `entry ${index} of ${JOURNAL} has no valid "tag" (the migration's file name without .sql).`,
         JOURNAL, null, 'Give the entry its "tag", e.g. "0003_lazy_cat", or restore the journal from version control.'));
       return;
     }
-    valid.push({ idx: typeof entry.idx === "number" ? entry.idx : index, tag: entry.tag, when: typeof entry.when === "number" ? entry.when : null });
+    valid.push({ position: index, tag: entry.tag, when: typeof entry.when === "number" ? entry.when : null });
   });
   return valid;
 }

@@ -5,10 +5,12 @@
 // - A migration folder without `migration.sql` is a problem (Prisma refuses it too).
 // - `migration_lock.toml` naming another database than the target is a warning (the SQL was
 //   generated for that database).
-// - Detection: `migration_lock.toml` at the top, or any `<digits>_<name>/migration.sql`. Stratum's
+// - Detection: `migration_lock.toml` at the top, or any `<digits>_<name>/migration.sql` (unless a
+//   folder holds drizzle-kit 1.x's `snapshot.json`). Stratum's
 //   own migrations are files at the top of the directory, never such folders.
 
 import type { Problem } from "../../core/types.js";
+import { hasDrizzleFolders } from "./drizzle.js";
 import type { Layout, LayoutUnit, ListedFile } from "./layout.js";
 import { linesOf, namesOtherDatabase, problemAt, sortUnits, textOf, unitName, wholeFile } from "./shared.js";
 
@@ -16,12 +18,14 @@ const NO_DOWN_HINT =
   "a down, which Prisma migrations do not have: `stratum import --from prisma` writes Stratum files where a `-- migrate:down` section can go";
 
 const LOCK = "migration_lock.toml";
-const MIGRATION = /^(\d+)_([^/]+)\/migration\.sql$/;
-const FOLDER = /^(\d+)_([^/]+)$/;
+// The name may be empty: `prisma migrate dev` given no name writes `<timestamp>_/migration.sql`.
+const MIGRATION = /^(\d+)_([^/]*)\/migration\.sql$/;
+const FOLDER = /^(\d+)_([^/]*)$/;
 
 export const prismaLayout: Layout = {
   name: "prisma",
-  detect: (paths) => paths.some((p) => p === LOCK || MIGRATION.test(p)),
+  // drizzle-kit 1.x writes the same folders with a snapshot.json beside each migration.sql
+  detect: (paths) => paths.includes(LOCK) || (paths.some((p) => MIGRATION.test(p)) && !hasDrizzleFolders(paths)),
   wants: (path) => path === LOCK || MIGRATION.test(path),
   read(files, dialect) {
     const problems: Problem[] = [];

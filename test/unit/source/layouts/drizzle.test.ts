@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { drizzleLayout as layout } from "../../../../src/source/layouts/drizzle.js";
 import type { UnitScript } from "../../../../src/source/layouts/layout.js";
+import { prismaLayout } from "../../../../src/source/layouts/prisma.js";
 import { FIXTURES, inline, listing, pathsUnder } from "./listing.js";
 
 const DIR = join(FIXTURES, "drizzle");
@@ -68,8 +69,34 @@ describe("drizzle-kit problems", () => {
     expect(units.map((u) => u.version)).toEqual(["0000"]);
     expect(problems.map((p) => [p.code, p.files, p.message])).toEqual([
       ["MISSING_FILE", ["meta/_journal.json:16"], "meta/_journal.json:16 lists migration 0001_gone, but 0001_gone.sql does not exist."],
-      ["MISSING_FILE", ["0002_stray.sql"], "0002_stray.sql is not listed in meta/_journal.json, so its place in the order is unknown."],
+      ["MISSING_FILE", ["0002_stray.sql"], "0002_stray.sql is not listed in meta/_journal.json, so it is not a migration and is skipped (as drizzle-kit skips it)."],
     ]);
+    // Seen in mantodeus/mantodeus-manager: rollback scripts and hand-run fixes beside the journal's
+    // files. drizzle-kit runs only the journal's entries, so a stray file only warns.
+    expect(problems.map((p) => p.severity)).toEqual(["error", "warning"]);
+  });
+
+  // Seen in mantodeus/mantodeus-manager: two branches each generated a 0009 migration and both
+  // entries stayed in the journal; drizzle-kit runs them in the journal's order.
+  it("numbers the migrations by their place in the journal when the tags' numbers repeat", () => {
+    const files = inline({
+      "meta/_journal.json": journal("0000_a", "0001_b", "0001_c", "0002_d"),
+      "0000_a.sql": "SELECT 1;", "0001_b.sql": "SELECT 2;", "0001_c.sql": "SELECT 3;", "0002_d.sql": "SELECT 4;",
+    });
+    const { units, problems } = layout.read(files, "sqlite");
+    expect(units.map((u) => [u.version, u.name, u.files[0]])).toEqual([
+      ["0000", "a", "0000_a.sql"], ["0001", "b", "0001_b.sql"], ["0002", "c", "0001_c.sql"], ["0003", "d", "0002_d.sql"],
+    ]);
+    expect(problems.map((p) => [p.severity, p.files])).toEqual([["warning", ["meta/_journal.json:23"]]]);
+    expect(problems[0]?.message).toContain("lists 0001_c after 0001_b");
+    expect(problems[0]?.message).toContain("by their place in the journal instead (0000 to 0003)");
+  });
+
+  it("keeps the tags' numbers when they rise along the journal, gaps included", () => {
+    const files = inline({ "meta/_journal.json": journal("0000_a", "0005_b"), "0000_a.sql": "SELECT 1;", "0005_b.sql": "SELECT 2;" });
+    const { units, problems } = layout.read(files, "sqlite");
+    expect(problems).toEqual([]);
+    expect(units.map((u) => u.version)).toEqual(["0000", "0005"]);
   });
 
   it("orders by the journal, not by the file names", () => {
@@ -87,3 +114,34 @@ describe("drizzle-kit problems", () => {
     expect(other.problems.map((p) => [p.severity, p.files])).toEqual([["warning", ["meta/_journal.json:3"]]]);
   });
 });
+
+describe("drizzle-kit 1.x folders (no journal)", () => {
+  // drizzle-kit 1.0 (in use as 1.0.0-beta) writes <timestamp>_<name>/migration.sql + snapshot.json.
+  const files = {
+    "20250102090000_add_posts/migration.sql": 'CREATE TABLE "posts" ("id" serial);\n--> statement-breakpoint\nCREATE INDEX "posts_id" ON "posts" ("id");\n',
+    "20250102090000_add_posts/snapshot.json": "{}",
+    "20250101120000_init/migration.sql": 'CREATE TABLE "users" ("id" serial);\n',
+    "20250101120000_init/snapshot.json": "{}",
+  };
+
+  it("reads one unit per folder, in the folders' order, split at breakpoints", () => {
+    const { units, problems } = layout.read(inline(files), "postgres");
+    expect(problems).toEqual([]);
+    expect(units.map((u) => [u.version, u.name, u.files, u.down])).toEqual([
+      ["20250101120000", "init", ["20250101120000_init/migration.sql"], null],
+      ["20250102090000", "add_posts", ["20250102090000_add_posts/migration.sql"], null],
+    ]);
+    expect(units[1]?.up?.statements?.map((st) => [st.line, st.text])).toEqual([
+      [1, 'CREATE TABLE "posts" ("id" serial);'],
+      [3, 'CREATE INDEX "posts_id" ON "posts" ("id");'],
+    ]);
+  });
+
+  it("is detected as drizzle, not Prisma, by the snapshot.json in its folders", () => {
+    const paths = Object.keys(files);
+    expect(layout.detect(paths)).toBe(true);
+    expect(prismaLayout.detect(paths)).toBe(false);
+    expect(prismaLayout.detect(paths.filter((p) => !p.endsWith("snapshot.json")))).toBe(true);
+  });
+});
+

@@ -40,6 +40,21 @@ describe("Prisma layout on a sample project", () => {
   });
 });
 
+describe("Prisma folders as `prisma migrate dev` writes them", () => {
+  // Seen in AgentFoundryExamples/af-auth: a migration created without a name is `<timestamp>_`.
+  it("reads a folder whose name after the timestamp is empty", () => {
+    const { units, problems } = layout.read(
+      inline({ "20240101120000_init/migration.sql": "SELECT 1;", "20240102000000_/migration.sql": "SELECT 2;" }),
+      "postgres",
+    );
+    expect(problems).toEqual([]);
+    expect(units.map((u) => [u.version, u.name, u.files])).toEqual([
+      ["20240101120000", "init", ["20240101120000_init/migration.sql"]],
+      ["20240102000000", "migration", ["20240102000000_/migration.sql"]],
+    ]);
+  });
+});
+
 describe("Prisma problems", () => {
   it("reports a folder without migration.sql", () => {
     const { units, problems } = layout.read(
