@@ -12,8 +12,10 @@
 //   not check them).
 // - A reworked change (a name planned twice, its old scripts `deploy/<name>@<tag>.sql`) is a
 //   problem: not supported yet.
-// - Sqitch runs scripts as they are, and its templates carry their own `BEGIN;` … `COMMIT;`: a
-//   deploy (revert) script with such a line runs outside Stratum's transaction (`transaction` /
+// - Sqitch runs scripts as they are, and its templates wrap each in its own `BEGIN;` … `COMMIT;`.
+//   A script wholly inside one such pair runs in Stratum's transaction instead, the two lines read
+//   as blank (line numbers kept), so a failure rolls the whole change back as under Sqitch. A
+//   script with any other transaction control runs outside Stratum's transaction (`transaction` /
 //   `downTransaction` false); others run in one as usual. psql meta-commands (`\set`) are a problem.
 // - Detection: `sqitch.plan` at the top of the directory. Stratum's own directories never hold it.
 
@@ -26,6 +28,8 @@ const NAME = "[^\\s:@#\\\\\\[\\]]+";
 const CHANGE = new RegExp(`^\\s*([+-]?)(${NAME})(?:\\s*\\[([^\\]]*)\\])?\\s+(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ)\\s+(.*?)<([^>]*)>(.*)$`);
 const TAG = /^\s*@(\S+)\s/;
 const TX_CONTROL = /^\s*(?:BEGIN|START\s+TRANSACTION|COMMIT|ROLLBACK)(?:\s+(?:WORK|TRANSACTION))?\s*;/im;
+const OPENS = /^\s*(?:BEGIN|START\s+TRANSACTION)(?:\s+(?:WORK|TRANSACTION))?\s*;\s*(?:--.*)?$/i;
+const COMMITS = /^\s*COMMIT(?:\s+(?:WORK|TRANSACTION))?\s*;\s*(?:--.*)?$/i;
 
 interface Planned {
   readonly name: string;
@@ -113,8 +117,8 @@ function unitOf(
   const verify = byPath.get(`verify/${change.name}.sql`);
   const scripts = [deploy, revert, verify].filter((f): f is ListedFile => f !== undefined);
   for (const file of scripts) metaCommands(file, problems);
-  const up = wholeFile(deploy.path, textOf(deploy));
-  const down = revert === undefined ? null : wholeFile(revert.path, textOf(revert));
+  const up = unwrapped(wholeFile(deploy.path, textOf(deploy)));
+  const down = revert === undefined ? null : unwrapped(wholeFile(revert.path, textOf(revert)));
   const dependsOn = dependencies(change, versions, project, problems);
   return {
     version: versions.get(change.name) ?? "",
@@ -132,6 +136,23 @@ function unitOf(
     ...(managesTransaction(up) ? { transaction: false } : {}),
     ...(down !== null && managesTransaction(down) ? { downTransaction: false } : {}),
   };
+}
+
+/**
+ * The script with Sqitch's template wrapper read as blank lines, when its only transaction control
+ * is one `BEGIN;` line before all its SQL and one `COMMIT;` line after it; otherwise as it is.
+ */
+function unwrapped(script: UnitScript): UnitScript {
+  const lines = script.text.split("\n");
+  const control = lines.flatMap((line, i) => (new RegExp(TX_CONTROL.source, "i").test(line) ? [i] : []));
+  const [open, close] = control;
+  if (control.length !== 2 || open === undefined || close === undefined) return script;
+  if (!OPENS.test(lines[open] ?? "") || !COMMITS.test(lines[close] ?? "")) return script;
+  const outside = [...lines.slice(0, open), ...lines.slice(close + 1)];
+  if (outside.some((line) => line.trim() !== "" && !line.trim().startsWith("--"))) return script;
+  lines[open] = "";
+  lines[close] = "";
+  return { ...script, text: lines.join("\n") };
 }
 
 function managesTransaction(script: UnitScript): boolean {

@@ -43,10 +43,15 @@ describe("Sqitch layout on a sample project", () => {
     expect(unit("insert_user")?.verify).toBeNull();
   });
 
-  it("scripts with their own BEGIN/COMMIT run outside Stratum's transaction; others as usual", () => {
-    expect(unit("appschema")).toMatchObject({ transaction: false, downTransaction: false });
-    expect(unit("backfill_names")).toMatchObject({ transaction: false });
-    expect(unit("backfill_names")).not.toHaveProperty("downTransaction");
+  it("a script wrapped in Sqitch's BEGIN; … COMMIT; runs in Stratum's transaction, the two lines blank, line numbers kept", () => {
+    // OpenFn/db: a failing statement inside the wrapper was reported as a half-applied (dirty)
+    // change, though its own transaction had rolled everything back
+    const appschema = unit("appschema");
+    expect(appschema).not.toHaveProperty("transaction");
+    expect(appschema).not.toHaveProperty("downTransaction");
+    expect(appschema?.up?.text.split("\n")).toEqual(["-- Deploy flipr:appschema to pg", "", "", "", "CREATE SCHEMA flipr;", "", "", ""]);
+    expect(appschema?.down?.text).not.toMatch(/BEGIN|COMMIT/);
+    expect(unit("backfill_names")).not.toHaveProperty("transaction");
     const index = unit("users_email_index");
     expect(index).not.toHaveProperty("transaction");
     expect(index?.up?.text).toContain("CREATE INDEX CONCURRENTLY");
@@ -94,6 +99,21 @@ describe("Sqitch problems", () => {
       "postgres",
     );
     expect(problems.map((p) => [p.code, p.files])).toEqual([["BAD_DIRECTIVE", ["deploy/a.sql:1"]]]);
+  });
+
+  it("a script with other transaction control runs as it is, outside Stratum's transaction", () => {
+    const files = inline({
+      "sqitch.plan": `a ${PLANNER}\nb ${PLANNER}\n`,
+      "deploy/a.sql": "BEGIN;\nCREATE TABLE t (id int);\nCOMMIT;\nBEGIN;\nINSERT INTO t VALUES (1);\nCOMMIT;\n",
+      "deploy/b.sql": "CREATE TABLE u (id int);\nBEGIN;\nINSERT INTO u VALUES (1);\nCOMMIT;\n",
+      "revert/b.sql": "-- Revert b\nBEGIN; -- the template's\nDROP TABLE u;\nCOMMIT;\n",
+    });
+    const [a, b] = layout.read(files, "postgres").units;
+    expect(a).toMatchObject({ transaction: false });
+    expect(a?.up?.text).toContain("COMMIT;\nBEGIN;");
+    expect(b).toMatchObject({ transaction: false });
+    expect(b).not.toHaveProperty("downTransaction");
+    expect(b?.down?.text).toBe("-- Revert b\n\nDROP TABLE u;\n\n");
   });
 
   it("reads a change whose name holds a slash from its sub-folder", () => {
