@@ -116,6 +116,37 @@ describe("Sqitch problems", () => {
     expect(b?.down?.text).toBe("-- Revert b\n\nDROP TABLE u;\n\n");
   });
 
+  it("honours sqitch.conf's top_dir: the plan and scripts are read from there, not a stale plan beside it", () => {
+    // Tamarou/Registry: sqitch.conf says `top_dir = ./sql`, and an old sqitch.plan sits beside it
+    const files = inline({
+      "sqitch.conf": "[core]\n\tengine = pg\n\t# plan_file = sqitch.plan\n\t top_dir = ./sql\n[engine \"pg\"]\n\ttarget = dev\n",
+      "sqitch.plan": `old ${PLANNER}\n`,
+      "sql/sqitch.plan": `%project=reg\nschema ${PLANNER}\nusers [schema] ${PLANNER}\n`,
+      "sql/deploy/schema.sql": "CREATE SCHEMA reg;\n",
+      "sql/deploy/users.sql": "CREATE TABLE reg.users (id int);\n",
+      "sql/revert/users.sql": "DROP TABLE reg.users;\n",
+      "sql/verify/users.sql": "SELECT id FROM reg.users WHERE false;\n",
+    });
+    expect(layout.detect(files.map((f) => f.path))).toBe(true);
+    expect(["sqitch.conf", "sql/sqitch.plan", "sql/deploy/users.sql"].every((p) => layout.wants(p))).toBe(true);
+    const { units, problems } = layout.read(files, "postgres");
+    expect(problems).toEqual([]);
+    expect(units.map((u) => [u.version, u.name, u.files, u.dependsOn ?? []])).toEqual([
+      ["0001", "schema", ["sql/deploy/schema.sql"], []],
+      ["0002", "users", ["sql/deploy/users.sql", "sql/revert/users.sql", "sql/verify/users.sql"], ["0001"]],
+    ]);
+    expect(units[0]?.downHint).toBe("sql/revert/schema.sql");
+  });
+
+  it("detects a directory holding only sqitch.conf and its top_dir, and names the plan file sqitch.conf points at", () => {
+    expect(layout.detect(["sqitch.conf", "db/sqitch.plan", "db/deploy/a.sql"])).toBe(true);
+    expect(layout.detect(["sqitch.conf", "README.md"])).toBe(false);
+    const files = inline({ "sqitch.conf": "[core]\n  top_dir = db\n  plan_file = db/main.plan\n", "db/deploy/a.sql": "SELECT 1;\n" });
+    const { problems } = layout.read(files, "postgres");
+    expect(problems.map((p) => [p.code, p.files])).toEqual([["MISSING_FILE", ["db/main.plan"]]]);
+    expect(problems[0]?.message).toBe("db/main.plan (where sqitch.conf puts it) is missing, so the Sqitch changes and their order are unknown.");
+  });
+
   it("reads a change whose name holds a slash from its sub-folder", () => {
     const files = [
       { path: "sqitch.plan", text: `tables/users ${PLANNER}\n` },
