@@ -109,8 +109,9 @@ function malformedName(fileName: string): Problem {
     CANDIDATE_EXTENSION.test(`.${ext}`) ? ext : "sql"
   }`;
   const expected = `<version>_<name>${partSuffix}.${CANDIDATE_EXTENSION.test(`.${ext}`) ? ext : "sql"}`;
-  // dbmate reads any `<digits>….sql` (supabase/postgres names its files `00000000000000-initial-schema.sql`)
-  const dbmate = digits !== "" && /^-/.test(rest) && part === null && ext === "sql"
+  // dbmate reads any `<digits>….sql` (supabase/postgres: `00000000000000-initial-schema.sql`,
+  // jseongnam/hacker-backend: `20231104044559_alterPost.sql`)
+  const dbmate = digits !== "" && part === null && rawExt === "sql"
     ? ' If these are dbmate\'s files, set "format": "dbmate" in the config instead: that layout reads them as they are.'
     : "";
   return problem(
