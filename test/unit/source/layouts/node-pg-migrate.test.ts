@@ -114,6 +114,15 @@ describe("a directory of node-pg-migrate JavaScript migrations (randkyp/OpenMusi
     expect(result.problems.map((p) => [p.code, p.files])).toEqual(refused);
   });
 
+  it("is detected by the `pgm` builder parameter alone (no shorthands export)", async () => {
+    await rm(join(dir, "1690423269601_create-songs.ts"));
+    await writeFile(join(dir, "1690423261451_create-albums.js"), "exports.up = (pgm) => {\n  pgm.createTable('albums', { id: 'id' });\n};\n");
+    await writeFile(join(dir, "1690423269601_create-songs.mjs"), "export async function up(pgm) {\n  pgm.sql('SELECT 1');\n}\n");
+    const result = await discoverMigrations(dir);
+    expect(result.layout).toEqual({ name: "node-pg-migrate", detected: true });
+    expect(result.problems.map((p) => p.files)).toEqual([["1690423261451_create-albums.js"], ["1690423269601_create-songs.mjs"]]);
+  });
+
   it("Stratum's own code migrations are not taken for node-pg-migrate's", async () => {
     await rm(join(dir, "1690423269601_create-songs.ts"));
     await writeFile(join(dir, "1690423261451_create-albums.js"), "export default { async up(db) { await db.sql`SELECT 1`; } };\n");
