@@ -62,7 +62,7 @@ describe("Sqitch layout on a sample project", () => {
     expect(unit("placeholder")?.down).toEqual({ file: "revert/placeholder.sql", text: "", startLine: 1 });
   });
 
-  it("is detected by sqitch.plan only", () => {
+  it("is detected by sqitch.plan (or sqitch.conf with a plan below), nothing else", () => {
     expect(layout.detect(pathsUnder(DIR))).toBe(true);
     expect(layout.detect(["deploy/x.sql", "001_x.sql"])).toBe(false);
   });
