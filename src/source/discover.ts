@@ -321,12 +321,12 @@ function readForeign(
   return { migrations, problems, layout: { name: layout.name, detected } };
 }
 
-/** The first few top-level SQL files' texts (unreadable ones left out: Stratum's own read reports them). */
+/** The first few top-level migration files' texts (unreadable ones left out: Stratum's own read reports them). */
 function sniffed(root: string, realRoot: string, paths: readonly string[]): { path: string; text: string }[] {
   const texts: { path: string; text: string }[] = [];
   for (const path of paths) {
     if (texts.length >= SNIFFED_FILES) break;
-    if (path.includes("/") || !path.endsWith(".sql") || !isMigrationCandidate(path)) continue;
+    if (path.includes("/") || !isMigrationCandidate(path)) continue;
     const text = readListed(root, realRoot, path);
     if (typeof text === "string") texts.push({ path, text });
   }

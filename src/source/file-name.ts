@@ -109,10 +109,15 @@ function malformedName(fileName: string): Problem {
     CANDIDATE_EXTENSION.test(`.${ext}`) ? ext : "sql"
   }`;
   const expected = `<version>_<name>${partSuffix}.${CANDIDATE_EXTENSION.test(`.${ext}`) ? ext : "sql"}`;
+  // dbmate reads any `<digits>….sql` (supabase/postgres: `00000000000000-initial-schema.sql`,
+  // jseongnam/hacker-backend: `20231104044559_alterPost.sql`)
+  const dbmate = digits !== "" && part === null && rawExt === "sql"
+    ? ' If these are dbmate\'s files, set "format": "dbmate" in the config instead: that layout reads them as they are.'
+    : "";
   return problem(
     "MALFORMED_NAME",
     `${fileName} is not a valid migration file name: ${reason}.`,
     [fileName],
-    `Rename it to ${expected} (e.g. ${example}), or start its name with "_" to have Stratum ignore it.`,
+    `Rename it to ${expected} (e.g. ${example}), or start its name with "_" to have Stratum ignore it.${dbmate}`,
   );
 }

@@ -80,9 +80,15 @@ export function chooseLayout(
 const TEXT_MARKERS: readonly (readonly [LayoutName, RegExp])[] = [
   ["goose", /^\s*--\s*\+goose\s+(?:up|down)\b/im],
   ["node-pg-migrate", /^\s*--\s*(?:up|down)\s+migration\s*$/im],
+  // its JavaScript/TypeScript migrations, which would otherwise load as Stratum code migrations
+  // and fail on `pgm.createTable is not a function` (randkyp/OpenMusic)
+  [
+    "node-pg-migrate",
+    /^\s*(?:exports\.shorthands\s*=|export\s+const\s+shorthands\b)|['"]node-pg-migrate['"]|\bup\s*=\s*(?:async\s*)?\(?\s*pgm\b|\bfunction\s+up\s*\(\s*pgm\b/m,
+  ],
 ];
 
-/** How many of a directory's top-level SQL files are read to look for another tool's markers. */
+/** How many of a directory's top-level migration files are read to look for another tool's markers. */
 export const SNIFFED_FILES = 3;
 
 /**

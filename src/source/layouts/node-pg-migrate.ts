@@ -9,8 +9,9 @@
 //   a transaction (node-pg-migrate's header directive).
 // - node-pg-migrate runs a file's SQL as one query; Stratum splits it with the dialect's splitter.
 // - `.js`/`.ts` migrations (its `exports.up = (pgm) => …` API) are a problem each.
-// - Detection: never by paths (its `<timestamp>_<name>.sql` names are Stratum's own too); choose it
-//   with `format: node-pg-migrate`.
+// - Detection: never by paths (its `<timestamp>_<name>.sql` names are Stratum's own too): by the
+//   `-- Up Migration` lines of the first few SQL files, or the `shorthands` export / a
+//   `node-pg-migrate` import of the first few code files (detect.ts); or `format: node-pg-migrate`.
 
 import type { Problem } from "../../core/types.js";
 import type { Layout, LayoutUnit, ListedFile } from "./layout.js";
@@ -28,7 +29,9 @@ function isCandidate(path: string): boolean {
 export const nodePgMigrateLayout: Layout = {
   name: "node-pg-migrate",
   detect: () => false,
-  wants: (path) => isCandidate(path) && path.endsWith(".sql"),
+  // the code files too: `format: node-pg-migrate` on a directory of them names each one, rather
+  // than saying the directory holds no node-pg-migrate migrations (randkyp/OpenMusic)
+  wants: (path) => isCandidate(path) && (path.endsWith(".sql") || CODE.test(path)),
   read(files) {
     const problems: Problem[] = [];
     const units: LayoutUnit[] = [];
@@ -36,7 +39,7 @@ export const nodePgMigrateLayout: Layout = {
       if (!isCandidate(file.path)) continue;
       if (CODE.test(file.path)) {
         problems.push(
-          problemAt(UNSUPPORTED, `${file.path} is a node-pg-migrate JavaScript migration, which Stratum cannot run (it reads the SQL ones).`,
+          problemAt(UNSUPPORTED, `${file.path} is a node-pg-migrate ${/ts$/.test(file.path) ? "TypeScript" : "JavaScript"} migration, which Stratum cannot run (it reads the SQL ones).`,
             file.path, null, `Rewrite it as ${file.path.replace(CODE, ".sql")} with "-- Up Migration" and "-- Down Migration" sections.`),
         );
         continue;

@@ -56,6 +56,20 @@ describe("parseFileName: malformed names", () => {
   });
 });
 
+describe("parseFileName: a dbmate-style name", () => {
+  it("points a `<digits>….sql` file Stratum cannot read at the dbmate format (supabase/postgres, jseongnam/hacker-backend)", () => {
+    const problem = parseFileName("00000000000000-initial-schema.sql") as Problem;
+    expect(problem.fix).toBe(
+      'Rename it to <version>_<name>.sql (e.g. 00000000000000_initial-schema.sql), or start its name with "_" to have Stratum ignore it.' +
+        ' If these are dbmate\'s files, set "format": "dbmate" in the config instead: that layout reads them as they are.',
+    );
+    expect((parseFileName("20231104044559_alterPost.sql") as Problem).fix).toContain('set "format": "dbmate"');
+    expect((parseFileName("001-x.ts") as Problem).fix).not.toContain("dbmate");
+    expect((parseFileName("001-x.SQL") as Problem).fix).not.toContain("dbmate");
+    expect((parseFileName("001-x.up.sql") as Problem).fix).not.toContain("dbmate");
+  });
+});
+
 describe("isMigrationCandidate", () => {
   it.each([
     ["001_create_users.sql", true],

@@ -1,5 +1,8 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { discoverMigrations } from "../../../../src/source/discover.js";
 import { nodePgMigrateLayout as layout } from "../../../../src/source/layouts/node-pg-migrate.js";
 import { FIXTURES, inline, listing, pathsUnder } from "./listing.js";
 
@@ -78,5 +81,51 @@ describe("node-pg-migrate problems", () => {
       ["BAD_SECTION", ["1_a.sql:3"]],
       ["MALFORMED_NAME", ["seed.sql"]],
     ]);
+  });
+});
+
+describe("a directory of node-pg-migrate JavaScript migrations (randkyp/OpenMusic)", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "stratum-npm-js-"));
+    await writeFile(join(dir, "1690423261451_create-albums.js"), "exports.shorthands = undefined;\n\nexports.up = (pgm) => {\n  pgm.createTable('albums', { id: 'id' });\n};\n");
+    await writeFile(join(dir, "1690423269601_create-songs.ts"), "import { MigrationBuilder } from 'node-pg-migrate';\n\nexport async function up(pgm: MigrationBuilder): Promise<void> {}\n");
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const refused = [
+    ["BAD_DIRECTIVE", ["1690423261451_create-albums.js"]],
+    ["BAD_DIRECTIVE", ["1690423269601_create-songs.ts"]],
+  ];
+
+  it("is detected by the files' shorthands export / node-pg-migrate import, and each file is refused by name", async () => {
+    const result = await discoverMigrations(dir);
+    expect(result.layout).toEqual({ name: "node-pg-migrate", detected: true });
+    expect(result.migrations).toEqual([]);
+    expect(result.problems.map((p) => [p.code, p.files])).toEqual(refused);
+    expect(result.problems[0]?.message).toBe("1690423261451_create-albums.js is a node-pg-migrate JavaScript migration, which Stratum cannot run (it reads the SQL ones).");
+  });
+
+  it("with format node-pg-migrate, names each file rather than saying the directory holds none", async () => {
+    const result = await discoverMigrations(dir, { format: "node-pg-migrate" });
+    expect(result.layout).toEqual({ name: "node-pg-migrate", detected: false });
+    expect(result.problems.map((p) => [p.code, p.files])).toEqual(refused);
+  });
+
+  it("is detected by the `pgm` builder parameter alone (no shorthands export)", async () => {
+    await rm(join(dir, "1690423269601_create-songs.ts"));
+    await writeFile(join(dir, "1690423261451_create-albums.js"), "exports.up = (pgm) => {\n  pgm.createTable('albums', { id: 'id' });\n};\n");
+    await writeFile(join(dir, "1690423269601_create-songs.mjs"), "export async function up(pgm) {\n  pgm.sql('SELECT 1');\n}\n");
+    const result = await discoverMigrations(dir);
+    expect(result.layout).toEqual({ name: "node-pg-migrate", detected: true });
+    expect(result.problems.map((p) => p.files)).toEqual([["1690423261451_create-albums.js"], ["1690423269601_create-songs.mjs"]]);
+  });
+
+  it("Stratum's own code migrations are not taken for node-pg-migrate's", async () => {
+    await rm(join(dir, "1690423269601_create-songs.ts"));
+    await writeFile(join(dir, "1690423261451_create-albums.js"), "export default { async up(db) { await db.sql`SELECT 1`; } };\n");
+    expect((await discoverMigrations(dir)).layout).toBeUndefined();
   });
 });

@@ -43,10 +43,15 @@ describe("Sqitch layout on a sample project", () => {
     expect(unit("insert_user")?.verify).toBeNull();
   });
 
-  it("scripts with their own BEGIN/COMMIT run outside Stratum's transaction; others as usual", () => {
-    expect(unit("appschema")).toMatchObject({ transaction: false, downTransaction: false });
-    expect(unit("backfill_names")).toMatchObject({ transaction: false });
-    expect(unit("backfill_names")).not.toHaveProperty("downTransaction");
+  it("a script wrapped in Sqitch's BEGIN; … COMMIT; runs in Stratum's transaction, the two lines blank, line numbers kept", () => {
+    // OpenFn/db: a failing statement inside the wrapper was reported as a half-applied (dirty)
+    // change, though its own transaction had rolled everything back
+    const appschema = unit("appschema");
+    expect(appschema).not.toHaveProperty("transaction");
+    expect(appschema).not.toHaveProperty("downTransaction");
+    expect(appschema?.up?.text.split("\n")).toEqual(["-- Deploy flipr:appschema to pg", "", "", "", "CREATE SCHEMA flipr;", "", "", ""]);
+    expect(appschema?.down?.text).not.toMatch(/BEGIN|COMMIT/);
+    expect(unit("backfill_names")).not.toHaveProperty("transaction");
     const index = unit("users_email_index");
     expect(index).not.toHaveProperty("transaction");
     expect(index?.up?.text).toContain("CREATE INDEX CONCURRENTLY");
@@ -57,7 +62,7 @@ describe("Sqitch layout on a sample project", () => {
     expect(unit("placeholder")?.down).toEqual({ file: "revert/placeholder.sql", text: "", startLine: 1 });
   });
 
-  it("is detected by sqitch.plan only", () => {
+  it("is detected by sqitch.plan (or sqitch.conf with a plan below), nothing else", () => {
     expect(layout.detect(pathsUnder(DIR))).toBe(true);
     expect(layout.detect(["deploy/x.sql", "001_x.sql"])).toBe(false);
   });
@@ -94,6 +99,52 @@ describe("Sqitch problems", () => {
       "postgres",
     );
     expect(problems.map((p) => [p.code, p.files])).toEqual([["BAD_DIRECTIVE", ["deploy/a.sql:1"]]]);
+  });
+
+  it("a script with other transaction control runs as it is, outside Stratum's transaction", () => {
+    const files = inline({
+      "sqitch.plan": `a ${PLANNER}\nb ${PLANNER}\n`,
+      "deploy/a.sql": "BEGIN;\nCREATE TABLE t (id int);\nCOMMIT;\nBEGIN;\nINSERT INTO t VALUES (1);\nCOMMIT;\n",
+      "deploy/b.sql": "CREATE TABLE u (id int);\nBEGIN;\nINSERT INTO u VALUES (1);\nCOMMIT;\n",
+      "revert/b.sql": "-- Revert b\nBEGIN; -- the template's\nDROP TABLE u;\nCOMMIT;\n",
+    });
+    const [a, b] = layout.read(files, "postgres").units;
+    expect(a).toMatchObject({ transaction: false });
+    expect(a?.up?.text).toContain("COMMIT;\nBEGIN;");
+    expect(b).toMatchObject({ transaction: false });
+    expect(b).not.toHaveProperty("downTransaction");
+    expect(b?.down?.text).toBe("-- Revert b\n\nDROP TABLE u;\n\n");
+  });
+
+  it("honours sqitch.conf's top_dir: the plan and scripts are read from there, not a stale plan beside it", () => {
+    // Tamarou/Registry: sqitch.conf says `top_dir = ./sql`, and an old sqitch.plan sits beside it
+    const files = inline({
+      "sqitch.conf": "[core]\n\tengine = pg\n\t# plan_file = sqitch.plan\n\t top_dir = ./sql\n[engine \"pg\"]\n\ttarget = dev\n",
+      "sqitch.plan": `old ${PLANNER}\n`,
+      "sql/sqitch.plan": `%project=reg\nschema ${PLANNER}\nusers [schema] ${PLANNER}\n`,
+      "sql/deploy/schema.sql": "CREATE SCHEMA reg;\n",
+      "sql/deploy/users.sql": "CREATE TABLE reg.users (id int);\n",
+      "sql/revert/users.sql": "DROP TABLE reg.users;\n",
+      "sql/verify/users.sql": "SELECT id FROM reg.users WHERE false;\n",
+    });
+    expect(layout.detect(files.map((f) => f.path))).toBe(true);
+    expect(["sqitch.conf", "sql/sqitch.plan", "sql/deploy/users.sql"].every((p) => layout.wants(p))).toBe(true);
+    const { units, problems } = layout.read(files, "postgres");
+    expect(problems).toEqual([]);
+    expect(units.map((u) => [u.version, u.name, u.files, u.dependsOn ?? []])).toEqual([
+      ["0001", "schema", ["sql/deploy/schema.sql"], []],
+      ["0002", "users", ["sql/deploy/users.sql", "sql/revert/users.sql", "sql/verify/users.sql"], ["0001"]],
+    ]);
+    expect(units[0]?.downHint).toBe("sql/revert/schema.sql");
+  });
+
+  it("detects a directory holding only sqitch.conf and its top_dir, and names the plan file sqitch.conf points at", () => {
+    expect(layout.detect(["sqitch.conf", "db/sqitch.plan", "db/deploy/a.sql"])).toBe(true);
+    expect(layout.detect(["sqitch.conf", "README.md"])).toBe(false);
+    const files = inline({ "sqitch.conf": "[core]\n  top_dir = db\n  plan_file = db/main.plan\n", "db/deploy/a.sql": "SELECT 1;\n" });
+    const { problems } = layout.read(files, "postgres");
+    expect(problems.map((p) => [p.code, p.files])).toEqual([["MISSING_FILE", ["db/main.plan"]]]);
+    expect(problems[0]?.message).toBe("db/main.plan (where sqitch.conf puts it) is missing, so the Sqitch changes and their order are unknown.");
   });
 
   it("reads a change whose name holds a slash from its sub-folder", () => {
