@@ -36,6 +36,7 @@ export const flywayLayout: Layout = {
     const migrations: { file: ListedFile; version: string; description: string }[] = [];
     const undos: { file: ListedFile; version: string }[] = [];
     const confs = new Map<string, ListedFile>();
+    const repeatables: string[] = [];
     for (const file of files) {
       if (hidden(file.path)) continue;
       const base = baseName(file.path);
@@ -46,10 +47,13 @@ export const flywayLayout: Layout = {
         else undos.push({ file, version });
       } else if (SCRIPT_CONF.test(base)) {
         confs.set(file.path.replace(/\.conf$/, ""), file);
+      } else if (REPEATABLE.test(base)) {
+        repeatables.push(file.path);
       } else if (base.endsWith(".sql")) {
         problems.push(otherSql(file.path, base));
       }
     }
+    problems.push(...repeatableProblems(repeatables, migrations.map((m) => m.version)));
     const units: LayoutUnit[] = [];
     for (const m of migrations) {
       const undo = undos.find((u) => compareVersions(u.version, m.version) === 0) ?? null;
@@ -102,11 +106,31 @@ function unitOf(
   };
 }
 
+/**
+ * A problem per repeatable, each naming the versioned file it could become: the versions after the
+ * highest one, in Flyway's order of repeatables (by description), in the repeatable's own folder.
+ */
+function repeatableProblems(paths: readonly string[], versions: readonly string[]): Problem[] {
+  const highest = [...versions].sort(compareVersions).at(-1) ?? "0";
+  const ordered = [...paths].sort((a, b) => (baseName(a) < baseName(b) ? -1 : baseName(a) > baseName(b) ? 1 : 0));
+  return ordered.map((path, i) => {
+    const slash = path.lastIndexOf("/");
+    const renamed = `${path.slice(0, slash + 1)}V${versionAfter(highest, i + 1)}__${baseName(path).slice(3)}`;
+    return problemAt(UNSUPPORTED,
+      `${path} is a Flyway repeatable migration (re-run whenever it changes); Stratum runs each migration once, so it does not run repeatables.`,
+      path, null,
+      `Rename it to ${renamed} to run it once after the others (later changes then go in new versioned files), or move it out of the migrations directory.`);
+  });
+}
+
+/** `1.0.13` plus 2 → `1.0.15`: the last part moved on, the other parts and separators as written. */
+function versionAfter(version: string, step: number): string {
+  const match = /^(.*?)(\d+)$/.exec(version);
+  const [, head = "", last = "0"] = match ?? [];
+  return `${head}${(BigInt(last) + BigInt(step)).toString()}`;
+}
+
 function otherSql(path: string, base: string): Problem {
-  if (REPEATABLE.test(base)) {
-    return problemAt(UNSUPPORTED, `${path} is a Flyway repeatable migration, and repeatable migrations are not supported yet.`, path, null,
-      `Move its SQL into a versioned migration (V<next version>__<description>.sql), or move the file out of the migrations directory.`);
-  }
   if (CALLBACK.test(base)) {
     return problemAt(UNSUPPORTED, `${path} is a Flyway callback, which Stratum does not run.`, path, null,
       "Run its SQL another way (a Stratum hook), or move it out of the migrations directory to silence this warning.", "warning");

@@ -21,10 +21,33 @@ describe("Flyway layout on a sample project", () => {
 
   it("refuses the repeatable migration and warns about the callback, by name", () => {
     expect(result.problems.map((p) => [p.code, p.severity, p.files, p.message])).toEqual([
-      ["BAD_DIRECTIVE", "error", ["R__user_emails_view.sql"],
-        "R__user_emails_view.sql is a Flyway repeatable migration, and repeatable migrations are not supported yet."],
       ["BAD_DIRECTIVE", "warning", ["afterMigrate.sql"], "afterMigrate.sql is a Flyway callback, which Stratum does not run."],
+      ["BAD_DIRECTIVE", "error", ["R__user_emails_view.sql"],
+        "R__user_emails_view.sql is a Flyway repeatable migration (re-run whenever it changes); Stratum runs each migration once, so it does not run repeatables."],
     ]);
+    expect(result.problems[1]?.fix).toBe(
+      "Rename it to V2024.01.05.2__user_emails_view.sql to run it once after the others (later changes then go in new versioned files), or move it out of the migrations directory.",
+    );
+  });
+
+  // Shown by top-leader-cz/top-leader-be and asadanaooki/ecommerce_rest (an R__views.sql each):
+  // the refusal named no version, so the user had to work out which one comes after the others.
+  it("names, for each repeatable, the versioned file it could become: the next versions, in Flyway's order, in its folder", () => {
+    const { problems } = layout.read(
+      inline({
+        "V1_9__a.sql": "SELECT 1;",
+        "V1_10__b.sql": "SELECT 2;",
+        "views/R__views.sql": "CREATE VIEW v AS SELECT 1;",
+        "R__functions.sql": "SELECT 3;",
+      }),
+      "postgres",
+    );
+    expect(problems.map((p) => [p.files, p.severity, p.fix])).toEqual([
+      [["R__functions.sql"], "error", expect.stringMatching(/^Rename it to V1_11__functions\.sql to run it once after the others/)],
+      [["views/R__views.sql"], "error", expect.stringMatching(/^Rename it to views\/V1_12__views\.sql to run it once after the others/)],
+    ]);
+    const alone = layout.read(inline({ "R__seed.sql": "SELECT 1;" }), "postgres").problems;
+    expect(alone.map((p) => p.fix)).toEqual([expect.stringMatching(/^Rename it to V1__seed\.sql /)]);
   });
 
   it("gives whole files as scripts, the undo file as the down", () => {
