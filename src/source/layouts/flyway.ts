@@ -145,9 +145,29 @@ function placeholders(file: ListedFile, problems: Problem[]): void {
     if (!match) return;
     problems.push(
       problemAt(UNSUPPORTED, `Flyway placeholder "${match[0]}" at ${file.path}:${index + 1} would be sent to the database as it is; Stratum does not replace placeholders.`,
-        file.path, index + 1, "Write the value into the SQL in place of the placeholder."),
+        file.path, index + 1, placeholderFix(match[1] ?? "", file.path)),
     );
   });
+}
+
+/** What to write in place of a placeholder: Flyway's built-in ones have a value the user can name. */
+function placeholderFix(name: string, path: string): string {
+  switch (name) {
+    case "flyway:defaultSchema":
+      return "Write the schema's name in its place: the one Flyway's defaultSchema (or the first of its schemas) names, else the connection's default schema (public on PostgreSQL, the database itself on MySQL/MariaDB).";
+    case "flyway:filename":
+      return `Write ${baseName(path)} in its place.`;
+    case "flyway:user":
+      return "Write the name of the database user Flyway connected as in its place.";
+    case "flyway:database":
+      return "Write the database's name in its place.";
+    case "flyway:table":
+      return "Write the name of Flyway's history table in its place (flyway_schema_history, unless its table setting names another).";
+    case "flyway:timestamp":
+      return "Write the time in its place, or let the database give it (CURRENT_TIMESTAMP).";
+    default:
+      return `Write its value in its place: the one given as flyway.placeholders.${name} (flyway.conf), under [flyway.placeholders] (flyway.toml) or as spring.flyway.placeholders.${name} (Spring Boot).`;
+  }
 }
 
 /** `executeInTransaction` from a script's `.sql.conf`, if it says so. */

@@ -97,6 +97,24 @@ describe("Flyway problems", () => {
       ["MISSING_FILE", ["U3__c.sql"]],
     ]);
     expect(problems[0]?.message).toContain('"${schema_name}"');
+    expect(problems[0]?.fix).toBe(
+      "Write its value in its place: the one given as flyway.placeholders.schema_name (flyway.conf), under [flyway.placeholders] (flyway.toml) or as spring.flyway.placeholders.schema_name (Spring Boot).",
+    );
+  });
+
+  // Real projects write `ALTER TABLE ${flyway:defaultSchema}.t …`: Flyway fills its built-in
+  // placeholders itself, so the user has no placeholders setting to look the value up in.
+  it("says what to write in place of Flyway's built-in placeholders", () => {
+    const { problems } = layout.read(
+      inline({
+        "sub/V1__a.sql": "ALTER TABLE ${flyway:defaultSchema}.t ADD c int;\nINSERT INTO log VALUES ('${flyway:filename}');\n",
+      }),
+      "postgres",
+    );
+    expect(problems.map((p) => [p.files, p.fix])).toEqual([
+      [["sub/V1__a.sql:1"], expect.stringContaining("the connection's default schema (public on PostgreSQL, the database itself on MySQL/MariaDB)")],
+      [["sub/V1__a.sql:2"], "Write V1__a.sql in its place."],
+    ]);
   });
 
   it("pairs an undo file written with underscores with a dotted version", () => {
