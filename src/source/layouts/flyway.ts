@@ -19,6 +19,7 @@ import { compareVersions } from "../../core/version.js";
 
 const VERSIONED = /^([VU])(\d+(?:[._]\d+)*)__(.+)\.sql$/;
 const REPEATABLE = /^R__(.+)\.sql$/;
+const LOWERCASE = /^([vu])(\d+(?:[._]\d+)*)__(.+)\.sql$/;
 const CALLBACK = /^(?:before|after)[A-Za-z]*(?:__.*)?\.sql$/;
 const SCRIPT_CONF = /^[VU]\d+(?:[._]\d+)*__.+\.sql\.conf$/;
 const PLACEHOLDER = /\$\{([^}\n]*)\}/;
@@ -37,6 +38,7 @@ export const flywayLayout: Layout = {
     const undos: { file: ListedFile; version: string }[] = [];
     const confs = new Map<string, ListedFile>();
     const repeatables: string[] = [];
+    const lowercase: string[] = [];
     for (const file of files) {
       if (hidden(file.path)) continue;
       const base = baseName(file.path);
@@ -49,10 +51,13 @@ export const flywayLayout: Layout = {
         confs.set(file.path.replace(/\.conf$/, ""), file);
       } else if (REPEATABLE.test(base)) {
         repeatables.push(file.path);
+      } else if (LOWERCASE.test(base)) {
+        lowercase.push(file.path);
       } else if (base.endsWith(".sql")) {
         problems.push(otherSql(file.path, base));
       }
     }
+    problems.push(...lowercase.map((path) => lowercasePrefix(path, migrations)));
     problems.push(...repeatableProblems(repeatables, migrations.map((m) => m.version)));
     const units: LayoutUnit[] = [];
     for (const m of migrations) {
@@ -104,6 +109,22 @@ function unitOf(
     ...(upInTx === undefined ? {} : { transaction: upInTx }),
     ...(downInTx === undefined ? {} : { downTransaction: downInTx }),
   };
+}
+
+/**
+ * `v1__x.sql`: Flyway's prefixes are case-sensitive, so Flyway skips the file without a word; a
+ * warning says so, and which name would run it (its version may already be another file's).
+ */
+function lowercasePrefix(path: string, migrations: readonly { file: ListedFile; version: string }[]): Problem {
+  const [, kind = "v", version = "", description = ""] = LOWERCASE.exec(baseName(path)) ?? [];
+  const upper = kind.toUpperCase();
+  const taken = upper === "V" ? migrations.find((m) => compareVersions(m.version, version) === 0) : undefined;
+  const fix = taken === undefined
+    ? `Rename it to ${upper}${version}__${description}.sql to run it, or move it out of the migrations directory.`
+    : `To run it, give it a version of its own (${taken.file.path} has ${version}): ${upper}<version>__${description}.sql; or move it out of the migrations directory.`;
+  return problemAt("MALFORMED_NAME",
+    `${path} starts with a lowercase "${kind}", and Flyway reads only "${upper}", so Flyway skips it, and Stratum does too.`,
+    path, null, fix, "warning");
 }
 
 /**

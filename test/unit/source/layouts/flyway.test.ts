@@ -102,6 +102,24 @@ describe("Flyway problems", () => {
     );
   });
 
+  // Shown by top-leader-cz/top-leader-be: a v1.0.0.3__x.sql beside a V1.0.0.3__y.sql. Flyway skips
+  // the lowercase one; the warning said only "not a Flyway migration name".
+  it("warns that a lowercase v or u prefix is skipped, and which name would run the file", () => {
+    const { units, problems } = layout.read(
+      inline({ "V1.1__a.sql": "SELECT 1;", "v1.1__b.sql": "SELECT 2;", "v2__c.sql": "SELECT 3;", "u1.1__a.sql": "SELECT 4;" }),
+      "postgres",
+    );
+    expect(units.map((u) => [u.version, u.files])).toEqual([["1.1", ["V1.1__a.sql"]]]);
+    expect(problems.map((p) => [p.code, p.severity, p.files, p.message, p.fix])).toEqual([
+      ["MALFORMED_NAME", "warning", ["v1.1__b.sql"], 'v1.1__b.sql starts with a lowercase "v", and Flyway reads only "V", so Flyway skips it, and Stratum does too.',
+        "To run it, give it a version of its own (V1.1__a.sql has 1.1): V<version>__b.sql; or move it out of the migrations directory."],
+      ["MALFORMED_NAME", "warning", ["v2__c.sql"], 'v2__c.sql starts with a lowercase "v", and Flyway reads only "V", so Flyway skips it, and Stratum does too.',
+        "Rename it to V2__c.sql to run it, or move it out of the migrations directory."],
+      ["MALFORMED_NAME", "warning", ["u1.1__a.sql"], 'u1.1__a.sql starts with a lowercase "u", and Flyway reads only "U", so Flyway skips it, and Stratum does too.',
+        "Rename it to U1.1__a.sql to run it, or move it out of the migrations directory."],
+    ]);
+  });
+
   // Real projects write `ALTER TABLE ${flyway:defaultSchema}.t …`: Flyway fills its built-in
   // placeholders itself, so the user has no placeholders setting to look the value up in.
   it("says what to write in place of Flyway's built-in placeholders", () => {
