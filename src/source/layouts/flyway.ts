@@ -73,18 +73,49 @@ export const flywayLayout: Layout = {
       }
     }
     const sorted = sortUnits(units);
+    const perFolder: { folders: Set<string>; versions: string[] } = { folders: new Set(), versions: [] };
     sorted.forEach((unit, i) => {
       const previous = sorted[i - 1];
       if (previous === undefined || compareVersions(previous.version, unit.version) !== 0) return;
       const [a = "", b = ""] = [previous.files[0], unit.files[0]];
+      const [topA, topB] = [topFolder(a), topFolder(b)];
+      if (topA !== null && topB !== null && topA !== topB) {
+        perFolder.folders.add(topA).add(topB);
+        perFolder.versions.push(unit.version);
+        return;
+      }
       problems.push(
         problemAt("DUPLICATE_VERSION", `${a} and ${b} have the same version (${previous.version} and ${unit.version} are equal part by part).`,
           b, null, `Give one of them a version of its own, e.g. V<next version>__${unit.name}.sql.`),
       );
     });
+    if (perFolder.versions.length > 0) problems.push(setPerFolder(perFolder.folders, perFolder.versions));
     return { units: sorted, problems };
   },
 };
+
+/** `mysql/V1__x.sql` → `mysql`; null for a file at the top of the directory. */
+function topFolder(path: string): string | null {
+  const slash = path.indexOf("/");
+  return slash < 0 ? null : path.slice(0, slash);
+}
+
+/**
+ * Folders that repeat each other's versions are one set of migrations per database (Flyway's
+ * `db/migration/{vendor}` locations): one problem for them all, rather than one per version.
+ */
+function setPerFolder(folders: ReadonlySet<string>, versions: readonly string[]): Problem {
+  const names = [...folders].sort().map((f) => `${f}/`);
+  const listed = names.length === 2 ? `${names[0]} and ${names[1]}` : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
+  const shown = versions.length <= 3 ? versions.join(", ") : `${versions.slice(0, 3).join(", ")}, … (${versions.length} in all)`;
+  return {
+    code: "DUPLICATE_VERSION",
+    message: `${listed} hold migrations of the same versions (${shown}): they look like one set per database, as Flyway's db/migration/{vendor} locations have it, and Stratum reads every folder under its directory.`,
+    files: names,
+    fix: `Point "dir" in stratum.config.json at the one folder for the database you run (${names.join(" or ")} of the directory it names now); if they are one set, give each migration a version of its own.`,
+    severity: "error",
+  };
+}
 
 function unitOf(
   file: ListedFile,

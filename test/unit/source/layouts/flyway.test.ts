@@ -1,5 +1,8 @@
-import { join } from "node:path";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { discoverMigrations } from "../../../../src/source/discover.js";
 import { flywayLayout as layout } from "../../../../src/source/layouts/flyway.js";
 import { FIXTURES, inline, listing, pathsUnder } from "./listing.js";
 
@@ -118,6 +121,43 @@ describe("Flyway problems", () => {
       ["MALFORMED_NAME", "warning", ["u1.1__a.sql"], 'u1.1__a.sql starts with a lowercase "u", and Flyway reads only "U", so Flyway skips it, and Stratum does too.',
         "Rename it to U1.1__a.sql to run it, or move it out of the migrations directory."],
     ]);
+  });
+
+  // Shown by Civil-Service-Human-Resources/lpg-learner-record (db/migration/h2 and db/migration/mysql):
+  // "dir" at db/migration gave one DUPLICATE_VERSION per version, each telling to renumber a file.
+  it("one problem for folders that repeat each other's versions: one set per database, point dir at one", () => {
+    const { problems } = layout.read(
+      inline({
+        "h2/V1__a.sql": "SELECT 1;", "h2/V1.1__b.sql": "SELECT 1;", "h2/V2__c.sql": "SELECT 1;", "h2/V3__d.sql": "SELECT 1;",
+        "pg/V1__a.sql": "SELECT 1;", "pg/V1_1__b.sql": "SELECT 1;", "pg/V2__c.sql": "SELECT 1;", "pg/V3__d.sql": "SELECT 1;",
+        "pg/more/V4__e.sql": "SELECT 1;", "pg/more/V4__f.sql": "SELECT 1;",
+      }),
+      "postgres",
+    );
+    expect(problems.map((p) => [p.code, p.files, p.message, p.fix])).toEqual([
+      ["DUPLICATE_VERSION", ["pg/more/V4__f.sql"], expect.stringContaining("pg/more/V4__e.sql and pg/more/V4__f.sql have the same version"), expect.any(String)],
+      ["DUPLICATE_VERSION", ["h2/", "pg/"],
+        "h2/ and pg/ hold migrations of the same versions (1, 1_1, 2, … (4 in all)): they look like one set per database, as Flyway's db/migration/{vendor} locations have it, and Stratum reads every folder under its directory.",
+        'Point "dir" in stratum.config.json at the one folder for the database you run (h2/ or pg/ of the directory it names now); if they are one set, give each migration a version of its own.'],
+    ]);
+  });
+
+  it("through discovery, each duplicate is said once: by the layout, not again as a bare version", async () => {
+    const root = await mkdtemp(join(tmpdir(), "stratum-flyway-dup-"));
+    try {
+      const put = async (path: string) => {
+        await mkdir(dirname(join(root, path)), { recursive: true });
+        await writeFile(join(root, path), "SELECT 1;\n");
+      };
+      for (const path of ["h2/V1__a.sql", "h2/V2__b.sql", "pg/V1__a.sql", "pg/V2__b.sql", "pg/V3__c.sql", "pg/V3__d.sql"]) await put(path);
+      const { problems } = await discoverMigrations(root, { format: "flyway" });
+      expect(problems.map((p) => [p.code, p.files])).toEqual([
+        ["DUPLICATE_VERSION", ["pg/V3__d.sql"]],
+        ["DUPLICATE_VERSION", ["h2/", "pg/"]],
+      ]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 
   // Real projects write `ALTER TABLE ${flyway:defaultSchema}.t …`: Flyway fills its built-in
