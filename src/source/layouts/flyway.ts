@@ -73,7 +73,7 @@ export const flywayLayout: Layout = {
       }
     }
     const sorted = sortUnits(units);
-    const perFolder: { folders: Set<string>; versions: string[] } = { folders: new Set(), versions: [] };
+    const perFolder = { folders: new Set<string>(), versions: [] as string[], spellings: [] as string[] };
     sorted.forEach((unit, i) => {
       const previous = sorted[i - 1];
       if (previous === undefined || compareVersions(previous.version, unit.version) !== 0) return;
@@ -82,6 +82,7 @@ export const flywayLayout: Layout = {
       if (topA !== null && topB !== null && topA !== topB) {
         perFolder.folders.add(topA).add(topB);
         perFolder.versions.push(unit.version);
+        perFolder.spellings.push(previous.version, unit.version);
         return;
       }
       problems.push(
@@ -89,7 +90,7 @@ export const flywayLayout: Layout = {
           b, null, `Give one of them a version of its own, e.g. V<next version>__${unit.name}.sql.`),
       );
     });
-    if (perFolder.versions.length > 0) problems.push(setPerFolder(perFolder.folders, perFolder.versions));
+    if (perFolder.versions.length > 0) problems.push(setPerFolder(perFolder.folders, perFolder.versions, perFolder.spellings));
     return { units: sorted, problems };
   },
 };
@@ -104,7 +105,7 @@ function topFolder(path: string): string | null {
  * Folders that repeat each other's versions are one set of migrations per database (Flyway's
  * `db/migration/{vendor}` locations): one problem for them all, rather than one per version.
  */
-function setPerFolder(folders: ReadonlySet<string>, versions: readonly string[]): Problem {
+function setPerFolder(folders: ReadonlySet<string>, versions: readonly string[], spellings: readonly string[]): Problem {
   const names = [...folders].sort().map((f) => `${f}/`);
   const listed = names.length === 2 ? `${names[0]} and ${names[1]}` : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
   const shown = versions.length <= 3 ? versions.join(", ") : `${versions.slice(0, 3).join(", ")}, … (${versions.length} in all)`;
@@ -114,6 +115,7 @@ function setPerFolder(folders: ReadonlySet<string>, versions: readonly string[])
     files: names,
     fix: `Point "dir" in stratum.config.json at the one folder for the database you run (${names.join(" or ")} of the directory it names now); if they are one set, give each migration a version of its own.`,
     severity: "error",
+    versions: [...new Set(spellings)],
   };
 }
 
