@@ -317,7 +317,10 @@ function readForeign(
   problems.push(...result.problems);
   const migrations = result.units.map((unit) => migrationFromUnit(root, unit, texts, problems));
   migrations.sort(compareMigrations);
-  problems.push(...duplicateVersions(migrations));
+  // a duplicate the layout reported already (by file, or by the folder holding it) is not said twice
+  const reported = result.problems.filter((p) => p.code === "DUPLICATE_VERSION").flatMap((p) => p.files);
+  const told = (file: string) => reported.some((r) => r === file || (r.endsWith("/") && file.startsWith(r)));
+  problems.push(...duplicateVersions(migrations).filter((p) => !p.files.some(told)));
   return { migrations, problems, layout: { name: layout.name, detected } };
 }
 

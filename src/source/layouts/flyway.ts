@@ -19,6 +19,7 @@ import { compareVersions } from "../../core/version.js";
 
 const VERSIONED = /^([VU])(\d+(?:[._]\d+)*)__(.+)\.sql$/;
 const REPEATABLE = /^R__(.+)\.sql$/;
+const LOWERCASE = /^([vu])(\d+(?:[._]\d+)*)__(.+)\.sql$/;
 const CALLBACK = /^(?:before|after)[A-Za-z]*(?:__.*)?\.sql$/;
 const SCRIPT_CONF = /^[VU]\d+(?:[._]\d+)*__.+\.sql\.conf$/;
 const PLACEHOLDER = /\$\{([^}\n]*)\}/;
@@ -36,6 +37,8 @@ export const flywayLayout: Layout = {
     const migrations: { file: ListedFile; version: string; description: string }[] = [];
     const undos: { file: ListedFile; version: string }[] = [];
     const confs = new Map<string, ListedFile>();
+    const repeatables: string[] = [];
+    const lowercase: string[] = [];
     for (const file of files) {
       if (hidden(file.path)) continue;
       const base = baseName(file.path);
@@ -46,10 +49,16 @@ export const flywayLayout: Layout = {
         else undos.push({ file, version });
       } else if (SCRIPT_CONF.test(base)) {
         confs.set(file.path.replace(/\.conf$/, ""), file);
+      } else if (REPEATABLE.test(base)) {
+        repeatables.push(file.path);
+      } else if (LOWERCASE.test(base)) {
+        lowercase.push(file.path);
       } else if (base.endsWith(".sql")) {
         problems.push(otherSql(file.path, base));
       }
     }
+    problems.push(...lowercase.map((path) => lowercasePrefix(path, migrations)));
+    problems.push(...repeatableProblems(repeatables, migrations.map((m) => m.version)));
     const units: LayoutUnit[] = [];
     for (const m of migrations) {
       const undo = undos.find((u) => compareVersions(u.version, m.version) === 0) ?? null;
@@ -64,18 +73,51 @@ export const flywayLayout: Layout = {
       }
     }
     const sorted = sortUnits(units);
+    const perFolder = { folders: new Set<string>(), versions: [] as string[], spellings: [] as string[] };
     sorted.forEach((unit, i) => {
       const previous = sorted[i - 1];
       if (previous === undefined || compareVersions(previous.version, unit.version) !== 0) return;
       const [a = "", b = ""] = [previous.files[0], unit.files[0]];
+      const [topA, topB] = [topFolder(a), topFolder(b)];
+      if (topA !== null && topB !== null && topA !== topB) {
+        perFolder.folders.add(topA).add(topB);
+        perFolder.versions.push(unit.version);
+        perFolder.spellings.push(previous.version, unit.version);
+        return;
+      }
       problems.push(
         problemAt("DUPLICATE_VERSION", `${a} and ${b} have the same version (${previous.version} and ${unit.version} are equal part by part).`,
           b, null, `Give one of them a version of its own, e.g. V<next version>__${unit.name}.sql.`),
       );
     });
+    if (perFolder.versions.length > 0) problems.push(setPerFolder(perFolder.folders, perFolder.versions, perFolder.spellings));
     return { units: sorted, problems };
   },
 };
+
+/** `mysql/V1__x.sql` → `mysql`; null for a file at the top of the directory. */
+function topFolder(path: string): string | null {
+  const slash = path.indexOf("/");
+  return slash < 0 ? null : path.slice(0, slash);
+}
+
+/**
+ * Folders that repeat each other's versions are one set of migrations per database (Flyway's
+ * `db/migration/{vendor}` locations): one problem for them all, rather than one per version.
+ */
+function setPerFolder(folders: ReadonlySet<string>, versions: readonly string[], spellings: readonly string[]): Problem {
+  const names = [...folders].sort().map((f) => `${f}/`);
+  const listed = names.length === 2 ? `${names[0]} and ${names[1]}` : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
+  const shown = versions.length <= 3 ? versions.join(", ") : `${versions.slice(0, 3).join(", ")}, … (${versions.length} in all)`;
+  return {
+    code: "DUPLICATE_VERSION",
+    message: `${listed} hold migrations of the same versions (${shown}): they look like one set per database, as Flyway's db/migration/{vendor} locations have it, and Stratum reads every folder under its directory.`,
+    files: names,
+    fix: `Point "dir" in stratum.config.json at the one folder for the database you run (${names.join(" or ")} of the directory it names now); if they are one set, give each migration a version of its own.`,
+    severity: "error",
+    versions: [...new Set(spellings)],
+  };
+}
 
 function unitOf(
   file: ListedFile,
@@ -102,11 +144,47 @@ function unitOf(
   };
 }
 
+/**
+ * `v1__x.sql`: Flyway's prefixes are case-sensitive, so Flyway skips the file without a word; a
+ * warning says so, and which name would run it (its version may already be another file's).
+ */
+function lowercasePrefix(path: string, migrations: readonly { file: ListedFile; version: string }[]): Problem {
+  const [, kind = "v", version = "", description = ""] = LOWERCASE.exec(baseName(path)) ?? [];
+  const upper = kind.toUpperCase();
+  const taken = upper === "V" ? migrations.find((m) => compareVersions(m.version, version) === 0) : undefined;
+  const fix = taken === undefined
+    ? `Rename it to ${upper}${version}__${description}.sql to run it, or move it out of the migrations directory.`
+    : `To run it, give it a version of its own (${taken.file.path} has ${version}): ${upper}<version>__${description}.sql; or move it out of the migrations directory.`;
+  return problemAt("MALFORMED_NAME",
+    `${path} starts with a lowercase "${kind}", and Flyway reads only "${upper}", so Flyway skips it, and Stratum does too.`,
+    path, null, fix, "warning");
+}
+
+/**
+ * A problem per repeatable, each naming the versioned file it could become: the versions after the
+ * highest one, in Flyway's order of repeatables (by description), in the repeatable's own folder.
+ */
+function repeatableProblems(paths: readonly string[], versions: readonly string[]): Problem[] {
+  const highest = [...versions].sort(compareVersions).at(-1) ?? "0";
+  const ordered = [...paths].sort((a, b) => (baseName(a) < baseName(b) ? -1 : baseName(a) > baseName(b) ? 1 : 0));
+  return ordered.map((path, i) => {
+    const slash = path.lastIndexOf("/");
+    const renamed = `${path.slice(0, slash + 1)}V${versionAfter(highest, i + 1)}__${baseName(path).slice(3)}`;
+    return problemAt(UNSUPPORTED,
+      `${path} is a Flyway repeatable migration (re-run whenever it changes); Stratum runs each migration once, so it does not run repeatables.`,
+      path, null,
+      `Rename it to ${renamed} to run it once after the others (later changes then go in new versioned files), or move it out of the migrations directory.`);
+  });
+}
+
+/** `1.0.13` plus 2 → `1.0.15`: the last part moved on, the other parts and separators as written. */
+function versionAfter(version: string, step: number): string {
+  const match = /^(.*?)(\d+)$/.exec(version);
+  const [, head = "", last = "0"] = match ?? [];
+  return `${head}${(BigInt(last) + BigInt(step)).toString()}`;
+}
+
 function otherSql(path: string, base: string): Problem {
-  if (REPEATABLE.test(base)) {
-    return problemAt(UNSUPPORTED, `${path} is a Flyway repeatable migration, and repeatable migrations are not supported yet.`, path, null,
-      `Move its SQL into a versioned migration (V<next version>__<description>.sql), or move the file out of the migrations directory.`);
-  }
   if (CALLBACK.test(base)) {
     return problemAt(UNSUPPORTED, `${path} is a Flyway callback, which Stratum does not run.`, path, null,
       "Run its SQL another way (a Stratum hook), or move it out of the migrations directory to silence this warning.", "warning");
@@ -121,9 +199,29 @@ function placeholders(file: ListedFile, problems: Problem[]): void {
     if (!match) return;
     problems.push(
       problemAt(UNSUPPORTED, `Flyway placeholder "${match[0]}" at ${file.path}:${index + 1} would be sent to the database as it is; Stratum does not replace placeholders.`,
-        file.path, index + 1, "Write the value into the SQL in place of the placeholder."),
+        file.path, index + 1, placeholderFix(match[1] ?? "", file.path)),
     );
   });
+}
+
+/** What to write in place of a placeholder: Flyway's built-in ones have a value the user can name. */
+function placeholderFix(name: string, path: string): string {
+  switch (name) {
+    case "flyway:defaultSchema":
+      return "Write the schema's name in its place: the one Flyway's defaultSchema (or the first of its schemas) names, else the connection's default schema (public on PostgreSQL, the database itself on MySQL/MariaDB).";
+    case "flyway:filename":
+      return `Write ${baseName(path)} in its place.`;
+    case "flyway:user":
+      return "Write the name of the database user Flyway connected as in its place.";
+    case "flyway:database":
+      return "Write the database's name in its place.";
+    case "flyway:table":
+      return "Write the name of Flyway's history table in its place (flyway_schema_history, unless its table setting names another).";
+    case "flyway:timestamp":
+      return "Write the time in its place, or let the database give it (CURRENT_TIMESTAMP).";
+    default:
+      return `Write its value in its place: the one given as flyway.placeholders.${name} (flyway.conf), under [flyway.placeholders] (flyway.toml) or as spring.flyway.placeholders.${name} (Spring Boot).`;
+  }
 }
 
 /** `executeInTransaction` from a script's `.sql.conf`, if it says so. */
