@@ -5,9 +5,10 @@
 //   explicit no-op rollback (the migration stays reversible); no down file: down is `null`.
 // - Detection: these names are also Stratum's own pair layout, which reads them the same way. So
 //   the directory is claimed only when every SQL file is a golang-migrate pair file AND at least one
-//   title is one Stratum's own names refuse (e.g. `1_CreateUsers.up.sql`) while holding no dot (a
-//   dot may be Stratum's per-dialect variant `001_x.postgres.up.sql`). Otherwise the directory is
-//   read by Stratum's own layout (same result) or chosen with `format: golang-migrate`.
+//   title is one Stratum's own names refuse (e.g. `1_CreateUsers.up.sql`, or Harbor's
+//   `0002_1.7.0_schema.up.sql`), once a per-dialect suffix (Stratum's variant
+//   `001_x.postgres.up.sql`) is set aside. Otherwise the directory is read by Stratum's own layout
+//   (same result) or chosen with `format: golang-migrate`.
 // - `-- stratum:` directives may sit in the up file's header (`directivesFrom`), as in Stratum's
 //   own pair layout, so a directory reads the same whichever of the two layouts reads it.
 // - Per-dialect variants (Stratum's extension, so one directory serves several databases):
@@ -57,10 +58,7 @@ export const golangMigrateLayout: Layout = {
     const sql = candidates.filter((p) => p.endsWith(".sql"));
     if (sql.length === 0 || candidates.some((p) => CODE.test(p))) return false;
     if (!sql.every((p) => PAIR.test(p))) return false;
-    return sql.some((p) => {
-      const title = PAIR.exec(p)?.[2] ?? "";
-      return !title.includes(".") && !SLUG_PATTERN.test(title);
-    });
+    return sql.some((p) => !SLUG_PATTERN.test(splitVariant(PAIR.exec(p)?.[2] ?? "").title));
   },
 
   wants(path) {
@@ -140,6 +138,7 @@ function unitsOf(byVersion: Map<string, Pair>, problems: Problem[]): LayoutUnit[
       down: down === null ? null : wholeFile(down.path, textOf(down)),
       verify: null,
       directivesFrom: upScript,
+      ...(down === null ? { downHint: `a down file ${up.path.replace(/\.up\.sql$/, ".down.sql")}` } : {}),
     });
   }
   return units;

@@ -46,11 +46,20 @@ describe("golang-migrate layout on a sample project", () => {
     expect(placeholder?.up).toEqual({ file: "000004_MysqlOnly.up.sql", text: "", startLine: 1 });
     expect(placeholder?.down).toEqual({ file: "000004_MysqlOnly.down.sql", text: "", startLine: 1 });
     expect(result.units[4]?.down).toBeNull();
+    expect(result.units[4]?.downHint).toBe("a down file 000005_BackfillNames.down.sql");
+    expect(result.units[3]?.downHint).toBeUndefined();
     expect(result.units.every((u) => u.verify === null)).toBe(true);
   });
 
   it("is detected by titles Stratum's own names refuse", () => {
     expect(layout.detect(pathsUnder(DIR))).toBe(true);
+  });
+
+  it("is detected by titles holding a dotted release number (as goharbor/harbor names them)", () => {
+    expect(layout.detect(["0001_initial_schema.up.sql", "0002_1.7.0_schema.up.sql"])).toBe(true);
+    const { units, problems } = layout.read(inline({ "0002_1.7.0_schema.up.sql": "SELECT 1;" }), "postgres");
+    expect(problems).toEqual([]);
+    expect(units.map((u) => [u.version, u.name])).toEqual([["0002", "1_7_0_schema"]]);
   });
 });
 
