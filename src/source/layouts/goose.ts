@@ -8,7 +8,9 @@
 // - `-- +goose NO TRANSACTION` (anywhere) runs both directions outside a transaction.
 // - A Down section holding no SQL is an explicit no-op rollback; no `-- +goose Down`: down `null`.
 // - `.go` migrations are a problem each (Stratum cannot run Go code); `-- +goose ENVSUB ON` too
-//   (goose substitutes environment variables into the SQL; Stratum does not).
+//   (goose substitutes environment variables into the SQL; Stratum does not). A Go file without a
+//   version (`embed.go` holding `//go:embed *.sql`, `main.go`) is not a migration: goose skips it,
+//   and so does Stratum.
 // - Detection: a `<version>_<name>.go` file at the top of the directory (goose's Go migrations; a
 //   Stratum directory never holds Go files). Otherwise choose it with `format: goose`: goose's SQL
 //   file names are also Stratum's and dbmate's.
@@ -35,6 +37,8 @@ export const gooseLayout: Layout = {
     const units: LayoutUnit[] = [];
     for (const file of files) {
       if (!isCandidate(file.path) || file.path.endsWith("_test.go")) continue;
+      // goose skips a Go file without a version (`embed.go` with `//go:embed *.sql`, `main.go`).
+      if (file.path.endsWith(".go") && !GO_MIGRATION.test(file.path)) continue;
       if (file.path.endsWith(".go")) {
         problems.push(
           problemAt(UNSUPPORTED, `${file.path} is a goose Go migration, and Stratum cannot run Go code.`, file.path, null,

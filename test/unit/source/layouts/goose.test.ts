@@ -86,6 +86,18 @@ describe("goose layout on a sample project", () => {
 });
 
 describe("goose problems", () => {
+  it("skips a Go file without a version, as goose does (an embed.go beside the SQL files)", () => {
+    const { units, problems } = layout.read(
+      inline({
+        "00001_a.sql": "-- +goose Up\nSELECT 1;\n",
+        "embed.go": "package migrations\n\nimport \"embed\"\n\n//go:embed *.sql\nvar FS embed.FS\n",
+      }),
+      "postgres",
+    );
+    expect(problems).toEqual([]);
+    expect(units.map((u) => u.version)).toEqual(["00001"]);
+  });
+
   it("names the line of an unclosed block, a stray StatementEnd and an unknown annotation", () => {
     const { problems } = layout.read(
       inline({
