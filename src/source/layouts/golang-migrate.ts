@@ -9,6 +9,9 @@
 //   `0002_1.7.0_schema.up.sql`), once a per-dialect suffix (Stratum's variant
 //   `001_x.postgres.up.sql`) is set aside. Otherwise the directory is read by Stratum's own layout
 //   (same result) or chosen with `format: golang-migrate`.
+// - golang-migrate sends a file as it is, in no transaction of its own, so files often carry their
+//   own `BEGIN;` … `COMMIT;` (openmeter's do): such an up (down) file runs as written, outside a
+//   transaction of Stratum's (`transaction` / `downTransaction` false), as Sqitch's scripts do.
 // - `-- stratum:` directives may sit in the up file's header (`directivesFrom`), as in Stratum's
 //   own pair layout, so a directory reads the same whichever of the two layouts reads it.
 // - Per-dialect variants (Stratum's extension, so one directory serves several databases):
@@ -23,6 +26,8 @@ import { atTop, problemAt, sortUnits, textOf, unitName, wholeFile } from "./shar
 
 const PAIR = /^(\d+)_(.*)\.(up|down)\.sql$/;
 const CODE = /\.(?:ts|mts|cts|js|mjs|cjs)$/;
+/** A line opening or ending a transaction: the file manages its own (golang-migrate adds none). */
+const TX_CONTROL = /^\s*(?:BEGIN|START\s+TRANSACTION|COMMIT|ROLLBACK)(?:\s+(?:WORK|TRANSACTION))?\s*;/im;
 
 function isCandidate(path: string): boolean {
   return atTop(path) && !path.startsWith(".") && !path.startsWith("_");
@@ -130,14 +135,17 @@ function unitsOf(byVersion: Map<string, Pair>, problems: Problem[]): LayoutUnit[
       continue;
     }
     const upScript = wholeFile(up.path, textOf(up));
+    const downScript = down === null ? null : wholeFile(down.path, textOf(down));
     units.push({
       version: pair.version,
       name: unitName(pair.title),
       files: down === null ? [up.path] : [up.path, down.path],
       up: upScript,
-      down: down === null ? null : wholeFile(down.path, textOf(down)),
+      down: downScript,
       verify: null,
       directivesFrom: upScript,
+      ...(TX_CONTROL.test(upScript.text) ? { transaction: false } : {}),
+      ...(downScript !== null && TX_CONTROL.test(downScript.text) ? { downTransaction: false } : {}),
       ...(down === null ? { downHint: `a down file ${up.path.replace(/\.up\.sql$/, ".down.sql")}` } : {}),
     });
   }

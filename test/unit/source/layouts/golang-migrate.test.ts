@@ -74,6 +74,25 @@ describe("golang-migrate detection leaves Stratum's directories alone", () => {
   });
 });
 
+describe("golang-migrate files that manage their own transaction", () => {
+  it("runs an up or down wrapped in BEGIN; … COMMIT; as written, outside Stratum's transaction", () => {
+    const { units, problems } = layout.read(
+      inline({
+        "1_backfill.up.sql": "BEGIN;\nUPDATE t SET a = 1;\nCOMMIT;\n",
+        "1_backfill.down.sql": "UPDATE t SET a = NULL;\n",
+        "2_more.up.sql": "UPDATE t SET b = 1;\n",
+        "2_more.down.sql": "begin;\nUPDATE t SET b = NULL;\ncommit;\n",
+      }),
+      "postgres",
+    );
+    expect(problems).toEqual([]);
+    expect(units.map((u) => [u.version, u.transaction, u.downTransaction])).toEqual([
+      ["1", false, undefined],
+      ["2", undefined, false],
+    ]);
+  });
+});
+
 describe("golang-migrate problems", () => {
   it("reports a second up file of one version, naming both", () => {
     const { problems, units } = layout.read(
