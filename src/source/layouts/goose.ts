@@ -20,7 +20,7 @@ import type { Problem } from "../../core/types.js";
 import type { Layout, LayoutUnit, ListedFile, UnitScript } from "./layout.js";
 import { UNSUPPORTED, atTop, holdsSql, isCodeLine, linesOf, problemAt, section, sortUnits, statementOf, textOf, unitName } from "./shared.js";
 import type { Statement } from "./shared.js";
-import { splitMysql } from "../../dialects/mysql/sql/split.js";
+import { dialectModules } from "../../dialects/registry.js";
 
 const SQL_NAME = /^(\d+)_(.+)\.sql$/;
 const GO_MIGRATION = /^\d+_[^/]*\.go$/;
@@ -56,7 +56,7 @@ export const gooseLayout: Layout = {
         );
         continue;
       }
-      const unit = readGooseFile(file, match[1] ?? "", match[2] ?? "", problems, dialect === "mysql" ? splitMysql : undefined);
+      const unit = readGooseFile(file, match[1] ?? "", match[2] ?? "", problems, blockSplitter(dialect));
       if (unit !== null) units.push(unit);
     }
     return { units: sortUnits(units), problems };
@@ -77,6 +77,10 @@ interface Annotation {
  * PostgreSQL and SQLite take the block whole.
  */
 type BlockSplitter = (sql: string) => readonly Statement[];
+
+function blockSplitter(dialect: string): BlockSplitter | undefined {
+  return dialectModules().find((module) => module.name === dialect)?.splitMarkedStatement;
+}
 
 /** One goose SQL file as a unit, or `null` (with problems) when it has no Up section. */
 export function readGooseFile(file: ListedFile, version: string, name: string, problems: Problem[], splitBlock?: BlockSplitter): LayoutUnit | null {
