@@ -2,6 +2,7 @@
 // kind without loading its driver (name, URL schemes, requirement names, URL parsing), and how to
 // build its Dialect (which loads the dialect's implementation, and later its driver, on demand).
 
+import type { Statement } from "../core/types.js";
 import type { Dialect } from "./dialect.js";
 import type { UrlText } from "./url-parts.js";
 
@@ -53,6 +54,11 @@ export interface DialectModule<Url extends ParsedUrl = ParsedUrl> {
    * path ending in .db), and how the fix of an unsupported URL names it.
    */
   readonly bareText?: { claims(raw: string): boolean; readonly hint: string };
+  /**
+   * Set where the server takes one statement per call (MySQL): splits a statement another tool
+   * marked as one (a goose StatementBegin/End block) into those it holds, a stored program whole.
+   */
+  readonly splitMarkedStatement?: (sql: string) => readonly Statement[];
   /** Parses and validates a URL with one of `schemes` (or claimed by bareText); throws ConfigError. */
   parseUrl(url: UrlText): Url;
   /**

@@ -289,6 +289,15 @@ describe.skipIf(unreachable !== null)("postgres adapter", () => {
       expect(await conn.tableExists("batch_ok")).toBe(false);
     });
 
+    it("names a statement holding several commands (a goose StatementBegin/End block) when a later one fails", async () => {
+      const conn = await connect(dialect());
+      const block = "create table batch_block (id int);\nlock table batch_block_missing in access exclusive mode;";
+      const failure = await failureOf(conn, [block, "select 1"], true, [{ sql: "select $1::int", params: [1] }]);
+      expect([failure.index, failure.position]).toEqual([0, null]);
+      expect((failure.cause as { code?: string }).code).toBe("42P01");
+      await conn.rollback();
+    });
+
     it("names the statement that failed while running, with no position", async () => {
       const conn = await connect(dialect());
       const failure = await failureOf(conn, ["create table batch_a (id int primary key)", "insert into batch_a values (1)", "insert into batch_a values (1)", "select 1"]);

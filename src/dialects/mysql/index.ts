@@ -1,6 +1,7 @@
 // MySQL and MariaDB, through mysql2 (loaded when the first session opens).
 
 import { defineDialect } from "../module.js";
+import { splitMysql } from "./sql/split.js";
 import { mysqlConnection, parseMysqlUrl } from "./url.js";
 
 export const mysql = defineDialect({
@@ -12,6 +13,7 @@ export const mysql = defineDialect({
   urlForms: ["mysql://user:password@host:3306/database", "mariadb://user:password@host:3306/database"],
   schemeHint: "mysql://",
   parseUrl: parseMysqlUrl,
+  splitMarkedStatement: (sql) => splitMysql(sql),
   async create(url, target) {
     const { mysqlDialect } = await import("./mysql-dialect.js");
     return mysqlDialect({

@@ -26,13 +26,16 @@ export function joinBatch(statements: readonly string[]): BatchText {
 /**
  * The statement a failure belongs to. A position (0-based, in the joined text) names it
  * exactly, a syntax error included: the server parses the whole text before running any of it.
- * Without one, the failing statement is the one after those completed.
+ * Without one, the failing statement is the one after those completed. `commands`: how many
+ * commands the server completes for each statement (a goose StatementBegin/End block is one
+ * statement of several commands); one each when not given.
  */
 export function locateFailure(
   batch: BatchText,
   lengths: readonly number[],
   completed: number,
   position: number | null,
+  commands?: readonly number[],
 ): { readonly index: number; readonly position: number | null } {
   if (position !== null) {
     for (let i = batch.starts.length - 1; i >= 0; i--) {
@@ -44,7 +47,18 @@ export function locateFailure(
       }
     }
   }
-  return { index: Math.min(Math.max(completed, 0), batch.starts.length - 1), position: null };
+  return { index: Math.min(Math.max(statementAfter(completed, commands), 0), batch.starts.length - 1), position: null };
+}
+
+/** The index of the statement running once `completed` commands are done. */
+function statementAfter(completed: number, commands: readonly number[] | undefined): number {
+  if (commands === undefined) return completed;
+  let left = completed;
+  for (const [i, count] of commands.entries()) {
+    if (left < count) return i;
+    left -= count;
+  }
+  return commands.length + left;
 }
 
 interface WireConnection {

@@ -2,7 +2,7 @@
 
 import type { ClientBase, QueryResult } from "pg";
 import { ConfigError, EXIT, StratumError, TransactionError } from "../../core/errors.js";
-import { postgresPlaceholders } from "./sql/split.js";
+import { postgresPlaceholders, splitPostgres } from "./sql/split.js";
 import { StatementFailure, type BatchOptions, type BoundStatement, type Connection, type Lock, type LockOptions, type QueryOptions, type ServerInfo, type SessionGuards } from "../dialect.js";
 import { withTransaction } from "../transaction.js";
 import { BatchQuery, joinBatch, locateFailure, type BatchOutcome } from "./batch-query.js";
@@ -170,6 +170,8 @@ export class PostgresConnection implements Connection {
       parts.map((part) => part.length),
       outcome.completed,
       Number.isInteger(raw) && raw >= 1 ? raw - 1 : null,
+      // a statement may hold several commands (a goose StatementBegin/End block)
+      parts.map((part) => Math.max(splitPostgres(part).length, 1)),
     );
     const skipped = options.begin === true ? 1 : 0;
     throw new StatementFailure(Math.max(at.index - skipped, 0), at.position, outcome.error);

@@ -5,9 +5,13 @@
 //   explicit no-op rollback (the migration stays reversible); no down file: down is `null`.
 // - Detection: these names are also Stratum's own pair layout, which reads them the same way. So
 //   the directory is claimed only when every SQL file is a golang-migrate pair file AND at least one
-//   title is one Stratum's own names refuse (e.g. `1_CreateUsers.up.sql`) while holding no dot (a
-//   dot may be Stratum's per-dialect variant `001_x.postgres.up.sql`). Otherwise the directory is
-//   read by Stratum's own layout (same result) or chosen with `format: golang-migrate`.
+//   title is one Stratum's own names refuse (e.g. `1_CreateUsers.up.sql`, or Harbor's
+//   `0002_1.7.0_schema.up.sql`), once a per-dialect suffix (Stratum's variant
+//   `001_x.postgres.up.sql`) is set aside. Otherwise the directory is read by Stratum's own layout
+//   (same result) or chosen with `format: golang-migrate`.
+// - golang-migrate sends a file as it is, in no transaction of its own, so files often carry their
+//   own `BEGIN;` … `COMMIT;` (openmeter's do): such an up (down) file runs as written, outside a
+//   transaction of Stratum's (`transaction` / `downTransaction` false), as Sqitch's scripts do.
 // - `-- stratum:` directives may sit in the up file's header (`directivesFrom`), as in Stratum's
 //   own pair layout, so a directory reads the same whichever of the two layouts reads it.
 // - Per-dialect variants (Stratum's extension, so one directory serves several databases):
@@ -22,6 +26,8 @@ import { atTop, problemAt, sortUnits, textOf, unitName, wholeFile } from "./shar
 
 const PAIR = /^(\d+)_(.*)\.(up|down)\.sql$/;
 const CODE = /\.(?:ts|mts|cts|js|mjs|cjs)$/;
+/** A line opening or ending a transaction: the file manages its own (golang-migrate adds none). */
+const TX_CONTROL = /^\s*(?:BEGIN|START\s+TRANSACTION|COMMIT|ROLLBACK)(?:\s+(?:WORK|TRANSACTION))?\s*;/im;
 
 function isCandidate(path: string): boolean {
   return atTop(path) && !path.startsWith(".") && !path.startsWith("_");
@@ -57,10 +63,7 @@ export const golangMigrateLayout: Layout = {
     const sql = candidates.filter((p) => p.endsWith(".sql"));
     if (sql.length === 0 || candidates.some((p) => CODE.test(p))) return false;
     if (!sql.every((p) => PAIR.test(p))) return false;
-    return sql.some((p) => {
-      const title = PAIR.exec(p)?.[2] ?? "";
-      return !title.includes(".") && !SLUG_PATTERN.test(title);
-    });
+    return sql.some((p) => !SLUG_PATTERN.test(splitVariant(PAIR.exec(p)?.[2] ?? "").title));
   },
 
   wants(path) {
@@ -132,14 +135,18 @@ function unitsOf(byVersion: Map<string, Pair>, problems: Problem[]): LayoutUnit[
       continue;
     }
     const upScript = wholeFile(up.path, textOf(up));
+    const downScript = down === null ? null : wholeFile(down.path, textOf(down));
     units.push({
       version: pair.version,
       name: unitName(pair.title),
       files: down === null ? [up.path] : [up.path, down.path],
       up: upScript,
-      down: down === null ? null : wholeFile(down.path, textOf(down)),
+      down: downScript,
       verify: null,
       directivesFrom: upScript,
+      ...(TX_CONTROL.test(upScript.text) ? { transaction: false } : {}),
+      ...(downScript !== null && TX_CONTROL.test(downScript.text) ? { downTransaction: false } : {}),
+      ...(down === null ? { downHint: `a down file ${up.path.replace(/\.up\.sql$/, ".down.sql")}` } : {}),
     });
   }
   return units;

@@ -3,12 +3,15 @@
 //
 // - Statements are split the way goose splits them, so Stratum runs what goose ran: outside a
 //   block a statement ends at a line whose SQL ends with `;` (a trailing `--` comment aside); a
-//   StatementBegin/End block is one statement. Every script therefore carries explicit
+//   StatementBegin/End block is one statement (on MySQL, which takes one statement per call, the
+//   block's statements one by one, a stored program's BEGIN … END kept whole). Every script therefore carries explicit
 //   `statements` (1-based file lines), and the dialect's splitter is not used.
 // - `-- +goose NO TRANSACTION` (anywhere) runs both directions outside a transaction.
 // - A Down section holding no SQL is an explicit no-op rollback; no `-- +goose Down`: down `null`.
 // - `.go` migrations are a problem each (Stratum cannot run Go code); `-- +goose ENVSUB ON` too
-//   (goose substitutes environment variables into the SQL; Stratum does not).
+//   (goose substitutes environment variables into the SQL; Stratum does not). A Go file without a
+//   version (`embed.go` holding `//go:embed *.sql`, `main.go`) is not a migration: goose skips it,
+//   and so does Stratum.
 // - Detection: a `<version>_<name>.go` file at the top of the directory (goose's Go migrations; a
 //   Stratum directory never holds Go files). Otherwise choose it with `format: goose`: goose's SQL
 //   file names are also Stratum's and dbmate's.
@@ -17,6 +20,7 @@ import type { Problem } from "../../core/types.js";
 import type { Layout, LayoutUnit, ListedFile, UnitScript } from "./layout.js";
 import { UNSUPPORTED, atTop, holdsSql, isCodeLine, linesOf, problemAt, section, sortUnits, statementOf, textOf, unitName } from "./shared.js";
 import type { Statement } from "./shared.js";
+import { dialectModules } from "../../dialects/registry.js";
 
 const SQL_NAME = /^(\d+)_(.+)\.sql$/;
 const GO_MIGRATION = /^\d+_[^/]*\.go$/;
@@ -30,11 +34,13 @@ export const gooseLayout: Layout = {
   name: "goose",
   detect: (paths) => paths.some((p) => atTop(p) && GO_MIGRATION.test(p) && !p.endsWith("_test.go")),
   wants: (path) => isCandidate(path) && path.endsWith(".sql"),
-  read(files) {
+  read(files, dialect) {
     const problems: Problem[] = [];
     const units: LayoutUnit[] = [];
     for (const file of files) {
       if (!isCandidate(file.path) || file.path.endsWith("_test.go")) continue;
+      // goose skips a Go file without a version (`embed.go` with `//go:embed *.sql`, `main.go`).
+      if (file.path.endsWith(".go") && !GO_MIGRATION.test(file.path)) continue;
       if (file.path.endsWith(".go")) {
         problems.push(
           problemAt(UNSUPPORTED, `${file.path} is a goose Go migration, and Stratum cannot run Go code.`, file.path, null,
@@ -50,7 +56,7 @@ export const gooseLayout: Layout = {
         );
         continue;
       }
-      const unit = readGooseFile(file, match[1] ?? "", match[2] ?? "", problems);
+      const unit = readGooseFile(file, match[1] ?? "", match[2] ?? "", problems, blockSplitter(dialect));
       if (unit !== null) units.push(unit);
     }
     return { units: sortUnits(units), problems };
@@ -65,8 +71,19 @@ interface Annotation {
   readonly index: number;
 }
 
+/**
+ * Splits a StatementBegin/End block into the statements the server runs one at a time: MySQL
+ * takes one statement per call (goose's users set `multiStatements=true` in the DSN), where
+ * PostgreSQL and SQLite take the block whole.
+ */
+type BlockSplitter = (sql: string) => readonly Statement[];
+
+function blockSplitter(dialect: string): BlockSplitter | undefined {
+  return dialectModules().find((module) => module.name === dialect)?.splitMarkedStatement;
+}
+
 /** One goose SQL file as a unit, or `null` (with problems) when it has no Up section. */
-export function readGooseFile(file: ListedFile, version: string, name: string, problems: Problem[]): LayoutUnit | null {
+export function readGooseFile(file: ListedFile, version: string, name: string, problems: Problem[], splitBlock?: BlockSplitter): LayoutUnit | null {
   const path = file.path;
   const lines = linesOf(textOf(file));
   const annotations = annotationsOf(path, lines, problems);
@@ -111,8 +128,8 @@ export function readGooseFile(file: ListedFile, version: string, name: string, p
     version,
     name: unitName(name),
     files: [path],
-    up: withStatements(section(path, lines, up.index + 1, upEnd), annotations, problems),
-    down: down === undefined ? null : withStatements(section(path, lines, down.index + 1, lines.length), annotations, problems),
+    up: withStatements(section(path, lines, up.index + 1, upEnd), annotations, problems, splitBlock),
+    down: down === undefined ? null : withStatements(section(path, lines, down.index + 1, lines.length), annotations, problems, splitBlock),
     verify: null,
     ...(down === undefined ? { downHint: `a \`-- +goose Down\` section to ${path}` } : {}),
     ...(noTransaction ? { transaction: false, downTransaction: false } : {}),
@@ -145,7 +162,7 @@ function annotationsOf(path: string, lines: readonly string[], problems: Problem
 }
 
 /** The script with goose's statements: StatementBegin/End blocks whole, otherwise up to a line ending in `;`. */
-function withStatements(script: UnitScript, annotations: readonly Annotation[], problems: Problem[]): UnitScript {
+function withStatements(script: UnitScript, annotations: readonly Annotation[], problems: Problem[], splitBlock?: BlockSplitter): UnitScript {
   const textLines = script.text.split("\n");
   const first = script.startLine - 1;
   const marks = new Map<number, Command>();
@@ -153,9 +170,15 @@ function withStatements(script: UnitScript, annotations: readonly Annotation[], 
     if (a.index >= first && a.index < first + textLines.length) marks.set(a.index - first, a.command);
   }
   const statements: Statement[] = [];
-  const push = (from: number, to: number): void => {
+  const push = (from: number, to: number, isBlock = false): void => {
     const statement = statementOf(script, textLines, from, to);
     if (statement === null) return;
+    const parts = isBlock && splitBlock !== undefined ? splitBlock(statement.text) : [];
+    if (parts.length > 1) {
+      // a stored program's body stays whole: the splitter keeps BEGIN … END together
+      for (const part of parts) statements.push({ text: part.text, line: statement.line + part.line - 1, offset: statement.offset + part.offset });
+      return;
+    }
     // as goose does, the statement ends at its last semicolon (a trailing comment is dropped)
     const end = statement.text.lastIndexOf(";");
     statements.push(end > 0 ? { ...statement, text: statement.text.slice(0, end + 1) } : statement);
@@ -175,7 +198,7 @@ function withStatements(script: UnitScript, annotations: readonly Annotation[], 
           problemAt("BAD_SECTION", `"-- +goose StatementEnd" at ${script.file}:${script.startLine + i} has no StatementBegin before it.`,
             script.file, script.startLine + i, 'Add "-- +goose StatementBegin" above the statement, or remove this line.'),
         );
-      } else push(start, i);
+      } else push(start, i, true);
       block = null;
       start = i + 1;
     } else if (block === null && mark === undefined && endsWithSemicolon(textLines[i] as string)) {

@@ -34,6 +34,15 @@ describe("locateFailure", () => {
     expect(locateFailure(batch, lengths, 1, inSeparator)).toEqual({ index: 1, position: null });
   });
 
+  it("counts the commands of a statement holding several (a goose StatementBegin/End block)", () => {
+    const block = ["begin", "select 1;\nlock table missing in access exclusive mode;", "insert into history values (1)"];
+    const joined = joinBatch(block);
+    const blockLengths = block.map((s) => s.length);
+    // begin and `select 1` completed; the LOCK failed (no position): the block, not the history row
+    expect(locateFailure(joined, blockLengths, 2, null, [1, 2, 1])).toEqual({ index: 1, position: null });
+    expect(locateFailure(joined, blockLengths, 3, null, [1, 2, 1])).toEqual({ index: 2, position: null });
+  });
+
   it("never names a statement outside the batch", () => {
     expect(locateFailure(batch, lengths, 9, null).index).toBe(2);
     expect(locateFailure(batch, lengths, -1, null).index).toBe(0);

@@ -46,11 +46,20 @@ describe("golang-migrate layout on a sample project", () => {
     expect(placeholder?.up).toEqual({ file: "000004_MysqlOnly.up.sql", text: "", startLine: 1 });
     expect(placeholder?.down).toEqual({ file: "000004_MysqlOnly.down.sql", text: "", startLine: 1 });
     expect(result.units[4]?.down).toBeNull();
+    expect(result.units[4]?.downHint).toBe("a down file 000005_BackfillNames.down.sql");
+    expect(result.units[3]?.downHint).toBeUndefined();
     expect(result.units.every((u) => u.verify === null)).toBe(true);
   });
 
   it("is detected by titles Stratum's own names refuse", () => {
     expect(layout.detect(pathsUnder(DIR))).toBe(true);
+  });
+
+  it("is detected by titles holding a dotted release number (as goharbor/harbor names them)", () => {
+    expect(layout.detect(["0001_initial_schema.up.sql", "0002_1.7.0_schema.up.sql"])).toBe(true);
+    const { units, problems } = layout.read(inline({ "0002_1.7.0_schema.up.sql": "SELECT 1;" }), "postgres");
+    expect(problems).toEqual([]);
+    expect(units.map((u) => [u.version, u.name])).toEqual([["0002", "1_7_0_schema"]]);
   });
 });
 
@@ -62,6 +71,25 @@ describe("golang-migrate detection leaves Stratum's directories alone", () => {
     expect(layout.detect(["001_x.postgres.up.sql", "001_x.up.sql"])).toBe(false);
     expect(layout.detect(["001_Users.up.sql", "002_more.sql"])).toBe(false);
     expect(layout.detect(["001_Users.up.sql", "002_more.ts"])).toBe(false);
+  });
+});
+
+describe("golang-migrate files that manage their own transaction", () => {
+  it("runs an up or down wrapped in BEGIN; … COMMIT; as written, outside Stratum's transaction", () => {
+    const { units, problems } = layout.read(
+      inline({
+        "1_backfill.up.sql": "BEGIN;\nUPDATE t SET a = 1;\nCOMMIT;\n",
+        "1_backfill.down.sql": "UPDATE t SET a = NULL;\n",
+        "2_more.up.sql": "UPDATE t SET b = 1;\n",
+        "2_more.down.sql": "begin;\nUPDATE t SET b = NULL;\ncommit;\n",
+      }),
+      "postgres",
+    );
+    expect(problems).toEqual([]);
+    expect(units.map((u) => [u.version, u.transaction, u.downTransaction])).toEqual([
+      ["1", false, undefined],
+      ["2", undefined, false],
+    ]);
   });
 });
 

@@ -85,7 +85,53 @@ describe("goose layout on a sample project", () => {
   });
 });
 
+describe("goose blocks on MySQL", () => {
+  const file = [
+    "-- +goose Up",
+    "-- +goose StatementBegin",
+    "CREATE TABLE owners (id INT PRIMARY KEY);",
+    "",
+    "CREATE TABLE repos (id INT PRIMARY KEY, owner_id INT REFERENCES owners (id));",
+    "-- +goose StatementEnd",
+    "-- +goose StatementBegin",
+    "CREATE PROCEDURE touch_repos()",
+    "BEGIN",
+    "  UPDATE repos SET id = id;",
+    "  UPDATE owners SET id = id;",
+    "END;",
+    "-- +goose StatementEnd",
+    "",
+  ].join("\n");
+
+  it("runs a block's statements one by one (MySQL takes one per call), a stored program whole", () => {
+    const { units, problems } = layout.read(inline({ "00001_tables.sql": file }), "mysql");
+    expect(problems).toEqual([]);
+    expect(statements(units[0]?.up)).toEqual([
+      [3, "CREATE TABLE owners (id INT PRIMARY KEY)"],
+      [5, "CREATE TABLE repos (id INT PRIMARY KEY, owner_id INT REFERENCES owners (id))"],
+      [8, "CREATE PROCEDURE touch_repos()\nBEGIN\n  UPDATE repos SET id = id;\n  UPDATE owners SET id = id;\nEND;"],
+    ]);
+  });
+
+  it("keeps a block whole on PostgreSQL and SQLite, which take it in one call", () => {
+    const { units } = layout.read(inline({ "00001_tables.sql": file }), "postgres");
+    expect(statements(units[0]?.up).map(([line]) => line)).toEqual([3, 8]);
+  });
+});
+
 describe("goose problems", () => {
+  it("skips a Go file without a version, as goose does (an embed.go beside the SQL files)", () => {
+    const { units, problems } = layout.read(
+      inline({
+        "00001_a.sql": "-- +goose Up\nSELECT 1;\n",
+        "embed.go": "package migrations\n\nimport \"embed\"\n\n//go:embed *.sql\nvar FS embed.FS\n",
+      }),
+      "postgres",
+    );
+    expect(problems).toEqual([]);
+    expect(units.map((u) => u.version)).toEqual(["00001"]);
+  });
+
   it("names the line of an unclosed block, a stray StatementEnd and an unknown annotation", () => {
     const { problems } = layout.read(
       inline({
