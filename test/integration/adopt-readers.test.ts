@@ -527,7 +527,7 @@ eachTarget(TARGETS, "drizzle (the real drizzle-kit from npm)", (target) => {
           const hash = foreignChecksumOf("sha256", [readFileSync(join(project, `drizzle/${tag}.sql`), "utf8")]);
           // drizzle's SQLite table declares `id SERIAL PRIMARY KEY`, which SQLite leaves NULL.
           const where = target.name === "sqlite" ? `${label} created_at ${when}` : `${label} id ${i + 1} (created_at ${when})`;
-          return applied(String(when), null, null, where, { checksum: { kind: "sha256", value: hash }, appliedAt: new Date(when).toISOString() });
+          return applied(String(when), null, null, where, { checksum: { kind: "sha256", value: hash }, appliedAt: null });
         }),
       );
     });

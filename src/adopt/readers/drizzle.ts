@@ -7,7 +7,7 @@
 import { EVERY_DIALECT } from "../../dialects/foreign-catalog.js";
 import { foreignCatalog } from "../../dialects/foreign-catalog.js";
 import type { ForeignHistoryReader } from "../foreign-history.js";
-import { isoTime, openTable, selectRows, text } from "./common.js";
+import { openTable, selectRows, text } from "./common.js";
 
 const COLUMNS = ["id", "hash", "created_at"];
 
@@ -32,7 +32,9 @@ export const drizzleReader: ForeignHistoryReader = {
         state: "applied" as const,
         checksum: hash === null ? null : { kind: "sha256" as const, value: hash },
         where: id === null ? `${open.label} created_at ${when}` : `${open.label} id ${id} (created_at ${when})`,
-        appliedAt: isoTime(when),
+        // `created_at` is when drizzle-kit generated the migration, not when it was applied: drizzle
+        // records no application time, so adopt records the time of the adoption
+        appliedAt: null,
       };
     });
   },
