@@ -6,7 +6,9 @@ import type { ForeignHistoryReader } from "./foreign-history.js";
 import { foreignReaders } from "./readers/index.js";
 
 /** `--from user-version`: the database's own head version (SQLite `PRAGMA user_version`). */
-export const USER_VERSION_SOURCE = "user-version";
+import { USER_VERSION_SOURCE } from "./user-version.js";
+
+export { USER_VERSION_SOURCE };
 
 /** Every name `--from` takes, in order. */
 export function adoptSourceNames(readers: readonly ForeignHistoryReader[] = foreignReaders): string[] {

@@ -6,6 +6,9 @@ import { compareVersions } from "../core/version.js";
 import type { ForeignEntry } from "./foreign-history.js";
 
 /** How messages name the source. */
+/** The source name of a `PRAGMA user_version` adoption (`stratum adopt --from user-version`). */
+export const USER_VERSION_SOURCE = "user-version";
+
 export function userVersionWhere(head: bigint): string {
   return `PRAGMA user_version = ${head.toString()}`;
 }
@@ -53,4 +56,19 @@ export function versionRange(versions: readonly string[]): string {
   if (versions.length === 1) return first;
   const consecutive = versions.every((v, i) => /^\d+$/.test(v) && BigInt(v) === BigInt(first) + BigInt(i));
   return consecutive ? `${first}–${last}` : versions.join(", ");
+}
+
+/**
+ * Why `up` will not adopt a database kept by `PRAGMA user_version` (`why`: "adoptUserVersion is
+ * false", "a rehearsal does not adopt it"), with the fix: one wording for `up` and for the
+ * read-only reports that say beforehand what `up` will do.
+ */
+export function userVersionRefusal(table: string, head: bigint, why: string): Problem {
+  return {
+    code: "UNKNOWN_VERSION",
+    message: `${userVersionWhere(head)} but ${table} does not exist: another system migrated this database, and ${why}`,
+    files: [],
+    fix: `run \`stratum adopt --from ${USER_VERSION_SOURCE}\` to record the migrations up to ${head.toString()} as applied, or set adoptUserVersion: true`,
+    severity: "error",
+  };
 }

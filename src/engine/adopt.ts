@@ -7,7 +7,7 @@ import type { ForeignEntry, ForeignHistoryReader } from "../adopt/foreign-histor
 import { readerFor, USER_VERSION_SOURCE } from "../adopt/index.js";
 import { checksummedFile, compareWithHistory, planAdoption, type AdoptionPlan, type AdoptMapping, type ForeignChecksumFn, type ForeignChecksumMatchFn } from "../adopt/plan.js";
 import { foreignReaders } from "../adopt/readers/index.js";
-import { userVersionEntries, userVersionWhere, versionRange } from "../adopt/user-version.js";
+import { userVersionEntries, userVersionRefusal, userVersionWhere, versionRange } from "../adopt/user-version.js";
 import { ConfigError, ValidationError } from "../core/errors.js";
 import type { Problem } from "../core/types.js";
 import { versionKey } from "../core/version.js";
@@ -177,9 +177,9 @@ export async function adoptUserVersionBeforeUp(engine: Engine, signal?: AbortSig
   if (dialect.readHead === undefined) return null;
   const head = await withConnection(engine, async (conn) => ((await history.exists(conn)) ? 0n : dialect.readHead!(conn)), true);
   if (head === 0n) return null;
-  if (engine.policy.adoptUserVersion === false) throw userVersionRefusal(engine, head, "adoptUserVersion is false");
+  if (engine.policy.adoptUserVersion === false) throw new ValidationError([userVersionRefusal(engine.policy.table, head, "adoptUserVersion is false")]);
   // a rehearsal writes nothing that lasts, and the adoption must last
-  if (rehearse) throw userVersionRefusal(engine, head, "a rehearsal does not adopt it");
+  if (rehearse) throw new ValidationError([userVersionRefusal(engine.policy.table, head, "a rehearsal does not adopt it")]);
   const found = await discover(engine);
   const options: AdoptOptions = { from: USER_VERSION_SOURCE, ...(signal === undefined ? {} : { signal }) };
   const done = await withLock(engine, async (session) => {
@@ -194,14 +194,3 @@ export async function adoptUserVersionBeforeUp(engine: Engine, signal?: AbortSig
   return said;
 }
 
-function userVersionRefusal(engine: Engine, head: bigint, why: string): ValidationError {
-  return new ValidationError([
-    {
-      code: "UNKNOWN_VERSION",
-      message: `${userVersionWhere(head)} but ${engine.policy.table} does not exist: another system migrated this database, and ${why}`,
-      files: [],
-      fix: `run \`stratum adopt --from ${USER_VERSION_SOURCE}\` to record the migrations up to ${head.toString()} as applied, or set adoptUserVersion: true`,
-      severity: "error",
-    },
-  ]);
-}

@@ -5,8 +5,7 @@ import { findConflicts } from "../core/conflicts.js";
 import { migrationTableUses } from "../core/table-use.js";
 import { plan as planMigrations } from "../core/planner.js";
 import type { AppliedMigration, LayoutUsed, MigrationFile, PlanRequest, PlanStep, Problem, UserVersionAhead } from "../core/types.js";
-import { USER_VERSION_SOURCE } from "../adopt/index.js";
-import { userVersionEntries, userVersionWhere, versionRange } from "../adopt/user-version.js";
+import { userVersionEntries, userVersionRefusal, userVersionWhere, versionRange } from "../adopt/user-version.js";
 import type { Connection } from "../dialects/dialect.js";
 import { scriptFacts } from "../sql/analysis/cache.js";
 import type { Engine } from "./ports.js";
@@ -158,13 +157,7 @@ export async function readUserVersion(engine: Engine, conn: Connection, migratio
     return { ahead: { head: head.toString(), adopt: [], refusal, message: `up will refuse: ${refusal}` }, refusal: problem };
   };
   if (engine.policy.adoptUserVersion === false) {
-    return refused({
-      code: "UNKNOWN_VERSION",
-      message: `${where} but ${engine.policy.table} does not exist, and adoptUserVersion is false`,
-      files: [],
-      fix: `run \`stratum adopt --from ${USER_VERSION_SOURCE}\` to record the migrations up to ${head.toString()} as applied, or set adoptUserVersion: true`,
-      severity: "error",
-    });
+    return refused(userVersionRefusal(engine.policy.table, head, "adoptUserVersion is false"));
   }
   const { entries, problems } = userVersionEntries(head, migrations);
   if (problems[0] !== undefined) return refused(problems[0]);

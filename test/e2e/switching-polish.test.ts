@@ -131,18 +131,18 @@ describe("a SQLite database kept by PRAGMA user_version: what status, plan and u
     project.write("stratum.config.json", JSON.stringify({ adoptUserVersion: false }));
     const status = await cli("status");
     expect(status.code, status.output).toBe(0);
-    expect(status.stdout).toContain("up will refuse: PRAGMA user_version = 3 but stratum_migrations does not exist, and adoptUserVersion is false");
+    expect(status.stdout).toContain("up will refuse: PRAGMA user_version = 3 but stratum_migrations does not exist: another system migrated this database, and adoptUserVersion is false");
     expect(status.stdout).toContain("stratum adopt --from user-version");
     const plan = await cli("plan");
     expect(plan.code, plan.output).toBe(0);
-    expect(plan.stdout).toContain("up will refuse: PRAGMA user_version = 3 but stratum_migrations does not exist, and adoptUserVersion is false");
+    expect(plan.stdout).toContain("up will refuse: PRAGMA user_version = 3 but stratum_migrations does not exist: another system migrated this database, and adoptUserVersion is false");
     const json = JSON.parse((await cli("plan", "--json")).stdout) as { userVersion: { refusal: string | null; adopt: string[] } };
     expect(json.userVersion.adopt).toEqual([]);
     expect(json.userVersion.refusal).toContain("adoptUserVersion is false");
     // a dry run refuses as up itself would, rather than showing 1–3 as what would run
     const dry = await cli("up", "--dry-run");
     expect(dry.code, dry.output).toBe(3);
-    expect(dry.stderr).toContain("PRAGMA user_version = 3 but stratum_migrations does not exist, and adoptUserVersion is false");
+    expect(dry.stderr).toContain("PRAGMA user_version = 3 but stratum_migrations does not exist: another system migrated this database, and adoptUserVersion is false");
     expect(dry.stderr).toContain("fix: run `stratum adopt --from user-version`");
     expect(dry.output).not.toContain("CREATE TABLE t1");
     expect(tables()).toEqual(["t1", "t2", "t3"]);
