@@ -178,38 +178,27 @@ await describeEachTarget("other tools' conventions, accepted as they are", (targ
   });
 
   if (target.name === "postgres") {
-    it.concurrent("dbmate's `transaction:false` and a .down.sql's `transaction off` let CONCURRENTLY run both ways", async ({ expect }) => {
+    const concurrentCases = [
+      {
+        name: "dbmate's `transaction:false` and a .down.sql's `transaction off` let CONCURRENTLY run both ways",
+        files: {
+          "002_idx.sql": "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY conv_a_id ON conv_a (id);\n\n-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY conv_a_id;\n",
+          "003_idx2.up.sql": "-- stratum:transaction off\nCREATE INDEX CONCURRENTLY conv_a_id2 ON conv_a (id);\n",
+          "003_idx2.down.sql": "-- stratum:transaction off\nDROP INDEX CONCURRENTLY conv_a_id2;\n",
+        },
+      },
+      {
+        name: "a down alone outside a transaction: the up runs in one, the .down.sql's `transaction off` (or dbmate's down marker option) rolls back CONCURRENTLY",
+        files: {
+          "002_idx.sql": "-- migrate:up\nCREATE INDEX conv_a_id ON conv_a (id);\n\n-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY conv_a_id;\n",
+          "003_idx2.up.sql": "CREATE INDEX conv_a_id2 ON conv_a (id);\n",
+          "003_idx2.down.sql": "-- stratum:transaction off\nDROP INDEX CONCURRENTLY conv_a_id2;\n",
+        },
+      },
+    ];
+    it.concurrent.for(concurrentCases)("$name", async ({ files }, { expect }) => {
       const db = await target.createDatabase();
-      const project = makeProject({
-        "001_a.sql": A,
-        "002_idx.sql": "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY conv_a_id ON conv_a (id);\n\n-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY conv_a_id;\n",
-        "003_idx2.up.sql": "-- stratum:transaction off\nCREATE INDEX CONCURRENTLY conv_a_id2 ON conv_a (id);\n",
-        "003_idx2.down.sql": "-- stratum:transaction off\nDROP INDEX CONCURRENTLY conv_a_id2;\n",
-      });
-      const cli = (...args: string[]) => runCli([...args, "--url", db.url], { cwd: project.dir });
-      const indexes = async () =>
-        (await db.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename = 'conv_a' AND indexname LIKE 'conv_a_id%' ORDER BY 1")).map((r) => r.indexname);
-      try {
-        const up = await cli("up");
-        expect(up.code, up.output).toBe(0);
-        expect(await indexes()).toEqual(["conv_a_id", "conv_a_id2"]);
-        const down = await cli("down", "--to", "001", "--yes");
-        expect(down.code, down.output).toBe(0);
-        expect(await indexes()).toEqual([]);
-      } finally {
-        project.cleanup();
-        await db.drop();
-      }
-    });
-
-    it.concurrent("a down alone outside a transaction: the up runs in one, the .down.sql's `transaction off` (or dbmate's down marker option) rolls back CONCURRENTLY", async ({ expect }) => {
-      const db = await target.createDatabase();
-      const project = makeProject({
-        "001_a.sql": A,
-        "002_idx.sql": "-- migrate:up\nCREATE INDEX conv_a_id ON conv_a (id);\n\n-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY conv_a_id;\n",
-        "003_idx2.up.sql": "CREATE INDEX conv_a_id2 ON conv_a (id);\n",
-        "003_idx2.down.sql": "-- stratum:transaction off\nDROP INDEX CONCURRENTLY conv_a_id2;\n",
-      });
+      const project = makeProject({ "001_a.sql": A, ...files });
       const cli = (...args: string[]) => runCli([...args, "--url", db.url], { cwd: project.dir });
       const indexes = async () =>
         (await db.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename = 'conv_a' AND indexname LIKE 'conv_a_id%' ORDER BY 1")).map((r) => r.indexname);
