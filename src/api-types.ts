@@ -11,6 +11,10 @@ import type {
 } from "./core/types.js";
 import type { Hooks, UserConfig } from "./config/types.js";
 import type { GraphReport, RunOutcome, Stats } from "./core/results.js";
+import type { SchemaChange } from "./core/schema/diff.js";
+
+export type { SchemaChange, SchemaChangeKind } from "./core/schema/diff.js";
+export type * from "./core/schema/model.js";
 
 export type { GraphNode, GraphReport, MigrationStat, RunOutcome, Stats } from "./core/results.js";
 
@@ -58,6 +62,8 @@ export interface UpOptions {
   readonly backup?: boolean;
   readonly allowOutOfOrder?: boolean;
   readonly signal?: AbortSignal;
+  /** Refuse to run when the live schema drifted from the one recorded (as `driftCheck: "error"`). */
+  readonly strict?: boolean;
 }
 
 export interface DownOptions {
@@ -195,6 +201,106 @@ export interface AdoptResult {
   readonly pending: readonly string[];
 }
 
+/** The scratch database an operation ran on. */
+export interface ShadowInfo {
+  /** `SQLite in memory`, `embedded PostgreSQL 15.8 on 127.0.0.1:41234`, `database stratum_shadow_ab12 on postgres://localhost`. */
+  readonly description: string;
+  /** How long creating or starting it took, ms. */
+  readonly startMs: number;
+}
+
+export interface VerifyOptions extends SignalOptions {
+  /** Replay the history up to and including this version without checks; verify only what follows. */
+  readonly from?: string;
+  /** Verify only the migrations the target database has not applied (replaying the applied ones first). */
+  readonly pending?: boolean;
+}
+
+export interface VerifiedMigration {
+  readonly version: string;
+  readonly name: string;
+  /** Relative to the migrations directory. */
+  readonly file: string;
+  /**
+   * `verified`: up → down → up left the schema as expected; `failed`: a difference was found;
+   * `not-verified`: irreversible, or opted out (`-- stratum:verify skip <reason>`), applied only;
+   * `replayed`: before `--from`/`--pending`, applied without checks.
+   */
+  readonly outcome: "verified" | "failed" | "not-verified" | "replayed";
+  /** Why it was not verified: `irreversible (no down)`, the skip directive's reason. */
+  readonly reason?: string;
+  /** What the down left different from the schema before up (`before` = before up, `after` = after down). */
+  readonly downDifferences: readonly SchemaChange[];
+  /** What the second up left different from the first (`before` = first up, `after` = second up). */
+  readonly reupDifferences: readonly SchemaChange[];
+  /** One sentence per difference: `down of 0042_add_audit leaves function public.audit_row()`. */
+  readonly problems: readonly string[];
+}
+
+export interface VerifyReport {
+  /** No migration failed. */
+  readonly ok: boolean;
+  readonly shadow: ShadowInfo;
+  /** In order; every migration of the directory. */
+  readonly migrations: readonly VerifiedMigration[];
+  readonly durationMs: number;
+}
+
+export interface DriftOptions extends SignalOptions {
+  /** Compare with the migrations replayed on a shadow database instead of the recorded snapshot. */
+  readonly replay?: boolean;
+}
+
+export interface DriftReport {
+  /** The live schema differs from the expected one. */
+  readonly drifted: boolean;
+  /** What the live schema was compared with. */
+  readonly against: "recorded" | "replay";
+  /** When the recorded snapshot was taken (`recorded`), else null. */
+  readonly recordedAt: string | null;
+  /** Expected → live, object by object. */
+  readonly changes: readonly SchemaChange[];
+  /** One sentence per change: `index public.users_email_idx was dropped outside migrations`. */
+  readonly sentences: readonly string[];
+  /** `replay` only. */
+  readonly shadow?: ShadowInfo;
+  readonly durationMs: number;
+}
+
+export interface SchemaDumpOptions extends SignalOptions {
+  /** Where to write; default `schemaFile` from the config, else `schema.sql` in the working directory. `-`: don't write, return the text only. */
+  readonly file?: string;
+}
+
+export interface SchemaDumpResult {
+  /** The absolute path written, or null (`file: "-"`). */
+  readonly file: string | null;
+  /** The whole file. */
+  readonly text: string;
+  /** The last applied version the file records, or null when none is applied. */
+  readonly version: string | null;
+  /** How many objects it defines. */
+  readonly objects: number;
+  readonly durationMs: number;
+}
+
+export interface SchemaLoadOptions extends OperationOptions {
+  /** Default `schemaFile` from the config, else `schema.sql` in the working directory. */
+  readonly file?: string;
+}
+
+export interface SchemaLoadResult {
+  /** The absolute path read. */
+  readonly file: string;
+  /** The version the file records, to which the history was baselined, or null. */
+  readonly version: string | null;
+  /** Versions recorded as applied without running (the baseline). */
+  readonly baselined: readonly string[];
+  /** Statements run. */
+  readonly statements: number;
+  readonly durationMs: number;
+}
+
 export interface Migrator {
   readonly dialect: DialectName;
   /** The database URL without its password. */
@@ -215,6 +321,14 @@ export interface Migrator {
   adopt(options: AdoptOptions): Promise<AdoptResult>;
   /** The dependency graph with states and conflicts, for `stratum graph`. */
   graph(options?: SignalOptions): Promise<GraphReport>;
+  /** On a shadow database, each migration's up → down → up must give back the schema it started from. */
+  verify(options?: VerifyOptions): Promise<VerifyReport>;
+  /** Compares the live schema with the one recorded after the last run (or replayed on a shadow). */
+  drift(options?: DriftOptions): Promise<DriftReport>;
+  /** Writes the canonical schema file (`stratum schema dump`). */
+  dumpSchema(options?: SchemaDumpOptions): Promise<SchemaDumpResult>;
+  /** Applies a schema file to an empty database and baselines the history to its version (`stratum schema load`). */
+  loadSchema(options?: SchemaLoadOptions): Promise<SchemaLoadResult>;
   /** Subscribes to events; returns the unsubscribe function. */
   on(listener: Listener): () => void;
   close(): Promise<void>;

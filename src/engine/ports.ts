@@ -24,6 +24,13 @@ export interface Deps {
   readonly readFile: (path: string) => Promise<string>;
   /** Where a test may pause a run (`noFaults` in production; the composition root reads the environment). */
   readonly faults: FaultPoints;
+  /**
+   * Another database (a shadow) as a target with the same migrations and history table names:
+   * what `verify` and `drift --replay` migrate. The caller disposes its dialect.
+   */
+  readonly targetAt: (url: string) => Promise<Target>;
+  /** The environment a shadow provider reads (paths of server binaries). */
+  readonly environment: Readonly<Record<string, string | undefined>>;
 }
 
 /** The settings the engine reads: how to order, lock, guard, run in transactions and confirm. */
@@ -47,6 +54,17 @@ export interface Policy {
   readonly env: string;
   /** `up` on SQLite adopts the migrations up to `PRAGMA user_version` when the history does not exist (default true). */
   readonly adoptUserVersion?: boolean;
+  /** Absolute path of the schema file runs rewrite, when `schemaFile` is set. */
+  readonly schemaFile?: string;
+  /** `shadow.url`, when set, and where it came from. */
+  readonly shadowUrl?: string;
+  readonly shadowUrlOrigin?: string;
+  /** What `up` does on drift (default `warn`). */
+  readonly driftCheck: "warn" | "error" | "off";
+  /** The working directory (a default `schema.sql` is written there). */
+  readonly cwd: string;
+  /** The target's URL, unmasked (a shadow is made of its dialect). */
+  readonly url: string;
 }
 
 /** What every operation is given: the target, the deps, the policy, and caches that live as long as the migrator. */
@@ -75,6 +93,12 @@ export function policyOf(config: ResolvedConfig): Policy {
     protected: config.protected,
     env: config.env,
     adoptUserVersion: config.adoptUserVersion ?? true,
+    ...(config.schemaFile === undefined ? {} : { schemaFile: config.schemaFile }),
+    ...(config.shadow?.url === undefined ? {} : { shadowUrl: config.shadow.url }),
+    ...(config.origins?.shadow === undefined ? {} : { shadowUrlOrigin: config.origins.shadow }),
+    driftCheck: config.driftCheck ?? "warn",
+    cwd: config.cwd,
+    url: config.url,
   };
 }
 

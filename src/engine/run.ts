@@ -7,6 +7,7 @@ import { runCapabilities, workersFor, type RunMode } from "../core/run-policy.js
 import { schedule } from "../core/scheduler.js";
 import type { PlanStep, Problem } from "../core/types.js";
 import type { Connection } from "../dialects/dialect.js";
+import { afterSchemaChange } from "./after-run.js";
 import type { Engine } from "./ports.js";
 import { commitInRehearsal, forbidCommit, proveUnchanged, snapshotOf, stoppedByCommitGuard } from "./rehearsal.js";
 import { emitRunEnd, instantLog, outcomeWithout, reportOf } from "./report.js";
@@ -66,6 +67,8 @@ export async function runSteps(engine: Engine, session: Session, steps: readonly
     warnings: options.warnings,
   });
   const remaining = ran.outcomes.filter((o) => o.status !== "applied" && o.status !== "rolled_back").length;
+  // the schema changed when a migration was applied or rolled back (a failed run's earlier ones too)
+  if (!options.rehearse && remaining < ran.outcomes.length) await afterSchemaChange(engine, session);
   await emitRunEnd(engine, report, remaining, options.signal);
   if (failure !== undefined && !options.rehearse) throw failure;
   return report;

@@ -6,6 +6,7 @@ import type { PlanRequest, PlanStep } from "../core/types.js";
 import type { Connection } from "../dialects/dialect.js";
 import { adoptUserVersionBeforeUp } from "./adopt.js";
 import { takeBackup } from "./backup.js";
+import { checkDriftBeforeUp } from "./drift.js";
 import { dryRun } from "./dry-run.js";
 import type { Engine } from "./ports.js";
 import { mayBeInFlight, preflight, refuseOverLockCapacity, refuseStatic } from "./prepare.js";
@@ -49,6 +50,7 @@ export async function up(engine: Engine, options: UpOptions = {}): Promise<RunRe
   await adoptUserVersionBeforeUp(engine, options.signal, decision.rehearse);
   if (options.backup && dialect.capabilities.backup) await dialect.checkBackup?.();
   const signal = options.signal ?? new AbortController().signal;
+  await checkDriftBeforeUp(engine, options);
   if (await nothingPending(engine, found, request, options.allowOutOfOrder, decision)) return emptyRun(engine, "up", started);
   return withLock(engine, (session) => upLocked(engine, session, found, request, decision, { ...options, signal, started }), signal, decision.rehearse);
 }

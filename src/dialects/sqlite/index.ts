@@ -14,6 +14,10 @@ export const sqlite = defineDialect({
   parseUrl: parseSqliteUrl,
   showsVerbatim: showsSqliteVerbatim,
   resolveUrl: resolveSqliteUrl,
+  async openShadow(request) {
+    const { openSqliteShadow } = await import("./shadow.js");
+    return openSqliteShadow(request);
+  },
   async create(url, target) {
     const { sqliteDialect } = await import("./sqlite-dialect.js");
     const filename = url.memory || isAbsolute(url.filename) ? url.filename : resolve(target.cwd, url.filename);
