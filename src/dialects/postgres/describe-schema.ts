@@ -21,22 +21,12 @@ export interface PostgresDescribeOptions extends DescribeSchemaOptions {
 }
 
 /** Not owned by an extension: `catalog` is the object's catalog table, `oid` its id column. */
-const notFromExtension = (catalog: string, oid: string): string =>
+export const notFromExtension = (catalog: string, oid: string): string =>
   `not exists (select 1 from pg_catalog.pg_depend dep where dep.classid = 'pg_catalog.${catalog}'::regclass and dep.objid = ${oid} and dep.deptype = 'e')`;
 
 export async function describeSchema(conn: Queryable, options: PostgresDescribeOptions = {}): Promise<SchemaSnapshot> {
-  const configured = options.schema ?? (conn instanceof PostgresConnection ? conn.schema : undefined);
-  const [scope] = await conn.query<{ search_path: string }>("select current_setting('search_path') as search_path");
-  await conn.query("select set_config('search_path', '', false)");
-  try {
-    const schemas = await conn.query<{ name: string }>(
-      `select n.nspname as name from pg_catalog.pg_namespace n
-        where case when ?::text is null
-                   then n.nspname not in ('information_schema') and n.nspname not like 'pg\\_%' and ${notFromExtension("pg_namespace", "n.oid")}
-                   else n.nspname = ?::text end`,
-      [configured ?? null, configured ?? null],
-    );
-    const names = schemas.map((s) => s.name);
+  return withQualifiedNames(conn, async () => {
+    const names = await schemasInScope(conn, options);
     const snapshot = schemaSnapshot({
       schemas: names.map((name) => ({ kind: "schema", name })),
       extensions: await readExtensions(conn, names),
@@ -49,9 +39,31 @@ export async function describeSchema(conn: Queryable, options: PostgresDescribeO
       triggers: await readTriggers(conn, names),
     });
     return withoutTables(snapshot, options.exclude ?? []);
+  });
+}
+
+/** Runs `read` with an empty search_path, so the server's printers qualify every name; restores it after. */
+export async function withQualifiedNames<T>(conn: Queryable, read: () => Promise<T>): Promise<T> {
+  const [scope] = await conn.query<{ search_path: string }>("select current_setting('search_path') as search_path");
+  await conn.query("select set_config('search_path', '', false)");
+  try {
+    return await read();
   } finally {
     await conn.query("select set_config('search_path', ?, false)", [scope?.search_path ?? ""]);
   }
+}
+
+/** The schemas described: the configured one, else every schema that is neither the system's nor an extension's. */
+export async function schemasInScope(conn: Queryable, options: PostgresDescribeOptions): Promise<string[]> {
+  const configured = options.schema ?? (conn instanceof PostgresConnection ? conn.schema : undefined);
+  const schemas = await conn.query<{ name: string }>(
+    `select n.nspname as name from pg_catalog.pg_namespace n
+      where case when ?::text is null
+                 then n.nspname not in ('information_schema') and n.nspname not like 'pg\\_%' and ${notFromExtension("pg_namespace", "n.oid")}
+                 else n.nspname = ?::text end`,
+    [configured ?? null, configured ?? null],
+  );
+  return schemas.map((s) => s.name);
 }
 
 async function readExtensions(conn: Queryable, schemas: readonly string[]): Promise<SchemaSnapshot["extensions"]> {
@@ -75,7 +87,7 @@ async function readTypes(conn: Queryable, schemas: readonly string[]): Promise<S
             case t.typtype
               when 'd' then pg_catalog.format_type(t.typbasetype, t.typtypmod)
                 || case when t.typnotnull then ' NOT NULL' else '' end
-                || coalesce(' DEFAULT ' || t.typdefault, '')
+                || coalesce(' DEFAULT ' || pg_catalog.pg_get_expr(t.typdefaultbin, 0), '')
                 || coalesce((select string_agg(' CONSTRAINT ' || k.conname || ' ' || pg_catalog.pg_get_constraintdef(k.oid), '' order by k.conname)
                                from pg_catalog.pg_constraint k where k.contypid = t.oid), '')
               when 'r' then (select 'SUBTYPE ' || pg_catalog.format_type(r.rngsubtype, null) from pg_catalog.pg_range r where r.rngtypid = t.oid)
