@@ -24,6 +24,10 @@ export interface PostgresDescribeOptions extends DescribeSchemaOptions {
 export const notFromExtension = (catalog: string, oid: string): string =>
   `not exists (select 1 from pg_catalog.pg_depend dep where dep.classid = 'pg_catalog.${catalog}'::regclass and dep.objid = ${oid} and dep.deptype = 'e')`;
 
+/** A collation's qualified name, from its oid (an SQL expression). */
+const collationName = (oid: string): string =>
+  `(select co.collnamespace::regnamespace::text || '.' || pg_catalog.quote_ident(co.collname) from pg_catalog.pg_collation co where co.oid = ${oid})`;
+
 export async function describeSchema(conn: Queryable, options: PostgresDescribeOptions = {}): Promise<SchemaSnapshot> {
   return withQualifiedNames(conn, async () => {
     const names = await schemasInScope(conn, options);
@@ -81,16 +85,26 @@ async function readTypes(conn: Queryable, schemas: readonly string[]): Promise<S
     `select n.nspname || '.' || t.typname as name, t.typtype,
             case t.typtype
               when 'e' then array(select e.enumlabel::text from pg_catalog.pg_enum e where e.enumtypid = t.oid order by e.enumsortorder)
-              when 'c' then array(select a.attname || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod) from pg_catalog.pg_attribute a
-                                   where a.attrelid = t.typrelid and a.attnum > 0 and not a.attisdropped order by a.attnum)
+              when 'c' then array(select a.attname || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod)
+                                          || case when a.attcollation <> at.typcollation then ' COLLATE ' || ${collationName("a.attcollation")} else '' end
+                                     from pg_catalog.pg_attribute a join pg_catalog.pg_type at on at.oid = a.atttypid
+                                    where a.attrelid = t.typrelid and a.attnum > 0 and not a.attisdropped order by a.attnum)
             end as "values",
             case t.typtype
               when 'd' then pg_catalog.format_type(t.typbasetype, t.typtypmod)
+                || case when t.typcollation <> (select b.typcollation from pg_catalog.pg_type b where b.oid = t.typbasetype)
+                        then ' COLLATE ' || ${collationName("t.typcollation")} else '' end
                 || case when t.typnotnull then ' NOT NULL' else '' end
                 || coalesce(' DEFAULT ' || pg_catalog.pg_get_expr(t.typdefaultbin, 0), '')
                 || coalesce((select string_agg(' CONSTRAINT ' || k.conname || ' ' || pg_catalog.pg_get_constraintdef(k.oid), '' order by k.conname)
                                from pg_catalog.pg_constraint k where k.contypid = t.oid), '')
-              when 'r' then (select 'SUBTYPE ' || pg_catalog.format_type(r.rngsubtype, null) from pg_catalog.pg_range r where r.rngtypid = t.oid)
+              when 'r' then (select 'SUBTYPE ' || pg_catalog.format_type(r.rngsubtype, null)
+                                      || case when r.rngcollation <> 0 and r.rngcollation <> (select s.typcollation from pg_catalog.pg_type s where s.oid = r.rngsubtype)
+                                              then ' COLLATE ' || ${collationName("r.rngcollation")} else '' end
+                                      || case when r.rngcanonical <> 0 then ' CANONICAL ' || r.rngcanonical::regproc::text else '' end
+                                      || case when r.rngsubdiff <> 0 then ' SUBTYPE_DIFF ' || r.rngsubdiff::regproc::text else '' end
+                                      || ' MULTIRANGE ' || r.rngmultitypid::regtype::text
+                               from pg_catalog.pg_range r where r.rngtypid = t.oid)
             end as definition
        from pg_catalog.pg_type t join pg_catalog.pg_namespace n on n.oid = t.typnamespace
       where n.nspname = any(?::text[]) and ${notFromExtension("pg_type", "t.oid")}
@@ -156,7 +170,8 @@ interface ColumnRow {
 async function readTables(conn: Queryable, schemas: readonly string[]): Promise<TableObject[]> {
   const columns = await conn.query<ColumnRow>(
     `select n.nspname || '.' || c.relname as table_name,
-            case when c.relkind = 'p' then 'PARTITION BY ' || pg_catalog.pg_get_partkeydef(c.oid) else '' end
+            case when c.relpersistence = 'u' then 'UNLOGGED ' else '' end
+              || case when c.relkind = 'p' then 'PARTITION BY ' || pg_catalog.pg_get_partkeydef(c.oid) else '' end
               || case when c.relispartition then
                    (select ' PARTITION OF ' || pn.nspname || '.' || p.relname || ' ' || pg_catalog.pg_get_expr(c.relpartbound, c.oid)
                       from pg_catalog.pg_inherits i join pg_catalog.pg_class p on p.oid = i.inhparent
@@ -188,7 +203,7 @@ async function readTables(conn: Queryable, schemas: readonly string[]): Promise<
   const types: Record<string, ConstraintType> = { p: "primary", u: "unique", f: "foreign", c: "check", x: "exclusion" };
   const byTable = new Map<string, { definition: string | null; columns: ColumnDefinition[]; constraints: ConstraintDefinition[] }>();
   for (const row of columns) {
-    const table = byTable.get(row.table_name) ?? { definition: row.definition === "" ? null : row.definition, columns: [], constraints: [] };
+    const table = byTable.get(row.table_name) ?? { definition: row.definition?.trim() || null, columns: [], constraints: [] };
     if (row.name !== null) table.columns.push(column(row));
     byTable.set(row.table_name, table);
   }
@@ -215,7 +230,8 @@ function column(row: ColumnRow): ColumnDefinition {
 
 async function readViews(conn: Queryable, schemas: readonly string[]): Promise<SchemaSnapshot["views"]> {
   const rows = await conn.query<{ name: string; relkind: string; definition: string }>(
-    `select n.nspname || '.' || c.relname as name, c.relkind, pg_catalog.pg_get_viewdef(c.oid, true) as definition
+    `select n.nspname || '.' || c.relname as name, c.relkind,
+            coalesce('WITH (' || array_to_string(c.reloptions, ', ') || E') AS\n', '') || pg_catalog.pg_get_viewdef(c.oid, true) as definition
        from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
       where n.nspname = any(?::text[]) and c.relkind in ('v', 'm') and ${notFromExtension("pg_class", "c.oid")}`,
     [schemas],
