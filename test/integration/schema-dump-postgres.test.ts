@@ -14,7 +14,7 @@ const HISTORY = ["stratum_migrations", "stratum_migrations_log"];
 
 const SCHEMAS = ["create schema app", "create extension btree_gist with schema app", "create extension citext"];
 const TYPES = [
-  "create type app.mood as enum ('sad', 'ok', 'happy')",
+  "create type app.mood as enum ('sad', 'ok', 'happy', 'it''s ok')",
   "create domain app.positive as integer not null default 1 check (value > 0)",
   "create domain app.short_name as text collate \"C\" constraint short check (length(value) < 20)",
   "create type app.pair as (a integer, b app.short_name, c text collate \"C\")",
@@ -42,20 +42,28 @@ const TABLES = [
   "create table public.events_2025 partition of public.events for values from ('2025-01-01') to ('2026-01-01')",
   "create table public.events_2026 partition of public.events for values from ('2026-01-01') to ('2027-01-01')",
   "create table public.events_other partition of public.events default",
+  `create unlogged table app."Order Items" ("Select" integer not null check ("Select" > 0), "user" text default 'it''s', "Mood" app.mood[])`,
   "create table public.tags (order_id integer references app.orders (id), tag text not null, words tsvector, unique (order_id, tag))",
 ];
-/** A SQL-standard body is checked when created: after the table it reads. */
-const ATOMIC = "create function app.order_count() returns bigint language sql stable begin atomic select count(*) from app.orders; end";
+/** Made after the tables: SQL-standard bodies (checked when created), a table's row type in a signature or a column. */
+const AFTER_TABLES = [
+  "create function app.order_count() returns bigint language sql stable begin atomic select count(*) from app.orders; end",
+  "create function app.a_double_count() returns bigint language sql stable begin atomic select app.order_count() * 2; end",
+  "create function app.orders_of(c bigint) returns setof app.orders language sql stable as 'select * from app.orders where customer_id = c'",
+  "create table app.a_snapshots (taken timestamptz, rows app.orders[])",
+];
 const INDEXES = [
   "create index orders_recent_idx on app.orders (customer_id, lower(note)) where amount > 10",
   "create unique index customers_lower_name_idx on app.customers (lower(name::text))",
   "create index events_at_idx on public.events (at desc)",
   "create index tags_words_idx on public.tags using gin (words)",
   "create index orders_during_idx on app.orders using gist (during)",
+  `create index "Order Items_select_idx" on app."Order Items" ("Select", "user" desc nulls last)`,
 ];
 const VIEWS = [
   "create view app.big_orders as select id, amount, customer_id from app.orders where amount > 100",
   "create view app.biggest_orders with (security_barrier = true) as select id, amount from app.big_orders where amount > 1000",
+  "create view app.checked_orders as select id, amount from app.orders where amount > 5 with local check option",
   "create view public.order_summary as select b.id, c.email from app.biggest_orders b join app.customers c on c.id = b.id",
   "create materialized view app.order_totals as select customer_id, count(*) as n from app.big_orders group by customer_id",
   "create index order_totals_n_idx on app.order_totals (n)",
@@ -71,7 +79,7 @@ const HISTORY_TABLES = [
   "create index stratum_migrations_log_version_idx on public.stratum_migrations_log (version)",
 ];
 
-const RICH = [...SCHEMAS, ...TYPES, ...ROUTINES, ...TABLES, ATOMIC, ...INDEXES, ...VIEWS, ...TRIGGERS, ...HISTORY_TABLES];
+const RICH = [...SCHEMAS, ...TYPES, ...ROUTINES, ...TABLES, ...AFTER_TABLES, ...INDEXES, ...VIEWS, ...TRIGGERS, ...HISTORY_TABLES];
 /** The same schema built another way: partitions, constraints and objects in other orders. */
 const RICH_REORDERED = [
   ...HISTORY_TABLES,
@@ -92,7 +100,8 @@ const RICH_REORDERED = [
   TABLES[1]!,
   TABLES.find((s) => s.startsWith("alter"))!,
   TABLES.find((s) => s.includes("public.tags"))!,
-  ATOMIC,
+  TABLES.find((s) => s.includes('"Order Items"'))!,
+  ...AFTER_TABLES,
   ...[...INDEXES].reverse().filter((s) => !s.includes("events_at_idx")),
   ...VIEWS,
   ...TRIGGERS.filter((s) => !s.includes("events_audit")).reverse(),

@@ -48,17 +48,18 @@ export async function dumpSchemaSections(conn: Queryable, options: PostgresDescr
       await createSchemas(conn, schemas),
       await readExtensions(conn, schemas),
       await readTypes(conn, schemas),
-      sortedSql(routines.filter((r) => !r.atomic)),
+      routinesOf(routines, "early"),
       await readSequences(conn, schemas, kept),
       tables.create,
       tables.ownedBy,
+      routinesOf(routines, "rowtype"),
       tables.constraints,
       tables.foreignKeys,
       sortedSql(indexes.filter((i) => !i.onView)),
       await readViews(conn, schemas),
       sortedSql(indexes.filter((i) => i.onView)),
       // SQL-standard bodies (BEGIN ATOMIC) are parsed when created: after what they may use
-      sortedSql(routines.filter((r) => r.atomic)),
+      routinesOf(routines, "late"),
       sortedSql((await readTriggers(conn, schemas)).filter((t) => kept(t.table))),
     ];
   });
@@ -72,6 +73,9 @@ async function createSchemas(conn: Queryable, schemas: readonly string[]): Promi
   );
   return sortedSql(rows);
 }
+
+const routinesOf = (routines: readonly (Entry & { stage: RoutineStage; needs: string[] })[], stage: RoutineStage): string[] =>
+  dependencyOrder(routines.filter((r) => r.stage === stage)).map((r) => r.sql);
 
 const statement = (text: string): string => `${text.trim().replace(/;+\s*$/, "")};`;
 
@@ -139,17 +143,39 @@ async function readTypes(conn: Queryable, schemas: readonly string[]): Promise<s
   return dependencyOrder(rows).map((r) => statement(r.sql));
 }
 
-async function readRoutines(conn: Queryable, schemas: readonly string[]): Promise<(Entry & { atomic: boolean })[]> {
-  const rows = await conn.query<{ key: string; sql: string; atomic: boolean }>(
+/**
+ * When a routine can be created: `early` before the tables (bodies are not checked), `rowtype`
+ * after them when its signature uses a table's or view's row type, `late` after the views for a
+ * SQL-standard body (BEGIN ATOMIC), which is parsed when created.
+ */
+type RoutineStage = "early" | "rowtype" | "late";
+
+async function readRoutines(conn: Queryable, schemas: readonly string[]): Promise<(Entry & { stage: RoutineStage; needs: string[] })[]> {
+  const rows = await conn.query<{ key: string; sql: string; atomic: boolean; rowtype: boolean; needs: string[] }>(
     `select n.nspname || '.' || p.proname || '(' || pg_catalog.oidvectortypes(p.proargtypes) || ')' as key,
-            pg_catalog.pg_get_functiondef(p.oid) as sql, p.prosqlbody is not null as atomic
+            pg_catalog.pg_get_functiondef(p.oid) as sql, p.prosqlbody is not null as atomic,
+            exists (select 1 from pg_catalog.pg_type ty
+                      join pg_catalog.pg_type base on base.oid = case when ty.typcategory = 'A' and ty.typelem <> 0 then ty.typelem else ty.oid end
+                      join pg_catalog.pg_class rel on rel.oid = base.typrelid and rel.relkind <> 'c'
+                     where ty.oid = any(p.proargtypes::oid[] || coalesce(p.proallargtypes, '{}'::oid[]) || p.prorettype)) as rowtype,
+            array(select rn.nspname || '.' || r.proname || '(' || pg_catalog.oidvectortypes(r.proargtypes) || ')'
+                    from pg_catalog.pg_depend d
+                    join pg_catalog.pg_proc r on r.oid = d.refobjid
+                    join pg_catalog.pg_namespace rn on rn.oid = r.pronamespace
+                   where d.classid = 'pg_catalog.pg_proc'::regclass and d.objid = p.oid
+                     and d.refclassid = 'pg_catalog.pg_proc'::regclass and d.refobjid <> p.oid) as needs
        from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
       where n.nspname = any(?::text[]) and p.prokind in ('f', 'p') and ${notFromExtension("pg_proc", "p.oid")}
         and not exists (select 1 from pg_catalog.pg_depend dep where dep.classid = 'pg_catalog.pg_proc'::regclass
                           and dep.objid = p.oid and dep.deptype = 'i')`,
     [schemas],
   );
-  return rows.map((r) => ({ key: r.key, sql: statement(r.sql), atomic: r.atomic }));
+  return rows.map((r) => ({
+    key: r.key,
+    sql: statement(r.sql),
+    stage: r.atomic ? "late" : r.rowtype ? "rowtype" : "early",
+    needs: r.needs,
+  }));
 }
 
 /** Sequences other than identity columns' (those come with their column); a serial's is owned after the tables. */
@@ -223,7 +249,14 @@ async function readTableDefinitions(conn: Queryable, schemas: readonly string[])
     `select n.nspname || '.' || c.relname as key,
             array(select pn.nspname || '.' || p.relname from pg_catalog.pg_inherits i
                     join pg_catalog.pg_class p on p.oid = i.inhparent join pg_catalog.pg_namespace pn on pn.oid = p.relnamespace
-                   where i.inhrelid = c.oid) as needs,
+                   where i.inhrelid = c.oid
+                  union
+                  select rn.nspname || '.' || rel.relname from pg_catalog.pg_attribute a
+                    join pg_catalog.pg_type ty on ty.oid = a.atttypid
+                    join pg_catalog.pg_type base on base.oid = case when ty.typcategory = 'A' and ty.typelem <> 0 then ty.typelem else ty.oid end
+                    join pg_catalog.pg_class rel on rel.oid = base.typrelid and rel.relkind in ('r', 'p')
+                    join pg_catalog.pg_namespace rn on rn.oid = rel.relnamespace
+                   where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped) as needs,
             'CREATE ' || case when c.relpersistence = 'u' then 'UNLOGGED ' else '' end || 'TABLE ' || c.oid::regclass::text
               || case when c.relispartition
                       then (select ' PARTITION OF ' || i.inhparent::regclass::text from pg_catalog.pg_inherits i where i.inhrelid = c.oid)
