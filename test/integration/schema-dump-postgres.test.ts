@@ -43,6 +43,7 @@ const TABLES = [
   "create table public.events_2026 partition of public.events for values from ('2026-01-01') to ('2027-01-01')",
   "create table public.events_other partition of public.events default",
   `create unlogged table app."Order Items" ("Select" integer not null check ("Select" > 0), "user" text default 'it''s', "Mood" app.mood[])`,
+  "create table public.event_refs (event_id bigint, event_at date, foreign key (event_id, event_at) references public.events on delete set null)",
   "create table public.tags (order_id integer references app.orders (id), tag text not null, words tsvector, unique (order_id, tag))",
 ];
 /** Made after the tables: SQL-standard bodies (checked when created), a table's row type in a signature or a column. */
@@ -100,6 +101,7 @@ const RICH_REORDERED = [
   TABLES[1]!,
   TABLES.find((s) => s.startsWith("alter"))!,
   TABLES.find((s) => s.includes("public.tags"))!,
+  TABLES.find((s) => s.includes("public.event_refs"))!,
   TABLES.find((s) => s.includes('"Order Items"'))!,
   ...AFTER_TABLES,
   ...[...INDEXES].reverse().filter((s) => !s.includes("events_at_idx")),

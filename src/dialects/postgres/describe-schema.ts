@@ -197,7 +197,9 @@ async function readTables(conn: Queryable, schemas: readonly string[]): Promise<
        from pg_catalog.pg_constraint k
        join pg_catalog.pg_class t on t.oid = k.conrelid
        join pg_catalog.pg_namespace n on n.oid = t.relnamespace
-      where n.nspname = any(?::text[]) and t.relkind in ('r', 'p') and k.contype in ('p', 'u', 'f', 'c', 'x')`,
+      where n.nspname = any(?::text[]) and t.relkind in ('r', 'p') and k.contype in ('p', 'u', 'f', 'c', 'x')
+      -- a foreign key to a partitioned table has a copy per partition, under the same name: ties go by definition
+      order by 1, 2, 4`,
     [schemas],
   );
   const types: Record<string, ConstraintType> = { p: "primary", u: "unique", f: "foreign", c: "check", x: "exclusion" };
