@@ -47,6 +47,7 @@ export async function dumpSchemaSections(conn: Queryable, options: PostgresDescr
       routines.length > 0 ? ["SET check_function_bodies = false;"] : [],
       await createSchemas(conn, schemas),
       await readExtensions(conn, schemas),
+      await readCollations(conn, schemas),
       await readTypes(conn, schemas),
       routinesOf(routines, "early"),
       await readSequences(conn, schemas, kept),
@@ -92,6 +93,24 @@ async function readExtensions(conn: Queryable, schemas: readonly string[]): Prom
     [schemas],
   );
   return dependencyOrder(rows).map((r) => statement(r.sql));
+}
+
+/** User-defined collations (the locale column's name varies by server version: read from the row as JSON). */
+async function readCollations(conn: Queryable, schemas: readonly string[]): Promise<string[]> {
+  const rows = await conn.query<Entry>(
+    `select n.nspname || '.' || co.collname as key,
+            'CREATE COLLATION ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(co.collname) || ' ('
+              || case when co.collprovider = 'i'
+                      then 'provider = icu, locale = ' || pg_catalog.quote_literal(coalesce(j.row->>'colliculocale', j.row->>'colllocale', co.collcollate))
+                      else 'provider = libc, lc_collate = ' || pg_catalog.quote_literal(co.collcollate) || ', lc_ctype = ' || pg_catalog.quote_literal(co.collctype) end
+              || case when co.collisdeterministic then '' else ', deterministic = false' end || ');' as sql
+       from pg_catalog.pg_collation co
+       join pg_catalog.pg_namespace n on n.oid = co.collnamespace
+       cross join lateral (select pg_catalog.to_jsonb(co) as row) j
+      where n.nspname = any(?::text[]) and ${notFromExtension("pg_collation", "co.oid")}`,
+    [schemas],
+  );
+  return sortedSql(rows);
 }
 
 async function readTypes(conn: Queryable, schemas: readonly string[]): Promise<string[]> {
