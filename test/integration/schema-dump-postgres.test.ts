@@ -69,6 +69,8 @@ const VIEWS = [
   "create view app.biggest_orders with (security_barrier = true) as select id, amount from app.big_orders where amount > 1000",
   "create view app.checked_orders as select id, amount from app.orders where amount > 5 with local check option",
   "create view public.order_summary as select b.id, c.email from app.biggest_orders b join app.customers c on c.id = b.id",
+  "create view app.a_counts as select app.a_double_count() as doubled",
+  "create function app.a_first_big() returns integer language sql stable begin atomic select min(id) from app.biggest_orders; end",
   "create materialized view app.order_totals as select customer_id, count(*) as n from app.big_orders group by customer_id",
   "create index order_totals_n_idx on app.order_totals (n)",
 ];

@@ -57,10 +57,11 @@ export async function dumpSchemaSections(conn: Queryable, options: PostgresDescr
       tables.constraints,
       tables.foreignKeys,
       sortedSql(indexes.filter((i) => !i.onView)),
-      await readViews(conn, schemas),
+      // SQL-standard bodies (BEGIN ATOMIC) are parsed when created: among the views, after what they use
+      dependencyOrder([...(await readViews(conn, schemas)), ...routines.filter((r) => r.stage === "late").map((r) => ({ ...r, rank: "3" }))]).map(
+        (r) => r.sql,
+      ),
       sortedSql(indexes.filter((i) => i.onView)),
-      // SQL-standard bodies (BEGIN ATOMIC) are parsed when created: after what they may use
-      routinesOf(routines, "late"),
       sortedSql((await readTriggers(conn, schemas)).filter((t) => kept(t.table))),
     ];
   });
@@ -182,7 +183,13 @@ async function readRoutines(conn: Queryable, schemas: readonly string[]): Promis
                     join pg_catalog.pg_proc r on r.oid = d.refobjid
                     join pg_catalog.pg_namespace rn on rn.oid = r.pronamespace
                    where d.classid = 'pg_catalog.pg_proc'::regclass and d.objid = p.oid
-                     and d.refclassid = 'pg_catalog.pg_proc'::regclass and d.refobjid <> p.oid) as needs
+                     and d.refclassid = 'pg_catalog.pg_proc'::regclass and d.refobjid <> p.oid
+                  union
+                  select vn.nspname || '.' || v.relname from pg_catalog.pg_depend d
+                    join pg_catalog.pg_class v on v.oid = d.refobjid and v.relkind in ('v', 'm')
+                    join pg_catalog.pg_namespace vn on vn.oid = v.relnamespace
+                   where d.classid = 'pg_catalog.pg_proc'::regclass and d.objid = p.oid
+                     and d.refclassid = 'pg_catalog.pg_class'::regclass) as needs
        from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
       where n.nspname = any(?::text[]) and p.prokind in ('f', 'p') and ${notFromExtension("pg_proc", "p.oid")}
         and not exists (select 1 from pg_catalog.pg_depend dep where dep.classid = 'pg_catalog.pg_proc'::regclass
@@ -332,7 +339,8 @@ async function readIndexes(conn: Queryable, schemas: readonly string[]): Promise
   }));
 }
 
-async function readViews(conn: Queryable, schemas: readonly string[]): Promise<string[]> {
+/** Views and materialized views, with what each needs: the views and routines it uses. */
+async function readViews(conn: Queryable, schemas: readonly string[]): Promise<(Entry & { rank: string; needs: string[] })[]> {
   const rows = await conn.query<{ key: string; rank: string; sql: string; needs: string[] }>(
     `select n.nspname || '.' || c.relname as key, case when c.relkind = 'v' then '1' else '2' end as rank,
             'CREATE ' || case when c.relkind = 'm' then 'MATERIALIZED VIEW ' else 'VIEW ' end || c.oid::regclass::text
@@ -344,12 +352,20 @@ async function readViews(conn: Queryable, schemas: readonly string[]): Promise<s
                          and d.refclassid = 'pg_catalog.pg_class'::regclass
                     join pg_catalog.pg_class rc on rc.oid = d.refobjid and rc.relkind in ('v', 'm')
                     join pg_catalog.pg_namespace rn on rn.oid = rc.relnamespace
-                   where r.ev_class = c.oid and rc.oid <> c.oid) as needs
+                   where r.ev_class = c.oid and rc.oid <> c.oid
+                  union
+                  select pn.nspname || '.' || p.proname || '(' || pg_catalog.oidvectortypes(p.proargtypes) || ')'
+                    from pg_catalog.pg_rewrite r
+                    join pg_catalog.pg_depend d on d.classid = 'pg_catalog.pg_rewrite'::regclass and d.objid = r.oid
+                         and d.refclassid = 'pg_catalog.pg_proc'::regclass
+                    join pg_catalog.pg_proc p on p.oid = d.refobjid
+                    join pg_catalog.pg_namespace pn on pn.oid = p.pronamespace
+                   where r.ev_class = c.oid) as needs
        from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
       where n.nspname = any(?::text[]) and c.relkind in ('v', 'm') and ${notFromExtension("pg_class", "c.oid")}`,
     [schemas],
   );
-  return dependencyOrder(rows).map((r) => statement(r.sql));
+  return rows.map((r) => ({ ...r, sql: statement(r.sql) }));
 }
 
 async function readTriggers(conn: Queryable, schemas: readonly string[]): Promise<(Entry & { table: string })[]> {
