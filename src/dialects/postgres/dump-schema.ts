@@ -300,7 +300,7 @@ async function readTableDefinitions(conn: Queryable, schemas: readonly string[])
                                                     join pg_catalog.pg_class sc on sc.oid = sd.objid
                                                     join pg_catalog.pg_sequence s on s.seqrelid = sc.oid
                                                    where a.attidentity <> '' and sd.classid = 'pg_catalog.pg_class'::regclass
-                                                     and sd.refobjid = c.oid and sd.refobjsubid = a.attnum and sd.deptype = 'i'), '')
+                                                     and sd.refclassid = 'pg_catalog.pg_class'::regclass and sd.refobjid = c.oid and sd.refobjsubid = a.attnum and sd.deptype = 'i'), '')
                                      || case when a.attnotnull then ' NOT NULL' else '' end,
                                      ',' order by a.attnum)
                                from pg_catalog.pg_attribute a
