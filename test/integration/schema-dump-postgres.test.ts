@@ -47,6 +47,8 @@ const TABLES = [
   `create unlogged table app."Order Items" ("Select" integer not null check ("Select" > 0), "user" text default 'it''s' collate app.ci,
      "Mood" app.mood[], code text collate app.c_like)`,
   "create table public.event_refs (event_id bigint, event_at date, foreign key (event_id, event_at) references public.events on delete set null)",
+  "create table app.notes (id integer primary key, body text not null default '', constraint notes_body_check check (length(body) < 500))",
+  "create table app.a_order_notes (order_id integer not null) inherits (app.notes)",
   "create table public.tags (order_id integer references app.orders (id), tag text not null, words tsvector, unique (order_id, tag))",
 ];
 /** Made after the tables: SQL-standard bodies (checked when created), a table's row type in a signature or a column. */
@@ -108,6 +110,9 @@ const RICH_REORDERED = [
   TABLES.find((s) => s.startsWith("alter"))!,
   TABLES.find((s) => s.includes("public.tags"))!,
   TABLES.find((s) => s.includes("public.event_refs"))!,
+  "create table app.notes (id integer primary key, body text not null default '')",
+  TABLES.find((s) => s.includes("inherits (app.notes)"))!,
+  "alter table app.notes add constraint notes_body_check check (length(body) < 500)",
   TABLES.find((s) => s.includes('"Order Items"'))!,
   ...AFTER_TABLES,
   ...[...INDEXES].reverse().filter((s) => !s.includes("events_at_idx")),
@@ -176,7 +181,7 @@ eachTarget([await postgresTarget()], "the PostgreSQL schema file", () => {
       for (const piece of ["CREATE SCHEMA IF NOT EXISTS app;", "CREATE EXTENSION btree_gist WITH SCHEMA app", "AS ENUM", "CREATE DOMAIN app.positive",
         "AS RANGE", "PARTITION OF public.events", "DEFERRABLE INITIALLY DEFERRED", "EXCLUDE USING gist", "USING gin",
         "CREATE MATERIALIZED VIEW app.order_totals", "CREATE OR REPLACE PROCEDURE app.reset_orders", "OWNED BY app.orders.id",
-        "GENERATED ALWAYS AS IDENTITY", "GENERATED ALWAYS AS (0) STORED", "COLLATE pg_catalog.\"C\"", "CREATE TRIGGER orders_touch"]) {
+        "GENERATED ALWAYS AS IDENTITY", "INHERITS (app.notes)", "GENERATED ALWAYS AS (0) STORED", "COLLATE pg_catalog.\"C\"", "CREATE TRIGGER orders_touch"]) {
         expect(dumped.text).toContain(piece);
       }
       // No server-made objects, OIDs or owners.

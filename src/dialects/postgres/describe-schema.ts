@@ -176,7 +176,8 @@ async function readTables(conn: Queryable, schemas: readonly string[]): Promise<
                    (select ' PARTITION OF ' || pn.nspname || '.' || p.relname || ' ' || pg_catalog.pg_get_expr(c.relpartbound, c.oid)
                       from pg_catalog.pg_inherits i join pg_catalog.pg_class p on p.oid = i.inhparent
                       join pg_catalog.pg_namespace pn on pn.oid = p.relnamespace where i.inhrelid = c.oid)
-                 else '' end as definition,
+                 else coalesce((select ' INHERITS (' || string_agg(i.inhparent::regclass::text, ', ' order by i.inhseqno) || ')'
+                                  from pg_catalog.pg_inherits i where i.inhrelid = c.oid), '') end as definition,
             a.attname as name, pg_catalog.format_type(a.atttypid, a.atttypmod) as type,
             not a.attnotnull as nullable, pg_catalog.pg_get_expr(d.adbin, d.adrelid) as "default",
             a.attgenerated as generated, a.attidentity as identity,

@@ -306,7 +306,9 @@ async function readTableDefinitions(conn: Queryable, schemas: readonly string[])
                                from pg_catalog.pg_attribute a
                                join pg_catalog.pg_type ty on ty.oid = a.atttypid
                                left join pg_catalog.pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
-                              where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped), '') || E'\\n)'
+                              where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped and a.attislocal), '') || E'\\n)'
+                           || coalesce((select ' INHERITS (' || string_agg(i.inhparent::regclass::text, ', ' order by i.inhseqno) || ')'
+                                          from pg_catalog.pg_inherits i where i.inhrelid = c.oid), '')
                  end
               || case when c.relkind = 'p' then ' PARTITION BY ' || pg_catalog.pg_get_partkeydef(c.oid) else '' end
               || coalesce(' WITH (' || array_to_string(c.reloptions, ', ') || ')', '') || ';' as sql
