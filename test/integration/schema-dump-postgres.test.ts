@@ -81,13 +81,19 @@ const TRIGGERS = [
   "create trigger events_audit after insert on public.events for each row execute function public.audit()",
   "create trigger tags_audit after delete on public.tags for each statement execute function public.audit()",
 ];
+const SECURITY = [
+  "alter table app.orders enable row level security",
+  "alter table app.orders force row level security",
+  "create policy orders_big on app.orders as restrictive for select to public using (amount > 0)",
+  "create policy orders_insert on app.orders for insert with check (app.add_one(room) > 0)",
+];
 const HISTORY_TABLES = [
   "create table public.stratum_migrations (version varchar(40) primary key, name varchar(200))",
   "create table public.stratum_migrations_log (id bigserial primary key, version varchar(40))",
   "create index stratum_migrations_log_version_idx on public.stratum_migrations_log (version)",
 ];
 
-const RICH = [...SCHEMAS, ...TYPES, ...ROUTINES, ...TABLES, ...AFTER_TABLES, ...INDEXES, ...VIEWS, ...TRIGGERS, ...HISTORY_TABLES];
+const RICH = [...SCHEMAS, ...TYPES, ...ROUTINES, ...TABLES, ...AFTER_TABLES, ...INDEXES, ...VIEWS, ...TRIGGERS, ...SECURITY, ...HISTORY_TABLES];
 /** The same schema built another way: partitions, constraints and objects in other orders. */
 const RICH_REORDERED = [
   ...HISTORY_TABLES,
@@ -118,6 +124,7 @@ const RICH_REORDERED = [
   ...[...INDEXES].reverse().filter((s) => !s.includes("events_at_idx")),
   ...VIEWS,
   ...TRIGGERS.filter((s) => !s.includes("events_audit")).reverse(),
+  ...[...SECURITY].reverse(),
 ];
 
 interface Session {
@@ -181,7 +188,7 @@ eachTarget([await postgresTarget()], "the PostgreSQL schema file", () => {
       for (const piece of ["CREATE SCHEMA IF NOT EXISTS app;", "CREATE EXTENSION btree_gist WITH SCHEMA app", "AS ENUM", "CREATE DOMAIN app.positive",
         "AS RANGE", "PARTITION OF public.events", "DEFERRABLE INITIALLY DEFERRED", "EXCLUDE USING gist", "USING gin",
         "CREATE MATERIALIZED VIEW app.order_totals", "CREATE OR REPLACE PROCEDURE app.reset_orders", "OWNED BY app.orders.id",
-        "GENERATED ALWAYS AS IDENTITY", "INHERITS (app.notes)", "GENERATED ALWAYS AS (0) STORED", "COLLATE pg_catalog.\"C\"", "CREATE TRIGGER orders_touch"]) {
+        "GENERATED ALWAYS AS IDENTITY", "INHERITS (app.notes)", "CREATE POLICY orders_big ON app.orders AS RESTRICTIVE FOR SELECT TO public USING", "GENERATED ALWAYS AS (0) STORED", "COLLATE pg_catalog.\"C\"", "CREATE TRIGGER orders_touch"]) {
         expect(dumped.text).toContain(piece);
       }
       // No server-made objects, OIDs or owners.
@@ -196,6 +203,11 @@ eachTarget([await postgresTarget()], "the PostgreSQL schema file", () => {
       const [before, after] = await Promise.all([source.describe(), copy.describe()]);
       expect(after).toEqual(before);
       expect(before.views.map((v) => v.name)).toContain("app.order_totals");
+      // The snapshot sees what only the table's definition carries: inheritance and row-level security.
+      const definition = (name: string) => before.tables.find((t) => t.name === name)?.definition;
+      expect(definition("app.a_order_notes")).toBe("INHERITS (app.notes)");
+      expect(definition("app.orders")).toMatch(/^ROW LEVEL SECURITY FORCE ROW LEVEL SECURITY POLICY orders_big AS RESTRICTIVE FOR SELECT/);
+      expect(definition("public.events_2025")).toMatch(/^PARTITION OF public\.events FOR VALUES/);
       expect((await copy.dump()).text).toBe(dumped.text);
     });
 

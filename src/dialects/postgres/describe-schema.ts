@@ -28,6 +28,12 @@ export const notFromExtension = (catalog: string, oid: string): string =>
 const collationName = (oid: string): string =>
   `(select co.collnamespace::regnamespace::text || '.' || pg_catalog.quote_ident(co.collname) from pg_catalog.pg_collation co where co.oid = ${oid})`;
 
+/** A row-level security policy after its name, from a pg_policies row `p`: `AS PERMISSIVE FOR ALL TO public USING (…)`. */
+export const policyClause = (p: string): string =>
+  `'AS ' || ${p}.permissive || ' FOR ' || ${p}.cmd || ' TO '
+     || (select string_agg(case when r = 'public' then r::text else pg_catalog.quote_ident(r) end, ', ' order by r) from unnest(${p}.roles) r)
+     || coalesce(' USING (' || ${p}.qual || ')', '') || coalesce(' WITH CHECK (' || ${p}.with_check || ')', '')`;
+
 export async function describeSchema(conn: Queryable, options: PostgresDescribeOptions = {}): Promise<SchemaSnapshot> {
   return withQualifiedNames(conn, async () => {
     const names = await schemasInScope(conn, options);
@@ -177,7 +183,11 @@ async function readTables(conn: Queryable, schemas: readonly string[]): Promise<
                       from pg_catalog.pg_inherits i join pg_catalog.pg_class p on p.oid = i.inhparent
                       join pg_catalog.pg_namespace pn on pn.oid = p.relnamespace where i.inhrelid = c.oid)
                  else coalesce((select ' INHERITS (' || string_agg(i.inhparent::regclass::text, ', ' order by i.inhseqno) || ')'
-                                  from pg_catalog.pg_inherits i where i.inhrelid = c.oid), '') end as definition,
+                                  from pg_catalog.pg_inherits i where i.inhrelid = c.oid), '') end
+              || case when c.relrowsecurity then ' ROW LEVEL SECURITY' else '' end
+              || case when c.relforcerowsecurity then ' FORCE ROW LEVEL SECURITY' else '' end
+              || coalesce((select string_agg(' POLICY ' || pg_catalog.quote_ident(p.policyname) || ' ' || ${policyClause("p")}, '' order by p.policyname)
+                             from pg_catalog.pg_policies p where p.schemaname = n.nspname and p.tablename = c.relname), '') as definition,
             a.attname as name, pg_catalog.format_type(a.atttypid, a.atttypmod) as type,
             not a.attnotnull as nullable, pg_catalog.pg_get_expr(d.adbin, d.adrelid) as "default",
             a.attgenerated as generated, a.attidentity as identity,

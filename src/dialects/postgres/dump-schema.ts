@@ -7,7 +7,7 @@
 
 import { bareName, byText } from "../../core/schema/model.js";
 import type { Queryable } from "../dialect.js";
-import { notFromExtension, schemasInScope, withQualifiedNames, type PostgresDescribeOptions } from "./describe-schema.js";
+import { notFromExtension, policyClause, schemasInScope, withQualifiedNames, type PostgresDescribeOptions } from "./describe-schema.js";
 import { dependencyOrder } from "./dump-order.js";
 
 /** A statement of the file with the name it sorts by (`schema.name`, unquoted). */
@@ -63,6 +63,7 @@ export async function dumpSchemaSections(conn: Queryable, options: PostgresDescr
       ),
       sortedSql(indexes.filter((i) => i.onView)),
       sortedSql((await readTriggers(conn, schemas)).filter((t) => kept(t.table))),
+      sortedSql((await readRowSecurity(conn, schemas)).filter((t) => kept(t.table))),
     ];
   });
 }
@@ -382,4 +383,23 @@ async function readTriggers(conn: Queryable, schemas: readonly string[]): Promis
     [schemas],
   );
   return rows.map((r) => ({ key: r.key, table: r.table, sql: statement(r.definition) }));
+}
+
+/** Row-level security: ENABLE/FORCE on each table that has it, then each policy. */
+async function readRowSecurity(conn: Queryable, schemas: readonly string[]): Promise<(Entry & { table: string })[]> {
+  return conn.query<Entry & { table: string }>(
+    `select n.nspname || '.' || c.relname || '.' || s.step as key, n.nspname || '.' || c.relname as "table",
+            'ALTER TABLE ' || c.oid::regclass::text || ' ' || s.step || ' ROW LEVEL SECURITY;' as sql
+       from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+       cross join lateral (values ('ENABLE', c.relrowsecurity), ('FORCE', c.relforcerowsecurity)) s(step, used)
+      where n.nspname = any(?::text[]) and c.relkind in ('r', 'p') and s.used
+     union all
+     select n.nspname || '.' || c.relname || '.policy ' || p.policyname, n.nspname || '.' || c.relname,
+            'CREATE POLICY ' || pg_catalog.quote_ident(p.policyname) || ' ON ' || c.oid::regclass::text || ' ' || ${policyClause("p")} || ';'
+       from pg_catalog.pg_policies p
+       join pg_catalog.pg_namespace n on n.nspname = p.schemaname
+       join pg_catalog.pg_class c on c.relnamespace = n.oid and c.relname = p.tablename
+      where n.nspname = any(?::text[])`,
+    [schemas, schemas],
+  );
 }
