@@ -3,8 +3,16 @@
 // so every name is qualified; not pg_dump, whose version must match the server's. The same
 // schema gives the same bytes whatever the creation order or the OIDs: objects are sorted by
 // name within an order that reloads, dependencies first where one kind depends on itself
-// (types, tables and their partitions, views). No owners, privileges, timestamps or OIDs.
-
+// (extensions, types, tables and their partitions or children, views, routines). No owners,
+// privileges, comments, timestamps or OIDs.
+//
+// The order: SET check_function_bodies = false; schemas; extensions; collations; types (enums,
+// domains, composites, ranges); functions and procedures; sequences; tables (partitions and
+// inheriting tables after their parent); sequence OWNED BY; routines whose signature uses a
+// table's row type; primary/unique/check/exclusion constraints; foreign keys; indexes; views,
+// materialized views and BEGIN ATOMIC routines in dependency order; indexes on materialized
+// views; triggers; row-level security and policies. Whatever a partition or child table takes
+// from its parent (constraints, index and trigger copies) is made by the parent's statement.
 import { bareName, byText } from "../../core/schema/model.js";
 import type { Queryable } from "../dialect.js";
 import { notFromExtension, policyClause, schemasInScope, withQualifiedNames, type PostgresDescribeOptions } from "./describe-schema.js";
