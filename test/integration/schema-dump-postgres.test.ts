@@ -87,13 +87,29 @@ const SECURITY = [
   "create policy orders_big on app.orders as restrictive for select to public using (amount > 0)",
   "create policy orders_insert on app.orders for insert with check (app.add_one(room) > 0)",
 ];
+const COMMENTS = [
+  "comment on schema app is 'the application'",
+  "comment on table app.orders is 'orders; one per purchase'",
+  "comment on column app.orders.note is 'it''s free text \\ with a backslash'",
+  "comment on view app.big_orders is 'orders over 100'",
+  "comment on materialized view app.order_totals is 'totals'",
+  "comment on index app.orders_recent_idx is 'recent orders'",
+  "comment on sequence app.invoice_numbers is 'invoice numbers'",
+  "comment on type app.mood is 'how it went'",
+  "comment on domain app.positive is 'above zero'",
+  "comment on function app.add_one(integer) is 'adds one'",
+  "comment on procedure app.reset_orders(integer) is 'clears'",
+  "comment on constraint orders_amount_check on app.orders is 'a sane amount'",
+  "comment on trigger orders_touch on app.orders is 'fills the note'",
+  "comment on column public.stratum_migrations.name is 'history: left out'",
+];
 const HISTORY_TABLES = [
   "create table public.stratum_migrations (version varchar(40) primary key, name varchar(200))",
   "create table public.stratum_migrations_log (id bigserial primary key, version varchar(40))",
   "create index stratum_migrations_log_version_idx on public.stratum_migrations_log (version)",
 ];
 
-const RICH = [...SCHEMAS, ...TYPES, ...ROUTINES, ...TABLES, ...AFTER_TABLES, ...INDEXES, ...VIEWS, ...TRIGGERS, ...SECURITY, ...HISTORY_TABLES];
+const RICH = [...SCHEMAS, ...TYPES, ...ROUTINES, ...TABLES, ...AFTER_TABLES, ...INDEXES, ...VIEWS, ...TRIGGERS, ...SECURITY, ...HISTORY_TABLES, ...COMMENTS];
 /** The same schema built another way: partitions, constraints and objects in other orders. */
 const RICH_REORDERED = [
   ...HISTORY_TABLES,
@@ -125,6 +141,7 @@ const RICH_REORDERED = [
   ...VIEWS,
   ...TRIGGERS.filter((s) => !s.includes("events_audit")).reverse(),
   ...[...SECURITY].reverse(),
+  ...[...COMMENTS].reverse(),
 ];
 
 interface Session {
@@ -188,7 +205,7 @@ eachTarget([await postgresTarget()], "the PostgreSQL schema file", () => {
       for (const piece of ["CREATE SCHEMA IF NOT EXISTS app;", "CREATE EXTENSION btree_gist WITH SCHEMA app", "AS ENUM", "CREATE DOMAIN app.positive",
         "AS RANGE", "PARTITION OF public.events", "DEFERRABLE INITIALLY DEFERRED", "EXCLUDE USING gist", "USING gin",
         "CREATE MATERIALIZED VIEW app.order_totals", "CREATE OR REPLACE PROCEDURE app.reset_orders", "OWNED BY app.orders.id",
-        "GENERATED ALWAYS AS IDENTITY", "INHERITS (app.notes)", "CREATE POLICY orders_big ON app.orders AS RESTRICTIVE FOR SELECT TO public USING", "GENERATED ALWAYS AS (0) STORED", "COLLATE pg_catalog.\"C\"", "CREATE TRIGGER orders_touch"]) {
+        "GENERATED ALWAYS AS IDENTITY", "INHERITS (app.notes)", "COMMENT ON COLUMN app.orders.note IS E'it''s free text \\\\ with a backslash';", "CREATE POLICY orders_big ON app.orders AS RESTRICTIVE FOR SELECT TO public USING", "GENERATED ALWAYS AS (0) STORED", "COLLATE pg_catalog.\"C\"", "CREATE TRIGGER orders_touch"]) {
         expect(dumped.text).toContain(piece);
       }
       // No server-made objects, OIDs or owners.

@@ -4,14 +4,14 @@
 // schema gives the same bytes whatever the creation order or the OIDs: objects are sorted by
 // name within an order that reloads, dependencies first where one kind depends on itself
 // (extensions, types, tables and their partitions or children, views, routines). No owners,
-// privileges, comments, timestamps or OIDs.
+// privileges, timestamps or OIDs.
 //
 // The order: SET check_function_bodies = false; schemas; extensions; collations; types (enums,
 // domains, composites, ranges); functions and procedures; sequences; tables (partitions and
 // inheriting tables after their parent); sequence OWNED BY; routines whose signature uses a
 // table's row type; primary/unique/check/exclusion constraints; foreign keys; indexes; views,
 // materialized views and BEGIN ATOMIC routines in dependency order; indexes on materialized
-// views; triggers; row-level security and policies. Whatever a partition or child table takes
+// views; triggers; row-level security and policies; COMMENT ON. Whatever a partition or child table takes
 // from its parent (constraints, index and trigger copies) is made by the parent's statement.
 import { bareName, byText } from "../../core/schema/model.js";
 import type { Queryable } from "../dialect.js";
@@ -72,6 +72,7 @@ export async function dumpSchemaSections(conn: Queryable, options: PostgresDescr
       sortedSql(indexes.filter((i) => i.onView)),
       sortedSql((await readTriggers(conn, schemas)).filter((t) => kept(t.table))),
       sortedSql((await readRowSecurity(conn, schemas)).filter((t) => kept(t.table))),
+      sortedSql((await readComments(conn, schemas)).filter((c) => c.table === null || kept(c.table))),
     ];
   });
 }
@@ -411,3 +412,65 @@ async function readRowSecurity(conn: Queryable, schemas: readonly string[]): Pro
     [schemas, schemas],
   );
 }
+
+/** COMMENT ON for what has one: schemas, relations and their columns, types, routines, constraints, triggers. */
+async function readComments(conn: Queryable, schemas: readonly string[]): Promise<(Entry & { table: string | null })[]> {
+  return conn.query<Entry & { table: string | null }>(
+    `select x.key, x."table", 'COMMENT ON ' || x.target || ' IS ' || pg_catalog.quote_literal(x.comment) || ';' as sql from (
+     select n.nspname as key, null as "table", 'SCHEMA ' || pg_catalog.quote_ident(n.nspname) as target, d.description as comment
+       from pg_catalog.pg_description d join pg_catalog.pg_namespace n on n.oid = d.objoid
+      where d.classoid = 'pg_catalog.pg_namespace'::regclass and n.nspname = any(?::text[]) and n.nspname <> 'public'
+     union all
+     select n.nspname || '.' || c.relname || coalesce('.' || a.attname, ''),
+            case when c.relkind in ('r', 'p') then n.nspname || '.' || c.relname
+                 when c.relkind in ('i', 'S') then (select tn.nspname || '.' || t.relname from pg_catalog.pg_depend dep
+                                                      join pg_catalog.pg_class t on t.oid = dep.refobjid and t.relkind in ('r', 'p')
+                                                      join pg_catalog.pg_namespace tn on tn.oid = t.relnamespace
+                                                     where dep.classid = 'pg_catalog.pg_class'::regclass and dep.objid = c.oid
+                                                       and dep.refclassid = 'pg_catalog.pg_class'::regclass and dep.deptype in ('a', 'i') limit 1) end,
+            case when a.attname is not null then 'COLUMN ' || c.oid::regclass::text || '.' || pg_catalog.quote_ident(a.attname)
+                 else case c.relkind when 'v' then 'VIEW ' when 'm' then 'MATERIALIZED VIEW ' when 'i' then 'INDEX '
+                                     when 'I' then 'INDEX ' when 'S' then 'SEQUENCE ' when 'c' then 'TYPE ' else 'TABLE ' end
+                      || c.oid::regclass::text end,
+            d.description
+       from pg_catalog.pg_description d
+       join pg_catalog.pg_class c on c.oid = d.objoid
+       join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+       left join pg_catalog.pg_attribute a on a.attrelid = c.oid and a.attnum = d.objsubid and d.objsubid > 0
+      where d.classoid = 'pg_catalog.pg_class'::regclass and n.nspname = any(?::text[]) and ${notFromExtension("pg_class", "c.oid")}
+     union all
+     select n.nspname || '.' || t.typname, null, case when t.typtype = 'd' then 'DOMAIN ' else 'TYPE ' end || t.oid::regtype::text, d.description
+       from pg_catalog.pg_description d
+       join pg_catalog.pg_type t on t.oid = d.objoid
+       join pg_catalog.pg_namespace n on n.oid = t.typnamespace
+      where d.classoid = 'pg_catalog.pg_type'::regclass and n.nspname = any(?::text[]) and ${notFromExtension("pg_type", "t.oid")}
+     union all
+     select n.nspname || '.' || p.proname || '(' || pg_catalog.oidvectortypes(p.proargtypes) || ')', null,
+            case when p.prokind = 'p' then 'PROCEDURE ' else 'FUNCTION ' end || pg_catalog.quote_ident(n.nspname) || '.'
+              || pg_catalog.quote_ident(p.proname) || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')',
+            d.description
+       from pg_catalog.pg_description d
+       join pg_catalog.pg_proc p on p.oid = d.objoid
+       join pg_catalog.pg_namespace n on n.oid = p.pronamespace
+      where d.classoid = 'pg_catalog.pg_proc'::regclass and n.nspname = any(?::text[]) and ${notFromExtension("pg_proc", "p.oid")}
+     union all
+     select n.nspname || '.' || c.relname || '.' || k.conname, n.nspname || '.' || c.relname,
+            'CONSTRAINT ' || pg_catalog.quote_ident(k.conname) || ' ON ' || c.oid::regclass::text, d.description
+       from pg_catalog.pg_description d
+       join pg_catalog.pg_constraint k on k.oid = d.objoid
+       join pg_catalog.pg_class c on c.oid = k.conrelid
+       join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      where d.classoid = 'pg_catalog.pg_constraint'::regclass and n.nspname = any(?::text[])
+     union all
+     select n.nspname || '.' || c.relname || '.' || g.tgname, n.nspname || '.' || c.relname,
+            'TRIGGER ' || pg_catalog.quote_ident(g.tgname) || ' ON ' || c.oid::regclass::text, d.description
+       from pg_catalog.pg_description d
+       join pg_catalog.pg_trigger g on g.oid = d.objoid
+       join pg_catalog.pg_class c on c.oid = g.tgrelid
+       join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      where d.classoid = 'pg_catalog.pg_trigger'::regclass and n.nspname = any(?::text[])
+     ) x`,
+    [schemas, schemas, schemas, schemas, schemas, schemas],
+  );
+}
+
