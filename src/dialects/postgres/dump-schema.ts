@@ -11,8 +11,10 @@
 // inheriting tables after their parent); sequence OWNED BY; routines whose signature uses a
 // table's row type; primary/unique/check/exclusion constraints; foreign keys; indexes; views,
 // materialized views and BEGIN ATOMIC routines in dependency order; indexes on materialized
-// views; triggers; row-level security and policies; COMMENT ON. Whatever a partition or child table takes
-// from its parent (constraints, index and trigger copies) is made by the parent's statement.
+// views; triggers; row-level security and policies; COMMENT ON. Whatever a partition or child
+// table takes from its parent (constraints, index and trigger copies) is made by the parent's
+// statement.
+
 import { bareName, byText } from "../../core/schema/model.js";
 import type { Queryable } from "../dialect.js";
 import { notFromExtension, policyClause, schemasInScope, withQualifiedNames, type PostgresDescribeOptions } from "./describe-schema.js";
