@@ -82,7 +82,7 @@ export async function writeSchemaFile(engine: Engine, conn: Connection): Promise
     const { text } = await composeSchema(engine, conn, dumper.bind(engine.target.dialect));
     await writeIfChanged(file, text);
   } catch (error) {
-    warn(`the migrations are done, but the schema file ${file} could not be rewritten: ${errorText(error)} (run \`stratum schema dump\` once it can be)`);
+    warn(`the run succeeded, but the schema file ${file} could not be rewritten: ${errorText(error)} (run \`stratum schema dump\` once it can be)`);
   }
 }
 
