@@ -107,6 +107,16 @@ const ADOPT = {
   ] as const,
 };
 
+/** `stratum schema dump|load`: the schema file. */
+const SCHEMA = {
+  description: "dump: write the whole schema as one file (schema.sql); load: apply that file to an empty database and baseline it",
+  help:
+    "\nActions: dump, load. The file records the dialect and the last applied version; load baselines the history to it.\n" +
+    "With schemaFile in the config, up, down and redo rewrite the file after every run that changed the schema.\n" +
+    examples("stratum schema dump", "stratum schema dump --file - > schema.sql", "stratum schema load --file db/schema.sql", "stratum schema dump --json"),
+  options: [["--file <path>", "the schema file (default: schemaFile from the config, else schema.sql); - prints it (dump)"]] as const,
+};
+
 function buildProgram(output: Output, onInvocation: (invocation: Invocation) => void): Command {
   const program = new Command("stratum");
   program
@@ -246,14 +256,8 @@ function buildProgram(output: Output, onInvocation: (invocation: Invocation) => 
   );
   define("baseline <version>", "record an existing database as being at a version, running nothing", examples("stratum baseline 012"));
   define("adopt", ADOPT.description, ADOPT.help, ADOPT.options);
-  define(
-    "schema <action>",
-    "dump: write the whole schema as one file (schema.sql); load: apply that file to an empty database and baseline it",
-    "\nActions: dump, load. The file records the dialect and the last applied version; load baselines the history to it.\n" +
-      "With schemaFile in the config, up, down and redo rewrite the file after every run that changed the schema.\n" +
-      examples("stratum schema dump", "stratum schema dump --file - > schema.sql", "stratum schema load --file db/schema.sql", "stratum schema dump --json"),
-    [["--file <path>", "the schema file (default: schemaFile from the config, else schema.sql); - prints it (dump)"]],
-  );
+  define("schema <action>", SCHEMA.description, SCHEMA.help, SCHEMA.options);
+
   define(
     "graph",
     "print the dependency graph, marking applied, pending and conflicting migrations",
