@@ -2,7 +2,7 @@
 // The dialect composes the statements (Dialect.dumpSchema); the file's first line records the
 // dialect and the last applied version, which `load` baselines the history to.
 
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import type { SchemaDumpOptions, SchemaDumpResult, SchemaLoadOptions, SchemaLoadResult } from "../api-types.js";
 import { ConfigError, EXIT, StratumError, ValidationError } from "../core/errors.js";
@@ -13,6 +13,7 @@ import { compareVersions, matchesVersion } from "../core/version.js";
 import type { Connection, Dialect } from "../dialects/dialect.js";
 import { recordBaseline } from "./admin.js";
 import { confirmProtected } from "./confirm.js";
+import { recordSchemaSnapshot } from "./drift.js";
 import type { Engine } from "./ports.js";
 import { inTransaction, throwIfAborted, withConnection, withLock, type Session } from "./session.js";
 import { errorText } from "./step-failure.js";
@@ -64,6 +65,8 @@ export async function loadSchema(engine: Engine, options: SchemaLoadOptions = {}
           return baselineAfterLoad(engine, session, target, true);
         })
       : await runThenBaseline(run, target);
+    // what drift compares with from now on: the schema the file made
+    await recordSchemaSnapshot(engine, session.conn);
     return { file: path, version: header.version, baselined, statements: statements.length, durationMs: Math.round(performance.now() - started) };
   }, options.signal);
 }
@@ -136,8 +139,13 @@ async function writeIfChanged(path: string, text: string): Promise<void> {
   if (current === text) return;
   await mkdir(dirname(path), { recursive: true });
   const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, text, "utf8");
-  await rename(temporary, path);
+  try {
+    await writeFile(temporary, text, "utf8");
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true }).catch(() => undefined);
+    throw error;
+  }
 }
 
 async function readSchemaFile(path: string, shown: string): Promise<string> {

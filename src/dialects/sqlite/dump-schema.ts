@@ -18,7 +18,16 @@ export async function dumpSchema(db: Queryable, options: DescribeSchemaOptions =
   const rows = await db.query<MasterObject>(
     "select type, name, tbl_name, sql from sqlite_master where name not like 'sqlite_%' and sql is not null",
   );
-  return schemaText(rows, options.exclude ?? []);
+  // a virtual table's shadow tables (FTS5's docs_data, …) are made again by its CREATE VIRTUAL TABLE
+  return schemaText(rows, [...(options.exclude ?? []), ...(await shadowTables(db))]);
+}
+
+async function shadowTables(db: Queryable): Promise<string[]> {
+  try {
+    return (await db.query<{ name: string }>("select name from pragma_table_list where type = 'shadow' and schema = 'main'")).map((r) => r.name);
+  } catch {
+    return []; // SQLite before 3.37 has no table_list: no shadow tables are told apart
+  }
 }
 
 /** The file's statements from sqlite_master's rows (pure): each ends with `;` and a blank line. */
