@@ -53,7 +53,13 @@ export async function loadSchema(engine: Engine, options: SchemaLoadOptions = {}
   const text = await readSchemaFile(path, shown);
   const header = headerOf(text, shown, dialect);
   const target = header.version === null ? null : await baselineTarget(engine, header.version, shown);
-  const statements = dialect.sql.analyse(text).statements;
+  const facts = dialect.sql.analyse(text);
+  if (facts.unterminated !== null) {
+    throw new ConfigError(`${shown}:${facts.unterminated.line} opens a ${facts.unterminated.kind} that never ends; nothing was loaded`, {
+      fix: "close it (or restore the file from `stratum schema dump`), then load again",
+    });
+  }
+  const statements = facts.statements;
   throwIfAborted(options.signal);
   return withLock(engine, async (session) => {
     await refuseNonEmpty(engine, session.conn);

@@ -202,12 +202,16 @@ describe.concurrent("stratum schema load", () => {
     expect(await applied(cli, "sqlite:./app.db")).toEqual([]);
   });
 
-  it("a missing file is one sentence with the path and the fix, and creates no database", async () => {
+  it("a missing file, or one that never closes a comment, is one sentence with the path and the fix, and creates no database", async () => {
     const { p, cli } = project();
     const result = await cli(["schema", "load", "--file", "db/nowhere.sql"]);
     expect(result.code, result.output).toBe(2);
     expect(result.stderr).toContain("error: there is no schema file db/nowhere.sql");
     expect(result.stderr).toContain("fix: run `stratum schema dump` against a migrated database first");
+    p.write("open.sql", "CREATE TABLE a (id INTEGER);\n/* never closed\nCREATE TABLE b (id INTEGER);\n");
+    const open = await cli(["schema", "load", "--file", "open.sql"]);
+    expect(open.code, open.output).toBe(2);
+    expect(open.stderr).toContain("error: open.sql:2 opens a block comment that never ends; nothing was loaded");
     expect(existsSync(join(p.dir, "app.db"))).toBe(false);
   });
 
