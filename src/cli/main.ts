@@ -6,6 +6,7 @@ import { DEFAULT_URL, EXIT, useVocabulary, VERSION } from "../basics.js";
 import { Command, CommanderError } from "commander";
 import { adoptCommand } from "./commands/adopt.js";
 import { baselineCommand } from "./commands/baseline.js";
+import { schemaCommand } from "./commands/schema.js";
 import type { CommandContext, Invocation } from "./commands/command-context.js";
 import { createCommand } from "./commands/create.js";
 import { importCommand } from "./commands/import.js";
@@ -104,6 +105,16 @@ const ADOPT = {
     ["--from-schema <name>", "the schema (PostgreSQL) or database (MySQL) holding that table"],
     ["--dry-run", "print the mapping (their entry → our file → state) and change nothing"],
   ] as const,
+};
+
+/** `stratum schema dump|load`: the schema file. */
+const SCHEMA = {
+  description: "dump: write the whole schema as one file (schema.sql); load: apply that file to an empty database and baseline it",
+  help:
+    "\nActions: dump, load. The file records the dialect and the last applied version; load baselines the history to it.\n" +
+    "With schemaFile in the config, up, down and redo rewrite the file after every run that changed the schema.\n" +
+    examples("stratum schema dump", "stratum schema dump --file - > schema.sql", "stratum schema load --file db/schema.sql", "stratum schema dump --json"),
+  options: [["--file <path>", "the schema file (default: schemaFile from the config, else schema.sql); - prints it (dump)"]] as const,
 };
 
 function buildProgram(output: Output, onInvocation: (invocation: Invocation) => void): Command {
@@ -245,6 +256,8 @@ function buildProgram(output: Output, onInvocation: (invocation: Invocation) => 
   );
   define("baseline <version>", "record an existing database as being at a version, running nothing", examples("stratum baseline 012"));
   define("adopt", ADOPT.description, ADOPT.help, ADOPT.options);
+  define("schema <action>", SCHEMA.description, SCHEMA.help, SCHEMA.options);
+
   define(
     "graph",
     "print the dependency graph, marking applied, pending and conflicting migrations",
@@ -308,6 +321,8 @@ async function dispatch(ctx: CommandContext, invocation: Invocation): Promise<nu
       return graphCommand(ctx, options);
     case "adopt":
       return adoptCommand(ctx, options);
+    case "schema":
+      return schemaCommand(ctx, first, options);
     default:
       throw usageError(`unknown command "${invocation.command}"`);
   }

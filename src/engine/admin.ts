@@ -121,28 +121,35 @@ export async function baseline(engine: Engine, version: string, options: Operati
   }, options.signal);
 }
 
-async function writeBaseline(engine: Engine, { conn, dbUser }: Session, found: Discovered, target: MigrationFile): Promise<string[]> {
+async function writeBaseline(engine: Engine, session: Session, found: Discovered, target: MigrationFile): Promise<string[]> {
+  await engine.target.history.ensureTables(session.conn);
+  return inTransaction(session.conn, () => recordBaseline(engine, session, found, target));
+}
+
+/**
+ * Records every migration up to `target` as applied without running it, with its log row and
+ * the dialect's head version, in the caller's transaction (the history tables exist); returns
+ * the versions marked. What `baseline` and `schema load` write.
+ */
+export async function recordBaseline(engine: Engine, { conn, dbUser }: Session, found: Discovered, target: MigrationFile): Promise<string[]> {
   const { dialect, history } = engine.target;
-  await history.ensureTables(conn);
   const done = appliedSet(await history.read(conn));
   const batch = await history.nextBatch(conn);
   const marked: string[] = [];
-  await inTransaction(conn, async () => {
-    for (const migration of found.migrations) {
-      if (compareVersions(migration.version, target.version) > 0 || done.has(migration.version)) continue;
-      await history.write(conn, recordedWithoutRunning(migration, { appliedAt: new Date().toISOString(), batch, appliedBy: dbUser }));
-      done.add(migration.version);
-      marked.push(migration.version);
-    }
-    await history.log(conn, instantLog(engine, dbUser, {
-      operation: "baseline",
-      version: target.version,
-      name: target.name,
-      checksum: target.checksum,
-      details: `baseline at ${target.version}: marked ${marked.length} migration(s) applied without running them`,
-    }));
-    if (dialect.capabilities.headVersion) await dialect.recordHead!(conn, done.head);
-  });
+  for (const migration of found.migrations) {
+    if (compareVersions(migration.version, target.version) > 0 || done.has(migration.version)) continue;
+    await history.write(conn, recordedWithoutRunning(migration, { appliedAt: new Date().toISOString(), batch, appliedBy: dbUser }));
+    done.add(migration.version);
+    marked.push(migration.version);
+  }
+  await history.log(conn, instantLog(engine, dbUser, {
+    operation: "baseline",
+    version: target.version,
+    name: target.name,
+    checksum: target.checksum,
+    details: `baseline at ${target.version}: marked ${marked.length} migration(s) applied without running them`,
+  }));
+  if (dialect.capabilities.headVersion) await dialect.recordHead!(conn, done.head);
   return marked;
 }
 
