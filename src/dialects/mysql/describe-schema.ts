@@ -16,7 +16,7 @@ import {
 } from "../../core/schema/model.js";
 import type { DescribeSchemaOptions, Queryable } from "../dialect.js";
 
-function text(value: unknown): string {
+export function text(value: unknown): string {
   if (typeof value === "string") return value;
   if (value instanceof Date) return value.toISOString();
   if (Buffer.isBuffer(value)) return value.toString("utf8");
@@ -25,16 +25,16 @@ function text(value: unknown): string {
 
 const orNull = (value: unknown): string | null => (value === null || value === undefined ? null : text(value));
 
-const quoteName = (name: string): string => `\`${name.replaceAll("`", "``")}\``;
+export const quoteName = (name: string): string => `\`${name.replaceAll("`", "``")}\``;
 
-interface Context {
+export interface Context {
   readonly conn: Queryable;
   readonly database: string;
   readonly mariadb: boolean;
 }
 
 /** A server-printed text without the database qualifier and the DEFINER clause. */
-function portable(ctx: Context, sql: string): string {
+export function portable(ctx: Context, sql: string): string {
   return sql
     .replaceAll(`${quoteName(ctx.database)}.`, "")
     .replace(/\s+DEFINER\s*=\s*(`[^`]*`|'[^']*'|\S+)@(`[^`]*`|'[^']*'|\S+)/i, "")
@@ -43,15 +43,16 @@ function portable(ctx: Context, sql: string): string {
 
 /** Reads tables, views, indexes, constraints, routines, triggers, events and sequences of `database()`. */
 export async function describeSchema(conn: Queryable, options: DescribeSchemaOptions = {}): Promise<SchemaSnapshot> {
-  const [scope] = await conn.query("select database() as db, version() as v");
-  const ctx: Context = { conn, database: text(scope?.["db"]), mariadb: /mariadb/i.test(text(scope?.["v"])) };
+  const ctx = await contextOf(conn);
   const relations = await conn.query(
-    "select table_name as name, table_type as type, table_collation as collation from information_schema.tables where table_schema = database()",
+    `select table_name as name, table_type as type, table_collation as collation, engine as engine,
+            table_comment as comment, create_options as options
+       from information_schema.tables where table_schema = database()`,
   );
   const ofType = (type: string) => relations.filter((r) => text(r["type"]) === type).map((r) => text(r["name"]));
   const collations = new Map(relations.map((r) => [text(r["name"]), orNull(r["collation"])]));
   const snapshot = schemaSnapshot({
-    tables: await readTables(ctx, ofType("BASE TABLE"), collations),
+    tables: (await readTables(ctx, ofType("BASE TABLE"), collations)).map((table) => ({ ...table, definition: tableOptions(relations, table.name) })),
     views: await Promise.all(ofType("VIEW").map(async (name) => ({ kind: "view" as const, name, definition: await viewDefinition(ctx, name) }))),
     sequences: await readSequences(ctx, ofType("SEQUENCE")),
     indexes: await readIndexes(ctx),
@@ -62,6 +63,23 @@ export async function describeSchema(conn: Queryable, options: DescribeSchemaOpt
   return withoutTables(snapshot, options.exclude ?? []);
 }
 
+export async function contextOf(conn: Queryable): Promise<Context> {
+  const [scope] = await conn.query("select database() as db, version() as v");
+  return { conn, database: text(scope?.["db"]), mariadb: /mariadb/i.test(text(scope?.["v"])) };
+}
+
+/**
+ * A table's options beyond its columns and constraints (engine, default collation, comment,
+ * row format, partitioning), as one text; the AUTO_INCREMENT counter is not part of the schema.
+ */
+function tableOptions(relations: readonly Record<string, unknown>[], name: string): string {
+  const row = relations.find((r) => text(r["name"]) === name) ?? {};
+  const options = text(row["options"]).split(/\s+/).filter((o) => o !== "" && !/^auto_increment=/i.test(o)).sort();
+  const parts = [`ENGINE=${text(row["engine"])}`, `COLLATE=${text(row["collation"])}`, ...options];
+  if (text(row["comment"]) !== "") parts.push(`COMMENT=${JSON.stringify(text(row["comment"]))}`);
+  return parts.join(" ");
+}
+
 const CREATE_COLUMN: Record<string, string> = {
   VIEW: "Create View",
   FUNCTION: "Create Function",
@@ -70,13 +88,13 @@ const CREATE_COLUMN: Record<string, string> = {
   EVENT: "Create Event",
 };
 
-async function showCreate(ctx: Context, kind: keyof typeof CREATE_COLUMN, name: string): Promise<string> {
+export async function showCreate(ctx: Context, kind: keyof typeof CREATE_COLUMN, name: string): Promise<string> {
   const [row] = await ctx.conn.query(`show create ${kind.toLowerCase()} ${quoteName(name)}`);
   return portable(ctx, text(row?.[CREATE_COLUMN[kind] as string]));
 }
 
 /** SHOW CREATE VIEW, or the stored text when the view no longer resolves (a table it reads was dropped). */
-async function viewDefinition(ctx: Context, name: string): Promise<string> {
+export async function viewDefinition(ctx: Context, name: string): Promise<string> {
   try {
     return await showCreate(ctx, "VIEW", name);
   } catch {
@@ -221,29 +239,45 @@ async function readTriggers(ctx: Context): Promise<SchemaSnapshot["triggers"]> {
       table: text(row["tbl"]),
       timing: text(row["timing"]),
       events: [text(row["event"])],
-      definition: await showCreate(ctx, "TRIGGER", text(row["name"])),
+      definition: withoutTriggerOrder(await showCreate(ctx, "TRIGGER", text(row["name"]))),
     })),
   );
 }
 
+/**
+ * A trigger's text without `FOLLOWS x` / `PRECEDES x`: the order among triggers of one table,
+ * timing and event is the order they are created in, which a schema file reproduces.
+ */
+export function withoutTriggerOrder(sql: string): string {
+  return sql.replace(/(\bFOR\s+EACH\s+ROW)\s+(?:FOLLOWS|PRECEDES)\s+(?:`(?:[^`]|``)*`|\w+)/i, "$1");
+}
+
+/** The columns of information_schema.events an event's definition is built from. */
+export const EVENT_COLUMNS = `event_name as name, event_type as type, execute_at as at, interval_value as every,
+  interval_field as field, ends as ends, status as status, on_completion as completion, event_comment as comment,
+  event_definition as body`;
+
+const sqlString = (value: string): string => `'${value.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`;
+
+/**
+ * An event as the clauses of CREATE EVENT after its name. Built from the columns rather than
+ * SHOW CREATE EVENT: a recurring event's STARTS defaults to its creation time, which would make
+ * two creations of the same event differ.
+ */
+export function eventDefinition(ctx: Context, row: Record<string, unknown>): string {
+  const every = text(row["every"]);
+  const schedule = text(row["type"]) === "ONE TIME"
+    ? `AT ${sqlString(text(row["at"]))}`
+    : `EVERY ${/^\d+$|^'.*'$/.test(every) ? every : sqlString(every)} ${text(row["field"])}${row["ends"] ? ` ENDS ${sqlString(text(row["ends"]))}` : ""}`;
+  const status = text(row["status"]);
+  const state = status === "ENABLED" ? "ENABLE" : status === "DISABLED" ? "DISABLE" : "DISABLE ON SLAVE";
+  const comment = text(row["comment"]) === "" ? "" : ` COMMENT ${sqlString(text(row["comment"]))}`;
+  return `ON SCHEDULE ${schedule} ON COMPLETION ${text(row["completion"])} ${state}${comment} DO ${portable(ctx, text(row["body"]))}`;
+}
+
 async function readEvents(ctx: Context): Promise<SchemaSnapshot["events"]> {
-  // Built from the columns rather than SHOW CREATE EVENT: a recurring event's STARTS defaults to
-  // its creation time, which would make two creations of the same event differ.
-  const rows = await ctx.conn.query(
-    `select event_name as name, event_type as type, execute_at as at, interval_value as every, interval_field as field,
-            ends as ends, status as status, on_completion as completion, event_definition as body
-       from information_schema.events where event_schema = database()`,
-  );
-  return rows.map((row) => {
-    const schedule = text(row["type"]) === "ONE TIME"
-      ? `AT '${text(row["at"])}'`
-      : `EVERY ${text(row["every"])} ${text(row["field"])}${row["ends"] ? ` ENDS '${text(row["ends"])}'` : ""}`;
-    return {
-      kind: "event" as const,
-      name: text(row["name"]),
-      definition: `ON SCHEDULE ${schedule} ON COMPLETION ${text(row["completion"])} ${text(row["status"])} DO ${portable(ctx, text(row["body"]))}`,
-    };
-  });
+  const rows = await ctx.conn.query(`select ${EVENT_COLUMNS} from information_schema.events where event_schema = database()`);
+  return rows.map((row) => ({ kind: "event" as const, name: text(row["name"]), definition: eventDefinition(ctx, row) }));
 }
 
 async function readSequences(ctx: Context, names: readonly string[]): Promise<SequenceObject[]> {
