@@ -24,8 +24,14 @@ import { newToken } from "../../sql/token.js";
 
 const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** The current database's schema as one canonical SQL script. */
+/** The current database's schema as one canonical SQL script: `dumpStatements`, each ended by `;`. */
 export async function dumpSchema(conn: Queryable, options: DescribeSchemaOptions = {}): Promise<string> {
+  const statements = await dumpStatements(conn, options);
+  return statements.map(terminated).join("\n\n") + (statements.length > 0 ? "\n" : "");
+}
+
+/** The statements of the schema file, in the order they reload, without their `;`. */
+export async function dumpStatements(conn: Queryable, options: DescribeSchemaOptions = {}): Promise<string[]> {
   const ctx = await contextOf(conn);
   const excluded = new Set((options.exclude ?? []).map((name) => name.toLowerCase()));
   const relations = await conn.query(
@@ -36,7 +42,7 @@ export async function dumpSchema(conn: Queryable, options: DescribeSchemaOptions
   const sequences = await Promise.all(named("SEQUENCE").map((name) => showCreateRow(ctx, "sequence", name)));
   const tables = await Promise.all(named("BASE TABLE").map(async (name) => canonicalTable(await showCreateRow(ctx, "table", name))));
   const hasForeignKeys = tables.some((table) => /^\s*CONSTRAINT `(?:[^`]|``)*` FOREIGN KEY /m.test(table));
-  const statements = [
+  return [
     ...sequences,
     ...(hasForeignKeys ? ["SET FOREIGN_KEY_CHECKS = 0", ...tables, "SET FOREIGN_KEY_CHECKS = 1"] : tables),
     ...(await routines(ctx)),
@@ -44,7 +50,6 @@ export async function dumpSchema(conn: Queryable, options: DescribeSchemaOptions
     ...(await triggers(ctx, excluded)),
     ...(await events(ctx)),
   ];
-  return statements.map(terminated).join("\n\n") + (statements.length > 0 ? "\n" : "");
 }
 
 async function showCreateRow(ctx: Context, kind: "table" | "sequence", name: string): Promise<string> {
@@ -156,7 +161,11 @@ async function views(ctx: Context, names: readonly string[]): Promise<string[]> 
     done.add(next);
     order.push(next);
   }
-  return order.map((name) => texts.get(name) ?? "");
+  // A view whose tables are gone has only its stored SELECT: written as the CREATE it was.
+  return order.map((name) => {
+    const sql = texts.get(name) ?? "";
+    return /^CREATE\b/i.test(sql) ? sql : `CREATE VIEW ${quoteName(name)} AS ${sql}`;
+  });
 }
 
 /**
