@@ -5,7 +5,7 @@
 import { afterAll, expect, it } from "vitest";
 import { createDialect } from "../../src/dialects/create-dialect.js";
 import type { Dialect } from "../../src/dialects/dialect.js";
-import { dumpStatements } from "../../src/dialects/mysql/dump-schema.js";
+import { canonicalTable, dumpStatements } from "../../src/dialects/mysql/dump-schema.js";
 import type { SchemaSnapshot } from "../../src/core/schema/index.js";
 import { schemaObjects } from "../../src/core/schema/index.js";
 import { eachTarget } from "../support/each-target.js";
@@ -41,6 +41,8 @@ const TABLES = {
     constraint orders_amount_cap check (amount < 1000000)
   )`,
   places: "create table places (id int primary key, pos point not null, label varchar(20), spatial index places_pos_sp (pos))",
+  metrics: `create table metrics (id int not null, at date not null, primary key (id, at))
+    partition by range (year(at)) (partition p2025 values less than (2026), partition pmax values less than maxvalue)`,
   history: "create table stratum_migrations (version bigint primary key, name varchar(100), applied_at datetime default current_timestamp)",
   historyLog: "create table stratum_log (id int auto_increment primary key, version bigint)",
 };
@@ -96,6 +98,7 @@ const FIRST = [
   TABLES.customers,
   TABLES.orders,
   TABLES.places,
+  TABLES.metrics,
   TABLES.history,
   TABLES.historyLog,
   ...INDEXES,
@@ -110,6 +113,7 @@ const FIRST = [
 const REORDERED = [
   TABLES.historyLog,
   TABLES.history,
+  TABLES.metrics,
   ...[...ROUTINES].reverse(),
   TABLES.places,
   "create table customers_tmp (x int)",
@@ -176,6 +180,42 @@ async function build(target: Awaited<ReturnType<typeof mysqlTarget>>, statements
   return { db, opened, dump, describe, dispose: () => opened.dialect.dispose() };
 }
 
+// MySQL 8 prints what MariaDB does not: version comments, functional keys, no display widths.
+it("makes a MySQL 8 SHOW CREATE TABLE canonical: no counter, no version comments, keys and constraints by name", () => {
+  const mysql8 = [
+    "CREATE TABLE `t` (",
+    "  `id` int NOT NULL AUTO_INCREMENT,",
+    "  `a` varchar(10) COLLATE utf8mb4_bin DEFAULT NULL /*!80023 INVISIBLE */,",
+    "  `b` decimal(5,2) DEFAULT NULL,",
+    "  PRIMARY KEY (`id`),",
+    "  UNIQUE KEY `z_uq` (`a`,`b`),",
+    "  KEY `m_fn` ((lower(`a`))),",
+    "  KEY `a_idx` (`b`) /*!80000 INVISIBLE */,",
+    "  CONSTRAINT `t_fk` FOREIGN KEY (`id`) REFERENCES `u` (`id`) ON DELETE CASCADE,",
+    "  CONSTRAINT `t_chk` CHECK ((`b` > 0)) /*!80016 NOT ENFORCED */",
+    ") ENGINE=InnoDB AUTO_INCREMENT=42 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_ai_ci",
+    "/*!50100 PARTITION BY HASH (`id`)",
+    "PARTITIONS 4 */",
+  ].join("\n");
+  expect(canonicalTable(mysql8)).toBe(
+    [
+      "CREATE TABLE `t` (",
+      "  `id` int NOT NULL AUTO_INCREMENT,",
+      "  `a` varchar(10) COLLATE utf8mb4_bin DEFAULT NULL INVISIBLE,",
+      "  `b` decimal(5,2) DEFAULT NULL,",
+      "  PRIMARY KEY (`id`),",
+      "  KEY `a_idx` (`b`) INVISIBLE,",
+      "  KEY `m_fn` ((lower(`a`))),",
+      "  UNIQUE KEY `z_uq` (`a`,`b`),",
+      "  CONSTRAINT `t_chk` CHECK ((`b` > 0)) NOT ENFORCED,",
+      "  CONSTRAINT `t_fk` FOREIGN KEY (`id`) REFERENCES `u` (`id`) ON DELETE CASCADE",
+      ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_ai_ci",
+      "PARTITION BY HASH (`id`)",
+      "PARTITIONS 4",
+    ].join("\n"),
+  );
+});
+
 eachTarget([await mysqlTarget()], "the MySQL/MariaDB schema file", (target) => {
   it.concurrent("reloads, statement by statement with the dialect's splitter, to an identical snapshot and identical text", async () => {
     const source = await build(target, FIRST);
@@ -200,7 +240,7 @@ eachTarget([await mysqlTarget()], "the MySQL/MariaDB schema file", (target) => {
 
       const seen = schemaObjects(before).map((o) => `${o.kind} ${o.name}`);
       for (const object of [
-        "sequence invoice_numbers", "table customers", "table orders", "table places", "view a_big", "view m_active",
+        "sequence invoice_numbers", "table customers", "table metrics", "table orders", "table places", "view a_big", "view m_active",
         "view z_active", "index customers.customers_bio_ft", "index places.places_pos_sp", "index places.places_label_uq",
         "function add_one(int(11))", "function order_total(bigint(20) unsigned)", "procedure reset_orders(int(11))",
         "trigger orders_bi", "trigger places_a", "event nightly", "event hourly_off",

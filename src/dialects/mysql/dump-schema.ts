@@ -124,8 +124,9 @@ function itemRank(item: string): [number, string] {
   return [0, ""];
 }
 
-/** SHOW CREATE TABLE without the AUTO_INCREMENT counter, its keys and constraints in name order. */
-export function canonicalTable(sql: string): string {
+/** SHOW CREATE TABLE without the AUTO_INCREMENT counter and version comments, its keys and constraints in name order. */
+export function canonicalTable(shown: string): string {
+  const sql = withoutVersionComments(shown);
   const parts = tableParts(sql);
   if (parts === null) return sql;
   const ranked = parts.items.map((item, index) => ({ item, index, rank: itemRank(item) }));
