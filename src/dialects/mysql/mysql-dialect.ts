@@ -175,7 +175,6 @@ export function mysqlDialect(options: MysqlDialectOptions): Dialect {
 }
 
 export { describeSchema } from "./describe-schema.js";
-export { dumpSchema } from "./dump-schema.js";
 export { assertDumpAvailable, findDumpCommand } from "./mysql-backup.js";
 export { lockName } from "./mysql-lock.js";
 export { MysqlConnection } from "./mysql-connection.js";
