@@ -50,6 +50,7 @@ const TABLES = {
 const INDEXES = [
   "create index orders_amount_idx on orders (amount desc, customer_id)",
   "create unique index places_label_uq on places (label(8))",
+  "create index orders_note_idx on orders (note) comment 'by note' ignored",
   "create index stratum_log_version on stratum_log (version)",
 ];
 
@@ -247,6 +248,7 @@ eachTarget([await mysqlTarget()], "the MySQL/MariaDB schema file", (target) => {
       ]) {
         expect(seen).toContain(object);
       }
+      expect(before.indexes.find((index) => index.name === "orders.orders_note_idx")?.definition).toBe("COMMENT 'by note' IGNORED");
       // The firing order of places_b then places_a survives the reload.
       const order = await empty.opened.run((conn) =>
         conn.query("select trigger_name as name from information_schema.triggers where trigger_schema = database() and event_object_table = 'places' order by action_order"),

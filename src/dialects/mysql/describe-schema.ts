@@ -25,6 +25,8 @@ export function text(value: unknown): string {
 
 const orNull = (value: unknown): string | null => (value === null || value === undefined ? null : text(value));
 
+const sqlString = (value: string): string => `'${value.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`;
+
 export const quoteName = (name: string): string => `\`${name.replaceAll("`", "``")}\``;
 
 export interface Context {
@@ -182,20 +184,40 @@ async function readConstraints(ctx: Context): Promise<Map<string, ConstraintDefi
   return byTable;
 }
 
+/** The visibility column information_schema.statistics has here: IGNORED (MariaDB 10.6+), IS_VISIBLE (MySQL 8), or none. */
+async function visibilityColumn(ctx: Context): Promise<string | null> {
+  const rows = await ctx.conn.query(
+    `select upper(column_name) as name from information_schema.columns
+      where table_schema = 'information_schema' and upper(table_name) = 'STATISTICS' and upper(column_name) in ('IGNORED', 'IS_VISIBLE')`,
+  );
+  const found = rows.map((r) => text(r["name"]));
+  return found.includes("IGNORED") ? "ignored" : found.includes("IS_VISIBLE") ? "is_visible" : null;
+}
+
+/**
+ * Indexes with their columns in order (`name(10)` for a prefix, `(expr)` for a functional part).
+ * An index's comment and its being ignored (MariaDB) or invisible (MySQL 8) are its definition.
+ */
 async function readIndexes(ctx: Context): Promise<IndexObject[]> {
+  const visibility = await visibilityColumn(ctx);
+  const hidden = visibility === "ignored" ? ", ignored = 'YES' as hidden" : visibility === "is_visible" ? ", is_visible = 'NO' as hidden" : "";
   const rows = await ctx.conn.query(
     `select table_name as tbl, index_name as name, non_unique as non_unique, column_name as col,
-            sub_part as sub_part, index_type as method, collation as ord
-            ${ctx.mariadb ? "" : ", expression as expr"}
+            sub_part as sub_part, index_type as method, collation as ord, index_comment as comment
+            ${ctx.mariadb ? "" : ", expression as expr"} ${hidden}
        from information_schema.statistics where table_schema = database()
       order by table_name, index_name, seq_in_index`,
   );
   const indexes = new Map<string, IndexObject & { columns: string[] }>();
   for (const row of rows) {
     const name = `${text(row["tbl"])}.${text(row["name"])}`;
+    const extras = [
+      ...(text(row["comment"]) === "" ? [] : [`COMMENT ${sqlString(text(row["comment"]))}`]),
+      ...(Number(row["hidden"] ?? 0) === 1 ? [ctx.mariadb ? "IGNORED" : "INVISIBLE"] : []),
+    ];
     const index = indexes.get(name) ?? {
       kind: "index", name, table: text(row["tbl"]), unique: Number(row["non_unique"]) === 0,
-      method: orNull(row["method"]), columns: [], predicate: null, definition: null,
+      method: orNull(row["method"]), columns: [], predicate: null, definition: extras.length === 0 ? null : extras.join(" "),
     };
     const column = row["col"] === null || row["col"] === undefined ? `(${text(row["expr"]) || "expression"})` : text(row["col"]);
     const subPart = row["sub_part"];
@@ -256,8 +278,6 @@ export function withoutTriggerOrder(sql: string): string {
 export const EVENT_COLUMNS = `event_name as name, event_type as type, execute_at as at, interval_value as every,
   interval_field as field, ends as ends, status as status, on_completion as completion, event_comment as comment,
   event_definition as body`;
-
-const sqlString = (value: string): string => `'${value.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`;
 
 /**
  * An event as the clauses of CREATE EVENT after its name. Built from the columns rather than
