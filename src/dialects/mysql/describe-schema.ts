@@ -148,35 +148,66 @@ async function readTables(ctx: Context, names: readonly string[], collations: Ma
   }));
 }
 
+type Row = Record<string, unknown>;
+
+/** Rows grouped by a key. */
+function groupBy(rows: readonly Row[], key: (row: Row) => string): Map<string, Row[]> {
+  const groups = new Map<string, Row[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const list = groups.get(k);
+    if (list) list.push(row);
+    else groups.set(k, [row]);
+  }
+  return groups;
+}
+
+/**
+ * Each catalog is read once and joined here: correlated subqueries over information_schema make
+ * the server rebuild it per row (minutes on a few hundred tables).
+ */
 async function readConstraints(ctx: Context): Promise<Map<string, ConstraintDefinition[]>> {
-  const rows = await ctx.conn.query(
-    `select k.table_name as tbl, k.constraint_name as name, k.constraint_type as type,
-            (select group_concat(concat('\`', u.column_name, '\`') order by u.ordinal_position separator ', ')
-               from information_schema.key_column_usage u
-              where u.constraint_schema = k.constraint_schema and u.table_name = k.table_name and u.constraint_name = k.constraint_name) as cols,
-            (select concat(u.referenced_table_name, '(',
-                           group_concat(concat('\`', u.referenced_column_name, '\`') order by u.ordinal_position separator ', '), ')')
-               from information_schema.key_column_usage u
-              where u.constraint_schema = k.constraint_schema and u.table_name = k.table_name and u.constraint_name = k.constraint_name
-                and u.referenced_table_name is not null
-              group by u.referenced_table_name) as refs,
-            (select concat(' ON UPDATE ', r.update_rule, ' ON DELETE ', r.delete_rule) from information_schema.referential_constraints r
-              where r.constraint_schema = k.constraint_schema and r.table_name = k.table_name and r.constraint_name = k.constraint_name) as rules,
-            (select c.check_clause from information_schema.check_constraints c
-              where c.constraint_schema = k.constraint_schema and c.constraint_name = k.constraint_name
-                ${ctx.mariadb ? "and c.table_name = k.table_name" : ""} limit 1) as check_clause
-       from information_schema.table_constraints k where k.constraint_schema = database()`,
+  const constraints = await ctx.conn.query(
+    `select table_name as tbl, constraint_name as name, constraint_type as type
+       from information_schema.table_constraints where constraint_schema = database()`,
   );
+  const usage = await ctx.conn.query(
+    `select table_name as tbl, constraint_name as name, column_name as col, referenced_table_name as ref_table,
+            referenced_column_name as ref_col
+       from information_schema.key_column_usage where constraint_schema = database()
+      order by table_name, constraint_name, ordinal_position`,
+  );
+  const rules = await ctx.conn.query(
+    `select table_name as tbl, constraint_name as name, update_rule as on_update, delete_rule as on_delete
+       from information_schema.referential_constraints where constraint_schema = database()`,
+  );
+  const checks = await ctx.conn.query(
+    `select ${ctx.mariadb ? "table_name" : "null"} as tbl, constraint_name as name, check_clause as clause
+       from information_schema.check_constraints where constraint_schema = database()`,
+  );
+  const key = (row: Row) => `${text(row["tbl"])}\u0000${text(row["name"])}`;
+  const columnsOf = groupBy(usage, key);
+  const rulesOf = new Map(rules.map((row) => [key(row), row]));
+  // MySQL 8 names checks uniquely per schema and has no table_name column there.
+  const checkOf = new Map(checks.map((row) => [ctx.mariadb ? key(row) : text(row["name"]), text(row["clause"])]));
   const types: Record<string, ConstraintType> = { "PRIMARY KEY": "primary", UNIQUE: "unique", "FOREIGN KEY": "foreign", CHECK: "check" };
   const byTable = new Map<string, ConstraintDefinition[]>();
-  for (const row of rows) {
+  for (const row of constraints) {
     const type = types[text(row["type"])];
     if (type === undefined) continue;
-    const cols = text(row["cols"]);
-    const definition =
-      type === "check" ? `CHECK (${text(row["check_clause"])})`
-      : type === "foreign" ? `FOREIGN KEY (${cols}) REFERENCES ${text(row["refs"])}${text(row["rules"])}`
-      : `${type === "primary" ? "PRIMARY KEY" : "UNIQUE"} (${cols})`;
+    const parts = columnsOf.get(key(row)) ?? [];
+    const cols = parts.map((part) => quoteName(text(part["col"]))).join(", ");
+    let definition: string;
+    if (type === "check") {
+      definition = `CHECK (${checkOf.get(ctx.mariadb ? key(row) : text(row["name"])) ?? ""})`;
+    } else if (type === "foreign") {
+      const refs = parts.map((part) => quoteName(text(part["ref_col"]))).join(", ");
+      const rule = rulesOf.get(key(row));
+      const on = rule === undefined ? "" : ` ON UPDATE ${text(rule["on_update"])} ON DELETE ${text(rule["on_delete"])}`;
+      definition = `FOREIGN KEY (${cols}) REFERENCES ${text(parts[0]?.["ref_table"])}(${refs})${on}`;
+    } else {
+      definition = `${type === "primary" ? "PRIMARY KEY" : "UNIQUE"} (${cols})`;
+    }
     const list = byTable.get(text(row["tbl"])) ?? [];
     list.push({ name: text(row["name"]), type, definition });
     byTable.set(text(row["tbl"]), list);
@@ -229,18 +260,21 @@ async function readIndexes(ctx: Context): Promise<IndexObject[]> {
 
 async function readRoutines(ctx: Context): Promise<SchemaSnapshot["routines"]> {
   const rows = await ctx.conn.query(
-    `select r.routine_name as name, r.routine_type as type, r.dtd_identifier as returns,
-            (select group_concat(p.dtd_identifier order by p.ordinal_position separator ', ') from information_schema.parameters p
-              where p.specific_schema = r.routine_schema and p.specific_name = r.routine_name and p.routine_type = r.routine_type
-                and p.ordinal_position > 0) as args
-       from information_schema.routines r where r.routine_schema = database()`,
+    `select routine_name as name, routine_type as type, dtd_identifier as returns
+       from information_schema.routines where routine_schema = database() and routine_type in ('FUNCTION', 'PROCEDURE')`,
   );
+  const parameters = await ctx.conn.query(
+    `select specific_name as name, routine_type as type, dtd_identifier as dtd from information_schema.parameters
+      where specific_schema = database() and ordinal_position > 0 order by specific_name, ordinal_position`,
+  );
+  const argsOf = groupBy(parameters, (row) => `${text(row["type"])}\u0000${text(row["name"])}`);
   return Promise.all(
     rows.map(async (row) => {
       const kind = text(row["type"]) === "PROCEDURE" ? "procedure" : "function";
+      const args = (argsOf.get(`${text(row["type"])}\u0000${text(row["name"])}`) ?? []).map((p) => text(p["dtd"])).join(", ");
       return {
         kind,
-        name: `${text(row["name"])}(${text(row["args"])})`,
+        name: `${text(row["name"])}(${args})`,
         returns: kind === "function" ? orNull(row["returns"]) : null,
         language: "SQL",
         definition: await showCreate(ctx, kind === "procedure" ? "PROCEDURE" : "FUNCTION", text(row["name"])),
