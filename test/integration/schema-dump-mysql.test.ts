@@ -248,6 +248,21 @@ eachTarget([await mysqlTarget()], "the MySQL/MariaDB schema file", (target) => {
       ]) {
         expect(seen).toContain(object);
       }
+      const orders = before.tables.find((table) => table.name === "orders");
+      expect(orders?.constraints).toEqual([
+        { name: "PRIMARY", type: "primary", definition: "PRIMARY KEY (`id`)" },
+        { name: "amount", type: "check", definition: "CHECK (`amount` > 0)" },
+        { name: "orders_amount_cap", type: "check", definition: "CHECK (`amount` < 1000000)" },
+        { name: "orders_customer_fk", type: "foreign", definition: "FOREIGN KEY (`customer_id`) REFERENCES customers(`id`) ON UPDATE RESTRICT ON DELETE CASCADE" },
+        { name: "orders_parent_fk", type: "foreign", definition: "FOREIGN KEY (`parent_id`) REFERENCES orders(`id`) ON UPDATE RESTRICT ON DELETE SET NULL" },
+      ]);
+      expect(orders?.columns.find((column) => column.name === "note")?.collation).toBe("latin1_swedish_ci");
+      const customers = before.tables.find((table) => table.name === "customers");
+      expect(customers?.constraints.map((c) => `${c.type} ${c.definition}`)).toContain("unique UNIQUE (`email`)");
+      expect(customers?.definition).toBe('ENGINE=InnoDB COLLATE=utf8mb4_unicode_ci COMMENT="people"');
+      expect(customers?.columns.find((column) => column.name === "updated")?.onUpdate).toMatch(/current_timestamp/i);
+      expect(customers?.columns.find((column) => column.name === "full_name")?.generated).toMatch(/ virtual$/);
+      expect(customers?.columns.find((column) => column.name === "email_lower")?.generated).toMatch(/ stored$/);
       expect(before.indexes.find((index) => index.name === "orders.orders_note_idx")?.definition).toBe("COMMENT 'by note' IGNORED");
       // The firing order of places_b then places_a survives the reload.
       const order = await empty.opened.run((conn) =>

@@ -8,7 +8,6 @@ import {
   withoutTables,
   type ColumnDefinition,
   type ConstraintDefinition,
-  type ConstraintType,
   type IndexObject,
   type SchemaSnapshot,
   type SequenceObject,
@@ -164,54 +163,57 @@ function groupBy(rows: readonly Row[], key: (row: Row) => string): Map<string, R
 
 /**
  * Each catalog is read once and joined here: correlated subqueries over information_schema make
- * the server rebuild it per row (minutes on a few hundred tables).
+ * the server rebuild it per row (minutes on a few hundred tables). Primary, unique and foreign
+ * keys come from key_column_usage alone (MariaDB opens every table for each of these catalogs);
+ * checks from check_constraints, placed by table_constraints where it has no table (MySQL 8).
  */
 async function readConstraints(ctx: Context): Promise<Map<string, ConstraintDefinition[]>> {
-  const constraints = await ctx.conn.query(
-    `select table_name as tbl, constraint_name as name, constraint_type as type
-       from information_schema.table_constraints where constraint_schema = database()`,
-  );
   const usage = await ctx.conn.query(
     `select table_name as tbl, constraint_name as name, column_name as col, referenced_table_name as ref_table,
             referenced_column_name as ref_col
        from information_schema.key_column_usage where constraint_schema = database()
       order by table_name, constraint_name, ordinal_position`,
   );
-  const rules = await ctx.conn.query(
-    `select table_name as tbl, constraint_name as name, update_rule as on_update, delete_rule as on_delete
-       from information_schema.referential_constraints where constraint_schema = database()`,
-  );
+  const hasForeign = usage.some((row) => row["ref_table"] !== null && row["ref_table"] !== undefined);
+  const rules = hasForeign
+    ? await ctx.conn.query(
+        `select table_name as tbl, constraint_name as name, update_rule as on_update, delete_rule as on_delete
+           from information_schema.referential_constraints where constraint_schema = database()`,
+      )
+    : [];
   const checks = await ctx.conn.query(
-    `select ${ctx.mariadb ? "table_name" : "null"} as tbl, constraint_name as name, check_clause as clause
-       from information_schema.check_constraints where constraint_schema = database()`,
+    ctx.mariadb
+      ? `select table_name as tbl, constraint_name as name, check_clause as clause
+           from information_schema.check_constraints where constraint_schema = database()`
+      : `select k.table_name as tbl, c.constraint_name as name, c.check_clause as clause
+           from information_schema.check_constraints c join information_schema.table_constraints k
+             on k.constraint_schema = c.constraint_schema and k.constraint_name = c.constraint_name and k.constraint_type = 'CHECK'
+          where c.constraint_schema = database()`,
   );
   const key = (row: Row) => `${text(row["tbl"])}\u0000${text(row["name"])}`;
-  const columnsOf = groupBy(usage, key);
   const rulesOf = new Map(rules.map((row) => [key(row), row]));
-  // MySQL 8 names checks uniquely per schema and has no table_name column there.
-  const checkOf = new Map(checks.map((row) => [ctx.mariadb ? key(row) : text(row["name"]), text(row["clause"])]));
-  const types: Record<string, ConstraintType> = { "PRIMARY KEY": "primary", UNIQUE: "unique", "FOREIGN KEY": "foreign", CHECK: "check" };
   const byTable = new Map<string, ConstraintDefinition[]>();
-  for (const row of constraints) {
-    const type = types[text(row["type"])];
-    if (type === undefined) continue;
-    const parts = columnsOf.get(key(row)) ?? [];
+  const add = (table: string, constraint: ConstraintDefinition) => {
+    const list = byTable.get(table) ?? [];
+    list.push(constraint);
+    byTable.set(table, list);
+  };
+  for (const parts of groupBy(usage, key).values()) {
+    const first = parts[0] as Row;
     const cols = parts.map((part) => quoteName(text(part["col"]))).join(", ");
-    let definition: string;
-    if (type === "check") {
-      definition = `CHECK (${checkOf.get(ctx.mariadb ? key(row) : text(row["name"])) ?? ""})`;
-    } else if (type === "foreign") {
+    const name = text(first["name"]);
+    if (first["ref_table"] !== null && first["ref_table"] !== undefined) {
       const refs = parts.map((part) => quoteName(text(part["ref_col"]))).join(", ");
-      const rule = rulesOf.get(key(row));
+      const rule = rulesOf.get(key(first));
       const on = rule === undefined ? "" : ` ON UPDATE ${text(rule["on_update"])} ON DELETE ${text(rule["on_delete"])}`;
-      definition = `FOREIGN KEY (${cols}) REFERENCES ${text(parts[0]?.["ref_table"])}(${refs})${on}`;
+      add(text(first["tbl"]), { name, type: "foreign", definition: `FOREIGN KEY (${cols}) REFERENCES ${text(first["ref_table"])}(${refs})${on}` });
+    } else if (name === "PRIMARY") {
+      add(text(first["tbl"]), { name, type: "primary", definition: `PRIMARY KEY (${cols})` });
     } else {
-      definition = `${type === "primary" ? "PRIMARY KEY" : "UNIQUE"} (${cols})`;
+      add(text(first["tbl"]), { name, type: "unique", definition: `UNIQUE (${cols})` });
     }
-    const list = byTable.get(text(row["tbl"])) ?? [];
-    list.push({ name: text(row["name"]), type, definition });
-    byTable.set(text(row["tbl"]), list);
   }
+  for (const row of checks) add(text(row["tbl"]), { name: text(row["name"]), type: "check", definition: `CHECK (${text(row["clause"])})` });
   return byTable;
 }
 
