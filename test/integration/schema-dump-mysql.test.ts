@@ -92,7 +92,11 @@ const EVENTS = [
   "create event hourly_off on schedule every '1:30' hour_minute on completion preserve disable do begin update orders set note = 'x' where id = 0; end",
 ];
 
-const OTHER = ["create sequence invoice_numbers start with 100 increment by 5"];
+const OTHER = [
+  "create sequence invoice_numbers start with 100 increment by 5",
+  // The server writes the default as nextval(`<database>`.`invoice_numbers`).
+  "create table invoices (id int primary key, number bigint not null default nextval(invoice_numbers))",
+];
 
 const FIRST = [
   ...OTHER,
@@ -241,7 +245,7 @@ eachTarget([await mysqlTarget()], "the MySQL/MariaDB schema file", (target) => {
 
       const seen = schemaObjects(before).map((o) => `${o.kind} ${o.name}`);
       for (const object of [
-        "sequence invoice_numbers", "table customers", "table metrics", "table orders", "table places", "view a_big", "view m_active",
+        "sequence invoice_numbers", "table invoices", "table customers", "table metrics", "table orders", "table places", "view a_big", "view m_active",
         "view z_active", "index customers.customers_bio_ft", "index places.places_pos_sp", "index places.places_label_uq",
         "function add_one(int(11))", "function order_total(bigint(20) unsigned)", "procedure reset_orders(int(11))",
         "trigger orders_bi", "trigger places_a", "event nightly", "event hourly_off",
@@ -256,6 +260,7 @@ eachTarget([await mysqlTarget()], "the MySQL/MariaDB schema file", (target) => {
         { name: "orders_customer_fk", type: "foreign", definition: "FOREIGN KEY (`customer_id`) REFERENCES customers(`id`) ON UPDATE RESTRICT ON DELETE CASCADE" },
         { name: "orders_parent_fk", type: "foreign", definition: "FOREIGN KEY (`parent_id`) REFERENCES orders(`id`) ON UPDATE RESTRICT ON DELETE SET NULL" },
       ]);
+      expect(before.tables.find((table) => table.name === "invoices")?.columns[1]?.default).toBe("nextval(`invoice_numbers`)");
       expect(orders?.columns.find((column) => column.name === "note")?.collation).toBe("latin1_swedish_ci");
       const customers = before.tables.find((table) => table.name === "customers");
       expect(customers?.constraints.map((c) => `${c.type} ${c.definition}`)).toContain("unique UNIQUE (`email`)");

@@ -34,10 +34,12 @@ export interface Context {
   readonly mariadb: boolean;
 }
 
+/** A server-printed text without the current database's qualifier (`nextval(\`db\`.\`s\`)`, a view's tables). */
+export const withoutDatabase = (ctx: Context, sql: string): string => sql.replaceAll(`${quoteName(ctx.database)}.`, "");
+
 /** A server-printed text without the database qualifier and the DEFINER clause. */
 export function portable(ctx: Context, sql: string): string {
-  return sql
-    .replaceAll(`${quoteName(ctx.database)}.`, "")
+  return withoutDatabase(ctx, sql)
     .replace(/\s+DEFINER\s*=\s*(`[^`]*`|'[^']*'|\S+)@(`[^`]*`|'[^']*'|\S+)/i, "")
     .trim();
 }
@@ -125,7 +127,7 @@ async function readTables(ctx: Context, names: readonly string[], collations: Ma
     const generated = kind === undefined ? null : `${text(row["expr"])} ${kind === "virtual" ? "virtual" : "stored"}`;
     const raw = row["dflt"];
     // MariaDB writes a missing default as the bare word NULL (literals are quoted there).
-    const dflt = raw === null || raw === undefined || (ctx.mariadb && text(raw) === "NULL") || generated !== null ? null : text(raw);
+    const dflt = raw === null || raw === undefined || (ctx.mariadb && text(raw) === "NULL") || generated !== null ? null : withoutDatabase(ctx, text(raw));
     const collation = orNull(row["collation"]);
     table.columns.push({
       name: text(row["name"]),

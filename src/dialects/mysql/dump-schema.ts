@@ -16,6 +16,7 @@ import {
   showCreate,
   text,
   viewDefinition,
+  withoutDatabase,
   withoutTriggerOrder,
   type Context,
 } from "./describe-schema.js";
@@ -40,7 +41,9 @@ export async function dumpStatements(conn: Queryable, options: DescribeSchemaOpt
   const named = (type: string) =>
     relations.filter((r) => text(r["type"]) === type).map((r) => text(r["name"])).filter((name) => !excluded.has(name.toLowerCase())).sort(byText);
   const sequences = await Promise.all(named("SEQUENCE").map((name) => showCreateRow(ctx, "sequence", name)));
-  const tables = await Promise.all(named("BASE TABLE").map(async (name) => canonicalTable(await showCreateRow(ctx, "table", name))));
+  const tables = await Promise.all(
+    named("BASE TABLE").map(async (name) => canonicalTable(withoutDatabase(ctx, await showCreateRow(ctx, "table", name)))),
+  );
   const hasForeignKeys = tables.some((table) => /^\s*CONSTRAINT `(?:[^`]|``)*` FOREIGN KEY /m.test(table));
   return [
     ...sequences,
