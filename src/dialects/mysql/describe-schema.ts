@@ -1,7 +1,10 @@
 // The current database's schema as the neutral model, read from information_schema and the
 // server's SHOW CREATE texts. Names are the bare names (the database is the schema); the
 // database's own name and DEFINER clauses are taken out of every text, so two databases built by
-// the same migrations, by any user, give equal snapshots.
+// the same migrations, by any user, give equal snapshots. A table's definition is its options
+// (engine, collation, comment, row format, partitioning); an index's is its comment and whether it
+// is ignored (MariaDB) or invisible (MySQL 8). Not seen: column comments (the model has no place
+// for them) and the firing order of triggers sharing a table, timing and event.
 
 import {
   schemaSnapshot,

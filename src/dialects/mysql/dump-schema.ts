@@ -5,7 +5,10 @@
 // tables (with foreign key checks off around them), functions and procedures (a view may call
 // one, and a routine's body is not resolved when it is created), views in dependency order,
 // triggers, events. Statements end with `;` and need no DELIMITER: the dialect's splitter keeps
-// a stored program's BEGIN … END together.
+// a stored program's BEGIN … END together. The file is meant to be run on one session (the
+// foreign key switch is a session setting). Not kept: a recurring event's STARTS (it starts when
+// reloaded), the sql_mode and character set a routine, trigger or view was created under (the
+// loading session's apply), and whatever the server does not print (table data, grants).
 
 import type { DescribeSchemaOptions, Queryable } from "../dialect.js";
 import {
