@@ -1,14 +1,16 @@
 // The current database's schema as the neutral model, read from information_schema and the
 // server's SHOW CREATE texts. Names are the bare names (the database is the schema); the
 // database's own name and DEFINER clauses are taken out of every text, so two databases built by
-// the same migrations, by any user, give equal snapshots.
+// the same migrations, by any user, give equal snapshots. A table's definition is its options
+// (engine, collation, comment, row format, partitioning); an index's is its comment and whether it
+// is ignored (MariaDB) or invisible (MySQL 8). Not seen: column comments (the model has no place
+// for them) and the firing order of triggers sharing a table, timing and event.
 
 import {
   schemaSnapshot,
   withoutTables,
   type ColumnDefinition,
   type ConstraintDefinition,
-  type ConstraintType,
   type IndexObject,
   type SchemaSnapshot,
   type SequenceObject,
@@ -16,7 +18,7 @@ import {
 } from "../../core/schema/model.js";
 import type { DescribeSchemaOptions, Queryable } from "../dialect.js";
 
-function text(value: unknown): string {
+export function text(value: unknown): string {
   if (typeof value === "string") return value;
   if (value instanceof Date) return value.toISOString();
   if (Buffer.isBuffer(value)) return value.toString("utf8");
@@ -25,33 +27,38 @@ function text(value: unknown): string {
 
 const orNull = (value: unknown): string | null => (value === null || value === undefined ? null : text(value));
 
-const quoteName = (name: string): string => `\`${name.replaceAll("`", "``")}\``;
+const sqlString = (value: string): string => `'${value.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`;
 
-interface Context {
+export const quoteName = (name: string): string => `\`${name.replaceAll("`", "``")}\``;
+
+export interface Context {
   readonly conn: Queryable;
   readonly database: string;
   readonly mariadb: boolean;
 }
 
+/** A server-printed text without the current database's qualifier (`nextval(\`db\`.\`s\`)`, a view's tables). */
+export const withoutDatabase = (ctx: Context, sql: string): string => sql.replaceAll(`${quoteName(ctx.database)}.`, "");
+
 /** A server-printed text without the database qualifier and the DEFINER clause. */
-function portable(ctx: Context, sql: string): string {
-  return sql
-    .replaceAll(`${quoteName(ctx.database)}.`, "")
+export function portable(ctx: Context, sql: string): string {
+  return withoutDatabase(ctx, sql)
     .replace(/\s+DEFINER\s*=\s*(`[^`]*`|'[^']*'|\S+)@(`[^`]*`|'[^']*'|\S+)/i, "")
     .trim();
 }
 
 /** Reads tables, views, indexes, constraints, routines, triggers, events and sequences of `database()`. */
 export async function describeSchema(conn: Queryable, options: DescribeSchemaOptions = {}): Promise<SchemaSnapshot> {
-  const [scope] = await conn.query("select database() as db, version() as v");
-  const ctx: Context = { conn, database: text(scope?.["db"]), mariadb: /mariadb/i.test(text(scope?.["v"])) };
+  const ctx = await contextOf(conn);
   const relations = await conn.query(
-    "select table_name as name, table_type as type, table_collation as collation from information_schema.tables where table_schema = database()",
+    `select table_name as name, table_type as type, table_collation as collation, engine as engine,
+            table_comment as comment, create_options as options
+       from information_schema.tables where table_schema = database()`,
   );
   const ofType = (type: string) => relations.filter((r) => text(r["type"]) === type).map((r) => text(r["name"]));
   const collations = new Map(relations.map((r) => [text(r["name"]), orNull(r["collation"])]));
   const snapshot = schemaSnapshot({
-    tables: await readTables(ctx, ofType("BASE TABLE"), collations),
+    tables: (await readTables(ctx, ofType("BASE TABLE"), collations)).map((table) => ({ ...table, definition: tableOptions(relations, table.name) })),
     views: await Promise.all(ofType("VIEW").map(async (name) => ({ kind: "view" as const, name, definition: await viewDefinition(ctx, name) }))),
     sequences: await readSequences(ctx, ofType("SEQUENCE")),
     indexes: await readIndexes(ctx),
@@ -62,6 +69,23 @@ export async function describeSchema(conn: Queryable, options: DescribeSchemaOpt
   return withoutTables(snapshot, options.exclude ?? []);
 }
 
+export async function contextOf(conn: Queryable): Promise<Context> {
+  const [scope] = await conn.query("select database() as db, version() as v");
+  return { conn, database: text(scope?.["db"]), mariadb: /mariadb/i.test(text(scope?.["v"])) };
+}
+
+/**
+ * A table's options beyond its columns and constraints (engine, default collation, comment,
+ * row format, partitioning), as one text; the AUTO_INCREMENT counter is not part of the schema.
+ */
+function tableOptions(relations: readonly Record<string, unknown>[], name: string): string {
+  const row = relations.find((r) => text(r["name"]) === name) ?? {};
+  const options = text(row["options"]).split(/\s+/).filter((o) => o !== "" && !/^auto_increment=/i.test(o)).sort();
+  const parts = [`ENGINE=${text(row["engine"])}`, `COLLATE=${text(row["collation"])}`, ...options];
+  if (text(row["comment"]) !== "") parts.push(`COMMENT=${JSON.stringify(text(row["comment"]))}`);
+  return parts.join(" ");
+}
+
 const CREATE_COLUMN: Record<string, string> = {
   VIEW: "Create View",
   FUNCTION: "Create Function",
@@ -70,13 +94,13 @@ const CREATE_COLUMN: Record<string, string> = {
   EVENT: "Create Event",
 };
 
-async function showCreate(ctx: Context, kind: keyof typeof CREATE_COLUMN, name: string): Promise<string> {
+export async function showCreate(ctx: Context, kind: keyof typeof CREATE_COLUMN, name: string): Promise<string> {
   const [row] = await ctx.conn.query(`show create ${kind.toLowerCase()} ${quoteName(name)}`);
   return portable(ctx, text(row?.[CREATE_COLUMN[kind] as string]));
 }
 
 /** SHOW CREATE VIEW, or the stored text when the view no longer resolves (a table it reads was dropped). */
-async function viewDefinition(ctx: Context, name: string): Promise<string> {
+export async function viewDefinition(ctx: Context, name: string): Promise<string> {
   try {
     return await showCreate(ctx, "VIEW", name);
   } catch {
@@ -106,7 +130,7 @@ async function readTables(ctx: Context, names: readonly string[], collations: Ma
     const generated = kind === undefined ? null : `${text(row["expr"])} ${kind === "virtual" ? "virtual" : "stored"}`;
     const raw = row["dflt"];
     // MariaDB writes a missing default as the bare word NULL (literals are quoted there).
-    const dflt = raw === null || raw === undefined || (ctx.mariadb && text(raw) === "NULL") || generated !== null ? null : text(raw);
+    const dflt = raw === null || raw === undefined || (ctx.mariadb && text(raw) === "NULL") || generated !== null ? null : withoutDatabase(ctx, text(raw));
     const collation = orNull(row["collation"]);
     table.columns.push({
       name: text(row["name"]),
@@ -128,56 +152,110 @@ async function readTables(ctx: Context, names: readonly string[], collations: Ma
   }));
 }
 
-async function readConstraints(ctx: Context): Promise<Map<string, ConstraintDefinition[]>> {
-  const rows = await ctx.conn.query(
-    `select k.table_name as tbl, k.constraint_name as name, k.constraint_type as type,
-            (select group_concat(concat('\`', u.column_name, '\`') order by u.ordinal_position separator ', ')
-               from information_schema.key_column_usage u
-              where u.constraint_schema = k.constraint_schema and u.table_name = k.table_name and u.constraint_name = k.constraint_name) as cols,
-            (select concat(u.referenced_table_name, '(',
-                           group_concat(concat('\`', u.referenced_column_name, '\`') order by u.ordinal_position separator ', '), ')')
-               from information_schema.key_column_usage u
-              where u.constraint_schema = k.constraint_schema and u.table_name = k.table_name and u.constraint_name = k.constraint_name
-                and u.referenced_table_name is not null
-              group by u.referenced_table_name) as refs,
-            (select concat(' ON UPDATE ', r.update_rule, ' ON DELETE ', r.delete_rule) from information_schema.referential_constraints r
-              where r.constraint_schema = k.constraint_schema and r.table_name = k.table_name and r.constraint_name = k.constraint_name) as rules,
-            (select c.check_clause from information_schema.check_constraints c
-              where c.constraint_schema = k.constraint_schema and c.constraint_name = k.constraint_name
-                ${ctx.mariadb ? "and c.table_name = k.table_name" : ""} limit 1) as check_clause
-       from information_schema.table_constraints k where k.constraint_schema = database()`,
-  );
-  const types: Record<string, ConstraintType> = { "PRIMARY KEY": "primary", UNIQUE: "unique", "FOREIGN KEY": "foreign", CHECK: "check" };
-  const byTable = new Map<string, ConstraintDefinition[]>();
+type Row = Record<string, unknown>;
+
+/** Rows grouped by a key. */
+function groupBy(rows: readonly Row[], key: (row: Row) => string): Map<string, Row[]> {
+  const groups = new Map<string, Row[]>();
   for (const row of rows) {
-    const type = types[text(row["type"])];
-    if (type === undefined) continue;
-    const cols = text(row["cols"]);
-    const definition =
-      type === "check" ? `CHECK (${text(row["check_clause"])})`
-      : type === "foreign" ? `FOREIGN KEY (${cols}) REFERENCES ${text(row["refs"])}${text(row["rules"])}`
-      : `${type === "primary" ? "PRIMARY KEY" : "UNIQUE"} (${cols})`;
-    const list = byTable.get(text(row["tbl"])) ?? [];
-    list.push({ name: text(row["name"]), type, definition });
-    byTable.set(text(row["tbl"]), list);
+    const k = key(row);
+    const list = groups.get(k);
+    if (list) list.push(row);
+    else groups.set(k, [row]);
   }
+  return groups;
+}
+
+/**
+ * Each catalog is read once and joined here: correlated subqueries over information_schema make
+ * the server rebuild it per row (minutes on a few hundred tables). Primary, unique and foreign
+ * keys come from key_column_usage alone (MariaDB opens every table for each of these catalogs);
+ * checks from check_constraints, placed by table_constraints where it has no table (MySQL 8).
+ */
+async function readConstraints(ctx: Context): Promise<Map<string, ConstraintDefinition[]>> {
+  const usage = await ctx.conn.query(
+    `select table_name as tbl, constraint_name as name, column_name as col, referenced_table_name as ref_table,
+            referenced_column_name as ref_col
+       from information_schema.key_column_usage where constraint_schema = database()
+      order by table_name, constraint_name, ordinal_position`,
+  );
+  const hasForeign = usage.some((row) => row["ref_table"] !== null && row["ref_table"] !== undefined);
+  const rules = hasForeign
+    ? await ctx.conn.query(
+        `select table_name as tbl, constraint_name as name, update_rule as on_update, delete_rule as on_delete
+           from information_schema.referential_constraints where constraint_schema = database()`,
+      )
+    : [];
+  const checks = await ctx.conn.query(
+    ctx.mariadb
+      ? `select table_name as tbl, constraint_name as name, check_clause as clause
+           from information_schema.check_constraints where constraint_schema = database()`
+      : `select k.table_name as tbl, c.constraint_name as name, c.check_clause as clause
+           from information_schema.check_constraints c join information_schema.table_constraints k
+             on k.constraint_schema = c.constraint_schema and k.constraint_name = c.constraint_name and k.constraint_type = 'CHECK'
+          where c.constraint_schema = database()`,
+  );
+  const key = (row: Row) => `${text(row["tbl"])}\u0000${text(row["name"])}`;
+  const rulesOf = new Map(rules.map((row) => [key(row), row]));
+  const byTable = new Map<string, ConstraintDefinition[]>();
+  const add = (table: string, constraint: ConstraintDefinition) => {
+    const list = byTable.get(table) ?? [];
+    list.push(constraint);
+    byTable.set(table, list);
+  };
+  for (const parts of groupBy(usage, key).values()) {
+    const first = parts[0] as Row;
+    const cols = parts.map((part) => quoteName(text(part["col"]))).join(", ");
+    const name = text(first["name"]);
+    if (first["ref_table"] !== null && first["ref_table"] !== undefined) {
+      const refs = parts.map((part) => quoteName(text(part["ref_col"]))).join(", ");
+      const rule = rulesOf.get(key(first));
+      const on = rule === undefined ? "" : ` ON UPDATE ${text(rule["on_update"])} ON DELETE ${text(rule["on_delete"])}`;
+      add(text(first["tbl"]), { name, type: "foreign", definition: `FOREIGN KEY (${cols}) REFERENCES ${text(first["ref_table"])}(${refs})${on}` });
+    } else if (name === "PRIMARY") {
+      add(text(first["tbl"]), { name, type: "primary", definition: `PRIMARY KEY (${cols})` });
+    } else {
+      add(text(first["tbl"]), { name, type: "unique", definition: `UNIQUE (${cols})` });
+    }
+  }
+  for (const row of checks) add(text(row["tbl"]), { name: text(row["name"]), type: "check", definition: `CHECK (${text(row["clause"])})` });
   return byTable;
 }
 
+/** The visibility column information_schema.statistics has here: IGNORED (MariaDB 10.6+), IS_VISIBLE (MySQL 8), or none. */
+async function visibilityColumn(ctx: Context): Promise<string | null> {
+  const rows = await ctx.conn.query(
+    `select upper(column_name) as name from information_schema.columns
+      where table_schema = 'information_schema' and upper(table_name) = 'STATISTICS' and upper(column_name) in ('IGNORED', 'IS_VISIBLE')`,
+  );
+  const found = rows.map((r) => text(r["name"]));
+  return found.includes("IGNORED") ? "ignored" : found.includes("IS_VISIBLE") ? "is_visible" : null;
+}
+
+/**
+ * Indexes with their columns in order (`name(10)` for a prefix, `(expr)` for a functional part).
+ * An index's comment and its being ignored (MariaDB) or invisible (MySQL 8) are its definition.
+ */
 async function readIndexes(ctx: Context): Promise<IndexObject[]> {
+  const visibility = await visibilityColumn(ctx);
+  const hidden = visibility === "ignored" ? ", ignored = 'YES' as hidden" : visibility === "is_visible" ? ", is_visible = 'NO' as hidden" : "";
   const rows = await ctx.conn.query(
     `select table_name as tbl, index_name as name, non_unique as non_unique, column_name as col,
-            sub_part as sub_part, index_type as method, collation as ord
-            ${ctx.mariadb ? "" : ", expression as expr"}
+            sub_part as sub_part, index_type as method, collation as ord, index_comment as comment
+            ${ctx.mariadb ? "" : ", expression as expr"} ${hidden}
        from information_schema.statistics where table_schema = database()
       order by table_name, index_name, seq_in_index`,
   );
   const indexes = new Map<string, IndexObject & { columns: string[] }>();
   for (const row of rows) {
     const name = `${text(row["tbl"])}.${text(row["name"])}`;
+    const extras = [
+      ...(text(row["comment"]) === "" ? [] : [`COMMENT ${sqlString(text(row["comment"]))}`]),
+      ...(Number(row["hidden"] ?? 0) === 1 ? [ctx.mariadb ? "IGNORED" : "INVISIBLE"] : []),
+    ];
     const index = indexes.get(name) ?? {
       kind: "index", name, table: text(row["tbl"]), unique: Number(row["non_unique"]) === 0,
-      method: orNull(row["method"]), columns: [], predicate: null, definition: null,
+      method: orNull(row["method"]), columns: [], predicate: null, definition: extras.length === 0 ? null : extras.join(" "),
     };
     const column = row["col"] === null || row["col"] === undefined ? `(${text(row["expr"]) || "expression"})` : text(row["col"]);
     const subPart = row["sub_part"];
@@ -189,18 +267,21 @@ async function readIndexes(ctx: Context): Promise<IndexObject[]> {
 
 async function readRoutines(ctx: Context): Promise<SchemaSnapshot["routines"]> {
   const rows = await ctx.conn.query(
-    `select r.routine_name as name, r.routine_type as type, r.dtd_identifier as returns,
-            (select group_concat(p.dtd_identifier order by p.ordinal_position separator ', ') from information_schema.parameters p
-              where p.specific_schema = r.routine_schema and p.specific_name = r.routine_name and p.routine_type = r.routine_type
-                and p.ordinal_position > 0) as args
-       from information_schema.routines r where r.routine_schema = database()`,
+    `select routine_name as name, routine_type as type, dtd_identifier as returns
+       from information_schema.routines where routine_schema = database() and routine_type in ('FUNCTION', 'PROCEDURE')`,
   );
+  const parameters = await ctx.conn.query(
+    `select specific_name as name, routine_type as type, dtd_identifier as dtd from information_schema.parameters
+      where specific_schema = database() and ordinal_position > 0 order by specific_name, ordinal_position`,
+  );
+  const argsOf = groupBy(parameters, (row) => `${text(row["type"])}\u0000${text(row["name"])}`);
   return Promise.all(
     rows.map(async (row) => {
       const kind = text(row["type"]) === "PROCEDURE" ? "procedure" : "function";
+      const args = (argsOf.get(`${text(row["type"])}\u0000${text(row["name"])}`) ?? []).map((p) => text(p["dtd"])).join(", ");
       return {
         kind,
-        name: `${text(row["name"])}(${text(row["args"])})`,
+        name: `${text(row["name"])}(${args})`,
         returns: kind === "function" ? orNull(row["returns"]) : null,
         language: "SQL",
         definition: await showCreate(ctx, kind === "procedure" ? "PROCEDURE" : "FUNCTION", text(row["name"])),
@@ -221,29 +302,43 @@ async function readTriggers(ctx: Context): Promise<SchemaSnapshot["triggers"]> {
       table: text(row["tbl"]),
       timing: text(row["timing"]),
       events: [text(row["event"])],
-      definition: await showCreate(ctx, "TRIGGER", text(row["name"])),
+      definition: withoutTriggerOrder(await showCreate(ctx, "TRIGGER", text(row["name"]))),
     })),
   );
 }
 
+/**
+ * A trigger's text without `FOLLOWS x` / `PRECEDES x`: the order among triggers of one table,
+ * timing and event is the order they are created in, which a schema file reproduces.
+ */
+export function withoutTriggerOrder(sql: string): string {
+  return sql.replace(/(\bFOR\s+EACH\s+ROW)\s+(?:FOLLOWS|PRECEDES)\s+(?:`(?:[^`]|``)*`|\w+)/i, "$1");
+}
+
+/** The columns of information_schema.events an event's definition is built from. */
+export const EVENT_COLUMNS = `event_name as name, event_type as type, execute_at as at, interval_value as every,
+  interval_field as field, ends as ends, status as status, on_completion as completion, event_comment as comment,
+  event_definition as body`;
+
+/**
+ * An event as the clauses of CREATE EVENT after its name. Built from the columns rather than
+ * SHOW CREATE EVENT: a recurring event's STARTS defaults to its creation time, which would make
+ * two creations of the same event differ.
+ */
+export function eventDefinition(ctx: Context, row: Record<string, unknown>): string {
+  const every = text(row["every"]);
+  const schedule = text(row["type"]) === "ONE TIME"
+    ? `AT ${sqlString(text(row["at"]))}`
+    : `EVERY ${/^\d+$|^'.*'$/.test(every) ? every : sqlString(every)} ${text(row["field"])}${row["ends"] ? ` ENDS ${sqlString(text(row["ends"]))}` : ""}`;
+  const status = text(row["status"]);
+  const state = status === "ENABLED" ? "ENABLE" : status === "DISABLED" ? "DISABLE" : "DISABLE ON SLAVE";
+  const comment = text(row["comment"]) === "" ? "" : ` COMMENT ${sqlString(text(row["comment"]))}`;
+  return `ON SCHEDULE ${schedule} ON COMPLETION ${text(row["completion"])} ${state}${comment} DO ${portable(ctx, text(row["body"]))}`;
+}
+
 async function readEvents(ctx: Context): Promise<SchemaSnapshot["events"]> {
-  // Built from the columns rather than SHOW CREATE EVENT: a recurring event's STARTS defaults to
-  // its creation time, which would make two creations of the same event differ.
-  const rows = await ctx.conn.query(
-    `select event_name as name, event_type as type, execute_at as at, interval_value as every, interval_field as field,
-            ends as ends, status as status, on_completion as completion, event_definition as body
-       from information_schema.events where event_schema = database()`,
-  );
-  return rows.map((row) => {
-    const schedule = text(row["type"]) === "ONE TIME"
-      ? `AT '${text(row["at"])}'`
-      : `EVERY ${text(row["every"])} ${text(row["field"])}${row["ends"] ? ` ENDS '${text(row["ends"])}'` : ""}`;
-    return {
-      kind: "event" as const,
-      name: text(row["name"]),
-      definition: `ON SCHEDULE ${schedule} ON COMPLETION ${text(row["completion"])} ${text(row["status"])} DO ${portable(ctx, text(row["body"]))}`,
-    };
-  });
+  const rows = await ctx.conn.query(`select ${EVENT_COLUMNS} from information_schema.events where event_schema = database()`);
+  return rows.map((row) => ({ kind: "event" as const, name: text(row["name"]), definition: eventDefinition(ctx, row) }));
 }
 
 async function readSequences(ctx: Context, names: readonly string[]): Promise<SequenceObject[]> {

@@ -7,6 +7,7 @@ import { mysqlSql } from "./sql/mysql-sql.js";
 import type { Dialect } from "../dialect.js";
 import { dumpDatabase } from "./mysql-backup.js";
 import { describeSchema } from "./describe-schema.js";
+import { dumpSchema } from "./dump-schema.js";
 import type { RawConnection } from "./mysql-connection.js";
 import { errorPositionOf, isConnectionLost, isRetryableError, type Endpoint } from "./mysql-errors.js";
 import { MysqlSessions } from "./sessions.js";
@@ -167,6 +168,7 @@ export function mysqlDialect(options: MysqlDialectOptions): Dialect {
     },
     /** Closes every session still open: ours end, pooled ones go back to the user's pool. */
     describeSchema: (db, options) => describeSchema(db, options),
+    dumpSchema: (db, options) => dumpSchema(db, options),
 
     dispose: () => sessions.dispose(),
   };
