@@ -21,6 +21,7 @@ import { statsCommand } from "./commands/stats.js";
 import { statusCommand } from "./commands/status.js";
 import { upCommand } from "./commands/up.js";
 import { validateCommand } from "./commands/validate.js";
+import { verifyCommand } from "./commands/verify.js";
 import { createOutput, type CliIo, type Output, type Verbosity } from "./io.js";
 import { loadLibrary, type CliLibrary } from "./library.js";
 import { parseGlobalOptions, usageError, type GlobalOptions } from "./options.js";
@@ -252,6 +253,16 @@ function buildProgram(output: Output, onInvocation: (invocation: Invocation) => 
       examples("stratum graph", "stratum graph --format mermaid > graph.mmd", "stratum graph --format dot | dot -Tsvg > graph.svg", "stratum graph --json"),
     [["--format <format>", "text, mermaid or dot (default text)"]],
   );
+  define(
+    "verify",
+    "on a shadow database, check that each migration's up → down → up gives back the schema it started from",
+    "\nExit 3 when a down (or a second up) leaves the schema different, 1 when a migration fails to apply.\n" +
+      examples("stratum verify", "stratum verify --pending", "stratum verify --from 041 --json"),
+    [
+      ["--from <version>", "replay the migrations up to and including this version without checks, verify the rest"],
+      ["--pending", "replay what the target database has applied, verify the rest (the pull-request check)"],
+    ],
+  );
   return program;
 }
 
@@ -308,6 +319,8 @@ async function dispatch(ctx: CommandContext, invocation: Invocation): Promise<nu
       return graphCommand(ctx, options);
     case "adopt":
       return adoptCommand(ctx, options);
+    case "verify":
+      return verifyCommand(ctx, options);
     default:
       throw usageError(`unknown command "${invocation.command}"`);
   }
