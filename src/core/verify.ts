@@ -46,6 +46,17 @@ export function reupSentence(id: string, change: SchemaChange): string {
   }
 }
 
+/**
+ * The changes worth a sentence: a table's own text (SQLite's CREATE TABLE) that changed only
+ * because its columns or constraints did is left out, as those are named one by one.
+ */
+export function namedChanges(changes: readonly SchemaChange[]): SchemaChange[] {
+  const tablesWithParts = new Set(
+    changes.filter((c) => c.kind === "column" || c.kind === "constraint").map((c) => c.name.slice(0, c.name.lastIndexOf("."))),
+  );
+  return changes.filter((c) => !(c.change === "changed" && c.kind === "table" && c.field === "definition" && tablesWithParts.has(c.name)));
+}
+
 /** One migration's result, as `VerifyReport.migrations` lists it. */
 export interface VerifiedMigration {
   readonly version: string;
@@ -71,9 +82,11 @@ function entry(migration: MigrationFile): Pick<VerifiedMigration, "version" | "n
 /** The outcome of a cycle that ran to the end: verified when both comparisons found nothing. */
 export function cycleOutcome(
   migration: MigrationFile,
-  downDifferences: readonly SchemaChange[],
-  reupDifferences: readonly SchemaChange[],
+  downChanges: readonly SchemaChange[],
+  reupChanges: readonly SchemaChange[],
 ): VerifiedMigration {
+  const downDifferences = namedChanges(downChanges);
+  const reupDifferences = namedChanges(reupChanges);
   const problems = [
     ...downDifferences.map((change) => downSentence(migration.id, change)),
     ...reupDifferences.map((change) => reupSentence(migration.id, change)),
@@ -96,8 +109,9 @@ export function runFailedOutcome(
   migration: MigrationFile,
   run: VerifyRun,
   message: string,
-  downDifferences: readonly SchemaChange[] = [],
+  downChanges: readonly SchemaChange[] = [],
 ): VerifiedMigration {
+  const downDifferences = namedChanges(downChanges);
   const problems = [
     ...downDifferences.map((change) => downSentence(migration.id, change)),
     `${run} of ${migration.id} failed on the shadow database: ${message}`,

@@ -128,6 +128,17 @@ describe("verify: outcomes", () => {
     expect(failed.problems).toEqual(["down of 0042_add_audit leaves index i", "second up of 0042_add_audit lacks view v that the first up made"]);
   });
 
+  it("a table's text that changed only because a column did is not said twice (SQLite keeps the CREATE TABLE)", () => {
+    const before = snap({ tables: [table("users", [column("id")], { definition: "CREATE TABLE users (id integer)" })] });
+    const after = snap({ tables: [table("users", [column("id"), column("nick", "text")], { definition: "CREATE TABLE users (id integer, nick text)" })] });
+    expect(cycleOutcome(m, diffSchemas(before, after), []).problems).toEqual(["down of 0042_add_audit leaves column users.nick"]);
+    // a text change with nothing else to name is kept
+    const reworded = snap({ tables: [table("users", [column("id")], { definition: "CREATE TABLE users (id integer) STRICT" })] });
+    expect(cycleOutcome(m, diffSchemas(before, reworded), []).problems).toEqual([
+      "down of 0042_add_audit changes table users: definition CREATE TABLE users (id integer) → CREATE TABLE users (id integer) STRICT",
+    ]);
+  });
+
   it("a run that fails names the run and keeps the server's message; what the down left is said first", () => {
     const failed = runFailedOutcome(m, "second up", "migration 0042_add_audit failed at 0042_add_audit.sql:3: index i already exists", [
       { change: "added", kind: "index", name: "i" },
