@@ -107,6 +107,18 @@ const ADOPT = {
   ] as const,
 };
 
+/** `stratum verify`'s help (kept out of buildProgram, which lists every command). */
+const VERIFY = {
+  description: "on a shadow database, check that each migration's up → down → up gives back the schema it started from",
+  help:
+    "\nExit 3 when a down (or a second up) leaves the schema different, 1 when a migration fails to apply.\n" +
+    examples("stratum verify", "stratum verify --pending", "stratum verify --from 041 --json"),
+  options: [
+    ["--from <version>", "replay the migrations up to and including this version without checks, verify the rest"],
+    ["--pending", "replay what the target database has applied, verify the rest (the pull-request check)"],
+  ] as const,
+};
+
 function buildProgram(output: Output, onInvocation: (invocation: Invocation) => void): Command {
   const program = new Command("stratum");
   program
@@ -253,16 +265,7 @@ function buildProgram(output: Output, onInvocation: (invocation: Invocation) => 
       examples("stratum graph", "stratum graph --format mermaid > graph.mmd", "stratum graph --format dot | dot -Tsvg > graph.svg", "stratum graph --json"),
     [["--format <format>", "text, mermaid or dot (default text)"]],
   );
-  define(
-    "verify",
-    "on a shadow database, check that each migration's up → down → up gives back the schema it started from",
-    "\nExit 3 when a down (or a second up) leaves the schema different, 1 when a migration fails to apply.\n" +
-      examples("stratum verify", "stratum verify --pending", "stratum verify --from 041 --json"),
-    [
-      ["--from <version>", "replay the migrations up to and including this version without checks, verify the rest"],
-      ["--pending", "replay what the target database has applied, verify the rest (the pull-request check)"],
-    ],
-  );
+  define("verify", VERIFY.description, VERIFY.help, VERIFY.options);
   return program;
 }
 
