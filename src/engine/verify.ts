@@ -99,27 +99,27 @@ async function verifyOn(engine: Engine, shadow: Engine, request: ReplayRequest, 
   const ordered = await planned(shadow);
   const replayed = replayedVersions(ordered, request) ?? new Set<string>();
   const results: VerifiedMigration[] = [];
+  // said as each migration is done, to whoever listens to the migrator (the CLI prints the report)
+  const done = (result: VerifiedMigration): void => {
+    results.push(result);
+    const message = `${result.outcome}${result.problems.length > 0 ? `: ${result.problems.join("; ")}` : ""}`;
+    engine.emit({ type: "progress", version: result.version, done: results.length, total: ordered.length, etaMs: null, message });
+  };
   let before: SchemaSnapshot | null = null;
   for (const migration of ordered) {
     throwIfAborted(signal);
-    if (replayed.has(migration.version)) {
-      const failed = await attempt(shadow, migration, "up");
-      results.push(failed ?? replayedOutcome(migration));
-      before = null;
-      if (failed !== null) break;
-      continue;
-    }
-    const reason = notVerifiedReason(migration.options, await hasDown(shadow, migration));
-    if (reason !== null) {
-      const failed = await attempt(shadow, migration, "up");
-      results.push(failed ?? notVerifiedOutcome(migration, reason));
+    const reason = replayed.has(migration.version) ? null : notVerifiedReason(migration.options, await hasDown(shadow, migration));
+    if (replayed.has(migration.version) || reason !== null) {
+      // applied only: replayed before --from / --pending, or not verifiable
+      const failed = await attempt(shadow, migration, "up", signal);
+      done(failed ?? (reason === null ? replayedOutcome(migration) : notVerifiedOutcome(migration, reason)));
       before = null;
       if (failed !== null) break;
       continue;
     }
     before ??= await snapshot(shadow);
-    const cycle = await cycleOf(shadow, migration, before);
-    results.push(cycle.result);
+    const cycle = await cycleOf(shadow, migration, before, signal);
+    done(cycle.result);
     if (cycle.result.error !== undefined) break;
     before = cycle.after;
   }
@@ -131,14 +131,15 @@ async function cycleOf(
   shadow: Engine,
   migration: MigrationFile,
   before: SchemaSnapshot,
+  signal: AbortSignal | undefined,
 ): Promise<{ readonly result: VerifiedMigration; readonly after: SchemaSnapshot | null }> {
-  const failedUp = await attempt(shadow, migration, "up");
+  const failedUp = await attempt(shadow, migration, "up", signal);
   if (failedUp !== null) return { result: failedUp, after: null };
   const afterUp = await snapshot(shadow);
-  const failedDown = await attempt(shadow, migration, "down");
+  const failedDown = await attempt(shadow, migration, "down", signal);
   if (failedDown !== null) return { result: failedDown, after: null };
   const downDifferences: SchemaChange[] = diffSchemas(before, await snapshot(shadow));
-  const failedReup = await attempt(shadow, migration, "second up", downDifferences);
+  const failedReup = await attempt(shadow, migration, "second up", signal, downDifferences);
   if (failedReup !== null) return { result: failedReup, after: null };
   const afterReup = await snapshot(shadow);
   return { result: cycleOutcome(migration, downDifferences, diffSchemas(afterUp, afterReup)), after: afterReup };
@@ -171,11 +172,13 @@ async function attempt(
   shadow: Engine,
   migration: MigrationFile,
   run: VerifyRun,
+  signal: AbortSignal | undefined,
   downDifferences: readonly SchemaChange[] = [],
 ): Promise<VerifiedMigration | null> {
+  const options = { step: 1, ...(signal === undefined ? {} : { signal }) };
   let report: RunReport;
   try {
-    report = run === "down" ? await down(shadow, { step: 1 }) : await up(shadow, { step: 1 });
+    report = run === "down" ? await down(shadow, options) : await up(shadow, options);
   } catch (error) {
     if (error instanceof InterruptedError || !(error instanceof StratumError)) throw error;
     return runFailedOutcome(migration, run, firstLine(error.message), downDifferences);
