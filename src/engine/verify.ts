@@ -3,7 +3,7 @@
 // engine over the shadow; the comparisons and sentences are core/verify.ts.
 
 import type { RunReport, VerifyOptions, VerifyReport } from "../api-types.js";
-import { ConfigError, InterruptedError, StratumError } from "../core/errors.js";
+import { ConfigError, InterruptedError, MigrationError, StratumError } from "../core/errors.js";
 import { EventBus } from "../core/events.js";
 import { diffSchemas, type SchemaChange } from "../core/schema/diff.js";
 import type { SchemaSnapshot } from "../core/schema/model.js";
@@ -106,13 +106,25 @@ async function verifyOn(engine: Engine, shadow: Engine, request: ReplayRequest, 
     engine.emit({ type: "progress", version: result.version, done: results.length, total: ordered.length, etaMs: null, message });
   };
   let before: SchemaSnapshot | null = null;
-  for (const migration of ordered) {
+  for (let index = 0; index < ordered.length; index++) {
+    const migration = ordered[index]!;
     throwIfAborted(signal);
-    const reason = replayed.has(migration.version) ? null : notVerifiedReason(migration.options, await hasDown(shadow, migration));
-    if (replayed.has(migration.version) || reason !== null) {
-      // applied only: replayed before --from / --pending, or not verifiable
+    if (replayed.has(migration.version)) {
+      // the migrations replayed one after the other are applied by one up
+      let end = index;
+      while (end + 1 < ordered.length && replayed.has(ordered[end + 1]!.version)) end++;
+      const outcomes = await replay(shadow, ordered.slice(index, end + 1), signal);
+      outcomes.forEach(done);
+      before = null;
+      if (outcomes.some((o) => o.error !== undefined)) break;
+      index = end;
+      continue;
+    }
+    const reason = notVerifiedReason(migration.options, await hasDown(shadow, migration));
+    if (reason !== null) {
+      // applied only: not verifiable
       const failed = await attempt(shadow, migration, "up", signal);
-      done(failed ?? (reason === null ? replayedOutcome(migration) : notVerifiedOutcome(migration, reason)));
+      done(failed ?? notVerifiedOutcome(migration, reason));
       before = null;
       if (failed !== null) break;
       continue;
@@ -191,6 +203,38 @@ async function attempt(
     throw new Error(`verify expected to run ${run} of ${migration.id} on the shadow, but ${ran === undefined ? "nothing ran" : `${ran.version} ran`}`);
   }
   return null;
+}
+
+/** Applies `group`, the next migrations of the plan, with one up: replayed, up to one that fails. */
+async function replay(shadow: Engine, group: readonly MigrationFile[], signal: AbortSignal | undefined): Promise<VerifiedMigration[]> {
+  let report: RunReport | null = null;
+  let failure: { readonly version: string | null; readonly message: string } | null = null;
+  try {
+    report = await up(shadow, { step: group.length, ...(signal === undefined ? {} : { signal }) });
+    const failed = report.migrations.find((m) => m.status === "failed");
+    if (failed !== undefined) failure = { version: failed.version, message: failed.error ?? "failed" };
+  } catch (error) {
+    if (error instanceof InterruptedError || !(error instanceof StratumError)) throw error;
+    failure = { version: error instanceof MigrationError ? error.version : null, message: firstLine(error.message) };
+  }
+  // what ran: the report says; a run that threw names the migration that failed, those before it ran
+  const failedAt = failure?.version == null ? -1 : group.findIndex((m) => versionKey(m.version) === versionKey(failure.version!));
+  const ran =
+    report !== null
+      ? new Set(report.migrations.filter((m) => m.status === "applied").map((m) => versionKey(m.version)))
+      : new Set(group.slice(0, Math.max(failedAt, 0)).map((m) => versionKey(m.version)));
+  const outcomes: VerifiedMigration[] = [];
+  for (const migration of group) {
+    if (ran.has(versionKey(migration.version))) {
+      outcomes.push(replayedOutcome(migration));
+      continue;
+    }
+    // the shadow's plan and the order verify follows must agree; anything else is a bug to report
+    if (failure === null) throw new Error(`verify expected to replay ${migration.id} on the shadow, but it did not run`);
+    outcomes.push(runFailedOutcome(migration, "up", failure.message));
+    break;
+  }
+  return outcomes;
 }
 
 function firstLine(message: string): string {

@@ -214,6 +214,25 @@ describe.concurrent("stratum verify (SQLite)", () => {
     });
   });
 
+  it("a migration that fails while replayed is reported as failed, those before it as replayed (exit 1)", async () => {
+    const migrations = {
+      "001_users.sql": USERS,
+      "002_bad.sql": sql("insert into nosuch values (1);", "select 1;"),
+      "003_t.sql": sql("create table t (a integer);", "drop table t;"),
+    };
+    await using(migrations, async (cli) => {
+      const result = await cli(["verify", "--from", "003", "--json"]);
+      noStackTrace(result);
+      expect(result.code, result.output).toBe(1);
+      const json = JSON.parse(result.stdout) as JsonReport;
+      expect(json.migrations.map((m) => [m.version, m.outcome])).toEqual([
+        ["001", "replayed"],
+        ["002", "failed"],
+      ]);
+      expect(json.migrations[1]?.error).toMatchObject({ run: "up", message: expect.stringMatching(/002_bad\.sql:2.*no such table: nosuch/) });
+    });
+  });
+
   it("--pending replays what the target has applied and verifies the rest, without touching the target", async () => {
     const migrations = {
       "001_users.sql": USERS,
