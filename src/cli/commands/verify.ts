@@ -3,7 +3,7 @@ import type { VerifiedMigration, VerifyOptions, VerifyReport } from "../../index
 import type { Colors } from "../io.js";
 import { exclusive, parseVersion, type RawOptions } from "../options.js";
 import { formatDuration, migrationId, plural } from "../render/format.js";
-import { interruptible, printJson, printLines, signalOption, withMigrator, type CommandContext } from "./command-context.js";
+import { printJson, printLines, signalOption, withMigrator, type CommandContext } from "./command-context.js";
 
 /** `stratum verify [--from <version>] [--pending]`: up → down → up of each migration on a shadow database. */
 export async function verifyCommand(ctx: CommandContext, options: RawOptions): Promise<number> {
@@ -15,7 +15,8 @@ export async function verifyCommand(ctx: CommandContext, options: RawOptions): P
   ]);
   const request: VerifyOptions = { ...(from === undefined ? {} : { from }), ...(pending ? { pending } : {}), ...signalOption(ctx) };
   return withMigrator(ctx, {}, async (migrator) => {
-    const report = await interruptible(migrator.verify(request), ctx.signal);
+    // not `interruptible`: the signal stops verify between runs, and the shadow is removed before it returns
+    const report = await migrator.verify(request);
     if (ctx.globals.json) {
       printJson(ctx, report);
     } else if (ctx.globals.verbosity === "quiet") {
