@@ -12,6 +12,7 @@ import type {
 import type { Hooks, UserConfig } from "./config/types.js";
 import type { GraphReport, RunOutcome, Stats } from "./core/results.js";
 import type { SchemaChange } from "./core/schema/diff.js";
+import type { VerifiedMigration } from "./core/verify.js";
 
 export type { SchemaChange, SchemaChangeKind } from "./core/schema/diff.js";
 export type * from "./core/schema/model.js";
@@ -216,26 +217,13 @@ export interface VerifyOptions extends SignalOptions {
   readonly pending?: boolean;
 }
 
-export interface VerifiedMigration {
-  readonly version: string;
-  readonly name: string;
-  /** Relative to the migrations directory. */
-  readonly file: string;
-  /**
-   * `verified`: up → down → up left the schema as expected; `failed`: a difference was found;
-   * `not-verified`: irreversible, or opted out (`-- stratum:verify skip <reason>`), applied only;
-   * `replayed`: before `--from`/`--pending`, applied without checks.
-   */
-  readonly outcome: "verified" | "failed" | "not-verified" | "replayed";
-  /** Why it was not verified: `irreversible (no down)`, the skip directive's reason. */
-  readonly reason?: string;
-  /** What the down left different from the schema before up (`before` = before up, `after` = after down). */
-  readonly downDifferences: readonly SchemaChange[];
-  /** What the second up left different from the first (`before` = first up, `after` = second up). */
-  readonly reupDifferences: readonly SchemaChange[];
-  /** One sentence per difference: `down of 0042_add_audit leaves function public.audit_row()`. */
-  readonly problems: readonly string[];
-}
+/**
+ * One migration's result (src/core/verify.ts). `outcome` — `verified`: up → down → up left the
+ * schema as expected; `failed`: a difference was found, or it failed to run on the shadow
+ * (`error`); `not-verified`: irreversible, or opted out (`-- stratum:verify skip <reason>`),
+ * applied only; `replayed`: before `--from`/`--pending`, applied without checks.
+ */
+export type { VerifiedMigration, VerifyRun } from "./core/verify.js";
 
 export interface VerifyReport {
   /** No migration failed. */

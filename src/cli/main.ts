@@ -22,6 +22,7 @@ import { statsCommand } from "./commands/stats.js";
 import { statusCommand } from "./commands/status.js";
 import { upCommand } from "./commands/up.js";
 import { validateCommand } from "./commands/validate.js";
+import { verifyCommand } from "./commands/verify.js";
 import { createOutput, type CliIo, type Output, type Verbosity } from "./io.js";
 import { loadLibrary, type CliLibrary } from "./library.js";
 import { parseGlobalOptions, usageError, type GlobalOptions } from "./options.js";
@@ -115,6 +116,18 @@ const SCHEMA = {
     "With schemaFile in the config, up, down and redo rewrite the file after every run that changed the schema.\n" +
     examples("stratum schema dump", "stratum schema dump --file - > schema.sql", "stratum schema load --file db/schema.sql", "stratum schema dump --json"),
   options: [["--file <path>", "the schema file (default: schemaFile from the config, else schema.sql); - prints it (dump)"]] as const,
+};
+
+/** `stratum verify`'s help (kept out of buildProgram, which lists every command). */
+const VERIFY = {
+  description: "on a shadow database, check that each migration's up → down → up gives back the schema it started from",
+  help:
+    "\nExit 3 when a down (or a second up) leaves the schema different, 1 when a migration fails to apply.\n" +
+    examples("stratum verify", "stratum verify --pending", "stratum verify --from 041 --json"),
+  options: [
+    ["--from <version>", "replay the migrations up to and including this version without checks, verify the rest"],
+    ["--pending", "replay what the target database has applied, verify the rest (the pull-request check)"],
+  ] as const,
 };
 
 function buildProgram(output: Output, onInvocation: (invocation: Invocation) => void): Command {
@@ -265,6 +278,7 @@ function buildProgram(output: Output, onInvocation: (invocation: Invocation) => 
       examples("stratum graph", "stratum graph --format mermaid > graph.mmd", "stratum graph --format dot | dot -Tsvg > graph.svg", "stratum graph --json"),
     [["--format <format>", "text, mermaid or dot (default text)"]],
   );
+  define("verify", VERIFY.description, VERIFY.help, VERIFY.options);
   return program;
 }
 
@@ -323,6 +337,8 @@ async function dispatch(ctx: CommandContext, invocation: Invocation): Promise<nu
       return adoptCommand(ctx, options);
     case "schema":
       return schemaCommand(ctx, first, options);
+    case "verify":
+      return verifyCommand(ctx, options);
     default:
       throw usageError(`unknown command "${invocation.command}"`);
   }

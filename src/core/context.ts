@@ -57,6 +57,8 @@ export interface MigrationDefinition {
   readonly requires?: readonly string[];
   /** Tables this migration touches, for conflict detection. */
   readonly tables?: readonly string[];
+  /** `stratum verify` applies it without verifying, for this reason (the SQL `-- stratum:verify skip <reason>`). */
+  readonly skipVerify?: string;
   readonly before?: CheckFn;
   readonly up: MigrationFn;
   readonly down?: MigrationFn;

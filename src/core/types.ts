@@ -69,6 +69,8 @@ export interface MigrationOptions {
   readonly requires: readonly Requirement[];
   /** Tables a code migration declares it touches (for conflict detection). */
   readonly tables?: readonly string[];
+  /** `stratum verify` applies it without verifying, for this reason (`-- stratum:verify skip <reason>`, `skipVerify`). */
+  readonly verifySkip?: string;
 }
 
 /**

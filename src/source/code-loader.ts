@@ -17,6 +17,7 @@ const DEFINITION_KEYS = [
   "irreversible",
   "requires",
   "tables",
+  "skipVerify",
   "before",
   "up",
   "down",
@@ -215,6 +216,10 @@ export function readModule(
     else requires.push(requirement);
   }
   checkVersion(migration, file, source["version"], problems);
+  const skipVerify = source["skipVerify"];
+  if (skipVerify !== undefined && (typeof skipVerify !== "string" || skipVerify.trim() === "")) {
+    problems.push(badOption(file, "skipVerify", "must be the reason, a non-empty string", 'Write skipVerify: "why verify cannot check it", or remove it.'));
+  }
 
   const options: MigrationOptions = {
     ...(typeof description === "string" && description !== "" ? { description } : {}),
@@ -223,6 +228,7 @@ export function readModule(
     irreversible: irreversible ?? false,
     requires,
     ...(source["tables"] !== undefined ? { tables } : {}),
+    ...(typeof skipVerify === "string" && skipVerify.trim() !== "" ? { verifySkip: skipVerify.trim() } : {}),
   };
   const functions = typeof up === "function" ? { up: up as MigrationFn, down, before, after } : null;
   return { options, functions, problems };

@@ -57,6 +57,7 @@ export const DIRECTIVE_NAMES = [
   "requires",
   "description",
   "tables",
+  "verify",
 ] as const;
 
 const REQUIREMENT_DIALECTS: Readonly<Record<string, string>> = requirementFlavours();
@@ -398,6 +399,7 @@ interface DirectiveState {
   irreversible: boolean;
   requires: Requirement[];
   tables: string[];
+  verifySkip: string | undefined;
 }
 
 /**
@@ -418,6 +420,7 @@ function readDirectives(
     irreversible: false,
     requires: [],
     tables: [],
+    verifySkip: undefined,
   };
   for (const index of indexes) {
     const match = DIRECTIVE_LINE.exec(lines[index] ?? "");
@@ -437,12 +440,13 @@ function migrationOptions(state: DirectiveState): MigrationOptions {
     irreversible: state.irreversible,
     requires: state.requires,
     ...(state.tables.length > 0 ? { tables: state.tables } : {}),
+    ...(state.verifySkip !== undefined ? { verifySkip: state.verifySkip } : {}),
   };
 }
 
 /** `options` with the transaction settings, in the order the fields have always been listed. */
 function withTransactions(options: MigrationOptions, transaction: boolean | undefined, downTransaction: boolean | undefined): MigrationOptions {
-  const { description, dependsOn, irreversible, requires, tables } = options;
+  const { description, dependsOn, irreversible, requires, tables, verifySkip } = options;
   return {
     ...(description !== undefined ? { description } : {}),
     dependsOn,
@@ -451,6 +455,7 @@ function withTransactions(options: MigrationOptions, transaction: boolean | unde
     irreversible,
     requires,
     ...(tables !== undefined ? { tables } : {}),
+    ...(verifySkip !== undefined ? { verifySkip } : {}),
   };
 }
 
@@ -489,6 +494,7 @@ function refusedInDownFile(file: string, line: number, rawName: string, upFile: 
     requires: [`server requirements belong to the migration, declare them in ${upFile}`, move],
     tables: [`the tables a migration touches are declared once for it, in ${upFile}`, move],
     description: [`the description belongs to the migration, write it in ${upFile}`, move],
+    verify: [`verify skips the whole migration, say so in ${upFile}`, move],
     irreversible: [
       `a down file is the rollback, so the migration cannot be irreversible`,
       `Remove the line; to make the migration irreversible, delete ${file} and write "-- stratum:irreversible" in the header of ${upFile}.`,
@@ -576,6 +582,15 @@ function readDirective(
         if (!TABLE_NAME.test(item)) bad(`"${item}" in "-- stratum:tables" is not a table name`, fix);
         else if (!state.tables.includes(item)) state.tables.push(item);
       }
+      return;
+    }
+    case "verify": {
+      const skip = /^skip\b\s*(.*)$/i.exec(value);
+      const fix = 'Write "-- stratum:verify skip <reason>", e.g. "-- stratum:verify skip the backfill is not undone by design".';
+      if (skip === null) return bad(`"${value}" is not a valid value for "-- stratum:verify" (only "skip <reason>" is)`, fix);
+      const reason = (skip[1] ?? "").trim();
+      if (reason === "") return bad('"-- stratum:verify skip" gives no reason', fix);
+      state.verifySkip = state.verifySkip === undefined ? reason : `${state.verifySkip} ${reason}`;
       return;
     }
     default:
