@@ -4,8 +4,9 @@
 // give one sentence and a fix.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import mysql from "mysql2/promise";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
@@ -94,6 +95,22 @@ interface Provider {
   readonly request: ShadowRequest;
   readonly description: RegExp;
   leftovers(shadow: ShadowDatabase, conn: Connection): Promise<Leftovers>;
+  /** Set up before opening; the returned check runs once it is open. */
+  before?(): () => void;
+}
+
+/**
+ * A starting MySQL/MariaDB server deletes every `#sql*` file in its tmpdir: in the shared temporary
+ * directory those are the other servers' temporary tables (the machine's MariaDB crashed on it).
+ */
+function otherServersTempTable(): () => void {
+  const file = join(tmpdir(), `#sql-temptable-stratum-canary-${randomBytes(4).toString("hex")}.MAI`);
+  writeFileSync(file, "");
+  return () => {
+    const kept = existsSync(file);
+    rmSync(file, { force: true });
+    expect(kept, `${file} left alone`).toBe(true);
+  };
 }
 
 const PROVIDERS: readonly Provider[] = [
@@ -144,6 +161,7 @@ const PROVIDERS: readonly Provider[] = [
   {
     name: "MariaDB, a throwaway server",
     request: request(MYSQL_URL, { server: { flavor: "mariadb", version: "10.11.6" } }),
+    before: otherServersTempTable,
     description: /^throwaway MariaDB 10\.\d+\.\d+ \(\/usr\/sbin\/mariadbd\) on socket \/.*stratum-shadow-my-.*\/mysqld\.sock$/,
     leftovers: (_shadow, conn) => serverLeftovers(conn, "select @@datadir as d", "select @@pid_file as p"),
   },
@@ -154,10 +172,12 @@ describe.concurrent("each shadow provider", () => {
     it(
       `${provider.name}: opens, connects, runs migrations, and close() removes it (twice safely)`,
       async () => {
+        const check = provider.before?.();
         const shadow = await openShadow(provider.request);
         let leftovers: Leftovers | undefined;
         try {
           expect(shadow.description).toMatch(provider.description);
+          check?.();
           expect(shadow.startMs).toBeGreaterThanOrEqual(0);
           leftovers = await withConnection(shadow.url, async (conn) => {
             expect((await conn.query("select 1 + 1 as two"))[0]).toEqual({ two: 2 });

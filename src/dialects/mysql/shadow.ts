@@ -4,7 +4,7 @@
 // a temporary directory and a socket there (no network), stopped and removed after.
 
 import { randomBytes } from "node:crypto";
-import { existsSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { basename, delimiter, dirname, join } from "node:path";
 import type { Connection, ConnectionOptions } from "mysql2/promise";
 import { ConfigError } from "../../core/errors.js";
@@ -155,9 +155,9 @@ async function findServer(request: ShadowRequest): Promise<ServerBinary> {
 }
 
 /** The data directory initialiser: mariadb-install-db / mysql_install_db next to the binary or on the PATH, or mysqld --initialize-insecure. */
-function initCommand(binary: ServerBinary, data: string, request: ShadowRequest): { command: string; args: string[] } {
+function initCommand(binary: ServerBinary, data: string, tmp: string, request: ShadowRequest): { command: string; args: string[] } {
   if (binary.flavor === "mysql") {
-    return { command: binary.path, args: ["--no-defaults", "--initialize-insecure", `--datadir=${data}`] };
+    return { command: binary.path, args: ["--no-defaults", "--initialize-insecure", `--datadir=${data}`, `--tmpdir=${tmp}`] };
   }
   const base = dirname(dirname(binary.path));
   const dirs = [join(base, "bin"), join(base, "scripts"), ...(request.environment["PATH"] ?? "").split(delimiter), "/usr/bin"];
@@ -168,6 +168,7 @@ function initCommand(binary: ServerBinary, data: string, request: ShadowRequest)
       "--no-defaults",
       `--basedir=${base}`,
       `--datadir=${data}`,
+      `--tmpdir=${tmp}`,
       "--auth-root-authentication-method=normal",
       "--skip-test-db",
       "--skip-name-resolve",
@@ -187,7 +188,12 @@ async function startMysqlServer(request: ShadowRequest): Promise<ShadowDatabase>
   const what = `the throwaway ${name} ${binary.version} shadow server (${binary.path})`;
   const fix = `Check that ${binary.path} runs${runAs === undefined ? "" : ` as the user ${runAs.name}`}, or set shadow.url in the config to a server where Stratum may create databases.`;
   const env = { ...process.env, TZ: "UTC" };
-  const init = initCommand(binary, data, request);
+  // Its own tmpdir: a server starting deletes every `#sql*` file in its tmpdir, and in a shared
+  // /tmp those are the temporary tables of the machine's other MySQL/MariaDB servers (which then crash).
+  const tmp = join(dir, "tmp");
+  mkdirSync(tmp);
+  if (runAs !== undefined) chownSync(tmp, runAs.uid, runAs.gid);
+  const init = initCommand(binary, data, tmp, request);
   try {
     await runProgram(init.command, init.args, { runAs, env, timeoutMs: START_TIMEOUT_MS, what: `${basename(init.command)} for ${what}`, fix });
   } catch (error) {
@@ -200,6 +206,7 @@ async function startMysqlServer(request: ShadowRequest): Promise<ShadowDatabase>
       "--no-defaults",
       `--datadir=${data}`,
       `--socket=${socket}`,
+      `--tmpdir=${tmp}`,
       `--pid-file=${join(dir, "mysqld.pid")}`,
       "--skip-networking",
       "--skip-log-bin",

@@ -155,15 +155,21 @@ async function binariesIn(bin: string, source: string, embedded: boolean): Promi
   return version === undefined || major === undefined ? undefined : { bin, major, version, source, embedded };
 }
 
-/** The npm package's bin directory and version, resolved from the project and from Stratum itself. */
+/**
+ * The npm package's bin directory and version, looked up as `require` would from the project and
+ * from Stratum itself (its package.json is not in its `exports`, so it is found by path).
+ */
 function embeddedPackage(cwd: string): { bin: string; version: string } | undefined {
   for (const base of [join(cwd, "package.json"), import.meta.url]) {
-    try {
-      const manifest = createRequire(base).resolve(`${PACKAGE}/package.json`);
-      const version = String((JSON.parse(readFileSync(manifest, "utf8")) as { version?: unknown }).version ?? "");
-      return { bin: join(dirname(manifest), "native", "bin"), version };
-    } catch {
-      // not installed there
+    for (const dir of createRequire(base).resolve.paths(PACKAGE) ?? []) {
+      const manifest = join(dir, PACKAGE, "package.json");
+      if (!existsSync(manifest)) continue;
+      try {
+        const version = String((JSON.parse(readFileSync(manifest, "utf8")) as { version?: unknown }).version ?? "");
+        return { bin: join(dirname(manifest), "native", "bin"), version };
+      } catch {
+        // an unreadable manifest: look further
+      }
     }
   }
   return undefined;
