@@ -67,15 +67,29 @@ export function lastLines(text: string, count = 2): string {
 export function runProgram(
   command: string,
   args: readonly string[],
-  options: { readonly runAs?: RunAs | undefined; readonly env?: NodeJS.ProcessEnv; readonly timeoutMs: number; readonly what: string; readonly fix: string },
+  options: {
+    readonly runAs?: RunAs | undefined;
+    readonly env?: NodeJS.ProcessEnv;
+    readonly timeoutMs: number;
+    readonly what: string;
+    readonly fix: string;
+    readonly signal?: AbortSignal | undefined;
+  },
 ): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       command,
       [...args],
-      { ...spawnIdentity(options.runAs), env: options.env ?? process.env, timeout: options.timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+      {
+        ...spawnIdentity(options.runAs),
+        env: options.env ?? process.env,
+        timeout: options.timeoutMs,
+        maxBuffer: 16 * 1024 * 1024,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      },
       (error, stdout, stderr) => {
         if (error === null) return resolve(`${stdout}${stderr}`);
+        if (options.signal?.aborted === true) return reject(options.signal.reason);
         const killed = (error as { killed?: boolean }).killed === true;
         const why = killed ? `it did not finish within ${options.timeoutMs / 1000} s` : lastLines(`${stdout}\n${stderr}`) || error.message;
         reject(new ConfigError(`${options.what} failed: ${why}`, { fix: options.fix, cause: error }));
@@ -121,6 +135,8 @@ export interface StartOptions {
   readonly dir: string;
   /** The signal that stops the server at once. */
   readonly stopSignal: NodeJS.Signals;
+  /** Aborts the start (the server is stopped and its directory removed). */
+  readonly abort?: AbortSignal | undefined;
 }
 
 export interface RunningServer {
@@ -202,6 +218,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         clearTimeout(timer);
         reject(new ConfigError(`${options.what} stopped while starting (${signal ?? `exit code ${code}`})${tail(output)}`, { fix: options.fix }));
       });
+      const aborted = () => {
+        clearTimeout(timer);
+        reject(options.abort?.reason);
+      };
+      if (options.abort?.aborted === true) aborted();
+      options.abort?.addEventListener("abort", aborted, { once: true });
     });
   } catch (error) {
     await stop();

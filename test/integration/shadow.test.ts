@@ -4,7 +4,7 @@
 // give one sentence and a fix.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import mysql from "mysql2/promise";
@@ -281,4 +281,48 @@ describe.concurrent("shadow errors: one sentence with the fix", () => {
     expect(error.message).toBe("STRATUM_SHADOW_MYSQLD=/nonexistent/mariadbd is not a mariadbd or mysqld program that runs, so no shadow server can be started");
     expect(error.fix).toMatch(/Point STRATUM_SHADOW_MYSQLD at a mariadbd or mysqld binary, unset it, or set shadow\.url/);
   });
+});
+
+describe("an aborted start", () => {
+  // After the concurrent blocks: it points TMPDIR at a directory of its own to see what is made there.
+  for (const [name, req] of [
+    ["PostgreSQL (machine binaries)", request(PG_URL, { server: { flavor: "postgres", version: "15.8" }, environment: { ...cleanEnv, STRATUM_SHADOW_POSTGRES_BIN: MACHINE_PG_BIN } })],
+    ["MariaDB (throwaway server)", request(MYSQL_URL, { server: { flavor: "mariadb", version: "10.11.6" } })],
+  ] as const) {
+    it(
+      `${name}: stops initialising or starting, and leaves no directory and no process`,
+      async () => {
+        const privateTmp = mkdtempSync(join(tmpdir(), "stratum-abort-"));
+        chmodSync(privateTmp, 0o755);
+        const saved = process.env["TMPDIR"];
+        process.env["TMPDIR"] = privateTmp;
+        const controller = new AbortController();
+        try {
+          const opening = openShadow({ ...req, signal: controller.signal }).then(
+            async (shadow) => {
+              await shadow.close();
+              return "opened";
+            },
+            (e: unknown) => e,
+          );
+          let made: string[] = [];
+          for (let i = 0; i < 600 && made.length === 0; i++) {
+            await new Promise((r) => setTimeout(r, 50));
+            made = readdirSync(privateTmp);
+          }
+          expect(made).toHaveLength(1);
+          controller.abort(new Error("stop here"));
+          expect(await opening).toEqual(new Error("stop here"));
+          expect(readdirSync(privateTmp)).toEqual([]);
+          const ps = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" });
+          expect(ps.split("\n").filter((line) => line.includes(privateTmp))).toEqual([]);
+        } finally {
+          if (saved === undefined) delete process.env["TMPDIR"];
+          else process.env["TMPDIR"] = saved;
+          rmSync(privateTmp, { recursive: true, force: true });
+        }
+      },
+      TIMEOUT,
+    );
+  }
 });

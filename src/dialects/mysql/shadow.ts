@@ -18,6 +18,8 @@ export const MYSQLD_ENV = "STRATUM_SHADOW_MYSQLD";
 const START_TIMEOUT_MS = 60_000;
 const CONNECT_TIMEOUT_MS = 10_000;
 const SHADOW_DATABASE = "stratum_shadow";
+/** A small redo log and buffer pool: a 22 MB data directory instead of 114 MB, made faster. */
+const INNODB_SIZES = ["--innodb-log-file-size=16M", "--innodb-buffer-pool-size=32M"];
 
 export async function openMysqlShadow(request: ShadowRequest): Promise<ShadowDatabase> {
   return request.url === undefined ? startMysqlServer(request) : createScratchDatabase(request, request.url);
@@ -172,6 +174,7 @@ function initCommand(binary: ServerBinary, data: string, tmp: string, request: S
       "--auth-root-authentication-method=normal",
       "--skip-test-db",
       "--skip-name-resolve",
+      ...INNODB_SIZES,
     ],
   };
 }
@@ -195,7 +198,7 @@ async function startMysqlServer(request: ShadowRequest): Promise<ShadowDatabase>
   if (runAs !== undefined) chownSync(tmp, runAs.uid, runAs.gid);
   const init = initCommand(binary, data, tmp, request);
   try {
-    await runProgram(init.command, init.args, { runAs, env, timeoutMs: START_TIMEOUT_MS, what: `${basename(init.command)} for ${what}`, fix });
+    await runProgram(init.command, init.args, { runAs, env, timeoutMs: START_TIMEOUT_MS, what: `${basename(init.command)} for ${what}`, fix, signal: request.signal });
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw error;
@@ -210,7 +213,7 @@ async function startMysqlServer(request: ShadowRequest): Promise<ShadowDatabase>
       `--pid-file=${join(dir, "mysqld.pid")}`,
       "--skip-networking",
       "--skip-log-bin",
-      "--innodb-buffer-pool-size=32M",
+      ...INNODB_SIZES,
       "--innodb-flush-log-at-trx-commit=0",
       ...(binary.flavor === "mysql" ? ["--mysqlx=OFF"] : ["--skip-name-resolve"]),
     ],
@@ -222,6 +225,7 @@ async function startMysqlServer(request: ShadowRequest): Promise<ShadowDatabase>
     fix,
     dir,
     stopSignal: "SIGTERM",
+    abort: request.signal,
   });
   try {
     const admin = await connect({ socketPath: socket, user: "root" });

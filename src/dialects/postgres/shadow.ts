@@ -244,7 +244,7 @@ async function startPostgresServer(request: ShadowRequest): Promise<ShadowDataba
     await runProgram(
       join(binaries.bin, "initdb"),
       ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"],
-      { runAs, env, timeoutMs: START_TIMEOUT_MS, what: `initdb of ${what}`, fix },
+      { runAs, env, timeoutMs: START_TIMEOUT_MS, what: `initdb of ${what}`, fix, signal: request.signal },
     );
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
@@ -262,6 +262,7 @@ async function startPostgresServer(request: ShadowRequest): Promise<ShadowDataba
     fix,
     dir,
     stopSignal: "SIGQUIT",
+    abort: request.signal,
   });
   const origin = binaries.embedded ? `embedded PostgreSQL ${binaries.version}` : `PostgreSQL ${binaries.version} ${binaries.source}`;
   return {
