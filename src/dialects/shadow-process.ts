@@ -98,10 +98,10 @@ export function runProgram(
   });
 }
 
-/** Version text of a program (`postgres --version`), or undefined when it cannot run. */
-export function programVersion(command: string, args: readonly string[] = ["--version"]): Promise<string | undefined> {
+/** Version text of a program (`postgres --version`), or undefined when it cannot run (as `runAs`, when given). */
+export function programVersion(command: string, args: readonly string[] = ["--version"], runAs?: RunAs): Promise<string | undefined> {
   return new Promise((resolve) => {
-    execFile(command, [...args], { timeout: 10_000 }, (error, stdout) => resolve(error === null ? stdout.trim() : undefined));
+    execFile(command, [...args], { ...spawnIdentity(runAs), timeout: 10_000 }, (error, stdout) => resolve(error === null ? stdout.trim() : undefined));
   });
 }
 

@@ -245,9 +245,21 @@ describe.concurrent("shadow errors: one sentence with the fix", () => {
     const environment = { ...cleanEnv, STRATUM_SHADOW_POSTGRES_BIN: "/nonexistent/pg/bin" };
     const error = await configError(openShadow(request(PG_URL, { server: { flavor: "postgres", version: "15.8" }, environment })));
     expect(error.message).toBe(
-      "STRATUM_SHADOW_POSTGRES_BIN=/nonexistent/pg/bin holds no runnable postgres and initdb, but the shadow database needs PostgreSQL 15",
+      "STRATUM_SHADOW_POSTGRES_BIN=/nonexistent/pg/bin does not exist, but the shadow database needs PostgreSQL 15",
     );
     expect(error.fix).toMatch(/Point STRATUM_SHADOW_POSTGRES_BIN at the bin directory of PostgreSQL 15, unset it, or set shadow\.url/);
+  });
+
+  it("PostgreSQL: STRATUM_SHADOW_POSTGRES_BIN holding another major version than the target's", async () => {
+    const environment = { ...cleanEnv, STRATUM_SHADOW_POSTGRES_BIN: MACHINE_PG_BIN };
+    const error = await configError(openShadow(request(PG_URL, { server: { flavor: "postgres", version: "16.2" }, environment })));
+    expect(error.message).toBe(`STRATUM_SHADOW_POSTGRES_BIN=${MACHINE_PG_BIN} holds PostgreSQL 15, but the shadow database needs PostgreSQL 16`);
+  });
+
+  it("MariaDB: STRATUM_SHADOW_MYSQLD naming a program that is not a server", async () => {
+    const environment = { ...cleanEnv, STRATUM_SHADOW_MYSQLD: "/bin/true" };
+    const error = await configError(openShadow(request(MYSQL_URL, { environment })));
+    expect(error.message).toMatch(/^STRATUM_SHADOW_MYSQLD=\/bin\/true is not a mariadbd or mysqld program that runs( as the user mysql)?, so no shadow server can be started$/);
   });
 
   it("PostgreSQL: no binaries of the target's major version names the npm install command", async () => {
@@ -278,7 +290,7 @@ describe.concurrent("shadow errors: one sentence with the fix", () => {
   it("MariaDB: STRATUM_SHADOW_MYSQLD pointing to a file that does not exist", async () => {
     const environment = { ...cleanEnv, STRATUM_SHADOW_MYSQLD: "/nonexistent/mariadbd" };
     const error = await configError(openShadow(request(MYSQL_URL, { environment })));
-    expect(error.message).toBe("STRATUM_SHADOW_MYSQLD=/nonexistent/mariadbd is not a mariadbd or mysqld program that runs, so no shadow server can be started");
+    expect(error.message).toBe("STRATUM_SHADOW_MYSQLD=/nonexistent/mariadbd does not exist, so no shadow server can be started");
     expect(error.fix).toMatch(/Point STRATUM_SHADOW_MYSQLD at a mariadbd or mysqld binary, unset it, or set shadow\.url/);
   });
 });

@@ -10,7 +10,7 @@ import type { Connection, ConnectionOptions } from "mysql2/promise";
 import { ConfigError } from "../../core/errors.js";
 import { parseDatabaseUrl } from "../registry.js";
 import type { ShadowDatabase, ShadowRequest } from "../shadow.js";
-import { makeTempDir, programVersion, runAsFor, runProgram, shadowUrlText, startServer } from "../shadow-process.js";
+import { makeTempDir, programVersion, runAsFor, runProgram, shadowUrlText, startServer, type RunAs } from "../shadow-process.js";
 import { maskPassword } from "../url-parts.js";
 import { mysqlConnection, type MysqlUrl } from "./url.js";
 
@@ -116,12 +116,13 @@ interface ServerBinary {
   readonly version: string;
 }
 
-async function describeBinary(path: string): Promise<ServerBinary | undefined> {
+/** The server binary at `path`, when `--version` runs (as the user the server will run as). */
+async function describeBinary(path: string, runAs: RunAs | undefined): Promise<ServerBinary | undefined> {
   if (!existsSync(path)) return undefined;
-  const text = await programVersion(path);
+  const text = await programVersion(path, ["--version"], runAs);
   if (text === undefined) return undefined;
-  const version = /Ver\s+(\d+(?:\.\d+)*)/.exec(text)?.[1] ?? "?";
-  return { path, flavor: /mariadb/i.test(text) ? "mariadb" : "mysql", version };
+  const version = /Ver\s+(\d+(?:\.\d+)*)/.exec(text)?.[1];
+  return version === undefined ? undefined : { path, flavor: /mariadb/i.test(text) ? "mariadb" : "mysql", version };
 }
 
 function candidatePaths(request: ShadowRequest): string[] {
@@ -129,13 +130,15 @@ function candidatePaths(request: ShadowRequest): string[] {
   return [...new Set(dirs.flatMap((dir) => ["mariadbd", "mysqld"].map((name) => join(dir, name))))];
 }
 
-async function findServer(request: ShadowRequest): Promise<ServerBinary> {
+async function findServer(request: ShadowRequest, runAs: RunAs | undefined): Promise<ServerBinary> {
   const wanted = request.server?.flavor === "mariadb" || request.server?.flavor === "mysql" ? request.server.flavor : undefined;
   const fromEnv = request.environment[MYSQLD_ENV];
   if (fromEnv !== undefined && fromEnv !== "") {
-    const found = await describeBinary(fromEnv);
+    const found = await describeBinary(fromEnv, runAs);
     if (found === undefined) {
-      throw new ConfigError(`${MYSQLD_ENV}=${fromEnv} is not a mariadbd or mysqld program that runs, so no shadow server can be started`, {
+      const as = runAs === undefined ? "" : ` as the user ${runAs.name}`;
+      const what = existsSync(fromEnv) ? `is not a mariadbd or mysqld program that runs${as}` : "does not exist";
+      throw new ConfigError(`${MYSQLD_ENV}=${fromEnv} ${what}, so no shadow server can be started`, {
         fix: `Point ${MYSQLD_ENV} at a mariadbd or mysqld binary, unset it, or set shadow.url in the config to a server where Stratum may create databases.`,
       });
     }
@@ -143,7 +146,7 @@ async function findServer(request: ShadowRequest): Promise<ServerBinary> {
   }
   const found: ServerBinary[] = [];
   for (const path of candidatePaths(request)) {
-    const binary = await describeBinary(path);
+    const binary = await describeBinary(path, runAs);
     if (binary !== undefined && !found.some((f) => f.flavor === binary.flavor && f.version === binary.version)) found.push(binary);
   }
   const pick = found.find((f) => wanted === undefined || f.flavor === wanted);
@@ -182,9 +185,9 @@ const isFile = (path: string) => path !== "" && existsSync(path);
 
 async function startMysqlServer(request: ShadowRequest): Promise<ShadowDatabase> {
   const started = performance.now();
-  const binary = await findServer(request);
-  const name = binary.flavor === "mariadb" ? "MariaDB" : "MySQL";
   const runAs = runAsFor("mysql");
+  const binary = await findServer(request, runAs);
+  const name = binary.flavor === "mariadb" ? "MariaDB" : "MySQL";
   const dir = makeTempDir("stratum-shadow-my-", runAs);
   const data = join(dir, "data");
   const socket = join(dir, "mysqld.sock");

@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 import type pg from "pg";
 import { ConfigError } from "../../core/errors.js";
 import type { ShadowDatabase, ShadowRequest } from "../shadow.js";
-import { freePort, makeTempDir, programVersion, runAsFor, runProgram, shadowUrlText, startServer } from "../shadow-process.js";
+import { freePort, makeTempDir, programVersion, runAsFor, runProgram, shadowUrlText, startServer, type RunAs } from "../shadow-process.js";
 import { maskPassword } from "../url-parts.js";
 import { parseDatabaseUrl } from "../registry.js";
 import { postgresConnection, type PostgresUrl } from "./url.js";
@@ -147,9 +147,10 @@ export function majorOf(version: string | undefined): number | undefined {
   return match === null ? undefined : Number(match[1]);
 }
 
-async function binariesIn(bin: string, source: string, embedded: boolean): Promise<Binaries | undefined> {
+/** The binaries in `bin`, when `postgres --version` runs there (as the user the server will run as). */
+async function binariesIn(bin: string, source: string, embedded: boolean, runAs: RunAs | undefined): Promise<Binaries | undefined> {
   if (!existsSync(join(bin, "postgres")) || !existsSync(join(bin, "initdb"))) return undefined;
-  const text = await programVersion(join(bin, "postgres"));
+  const text = await programVersion(join(bin, "postgres"), ["--version"], runAs);
   const version = /(\d+(?:\.\d+)*)/.exec(text ?? "")?.[1];
   const major = majorOf(version);
   return version === undefined || major === undefined ? undefined : { bin, major, version, source, embedded };
@@ -190,12 +191,13 @@ function machineBinDirs(): string[] {
   return dirs;
 }
 
-async function findBinaries(request: ShadowRequest, wanted: number | undefined): Promise<Binaries> {
+async function findBinaries(request: ShadowRequest, wanted: number | undefined, runAs: RunAs | undefined): Promise<Binaries> {
   const fromEnv = request.environment[POSTGRES_BIN_ENV];
   if (fromEnv !== undefined && fromEnv !== "") {
-    const found = await binariesIn(fromEnv, `from ${fromEnv}`, false);
+    const found = await binariesIn(fromEnv, `from ${fromEnv}`, false, runAs);
     if (found === undefined || (wanted !== undefined && found.major !== wanted)) {
-      const what = found === undefined ? "holds no runnable postgres and initdb" : `holds PostgreSQL ${found.major}`;
+      const as = runAs === undefined ? "" : ` as the user ${runAs.name}`;
+      const what = found !== undefined ? `holds PostgreSQL ${found.major}` : existsSync(fromEnv) ? `holds no postgres and initdb that run${as}` : "does not exist";
       throw new ConfigError(`${POSTGRES_BIN_ENV}=${fromEnv} ${what}, but the shadow database needs PostgreSQL ${wanted ?? "server binaries"}`, {
         fix: `Point ${POSTGRES_BIN_ENV} at the bin directory of PostgreSQL ${wanted ?? ""}`.replace(/ $/, "") + ", unset it, or set shadow.url in the config.",
       });
@@ -205,25 +207,25 @@ async function findBinaries(request: ShadowRequest, wanted: number | undefined):
   const candidates: Binaries[] = [];
   const pkg = embeddedPackage(request.cwd);
   if (pkg !== undefined) {
-    const found = await binariesIn(pkg.bin, `from ${PACKAGE}`, true);
+    const found = await binariesIn(pkg.bin, `from ${PACKAGE}`, true, runAs);
     if (found !== undefined) candidates.push(found);
   }
   const pgConfig = await programVersion("pg_config", ["--bindir"]);
   const dirs = [...new Set([...(pgConfig === undefined ? [] : [pgConfig]), ...machineBinDirs()])];
   for (const dir of dirs) {
-    const found = await binariesIn(dir, `from ${dir}`, false);
+    const found = await binariesIn(dir, `from ${dir}`, false, runAs);
     if (found !== undefined) candidates.push(found);
   }
   const pick = wanted === undefined ? [...candidates].sort((a, b) => b.major - a.major)[0] : candidates.find((c) => c.major === wanted);
   if (pick !== undefined) return pick;
-  throw missingBinaries(wanted ?? DEFAULT_MAJOR, candidates, pkg);
+  throw missingBinaries(wanted ?? DEFAULT_MAJOR, candidates, pkg, runAs);
 }
 
-function missingBinaries(major: number, found: readonly Binaries[], pkg: { version: string } | undefined): ConfigError {
+function missingBinaries(major: number, found: readonly Binaries[], pkg: { version: string } | undefined, runAs: RunAs | undefined): ConfigError {
   const release = PACKAGE_RELEASES[major];
   const install = release === undefined ? `install PostgreSQL ${major}` : `run npm install --save-dev ${PACKAGE}@${release}`;
   const seen = found.length === 0 ? "none was found" : `found only ${[...new Set(found.map((f) => `PostgreSQL ${f.major} (${f.source})`))].join(", ")}`;
-  const pkgNote = pkg !== undefined && !found.some((f) => f.embedded) ? `; ${PACKAGE} ${pkg.version} is installed but its binaries do not run` : "";
+  const pkgNote = pkg !== undefined && !found.some((f) => f.embedded) ? `; ${PACKAGE} ${pkg.version} is installed but its binaries do not run${runAs === undefined ? "" : ` as the user ${runAs.name}`}` : "";
   return new ConfigError(`the shadow database needs a PostgreSQL ${major} server (the target's major version) and ${seen}${pkgNote}`, {
     key: "shadow.url",
     fix: `To start one, ${install} (or point ${POSTGRES_BIN_ENV} at its bin directory); or set shadow.url in the config to a server where Stratum may create databases.`,
@@ -233,8 +235,8 @@ function missingBinaries(major: number, found: readonly Binaries[], pkg: { versi
 async function startPostgresServer(request: ShadowRequest): Promise<ShadowDatabase> {
   const started = performance.now();
   const wanted = request.server === null ? undefined : majorOf(request.server.version);
-  const binaries = await findBinaries(request, wanted);
   const runAs = runAsFor("postgres");
+  const binaries = await findBinaries(request, wanted, runAs);
   const dir = makeTempDir("stratum-shadow-pg-", runAs);
   const data = join(dir, "data");
   const what = `the PostgreSQL ${binaries.major} shadow server (${binaries.source})`;
