@@ -14,6 +14,10 @@ export const mysql = defineDialect({
   schemeHint: "mysql://",
   parseUrl: parseMysqlUrl,
   splitMarkedStatement: (sql) => splitMysql(sql),
+  async openShadow(request) {
+    const { openMysqlShadow } = await import("./shadow.js");
+    return openMysqlShadow(request);
+  },
   async create(url, target) {
     const { mysqlDialect } = await import("./mysql-dialect.js");
     return mysqlDialect({

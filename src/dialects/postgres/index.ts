@@ -10,6 +10,10 @@ export const postgres = defineDialect({
   urlForms: ["postgres://user:password@host:5432/database"],
   schemeHint: "postgres://",
   parseUrl: parsePostgresUrl,
+  async openShadow(request) {
+    const { openPostgresShadow } = await import("./shadow.js");
+    return openPostgresShadow(request);
+  },
   async create(url, target) {
     const { postgresDialect } = await import("./postgres-dialect.js");
     return postgresDialect({
