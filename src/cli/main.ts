@@ -169,6 +169,14 @@ function buildProgram(output: Output, onInvocation: (invocation: Invocation) => 
     return command;
   };
 
+  defineCommands(define);
+  return program;
+}
+
+type Define = (usage: string, description: string, help: string, options?: readonly (readonly [flags: string, description: string])[]) => Command;
+
+/** Every command, its help and its options, in the order `stratum --help` lists them. */
+function defineCommands(define: Define): void {
   define(
     "init",
     "create the migrations directory and a stratum.config.json (never overwrites)",
@@ -279,7 +287,6 @@ function buildProgram(output: Output, onInvocation: (invocation: Invocation) => 
     [["--format <format>", "text, mermaid or dot (default text)"]],
   );
   define("verify", VERIFY.description, VERIFY.help, VERIFY.options);
-  return program;
 }
 
 /** commander's own errors become our one-sentence usage errors. */
