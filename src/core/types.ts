@@ -69,6 +69,8 @@ export interface MigrationOptions {
   readonly requires: readonly Requirement[];
   /** Tables a code migration declares it touches (for conflict detection). */
   readonly tables?: readonly string[];
+  /** `-- stratum:lint-ignore <rule> <reason>` lines of the header: line (1-based, in `files[0]`) and value. */
+  readonly lintIgnore?: readonly { readonly line: number; readonly text: string }[];
 }
 
 /**

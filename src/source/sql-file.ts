@@ -57,6 +57,7 @@ export const DIRECTIVE_NAMES = [
   "requires",
   "description",
   "tables",
+  "lint-ignore",
 ] as const;
 
 const REQUIREMENT_DIALECTS: Readonly<Record<string, string>> = requirementFlavours();
@@ -322,6 +323,8 @@ function scanSections(file: string, lines: readonly string[], rules: ScanRules, 
   const headerDirectives: number[] = [];
   for (const index of directives) {
     const where = `${file}:${index + 1}`;
+    // a lint-ignore line may stand before the statement it concerns
+    if (index >= headerEnd && /^\s*--\s*stratum\s*:\s*lint-ignore\b/i.test(lines[index] ?? "")) continue;
     if (index >= headerEnd) {
       const inDown = sectionAt(markers, index) === "down";
       const transaction = /^\s*--\s*stratum\s*:\s*transaction\b/i.test(lines[index] ?? "");
@@ -398,6 +401,7 @@ interface DirectiveState {
   irreversible: boolean;
   requires: Requirement[];
   tables: string[];
+  lintIgnore: { line: number; text: string }[];
 }
 
 /**
@@ -418,6 +422,7 @@ function readDirectives(
     irreversible: false,
     requires: [],
     tables: [],
+    lintIgnore: [],
   };
   for (const index of indexes) {
     const match = DIRECTIVE_LINE.exec(lines[index] ?? "");
@@ -437,12 +442,13 @@ function migrationOptions(state: DirectiveState): MigrationOptions {
     irreversible: state.irreversible,
     requires: state.requires,
     ...(state.tables.length > 0 ? { tables: state.tables } : {}),
+    ...(state.lintIgnore.length > 0 ? { lintIgnore: state.lintIgnore } : {}),
   };
 }
 
 /** `options` with the transaction settings, in the order the fields have always been listed. */
 function withTransactions(options: MigrationOptions, transaction: boolean | undefined, downTransaction: boolean | undefined): MigrationOptions {
-  const { description, dependsOn, irreversible, requires, tables } = options;
+  const { description, dependsOn, irreversible, requires, tables, lintIgnore } = options;
   return {
     ...(description !== undefined ? { description } : {}),
     dependsOn,
@@ -451,6 +457,7 @@ function withTransactions(options: MigrationOptions, transaction: boolean | unde
     irreversible,
     requires,
     ...(tables !== undefined ? { tables } : {}),
+    ...(lintIgnore !== undefined ? { lintIgnore } : {}),
   };
 }
 
@@ -578,6 +585,10 @@ function readDirective(
       }
       return;
     }
+    case "lint-ignore":
+      // read by lint, which knows the rules (and reports a missing rule or reason at this line)
+      state.lintIgnore.push({ line, text: value });
+      return;
     default:
       return bad(
         `unknown directive "-- stratum:${rawName}"`,
