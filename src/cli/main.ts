@@ -21,6 +21,7 @@ import { statsCommand } from "./commands/stats.js";
 import { statusCommand } from "./commands/status.js";
 import { upCommand } from "./commands/up.js";
 import { validateCommand } from "./commands/validate.js";
+import { lintCommand } from "./commands/lint.js";
 import { createOutput, type CliIo, type Output, type Verbosity } from "./io.js";
 import { loadLibrary, type CliLibrary } from "./library.js";
 import { parseGlobalOptions, usageError, type GlobalOptions } from "./options.js";
@@ -225,6 +226,17 @@ function buildProgram(output: Output, onInvocation: (invocation: Invocation) => 
     ["--strict", "fail on warnings too"],
     ["--allow-out-of-order", "accept pending migrations older than the newest applied one"],
   ]);
+  define(
+    "lint [files...]",
+    "check migrations for statements that lock, rewrite, break the running application or lose data",
+    "\nRules and how to silence one (-- stratum:lint-ignore <rule> <reason>): docs/lint.md.\n" +
+      examples("stratum lint", "stratum lint --all --strict", "stratum lint 005_add_index.sql --format github", "stratum lint --json"),
+    [
+      ["--all", "lint every migration, not only the pending ones"],
+      ["--strict", "fail (exit 3) on warnings too"],
+      ["--format <format>", "text or github (workflow annotations; default text)"],
+    ],
+  );
   define("history", "show the log of every operation", examples("stratum history", "stratum history --limit 20", "stratum history --version 005 --json"), [
     ["--limit <n>", "only the last n entries"],
     ["--version <version>", "only entries of this migration"],
@@ -294,6 +306,8 @@ async function dispatch(ctx: CommandContext, invocation: Invocation): Promise<nu
       return redoCommand(ctx, options);
     case "validate":
       return validateCommand(ctx, options);
+    case "lint":
+      return lintCommand(ctx, Array.isArray(args[0]) ? args[0].map(String) : [], options);
     case "history":
       return historyCommand(ctx, options);
     case "stats":

@@ -214,7 +214,8 @@ export type ProblemCode =
   | "TRANSACTION_MIXED"
   | "TRANSACTION_CONTROL"
   | "CONFLICT"
-  | "CORRUPT_HISTORY";
+  | "CORRUPT_HISTORY"
+  | "LINT";
 
 /** Something wrong, as data: the planner returns all of them at once. */
 export interface Problem {

@@ -47,7 +47,7 @@ function alterTable(words: readonly Word[]): LintHit[] {
     const column = nameAt(clause, skipWords(clause, 1, ["COLUMN"])).name;
     return [
       { rule: "drop-column", table, subject: `column ${table}.${column}` },
-      { rule: "drop-column-with-constraints", table, subject: `column ${table}.${column}`, ifConstrained: `${table}.${column}` },
+      { rule: "drop-column-with-constraints", subject: `column ${table}.${column}`, ifConstrained: `${table}.${column}` },
     ];
   }
   if (first === "ADD") {
