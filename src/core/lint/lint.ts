@@ -79,7 +79,7 @@ function lintOne(input: LintInput, dialect: DialectLint, settings: LintSettings,
       if (hit.unlessLockTimeout === true) lockTimeout = true; // one finding per migration is enough
       emit(hit.rule, upFile, statement.line, hit.subject);
     }
-    if (statement.transactionControl !== null && inTransaction) emit("transaction-control-in-transaction", upFile, statement.line, statement.transactionControl.statement);
+    if (statement.transactionControl !== null && (inTransaction || statement.transactionControl.breaks === "session")) emit("transaction-control-in-transaction", upFile, statement.line, statement.transactionControl.statement);
     if (read.setsLockTimeout === true) lockTimeout = true;
     for (const t of read.validates ?? []) validated.add(t);
     for (const c of read.constrains ?? []) run.constrained.add(c);

@@ -61,7 +61,7 @@ function alterTable(words: readonly Word[]): LintHit[] {
         hits.push({ rule: "drop-column", table, subject: `column ${table}.${column}` });
       }
     } else if (first === "ADD") {
-      copies ||= addClause(clause, table, hits);
+      copies ||= addClause(clause, words, table, hits);
     } else if (first === "MODIFY" || first === "CHANGE") {
       copies = true;
       const at = skipWords(clause, 1, ["COLUMN"]);
@@ -82,7 +82,7 @@ function alterTable(words: readonly Word[]): LintHit[] {
 }
 
 /** An ADD clause; true when it needs a table copy (a primary key). */
-function addClause(clause: readonly Word[], table: string, hits: LintHit[]): boolean {
+function addClause(clause: readonly Word[], words: readonly Word[], table: string, hits: LintHit[]): boolean {
   const second = clause[1]?.upper ?? "";
   const kind = second === "CONSTRAINT" ? (clause[3]?.upper ?? "") : second;
   if (kind === "PRIMARY") return true;
@@ -91,7 +91,7 @@ function addClause(clause: readonly Word[], table: string, hits: LintHit[]): boo
     return false;
   }
   if (["INDEX", "KEY", "UNIQUE", "FOREIGN", "CHECK", "PARTITION"].includes(kind)) {
-    if (blocking(clause, false)) hits.push({ rule: "index-build-blocks-writes", table, subject: `table ${table}` });
+    if (blocking(words, false)) hits.push({ rule: "index-build-blocks-writes", table, subject: `table ${table}` });
     return false;
   }
   const column = nameAt(clause, skipWords(clause, 1, ["COLUMN", "IF", "NOT", "EXISTS"])).name;
