@@ -12,8 +12,8 @@ function build(lines: readonly string[]): { text: string; line: number } {
   const body = lines.map((l) => l.replace(/^> /, ""));
   const marked = lines.findIndex((l) => l.startsWith("> "));
   const header = body[0]?.startsWith("-- stratum:") === true ? [body.shift() as string] : [];
-  const offset = header.length;
-  return { text: [...header, "-- migrate:up", ...body, "-- migrate:down", "SELECT 1;", ""].join("\n"), line: marked + 2 - offset + offset };
+  // with or without a header line, the marked statement ends up `marked + 2` lines down
+  return { text: [...header, "-- migrate:up", ...body, "-- migrate:down", "SELECT 1;", ""].join("\n"), line: marked + 2 };
 }
 
 describe("risky statements", () => {
