@@ -18,12 +18,13 @@ export async function lint(engine: Engine, options: LintOptions = {}): Promise<L
   throwIfAborted(options.signal);
   const found = await discover(engine);
   const files = options.files ?? [];
-  const selected = files.length > 0 ? byFiles(found, files) : found.migrations;
-  // the pending ones: every one when told so, or when the history cannot be read
-  const pending = options.all === true || files.length > 0 ? () => true : await pendingOf(engine, found);
+  const named = files.length > 0 ? byFiles(found, files) : null;
+  // pending: not applied, as the history says; every one when it cannot be read
+  const pending = await pendingOf(engine, found);
   throwIfAborted(options.signal);
-  const report = await lintSelected(engine, selected.filter(pending), pending);
-  return { ...report, migrations: selected.filter(pending).length };
+  const selected = named ?? (options.all === true ? found.migrations : found.migrations.filter(pending));
+  const report = await lintSelected(engine, selected, pending);
+  return { ...report, migrations: selected.length };
 }
 
 /** The findings over `migrations` (in order), as the report gives them. */
