@@ -88,6 +88,18 @@ function mergedOptions(command: Command): Record<string, unknown> {
 }
 
 /** `stratum adopt`: defined here, its text being long. */
+const LINT = {
+  description: "check migrations for statements that lock, rewrite, break the running application or lose data",
+  help:
+    "\nRules and how to silence one (-- stratum:lint-ignore <rule> <reason>): docs/lint.md.\n" +
+    examples("stratum lint", "stratum lint --all --strict", "stratum lint 005_add_index.sql --format github", "stratum lint --json"),
+  options: [
+    ["--all", "lint every migration, not only the pending ones"],
+    ["--strict", "fail (exit 3) on warnings too"],
+    ["--format <format>", "text or github (workflow annotations; default text)"],
+  ] as const,
+};
+
 const ADOPT = {
   description: "record the migrations another tool applied (its history table, or SQLite's user_version) as applied, running nothing",
   help:
@@ -226,17 +238,7 @@ function buildProgram(output: Output, onInvocation: (invocation: Invocation) => 
     ["--strict", "fail on warnings too"],
     ["--allow-out-of-order", "accept pending migrations older than the newest applied one"],
   ]);
-  define(
-    "lint [files...]",
-    "check migrations for statements that lock, rewrite, break the running application or lose data",
-    "\nRules and how to silence one (-- stratum:lint-ignore <rule> <reason>): docs/lint.md.\n" +
-      examples("stratum lint", "stratum lint --all --strict", "stratum lint 005_add_index.sql --format github", "stratum lint --json"),
-    [
-      ["--all", "lint every migration, not only the pending ones"],
-      ["--strict", "fail (exit 3) on warnings too"],
-      ["--format <format>", "text or github (workflow annotations; default text)"],
-    ],
-  );
+  define("lint [files...]", LINT.description, LINT.help, LINT.options);
   define("history", "show the log of every operation", examples("stratum history", "stratum history --limit 20", "stratum history --version 005 --json"), [
     ["--limit <n>", "only the last n entries"],
     ["--version <version>", "only entries of this migration"],
