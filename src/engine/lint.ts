@@ -23,7 +23,10 @@ export async function lint(engine: Engine, options: LintOptions = {}): Promise<L
   const pending = await pendingOf(engine, found);
   throwIfAborted(options.signal);
   const selected = named ?? (options.all === true ? found.migrations : found.migrations.filter(pending));
-  const report = await lintSelected(engine, selected, pending);
+  // the migrations before the last one selected are read too, for what they constrain (not reported)
+  const last = found.migrations.indexOf(selected.at(-1) as MigrationFile);
+  const chosen = new Set(selected);
+  const report = await lintSelected(engine, found.migrations.slice(0, last + 1), pending, (m) => chosen.has(m));
   return { ...report, migrations: selected.length };
 }
 
@@ -32,6 +35,7 @@ export async function lintSelected(
   engine: Engine,
   migrations: readonly MigrationFile[],
   pending: (m: MigrationFile) => boolean,
+  reported: (m: MigrationFile) => boolean = () => true,
 ): Promise<Omit<LintReport, "migrations">> {
   const sql = engine.target.dialect.sql;
   await sql.load?.();
@@ -40,6 +44,7 @@ export async function lintSelected(
     up: migration.up === null ? null : scriptFacts(sql, migration.up),
     down: migration.down === null ? null : scriptFacts(sql, migration.down),
     pending: pending(migration),
+    report: reported(migration),
   }));
   const result = lintMigrations(inputs, sql.lint ?? NO_LINT, {
     lockTimeoutConfigured: engine.policy.migrationLockTimeoutMs !== undefined,

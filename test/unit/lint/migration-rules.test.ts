@@ -73,3 +73,14 @@ describe("lint-ignore", () => {
     expect(rules(r)).toEqual(["lint-ignore-invalid@001_x.sql:2", "delete-without-where@001_x.sql:3"]);
   });
 });
+
+describe("docs/lint.md", () => {
+  it("has a section for every rule of every dialect", async () => {
+    const { readFileSync } = await import("node:fs");
+    const doc = readFileSync(new URL("../../../docs/lint.md", import.meta.url), "utf8");
+    const { DIALECTS } = await import("./harness.js");
+    const ids = new Set(Object.values(DIALECTS).flatMap((d) => [...(d.lint?.ruleIds ?? [])]));
+    expect(ids.size).toBeGreaterThan(30);
+    for (const id of ids) expect(doc, id).toContain(`\n### ${id}\n`);
+  });
+});

@@ -17,8 +17,8 @@ const RULES: readonly LintRule[] = [
   rule("pragma-foreign-keys-in-transaction", "error", "PRAGMA foreign_keys does nothing inside a transaction, so foreign keys stay as they were while the migration runs", "declare -- stratum:transaction off and set the pragma before and after the statements, or leave foreign keys as they are"),
 ];
 
-/** Column constraints that make DROP COLUMN fail. */
-const CONSTRAINING = new Set(["PRIMARY", "UNIQUE", "REFERENCES", "CHECK"]);
+/** Column constraints that make DROP COLUMN fail (a CHECK on the column itself does not). */
+const CONSTRAINING = new Set(["PRIMARY", "UNIQUE", "REFERENCES"]);
 
 export function sqliteStatementLint(facts: StatementFacts): StatementLint {
   const words = wordsOf(scanSqliteToken, facts.text);
