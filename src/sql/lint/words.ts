@@ -92,3 +92,10 @@ export function optionValue(words: readonly Word[], key: string): string | null 
   const next = words[k + 1]?.upper === "=" ? words[k + 2] : words[k + 1];
   return next?.upper ?? null;
 }
+
+const HEAD = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*([A-Za-z_]+)/;
+
+/** A statement's first word, upper-cased ("" when none): which readers a statement needs at all. */
+export function headWord(text: string): string {
+  return HEAD.exec(text)?.[1]?.toUpperCase() ?? "";
+}

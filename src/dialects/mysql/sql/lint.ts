@@ -6,7 +6,7 @@ import { SHARED_RULE_IDS } from "../../../core/lint/rules.js";
 import type { DialectLint, LintHit, LintRule, StatementLint } from "../../../core/lint/types.js";
 import type { StatementFacts } from "../../../core/sql-facts.js";
 import { commonTokenHits, narrowType, notNullWithoutDefault } from "../../../sql/lint/token-rules.js";
-import { clausesFrom, hasWord, nameAt, optionValue, skipWords, type Word, wordsOf } from "../../../sql/lint/words.js";
+import { clausesFrom, hasWord, headWord, nameAt, optionValue, skipWords, type Word, wordsOf } from "../../../sql/lint/words.js";
 import { scanMysql } from "./transaction-control.js";
 
 const rule = (id: string, severity: LintRule["severity"], happens: string, fix: string): LintRule => ({ id, severity, happens, fix });
@@ -14,17 +14,22 @@ const rule = (id: string, severity: LintRule["severity"], happens: string, fix: 
 const RULES: readonly LintRule[] = [
   rule("alter-algorithm-copy", "error", "this ALTER TABLE needs ALGORITHM=COPY: the server copies the whole table and blocks writes to it until the copy ends", "make the change in steps the server does in place (add a new column, backfill, switch over), or run it with an online schema change tool (gh-ost, pt-online-schema-change); state ALGORITHM=INPLACE, LOCK=NONE to make the server refuse rather than copy"),
   rule("index-build-blocks-writes", "error", "this index build blocks writes to the table until it ends (FULLTEXT and SPATIAL indexes, LOCK=SHARED/EXCLUSIVE or ALGORITHM=COPY)", "build ordinary indexes with ALGORITHM=INPLACE, LOCK=NONE; build FULLTEXT/SPATIAL ones with an online schema change tool"),
-  rule("ddl-mixed-with-dml", "warning", "MySQL commits each DDL statement on its own, so a failure in a migration that mixes DDL with data changes leaves it applied in part, with no rollback", "put the schema change and the data change in separate migrations"),
+  rule("ddl-mixed-with-dml", "warning", "MySQL commits each DDL statement on its own, so a failure in a migration that changes existing tables and data leaves it applied in part, with no rollback", "put the schema change and the data change in separate migrations"),
 ];
 
 const DML = new Set(["INSERT", "UPDATE", "DELETE", "REPLACE", "LOAD"]);
-const DDL = new Set(["CREATE", "ALTER", "DROP", "RENAME", "TRUNCATE"]);
+/** DDL that changes existing objects (creating new ones is the harmless, expand half). */
+const DDL = new Set(["ALTER", "DROP", "RENAME", "TRUNCATE"]);
+/** Statements (by first word) some rule reads. */
+const READ = new Set(["ALTER", "CREATE", "DROP", "TRUNCATE", "DELETE", "UPDATE", "RENAME"]);
 
 export function mysqlStatementLint(facts: StatementFacts): StatementLint {
+  const first = headWord(facts.text);
+  const dml = DML.has(first);
+  if (!READ.has(first)) return { hits: [], dml };
   const words = wordsOf(scanMysql, facts.text);
   const head = words[0]?.upper ?? "";
-  const dml = DML.has(head);
-  const autocommitDdl = DDL.has(head) && !(head === "CREATE" && hasWord(words, "TEMPORARY"));
+  const autocommitDdl = DDL.has(head);
   if (head === "ALTER" && words[1]?.upper === "TABLE") return { hits: alterTable(words), dml, autocommitDdl };
   if (head === "CREATE" && hasWord(words.slice(0, 4), "INDEX")) return { hits: createIndex(words), dml, autocommitDdl };
   return { hits: commonTokenHits(words, head), dml, autocommitDdl };

@@ -5,6 +5,7 @@
 import { SHARED_RULE_IDS } from "../../../core/lint/rules.js";
 import type { DialectLint, LintHit, LintRule, StatementLint } from "../../../core/lint/types.js";
 import type { StatementFacts } from "../../../core/sql-facts.js";
+import { headWord } from "../../../sql/lint/words.js";
 import { parsedStatements } from "./parse-tree-tables.js";
 
 const rule = (id: string, severity: LintRule["severity"], happens: string, fix: string): LintRule => ({ id, severity, happens, fix });
@@ -53,7 +54,13 @@ function lastTypeName(typeName: unknown): { name: string; mods: boolean } {
 }
 
 /** Reads one statement's parse tree; a statement the parser cannot read gives no hits. */
+/** Statements (by first word) that no rule concerns are not parsed for lint: INSERT, SELECT, GRANT, … */
+const READ = new Set(["ALTER", "CREATE", "DROP", "TRUNCATE", "DELETE", "UPDATE", "VACUUM", "CLUSTER", "REINDEX", "SET", "WITH"]);
+
 export function postgresStatementLint(facts: StatementFacts): StatementLint {
+  const head = headWord(facts.text);
+  // CREATE: only an index concerns lint (the table read parses the others, for what they create)
+  if (!READ.has(head) || (head === "CREATE" && !/^\s*create\s+(unique\s+)?index\b/i.test(facts.text.replace(/^(\s+|--[^\n]*\n|\/\*[\s\S]*?\*\/)*/, "")))) return { hits: [] };
   const stmts = parsedStatements(facts.text);
   if (stmts === null) return { hits: [] };
   const hits: LintHit[] = [];

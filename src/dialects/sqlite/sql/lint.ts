@@ -6,7 +6,7 @@ import { SHARED_RULE_IDS } from "../../../core/lint/rules.js";
 import type { DialectLint, LintHit, LintRule, StatementLint } from "../../../core/lint/types.js";
 import type { StatementFacts } from "../../../core/sql-facts.js";
 import { commonTokenHits, notNullWithoutDefault } from "../../../sql/lint/token-rules.js";
-import { clausesFrom, hasWord, nameAt, skipWords, type Word, wordsOf } from "../../../sql/lint/words.js";
+import { clausesFrom, hasWord, headWord, nameAt, skipWords, type Word, wordsOf } from "../../../sql/lint/words.js";
 import { scanSqliteToken } from "./lexer.js";
 
 const rule = (id: string, severity: LintRule["severity"], happens: string, fix: string): LintRule => ({ id, severity, happens, fix });
@@ -20,7 +20,11 @@ const RULES: readonly LintRule[] = [
 /** Column constraints that make DROP COLUMN fail (a CHECK on the column itself does not). */
 const CONSTRAINING = new Set(["PRIMARY", "UNIQUE", "REFERENCES"]);
 
+/** Statements (by first word) some rule reads. */
+const READ = new Set(["ALTER", "CREATE", "DROP", "DELETE", "UPDATE", "PRAGMA"]);
+
 export function sqliteStatementLint(facts: StatementFacts): StatementLint {
+  if (!READ.has(headWord(facts.text))) return { hits: [] };
   const words = wordsOf(scanSqliteToken, facts.text);
   const head = words[0]?.upper ?? "";
   if (head === "PRAGMA" && nameAt(words, 1).name.split(".").at(-1) === "foreign_keys") {
