@@ -33,6 +33,8 @@ export const RISKY: readonly Risky[] = [
   ["pg", "alter-column-type-rewrite", [LT, "> ALTER TABLE t ALTER COLUMN at SET DATA TYPE timestamptz;"]],
   ["pg", "add-column-volatile-default", [LT, "> ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();"]],
   ["pg", "add-column-volatile-default", [LT, "> ALTER TABLE t ADD COLUMN r float8 DEFAULT random();"]],
+  ["pg", "add-column-volatile-default", [LT, "SELECT 1;", "> ALTER TABLE users ADD COLUMN seq bigserial;"]],
+  ["pg", "add-column-volatile-default", [LT, "> ALTER TABLE users ADD COLUMN n bigint GENERATED ALWAYS AS IDENTITY;"]],
   ["pg", "add-foreign-key-without-not-valid", [LT, "> ALTER TABLE orders ADD CONSTRAINT orders_user FOREIGN KEY (user_id) REFERENCES users (id);"]],
   ["pg", "add-check-without-not-valid", [LT, "> ALTER TABLE orders ADD CONSTRAINT positive CHECK (total >= 0);"]],
   ["pg", "add-unique-without-index", [LT, "> ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);"]],
@@ -116,6 +118,8 @@ export const SAFE: readonly Safe[] = [
   ["pg", "drop a function", ["DROP FUNCTION IF EXISTS one();"]],
   ["pg", "table with generated identity", ["CREATE TABLE b (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL UNIQUE);"]],
   ["pg", "rename an index", ["ALTER INDEX a_idx RENAME TO b_idx;"]],
+  ["pg", "serial column of a new table", ["CREATE TABLE a (id int);", "ALTER TABLE a ADD COLUMN seq bigserial;"]],
+  ["pg", "column default changed", [LT, "ALTER TABLE users ALTER COLUMN active SET DEFAULT false;"]],
   // MySQL/MariaDB
   ["my", "instant add column", ["ALTER TABLE users ADD COLUMN bio TEXT NULL;"]],
   ["my", "add column with default", ["ALTER TABLE users ADD COLUMN active TINYINT NOT NULL DEFAULT 1;"]],

@@ -14,7 +14,7 @@ const RULES: readonly LintRule[] = [
   rule("add-index-not-concurrently", "error", "CREATE INDEX on an existing table blocks every write to it (SHARE lock) for as long as the index takes to build", "use CREATE INDEX CONCURRENTLY, in a migration of its own (it runs outside a transaction)"),
   rule("drop-index-not-concurrently", "warning", "DROP INDEX takes an ACCESS EXCLUSIVE lock on its table, blocking reads and writes while it waits for running queries", "use DROP INDEX CONCURRENTLY, in a migration of its own"),
   rule("alter-column-type-rewrite", "error", "changing a column's type rewrites the whole table and its indexes under an ACCESS EXCLUSIVE lock, blocking reads and writes throughout", "add a column of the new type, backfill it in batches, switch the application over, then drop the old column"),
-  rule("add-column-volatile-default", "error", "ADD COLUMN with a volatile default rewrites the whole table under an ACCESS EXCLUSIVE lock", "add the column without a default (or with a constant one), set the default after, and backfill in batches"),
+  rule("add-column-volatile-default", "error", "ADD COLUMN with a volatile default (or a serial, identity or stored generated column) rewrites the whole table under an ACCESS EXCLUSIVE lock", "add the column without a default (or with a constant one), set the default after, and backfill in batches"),
   rule("add-foreign-key-without-not-valid", "error", "adding a foreign key checks every existing row while holding locks on both tables that block writes", "add it with NOT VALID, then run ALTER TABLE … VALIDATE CONSTRAINT in a later statement or migration"),
   rule("add-check-without-not-valid", "error", "adding a CHECK constraint scans every row under an ACCESS EXCLUSIVE lock, blocking reads and writes", "add it with NOT VALID, then run ALTER TABLE … VALIDATE CONSTRAINT in a later statement or migration"),
   rule("add-unique-without-index", "error", "adding a UNIQUE or PRIMARY KEY constraint builds its index under an ACCESS EXCLUSIVE lock, blocking reads and writes throughout", "CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT … USING INDEX"),
@@ -28,6 +28,7 @@ const RULES: readonly LintRule[] = [
 const VOLATILE = new Set(["random", "clock_timestamp", "timeofday", "gen_random_uuid", "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4", "nextval", "txid_current"]);
 /** Target types to which a change keeps the bytes (binary-coercible from the usual source types). */
 const NO_REWRITE_TYPES = new Set(["text", "varchar", "citext"]);
+const SERIAL = new Set(["serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"]);
 const NARROW_TYPES = new Set(["int2", "int4", "float4", "bool", "char", "bpchar", "varchar", "numeric"]);
 const TABLE_OBJECTS = new Set(["OBJECT_TABLE", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"]);
 
@@ -130,7 +131,9 @@ function addColumn(table: string, def: Fields, hits: LintHit[]): void {
   if ((kinds.has("CONSTR_NOTNULL") || kinds.has("CONSTR_PRIMARY")) && !fills) hits.push({ rule: "add-not-null-column-without-default", table, subject });
   const fallback = constraints.find((c) => c["contype"] === "CONSTR_DEFAULT");
   if (fallback !== undefined && callsVolatile(fallback["raw_expr"])) hits.push({ rule: "add-column-volatile-default", table, subject });
-  if (kinds.has("CONSTR_GENERATED")) hits.push({ rule: "add-column-volatile-default", table, subject });
+  // values computed per row: a serial, an identity or a stored generated column rewrites the table too
+  const computed = kinds.has("CONSTR_GENERATED") || kinds.has("CONSTR_IDENTITY") || SERIAL.has(lastTypeName(def["typeName"]).name);
+  if (computed && !(fallback !== undefined && callsVolatile(fallback["raw_expr"]))) hits.push({ rule: "add-column-volatile-default", table, subject });
   if (kinds.has("CONSTR_UNIQUE") || kinds.has("CONSTR_PRIMARY")) hits.push({ rule: "add-unique-without-index", table, subject });
   if (kinds.has("CONSTR_FOREIGN")) hits.push({ rule: "add-foreign-key-without-not-valid", table, subject });
 }
