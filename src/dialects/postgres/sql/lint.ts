@@ -18,6 +18,7 @@ const RULES: readonly LintRule[] = [
   rule("add-foreign-key-without-not-valid", "error", "adding a foreign key checks every existing row while holding locks on both tables that block writes", "add it with NOT VALID, then run ALTER TABLE … VALIDATE CONSTRAINT in a later statement or migration"),
   rule("add-check-without-not-valid", "error", "adding a CHECK constraint scans every row under an ACCESS EXCLUSIVE lock, blocking reads and writes", "add it with NOT VALID, then run ALTER TABLE … VALIDATE CONSTRAINT in a later statement or migration"),
   rule("add-unique-without-index", "error", "adding a UNIQUE or PRIMARY KEY constraint builds its index under an ACCESS EXCLUSIVE lock, blocking reads and writes throughout", "CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT … USING INDEX"),
+  rule("detach-partition-not-concurrently", "error", "DETACH PARTITION without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the partitioned table, blocking reads and writes of every partition", "use ALTER TABLE … DETACH PARTITION … CONCURRENTLY (PostgreSQL 14+), in a migration of its own"),
   rule("vacuum-full", "error", "VACUUM FULL rewrites the table under an ACCESS EXCLUSIVE lock, blocking reads and writes throughout", "use plain VACUUM, or pg_repack, outside migrations"),
   rule("cluster", "error", "CLUSTER rewrites the table under an ACCESS EXCLUSIVE lock, blocking reads and writes throughout", "use pg_repack outside migrations, or leave the physical order alone"),
   rule("reindex-not-concurrently", "error", "REINDEX without CONCURRENTLY blocks writes to the table (and reads that use the index) while it rebuilds", "use REINDEX … CONCURRENTLY (PostgreSQL 12+), in a migration of its own"),
@@ -94,6 +95,11 @@ function alterTable(f: Fields, hits: LintHit[]): string[] {
     if (sub === "AT_ValidateConstraint") {
       validates.push(table);
       continue;
+    }
+    if (sub === "AT_DetachPartition") {
+      // CONCURRENTLY takes a SHARE UPDATE EXCLUSIVE lock only
+      if (field(cmd["def"], "PartitionCmd")["concurrent"] === true) continue;
+      hits.push({ rule: "detach-partition-not-concurrently", table, subject: `table ${table}` });
     }
     strongLock = true;
     switch (sub) {
