@@ -54,10 +54,13 @@ export async function lintSelected(
   return { ok: errors === 0, errors, warnings: result.findings.length - errors, findings: result.findings, suppressed: result.suppressed };
 }
 
-/** Lint findings as `validate` and `plan` show them: problems (warnings: lint decides nothing there). */
+/**
+ * Lint findings as `validate` and `plan` show them: the error findings only (the hygiene warnings
+ * are `stratum lint`'s), as warnings — lint decides nothing there.
+ */
 export async function lintProblems(engine: Engine, migrations: readonly MigrationFile[]): Promise<Problem[]> {
   const report = await lintSelected(engine, migrations, () => true);
-  return report.findings.map((f) => ({
+  return report.findings.filter((f) => f.severity === "error").map((f) => ({
     code: "LINT",
     message: `${f.location} [${f.rule}] ${f.message}`,
     files: [f.location],
