@@ -164,7 +164,7 @@ function applyIgnores(migration: MigrationFile, raw: readonly LintFinding[], cat
   }
   const suppressed: LintSuppression[] = [];
   for (const f of raw) {
-    const match = valid.find((ig) => ig.rule === f.rule && (header.includes(ig) || (ig.file === f.file && targetOf(ig.line, statementLines.get(f.file) ?? []) === f.line)));
+    const match = valid.find((ig) => ig.rule === f.rule && (header.includes(ig) || (ig.file === f.file && targetOf(ig, statementLines.get(f.file) ?? []) === f.line)));
     if (match === undefined) findings.push(f);
     else suppressed.push({ rule: f.rule, location: f.location, version: f.version, reason: match.reason, ignoredAt: `${match.file}:${match.line}` });
   }
@@ -183,7 +183,8 @@ function statementStarts(input: LintInput): Map<string, number[]> {
   return lines;
 }
 
-/** The first statement after the lint-ignore line: the one it stands before. */
-function targetOf(ignoreLine: number, lines: readonly number[]): number | undefined {
-  return lines.find((line) => line > ignoreLine);
+/** The statement a lint-ignore concerns: the first after its line, or (trailing) the one its line belongs to. */
+function targetOf(ignore: IgnoreLine, lines: readonly number[]): number | undefined {
+  if (ignore.trailing === true) return lines.findLast((line) => line <= ignore.line);
+  return lines.find((line) => line > ignore.line);
 }

@@ -5,6 +5,8 @@
 import type { SqlScript } from "../types.js";
 
 const IGNORE_LINE = /^\s*--\s*stratum\s*:\s*lint-ignore\b(.*)$/i;
+/** After SQL on the statement's own line: `DROP TABLE t; -- stratum:lint-ignore drop-table why`. */
+const TRAILING = /\S.*?--\s*stratum\s*:\s*lint-ignore\b(.*)$/i;
 
 /** One lint-ignore line, read. */
 export interface IgnoreLine {
@@ -14,6 +16,8 @@ export interface IgnoreLine {
   readonly rule: string | null;
   /** Empty when none is given. */
   readonly reason: string;
+  /** Written after SQL on a statement's own line: it concerns that statement. */
+  readonly trailing?: boolean;
 }
 
 /** Reads the value of a lint-ignore directive (`<rule> <reason>`). */
@@ -33,6 +37,8 @@ export function sectionIgnores(section: SqlScript, skip: ReadonlySet<number>): I
     const line = section.startLine + index;
     const match = IGNORE_LINE.exec(text);
     if (match !== null && !skip.has(line)) out.push(readIgnore(section.file, line, match[1] ?? ""));
+    const after = match === null ? TRAILING.exec(text) : null;
+    if (after !== null) out.push({ ...readIgnore(section.file, line, after[1] ?? ""), trailing: true });
   });
   return out;
 }

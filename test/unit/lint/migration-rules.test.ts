@@ -50,6 +50,12 @@ describe("lint-ignore", () => {
     expect(rules(r)).toEqual(["delete-without-where@001_x.sql:5"]);
     expect(r.suppressed).toEqual([{ rule: "drop-table", location: "001_x.sql:4", version: "001", reason: "replaced by accounts in 0041", ignoredAt: "001_x.sql:3" }]);
   });
+  it("after SQL on the statement's own line silences that statement", () => {
+    const text = "-- migrate:up\nSET lock_timeout = '1s';\nDROP TABLE users; -- stratum:lint-ignore drop-table merged into accounts\nDROP TABLE orders;\n-- migrate:down\nSELECT 1;\n";
+    const r = lintTexts("pg", [text]);
+    expect(rules(r)).toEqual(["drop-table@001_x.sql:4"]);
+    expect(r.suppressed.map((s) => `${s.location} ${s.reason}`)).toEqual(["001_x.sql:3 merged into accounts"]);
+  });
   it("does not reach a later statement", () => {
     const r = lintTexts("pg", [up("-- stratum:lint-ignore delete-without-where the table is a cache")]);
     expect(rules(r)).toEqual(["drop-table@001_x.sql:4", "delete-without-where@001_x.sql:5"]);
