@@ -153,6 +153,28 @@ export interface ValidateOptions extends SignalOptions {
   readonly allowOutOfOrder?: boolean;
 }
 
+export interface LintOptions extends SignalOptions {
+  /** Lint these files (relative to the migrations directory, or paths ending in one); default: the pending migrations. */
+  readonly files?: readonly string[];
+  /** Lint every migration, applied or not. */
+  readonly all?: boolean;
+}
+
+export type { LintFinding, LintSeverity, LintSuppression } from "./core/lint/types.js";
+
+export interface LintReport {
+  /** No finding of severity `error`. */
+  readonly ok: boolean;
+  readonly errors: number;
+  readonly warnings: number;
+  /** Every finding, by migration and line. */
+  readonly findings: readonly import("./core/lint/types.js").LintFinding[];
+  /** What `-- stratum:lint-ignore` lines silenced, with their reasons. */
+  readonly suppressed: readonly import("./core/lint/types.js").LintSuppression[];
+  /** How many migrations were linted. */
+  readonly migrations: number;
+}
+
 export interface ValidateReport {
   readonly ok: boolean;
   readonly problems: readonly Problem[];
@@ -299,6 +321,8 @@ export interface Migrator {
   down(options?: DownOptions): Promise<RunReport>;
   redo(options?: RedoOptions): Promise<RunReport>;
   validate(options?: ValidateOptions): Promise<ValidateReport>;
+  /** The static lint rules over the pending migrations (or `files`, or `all`), with suppressions. */
+  lint(options?: LintOptions): Promise<LintReport>;
   history(options?: HistoryOptions): Promise<LogEntry[]>;
   stats(options?: SignalOptions): Promise<Stats>;
   /** Re-records checksums of changed files and drops rows of files that are gone (`removeMissing`). */

@@ -20,6 +20,7 @@ import { drift } from "./engine/drift.js";
 import { dumpSchema, loadSchema } from "./engine/schema-file.js";
 import { up } from "./engine/up.js";
 import { verify } from "./engine/verify.js";
+import { lint } from "./engine/lint.js";
 import { historyStore } from "./history/history-store.js";
 import { loadCodeMigration } from "./source/code-loader.js";
 import { fileSystemSource } from "./source/discover.js";
@@ -133,6 +134,7 @@ function bind(
     down: async (options) => down(await engine(), options),
     redo: async (options) => redo(await engine(), options),
     validate: async (options) => validate(await engine(), options),
+    lint: async (options) => lint(await engine(), options),
     history: async (options) => history(await engine(), options),
     stats: async (options) => stats(await engine(), options),
     repair: async (options) => repair(await engine(), options),

@@ -23,6 +23,7 @@ import { statusCommand } from "./commands/status.js";
 import { upCommand } from "./commands/up.js";
 import { validateCommand } from "./commands/validate.js";
 import { verifyCommand } from "./commands/verify.js";
+import { lintCommand } from "./commands/lint.js";
 import { createOutput, type CliIo, type Output, type Verbosity } from "./io.js";
 import { loadLibrary, type CliLibrary } from "./library.js";
 import { parseGlobalOptions, usageError, type GlobalOptions } from "./options.js";
@@ -89,6 +90,18 @@ function mergedOptions(command: Command): Record<string, unknown> {
 }
 
 /** `stratum adopt`: defined here, its text being long. */
+const LINT = {
+  description: "check migrations for statements that lock, rewrite, break the running application or lose data",
+  help:
+    "\nRules and how to silence one (-- stratum:lint-ignore <rule> <reason>): docs/lint.md.\n" +
+    examples("stratum lint", "stratum lint --all --strict", "stratum lint 005_add_index.sql --format github", "stratum lint --json"),
+  options: [
+    ["--all", "lint every migration, not only the pending ones"],
+    ["--strict", "fail (exit 3) on warnings too"],
+    ["--format <format>", "text or github (workflow annotations; default text)"],
+  ] as const,
+};
+
 const ADOPT = {
   description: "record the migrations another tool applied (its history table, or SQLite's user_version) as applied, running nothing",
   help:
@@ -257,6 +270,7 @@ function defineCommands(define: Define): void {
     ["--strict", "fail on warnings too"],
     ["--allow-out-of-order", "accept pending migrations older than the newest applied one"],
   ]);
+  define("lint [files...]", LINT.description, LINT.help, LINT.options);
   define("history", "show the log of every operation", examples("stratum history", "stratum history --limit 20", "stratum history --version 005 --json"), [
     ["--limit <n>", "only the last n entries"],
     ["--version <version>", "only entries of this migration"],
@@ -328,6 +342,8 @@ async function dispatch(ctx: CommandContext, invocation: Invocation): Promise<nu
       return redoCommand(ctx, options);
     case "validate":
       return validateCommand(ctx, options);
+    case "lint":
+      return lintCommand(ctx, Array.isArray(args[0]) ? args[0].map(String) : [], options);
     case "history":
       return historyCommand(ctx, options);
     case "stats":

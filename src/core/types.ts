@@ -71,6 +71,8 @@ export interface MigrationOptions {
   readonly tables?: readonly string[];
   /** `stratum verify` applies it without verifying, for this reason (`-- stratum:verify skip <reason>`, `skipVerify`). */
   readonly verifySkip?: string;
+  /** `-- stratum:lint-ignore <rule> <reason>` lines of the header: line (1-based, in `files[0]`) and value. */
+  readonly lintIgnore?: readonly { readonly line: number; readonly text: string }[];
 }
 
 /**
@@ -214,7 +216,8 @@ export type ProblemCode =
   | "TRANSACTION_MIXED"
   | "TRANSACTION_CONTROL"
   | "CONFLICT"
-  | "CORRUPT_HISTORY";
+  | "CORRUPT_HISTORY"
+  | "LINT";
 
 /** Something wrong, as data: the planner returns all of them at once. */
 export interface Problem {

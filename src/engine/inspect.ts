@@ -12,6 +12,7 @@ import { computeStats } from "../core/stats.js";
 import { statusOf, unusableVersions } from "../core/status.js";
 import type { LogEntry, PlanRequest, PlanStep, Problem, StatusReport } from "../core/types.js";
 import type { Engine } from "./ports.js";
+import { lintProblems } from "./lint.js";
 import { checkReversible, preflightStatic, refuseStatic, unterminatedIn, withoutRepeatedPlaces } from "./prepare.js";
 import { throwIfAborted, withConnection } from "./session.js";
 import { assumedRows, conflictsOf, discover, isPendingIn, readHistory, userVersionAhead, withLoadedOptions, workspaceOn, type Discovered } from "./workspace.js";
@@ -69,7 +70,7 @@ export async function plan(engine: Engine, options: PlanOptions): Promise<PlanRe
       after: step.after,
       ...planTransaction(engine, step, mode),
     })),
-    warnings: planned.warnings,
+    warnings: options.direction === "up" ? [...planned.warnings, ...(await lintProblems(engine, steps.map((s) => s.migration)))] : planned.warnings,
     ...layoutOf(found),
     ...(ahead === null ? {} : { userVersion: ahead }),
   };
@@ -110,6 +111,7 @@ export async function validate(engine: Engine, options: ValidateOptions = {}): P
   problems.push(...unmetRequirements(migrations.filter(pending), server));
   problems.push(...(await conflictsOf(engine, migrations)));
   problems.push(...sqlProblems(engine, migrations, pending));
+  problems.push(...(await lintProblems(engine, migrations.filter(pending))));
   // the file's own parse and the dialect's lexer may both find one unterminated comment
   const reported = withoutRepeatedPlaces(problems);
   const failing = reported.filter((p) => p.severity === "error" || options.strict === true);

@@ -58,6 +58,7 @@ export const DIRECTIVE_NAMES = [
   "description",
   "tables",
   "verify",
+  "lint-ignore",
 ] as const;
 
 const REQUIREMENT_DIALECTS: Readonly<Record<string, string>> = requirementFlavours();
@@ -323,6 +324,8 @@ function scanSections(file: string, lines: readonly string[], rules: ScanRules, 
   const headerDirectives: number[] = [];
   for (const index of directives) {
     const where = `${file}:${index + 1}`;
+    // a lint-ignore line may stand before the statement it concerns
+    if (index >= headerEnd && /^\s*--\s*stratum\s*:\s*lint-ignore\b/i.test(lines[index] ?? "")) continue;
     if (index >= headerEnd) {
       const inDown = sectionAt(markers, index) === "down";
       const transaction = /^\s*--\s*stratum\s*:\s*transaction\b/i.test(lines[index] ?? "");
@@ -400,6 +403,7 @@ interface DirectiveState {
   requires: Requirement[];
   tables: string[];
   verifySkip: string | undefined;
+  lintIgnore: { line: number; text: string }[];
 }
 
 /**
@@ -421,6 +425,7 @@ function readDirectives(
     requires: [],
     tables: [],
     verifySkip: undefined,
+    lintIgnore: [],
   };
   for (const index of indexes) {
     const match = DIRECTIVE_LINE.exec(lines[index] ?? "");
@@ -441,12 +446,13 @@ function migrationOptions(state: DirectiveState): MigrationOptions {
     requires: state.requires,
     ...(state.tables.length > 0 ? { tables: state.tables } : {}),
     ...(state.verifySkip !== undefined ? { verifySkip: state.verifySkip } : {}),
+    ...(state.lintIgnore.length > 0 ? { lintIgnore: state.lintIgnore } : {}),
   };
 }
 
 /** `options` with the transaction settings, in the order the fields have always been listed. */
 function withTransactions(options: MigrationOptions, transaction: boolean | undefined, downTransaction: boolean | undefined): MigrationOptions {
-  const { description, dependsOn, irreversible, requires, tables, verifySkip } = options;
+  const { description, dependsOn, irreversible, requires, tables, verifySkip, lintIgnore } = options;
   return {
     ...(description !== undefined ? { description } : {}),
     dependsOn,
@@ -456,6 +462,7 @@ function withTransactions(options: MigrationOptions, transaction: boolean | unde
     requires,
     ...(tables !== undefined ? { tables } : {}),
     ...(verifySkip !== undefined ? { verifySkip } : {}),
+    ...(lintIgnore !== undefined ? { lintIgnore } : {}),
   };
 }
 
@@ -593,6 +600,10 @@ function readDirective(
       state.verifySkip = state.verifySkip === undefined ? reason : `${state.verifySkip} ${reason}`;
       return;
     }
+    case "lint-ignore":
+      // read by lint, which knows the rules (and reports a missing rule or reason at this line)
+      state.lintIgnore.push({ line, text: value });
+      return;
     default:
       return bad(
         `unknown directive "-- stratum:${rawName}"`,

@@ -1,3 +1,4 @@
+import type { DialectLint } from "../../core/lint/types.js";
 import type { SqlAnalyser } from "../../core/sql-facts.js";
 import type { Statement } from "../../core/types.js";
 
@@ -15,4 +16,6 @@ export interface SqlDialect extends SqlAnalyser {
    * first analysis: tables read before it is loaded come from the tokens.
    */
   load?(): Promise<void>;
+  /** The dialect's lint: its own rules and its reader of one statement (`stratum lint`). */
+  readonly lint?: DialectLint;
 }

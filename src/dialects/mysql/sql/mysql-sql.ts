@@ -4,6 +4,7 @@ import type { SqlDialect } from "../../../sql/analysis/sql-dialect.js";
 import { readTablesFromTokens } from "../../../sql/tables/token-read.js";
 import { significantTokens } from "../../../sql/token.js";
 import { HEAD_TOKENS } from "../../../sql/transaction-words.js";
+import { mysqlLint } from "./lint.js";
 import { scanMysqlScript, splitMysql } from "./split.js";
 import { mysqlTransactionControl, scanMysql } from "./transaction-control.js";
 
@@ -29,4 +30,5 @@ const readers: StatementReaders = {
 export const mysqlSql: SqlDialect = {
   split: (text, options) => splitMysql(text, options),
   analyse: (text, firstLine) => analyseWith(readers, text, firstLine),
+  lint: mysqlLint,
 };

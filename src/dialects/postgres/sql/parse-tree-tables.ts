@@ -24,16 +24,33 @@ export function loadParser(): Promise<void> {
  * order of appearance); null when the parser is not loaded or rejects the statement.
  */
 export function tablesFromParseTree(statement: string): TableUse | null {
-  if (parser === null) return null;
-  let tree: unknown;
-  try {
-    tree = parser.parseSync(statement);
-  } catch {
-    return null;
-  }
-  const stmts = (tree as { stmts?: { stmt?: unknown }[] }).stmts ?? [];
+  const stmts = parsedStatements(statement);
+  if (stmts === null) return null;
   if (stmts.length === 1) return readParseTree(stmts[0]?.stmt);
   return mergeTableUses(stmts.map((raw) => readParseTree(raw.stmt)));
+}
+
+/** The statements' trees of the last texts parsed: the table read and lint share one parse. */
+const parsed = new Map<string, readonly { stmt?: unknown }[] | null>();
+const KEEP = 512;
+
+/**
+ * The parse tree of a statement's text (`stmts`), parsed once for the table read and lint; null
+ * when the parser is not loaded or rejects the text.
+ */
+export function parsedStatements(statement: string): readonly { stmt?: unknown }[] | null {
+  if (parser === null) return null;
+  const known = parsed.get(statement);
+  if (known !== undefined) return known;
+  let stmts: readonly { stmt?: unknown }[] | null;
+  try {
+    stmts = (parser.parseSync(statement) as { stmts?: { stmt?: unknown }[] }).stmts ?? [];
+  } catch {
+    stmts = null;
+  }
+  if (parsed.size >= KEEP) parsed.clear();
+  parsed.set(statement, stmts);
+  return stmts;
 }
 
 type Fields = Record<string, unknown>;

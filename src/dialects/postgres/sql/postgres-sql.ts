@@ -6,6 +6,7 @@ import { significantTokens } from "../../../sql/token.js";
 import { HEAD_TOKENS } from "../../../sql/transaction-words.js";
 import { scanPostgresToken } from "./lexer.js";
 import { postgresNonTransactionalReason } from "./non-transactional.js";
+import { postgresLint } from "./lint.js";
 import { loadParser, tablesFromParseTree } from "./parse-tree-tables.js";
 import { scanPostgresScript, splitPostgres } from "./split.js";
 import { postgresTransactionControl } from "./transaction-control.js";
@@ -40,4 +41,5 @@ export const postgresSql: SqlDialect = {
   split: (text) => splitPostgres(text),
   analyse: (text, firstLine) => analyseWith(readers, text, firstLine),
   load: loadParser,
+  lint: postgresLint,
 };

@@ -6,6 +6,7 @@ import { significantTokens } from "../../../sql/token.js";
 import { HEAD_TOKENS } from "../../../sql/transaction-words.js";
 import { scanSqliteToken } from "./lexer.js";
 import { shellStatement } from "./exact-text.js";
+import { sqliteLint } from "./lint.js";
 import { scanSqliteScript, splitSqlite } from "./split.js";
 import { sqliteNonTransactionalReason, sqliteTransactionControl } from "./transaction-control.js";
 
@@ -37,4 +38,5 @@ const readers: StatementReaders = {
 export const sqliteSql: SqlDialect = {
   split: (text) => splitSqlite(text),
   analyse: (text, firstLine) => analyseWith(readers, text, firstLine),
+  lint: sqliteLint,
 };
