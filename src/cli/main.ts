@@ -10,6 +10,7 @@ import type { CommandContext, Invocation } from "./commands/command-context.js";
 import { createCommand } from "./commands/create.js";
 import { importCommand } from "./commands/import.js";
 import { downCommand } from "./commands/down.js";
+import { driftCommand } from "./commands/drift.js";
 import { graphCommand } from "./commands/graph.js";
 import { historyCommand } from "./commands/history.js";
 import { initCommand } from "./commands/init.js";
@@ -195,6 +196,7 @@ function buildProgram(output: Output, onInvocation: (invocation: Invocation) => 
       "stratum up --dry-run=rehearse",
       "stratum up --ordering graph --parallel 4",
       "stratum up --backup --env production",
+      "stratum up --strict",
     ),
     [
       ["--to <version>", "apply up to and including this version"],
@@ -204,6 +206,7 @@ function buildProgram(output: Output, onInvocation: (invocation: Invocation) => 
       ["--parallel <n>", "graph ordering: run up to n independent migrations at once"],
       ["--backup", "take a backup before applying"],
       ["--allow-out-of-order", "apply pending migrations older than the newest applied one"],
+      ["--strict", "refuse to run when the schema was changed outside migrations (see stratum drift)"],
     ],
   );
   define(
@@ -251,6 +254,13 @@ function buildProgram(output: Output, onInvocation: (invocation: Invocation) => 
     "\nConflicts are migrations with no dependency path between them that touch the same table.\n" +
       examples("stratum graph", "stratum graph --format mermaid > graph.mmd", "stratum graph --format dot | dot -Tsvg > graph.svg", "stratum graph --json"),
     [["--format <format>", "text, mermaid or dot (default text)"]],
+  );
+  define(
+    "drift",
+    "compare the live schema with the one recorded after the last run; exit 3 on drift",
+    "\nExit codes: 0 no drift, 3 drift found or no snapshot recorded yet (the sentence says how to get one).\n" +
+      examples("stratum drift", "stratum drift --json", "stratum drift --replay"),
+    [["--replay", "compare with the applied migrations replayed on a shadow database instead"]],
   );
   return program;
 }
@@ -306,6 +316,8 @@ async function dispatch(ctx: CommandContext, invocation: Invocation): Promise<nu
       return baselineCommand(ctx, first);
     case "graph":
       return graphCommand(ctx, options);
+    case "drift":
+      return driftCommand(ctx, options);
     case "adopt":
       return adoptCommand(ctx, options);
     default:

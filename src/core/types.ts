@@ -212,7 +212,8 @@ export type ProblemCode =
   | "TRANSACTION_MIXED"
   | "TRANSACTION_CONTROL"
   | "CONFLICT"
-  | "CORRUPT_HISTORY";
+  | "CORRUPT_HISTORY"
+  | "SCHEMA_DRIFT";
 
 /** Something wrong, as data: the planner returns all of them at once. */
 export interface Problem {

@@ -47,6 +47,8 @@ export interface Policy {
   /** The migrations directory, as messages name it. */
   readonly dir: string;
   readonly table: string;
+  /** The log table's name (drift leaves Stratum's own tables out of snapshots). */
+  readonly logTable: string;
   readonly schema: string | undefined;
   /** Destructive operations ask for confirmation. */
   readonly protected: boolean;
@@ -89,6 +91,7 @@ export function policyOf(config: ResolvedConfig): Policy {
     backupDir: config.backupDir,
     dir: config.dir,
     table: config.table,
+    logTable: config.logTable,
     schema: config.schema,
     protected: config.protected,
     env: config.env,

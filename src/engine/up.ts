@@ -50,8 +50,8 @@ export async function up(engine: Engine, options: UpOptions = {}): Promise<RunRe
   await adoptUserVersionBeforeUp(engine, options.signal, decision.rehearse);
   if (options.backup && dialect.capabilities.backup) await dialect.checkBackup?.();
   const signal = options.signal ?? new AbortController().signal;
-  await checkDriftBeforeUp(engine, options);
-  if (await nothingPending(engine, found, request, options.allowOutOfOrder, decision)) return emptyRun(engine, "up", started);
+  // the drift check shares the no-op probe's connection (issue 13)
+  if (await nothingPending(engine, found, request, options, decision)) return emptyRun(engine, "up", started);
   return withLock(engine, (session) => upLocked(engine, session, found, request, decision, { ...options, signal, started }), signal, decision.rehearse);
 }
 
@@ -116,11 +116,13 @@ async function nothingPending(
   engine: Engine,
   found: Discovered,
   request: PlanRequest,
-  allowOutOfOrder: boolean | undefined,
+  options: UpOptions,
   decision: Run,
 ): Promise<boolean> {
   const probe = fresh(found);
+  const allowOutOfOrder = options.allowOutOfOrder;
   return withConnection(engine, async (conn) => {
+    await checkDriftBeforeUp(engine, options, conn);
     let steps: readonly PlanStep[];
     try {
       steps = (await workspaceOn(engine, conn, probe, request, { allowOutOfOrder, conflicts: false })).steps;
