@@ -128,34 +128,52 @@ async function readTables(ctx: Context, names: readonly string[], collations: Ma
   }));
 }
 
+/**
+ * Read with one query per information_schema table, joined here: correlated subqueries over
+ * information_schema run once per constraint, slowly, and crash MariaDB 10.11 on a few hundred
+ * tables (a temporary table for the schema fails to be created, then to be dropped).
+ */
 async function readConstraints(ctx: Context): Promise<Map<string, ConstraintDefinition[]>> {
+  const key = (tbl: unknown, name: unknown) => `${text(tbl)}\u0000${text(name)}`;
   const rows = await ctx.conn.query(
-    `select k.table_name as tbl, k.constraint_name as name, k.constraint_type as type,
-            (select group_concat(concat('\`', u.column_name, '\`') order by u.ordinal_position separator ', ')
-               from information_schema.key_column_usage u
-              where u.constraint_schema = k.constraint_schema and u.table_name = k.table_name and u.constraint_name = k.constraint_name) as cols,
-            (select concat(u.referenced_table_name, '(',
-                           group_concat(concat('\`', u.referenced_column_name, '\`') order by u.ordinal_position separator ', '), ')')
-               from information_schema.key_column_usage u
-              where u.constraint_schema = k.constraint_schema and u.table_name = k.table_name and u.constraint_name = k.constraint_name
-                and u.referenced_table_name is not null
-              group by u.referenced_table_name) as refs,
-            (select concat(' ON UPDATE ', r.update_rule, ' ON DELETE ', r.delete_rule) from information_schema.referential_constraints r
-              where r.constraint_schema = k.constraint_schema and r.table_name = k.table_name and r.constraint_name = k.constraint_name) as rules,
-            (select c.check_clause from information_schema.check_constraints c
-              where c.constraint_schema = k.constraint_schema and c.constraint_name = k.constraint_name
-                ${ctx.mariadb ? "and c.table_name = k.table_name" : ""} limit 1) as check_clause
-       from information_schema.table_constraints k where k.constraint_schema = database()`,
+    "select table_name as tbl, constraint_name as name, constraint_type as type from information_schema.table_constraints where constraint_schema = database()",
   );
+  const usage = await ctx.conn.query(
+    `select table_name as tbl, constraint_name as name, column_name as col, referenced_table_name as rtbl, referenced_column_name as rcol
+       from information_schema.key_column_usage where constraint_schema = database() order by table_name, constraint_name, ordinal_position`,
+  );
+  const columns = new Map<string, { cols: string[]; rtbl: string | null; rcols: string[] }>();
+  for (const u of usage) {
+    const entry = columns.get(key(u["tbl"], u["name"])) ?? { cols: [], rtbl: null, rcols: [] };
+    entry.cols.push(`\`${text(u["col"])}\``);
+    if (u["rtbl"] !== null && u["rtbl"] !== undefined) {
+      entry.rtbl = text(u["rtbl"]);
+      entry.rcols.push(`\`${text(u["rcol"])}\``);
+    }
+    columns.set(key(u["tbl"], u["name"]), entry);
+  }
+  const rules = new Map<string, string>();
+  const referential = await ctx.conn.query(
+    "select table_name as tbl, constraint_name as name, update_rule as upd, delete_rule as del from information_schema.referential_constraints where constraint_schema = database()",
+  );
+  for (const r of referential) rules.set(key(r["tbl"], r["name"]), ` ON UPDATE ${text(r["upd"])} ON DELETE ${text(r["del"])}`);
+  // MySQL's check constraint names are unique in the schema; MariaDB's within their table
+  const checks = new Map<string, string>();
+  const checkRows = await ctx.conn.query(
+    `select ${ctx.mariadb ? "table_name" : "''"} as tbl, constraint_name as name, check_clause as clause from information_schema.check_constraints where constraint_schema = database()`,
+  );
+  for (const c of checkRows) if (!checks.has(key(c["tbl"], c["name"]))) checks.set(key(c["tbl"], c["name"]), text(c["clause"]));
   const types: Record<string, ConstraintType> = { "PRIMARY KEY": "primary", UNIQUE: "unique", "FOREIGN KEY": "foreign", CHECK: "check" };
   const byTable = new Map<string, ConstraintDefinition[]>();
   for (const row of rows) {
     const type = types[text(row["type"])];
     if (type === undefined) continue;
-    const cols = text(row["cols"]);
+    const entry = columns.get(key(row["tbl"], row["name"]));
+    const cols = entry?.cols.join(", ") ?? "";
+    const refs = entry?.rtbl == null ? "" : `${entry.rtbl}(${entry.rcols.join(", ")})`;
     const definition =
-      type === "check" ? `CHECK (${text(row["check_clause"])})`
-      : type === "foreign" ? `FOREIGN KEY (${cols}) REFERENCES ${text(row["refs"])}${text(row["rules"])}`
+      type === "check" ? `CHECK (${checks.get(key(ctx.mariadb ? row["tbl"] : "", row["name"])) ?? ""})`
+      : type === "foreign" ? `FOREIGN KEY (${cols}) REFERENCES ${refs}${rules.get(key(row["tbl"], row["name"])) ?? ""}`
       : `${type === "primary" ? "PRIMARY KEY" : "UNIQUE"} (${cols})`;
     const list = byTable.get(text(row["tbl"])) ?? [];
     list.push({ name: text(row["name"]), type, definition });
