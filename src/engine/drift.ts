@@ -4,7 +4,7 @@ import type { DriftOptions, DriftReport, UpOptions } from "../api-types.js";
 import { SchemaError, ValidationError } from "../core/errors.js";
 import { EventBus } from "../core/events.js";
 import { diffSchemas, type SchemaChange } from "../core/schema/diff.js";
-import { driftSentences, driftSummary, fingerprintOf, noSnapshotSentence } from "../core/schema/drift.js";
+import { driftSentences, driftSummary, fingerprintOf, noSnapshotSentence, withoutRedundant } from "../core/schema/drift.js";
 import type { SchemaSnapshot } from "../core/schema/model.js";
 import { compareVersions } from "../core/version.js";
 import type { Connection } from "../dialects/dialect.js";
@@ -52,7 +52,7 @@ export async function drift(engine: Engine, options: DriftOptions = {}): Promise
       };
     }
     const live = await describeLive(engine, conn);
-    const changes = fingerprintOf(live) === recorded.fingerprint ? [] : diffSchemas(recorded.snapshot, live);
+    const changes = fingerprintOf(live) === recorded.fingerprint ? [] : withoutRedundant(diffSchemas(recorded.snapshot, live));
     return reportOf(changes, "recorded", recorded.recordedAt, started);
   }, true);
 }
@@ -79,7 +79,7 @@ async function replayDrift(engine: Engine, options: DriftOptions, started: numbe
     });
     if (last !== null) await up(shadowEngine, { to: last, allowOutOfOrder: true, ...(options.signal === undefined ? {} : { signal: options.signal }) });
     const expected = await withConnection(shadowEngine, (conn) => describeLive(shadowEngine, conn), true);
-    const report = reportOf(diffSchemas(expected, live), "replay", null, started);
+    const report = reportOf(withoutRedundant(diffSchemas(expected, live)), "replay", null, started);
     return { ...report, shadow: shadow.info };
   }, options.signal);
 }
@@ -120,7 +120,7 @@ export async function checkDriftBeforeUp(engine: Engine, options: UpOptions, con
     if (fingerprintOf(live) === recorded.fingerprint) return;
     const full = await store.read(db);
     if (full === null) return;
-    const changes = diffSchemas(full.snapshot, live);
+    const changes = withoutRedundant(diffSchemas(full.snapshot, live));
     if (changes.length === 0) return;
     const database = engine.target.dialect.displayUrl;
     const message = `the schema of ${database} was changed outside migrations since ${full.recordedAt}: ${driftSummary(driftSentences(changes))}`;

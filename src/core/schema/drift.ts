@@ -48,6 +48,15 @@ export function driftSentence(change: SchemaChange): string {
   return `${change.kind} ${change.name}: ${change.field} changed outside migrations${values}`;
 }
 
+/**
+ * The changes without a table's `definition` change when its columns or constraints changed too:
+ * where the table's text is kept (SQLite's CREATE TABLE), it changes with them and says nothing more.
+ */
+export function withoutRedundant(changes: readonly SchemaChange[]): SchemaChange[] {
+  const parts = new Set(changes.filter((c) => c.kind === "column" || c.kind === "constraint").map((c) => c.name.slice(0, c.name.lastIndexOf("."))));
+  return changes.filter((c) => !(c.change === "changed" && c.kind === "table" && c.field === "definition" && parts.has(c.name)));
+}
+
 export function driftSentences(changes: readonly SchemaChange[]): string[] {
   return changes.map(driftSentence);
 }
