@@ -50,7 +50,7 @@ export async function up(engine: Engine, options: UpOptions = {}): Promise<RunRe
   await adoptUserVersionBeforeUp(engine, options.signal, decision.rehearse);
   if (options.backup && dialect.capabilities.backup) await dialect.checkBackup?.();
   const signal = options.signal ?? new AbortController().signal;
-  // the drift check shares the no-op probe's connection (issue 13)
+  // the drift check runs in the probe, on its connection, when something is pending (issue 13)
   if (await nothingPending(engine, found, request, options, decision)) return emptyRun(engine, "up", started);
   return withLock(engine, (session) => upLocked(engine, session, found, request, decision, { ...options, signal, started }), signal, decision.rehearse);
 }
@@ -122,7 +122,6 @@ async function nothingPending(
   const probe = fresh(found);
   const allowOutOfOrder = options.allowOutOfOrder;
   return withConnection(engine, async (conn) => {
-    await checkDriftBeforeUp(engine, options, conn);
     let steps: readonly PlanStep[];
     try {
       steps = (await workspaceOn(engine, conn, probe, request, { allowOutOfOrder, conflicts: false })).steps;
@@ -133,6 +132,9 @@ async function nothingPending(
     // what the plan's SQL and the server already refuse stops the run before the lock, which
     // would create the lock file (and, on SQLite, the database file)
     if (steps.length > 0) await refuse(engine, conn, steps, decision);
+    // drift is checked when something is about to run, on this connection: a no-op `up` changes
+    // nothing a hand-made change could break, and stays one connection and one read (issue 16)
+    if (steps.length > 0) await checkDriftBeforeUp(engine, options, conn);
     return steps.length === 0;
   }, true);
 }
