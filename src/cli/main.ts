@@ -87,6 +87,25 @@ function mergedOptions(command: Command): Record<string, unknown> {
   return merged;
 }
 
+const UP_EXAMPLES = examples(
+  "stratum up",
+  "stratum up --to 005",
+  "stratum up --dry-run",
+  "stratum up --dry-run=rehearse",
+  "stratum up --ordering graph --parallel 4",
+  "stratum up --backup --env production",
+  "stratum up --strict",
+);
+
+/** `stratum drift`: defined here, as adopt is, to keep buildProgram short. */
+const DRIFT = {
+  description: "compare the live schema with the one recorded after the last run; exit 3 on drift",
+  help:
+    "\nExit codes: 0 no drift, 3 drift found or no snapshot recorded yet (the sentence says how to get one).\n" +
+    examples("stratum drift", "stratum drift --json", "stratum drift --replay"),
+  options: [["--replay", "compare with the applied migrations replayed on a shadow database instead"]] as const,
+};
+
 /** `stratum adopt`: defined here, its text being long. */
 const ADOPT = {
   description: "record the migrations another tool applied (its history table, or SQLite's user_version) as applied, running nothing",
@@ -189,15 +208,7 @@ function buildProgram(output: Output, onInvocation: (invocation: Invocation) => 
   define(
     "up",
     "apply pending migrations",
-    examples(
-      "stratum up",
-      "stratum up --to 005",
-      "stratum up --dry-run",
-      "stratum up --dry-run=rehearse",
-      "stratum up --ordering graph --parallel 4",
-      "stratum up --backup --env production",
-      "stratum up --strict",
-    ),
+    UP_EXAMPLES,
     [
       ["--to <version>", "apply up to and including this version"],
       ["--step <n>", "apply at most n migrations"],
@@ -255,13 +266,7 @@ function buildProgram(output: Output, onInvocation: (invocation: Invocation) => 
       examples("stratum graph", "stratum graph --format mermaid > graph.mmd", "stratum graph --format dot | dot -Tsvg > graph.svg", "stratum graph --json"),
     [["--format <format>", "text, mermaid or dot (default text)"]],
   );
-  define(
-    "drift",
-    "compare the live schema with the one recorded after the last run; exit 3 on drift",
-    "\nExit codes: 0 no drift, 3 drift found or no snapshot recorded yet (the sentence says how to get one).\n" +
-      examples("stratum drift", "stratum drift --json", "stratum drift --replay"),
-    [["--replay", "compare with the applied migrations replayed on a shadow database instead"]],
-  );
+  define("drift", DRIFT.description, DRIFT.help, DRIFT.options);
   return program;
 }
 
