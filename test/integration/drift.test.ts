@@ -262,3 +262,33 @@ describe.concurrent("drift --replay on SQLite", () => {
     expect(drifted.sentences).toEqual(["view active_users was removed outside migrations", "index users_id_email was added outside migrations"]);
   });
 });
+
+describe.concurrent("drift on PostgreSQL with a configured schema", async () => {
+  const pg = await postgresTarget();
+  eachTarget([pg], "drift in a configured schema", () => {
+    const cleanups: (() => Promise<void>)[] = [];
+    afterAll(async () => {
+      for (const cleanup of cleanups) await cleanup();
+    });
+
+    it.concurrent("keeps the snapshot beside the history tables in that schema and names objects in it", async () => {
+      const db = await pg.createDatabase();
+      const project = makeProject({ "001_users.sql": "-- migrate:up\nCREATE TABLE users (id integer PRIMARY KEY);\n-- migrate:down\nDROP TABLE users;\n" });
+      await db.query("CREATE SCHEMA app");
+      const migrator = createMigrator({ url: db.url, dir: project.migrations, cwd: project.dir, schema: "app", table: "Schema Versions" });
+      cleanups.push(async () => {
+        await migrator.close();
+        await db.drop();
+        project.cleanup();
+      });
+      await migrator.up();
+      const stored = await db.query<{ schema: string; name: string }>(
+        "SELECT table_schema AS schema, table_name AS name FROM information_schema.tables WHERE table_name = 'Schema Versions_schema'",
+      );
+      expect(stored).toEqual([{ schema: "app", name: "Schema Versions_schema" }]);
+      expect((await migrator.drift()).drifted).toBe(false);
+      await db.query("ALTER TABLE app.users ADD COLUMN nickname text");
+      expect((await migrator.drift()).sentences).toEqual(["column app.users.nickname was added outside migrations"]);
+    });
+  });
+});
