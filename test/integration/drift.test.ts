@@ -140,6 +140,18 @@ function suite(target: Target): void {
     }
   });
 
+  it.concurrent("two runs at once record one snapshot, of the schema they left", async () => {
+    const { migrator, db, project } = await kit();
+    const other = createMigrator({ url: db.url, dir: project.migrations, cwd: project.dir });
+    try {
+      await Promise.all([migrator.up(), other.up()]);
+      expect(await db.query("SELECT id FROM stratum_migrations_schema")).toEqual([{ id: "current" }]);
+      expect(await Promise.all([migrator.drift(), other.drift()])).toMatchObject([{ drifted: false, checked: true }, { drifted: false, checked: true }]);
+    } finally {
+      await other.close();
+    }
+  });
+
   it.concurrent("names a column added, an index dropped, a view and a routine changed by hand", async () => {
     const { migrator, db } = await kit();
     await migrator.up();
