@@ -264,13 +264,18 @@ export interface DriftOptions extends SignalOptions {
 export interface DriftReport {
   /** The live schema differs from the expected one. */
   readonly drifted: boolean;
+  /**
+   * Whether there was something to compare with: false when no snapshot is recorded (a history
+   * older than drift detection, an adopted database), then `sentences` says how to get one.
+   */
+  readonly checked: boolean;
   /** What the live schema was compared with. */
   readonly against: "recorded" | "replay";
   /** When the recorded snapshot was taken (`recorded`), else null. */
   readonly recordedAt: string | null;
   /** Expected → live, object by object. */
   readonly changes: readonly SchemaChange[];
-  /** One sentence per change: `index public.users_email_idx was dropped outside migrations`. */
+  /** One sentence per change: `index public.users_email_idx was removed outside migrations`. */
   readonly sentences: readonly string[];
   /** `replay` only. */
   readonly shadow?: ShadowInfo;

@@ -11,6 +11,7 @@ import type { CommandContext, Invocation } from "./commands/command-context.js";
 import { createCommand } from "./commands/create.js";
 import { importCommand } from "./commands/import.js";
 import { downCommand } from "./commands/down.js";
+import { driftCommand } from "./commands/drift.js";
 import { graphCommand } from "./commands/graph.js";
 import { historyCommand } from "./commands/history.js";
 import { initCommand } from "./commands/init.js";
@@ -88,6 +89,25 @@ function mergedOptions(command: Command): Record<string, unknown> {
   }
   return merged;
 }
+
+const UP_EXAMPLES = examples(
+  "stratum up",
+  "stratum up --to 005",
+  "stratum up --dry-run",
+  "stratum up --dry-run=rehearse",
+  "stratum up --ordering graph --parallel 4",
+  "stratum up --backup --env production",
+  "stratum up --strict",
+);
+
+/** `stratum drift`: defined here, as adopt is, to keep buildProgram short. */
+const DRIFT = {
+  description: "compare the live schema with the one recorded after the last run; exit 3 on drift",
+  help:
+    "\nExit codes: 0 no drift, 3 drift found or no snapshot recorded yet (the sentence says how to get one).\n" +
+    examples("stratum drift", "stratum drift --json", "stratum drift --replay"),
+  options: [["--replay", "compare with the applied migrations replayed on a shadow database instead"]] as const,
+};
 
 /** `stratum adopt`: defined here, its text being long. */
 const LINT = {
@@ -233,14 +253,7 @@ function defineCommands(define: Define): void {
   define(
     "up",
     "apply pending migrations",
-    examples(
-      "stratum up",
-      "stratum up --to 005",
-      "stratum up --dry-run",
-      "stratum up --dry-run=rehearse",
-      "stratum up --ordering graph --parallel 4",
-      "stratum up --backup --env production",
-    ),
+    UP_EXAMPLES,
     [
       ["--to <version>", "apply up to and including this version"],
       ["--step <n>", "apply at most n migrations"],
@@ -249,6 +262,7 @@ function defineCommands(define: Define): void {
       ["--parallel <n>", "graph ordering: run up to n independent migrations at once"],
       ["--backup", "take a backup before applying"],
       ["--allow-out-of-order", "apply pending migrations older than the newest applied one"],
+      ["--strict", "refuse to run when the schema was changed outside migrations (see stratum drift)"],
     ],
   );
   define(
@@ -301,6 +315,7 @@ function defineCommands(define: Define): void {
     [["--format <format>", "text, mermaid or dot (default text)"]],
   );
   define("verify", VERIFY.description, VERIFY.help, VERIFY.options);
+  define("drift", DRIFT.description, DRIFT.help, DRIFT.options);
 }
 
 /** commander's own errors become our one-sentence usage errors. */
@@ -356,6 +371,8 @@ async function dispatch(ctx: CommandContext, invocation: Invocation): Promise<nu
       return baselineCommand(ctx, first);
     case "graph":
       return graphCommand(ctx, options);
+    case "drift":
+      return driftCommand(ctx, options);
     case "adopt":
       return adoptCommand(ctx, options);
     case "schema":

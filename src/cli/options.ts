@@ -156,6 +156,7 @@ export function parseUpOptions(raw: RawOptions): UpRequest {
     flags.parallel = options.parallel;
   }
   if (flag(raw, "backup")) options.backup = true;
+  if (flag(raw, "strict")) options.strict = true;
   if (flag(raw, "allowOutOfOrder")) {
     options.allowOutOfOrder = true;
     flags.allowOutOfOrder = true;

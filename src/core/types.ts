@@ -217,7 +217,8 @@ export type ProblemCode =
   | "TRANSACTION_CONTROL"
   | "CONFLICT"
   | "CORRUPT_HISTORY"
-  | "LINT";
+  | "LINT"
+  | "SCHEMA_DRIFT";
 
 /** Something wrong, as data: the planner returns all of them at once. */
 export interface Problem {

@@ -47,8 +47,8 @@ export interface Policy {
   /** The migrations directory, as messages name it. */
   readonly dir: string;
   readonly table: string;
-  /** The log table (with `table`, what schema dumps and drift leave out); absent in some tests. */
-  readonly logTable?: string;
+  /** The log table's name (drift leaves Stratum's own tables out of snapshots). */
+  readonly logTable: string;
   readonly schema: string | undefined;
   /** Destructive operations ask for confirmation. */
   readonly protected: boolean;

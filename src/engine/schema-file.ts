@@ -13,7 +13,7 @@ import { compareVersions, matchesVersion } from "../core/version.js";
 import type { Connection, Dialect } from "../dialects/dialect.js";
 import { recordBaseline } from "./admin.js";
 import { confirmProtected } from "./confirm.js";
-import { recordSchemaSnapshot } from "./drift.js";
+import { ownTables, recordSchemaSnapshot } from "./drift.js";
 import type { Engine } from "./ports.js";
 import { inTransaction, throwIfAborted, withConnection, withLock, type Session } from "./session.js";
 import { errorText } from "./step-failure.js";
@@ -123,9 +123,9 @@ async function composeSchema(engine: Engine, conn: Connection, dumper: Dumper): 
   return { text, version, objects: dialect.sql.analyse(body).statements.length };
 }
 
+/** Stratum's own tables (history, log, recorded schema): never part of the schema file. */
 function historyTables(engine: Engine): string[] {
-  const { table, logTable } = engine.policy;
-  return logTable === undefined ? [table] : [table, logTable];
+  return ownTables(engine);
 }
 
 function schemaPath(engine: Engine, file: string | undefined): string {

@@ -50,8 +50,8 @@ export async function up(engine: Engine, options: UpOptions = {}): Promise<RunRe
   await adoptUserVersionBeforeUp(engine, options.signal, decision.rehearse);
   if (options.backup && dialect.capabilities.backup) await dialect.checkBackup?.();
   const signal = options.signal ?? new AbortController().signal;
-  await checkDriftBeforeUp(engine, options);
-  if (await nothingPending(engine, found, request, options.allowOutOfOrder, decision)) return emptyRun(engine, "up", started);
+  // the drift check runs in the probe, on its connection, when something is pending (issue 13)
+  if (await nothingPending(engine, found, request, options, decision)) return emptyRun(engine, "up", started);
   return withLock(engine, (session) => upLocked(engine, session, found, request, decision, { ...options, signal, started }), signal, decision.rehearse);
 }
 
@@ -116,10 +116,11 @@ async function nothingPending(
   engine: Engine,
   found: Discovered,
   request: PlanRequest,
-  allowOutOfOrder: boolean | undefined,
+  options: UpOptions,
   decision: Run,
 ): Promise<boolean> {
   const probe = fresh(found);
+  const allowOutOfOrder = options.allowOutOfOrder;
   return withConnection(engine, async (conn) => {
     let steps: readonly PlanStep[];
     try {
@@ -131,6 +132,9 @@ async function nothingPending(
     // what the plan's SQL and the server already refuse stops the run before the lock, which
     // would create the lock file (and, on SQLite, the database file)
     if (steps.length > 0) await refuse(engine, conn, steps, decision);
+    // drift is checked when something is about to run, on this connection: a no-op `up` changes
+    // nothing a hand-made change could break, and stays one connection and one read (issue 16)
+    if (steps.length > 0) await checkDriftBeforeUp(engine, options, conn);
     return steps.length === 0;
   }, true);
 }

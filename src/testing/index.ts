@@ -13,6 +13,7 @@ import type { Ordering } from "../core/types.js";
 import { versionKey } from "../core/version.js";
 import { createDialect } from "../dialects/create-dialect.js";
 import { localDatabaseUrl } from "../dialects/registry.js";
+import { stratumTables } from "../history/schema-store.js";
 
 export { describeChanges, diffSchemas, type SchemaChange } from "../core/schema/diff.js";
 export type { SchemaSnapshot } from "../core/schema/model.js";
@@ -96,7 +97,7 @@ export async function createMigrationTest(options: MigrationTestOptions): Promis
   });
   const migrator = createMigratorFromConfig(config);
   const dialect = await createDialect({ url: config.url, schema: config.schema, cwd: config.cwd, environment: {} });
-  const ownTables = [config.table, config.logTable];
+  const ownTables = stratumTables({ table: config.table, logTable: config.logTable });
 
   const schema = async (): Promise<SchemaSnapshot> => {
     if (!dialect.capabilities.schemaIntrospection) throw new SchemaError(`describing a schema is not supported on ${dialect.name}`);

@@ -171,7 +171,7 @@ async function snapshot(db: TestDb, target: TargetName): Promise<unknown> {
   const dialect = await createDialect({ url: db.url, cwd: process.cwd(), environment: {} });
   const conn = await dialect.connect();
   try {
-    const schema = await dialect.describeSchema!(conn, { exclude: ["stratum_migrations", "stratum_log"] });
+    const schema = await dialect.describeSchema!(conn, { exclude: ["stratum_migrations", "stratum_log", "stratum_migrations_schema"] });
     const stored = target === "sqlite" ? await db.query("select type, name, sql from sqlite_master where name not like 'sqlite_%' and name not like 'stratum_%' order by type, name") : [];
     return { schema, stored };
   } finally {

@@ -23,7 +23,7 @@ import { eachTarget } from "../support/each-target.js";
 import { mysqlTarget, postgresTarget, sqliteTarget, type TargetName, type TestDb } from "../support/targets.js";
 
 const FIXTURES = fileURLToPath(new URL("../fixtures/tools/", import.meta.url));
-const HISTORY = ["stratum_migrations", "stratum_log"];
+const HISTORY = ["stratum_migrations", "stratum_log", "stratum_migrations_schema"];
 const MIGRATIONS = 12;
 const SEEDED_SKUS = ["MUG-001", "TEA-001", "TEA-002"];
 

@@ -103,7 +103,7 @@ eachTarget([target], "outside a transaction, automatically", () => describe("Pos
     project.migration(MIXED, `-- stratum:transaction off\n${MIXED_SQL}`);
     const declared = await cli(["up"]);
     expect(declared.code, declared.output).toBe(0);
-    expect(await db.tables()).toEqual(["items", "stratum_log", "stratum_migrations", "tags"]);
+    expect(await db.tables()).toEqual(["items", "stratum_log", "stratum_migrations", "stratum_migrations_schema", "tags"]);
     expect(await indexes()).toEqual([{ name: "items_title_idx", valid: true }]);
   });
 
@@ -187,7 +187,7 @@ eachTarget([target], "outside a transaction, automatically", () => describe("Pos
       expect(report.migrations.map((m) => [m.version, m.status])).toEqual([["002", "rolled_back"]]);
       expect(events.find((e) => e.type === "migration:start" && e.direction === "down")).toMatchObject({ outsideTransaction: "stratum:transaction off" });
       expect(await indexes()).toEqual([]);
-      expect(await db.tables()).toEqual(["items", "stratum_log", "stratum_migrations"]);
+      expect(await db.tables()).toEqual(["items", "stratum_log", "stratum_migrations", "stratum_migrations_schema"]);
     });
 
     it("without the declaration the same mixed down is refused, and nothing is rolled back", async () => {

@@ -387,7 +387,7 @@ async function buildWorld(expect: ExpectStatic, target: Target): Promise<World> 
       return (await db.query<Record<string, unknown>>(`select * from ${logTable} order by id`)).map((r) => JSON.stringify(r));
     },
     async userTables() {
-      return (await db.tables()).filter((t) => t !== "stratum_migrations" && t !== "stratum_log" && t !== "sqlite_sequence");
+      return (await db.tables()).filter((t) => t !== "stratum_migrations" && t !== "stratum_log" && t !== "stratum_migrations_schema" && t !== "sqlite_sequence");
     },
   };
 }

@@ -64,7 +64,8 @@ export interface Observed {
   readonly lockWaitedMs: number;
 }
 
-const HISTORY = (table: string, logTable: string) => new Set([table.toLowerCase(), logTable.toLowerCase()]);
+// the state table, the log, and the schema snapshot drift compares with (`<table>_schema`)
+const HISTORY = (table: string, logTable: string) => new Set([table.toLowerCase(), logTable.toLowerCase(), `${table.toLowerCase()}_schema`]);
 
 function qualified(dialect: TargetName, name: string, schema: string | undefined): string {
   if (dialect === "mysql") return "`" + name.replace(/`/g, "``") + "`";

@@ -3,7 +3,8 @@ import { renderRun, signalOption, withMigrator, type CommandContext } from "./co
 
 /**
  * `stratum up [--to V] [--step N] [--dry-run[=rehearse]] [--single-transaction] [--parallel N]
- * [--backup] [--allow-out-of-order]`: exit 0, or 1 when a migration failed.
+ * [--backup] [--allow-out-of-order] [--strict]`: exit 0, 1 when a migration failed, 3 when --strict
+ * (or driftCheck "error") refuses a schema changed outside migrations.
  */
 export async function upCommand(ctx: CommandContext, options: RawOptions): Promise<number> {
   const request = parseUpOptions(options);

@@ -1,2 +1,3 @@
 export * from "./model.js";
 export * from "./diff.js";
+export * from "./drift.js";

@@ -1,0 +1,119 @@
+// The schema snapshot drift compares with: a third table beside the state table and the log,
+// named after the state table (`<table>_schema`, in the same schema), holding one current row:
+// the snapshot's fingerprint, the snapshot itself (gzip + base64 when large), the last applied
+// version and when it was recorded.
+
+import { gunzipSync, gzipSync } from "node:zlib";
+import type { Connection, Dialect, Queryable } from "../dialects/dialect.js";
+import { canonicalJson, fingerprintOf } from "../core/schema/drift.js";
+import { schemaSnapshot, type SchemaSnapshot } from "../core/schema/model.js";
+import type { HistoryTables } from "./history-store.js";
+
+/** The table's name: the state table's, with `_schema`. */
+export const schemaTableOf = (table: string): string => `${table}_schema`;
+
+/**
+ * Stratum's own tables, as `describeSchema({ exclude })` takes them: the state table, the log and
+ * the schema snapshot table. Every describeSchema that leaves the history out uses this list.
+ */
+export function stratumTables(tables: HistoryTables): string[] {
+  return [tables.table, tables.logTable, schemaTableOf(tables.table)];
+}
+
+/** What is recorded. */
+export interface RecordedSchema {
+  readonly fingerprint: string;
+  readonly snapshot: SchemaSnapshot;
+  /** The highest applied version when it was recorded, or null. */
+  readonly version: string | null;
+  /** ISO 8601, the recording machine's clock. */
+  readonly recordedAt: string;
+}
+
+export type RecordedFingerprint = Omit<RecordedSchema, "snapshot">;
+
+export interface SchemaStore {
+  /** The fingerprint alone (one query), or null when nothing is recorded. */
+  readFingerprint(db: Queryable & Pick<Connection, "tableExists">): Promise<RecordedFingerprint | null>;
+  /** The whole record, or null when nothing is recorded. */
+  read(db: Queryable & Pick<Connection, "tableExists">): Promise<RecordedSchema | null>;
+  /** Creates the table when missing and replaces its one row. */
+  write(db: Queryable, snapshot: SchemaSnapshot, version: string | null, recordedAt: string): Promise<RecordedSchema>;
+}
+
+/** Snapshots above this many characters of JSON are stored compressed. */
+const COMPRESS_ABOVE = 16 * 1024;
+const CURRENT = "current";
+
+interface Row {
+  fingerprint: string;
+  version: string | null;
+  recorded_at: string;
+  encoding?: string;
+  snapshot?: string;
+}
+
+export function encodeSnapshot(snapshot: SchemaSnapshot): { encoding: string; text: string } {
+  const json = canonicalJson(snapshot);
+  if (json.length <= COMPRESS_ABOVE) return { encoding: "json", text: json };
+  return { encoding: "gzip-base64", text: gzipSync(Buffer.from(json, "utf8")).toString("base64") };
+}
+
+export function decodeSnapshot(encoding: string, text: string): SchemaSnapshot {
+  const json = encoding === "gzip-base64" ? gunzipSync(Buffer.from(text, "base64")).toString("utf8") : text;
+  return schemaSnapshot(JSON.parse(json) as SchemaSnapshot);
+}
+
+export function schemaStore(dialect: Dialect, tables: HistoryTables): SchemaStore {
+  const name = schemaTableOf(tables.table);
+  const table = dialect.qualifiedTable(name);
+  const t = dialect.historyTypes;
+  const columns = "id, fingerprint, version, recorded_at, encoding, snapshot";
+  const insert = `insert into ${table} (${columns}) values (?, ?, ?, ?, ?, ?)`;
+  const update = ["fingerprint", "version", "recorded_at", "encoding", "snapshot"]
+    .map((c) => (t.upsert === "on-duplicate-key" ? `${c} = values(${c})` : `${c} = excluded.${c}`))
+    .join(", ");
+  const upsert =
+    t.upsert === "on-conflict" ? `${insert} on conflict (id) do update set ${update}` : t.upsert === "on-duplicate-key" ? `${insert} on duplicate key update ${update}` : null;
+
+  const readRow = async (db: Queryable & Pick<Connection, "tableExists">, select: string): Promise<Row | null> => {
+    if (!(await db.tableExists(name))) return null;
+    const rows = await db.query<Row>(`select ${select} from ${table} where id = ?`, [CURRENT]);
+    return rows[0] ?? null;
+  };
+  const fingerprintOfRow = (row: Row): RecordedFingerprint => ({
+    fingerprint: row.fingerprint,
+    version: row.version === null ? null : String(row.version),
+    recordedAt: String(row.recorded_at),
+  });
+
+  return {
+    async readFingerprint(db) {
+      const row = await readRow(db, "fingerprint, version, recorded_at");
+      return row === null ? null : fingerprintOfRow(row);
+    },
+
+    async read(db) {
+      const row = await readRow(db, "fingerprint, version, recorded_at, encoding, snapshot");
+      if (row === null) return null;
+      return { ...fingerprintOfRow(row), snapshot: decodeSnapshot(String(row.encoding), String(row.snapshot)) };
+    },
+
+    async write(db, snapshot, version, recordedAt) {
+      await db.exec(
+        `create table if not exists ${table} (id ${t.key} not null primary key, fingerprint ${t.key} not null, ` +
+          `version ${t.key}, recorded_at ${t.key} not null, encoding ${t.key} not null, snapshot ${t.text} not null)`,
+      );
+      const fingerprint = fingerprintOf(snapshot);
+      const { encoding, text } = encodeSnapshot(snapshot);
+      const values = [CURRENT, fingerprint, version, recordedAt, encoding, text];
+      if (upsert === null) {
+        await db.query(`delete from ${table} where id = ?`, [CURRENT]);
+        await db.query(insert, values);
+      } else {
+        await db.query(upsert, values);
+      }
+      return { fingerprint, snapshot, version, recordedAt };
+    },
+  };
+}
