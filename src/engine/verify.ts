@@ -23,6 +23,7 @@ import {
 import type { MigrationSource } from "../source/discover.js";
 import { down } from "./down.js";
 import { status } from "./inspect.js";
+import { ownTables } from "./drift.js";
 import { createEngine, type Engine, type Policy } from "./ports.js";
 import { throwIfAborted, withConnection } from "./session.js";
 import { withShadow } from "./shadow.js";
@@ -171,9 +172,7 @@ async function hasDown(shadow: Engine, migration: MigrationFile): Promise<boolea
 
 /** The shadow's schema, without Stratum's own tables. */
 async function snapshot(shadow: Engine): Promise<SchemaSnapshot> {
-  const { table, logTable } = shadow.policy;
-  const exclude = logTable === undefined ? [table] : [table, logTable];
-  return withConnection(shadow, (conn) => shadow.target.dialect.describeSchema!(conn, { exclude }), true);
+  return withConnection(shadow, (conn) => shadow.target.dialect.describeSchema!(conn, { exclude: ownTables(shadow) }), true);
 }
 
 /**

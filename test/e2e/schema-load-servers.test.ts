@@ -57,7 +57,7 @@ eachTarget([await postgresTarget(), await mysqlTarget()], "schema load of a hand
       const loaded = await cli(["schema", "load", "--file", "good.sql", "--url", db.url]);
       expect(loaded.code, loaded.output).toBe(0);
       expect(loaded.stdout).toContain("3 statements; baselined at 001: 1 migration recorded as applied without running");
-      expect(await db.tables()).toEqual(["stratum_log", "stratum_migrations", "tags", "users"]);
+      expect(await db.tables()).toEqual(["stratum_log", "stratum_migrations", "stratum_migrations_schema", "tags", "users"]);
       expect(await applied(cli, db.url)).toEqual(["001"]);
       const again = await cli(["schema", "load", "--file", "good.sql", "--url", db.url]);
       expect(again.code, again.output).toBe(3);
