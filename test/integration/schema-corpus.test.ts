@@ -20,10 +20,22 @@ import {
 import { mysqlTarget, postgresTarget, sqliteTarget, type Target } from "../support/targets.js";
 
 /**
- * The generated set's size here: the bench uses 300 (bench/schema-set.mjs). 300 on MariaDB takes
- * minutes through the kit (two introspections per migration); 60 still cycles through every kind.
+ * The generated set's size here: 40, enough to go through every kind of the rotation once. The
+ * bench uses 300 (bench/schema-set.mjs); all 300 pass checkAllReversible on SQLite and PostgreSQL
+ * too, but take minutes through the kit (two introspections per migration), as 40 do on MariaDB,
+ * where one introspection takes seconds on a server holding many databases.
  */
-const GENERATED_N = { sqlite: 300, postgres: 120, mysql: 60 } as const;
+const GENERATED_N = 40;
+/** Timeouts, not budgets: the MariaDB introspection is slow on a loaded server. */
+const SET_TIMEOUT = 15 * 60_000;
+const VARIANT_TIMEOUT = 5 * 60_000;
+
+/** The migration slugs of each kind the generated set must go through (`0012_trigger_tg12.sql`). */
+const GENERATED_KINDS: Record<Target["name"], readonly string[]> = {
+  sqlite: ["create", "add", "index", "view", "trigger", "generated"],
+  postgres: ["create", "add", "index", "view", "default", "unique", "check", "foreign", "function", "trigger", "sequence", "enum", "generated", "procedure", "domain", "composite", "schema"],
+  mysql: ["create", "add", "index", "view", "default", "unique", "check", "foreign", "function", "trigger", "sequence", "enum", "generated", "procedure", "event", "on_update"],
+};
 
 async function withKit<T>(target: Target, migrations: readonly CorpusMigration[], body: (kit: MigrationTestKit) => Promise<T>): Promise<T> {
   const dir = writeMigrations(migrations);
@@ -49,17 +61,20 @@ eachTarget(targets, "the schema corpus", (target) => {
         const status = await kit.migrator.status();
         expect(status.migrations.filter((m) => m.state === "applied")).toHaveLength(kindsSet(dialect).length);
       });
-    });
+    }, SET_TIMEOUT);
 
-    it(`the generated set (${GENERATED_N[dialect]} migrations) rolls back cleanly, migration by migration`, async () => {
-      const set = generatedSet(dialect, GENERATED_N[dialect]);
+    it(`the generated set (${GENERATED_N} migrations) goes through every kind and rolls back cleanly, migration by migration`, async () => {
+      const set = generatedSet(dialect, GENERATED_N);
+      const kinds = new Set(set.map((m) => /^\d+_([a-z_]+?)_[a-z]*\d+/.exec(m.file)?.[1]));
+      expect([...kinds].sort()).toEqual([...GENERATED_KINDS[dialect]].sort());
+      expect(set.some((m) => /CREATE VIEW \w+ AS SELECT id, val FROM v\d+/.test(m.up))).toBe(true);
       await withKit(target, set, async (kit) => {
         await kit.checkAllReversible();
         const schema = await kit.schema();
-        expect(schema.tables.length).toBeGreaterThan(10);
-        expect(schema.views.length).toBeGreaterThan(5);
+        expect(schema.tables.length).toBeGreaterThan(5);
+        expect(schema.views.length).toBeGreaterThan(2);
       });
-    });
+    }, SET_TIMEOUT);
 
     it("the generated set is the same for the same seed and differs for another", () => {
       expect(generatedSet(dialect, 50, 7)).toEqual(generatedSet(dialect, 50, 7));
@@ -70,9 +85,11 @@ eachTarget(targets, "the schema corpus", (target) => {
       await withKit(target, [irreversibleMigration(dialect)], async (kit) => {
         const error = await kit.upDown("0001").then(() => null, (e: unknown) => e);
         expect(error).toBeInstanceOf(StratumError);
-        expect((error as StratumError).code).toBe("NO_DOWN");
+        expect((error as StratumError).message).toContain("0001_irreversible_ledger has no `-- migrate:down` section");
+        const status = await kit.migrator.status();
+        expect(status.migrations.map((m) => m.state)).toEqual(["applied"]);
       });
-    });
+    }, VARIANT_TIMEOUT);
 
     for (const variant of brokenVariants(dialect)) {
       it(`${variant.label}: upDown names ${variant.expected.map(expectedText).join("; ")}`, async () => {
@@ -84,7 +101,7 @@ eachTarget(targets, "the schema corpus", (target) => {
           expect(message).toContain(`rolling back migration ${variant.migration.version} does not restore the schema: `);
           for (const expected of variant.expected) expect(message).toContain(expectedText(expected));
         });
-      });
+      }, VARIANT_TIMEOUT);
     }
   });
 });
@@ -103,5 +120,5 @@ eachTarget([targets[1] as Target], "a down that forgets DROP FUNCTION", (target)
       }
       await expect(kit.upDown(variant?.migration.version as string)).rejects.toThrow(/added function public\.add_tax\(numeric\)/);
     });
-  });
+  }, VARIANT_TIMEOUT);
 });
