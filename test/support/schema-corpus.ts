@@ -666,6 +666,8 @@ interface GenColumn {
   readonly sort: "int" | "text";
   /** The current default (integer columns), for the default step's down. */
   readonly dflt: string | null;
+  /** A foreign key's column: on MySQL/MariaDB, a new index on it silently replaces the key's own index. */
+  readonly fk?: boolean;
 }
 
 interface GenTable {
@@ -730,7 +732,7 @@ function tableStep(dialect: CorpusDialect, variant: "plain" | "identity" | "excl
     if (parent !== undefined) {
       defs.push(`parent_id ${t.int}`);
       constraints.push(`CONSTRAINT t${i}_parent_fk FOREIGN KEY (parent_id) REFERENCES ${parent.name} (id)${rand() < 0.5 ? " ON DELETE CASCADE" : ""}`);
-      columns.push({ name: "parent_id", sort: "int", dflt: null });
+      columns.push({ name: "parent_id", sort: "int", dflt: null, fk: true });
     }
     if (variant === "exclusion") {
       defs.push("during tsrange");
@@ -779,7 +781,8 @@ function indexStep(dialect: CorpusDialect): Step {
   return (i, state, rand) => {
     const table = someTable(state, rand);
     if (table === undefined) return null;
-    const col = pick(rand, table.columns);
+    const col = pick(rand, dialect === "mysql" ? table.columns.filter((c) => c.fk !== true) : table.columns);
+    if (col === undefined) return null;
     const name = `ix${i}`;
     const unique = rand() < 0.2 && col.sort === "text" ? "UNIQUE " : "";
     let target = col.name;
@@ -819,7 +822,7 @@ function constraintStep(dialect: CorpusDialect, type: "unique" | "check" | "fore
     }
     const parent = pick(rand, state.tables);
     const col = `r${i}`;
-    table.columns.push({ name: col, sort: "int", dflt: null });
+    table.columns.push({ name: col, sort: "int", dflt: null, fk: true });
     const t = TYPES[dialect].int;
     return {
       slug: `foreign_${name}`,
