@@ -87,6 +87,36 @@ async function verifySet(
   }
 }
 
+/**
+ * SQLite kinds the corpus only has a "forgets" variant for (its base has no unique, foreign key or
+ * default before they are added): here a down that rebuilds the table without one that existed.
+ */
+const SQLITE_BASE: CorpusMigration = {
+  version: "0001",
+  file: "0001_base.sql",
+  up: "CREATE TABLE owners (id INTEGER PRIMARY KEY);\nCREATE TABLE accounts (id INTEGER PRIMARY KEY, code TEXT, owner_id INTEGER, balance INTEGER DEFAULT 0, UNIQUE (code), FOREIGN KEY (owner_id) REFERENCES owners (id));",
+  down: "DROP TABLE accounts;\nDROP TABLE owners;",
+};
+const rebuildAccounts = (columns: string): string =>
+  `DROP INDEX accounts_balance_idx;\nCREATE TABLE accounts_new (${columns});\nINSERT INTO accounts_new SELECT * FROM accounts;\nDROP TABLE accounts;\nALTER TABLE accounts_new RENAME TO accounts;`;
+const SQLITE_WRONG_DROPS: readonly (readonly [kind: string, down: string, sentence: string])[] = [
+  [
+    "unique constraint",
+    rebuildAccounts("id INTEGER PRIMARY KEY, code TEXT, owner_id INTEGER, balance INTEGER DEFAULT 0, FOREIGN KEY (owner_id) REFERENCES owners (id)"),
+    "down of 0002_index drops constraint accounts.unique (code) that existed before",
+  ],
+  [
+    "foreign key",
+    rebuildAccounts("id INTEGER PRIMARY KEY, code TEXT, owner_id INTEGER, balance INTEGER DEFAULT 0, UNIQUE (code)"),
+    "down of 0002_index drops constraint accounts.foreign key (owner_id) that existed before",
+  ],
+  [
+    "column default",
+    rebuildAccounts("id INTEGER PRIMARY KEY, code TEXT, owner_id INTEGER, balance INTEGER, UNIQUE (code), FOREIGN KEY (owner_id) REFERENCES owners (id)"),
+    "down of 0002_index changes column accounts.balance: default 0 → none",
+  ],
+];
+
 const outcomes = (report: VerifyReport): [string, string][] => report.migrations.map((m) => [m.file, m.outcome]);
 
 const targets = [sqliteTarget(), await postgresTarget(), await mysqlTarget()];
@@ -130,6 +160,21 @@ eachTarget(targets, "verify acceptance", (target) => {
           expect(checked.downDifferences.some((d) => d.change === e.change && d.kind === e.kind && e.name.startsWith(d.name))).toBe(true);
         }
       }, CASE_TIMEOUT);
+    }
+
+    if (dialect === "sqlite") {
+      for (const [kind, down, sentence] of SQLITE_WRONG_DROPS) {
+        it(`${kind}: a down that rebuilds the table without one that existed before is caught, naming 0002_index and it`, async () => {
+          const index: CorpusMigration = { version: "0002", file: "0002_index.sql", up: "CREATE INDEX accounts_balance_idx ON accounts (balance);", down };
+          const report = await verifySet(target, [SQLITE_BASE, index]);
+          expect(outcomes(report)).toEqual([
+            ["0001_base.sql", "verified"],
+            ["0002_index.sql", "failed"],
+          ]);
+          // (the second up then differs from the first too: it runs on the rebuilt table)
+          expect(report.migrations[1]?.problems[0]).toBe(sentence);
+        }, CASE_TIMEOUT);
+      }
     }
 
     const started = STARTED_SHADOW[dialect];
