@@ -177,6 +177,27 @@ eachTarget(targets, "verify acceptance", (target) => {
       }
     }
 
+    if (dialect === "mysql") {
+      it("a down that cannot run is caught: an index on a foreign key's column replaced the key's own index, and DROP INDEX is refused", async () => {
+        const base = kindsSet(dialect)[0] as CorpusMigration;
+        const index: CorpusMigration = {
+          version: "0002",
+          file: "0002_notes_owner_idx.sql",
+          up: "CREATE INDEX notes_owner_idx ON notes (owner_id);",
+          down: "DROP INDEX notes_owner_idx ON notes;",
+        };
+        const report = await verifySet(target, [base, index], { from: "0001" });
+        expect(outcomes(report)).toEqual([
+          ["0001_base.sql", "replayed"],
+          ["0002_notes_owner_idx.sql", "failed"],
+        ]);
+        expect(report.migrations[1]?.error?.run).toBe("down");
+        expect(report.migrations[1]?.problems).toEqual([
+          expect.stringMatching(/^down of 0002_notes_owner_idx failed on the shadow database: .*0002_notes_owner_idx\.sql:\d+.*needed in a foreign key constraint/),
+        ]);
+      }, CASE_TIMEOUT);
+    }
+
     const started = STARTED_SHADOW[dialect];
     if (started !== undefined) {
       it("with the default shadow (a server started for the run, removed after): the kinds set passes and a forgotten object is caught", async () => {
