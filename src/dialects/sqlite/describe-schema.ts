@@ -1,6 +1,7 @@
 // SQLite's schema as the neutral model: sqlite_master plus the table, index and foreign-key
-// pragmas. The CREATE text SQLite keeps is part of each object, so what the pragmas do not show
-// (CHECK constraints, collations, generated expressions) still changes the snapshot.
+// pragmas, and the CHECK constraints read from the CREATE TABLE text. That text is part of each
+// object, so what the pragmas do not show (collations, generated expressions) still changes the
+// snapshot.
 
 import {
   schemaSnapshot,
@@ -13,6 +14,7 @@ import {
   type TriggerObject,
 } from "../../core/schema/model.js";
 import type { DescribeSchemaOptions, Queryable } from "../dialect.js";
+import { checkConstraints } from "./check-constraints.js";
 
 interface MasterRow {
   type: string;
@@ -71,6 +73,7 @@ async function readTable(db: Queryable, object: MasterRow): Promise<TableObject>
     const cols = await indexColumns(db, unique.name);
     constraints.push({ name: `unique (${cols.join(", ")})`, type: "unique", definition: `UNIQUE (${cols.join(", ")})` });
   }
+  constraints.push(...checkConstraints(object.sql));
   return { kind: "table", name: object.name, columns: definitions, constraints, definition: flat(object.sql) };
 }
 
