@@ -125,7 +125,8 @@ async function composeSchema(engine: Engine, conn: Connection, dumper: Dumper): 
 
 function historyTables(engine: Engine): string[] {
   const { table, logTable } = engine.policy;
-  return logTable === undefined ? [table] : [table, logTable];
+  // the lease lock's table (src/dialects/lease-lock.ts), where a run took one
+  return logTable === undefined ? [table, `${table}_lock`] : [table, logTable, `${table}_lock`];
 }
 
 function schemaPath(engine: Engine, file: string | undefined): string {
