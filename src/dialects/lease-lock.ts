@@ -351,5 +351,5 @@ export async function chooseLock(conn: Connection, mode: LockMode): Promise<Lock
   if (mode === "lease") return { kind: "lease", reason: 'the lock setting is "lease"' };
   if (mode === "session") return { kind: "session", reason: 'the lock setting is "session"' };
   const unsafe = conn.sessionLockUnsafe ? await conn.sessionLockUnsafe() : null;
-  return unsafe === null ? { kind: "session", reason: "a direct connection to one server" } : { kind: "lease", reason: unsafe };
+  return unsafe === null ? { kind: "session", reason: "the server's own lock excludes other runs here" } : { kind: "lease", reason: unsafe };
 }

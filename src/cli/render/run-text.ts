@@ -96,13 +96,13 @@ export function progressText(event: EventOf<"progress">): string {
 }
 
 /**
- * `lock: lease (a Galera cluster …)`: which run lock was taken, shown for a lease always (it is
+ * `lock: a lease, because this is a Galera cluster …`: which run lock was taken, shown for a lease always (it is
  * not the default's everyday lock) and for the session lock with --verbose; null otherwise.
  */
 export function lockKindLine(event: EventOf<"lock:acquired">, verbose: boolean): string | null {
   const lock = event.lock;
   if (lock === undefined || (lock.kind === "session" && !verbose)) return null;
-  return `lock: ${lock.kind === "lease" ? "lease" : "session lock"} (${lock.reason})`;
+  return `lock: ${lock.kind === "lease" ? "a lease" : "the session lock"}, because ${lock.reason}`;
 }
 
 export function lockWaitLine(event: EventOf<"lock:wait">): string {

@@ -131,7 +131,7 @@ export class MysqlConnection implements Connection {
     const rows = await this.query<Record<string, unknown>>("show variables like 'wsrep_on'");
     const value = rows[0]?.["Value"] ?? rows[0]?.["VALUE"];
     return typeof value === "string" && value.toUpperCase() === "ON"
-      ? "a Galera cluster (wsrep_on is ON): GET_LOCK holds on one node only, so runs on two nodes would both take it"
+      ? "this is a Galera cluster (wsrep_on is ON), where GET_LOCK holds on one node only and runs on two nodes would both take it"
       : null;
   }
 

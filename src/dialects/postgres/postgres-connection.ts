@@ -123,7 +123,7 @@ export class PostgresConnection implements Connection {
 
   async sessionLockUnsafe(): Promise<string | null> {
     if (!(await this.behindPooler())) return null;
-    return "a connection pooler in front of PostgreSQL (the server's backend pid is not the one announced at connect): a session advisory lock may pass to another client in transaction pooling";
+    return "a pooler sits in front of PostgreSQL (the server's backend pid is not the one announced at connect), and in transaction pooling a session advisory lock passes to whichever client gets the server connection next";
   }
 
   /** A query with `$n` placeholders, for our own catalog queries. */
@@ -204,7 +204,7 @@ export class PostgresConnection implements Connection {
    */
   private async ownStatement(statement: BoundStatement, prepare: boolean): Promise<string> {
     const args = statement.params.map((value) => literal(this.client, value));
-    if (prepare && this.ownership === "owned") {
+    if (prepare && this.ownership === "owned" && !(await this.behindPooler())) {
       const text = postgresPlaceholders(statement.sql);
       let name = this.serverPrepared.get(text);
       if (name === undefined) {
