@@ -114,10 +114,17 @@ export class PostgresConnection implements Connection {
    * Then neither a named statement nor a session advisory lock is tied to one server session.
    */
   private behindPooler(): Promise<boolean> {
-    this.pooled ??= this.raw<{ pid: number }>("select pg_backend_pid() as pid").then((rows) => {
-      const announced = (this.client as { processID?: unknown }).processID;
-      return typeof announced === "number" && Number(rows[0]?.pid) !== announced;
-    });
+    this.pooled ??= this.raw<{ pid: number }>("select pg_backend_pid() as pid").then(
+      (rows) => {
+        const announced = (this.client as { processID?: unknown }).processID;
+        return typeof announced === "number" && Number(rows[0]?.pid) !== announced;
+      },
+      () => {
+        // asked inside a failed transaction (or a broken session): ask again next time
+        this.pooled = undefined;
+        return false;
+      },
+    );
     return this.pooled;
   }
 
