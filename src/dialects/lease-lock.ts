@@ -286,6 +286,12 @@ export function sqlLeaseStore(
   };
   return {
     async ensure(): Promise<void> {
+      const usable = () => conn.query(`select 1 from ${table} where 1 = 0`).then(
+        () => true,
+        () => false,
+      );
+      // looked for first: the everyday case runs no DDL (on Galera every DDL runs in total order, cluster-wide)
+      if (await usable()) return;
       try {
         await conn.exec(
           `create table if not exists ${table} (${cName} ${t.key} not null primary key, ${cHolder} ${t.key} not null, ${cOwner} ${t.text} not null, ` +
@@ -293,9 +299,7 @@ export function sqlLeaseStore(
         );
       } catch (error) {
         // another run created it at the same moment (a cluster may refuse the second CREATE)
-        try {
-          await conn.query(`select 1 from ${table} where 1 = 0`);
-        } catch {
+        if (!(await usable())) {
           throw new ConnectionError(`cannot create the lock table ${table} on ${dialect.displayUrl}: ${(error as Error).message}`, {
             fix: "grant the migration user CREATE on the schema, or create the table once by hand",
             cause: error,

@@ -52,7 +52,8 @@ describe("the run lock on a MariaDB Galera cluster", () => {
     const c = galera(() => ctx.skip());
     const name = `stratum_galera_${process.pid}`;
     await c.sql(0, `create database ${name}`);
-    const project = effectsProject("mysql", {});
+    // each run lasts seconds, so the two overlap whatever the load: both take the lock, one waits
+    const project = effectsProject("mysql", {}, 1);
     projects.push(project);
 
     const runs = await upAtOnce(project, [c.nodes[0]!.url(name), c.nodes[1]!.url(name)]);

@@ -4,9 +4,9 @@
 import { runCli, type CliResult } from "./cli.js";
 import { makeProject, type Project } from "./project.js";
 
-/** 001 creates `effects`; 002–004 each sleep a little, then insert their own version once. */
-export function effectsProject(flavour: "postgres" | "mysql", config: Record<string, unknown>): Project {
-  const sleep = flavour === "postgres" ? "SELECT pg_sleep(0.2);" : "DO SLEEP(0.2);";
+/** 001 creates `effects`; 002–004 each sleep `seconds`, then insert their own version once. */
+export function effectsProject(flavour: "postgres" | "mysql", config: Record<string, unknown>, seconds = 0.2): Project {
+  const sleep = flavour === "postgres" ? `SELECT pg_sleep(${seconds});` : `DO SLEEP(${seconds});`;
   const create =
     flavour === "postgres"
       ? "CREATE TABLE effects (id serial PRIMARY KEY, v varchar(10) NOT NULL);"
