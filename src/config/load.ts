@@ -457,6 +457,7 @@ export async function resolveConfig(input: ResolveConfigInput): Promise<Resolved
     ...optional("schemaFile", path("schemaFile")),
     ...optional("shadow", pick("shadow")),
     ...optional("driftCheck", pick("driftCheck")),
+    ...optional("lock", pick("lock")),
     env: envName,
     configFile,
     cwd,

@@ -45,6 +45,7 @@ export const SETTING_KEYS = [
   "schemaFile",
   "shadow",
   "driftCheck",
+  "lock",
 ] as const satisfies readonly (keyof ConfigSettings)[];
 
 export type SettingKey = (typeof SETTING_KEYS)[number];
@@ -96,6 +97,7 @@ export const configSettingsSchema = z.strictObject({
   schemaFile: z.optional(nonEmptyString),
   shadow: z.optional(z.strictObject({ url: z.optional(nonEmptyString) })),
   driftCheck: z.optional(z.enum(["warn", "error", "off"])),
+  lock: z.optional(z.enum(["lease", "session", "auto"])),
 });
 
 /** The whole file. */
@@ -144,6 +146,7 @@ const EXPECTED: Readonly<Record<SettingKey | "environments", string>> = {
   schemaFile: PATH_TEXT,
   shadow: 'an object such as { "url": "postgres://localhost/postgres" }',
   driftCheck: '"warn", "error" or "off"',
+  lock: '"auto", "lease" or "session"',
   environments: "an object mapping environment names to settings",
 };
 

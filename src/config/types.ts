@@ -63,7 +63,16 @@ export interface ConfigSettings {
   readonly shadow?: ShadowSettings | undefined;
   /** What `up` does when the live schema differs from the one recorded after the last run (default `warn`). */
   readonly driftCheck?: DriftCheck | undefined;
+  /**
+   * The run lock: `session` (the server's own: a PostgreSQL advisory lock, MySQL GET_LOCK, a
+   * SQLite file lock), `lease` (a row in `<table>_lock` with expiry and heartbeat, for Galera
+   * clusters and transaction poolers), or `auto` (the default: a lease where the connection shows
+   * a session lock would not hold — Galera's wsrep_on, a pooler between us and PostgreSQL).
+   */
+  readonly lock?: LockMode | undefined;
 }
+
+export type LockMode = "lease" | "session" | "auto";
 
 export interface ShadowSettings {
   /** A server (not a database) where Stratum may create a scratch database and drop it after. */
@@ -118,6 +127,8 @@ export interface ResolvedConfig {
   readonly shadow?: ShadowSettings;
   /** See ConfigSettings.driftCheck (undefined: `warn`). */
   readonly driftCheck?: DriftCheck;
+  /** See ConfigSettings.lock (undefined: `auto`). */
+  readonly lock?: LockMode;
   /** Environment name (`--env`, `STRATUM_ENV`, `NODE_ENV`, else `development`). */
   readonly env: string;
   /** Absolute path of the config file used, if any. */

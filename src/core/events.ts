@@ -14,7 +14,12 @@ export type MigratorEvent =
       readonly parallel: number;
     }
   | { readonly type: "lock:wait"; readonly holder: string | null; readonly waitedMs: number }
-  | { readonly type: "lock:acquired"; readonly waitedMs: number }
+  | {
+      readonly type: "lock:acquired";
+      readonly waitedMs: number;
+      /** Which run lock was taken (`session`: the server's own; `lease`: a row with expiry) and why. */
+      readonly lock?: { readonly kind: "lease" | "session"; readonly reason: string };
+    }
   | {
       readonly type: "migration:start";
       readonly direction: Direction;

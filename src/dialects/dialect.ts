@@ -167,6 +167,12 @@ export interface Connection extends Queryable {
   rollback(): Promise<void>;
   /** Takes the run lock; throws LockTimeoutError after `timeoutMs`. */
   acquireLock(key: string, options: LockOptions): Promise<Lock>;
+  /**
+   * Why acquireLock's session lock would not exclude other runs here (a Galera cluster grants
+   * GET_LOCK per node; a pooler may hand the session to another client), or null when it does.
+   * The run then takes a lease instead (src/dialects/lease-lock.ts). Absent: the lock holds.
+   */
+  sessionLockUnsafe?(): Promise<string | null>;
   serverInfo(): Promise<ServerInfo>;
   /** The database user, for the log. */
   currentUser(): Promise<string | null>;

@@ -63,6 +63,8 @@ export interface Policy {
   readonly shadowUrlOrigin?: string;
   /** What `up` does on drift (default `warn`). */
   readonly driftCheck: "warn" | "error" | "off";
+  /** The run lock: `auto` (the default) asks the connection whether its session lock holds. */
+  readonly lock?: "lease" | "session" | "auto";
   /** The working directory (a default `schema.sql` is written there). */
   readonly cwd: string;
   /** The target's URL, unmasked (a shadow is made of its dialect). */
@@ -100,6 +102,7 @@ export function policyOf(config: ResolvedConfig): Policy {
     ...(config.shadow?.url === undefined ? {} : { shadowUrl: config.shadow.url }),
     ...(config.origins?.shadow === undefined ? {} : { shadowUrlOrigin: config.origins.shadow }),
     driftCheck: config.driftCheck ?? "warn",
+    ...(config.lock === undefined ? {} : { lock: config.lock }),
     cwd: config.cwd,
     url: config.url,
   };

@@ -1,6 +1,7 @@
 import { InterruptedError } from "../core/errors.js";
 import { abortReason } from "./migration-context.js";
-import type { Connection, LockAssertion } from "../dialects/dialect.js";
+import type { Connection, Lock, LockAssertion, LockOptions } from "../dialects/dialect.js";
+import { acquireLease, chooseLock, sqlLeaseStore, type LockChoice } from "../dialects/lease-lock.js";
 import type { Engine } from "./ports.js";
 
 /** A work connection under the run lock. */
@@ -39,14 +40,14 @@ export async function withLock<T>(engine: Engine, fn: (session: Session) => Prom
   const { policy, emit } = engine;
   return withConnection(engine, async (lockConn) => {
     const started = Date.now();
-    const lock = await lockConn.acquireLock(`${policy.schema ?? ""}:${policy.table}`, {
+    const { lock, choice } = await takeRunLock(engine, lockConn, {
       timeoutMs: policy.lockTimeoutMs,
       onWait: (holder, waitedMs) => emit({ type: "lock:wait", holder, waitedMs }),
       ...(signal === undefined ? {} : { signal }),
     });
     let failed = false;
     try {
-      emit({ type: "lock:acquired", waitedMs: Date.now() - started });
+      emit({ type: "lock:acquired", waitedMs: Date.now() - started, lock: choice });
       await engine.deps.faults.at("after-lock", null);
       // checked once per migration, on the lock's own connection while the migration runs
       const lockCheck = lock.check ? () => (lock.check as () => Promise<void>)() : undefined;
@@ -65,6 +66,20 @@ export async function withLock<T>(engine: Engine, fn: (session: Session) => Prom
       });
     }
   }, changesNothing);
+}
+
+/**
+ * The run lock the setup needs: the connection's session lock, or a lease (a row in
+ * `<table>_lock`) where the session lock would not exclude other runs (Galera, transaction poolers).
+ */
+async function takeRunLock(engine: Engine, lockConn: Connection, options: LockOptions): Promise<{ lock: Lock; choice: LockChoice }> {
+  const { dialect } = engine.target;
+  const { policy } = engine;
+  const key = `${policy.schema ?? ""}:${policy.table}`;
+  const choice = await chooseLock(lockConn, policy.lock ?? "auto");
+  if (choice.kind === "session") return { lock: await lockConn.acquireLock(key, options), choice };
+  const store = sqlLeaseStore(lockConn, dialect, policy.table, key);
+  return { lock: await acquireLease(store, { ...options, displayUrl: dialect.displayUrl }), choice };
 }
 
 /** Runs `fn` in a transaction of its own: committed when it returns, rolled back when it throws. */

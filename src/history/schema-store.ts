@@ -8,16 +8,17 @@ import type { Connection, Dialect, Queryable } from "../dialects/dialect.js";
 import { canonicalJson, fingerprintOf } from "../core/schema/drift.js";
 import { schemaSnapshot, type SchemaSnapshot } from "../core/schema/model.js";
 import type { HistoryTables } from "./history-store.js";
+import { leaseTableName } from "../dialects/lease-lock.js";
 
 /** The table's name: the state table's, with `_schema`. */
 export const schemaTableOf = (table: string): string => `${table}_schema`;
 
 /**
- * Stratum's own tables, as `describeSchema({ exclude })` takes them: the state table, the log and
- * the schema snapshot table. Every describeSchema that leaves the history out uses this list.
+ * Stratum's own tables, as `describeSchema({ exclude })` takes them: the state table, the log,
+ * the schema snapshot table and the lease lock's table. Every describeSchema that leaves the history out uses this list.
  */
 export function stratumTables(tables: HistoryTables): string[] {
-  return [tables.table, tables.logTable, schemaTableOf(tables.table)];
+  return [tables.table, tables.logTable, schemaTableOf(tables.table), leaseTableName(tables.table)];
 }
 
 /** What is recorded. */

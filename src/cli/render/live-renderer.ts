@@ -11,6 +11,7 @@ import {
   isInterruption,
   headline,
   idFromLocation,
+  lockKindLine,
   lockWaitLine,
   progressText,
   statementLines,
@@ -209,6 +210,8 @@ function onRunStart(ctx: LiveContext, event: EventOf<"run:start">): void {
 function onLockAcquired(ctx: LiveContext, event: EventOf<"lock:acquired">): void {
   const waited = ctx.state.lockWait !== null;
   ctx.state.lockWait = null;
+  const kind = lockKindLine(event, ctx.verbose);
+  if (kind !== null) ctx.screen.print([kind]);
   if (waited) ctx.screen.print([`lock acquired after ${formatDuration(event.waitedMs)}`]);
   else ctx.screen.redraw();
 }

@@ -10,6 +10,7 @@ import {
   isInterruption,
   headline,
   idFromLocation,
+  lockKindLine,
   lockWaitLine,
   progressText,
   statementLines,
@@ -84,9 +85,12 @@ export function createPlainRenderer(output: Output, options: PlainRendererOption
         lockBucket = Math.max(lockBucket, bucket);
         return;
       }
-      case "lock:acquired":
+      case "lock:acquired": {
+        const kind = lockKindLine(event, options.verbose);
+        if (kind !== null) output.line(kind);
         if (lockBucket >= 0 || options.verbose) output.line(`lock acquired${event.waitedMs > 0 ? ` after ${formatDuration(event.waitedMs)}` : ""}`);
         return;
+      }
       case "migration:start": {
         const id = migrationId(event.version, event.name);
         names.set(event.version, id);

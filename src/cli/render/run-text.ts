@@ -95,6 +95,16 @@ export function progressText(event: EventOf<"progress">): string {
   return event.message === undefined || event.message === "" ? base : `${base} — ${event.message}`;
 }
 
+/**
+ * `lock: a lease, because this is a Galera cluster …`: which run lock was taken, shown for a lease always (it is
+ * not the default's everyday lock) and for the session lock with --verbose; null otherwise.
+ */
+export function lockKindLine(event: EventOf<"lock:acquired">, verbose: boolean): string | null {
+  const lock = event.lock;
+  if (lock === undefined || (lock.kind === "session" && !verbose)) return null;
+  return `lock: ${lock.kind === "lease" ? "a lease" : "the session lock"}, because ${lock.reason}`;
+}
+
 export function lockWaitLine(event: EventOf<"lock:wait">): string {
   const holder = event.holder === null ? "another run" : event.holder;
   const waited = event.waitedMs > 0 ? ` (waited ${formatDuration(event.waitedMs)})` : "";

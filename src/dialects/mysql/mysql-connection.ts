@@ -126,6 +126,15 @@ export class MysqlConnection implements Connection {
     return withTransaction(this, fn);
   }
 
+  /** A Galera cluster grants GET_LOCK on one node only: another node's run takes it too. */
+  async sessionLockUnsafe(): Promise<string | null> {
+    const rows = await this.query<Record<string, unknown>>("show variables like 'wsrep_on'");
+    const value = rows[0]?.["Value"] ?? rows[0]?.["VALUE"];
+    return typeof value === "string" && value.toUpperCase() === "ON"
+      ? "this is a Galera cluster (wsrep_on is ON), where GET_LOCK holds on one node only and runs on two nodes would both take it"
+      : null;
+  }
+
   async acquireLock(key: string, options: LockOptions): Promise<Lock> {
     const name = lockName(this.database, key);
     const lock = await acquireMysqlLock(

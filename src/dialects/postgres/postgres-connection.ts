@@ -106,6 +106,33 @@ export class PostgresConnection implements Connection {
     }
   }
 
+  private pooled: Promise<boolean> | undefined;
+
+  /**
+   * Whether a pooler (PgBouncer, pgpool, a cloud proxy) sits between us and the server: it
+   * announces a backend key of its own at connect, so the server's pg_backend_pid() differs.
+   * Then neither a named statement nor a session advisory lock is tied to one server session.
+   */
+  private behindPooler(): Promise<boolean> {
+    this.pooled ??= this.raw<{ pid: number }>("select pg_backend_pid() as pid").then(
+      (rows) => {
+        const announced = (this.client as { processID?: unknown }).processID;
+        return typeof announced === "number" && Number(rows[0]?.pid) !== announced;
+      },
+      () => {
+        // asked inside a failed transaction (or a broken session): ask again next time
+        this.pooled = undefined;
+        return false;
+      },
+    );
+    return this.pooled;
+  }
+
+  async sessionLockUnsafe(): Promise<string | null> {
+    if (!(await this.behindPooler())) return null;
+    return "a pooler sits in front of PostgreSQL (the server's backend pid is not the one announced at connect), and in transaction pooling a session advisory lock passes to whichever client gets the server connection next";
+  }
+
   /** A query with `$n` placeholders, for our own catalog queries. */
   private async raw<R = Row>(text: string, values?: readonly unknown[]): Promise<R[]> {
     this.ensureOpen();
@@ -116,7 +143,7 @@ export class PostgresConnection implements Connection {
   async query<R = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<R[]> {
     if (params === undefined || params.length === 0) return this.raw<R>(sql);
     const text = postgresPlaceholders(sql);
-    if (options?.reuse !== true || this.ownership !== "owned") return this.raw<R>(text, params);
+    if (options?.reuse !== true || this.ownership !== "owned" || (await this.behindPooler())) return this.raw<R>(text, params);
     // A named statement is parsed and planned once per session. Only on our own session: a
     // borrowed one may be reset (DISCARD ALL) behind the driver's back.
     let name = this.prepared.get(text);
@@ -184,7 +211,7 @@ export class PostgresConnection implements Connection {
    */
   private async ownStatement(statement: BoundStatement, prepare: boolean): Promise<string> {
     const args = statement.params.map((value) => literal(this.client, value));
-    if (prepare && this.ownership === "owned") {
+    if (prepare && this.ownership === "owned" && !(await this.behindPooler())) {
       const text = postgresPlaceholders(statement.sql);
       let name = this.serverPrepared.get(text);
       if (name === undefined) {
