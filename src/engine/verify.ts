@@ -50,11 +50,11 @@ export async function verify(engine: Engine, options: VerifyOptions = {}): Promi
   );
 }
 
-/** The policy of the engine over the shadow: its URL, no schema file, no drift check, nothing to confirm. */
+/** The policy of the engine over the shadow: its URL, no schema file, no drift check or snapshot, nothing to confirm. */
 function shadowPolicy(policy: Policy, url: string): Policy {
   const { schemaFile: _schemaFile, ...rest } = policy;
   void _schemaFile;
-  return { ...rest, url, driftCheck: "off", protected: false };
+  return { ...rest, url, driftCheck: "off", recordSchema: false, protected: false };
 }
 
 /** A source read once: each run on the shadow discovers again, and the files do not change meanwhile. */
