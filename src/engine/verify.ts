@@ -150,11 +150,16 @@ async function cycleOf(
   const afterUp = await snapshot(shadow);
   const failedDown = await attempt(shadow, migration, "down", signal);
   if (failedDown !== null) return { result: failedDown, after: null };
-  const downDifferences: SchemaChange[] = diffSchemas(before, await snapshot(shadow));
+  const downDifferences: SchemaChange[] = differences(before, await snapshot(shadow));
   const failedReup = await attempt(shadow, migration, "second up", signal, downDifferences);
   if (failedReup !== null) return { result: failedReup, after: null };
   const afterReup = await snapshot(shadow);
-  return { result: cycleOutcome(migration, downDifferences, diffSchemas(afterUp, afterReup)), after: afterReup };
+  return { result: cycleOutcome(migration, downDifferences, differences(afterUp, afterReup)), after: afterReup };
+}
+
+/** What changed from `a` to `b`; none when the dialect gave back the same snapshot (it remembers an unchanged schema's). */
+function differences(a: SchemaSnapshot, b: SchemaSnapshot): SchemaChange[] {
+  return a === b ? [] : diffSchemas(a, b);
 }
 
 /** Every migration in the order `up` applies them on the empty shadow, code migrations' options loaded. */
