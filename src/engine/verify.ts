@@ -188,7 +188,8 @@ async function snapshot(shadow: OnShadow): Promise<SchemaSnapshot> {
   const { table, logTable } = shadow.engine.policy;
   const exclude = logTable === undefined ? [table] : [table, logTable];
   const conn: Connection = shadow.session.conn;
-  return shadow.engine.target.dialect.describeSchema!(conn, { exclude });
+  // nothing but verify changes the shadow: the dialect may give back what it shows is unchanged
+  return shadow.engine.target.dialect.describeSchema!(conn, { exclude, remember: true });
 }
 
 /**

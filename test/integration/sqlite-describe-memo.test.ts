@@ -16,7 +16,7 @@ const open = (file: string) => createDialect({ url: `sqlite:${join(dir, file)}`,
 async function described(dialect: Dialect, conn?: Connection) {
   const own = conn ?? (await dialect.connect());
   try {
-    return await dialect.describeSchema!(own, { exclude: ["stratum_migrations"] });
+    return await dialect.describeSchema!(own, { exclude: ["stratum_migrations"], remember: true });
   } finally {
     if (conn === undefined) await own.close();
   }

@@ -35,7 +35,8 @@ interface DescribedTable {
  * pragmas say of a table comes from the CREATE text in sqlite_master — its own and its indexes'
  * — so the same text gives the same description: a table whose text is unchanged is not read
  * again, and a schema whose sqlite_master is unchanged gives back the very same snapshot object.
- * Only the last two descriptions are kept.
+ * Only the last two descriptions are kept, and only when the caller alone changes the database
+ * (DescribeSchemaOptions.remember): each read is then of one unchanging schema.
  */
 export class DescriptionMemo {
   #tables = new Map<string, DescribedTable>();
@@ -59,14 +60,15 @@ export class DescriptionMemo {
 
 const rowKey = (o: MasterRow): string => `${o.type}\u0000${o.name}\u0000${o.tbl_name}\u0000${o.sql ?? ""}`;
 
-export async function describeSchema(db: Queryable, options: DescribeSchemaOptions = {}, memo?: DescriptionMemo): Promise<SchemaSnapshot> {
+export async function describeSchema(db: Queryable, options: DescribeSchemaOptions = {}, remembered?: DescriptionMemo): Promise<SchemaSnapshot> {
+  const memo = options.remember === true ? remembered : undefined;
   const objects = await db.query<MasterRow>(
     "select type, name, tbl_name, sql from sqlite_master where name not like 'sqlite_%' order by type, name",
   );
   const exclude = options.exclude ?? [];
   const key = `${exclude.join("\u0000")}\u0001${objects.map(rowKey).join("\u0001")}`;
-  const remembered = memo?.snapshot(key);
-  if (remembered !== undefined) return remembered;
+  const same = memo?.snapshot(key);
+  if (same !== undefined) return same;
   const of = (type: string) => objects.filter((o) => o.type === type);
   const allIndexes = of("index");
   const described = new Map<string, DescribedTable>();
