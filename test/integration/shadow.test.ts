@@ -119,7 +119,9 @@ const PROVIDERS: readonly Provider[] = [
     name: "PostgreSQL, a database on shadow.url",
     request: request(PG_URL, { url: PG_URL, urlOrigin: '"shadow" in stratum.config.json' }),
     description: /^database stratum_shadow_[0-9a-f]{8} on postgres:\/\/127\.0\.0\.1:5432$/,
-    async leftovers(shadow) {
+    async leftovers(shadow, conn) {
+      // thrown away after: every session on it commits without waiting for the disk
+      expect(await conn.query("show synchronous_commit")).toEqual([{ synchronous_commit: "off" }]);
       const name = new URL(shadow.url).pathname.slice(1);
       const count = () => pgAdmin(async (c) => (await c.query("select 1 from pg_database where datname = $1", [name])).rowCount);
       expect(await count()).toBe(1);
