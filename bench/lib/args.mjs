@@ -3,7 +3,7 @@
 import { parseArgs } from "node:util";
 
 export const DIALECTS = Object.freeze(["sqlite", "postgres", "mysql"]);
-export const WORKLOADS = Object.freeze(["W1", "W2", "W3", "W4", "SHADOW"]);
+export const WORKLOADS = Object.freeze(["W1", "W2", "W3", "W4", "SHADOW", "VERIFY"]);
 
 const DIALECT_ALIASES = Object.freeze({
   sqlite: "sqlite",
@@ -19,11 +19,13 @@ export const USAGE = `usage: node bench/run.mjs [options]
   --quick               W1 with N in {100, 1000}, W2 at 1,000 applied, 3 runs each and no
                         warm-up round (a fast check, not numbers to quote)
   --only <list>         dialects to run: sqlite,postgres,mysql (mariadb and pg are aliases)
-  --workloads <list>    workloads to run: W1,W2,W3,W4,SHADOW (SHADOW: shadow database start)
+  --workloads <list>    workloads to run: W1,W2,W3,W4,SHADOW,VERIFY (SHADOW: shadow database
+                        start; VERIFY: verify vs up of the generated schema set)
   --runs <n>            measured runs per case (default 5, --quick 3); a warm-up run comes first
   --sizes <list>        W1 sizes, e.g. 100,1000 (default 100,1000,5000; MariaDB 100,1000
                         unless --sizes is given: its N=5000 case alone takes about 6 minutes)
   --applied <list>      W2 sizes, e.g. 1000 (default 1000,5000)
+  --verify-size <n>     VERIFY's number of migrations (default 300, --quick 100)
   --json <file>         also write every result (all runs) to this JSON file
   --help                print this text
 
@@ -63,6 +65,7 @@ export function parseBenchArgs(argv) {
         runs: { type: "string" },
         sizes: { type: "string" },
         applied: { type: "string" },
+        "verify-size": { type: "string" },
         json: { type: "string" },
         help: { type: "boolean", default: false },
       },
@@ -97,6 +100,7 @@ export function parseBenchArgs(argv) {
     w1SizesExplicit: v.sizes !== undefined,
     w2Sizes: Object.freeze(v.applied === undefined ? (quick ? [1000] : [1000, 5000]) : sizes(v.applied, "--applied")),
     w3Size: 1000,
+    verifySize: v["verify-size"] === undefined ? (quick ? 100 : 300) : sizes(v["verify-size"], "--verify-size")[0],
     jsonFile: v.json,
   });
 }

@@ -23,7 +23,7 @@ function machinePostgresBin() {
 /** The providers measured for a dialect: label and the ShadowRequest fields. */
 function providers(dialect, serverVersion) {
   const environment = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("STRATUM_")));
-  if (dialect === "sqlite") return [{ label: "SQLite: temporary file", request: { targetUrl: "sqlite:./bench.db", server: null, environment } }];
+  if (dialect === "sqlite") return [{ label: "SQLite: in memory", request: { targetUrl: "sqlite:./bench.db", server: null, environment } }];
   if (dialect === "postgres") {
     const major = /PostgreSQL (\d+)/.exec(serverVersion)?.[1] ?? "15";
     const server = { flavor: "postgres", version: major };

@@ -65,6 +65,11 @@ export interface QueryOptions {
 export interface DescribeSchemaOptions {
   /** Tables to leave out (bare names, any case), with their indexes, triggers and owned sequences. */
   readonly exclude?: readonly string[];
+  /**
+   * Only the caller changes this database (verify's shadow): the dialect may remember its last
+   * descriptions and give back what it can show is unchanged without reading it all again.
+   */
+  readonly remember?: boolean;
 }
 
 export interface Queryable {

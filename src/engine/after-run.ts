@@ -7,6 +7,7 @@ import { recordSchemaSnapshot } from "./drift.js";
 import { writeSchemaFile } from "./schema-file.js";
 
 export async function afterSchemaChange(engine: Engine, session: Session): Promise<void> {
-  await recordSchemaSnapshot(engine, session.conn);
+  // a shadow's history is thrown away with it: nothing for drift to compare with later
+  if (engine.policy.recordSchema !== false) await recordSchemaSnapshot(engine, session.conn);
   await writeSchemaFile(engine, session.conn);
 }

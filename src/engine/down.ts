@@ -9,7 +9,7 @@ import type { Engine } from "./ports.js";
 import { checkReversible, mayBeInFlight, refuseStatic } from "./prepare.js";
 import { emptyRun } from "./report.js";
 import { runSteps } from "./run.js";
-import { withConnection, withLock } from "./session.js";
+import { withConnection, withLock, type Session } from "./session.js";
 import { appliedSet, discover, fresh, recordedSet, workspaceOn, type Discovered } from "./workspace.js";
 import { up } from "./up.js";
 
@@ -26,13 +26,7 @@ export async function down(engine: Engine, options: DownOptions = {}, actionOf: 
   const request = downRequest(options);
   const decision = decideRun(engine.policy, { direction: "down", dryRun: options.dryRun }, runCapabilities(dialect.name, dialect.capabilities));
   // planned and checked once without the lock (a refusal creates nothing), then again under it
-  const planned = async (conn: Connection, probe: Discovered) => {
-    const result = await workspaceOn(engine, conn, probe, request, { loadPending: false, conflicts: false });
-    const steps = await checkReversible(engine, result.steps);
-    refuseStatic(engine, steps, defaultMode(engine.policy.transaction));
-    return { applied: result.applied, warnings: result.warnings, steps };
-  };
-  const probe = withConnection(engine, (conn) => planned(conn, fresh(found)), true);
+  const probe = withConnection(engine, (conn) => planned(engine, conn, fresh(found), request), true);
   if (decision.kind === "dry-run") {
     const probed = await probe;
     return dryRun(engine, probed.steps, "down", probed.warnings, started, decision.mode);
@@ -44,21 +38,49 @@ export async function down(engine: Engine, options: DownOptions = {}, actionOf: 
   // nothing to roll back: no lock, nothing created
   if (probed?.steps.length === 0) return emptyRun(engine, "down", started, probed.warnings);
   const signal = options.signal ?? new AbortController().signal;
-  return withLock(engine, async (session) => {
-    const { applied, warnings, steps } = await planned(session.conn, fresh(found));
-    if (steps.length > 0) await confirmProtected(engine, options.confirm, actionOf(steps));
-    return runSteps(engine, session, steps, {
-      direction: "down",
-      mode: decision.mode,
-      rehearse: false,
-      signal,
-      applied: appliedSet(applied),
-      recorded: recordedSet(applied),
-      backup: null,
-      warnings,
-      started,
-    });
-  }, signal);
+  return withLock(engine, (session) => downLocked(engine, session, found, request, { ...options, signal, started }, actionOf), signal);
+}
+
+/**
+ * `down` of `request` on a session that already holds the run lock, as `down` runs it once it
+ * has the lock (verify runs each step on its shadow this way, under one lock and on one connection).
+ */
+export async function downUnderLock(engine: Engine, session: Session, found: Discovered, request: PlanRequest, signal: AbortSignal): Promise<RunReport> {
+  return downLocked(engine, session, found, request, { signal, started: performance.now() }, rollingBack);
+}
+
+/** The run under the lock: planned again from what the database holds now, confirmed, run. */
+async function downLocked(
+  engine: Engine,
+  session: Session,
+  found: Discovered,
+  request: PlanRequest,
+  options: DownOptions & { readonly signal: AbortSignal; readonly started: number },
+  actionOf: ActionOf,
+): Promise<RunReport> {
+  const { dialect } = engine.target;
+  const decision = decideRun(engine.policy, { direction: "down" }, runCapabilities(dialect.name, dialect.capabilities));
+  const { applied, warnings, steps } = await planned(engine, session.conn, fresh(found), request);
+  if (steps.length > 0) await confirmProtected(engine, options.confirm, actionOf(steps));
+  return runSteps(engine, session, steps, {
+    direction: "down",
+    mode: decision.mode,
+    rehearse: false,
+    signal: options.signal,
+    applied: appliedSet(applied),
+    recorded: recordedSet(applied),
+    backup: null,
+    warnings,
+    started: options.started,
+  });
+}
+
+/** The rollback's steps, read from the database on `conn`: each reversible, none refused by its SQL. */
+async function planned(engine: Engine, conn: Connection, probe: Discovered, request: PlanRequest) {
+  const result = await workspaceOn(engine, conn, probe, request, { loadPending: false, conflicts: false });
+  const steps = await checkReversible(engine, result.steps);
+  refuseStatic(engine, steps, defaultMode(engine.policy.transaction));
+  return { applied: result.applied, warnings: result.warnings, steps };
 }
 
 /** Rolls back the last migration and applies it again; a protected environment is asked once, for both. */

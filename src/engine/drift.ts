@@ -76,6 +76,7 @@ async function replayDrift(engine: Engine, options: DriftOptions, started: numbe
       url: shadow.database.url,
       driftCheck: "off",
       protected: false,
+      recordSchema: false,
     });
     if (last !== null) await up(shadowEngine, { to: last, allowOutOfOrder: true, ...(options.signal === undefined ? {} : { signal: options.signal }) });
     const expected = await withConnection(shadowEngine, (conn) => describeLive(shadowEngine, conn), true);

@@ -65,6 +65,11 @@ export interface Policy {
   readonly driftCheck: "warn" | "error" | "off";
   /** The run lock: `auto` (the default) asks the connection whether its session lock holds. */
   readonly lock?: "lease" | "session" | "auto";
+  /**
+   * false: a run that changed the schema records no snapshot of it for drift (after-run.ts).
+   * Set on a shadow, which is thrown away; absent means true.
+   */
+  readonly recordSchema?: boolean;
   /** The working directory (a default `schema.sql` is written there). */
   readonly cwd: string;
   /** The target's URL, unmasked (a shadow is made of its dialect). */

@@ -55,6 +55,18 @@ export async function up(engine: Engine, options: UpOptions = {}): Promise<RunRe
   return withLock(engine, (session) => upLocked(engine, session, found, request, decision, { ...options, signal, started }), signal, decision.rehearse);
 }
 
+/**
+ * `up` of `request` on a session that already holds the run lock, as `up` runs it once it has
+ * the lock: planned from what the database holds now, refused as `up` refuses, then run (verify
+ * runs each step on its shadow this way, under one lock and on one connection).
+ */
+export async function upUnderLock(engine: Engine, session: Session, found: Discovered, request: PlanRequest, signal: AbortSignal): Promise<RunReport> {
+  const { dialect } = engine.target;
+  const decision = decideRun(engine.policy, { direction: "up" }, runCapabilities(dialect.name, dialect.capabilities));
+  if (decision.kind !== "run") throw new Error("an up without a dry run is always run");
+  return upLocked(engine, session, fresh(found), request, decision, { signal, started: performance.now() });
+}
+
 /** The run under the lock: planned again from what the database holds now. */
 async function upLocked(
   engine: Engine,

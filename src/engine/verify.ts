@@ -1,6 +1,8 @@
 // `stratum verify`: on a shadow database, each migration's up → down → up must give back the
-// schema it started from (issue 13). The runs are the ordinary `up`/`down` operations on an
-// engine over the shadow; the comparisons and sentences are core/verify.ts.
+// schema it started from (issue 13). The runs are those of `up` and `down` once they hold the run
+// lock (planned from the shadow's history, refused as they refuse, history rows written), on an
+// engine over the shadow, all under one lock and on one connection, which the snapshots read
+// too; the comparisons and sentences are core/verify.ts.
 
 import type { RunReport, VerifyOptions, VerifyReport } from "../api-types.js";
 import { ConfigError, InterruptedError, MigrationError, StratumError } from "../core/errors.js";
@@ -20,15 +22,14 @@ import {
   type VerifiedMigration,
   type VerifyRun,
 } from "../core/verify.js";
-import type { MigrationSource } from "../source/discover.js";
-import { down } from "./down.js";
+import { downUnderLock } from "./down.js";
 import { status } from "./inspect.js";
 import { ownTables } from "./drift.js";
 import { createEngine, type Engine, type Policy } from "./ports.js";
-import { throwIfAborted, withConnection } from "./session.js";
+import { throwIfAborted, withLock, type Session } from "./session.js";
 import { withShadow } from "./shadow.js";
-import { up } from "./up.js";
-import { discover, workspaceOn } from "./workspace.js";
+import { upUnderLock } from "./up.js";
+import { discover, fresh, workspaceOn, type Discovered } from "./workspace.js";
 
 export async function verify(engine: Engine, options: VerifyOptions = {}): Promise<VerifyReport> {
   const started = performance.now();
@@ -38,7 +39,7 @@ export async function verify(engine: Engine, options: VerifyOptions = {}): Promi
   return withShadow(
     engine,
     async (shadow) => {
-      const onShadow = createEngine({ ...shadow.target, source: once(shadow.target.source) }, { ...engine.deps, events: new EventBus() }, shadowPolicy(engine.policy, shadow.database.url));
+      const onShadow = createEngine(shadow.target, { ...engine.deps, events: new EventBus() }, shadowPolicy(engine.policy, shadow.database.url));
       const migrations = await verifyOn(engine, onShadow, request, signal);
       return {
         ok: migrations.every((m) => m.outcome !== "failed"),
@@ -51,17 +52,11 @@ export async function verify(engine: Engine, options: VerifyOptions = {}): Promi
   );
 }
 
-/** The policy of the engine over the shadow: its URL, no schema file, no drift check, nothing to confirm. */
+/** The policy of the engine over the shadow: its URL, no schema file, no drift check or snapshot, nothing to confirm. */
 function shadowPolicy(policy: Policy, url: string): Policy {
   const { schemaFile: _schemaFile, ...rest } = policy;
   void _schemaFile;
-  return { ...rest, url, driftCheck: "off", protected: false };
-}
-
-/** A source read once: each run on the shadow discovers again, and the files do not change meanwhile. */
-function once(source: MigrationSource): MigrationSource {
-  let listed: ReturnType<MigrationSource["list"]> | undefined;
-  return { list: () => (listed ??= source.list()) };
+  return { ...rest, url, driftCheck: "off", recordSchema: false, protected: false };
 }
 
 /** What `--from` / `--pending` ask to replay; an unknown `--from` version is refused before a shadow is made. */
@@ -97,6 +92,20 @@ async function verifyOn(engine: Engine, shadow: Engine, request: ReplayRequest, 
       fix: "Use a database kind whose schema Stratum can describe (SQLite, PostgreSQL, MySQL, MariaDB).",
     });
   }
+  // the files are read once: they do not change while verify runs
+  const found = await discover(shadow);
+  return withLock(shadow, (session) => verifyLocked(engine, { engine: shadow, session, found, signal: signal ?? new AbortController().signal }, request), signal);
+}
+
+/** The engine over the shadow, the session holding its run lock, the migrations found. */
+interface OnShadow {
+  readonly engine: Engine;
+  readonly session: Session;
+  readonly found: Discovered;
+  readonly signal: AbortSignal;
+}
+
+async function verifyLocked(engine: Engine, shadow: OnShadow, request: ReplayRequest): Promise<VerifiedMigration[]> {
   const ordered = await planned(shadow);
   const replayed = replayedVersions(ordered, request) ?? new Set<string>();
   const results: VerifiedMigration[] = [];
@@ -106,32 +115,33 @@ async function verifyOn(engine: Engine, shadow: Engine, request: ReplayRequest, 
     const message = `${result.outcome}${result.problems.length > 0 ? `: ${result.problems.join("; ")}` : ""}`;
     engine.emit({ type: "progress", version: result.version, done: results.length, total: ordered.length, etaMs: null, message });
   };
+  // the snapshot the next cycle starts from: the one after the previous cycle's second up (the same state)
   let before: SchemaSnapshot | null = null;
   for (let index = 0; index < ordered.length; index++) {
     const migration = ordered[index]!;
-    throwIfAborted(signal);
+    throwIfAborted(shadow.signal);
     if (replayed.has(migration.version)) {
       // the migrations replayed one after the other are applied by one up
       let end = index;
       while (end + 1 < ordered.length && replayed.has(ordered[end + 1]!.version)) end++;
-      const outcomes = await replay(shadow, ordered.slice(index, end + 1), signal);
+      const outcomes = await replay(shadow, ordered.slice(index, end + 1));
       outcomes.forEach(done);
       before = null;
       if (outcomes.some((o) => o.error !== undefined)) break;
       index = end;
       continue;
     }
-    const reason = notVerifiedReason(migration.options, await hasDown(shadow, migration));
+    const reason = notVerifiedReason(migration.options, await hasDown(shadow.engine, migration));
     if (reason !== null) {
       // applied only: not verifiable
-      const failed = await attempt(shadow, migration, "up", signal);
+      const failed = await attempt(shadow, migration, "up");
       done(failed ?? notVerifiedOutcome(migration, reason));
       before = null;
       if (failed !== null) break;
       continue;
     }
     before ??= await snapshot(shadow);
-    const cycle = await cycleOf(shadow, migration, before, signal);
+    const cycle = await cycleOf(shadow, migration, before);
     done(cycle.result);
     if (cycle.result.error !== undefined) break;
     before = cycle.after;
@@ -141,27 +151,30 @@ async function verifyOn(engine: Engine, shadow: Engine, request: ReplayRequest, 
 
 /** up; snapshot; down; snapshot = before?; up; snapshot = first up's? */
 async function cycleOf(
-  shadow: Engine,
+  shadow: OnShadow,
   migration: MigrationFile,
   before: SchemaSnapshot,
-  signal: AbortSignal | undefined,
 ): Promise<{ readonly result: VerifiedMigration; readonly after: SchemaSnapshot | null }> {
-  const failedUp = await attempt(shadow, migration, "up", signal);
+  const failedUp = await attempt(shadow, migration, "up");
   if (failedUp !== null) return { result: failedUp, after: null };
   const afterUp = await snapshot(shadow);
-  const failedDown = await attempt(shadow, migration, "down", signal);
+  const failedDown = await attempt(shadow, migration, "down");
   if (failedDown !== null) return { result: failedDown, after: null };
-  const downDifferences: SchemaChange[] = diffSchemas(before, await snapshot(shadow));
-  const failedReup = await attempt(shadow, migration, "second up", signal, downDifferences);
+  const downDifferences: SchemaChange[] = differences(before, await snapshot(shadow));
+  const failedReup = await attempt(shadow, migration, "second up", downDifferences);
   if (failedReup !== null) return { result: failedReup, after: null };
   const afterReup = await snapshot(shadow);
-  return { result: cycleOutcome(migration, downDifferences, diffSchemas(afterUp, afterReup)), after: afterReup };
+  return { result: cycleOutcome(migration, downDifferences, differences(afterUp, afterReup)), after: afterReup };
+}
+
+/** What changed from `a` to `b`; none when the dialect gave back the same snapshot (it remembers an unchanged schema's). */
+function differences(a: SchemaSnapshot, b: SchemaSnapshot): SchemaChange[] {
+  return a === b ? [] : diffSchemas(a, b);
 }
 
 /** Every migration in the order `up` applies them on the empty shadow, code migrations' options loaded. */
-async function planned(shadow: Engine): Promise<MigrationFile[]> {
-  const found = await discover(shadow);
-  const workspace = await withConnection(shadow, (conn) => workspaceOn(shadow, conn, found, { direction: "up" }, { conflicts: false }), true);
+async function planned(shadow: OnShadow): Promise<MigrationFile[]> {
+  const workspace = await workspaceOn(shadow.engine, shadow.session.conn, fresh(shadow.found), { direction: "up" }, { conflicts: false });
   return workspace.steps.map((step) => step.migration);
 }
 
@@ -170,9 +183,10 @@ async function hasDown(shadow: Engine, migration: MigrationFile): Promise<boolea
   return (await shadow.deps.loadCode(migration)).down !== null;
 }
 
-/** The shadow's schema, without Stratum's own tables. */
-async function snapshot(shadow: Engine): Promise<SchemaSnapshot> {
-  return withConnection(shadow, (conn) => shadow.target.dialect.describeSchema!(conn, { exclude: ownTables(shadow) }), true);
+/** The shadow's schema, without Stratum's own tables, read on the session's connection. */
+async function snapshot(shadow: OnShadow): Promise<SchemaSnapshot> {
+  // nothing but verify changes the shadow: the dialect may give back what it shows is unchanged
+  return shadow.engine.target.dialect.describeSchema!(shadow.session.conn, { exclude: ownTables(shadow.engine), remember: true });
 }
 
 /**
@@ -180,16 +194,18 @@ async function snapshot(shadow: Engine): Promise<SchemaSnapshot> {
  * the failed outcome naming the run and the message (`file:line` and the server's message).
  */
 async function attempt(
-  shadow: Engine,
+  shadow: OnShadow,
   migration: MigrationFile,
   run: VerifyRun,
-  signal: AbortSignal | undefined,
   downDifferences: readonly SchemaChange[] = [],
 ): Promise<VerifiedMigration | null> {
-  const options = { step: 1, ...(signal === undefined ? {} : { signal }) };
+  const { engine, session, found, signal } = shadow;
   let report: RunReport;
   try {
-    report = run === "down" ? await down(shadow, options) : await up(shadow, options);
+    report =
+      run === "down"
+        ? await downUnderLock(engine, session, found, { direction: "down", step: 1 }, signal)
+        : await upUnderLock(engine, session, found, { direction: "up", step: 1 }, signal);
   } catch (error) {
     if (error instanceof InterruptedError || !(error instanceof StratumError)) throw error;
     return runFailedOutcome(migration, run, firstLine(error.message), downDifferences);
@@ -205,11 +221,11 @@ async function attempt(
 }
 
 /** Applies `group`, the next migrations of the plan, with one up: replayed, up to one that fails. */
-async function replay(shadow: Engine, group: readonly MigrationFile[], signal: AbortSignal | undefined): Promise<VerifiedMigration[]> {
+async function replay(shadow: OnShadow, group: readonly MigrationFile[]): Promise<VerifiedMigration[]> {
   let report: RunReport | null = null;
   let failure: { readonly version: string | null; readonly message: string } | null = null;
   try {
-    report = await up(shadow, { step: group.length, ...(signal === undefined ? {} : { signal }) });
+    report = await upUnderLock(shadow.engine, shadow.session, shadow.found, { direction: "up", step: group.length }, shadow.signal);
     const failed = report.migrations.find((m) => m.status === "failed");
     if (failed !== undefined) failure = { version: failed.version, message: failed.error ?? "failed" };
   } catch (error) {

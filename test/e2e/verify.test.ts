@@ -1,4 +1,4 @@
-// `stratum verify` end to end on SQLite (its shadow is a temporary file): up → down → up of each
+// `stratum verify` end to end on SQLite (its shadow is a database in memory): up → down → up of each
 // migration must give back the schema it started from, and the target database is never touched.
 
 import { createHash } from "node:crypto";
@@ -63,7 +63,7 @@ describe.concurrent("stratum verify (SQLite)", () => {
       const result = await cli(["verify"]);
       noStackTrace(result);
       expect(result.code, result.output).toBe(0);
-      expect(result.stdout).toMatch(/^shadow: SQLite, a temporary file \(ready in .+\)$/m);
+      expect(result.stdout).toMatch(/^shadow: SQLite, in memory \(ready in .+\)$/m);
       for (const id of ["001_users", "002_index", "003_audit"]) expect(result.stdout).toMatch(new RegExp(`^  verified +${id}$`, "m"));
       expect(result.stdout).toMatch(/^ok: 3 verified \(3 migrations, .+\)$/m);
       expect(existsSync(join(project.dir, "app.db"))).toBe(false);
@@ -284,7 +284,7 @@ describe.concurrent("stratum verify (SQLite)", () => {
       const result = await cli(["verify", "--json"]);
       expect(result.code, result.output).toBe(3);
       const json = JSON.parse(result.stdout) as JsonReport;
-      expect(json).toMatchObject({ ok: false, shadow: { description: "SQLite, a temporary file", startMs: expect.any(Number) }, durationMs: expect.any(Number) });
+      expect(json).toMatchObject({ ok: false, shadow: { description: "SQLite, in memory", startMs: expect.any(Number) }, durationMs: expect.any(Number) });
       expect(json.migrations[0]).toEqual({
         version: "001",
         name: "users",

@@ -1,6 +1,7 @@
 // The shadow databases of issue 13, on real servers and real server binaries: each provider opens
 // a database that a Dialect connects to and migrations run on, and close() removes it (database
-// dropped, server process gone, temporary directory gone), twice without harm. The error cases
+// dropped, server process gone, temporary directory gone), twice without harm. SQLite's is in
+// memory, inside the target made from its URL. The error cases
 // give one sentence and a fix.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -115,19 +116,12 @@ function otherServersTempTable(): () => void {
 
 const PROVIDERS: readonly Provider[] = [
   {
-    name: "SQLite, a temporary file",
-    request: request("sqlite:./app.db"),
-    description: /^SQLite, a temporary file$/,
-    async leftovers(shadow) {
-      const dir = dirname(shadow.url.slice("sqlite:".length));
-      return { what: dir, gone: async () => !existsSync(dir) };
-    },
-  },
-  {
     name: "PostgreSQL, a database on shadow.url",
     request: request(PG_URL, { url: PG_URL, urlOrigin: '"shadow" in stratum.config.json' }),
     description: /^database stratum_shadow_[0-9a-f]{8} on postgres:\/\/127\.0\.0\.1:5432$/,
-    async leftovers(shadow) {
+    async leftovers(shadow, conn) {
+      // thrown away after: every session on it commits without waiting for the disk
+      expect(await conn.query("show synchronous_commit")).toEqual([{ synchronous_commit: "off" }]);
       const name = new URL(shadow.url).pathname.slice(1);
       const count = () => pgAdmin(async (c) => (await c.query("select 1 from pg_database where datname = $1", [name])).rowCount);
       expect(await count()).toBe(1);
@@ -201,6 +195,30 @@ describe.concurrent("each shadow provider", () => {
       TIMEOUT,
     );
   }
+});
+
+// SQLite's shadow lives in memory, inside the one target made from its URL (verify's engine):
+// the migrations run on it and later sessions of that target see them; nothing is written to disk.
+it("SQLite, in memory: the target made from its URL runs migrations on one database, and nothing is written to disk", async () => {
+  const before = readdirSync(project.dir).sort();
+  const shadow = await openShadow(request("sqlite:./app.db"));
+  try {
+    expect(shadow.description).toBe("SQLite, in memory");
+    expect(shadow.url).toBe("sqlite::memory:");
+    const migrator = createMigrator({ dir: project.migrations, url: shadow.url, environment: {} });
+    try {
+      expect((await migrator.up()).migrations.map((m) => `${m.version} ${m.status}`)).toEqual(["001 applied"]);
+      // another session of the same target: the same database, with the migration applied
+      expect((await migrator.status()).migrations.map((m) => `${m.version} ${m.state}`)).toEqual(["001 applied"]);
+      expect((await migrator.down()).migrations.map((m) => `${m.version} ${m.status}`)).toEqual(["001 rolled_back"]);
+    } finally {
+      await migrator.close();
+    }
+  } finally {
+    await shadow.close();
+  }
+  expect(readdirSync(project.dir).sort()).toEqual(before);
+  await shadow.close();
 });
 
 /** The error is one sentence (one line, no stack in the message) with a fix. */

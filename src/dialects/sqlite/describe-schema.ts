@@ -25,24 +25,77 @@ interface MasterRow {
 
 const flat = (sql: string | null): string => (sql ?? "").replace(/\s+/g, " ").trim();
 
-export async function describeSchema(db: Queryable, options: DescribeSchemaOptions = {}): Promise<SchemaSnapshot> {
+/** A table as described: its own object and the indexes created on it. */
+interface DescribedTable {
+  readonly table: TableObject;
+  readonly indexes: readonly IndexObject[];
+}
+
+/**
+ * What a dialect remembers of its last descriptions, so that describing a schema again reads only
+ * what changed (verify describes the same shadow three times per migration). Everything the
+ * pragmas say of a table comes from the CREATE text in sqlite_master — its own and its indexes'
+ * — so the same text gives the same description: a table whose text is unchanged is not read
+ * again, and a schema whose sqlite_master is unchanged gives back the very same snapshot object.
+ * Only the last two descriptions are kept, and only when the caller alone changes the database
+ * (DescribeSchemaOptions.remember): each read is then of one unchanging schema.
+ */
+export class DescriptionMemo {
+  #tables = new Map<string, DescribedTable>();
+  #older = new Map<string, DescribedTable>();
+  #snapshots: { readonly key: string; readonly snapshot: SchemaSnapshot }[] = [];
+
+  snapshot(key: string): SchemaSnapshot | undefined {
+    return this.#snapshots.find((s) => s.key === key)?.snapshot;
+  }
+
+  table(key: string): DescribedTable | undefined {
+    return this.#tables.get(key) ?? this.#older.get(key);
+  }
+
+  remember(key: string, snapshot: SchemaSnapshot, tables: Map<string, DescribedTable>): void {
+    this.#snapshots = [{ key, snapshot }, ...this.#snapshots.slice(0, 1)];
+    this.#older = this.#tables;
+    this.#tables = tables;
+  }
+}
+
+const rowKey = (o: MasterRow): string => `${o.type}\u0000${o.name}\u0000${o.tbl_name}\u0000${o.sql ?? ""}`;
+
+export async function describeSchema(db: Queryable, options: DescribeSchemaOptions = {}, remembered?: DescriptionMemo): Promise<SchemaSnapshot> {
+  const memo = options.remember === true ? remembered : undefined;
   const objects = await db.query<MasterRow>(
     "select type, name, tbl_name, sql from sqlite_master where name not like 'sqlite_%' order by type, name",
   );
+  const exclude = options.exclude ?? [];
+  const key = `${exclude.join("\u0000")}\u0001${objects.map(rowKey).join("\u0001")}`;
+  const same = memo?.snapshot(key);
+  if (same !== undefined) return same;
   const of = (type: string) => objects.filter((o) => o.type === type);
+  const allIndexes = of("index");
+  const described = new Map<string, DescribedTable>();
   const tables: TableObject[] = [];
   const indexes: IndexObject[] = [];
   for (const object of of("table")) {
-    tables.push(await readTable(db, object));
-    indexes.push(...(await readIndexes(db, object.name, of("index"))));
+    // an index is the table's when it names the table (SQLite names are case-insensitive)
+    const own = allIndexes.filter((i) => i.tbl_name.toLowerCase() === object.name.toLowerCase());
+    const tableKey = [object, ...own].map(rowKey).join("\u0001");
+    const table = memo?.table(tableKey) ?? { table: await readTable(db, object), indexes: await readIndexes(db, object.name, allIndexes) };
+    described.set(tableKey, table);
+    tables.push(table.table);
+    indexes.push(...table.indexes);
   }
-  const snapshot = schemaSnapshot({
-    tables,
-    indexes,
-    views: of("view").map((o) => ({ kind: "view", name: o.name, definition: flat(o.sql) })),
-    triggers: of("trigger").map(trigger),
-  });
-  return withoutTables(snapshot, options.exclude ?? []);
+  const snapshot = withoutTables(
+    schemaSnapshot({
+      tables,
+      indexes,
+      views: of("view").map((o) => ({ kind: "view", name: o.name, definition: flat(o.sql) })),
+      triggers: of("trigger").map(trigger),
+    }),
+    exclude,
+  );
+  memo?.remember(key, snapshot, described);
+  return snapshot;
 }
 
 async function readTable(db: Queryable, object: MasterRow): Promise<TableObject> {

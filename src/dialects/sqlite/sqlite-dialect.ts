@@ -5,7 +5,7 @@ import { dirname } from "node:path";
 import { BackupError, ConnectionError, StratumError } from "../../core/errors.js";
 import { sqliteSql } from "./sql/sqlite-sql.js";
 import type { Capabilities, DescribeSchemaOptions, Dialect, HistoryTypes, Queryable } from "../dialect.js";
-import { describeSchema } from "./describe-schema.js";
+import { DescriptionMemo, describeSchema } from "./describe-schema.js";
 import { dumpSchema } from "./dump-schema.js";
 import { loadDriver, type Database } from "./driver.js";
 import { checkAccess, sqliteEnvironmentFix } from "./file-problems.js";
@@ -55,6 +55,8 @@ export function sqliteDialect(options: SqliteDialectOptions): Dialect {
   // An in-memory database exists only inside its connection: every session shares one.
   let shared: Database | undefined = given;
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  // the last descriptions, so that describing again reads only the tables whose text changed
+  const described = new DescriptionMemo();
 
   async function open(write = true): Promise<Database> {
     if (shared) return shared;
@@ -114,7 +116,7 @@ export function sqliteDialect(options: SqliteDialectOptions): Dialect {
         if (db !== shared) db.close();
       }
     },
-    describeSchema: (db: Queryable, options?: DescribeSchemaOptions) => describeSchema(db, options),
+    describeSchema: (db: Queryable, options?: DescribeSchemaOptions) => describeSchema(db, options, described),
     dumpSchema: (db: Queryable, options?: DescribeSchemaOptions) => dumpSchema(db, options),
     async recordHead(db: Queryable, version: bigint) {
       // user_version is a signed 32-bit integer: timestamp versions do not fit and are not recorded.
