@@ -231,7 +231,19 @@ CREATE FUNCTION app.checked_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGI
 CREATE TRIGGER checked_instead INSTEAD OF INSERT ON app.checked FOR EACH ROW EXECUTE FUNCTION app.checked_insert();
 CREATE TRIGGER mixed_stmt AFTER UPDATE OF title ON app."Mixed Case" FOR EACH STATEMENT EXECUTE FUNCTION app.checked_insert();
 CREATE TRIGGER mixed_when BEFORE UPDATE ON app."Mixed Case" FOR EACH ROW WHEN (OLD.title IS DISTINCT FROM NEW.title) EXECUTE FUNCTION app.checked_insert();
+CREATE FUNCTION app.is_slug(t text) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$ SELECT t = app.slug(t) $$;
+CREATE DOMAIN app.slug_text AS text CHECK (app.is_slug(VALUE));
+CREATE TABLE app.pages (path app.slug_text PRIMARY KEY, body text);
+CREATE FUNCTION app.checked_rows() RETURNS SETOF app.checked LANGUAGE sql STABLE AS 'SELECT * FROM app.checked';
+CREATE VIEW app.a_checked_count AS SELECT count(*) AS n FROM app.checked_rows();
+CREATE STATISTICS app.mixed_stats (dependencies, ndistinct) ON parent, title FROM app."Mixed Case";
 -- migrate:down
+DROP STATISTICS app.mixed_stats;
+DROP VIEW app.a_checked_count;
+DROP FUNCTION app.checked_rows();
+DROP TABLE app.pages;
+DROP DOMAIN app.slug_text;
+DROP FUNCTION app.is_slug(text);
 DROP TABLE app.order_notes;
 DROP VIEW app.note_stats;
 DROP FUNCTION app.notes_count();
