@@ -10,12 +10,13 @@
 // domains, composites, ranges) and functions and procedures, in one dependency order (a domain
 // may call a function, a signature may use a type); sequences; tables (partitions and inheriting
 // tables after their parent); sequence OWNED BY; routines whose signature uses a table's row
-// type; primary/unique/check/exclusion constraints; foreign keys; indexes; views, materialized
-// views, BEGIN ATOMIC routines and routines using a view's row type in dependency order; indexes
-// on materialized views; extended statistics; triggers; row-level security and policies; COMMENT
-// ON. Whatever a partition or child table takes from its parent (constraints, index and trigger
-// copies) is made by the parent's statement. Not kept: per-column SET STATISTICS / SET STORAGE,
-// CLUSTER ON, REPLICA IDENTITY, event triggers, publications, foreign servers and tables.
+// type; primary/unique/check/exclusion constraints; indexes; foreign keys (one may reference a
+// unique index's columns); views, materialized views, BEGIN ATOMIC routines and routines using a
+// view's row type in dependency order; indexes on materialized views; extended statistics;
+// triggers; row-level security and policies; COMMENT ON. Whatever a partition or child table
+// takes from its parent (constraints, index and trigger copies) is made by the parent's
+// statement. Not kept: per-column SET STATISTICS / SET STORAGE, CLUSTER ON, REPLICA IDENTITY,
+// event triggers, publications, foreign servers and tables.
 
 import { bareName, byText } from "../../core/schema/model.js";
 import type { Queryable } from "../dialect.js";
@@ -69,8 +70,9 @@ export async function dumpSchemaSections(conn: Queryable, options: PostgresDescr
       tables.ownedBy,
       routinesOf(routines, "rowtype"),
       tables.constraints,
-      tables.foreignKeys,
       sortedSql(indexes.filter((i) => !i.onView)),
+      // after the indexes: a foreign key may reference the columns of a unique index
+      tables.foreignKeys,
       // SQL-standard bodies (BEGIN ATOMIC) are parsed when created: among the views, after what they use
       dependencyOrder([...(await readViews(conn, schemas)), ...routines.filter((r) => r.stage === "late").map((r) => ({ ...r, rank: "3" }))]).map(
         (r) => r.sql,
