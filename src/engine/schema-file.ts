@@ -235,6 +235,7 @@ async function runStatements({ session, statements, shown, signal }: LoadRun, in
     try {
       await session.conn.exec(statement.text);
     } catch (error) {
+      if (!inTx) await restoreSettings(session, statements.slice(i + 1));
       const left = inTx
         ? "nothing was loaded (its transaction was rolled back)"
         : i === 0
@@ -247,6 +248,17 @@ async function runStatements({ session, statements, shown, signal }: LoadRun, in
         { cause: error, fix: inTx || i === 0 ? "fix the statement, then load again" : "fix the statement, recreate the database empty, then load again" },
       );
     }
+  }
+}
+
+/**
+ * After a failure outside a transaction: the session settings the file changes back later
+ * (MySQL's `SET FOREIGN_KEY_CHECKS = 1` after its tables) are changed back now, so the connection
+ * (perhaps the caller's pooled one) is left as it was. Best effort: the failure is what to report.
+ */
+async function restoreSettings(session: Session, rest: readonly StatementFacts[]): Promise<void> {
+  for (const statement of rest.filter((s) => /^\s*SET\s/i.test(s.text))) {
+    await session.conn.exec(statement.text).catch(() => undefined);
   }
 }
 

@@ -13,7 +13,9 @@
 
 import { cpSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import mysql from "mysql2/promise";
 import { afterAll, describe, expect, it } from "vitest";
+import { createMigrator } from "../../src/index.js";
 import type { SchemaSnapshot } from "../../src/core/schema/index.js";
 import { compareSchemas, createMigrationTest } from "../../src/testing/index.js";
 import { runCli, type CliResult } from "../support/cli.js";
@@ -237,7 +239,10 @@ CREATE TABLE app.pages (path app.slug_text PRIMARY KEY, body text);
 CREATE FUNCTION app.checked_rows() RETURNS SETOF app.checked LANGUAGE sql STABLE AS 'SELECT * FROM app.checked';
 CREATE VIEW app.a_checked_count AS SELECT count(*) AS n FROM app.checked_rows();
 CREATE STATISTICS app.mixed_stats (dependencies, ndistinct) ON parent, title FROM app."Mixed Case";
+CREATE UNIQUE INDEX pages_body_idx ON app.pages (body);
+CREATE TABLE app.a_page_links (body text REFERENCES app.pages (body));
 -- migrate:down
+DROP TABLE app.a_page_links;
 DROP STATISTICS app.mixed_stats;
 DROP VIEW app.a_checked_count;
 DROP FUNCTION app.checked_rows();
@@ -538,6 +543,26 @@ eachTarget([await postgresTarget(), await mysqlTarget()], "the schema file on a 
     });
 
     if (name === "mysql") {
+      it("a load that fails between the file's SET FOREIGN_KEY_CHECKS = 0 and = 1 leaves the caller's session with the checks on", async () => {
+        const made = project(rich);
+        const source = await database(target);
+        const copy = await database(target);
+        await ok(made.cli, ["up", "--url", source.url]);
+        const text = (await ok(made.cli, ["schema", "dump", "--file", "-", "--url", source.url])).stdout;
+        expect(text).toContain("SET FOREIGN_KEY_CHECKS = 0;\n");
+        made.p.write("broken.sql", text.replace("SET FOREIGN_KEY_CHECKS = 0;\n", "SET FOREIGN_KEY_CHECKS = 0;\n\nCREATE TABLE broken (x nosuchtype);\n"));
+        const client = await mysql.createConnection({ uri: copy.url });
+        try {
+          const migrator = createMigrator({ client, url: copy.url, dir: made.p.migrations, cwd: made.p.dir });
+          await expect(migrator.loadSchema({ file: join(made.p.dir, "broken.sql") })).rejects.toThrow(/schema load failed at .*broken\.sql:\d+ \(statement 3 of/);
+          await migrator.close();
+          const [rows] = await client.query("select @@foreign_key_checks as checks");
+          expect(rows).toEqual([{ checks: 1 }]);
+        } finally {
+          await client.end();
+        }
+      });
+
       it("a file dumped through a mariadb:// URL loads through mysql://, and the other way round", async () => {
         const made = project(rich);
         const source = await database(target);
