@@ -543,6 +543,24 @@ describe.concurrent("the schema file on PostgreSQL and MariaDB", () => eachTarge
       await roundTrip(target, made, "1.10.0");
     });
 
+    it("a migration added below the applied ones (out of order) is named in the header and not baselined by the load", async () => {
+      const step = (table: string) => `-- migrate:up\nCREATE TABLE ${table} (id INTEGER PRIMARY KEY);\n-- migrate:down\nDROP TABLE ${table};\n`;
+      const made = project({ "001_a.sql": step("a"), "003_c.sql": step("c") });
+      const source = await database(target);
+      const copy = await database(target);
+      await ok(made.cli, ["up", "--url", source.url]);
+      made.p.migration("002_b.sql", step("b"));
+      await ok(made.cli, ["schema", "dump", "--url", source.url]);
+      const text = readFileSync(join(made.p.dir, "schema.sql"), "utf8");
+      expect(text.split("\n", 1)[0]).toBe(`-- stratum schema: ${name}, version 003 (not applied: 002)`);
+      const loaded = await ok(made.cli, ["schema", "load", "--url", copy.url]);
+      expect(loaded.stdout).toContain("baselined at 003: 2 migrations recorded as applied without running");
+      expect(await applied(made.cli, copy.url)).toEqual(["001", "003"]);
+      const [before, after] = await Promise.all([snapshot(made.p.migrations, source.url), snapshot(made.p.migrations, copy.url)]);
+      expect(after).toEqual(before);
+      expect((await ok(made.cli, ["schema", "dump", "--file", "-", "--url", copy.url])).stdout).toBe(text);
+    });
+
     if (name === "mysql") {
       it("a load that fails between the file's SET FOREIGN_KEY_CHECKS = 0 and = 1 leaves the caller's session with the checks on", async () => {
         const made = project(rich);
