@@ -125,20 +125,6 @@ async function composeSchema(engine: Engine, conn: Connection, dumper: Dumper): 
   return { text, version, objects: dialect.sql.analyse(body).statements.length };
 }
 
-/**
- * The migrations of the directory below `version` that are not applied (added out of order): the
- * file's schema does not have them, so a load must not record them. A directory that cannot be
- * read names none (the dump does not need it).
- */
-async function notApplied(engine: Engine, applied: readonly string[], version: string): Promise<string[]> {
-  const done = new Set(applied.map(versionKey));
-  const found = await discover(engine).catch(() => null);
-  return (found?.migrations ?? [])
-    .filter((m) => compareVersions(m.version, version) < 0 && !done.has(versionKey(m.version)))
-    .map((m) => m.version)
-    .sort(compareVersions);
-}
-
 function historyTables(engine: Engine): string[] {
   const { table, logTable } = engine.policy;
   return logTable === undefined ? [table] : [table, logTable];
@@ -193,6 +179,20 @@ function headerOf(text: string, shown: string, dialect: Dialect): { readonly ver
     });
   }
   return { version: match[2] ?? null, notApplied: (match[3] ?? "").split(/\s+/).filter((v) => v !== "") };
+}
+
+/**
+ * The migrations of the directory below `version` that are not applied (added out of order): the
+ * file's schema does not have them, so a load must not record them. A directory that cannot be
+ * read names none (the dump does not need it).
+ */
+async function notApplied(engine: Engine, applied: readonly string[], version: string): Promise<string[]> {
+  const done = new Set(applied.map(versionKey));
+  const found = await discover(engine).catch(() => null);
+  return (found?.migrations ?? [])
+    .filter((m) => compareVersions(m.version, version) < 0 && !done.has(versionKey(m.version)))
+    .map((m) => m.version)
+    .sort(compareVersions);
 }
 
 /** The migration the recorded version names: the file's history must be one this directory has. */
