@@ -273,7 +273,7 @@ async function runStatements({ session, statements, shown, signal }: LoadRun, in
  * (perhaps the caller's pooled one) is left as it was. Best effort: the failure is what to report.
  */
 async function restoreSettings(session: Session, rest: readonly StatementFacts[]): Promise<void> {
-  for (const statement of rest.filter((s) => /^\s*SET\s/i.test(s.text))) {
+  for (const statement of rest.filter((s) => /^\s*(?:SET|RESET)\s/i.test(s.text))) {
     await session.conn.exec(statement.text).catch(() => undefined);
   }
 }

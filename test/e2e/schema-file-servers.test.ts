@@ -14,6 +14,7 @@
 import { cpSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import mysql from "mysql2/promise";
+import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { createMigrator } from "../../src/index.js";
 import type { SchemaSnapshot } from "../../src/core/schema/index.js";
@@ -594,6 +595,25 @@ describe.concurrent("the schema file on PostgreSQL and MariaDB", () => eachTarge
         expect(readFileSync(join(made.p.dir, "again.sql"), "utf8")).toBe(readFileSync(join(made.p.dir, "schema.sql"), "utf8"));
       });
     } else {
+      it("a load through the caller's own client leaves its session's check_function_bodies as it was", async () => {
+        const made = project(rich);
+        const source = await database(target);
+        const copy = await database(target);
+        await ok(made.cli, ["up", "--url", source.url]);
+        await ok(made.cli, ["schema", "dump", "--url", source.url]);
+        const client = new pg.Client({ connectionString: copy.url });
+        await client.connect();
+        try {
+          const migrator = createMigrator({ client, url: copy.url, dir: made.p.migrations, cwd: made.p.dir });
+          const loaded = await migrator.loadSchema();
+          expect(loaded.version).toBe(richLast);
+          await migrator.close();
+          expect((await client.query("show check_function_bodies")).rows).toEqual([{ check_function_bodies: "on" }]);
+        } finally {
+          await client.end();
+        }
+      });
+
       it("a configured schema: the file holds that schema, loads into another database's (through postgresql://), and dumps the same bytes", async () => {
         const made = project(
           {

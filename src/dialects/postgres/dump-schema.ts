@@ -13,10 +13,10 @@
 // type; primary/unique/check/exclusion constraints; indexes; foreign keys (one may reference a
 // unique index's columns); views, materialized views, BEGIN ATOMIC routines and routines using a
 // view's row type in dependency order; indexes on materialized views; extended statistics;
-// triggers; row-level security and policies; COMMENT ON. Whatever a partition or child table
-// takes from its parent (constraints, index and trigger copies) is made by the parent's
-// statement. Not kept: per-column SET STATISTICS / SET STORAGE, CLUSTER ON, REPLICA IDENTITY,
-// event triggers, publications, foreign servers and tables.
+// triggers; row-level security and policies; COMMENT ON; RESET check_function_bodies. Whatever
+// a partition or child table takes from its parent (constraints, index and trigger copies) is
+// made by the parent's statement. Not kept: per-column SET STATISTICS / SET STORAGE, CLUSTER ON,
+// REPLICA IDENTITY, event triggers, publications, foreign servers and tables.
 
 import { bareName, byText } from "../../core/schema/model.js";
 import type { Queryable } from "../dialect.js";
@@ -82,6 +82,8 @@ export async function dumpSchemaSections(conn: Queryable, options: PostgresDescr
       sortedSql((await readTriggers(conn, schemas)).filter((t) => kept(t.table))),
       sortedSql((await readRowSecurity(conn, schemas)).filter((t) => kept(t.table))),
       sortedSql((await readComments(conn, schemas)).filter((c) => c.table === null || kept(c.table))),
+      // the loading session (perhaps a caller's pooled connection) gets its setting back
+      routines.length > 0 ? ["RESET check_function_bodies;"] : [],
     ];
   });
 }
