@@ -9,7 +9,7 @@ import { ConfigError, EXIT, StratumError, ValidationError } from "../core/errors
 import { schemaObjects } from "../core/schema/index.js";
 import type { StatementFacts } from "../core/sql-facts.js";
 import type { MigrationFile } from "../core/types.js";
-import { compareVersions, matchesVersion } from "../core/version.js";
+import { compareVersions, matchesVersion, versionKey } from "../core/version.js";
 import type { Connection, Dialect } from "../dialects/dialect.js";
 import { recordBaseline } from "./admin.js";
 import { confirmProtected } from "./confirm.js";
@@ -19,7 +19,9 @@ import { inTransaction, throwIfAborted, withConnection, withLock, type Session }
 import { errorText } from "./step-failure.js";
 import { discover } from "./workspace.js";
 
-const HEADER = /^-- stratum schema: ([A-Za-z0-9_-]+), (?:version (\S+)|no migration applied)[ \t]*\r?$/m;
+// `-- stratum schema: postgres, version 003` — with `(not applied: 002 1.5)` when migrations
+// below that version were not applied (added out of order): load baselines without them.
+const HEADER = /^-- stratum schema: ([A-Za-z0-9_-]+), (?:version (\S+?)(?: \(not applied: ([^()]+)\))?|no migration applied)[ \t]*\r?$/m;
 
 /** The live schema (without Stratum's history tables) as the schema file; written unless `file` is `-`. */
 export async function dumpSchema(engine: Engine, options: SchemaDumpOptions = {}): Promise<SchemaDumpResult> {
@@ -53,6 +55,7 @@ export async function loadSchema(engine: Engine, options: SchemaLoadOptions = {}
   const text = await readSchemaFile(path, shown);
   const header = headerOf(text, shown, dialect);
   const target = header.version === null ? null : await baselineTarget(engine, header.version, shown);
+  const skipped = new Set(header.notApplied.map(versionKey));
   const facts = dialect.sql.analyse(text);
   if (facts.unterminated !== null) {
     throw new ConfigError(`${shown}:${facts.unterminated.line} opens a ${facts.unterminated.kind} that never ends; nothing was loaded`, {
@@ -68,9 +71,9 @@ export async function loadSchema(engine: Engine, options: SchemaLoadOptions = {}
     const baselined = dialect.capabilities.transactionalDdl && statements.every((s) => s.nonTransactionalReason === null)
       ? await inTransaction(session.conn, async () => {
           await runStatements(run, true);
-          return baselineAfterLoad(engine, session, target, true);
+          return baselineAfterLoad(engine, session, target, skipped, true);
         })
-      : await runThenBaseline(run, target);
+      : await runThenBaseline(run, target, skipped);
     // what drift compares with from now on: the schema the file made
     await recordSchemaSnapshot(engine, session.conn);
     return { file: path, version: header.version, baselined, statements: statements.length, durationMs: Math.round(performance.now() - started) };
@@ -110,13 +113,12 @@ function dumperOf(dialect: Dialect): Dumper {
 async function composeSchema(engine: Engine, conn: Connection, dumper: Dumper): Promise<Omit<SchemaDumpResult, "file" | "durationMs">> {
   const { dialect, history } = engine.target;
   const rows = (await history.exists(conn)) ? await history.read(conn) : [];
-  const version = rows
-    .filter((row) => row.state === "applied")
-    .map((row) => row.version)
-    .reduce<string | null>((high, v) => (high === null || compareVersions(v, high) > 0 ? v : high), null);
+  const applied = rows.filter((row) => row.state === "applied").map((row) => row.version);
+  const version = applied.reduce<string | null>((high, v) => (high === null || compareVersions(v, high) > 0 ? v : high), null);
+  const gaps = version === null ? [] : await notApplied(engine, applied, version);
   const body = await dumper(conn, { exclude: historyTables(engine) });
   const header = [
-    `-- stratum schema: ${dialect.name}, ${version === null ? "no migration applied" : `version ${version}`}`,
+    `-- stratum schema: ${dialect.name}, ${version === null ? "no migration applied" : `version ${version}`}${gaps.length > 0 ? ` (not applied: ${gaps.join(" ")})` : ""}`,
     "-- Written by `stratum schema dump`; `stratum schema load` loads it into an empty database.",
   ].join("\n");
   const text = body.trim() === "" ? `${header}\n` : `${header}\n\n${body.replace(/\s+$/, "")}\n`;
@@ -167,16 +169,30 @@ async function readSchemaFile(path: string, shown: string): Promise<string> {
 }
 
 /** The dialect and version the file's first line records; a file without that line loads without a baseline. */
-function headerOf(text: string, shown: string, dialect: Dialect): { readonly version: string | null } {
+function headerOf(text: string, shown: string, dialect: Dialect): { readonly version: string | null; readonly notApplied: readonly string[] } {
   const firstLine = text.split("\n", 1)[0] ?? "";
   const match = HEADER.exec(firstLine);
-  if (match === null) return { version: null };
+  if (match === null) return { version: null, notApplied: [] };
   if (match[1] !== dialect.name) {
     throw new ConfigError(`${shown}:1 is a ${match[1] ?? ""} schema, and this database is ${dialect.name} (${dialect.displayUrl})`, {
       fix: "load it into a database of the kind it was dumped from, or dump this kind's schema with `stratum schema dump`",
     });
   }
-  return { version: match[2] ?? null };
+  return { version: match[2] ?? null, notApplied: (match[3] ?? "").split(/\s+/).filter((v) => v !== "") };
+}
+
+/**
+ * The migrations of the directory below `version` that are not applied (added out of order): the
+ * file's schema does not have them, so a load must not record them. A directory that cannot be
+ * read names none (the dump does not need it).
+ */
+async function notApplied(engine: Engine, applied: readonly string[], version: string): Promise<string[]> {
+  const done = new Set(applied.map(versionKey));
+  const found = await discover(engine).catch(() => null);
+  return (found?.migrations ?? [])
+    .filter((m) => compareVersions(m.version, version) < 0 && !done.has(versionKey(m.version)))
+    .map((m) => m.version)
+    .sort(compareVersions);
 }
 
 /** The migration the recorded version names: the file's history must be one this directory has. */
@@ -224,9 +240,9 @@ interface LoadRun {
 }
 
 /** Without transactional DDL: the statements one by one, then the baseline in a transaction of its own. */
-async function runThenBaseline(run: LoadRun, target: MigrationFile | null): Promise<string[]> {
+async function runThenBaseline(run: LoadRun, target: MigrationFile | null, skipped: ReadonlySet<string>): Promise<string[]> {
   await runStatements(run, false);
-  return baselineAfterLoad(run.engine, run.session, target, false);
+  return baselineAfterLoad(run.engine, run.session, target, skipped, false);
 }
 
 async function runStatements({ session, statements, shown, signal }: LoadRun, inTx: boolean): Promise<void> {
@@ -235,6 +251,7 @@ async function runStatements({ session, statements, shown, signal }: LoadRun, in
     try {
       await session.conn.exec(statement.text);
     } catch (error) {
+      if (!inTx) await restoreSettings(session, statements.slice(i + 1));
       const left = inTx
         ? "nothing was loaded (its transaction was rolled back)"
         : i === 0
@@ -250,10 +267,31 @@ async function runStatements({ session, statements, shown, signal }: LoadRun, in
   }
 }
 
-/** The baseline at the file's version: in the load's transaction (`inTx`), else in one of its own. */
-async function baselineAfterLoad(engine: Engine, session: Session, target: MigrationFile | null, inTx: boolean): Promise<string[]> {
+/**
+ * After a failure outside a transaction: the session settings the file changes back later
+ * (MySQL's `SET FOREIGN_KEY_CHECKS = 1` after its tables) are changed back now, so the connection
+ * (perhaps the caller's pooled one) is left as it was. Best effort: the failure is what to report.
+ */
+async function restoreSettings(session: Session, rest: readonly StatementFacts[]): Promise<void> {
+  for (const statement of rest.filter((s) => /^\s*(?:SET|RESET)\s/i.test(s.text))) {
+    await session.conn.exec(statement.text).catch(() => undefined);
+  }
+}
+
+/**
+ * The baseline at the file's version, without the migrations the file says were not applied: in
+ * the load's transaction (`inTx`), else in one of its own.
+ */
+async function baselineAfterLoad(
+  engine: Engine,
+  session: Session,
+  target: MigrationFile | null,
+  skipped: ReadonlySet<string>,
+  inTx: boolean,
+): Promise<string[]> {
   if (target === null) return [];
   await engine.target.history.ensureTables(session.conn);
-  const found = await discover(engine);
+  const all = await discover(engine);
+  const found = { ...all, migrations: all.migrations.filter((m) => !skipped.has(versionKey(m.version))) };
   return inTx ? recordBaseline(engine, session, found, target) : inTransaction(session.conn, () => recordBaseline(engine, session, found, target));
 }

@@ -56,9 +56,10 @@ export async function describeSchema(conn: Queryable, options: DescribeSchemaOpt
        from information_schema.tables where table_schema = database()`,
   );
   const ofType = (type: string) => relations.filter((r) => text(r["type"]) === type).map((r) => text(r["name"]));
+  const tables = relations.filter((r) => isTableType(r["type"])).map((r) => text(r["name"]));
   const collations = new Map(relations.map((r) => [text(r["name"]), orNull(r["collation"])]));
   const snapshot = schemaSnapshot({
-    tables: (await readTables(ctx, ofType("BASE TABLE"), collations)).map((table) => ({ ...table, definition: tableOptions(relations, table.name) })),
+    tables: (await readTables(ctx, tables, collations)).map((table) => ({ ...table, definition: tableOptions(relations, table.name) })),
     views: await Promise.all(ofType("VIEW").map(async (name) => ({ kind: "view" as const, name, definition: await viewDefinition(ctx, name) }))),
     sequences: await readSequences(ctx, ofType("SEQUENCE")),
     indexes: await readIndexes(ctx),
@@ -78,11 +79,17 @@ export async function contextOf(conn: Queryable): Promise<Context> {
  * A table's options beyond its columns and constraints (engine, default collation, comment,
  * row format, partitioning), as one text; the AUTO_INCREMENT counter is not part of the schema.
  */
+/** A table in information_schema.tables: `BASE TABLE`, or MariaDB's `SYSTEM VERSIONED` (a table WITH SYSTEM VERSIONING). */
+export function isTableType(type: unknown): boolean {
+  return type === "BASE TABLE" || type === "SYSTEM VERSIONED";
+}
+
 function tableOptions(relations: readonly Record<string, unknown>[], name: string): string {
   const row = relations.find((r) => text(r["name"]) === name) ?? {};
   const options = text(row["options"]).split(/\s+/).filter((o) => o !== "" && !/^auto_increment=/i.test(o)).sort();
   const parts = [`ENGINE=${text(row["engine"])}`, `COLLATE=${text(row["collation"])}`, ...options];
   if (text(row["comment"]) !== "") parts.push(`COMMENT=${JSON.stringify(text(row["comment"]))}`);
+  if (text(row["type"]) === "SYSTEM VERSIONED") parts.push("WITH SYSTEM VERSIONING");
   return parts.join(" ");
 }
 

@@ -15,6 +15,7 @@ import {
   contextOf,
   EVENT_COLUMNS,
   eventDefinition,
+  isTableType,
   quoteName,
   showCreate,
   text,
@@ -41,11 +42,15 @@ export async function dumpStatements(conn: Queryable, options: DescribeSchemaOpt
   const relations = await conn.query(
     "select table_name as name, table_type as type from information_schema.tables where table_schema = database()",
   );
-  const named = (type: string) =>
-    relations.filter((r) => text(r["type"]) === type).map((r) => text(r["name"])).filter((name) => !excluded.has(name.toLowerCase())).sort(byText);
+  const named = (type: string | typeof isTableType) =>
+    relations
+      .filter((r) => (typeof type === "string" ? text(r["type"]) === type : type(r["type"])))
+      .map((r) => text(r["name"]))
+      .filter((name) => !excluded.has(name.toLowerCase()))
+      .sort(byText);
   const sequences = await Promise.all(named("SEQUENCE").map((name) => showCreateRow(ctx, "sequence", name)));
   const tables = await Promise.all(
-    named("BASE TABLE").map(async (name) => canonicalTable(withoutDatabase(ctx, await showCreateRow(ctx, "table", name)))),
+    named(isTableType).map(async (name) => canonicalTable(withoutDatabase(ctx, await showCreateRow(ctx, "table", name)))),
   );
   const hasForeignKeys = tables.some((table) => /^\s*CONSTRAINT `(?:[^`]|``)*` FOREIGN KEY /m.test(table));
   return [

@@ -7,13 +7,16 @@
 // privileges, timestamps or OIDs.
 //
 // The order: SET check_function_bodies = false; schemas; extensions; collations; types (enums,
-// domains, composites, ranges); functions and procedures; sequences; tables (partitions and
-// inheriting tables after their parent); sequence OWNED BY; routines whose signature uses a
-// table's row type; primary/unique/check/exclusion constraints; foreign keys; indexes; views,
-// materialized views and BEGIN ATOMIC routines in dependency order; indexes on materialized
-// views; triggers; row-level security and policies; COMMENT ON. Whatever a partition or child
-// table takes from its parent (constraints, index and trigger copies) is made by the parent's
-// statement.
+// domains, composites, ranges) and functions and procedures, in one dependency order (a domain
+// may call a function, a signature may use a type); sequences; tables (partitions and inheriting
+// tables after their parent); sequence OWNED BY; routines whose signature uses a table's row
+// type; primary/unique/check/exclusion constraints; indexes; foreign keys (one may reference a
+// unique index's columns); views, materialized views, BEGIN ATOMIC routines and routines using a
+// view's row type in dependency order; indexes on materialized views; extended statistics;
+// triggers; row-level security and policies; COMMENT ON; RESET check_function_bodies. Whatever
+// a partition or child table takes from its parent (constraints, index and trigger copies) is
+// made by the parent's statement. Not kept: per-column SET STATISTICS / SET STORAGE, CLUSTER ON,
+// REPLICA IDENTITY, event triggers, publications, foreign servers and tables.
 
 import { bareName, byText } from "../../core/schema/model.js";
 import type { Queryable } from "../dialect.js";
@@ -58,23 +61,29 @@ export async function dumpSchemaSections(conn: Queryable, options: PostgresDescr
       await createSchemas(conn, schemas),
       await readExtensions(conn, schemas),
       await readCollations(conn, schemas),
-      await readTypes(conn, schemas),
-      routinesOf(routines, "early"),
+      // a domain's check or default may call a routine, and a routine's signature may use a type
+      dependencyOrder([...(await readTypes(conn, schemas)), ...routines.filter((r) => r.stage === "early").map((r) => ({ ...r, rank: "5" }))]).map(
+        (r) => r.sql,
+      ),
       await readSequences(conn, schemas, kept),
       tables.create,
       tables.ownedBy,
       routinesOf(routines, "rowtype"),
       tables.constraints,
-      tables.foreignKeys,
       sortedSql(indexes.filter((i) => !i.onView)),
+      // after the indexes: a foreign key may reference the columns of a unique index
+      tables.foreignKeys,
       // SQL-standard bodies (BEGIN ATOMIC) are parsed when created: among the views, after what they use
       dependencyOrder([...(await readViews(conn, schemas)), ...routines.filter((r) => r.stage === "late").map((r) => ({ ...r, rank: "3" }))]).map(
         (r) => r.sql,
       ),
       sortedSql(indexes.filter((i) => i.onView)),
+      sortedSql((await readStatistics(conn, schemas)).filter((t) => kept(t.table))),
       sortedSql((await readTriggers(conn, schemas)).filter((t) => kept(t.table))),
       sortedSql((await readRowSecurity(conn, schemas)).filter((t) => kept(t.table))),
       sortedSql((await readComments(conn, schemas)).filter((c) => c.table === null || kept(c.table))),
+      // the loading session (perhaps a caller's pooled connection) gets its setting back
+      routines.length > 0 ? ["RESET check_function_bodies;"] : [],
     ];
   });
 }
@@ -126,7 +135,8 @@ async function readCollations(conn: Queryable, schemas: readonly string[]): Prom
   return sortedSql(rows);
 }
 
-async function readTypes(conn: Queryable, schemas: readonly string[]): Promise<string[]> {
+/** Enums, domains, composites and ranges, with what each needs: the types it is made of, the routines a domain's check or default calls. */
+async function readTypes(conn: Queryable, schemas: readonly string[]): Promise<(Entry & { rank: string; needs: string[] })[]> {
   const rows = await conn.query<{ key: string; rank: string; sql: string; needs: string[] }>(
     `select n.nspname || '.' || t.typname as key,
             case t.typtype when 'e' then '1' when 'd' then '2' when 'c' then '3' else '4' end as rank,
@@ -165,25 +175,35 @@ async function readTypes(conn: Queryable, schemas: readonly string[]): Promise<s
                    where x.oid = t.typbasetype
                       or x.oid = (select r.rngsubtype from pg_catalog.pg_range r where r.rngtypid = t.oid)
                       or x.oid in (select a.atttypid from pg_catalog.pg_attribute a
-                                    where t.typrelid <> 0 and a.attrelid = t.typrelid and a.attnum > 0 and not a.attisdropped)) as needs
+                                    where t.typrelid <> 0 and a.attrelid = t.typrelid and a.attnum > 0 and not a.attisdropped)
+                  union
+                  select rn.nspname || '.' || r.proname || '(' || pg_catalog.oidvectortypes(r.proargtypes) || ')'
+                    from pg_catalog.pg_depend d
+                    join pg_catalog.pg_proc r on r.oid = d.refobjid
+                    join pg_catalog.pg_namespace rn on rn.oid = r.pronamespace
+                   where d.refclassid = 'pg_catalog.pg_proc'::regclass
+                     and ((d.classid = 'pg_catalog.pg_type'::regclass and d.objid = t.oid)
+                          or (d.classid = 'pg_catalog.pg_constraint'::regclass
+                              and d.objid in (select k.oid from pg_catalog.pg_constraint k where k.contypid = t.oid)))) as needs
        from pg_catalog.pg_type t join pg_catalog.pg_namespace n on n.oid = t.typnamespace
       where n.nspname = any(?::text[]) and ${notFromExtension("pg_type", "t.oid")}
         and (t.typtype in ('e', 'd', 'r')
              or (t.typtype = 'c' and (select c.relkind from pg_catalog.pg_class c where c.oid = t.typrelid) = 'c'))`,
     [schemas],
   );
-  return dependencyOrder(rows).map((r) => statement(r.sql));
+  return rows.map((r) => ({ ...r, sql: statement(r.sql) }));
 }
 
 /**
- * When a routine can be created: `early` before the tables (bodies are not checked), `rowtype`
- * after them when its signature uses a table's or view's row type, `late` after the views for a
- * SQL-standard body (BEGIN ATOMIC), which is parsed when created.
+ * When a routine can be created: `early` before the tables (bodies are not checked), among the
+ * types (a domain may call it, its signature may use one), `rowtype` after the tables when its
+ * signature uses a table's row type, `late` among the views for a SQL-standard body (BEGIN
+ * ATOMIC), which is parsed when created, or a signature using a view's row type.
  */
 type RoutineStage = "early" | "rowtype" | "late";
 
 async function readRoutines(conn: Queryable, schemas: readonly string[]): Promise<(Entry & { stage: RoutineStage; needs: string[] })[]> {
-  const rows = await conn.query<{ key: string; sql: string; atomic: boolean; rowtype: boolean; needs: string[] }>(
+  const rows = await conn.query<{ key: string; sql: string; atomic: boolean; rowtype: boolean; viewtype: boolean; needs: string[] }>(
     `select n.nspname || '.' || p.proname || '(' || pg_catalog.oidvectortypes(p.proargtypes) || ')' as key,
             pg_catalog.pg_get_functiondef(p.oid) as sql, p.prosqlbody is not null as atomic,
             exists (select 1 from pg_catalog.pg_type ty
@@ -201,7 +221,19 @@ async function readRoutines(conn: Queryable, schemas: readonly string[]): Promis
                     join pg_catalog.pg_class v on v.oid = d.refobjid and v.relkind in ('v', 'm')
                     join pg_catalog.pg_namespace vn on vn.oid = v.relnamespace
                    where d.classid = 'pg_catalog.pg_proc'::regclass and d.objid = p.oid
-                     and d.refclassid = 'pg_catalog.pg_class'::regclass) as needs
+                     and d.refclassid = 'pg_catalog.pg_class'::regclass
+                  union
+                  select tn.nspname || '.' || coalesce(rel.relname, base.typname)
+                    from pg_catalog.pg_type ty
+                    join pg_catalog.pg_type base on base.oid = case when ty.typcategory = 'A' and ty.typelem <> 0 then ty.typelem else ty.oid end
+                    join pg_catalog.pg_namespace tn on tn.oid = base.typnamespace
+                    left join pg_catalog.pg_class rel on rel.oid = base.typrelid and rel.relkind in ('v', 'm')
+                   where ty.oid = any(p.proargtypes::oid[] || coalesce(p.proallargtypes, '{}'::oid[]) || p.prorettype)
+                     and tn.nspname not in ('pg_catalog', 'information_schema')) as needs,
+            exists (select 1 from pg_catalog.pg_type ty
+                      join pg_catalog.pg_type base on base.oid = case when ty.typcategory = 'A' and ty.typelem <> 0 then ty.typelem else ty.oid end
+                      join pg_catalog.pg_class rel on rel.oid = base.typrelid and rel.relkind in ('v', 'm')
+                     where ty.oid = any(p.proargtypes::oid[] || coalesce(p.proallargtypes, '{}'::oid[]) || p.prorettype)) as viewtype
        from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
       where n.nspname = any(?::text[]) and p.prokind in ('f', 'p') and ${notFromExtension("pg_proc", "p.oid")}
         and not exists (select 1 from pg_catalog.pg_depend dep where dep.classid = 'pg_catalog.pg_proc'::regclass
@@ -211,7 +243,7 @@ async function readRoutines(conn: Queryable, schemas: readonly string[]): Promis
   return rows.map((r) => ({
     key: r.key,
     sql: statement(r.sql),
-    stage: r.atomic ? "late" : r.rowtype ? "rowtype" : "early",
+    stage: r.atomic || r.viewtype ? "late" : r.rowtype ? "rowtype" : "early",
     needs: r.needs,
   }));
 }
@@ -380,6 +412,20 @@ async function readViews(conn: Queryable, schemas: readonly string[]): Promise<(
     [schemas],
   );
   return rows.map((r) => ({ ...r, sql: statement(r.sql) }));
+}
+
+/** Extended statistics (CREATE STATISTICS), on tables and materialized views. */
+async function readStatistics(conn: Queryable, schemas: readonly string[]): Promise<(Entry & { table: string })[]> {
+  return conn.query<Entry & { table: string }>(
+    `select n.nspname || '.' || s.stxname as key, tn.nspname || '.' || t.relname as "table",
+            pg_catalog.pg_get_statisticsobjdef(s.oid) || ';' as sql
+       from pg_catalog.pg_statistic_ext s
+       join pg_catalog.pg_namespace n on n.oid = s.stxnamespace
+       join pg_catalog.pg_class t on t.oid = s.stxrelid
+       join pg_catalog.pg_namespace tn on tn.oid = t.relnamespace
+      where n.nspname = any(?::text[]) and ${notFromExtension("pg_statistic_ext", "s.oid")}`,
+    [schemas],
+  );
 }
 
 async function readTriggers(conn: Queryable, schemas: readonly string[]): Promise<(Entry & { table: string })[]> {
