@@ -112,8 +112,9 @@ async function measureOne(conn: Connection, probe: DialectMeasure, migration: Mi
   const facts = upFacts(migration, sql);
   if (facts === null) return true;
   const file = migration.up?.file ?? migration.id;
-  const created = new Set(facts.tables.creates);
-  const touched = [...new Set([...facts.tables.alters, ...facts.tables.writes, ...facts.tables.reads, ...facts.tables.drops])].filter((t) => !created.has(t) && !progress.created.has(t));
+  // the tables it names that exist before it runs (one it creates does not yet, unless it is re-created: a rebuild)
+  const t = facts.tables;
+  const touched = [...new Set([...t.alters, ...t.writes, ...t.reads, ...t.drops, ...t.creates])].filter((name) => !progress.created.has(name));
   const existing = new Set<string>();
   for (const table of touched) {
     if (!progress.tried.has(table)) {
@@ -130,7 +131,8 @@ async function measureOne(conn: Connection, probe: DialectMeasure, migration: Mi
       line: statement.line,
       version: migration.version,
       statement: shorten(statement.text),
-      existing: statement.tables.alters.concat(statement.tables.writes, statement.tables.drops, statement.tables.reads).filter((t) => existing.has(t)),
+      // a rebuild spans statements (the rename names the new table only): the migration's existing tables
+      existing: [...existing],
     };
     let measured: Omit<StatementMeasurement, "summary">;
     try {

@@ -29,7 +29,7 @@ export interface StatementMeasurement extends MeasuredEffect {
   readonly version: string;
   /** The statement's first line, shortened. */
   readonly statement: string;
-  /** The tables it touches that existed before its migration (the seeded ones). */
+  /** The tables its migration touches that existed before it (the seeded ones). */
   readonly existing: readonly string[];
   /** The error the statement failed with on the shadow (the measurement then says nothing else). */
   readonly error?: string;
