@@ -113,7 +113,11 @@ export function reconcile(findings: readonly LintFinding[], suppressed: readonly
       add(m, "measured-access-exclusive", `${exclusive.join(", ")}: the statement took an ACCESS EXCLUSIVE lock with no lock_timeout set, so every query on the table waits behind it`);
     }
   }
-  return { findings: kept.sort((a, b) => (a.version === b.version ? a.line - b.line : 0)), dropped };
+  // by migration (in run order), then by line
+  const order = new Map<string, number>();
+  for (const v of [...findings, ...measured].map((x) => x.version)) if (!order.has(v)) order.set(v, order.size);
+  kept.sort((a, b) => (order.get(a.version) ?? 0) - (order.get(b.version) ?? 0) || a.line - b.line);
+  return { findings: kept, dropped };
 }
 
 /** One line about a measurement: `12 ms; locks users: AccessExclusiveLock; rewritten users`. */
