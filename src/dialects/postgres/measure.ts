@@ -152,22 +152,32 @@ async function seed(conn: Connection, table: string, rows: number): Promise<numb
   if (filled.length === 0) return "none of its columns can be generated";
   const names = filled.map(([n]) => `"${n.replace(/"/g, '""')}"`).join(", ");
   const values = filled.map(([, v]) => v).join(", ");
-  await conn.begin();
-  try {
-    // foreign keys are not checked while seeding (the referenced rows are generated too, or not at all)
-    await conn.exec("SET LOCAL session_replication_role = replica");
-    await conn.exec(`INSERT INTO ${exists.t} (${names}) SELECT ${values} FROM generate_series(1, ${rows}) AS g`);
-    await conn.commit();
-  } catch (error) {
-    await conn.rollback().catch(() => undefined);
-    return error instanceof Error ? error.message : String(error);
-  }
+  const insert = `INSERT INTO ${exists.t} (${names}) SELECT ${values} FROM generate_series(1, ${rows}) AS g`;
+  // foreign keys are not checked while seeding (the referenced rows are generated too, or not at all);
+  // a user who may not set session_replication_role seeds with them checked
+  const failed = (await inTransaction(conn, ["SET LOCAL session_replication_role = replica", insert])) === null ? null : await inTransaction(conn, [insert]);
+  if (failed !== null) return failed;
   await conn.exec(`ANALYZE ${exists.t}`);
   return rows;
 }
 
+/** Runs the statements in one transaction; null when it committed, else the error's message (rolled back). */
+async function inTransaction(conn: Connection, statements: readonly string[]): Promise<string | null> {
+  await conn.begin();
+  try {
+    for (const sql of statements) await conn.exec(sql);
+    await conn.commit();
+    return null;
+  } catch (error) {
+    await conn.rollback().catch(() => undefined);
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
 async function reset(conn: Connection): Promise<void> {
-  await conn.exec("RESET ALL");
+  // what a migration's SET left (the connection's own settings, search_path included, stay)
+  await conn.exec("RESET lock_timeout");
+  await conn.exec("RESET statement_timeout");
 }
 
 export const postgresMeasure: DialectMeasure = { rewriteWord: "rewrite", seed, run, reset };
