@@ -133,6 +133,7 @@ async function measureOne(conn: Connection, probe: DialectMeasure, migration: Mi
       statement: shorten(statement.text),
       // a rebuild spans statements (the rename names the new table only): the migration's existing tables
       existing: [...existing],
+      tables: [...new Set([...statement.tables.alters, ...statement.tables.writes, ...statement.tables.drops, ...statement.tables.reads, ...statement.tables.creates])],
     };
     let measured: Omit<StatementMeasurement, "summary">;
     try {

@@ -10,7 +10,7 @@ import type { LintReport } from "../../src/api-types.js";
 import { createMigrator } from "../../src/migrator.js";
 import { makeProject } from "../support/project.js";
 import { MYSQL_URL, PG_URL, mysqlTarget, postgresTarget, sqliteTarget, type Target } from "../support/targets.js";
-import { RISKY, type Risky } from "../unit/lint/cases.js";
+import { RISKY, SAFE, type Risky } from "../unit/lint/cases.js";
 
 type Key = Risky[0];
 
@@ -38,33 +38,48 @@ function fixture(key: Key, statement: string): string {
   if (key === "pg") {
     const pk = /ADD PRIMARY KEY/i.test(statement) ? "" : " PRIMARY KEY";
     const bio = /ADD COLUMN bio/i.test(statement) ? "" : " bio text,";
+    const active = /ADD COLUMN active/i.test(statement) ? "" : " active boolean,";
+    const when = (re: RegExp, sql: string): string[] => (re.test(statement) ? [sql] : []);
     return [
       "CREATE SCHEMA reporting;",
-      `CREATE TABLE users (id int${pk}, name text, email text,${bio} active boolean, ref text, tenant int);`,
+      `CREATE TABLE users (id int${pk}, name text, email text,${bio}${active} ref text, tenant int);`,
       "CREATE TABLE orders (id int PRIMARY KEY, user_id int, total numeric, ref text);",
       "CREATE TABLE t (n int, at timestamp);",
       "CREATE TABLE events (id int, at date) PARTITION BY RANGE (at);",
       "CREATE TABLE events_2020 PARTITION OF events FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');",
-      "CREATE TABLE events_rest PARTITION OF events DEFAULT;",
+      // DETACH … CONCURRENTLY is refused while a default partition exists
+      ...when(/^(?![\s\S]*DETACH PARTITION \w+ CONCURRENTLY)/, "CREATE TABLE events_rest PARTITION OF events DEFAULT;"),
       "CREATE TABLE sessions (id int, expires_at timestamptz);",
       "CREATE TABLE old_orders (id int);",
-      ...(/DROP INDEX users_email/i.test(statement) ? ["CREATE INDEX users_email ON users (email);"] : []),
+      "CREATE TABLE settings (k text, v text);",
+      ...when(/DROP INDEX (CONCURRENTLY )?users_email/i, "CREATE INDEX users_email ON users (email);"),
+      ...when(/USING INDEX users_email_idx/i, "CREATE UNIQUE INDEX users_email_idx ON users (email);"),
+      ...when(/USING INDEX users_id_idx/i, "CREATE UNIQUE INDEX users_id_idx ON users (id);"),
+      ...when(/VALIDATE CONSTRAINT positive/i, "ALTER TABLE orders ADD CONSTRAINT positive CHECK (total >= 0) NOT VALID;"),
+      ...when(/VALIDATE CONSTRAINT email_nn/i, "ALTER TABLE users ADD CONSTRAINT email_nn CHECK (email IS NOT NULL) NOT VALID;"),
+      ...when(/ALTER INDEX a_idx/i, "CREATE INDEX a_idx ON users (name);"),
     ].join("\n");
   }
   if (key === "my") {
     const bio = /ADD COLUMN bio/i.test(statement) ? "" : " bio TEXT,";
+    const active = /ADD COLUMN active/i.test(statement) ? "" : " active TINYINT NOT NULL DEFAULT 1,";
     // a character set to convert from
     const charset = /CHARACTER SET utf8mb4/i.test(statement) ? " DEFAULT CHARSET=latin1" : "";
     return [
-      `CREATE TABLE users (id INT PRIMARY KEY, name VARCHAR(100), email VARCHAR(200),${bio} active TINYINT NOT NULL DEFAULT 1, tenant INT NOT NULL DEFAULT 0)${charset};`,
+      `CREATE TABLE users (id INT PRIMARY KEY, name VARCHAR(100), email VARCHAR(200),${bio}${active} tenant INT NOT NULL DEFAULT 0)${charset};`,
       "CREATE TABLE posts (id INT PRIMARY KEY, body TEXT);",
       "CREATE TABLE sessions (id INT, expires_at DATETIME);",
       "CREATE TABLE events (id INT, at DATETIME);",
+      "CREATE TABLE orders (id INT PRIMARY KEY, user_id INT);",
+      "CREATE TABLE settings (k VARCHAR(50), v VARCHAR(50));",
+      ...(/DROP INDEX users_email|RENAME INDEX a TO b/i.test(statement) ? [`CREATE INDEX ${/RENAME INDEX/i.test(statement) ? "a" : "users_email"} ON users (email);`] : []),
     ].join("\n");
   }
   return [
-    "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, email TEXT, active INTEGER);",
+    `CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, email TEXT${/ADD COLUMN active/i.test(statement) ? "" : ", active INTEGER"});`,
     "CREATE TABLE sessions (id INTEGER, expires_at INTEGER);",
+    "CREATE TABLE orders (id INTEGER PRIMARY KEY, total INTEGER);",
+    "CREATE TABLE settings (k TEXT, v TEXT);",
   ].join("\n");
 }
 
@@ -84,7 +99,7 @@ async function measure(key: Key, lines: readonly string[]): Promise<{ report: Li
   if (target.unreachable !== null) throw new Error(target.unreachable);
   const db = await target.createDatabase();
   const { text, line, marked } = caseText(lines);
-  const project = makeProject({ "001_fixture.sql": `-- migrate:up\n${fixture(key, marked)}\n-- migrate:down\nSELECT 1;\n` });
+  const project = makeProject({ "001_fixture.sql": `-- migrate:up\n${fixture(key, marked === "" ? text : marked)}\n-- migrate:down\nSELECT 1;\n` });
   const options = { dir: project.migrations, url: db.url, environment: {}, ...(shadowUrl[key] === undefined ? {} : { shadow: { url: shadowUrl[key] } }) };
   try {
     const setup = createMigrator(options);
@@ -141,4 +156,37 @@ export async function checkCase(key: Key, rule: string, lines: readonly string[]
   } else if (key === "lite" && at!.error === undefined) {
     expect(Array.isArray(at!.rewritten)).toBe(true);
   }
+}
+
+/** The safe look-alikes of some dialects, numbered as in the table. */
+export function safeCasesOf(keys: readonly Key[]): (readonly [number, Key, string, readonly string[]])[] {
+  return SAFE.map((c, i) => [i, ...c] as const).filter(([, key]) => keys.includes(key));
+}
+
+/** Safe look-alikes the server refuses as written, by statement: the rules read text, the server runs it. */
+const SAFE_FAILS: Readonly<Record<string, RegExp>> = {
+  // MariaDB: a table cannot lose its last column
+  "ALTER TABLE a DROP COLUMN id;": /delete all columns/,
+};
+
+/** Safe look-alikes where the server does what no rule predicts: the measured finding expected. */
+export const SAFE_DISAGREE: Readonly<Record<string, string>> = {
+  // InnoDB adds a foreign key in place only with foreign_key_checks off: with them on (as migrations run), COPY
+  "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id);": "measured-copy",
+};
+
+/** Runs a safe look-alike with --measure: every statement runs on the seeded shadow, and nothing is found. */
+export async function checkSafe(key: Key, lines: readonly string[]): Promise<void> {
+  const { report } = await measure(key, lines);
+  const m = report.measurement!;
+  expect(m.notes).toEqual([]);
+  const own = m.statements.filter((s) => s.location.startsWith("002_case.sql"));
+  for (const s of own) {
+    const fails = SAFE_FAILS[`${s.statement};`];
+    if (fails === undefined) expect(s.error, s.statement).toBeUndefined();
+    else expect(s.error).toMatch(fails);
+  }
+  const expected = own.flatMap((s) => (SAFE_DISAGREE[`${s.statement};`] === undefined ? [] : [SAFE_DISAGREE[`${s.statement};`]]));
+  expect(report.findings.map((f) => f.rule)).toEqual(expected);
+  expect(m.dropped).toEqual([]);
 }

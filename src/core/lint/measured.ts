@@ -31,6 +31,8 @@ export interface StatementMeasurement extends MeasuredEffect {
   readonly statement: string;
   /** The tables its migration touches that existed before it (the seeded ones). */
   readonly existing: readonly string[];
+  /** The tables the statement names (lower-cased, as lint names them). */
+  readonly tables: readonly string[];
   /** The error the statement failed with on the shadow (the measurement then says nothing else). */
   readonly error?: string;
   /** The measurement in one line: `12 ms; locks users: AccessExclusiveLock; rewritten: users`. */
@@ -104,7 +106,8 @@ export function reconcile(findings: readonly LintFinding[], suppressed: readonly
       const word = settings.rewriteWord === "rebuild" ? "rebuilt" : "rewrote";
       add(m, `measured-${settings.rewriteWord}`, `${rewritten.join(", ")}: the shadow ${word} the table (a copy of every row) though no rule predicted it`);
     }
-    if (m.algorithm !== undefined && !m.algorithm.stated && m.algorithm.algorithm === "COPY" && !said(m.location, COPY_RULES)) {
+    const onExisting = m.tables.some((t) => existing.has(t));
+    if (m.algorithm !== undefined && !m.algorithm.stated && m.algorithm.algorithm === "COPY" && onExisting && !said(m.location, COPY_RULES)) {
       add(m, "measured-copy", `the server accepted this ALTER only with ALGORITHM=COPY (LOCK=${m.algorithm.lock}): it copies the table and blocks writes meanwhile`);
     }
     const exclusive = (m.locks ?? []).filter((l) => l.modes.includes("AccessExclusiveLock") && existing.has(l.relation.toLowerCase())).map((l) => l.relation);

@@ -55,6 +55,15 @@ async function ownLocks(conn: Connection): Promise<{ relation: string; modes: st
   return [...byRelation].map(([relation, modes]) => ({ relation, modes: [...modes].sort((a, b) => MODES.indexOf(a) - MODES.indexOf(b)) }));
 }
 
+/**
+ * Each statement runs in a transaction of its own here, where the migration has one: a
+ * `SET LOCAL lock_timeout` (or statement_timeout) would end with its statement, so it is run as a
+ * plain SET, which holds until `reset` after the migration, as the LOCAL one holds until its commit.
+ */
+function sessionWide(text: string): string {
+  return text.replace(/^(\s*SET\s+)LOCAL(\s+(?:lock_timeout|statement_timeout)\b)/i, "$1SESSION$2");
+}
+
 async function run(conn: Connection, statement: StatementFacts): Promise<MeasuredEffect> {
   const before = await nodes(conn);
   if (statement.nonTransactionalReason !== null) {
@@ -70,7 +79,7 @@ async function run(conn: Connection, statement: StatementFacts): Promise<Measure
   await conn.begin();
   try {
     const started = performance.now();
-    await conn.exec(statement.text);
+    await conn.exec(sessionWide(statement.text));
     const durationMs = Math.round(performance.now() - started);
     const locks = await ownLocks(conn);
     const rewritten = rewrittenBetween(before, await nodes(conn));

@@ -9,7 +9,7 @@ const finding = (rule: string, line: number): LintFinding => ({
   rule, severity: "error", location: `002_x.sql:${line}`, file: "002_x.sql", line, version: "002", message: "m", fix: "f",
 });
 const measured = (line: number, effect: Partial<StatementMeasurement>): StatementMeasurement => ({
-  location: `002_x.sql:${line}`, file: "002_x.sql", line, version: "002", statement: "s", existing: ["users"], durationMs: 1, summary: "", ...effect,
+  location: `002_x.sql:${line}`, file: "002_x.sql", line, version: "002", statement: "s", existing: ["users"], tables: ["users"], durationMs: 1, summary: "", ...effect,
 });
 const PG = { rewriteWord: "rewrite", lockTimeoutConfigured: false };
 
