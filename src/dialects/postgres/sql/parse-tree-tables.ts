@@ -42,10 +42,6 @@ export function parsedStatements(statement: string): readonly { stmt?: unknown }
   if (parser === null) return null;
   const known = parsed.get(statement);
   if (known !== undefined) return known;
-  if (parseSectionOf(statement)) {
-    const primed = parsed.get(statement);
-    if (primed !== undefined) return primed;
-  }
   let stmts: readonly { stmt?: unknown }[] | null;
   try {
     stmts = (parser.parseSync(statement) as { stmts?: { stmt?: unknown }[] }).stmts ?? [];
@@ -55,55 +51,6 @@ export function parsedStatements(statement: string): readonly { stmt?: unknown }
   if (parsed.size >= KEEP) parsed.clear();
   parsed.set(statement, stmts);
   return stmts;
-}
-
-/** A section's text and its statements as the splitter gave them (offsets within `text`). */
-interface Section {
-  readonly text: string;
-  readonly statements: readonly { readonly text: string; readonly offset: number }[];
-  done: boolean;
-}
-
-/** The section each statement text came from, until it is parsed: one parse per section, not per statement. */
-const sections = new Map<string, Section>();
-const KEEP_SECTIONS = 65536;
-
-/**
- * Records a section's statements so that the first parse asked of one of them parses the whole
- * section once (libpg-query's cost is mostly per call) and keeps every statement's tree.
- */
-export function rememberSection(text: string, statements: readonly { readonly text: string; readonly offset: number }[]): void {
-  if (statements.length < 2) return;
-  // the parser's locations are UTF-8 byte offsets: equal to the splitter's where the text is ASCII
-  if (!/^[\x00-\x7f]*$/.test(text)) return;
-  if (sections.size >= KEEP_SECTIONS) sections.clear();
-  const section: Section = { text, statements, done: false };
-  for (const s of statements) sections.set(s.text, section);
-}
-
-/** Parses the section the statement came from and keeps each of its statements' trees; false when it cannot. */
-function parseSectionOf(statement: string): boolean {
-  const section = sections.get(statement);
-  if (section === undefined || section.done || parser === null) return false;
-  section.done = true;
-  for (const s of section.statements) sections.delete(s.text);
-  let stmts: readonly { stmt?: unknown; stmt_location?: number; stmt_len?: number }[];
-  try {
-    stmts = (parser.parseSync(section.text) as { stmts?: { stmt?: unknown; stmt_location?: number; stmt_len?: number }[] }).stmts ?? [];
-  } catch {
-    return false; // one statement the parser rejects: each is parsed on its own
-  }
-  if (stmts.length !== section.statements.length) return false;
-  // each tree must be the statement the splitter cut at the same place
-  const fits = section.statements.every((s, i) => {
-    const start = stmts[i]?.stmt_location ?? 0;
-    const end = stmts[i]?.stmt_len === undefined || stmts[i]?.stmt_len === 0 ? section.text.length : start + (stmts[i]?.stmt_len ?? 0);
-    return s.offset >= start && s.offset + s.text.length <= end;
-  });
-  if (!fits) return false;
-  if (parsed.size + stmts.length >= KEEP) parsed.clear();
-  section.statements.forEach((s, i) => parsed.set(s.text, [{ stmt: stmts[i]?.stmt }]));
-  return true;
 }
 
 type Fields = Record<string, unknown>;

@@ -7,7 +7,7 @@ import { HEAD_TOKENS } from "../../../sql/transaction-words.js";
 import { scanPostgresToken } from "./lexer.js";
 import { postgresNonTransactionalReason } from "./non-transactional.js";
 import { postgresLint } from "./lint.js";
-import { loadParser, rememberSection, tablesFromParseTree } from "./parse-tree-tables.js";
+import { loadParser, tablesFromParseTree } from "./parse-tree-tables.js";
 import { scanPostgresScript, splitPostgres } from "./split.js";
 import { postgresTransactionControl } from "./transaction-control.js";
 
@@ -39,11 +39,7 @@ const readers: StatementReaders = {
 
 export const postgresSql: SqlDialect = {
   split: (text) => splitPostgres(text),
-  analyse: (text, firstLine) => {
-    const facts = analyseWith(readers, text, firstLine);
-    rememberSection(text, facts.statements);
-    return facts;
-  },
+  analyse: (text, firstLine) => analyseWith(readers, text, firstLine),
   load: loadParser,
   lint: postgresLint,
 };
