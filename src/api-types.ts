@@ -158,6 +158,28 @@ export interface LintOptions extends SignalOptions {
   readonly files?: readonly string[];
   /** Lint every migration, applied or not. */
   readonly all?: boolean;
+  /**
+   * Also run the linted migrations on a shadow database (after the ones before them), each table
+   * they touch seeded with rows, and report what the server did per statement (`lint --measure`).
+   */
+  readonly measure?: boolean;
+}
+
+export type { DroppedFinding, StatementMeasurement } from "./core/lint/measured.js";
+
+/** What `lint --measure` saw on the shadow database. */
+export interface LintMeasurement {
+  readonly shadow: ShadowInfo;
+  /** The rows each touched table was seeded with. */
+  readonly rows: number;
+  /** Each table seeded, with the rows added or why it was not. */
+  readonly seeded: readonly { readonly table: string; readonly rows?: number; readonly skipped?: string }[];
+  /** Each statement of the linted migrations, in order. */
+  readonly statements: readonly import("./core/lint/measured.js").StatementMeasurement[];
+  /** The static findings the measurement contradicted (not in `findings`). */
+  readonly dropped: readonly import("./core/lint/measured.js").DroppedFinding[];
+  /** What could not be measured (a migration that is not SQL, a replay that failed). */
+  readonly notes: readonly string[];
 }
 
 export type { LintFinding, LintSeverity, LintSuppression } from "./core/lint/types.js";
@@ -173,6 +195,8 @@ export interface LintReport {
   readonly suppressed: readonly import("./core/lint/types.js").LintSuppression[];
   /** How many migrations were linted. */
   readonly migrations: number;
+  /** With `measure`: what the shadow database showed. */
+  readonly measurement?: LintMeasurement;
 }
 
 export interface ValidateReport {

@@ -114,10 +114,11 @@ const LINT = {
   description: "check migrations for statements that lock, rewrite, break the running application or lose data",
   help:
     "\nRules and how to silence one (-- stratum:lint-ignore <rule> <reason>): docs/lint.md.\n" +
-    examples("stratum lint", "stratum lint --all --strict", "stratum lint 005_add_index.sql --format github", "stratum lint --json"),
+    examples("stratum lint", "stratum lint --all --strict", "stratum lint 005_add_index.sql --format github", "stratum lint --json", "stratum lint --measure"),
   options: [
     ["--all", "lint every migration, not only the pending ones"],
     ["--strict", "fail (exit 3) on warnings too"],
+    ["--measure", "also run them on a shadow database with seeded tables and report the locks, rewrites and algorithms the server used"],
     ["--format <format>", "text or github (workflow annotations; default text)"],
   ] as const,
 };

@@ -4,6 +4,7 @@
 
 import type { Statement } from "../core/types.js";
 import type { Dialect } from "./dialect.js";
+import type { DialectMeasure } from "./measure.js";
 import type { ShadowDatabase, ShadowRequest } from "./shadow.js";
 import type { UrlText } from "./url-parts.js";
 
@@ -74,6 +75,8 @@ export interface DialectModule<Url extends ParsedUrl = ParsedUrl> {
    * throws a ConfigError saying what to install or configure when it cannot.
    */
   openShadow?(request: ShadowRequest): Promise<ShadowDatabase>;
+  /** How `lint --measure` seeds tables and watches one statement run on the shadow (loaded on demand). */
+  measure?(): Promise<DialectMeasure>;
   /** Builds the Dialect; imports its implementation (and, on connect, its driver) only now. */
   create(url: Url, target: ResolvedTarget): Promise<Dialect>;
 }

@@ -8,6 +8,7 @@ import { lintMigrations, type LintInput } from "../core/lint/lint.js";
 import type { DialectLint } from "../core/lint/types.js";
 import type { MigrationFile, Problem } from "../core/types.js";
 import { scriptFacts } from "../sql/analysis/cache.js";
+import { measuredLint } from "./lint-measure.js";
 import type { Engine } from "./ports.js";
 import { throwIfAborted, withConnection } from "./session.js";
 import { discover, isPendingIn, readHistory, type Discovered } from "./workspace.js";
@@ -26,7 +27,9 @@ export async function lint(engine: Engine, options: LintOptions = {}): Promise<L
   // the migrations before the last one selected are read too, for what they constrain (not reported)
   const last = found.migrations.indexOf(selected.at(-1) as MigrationFile);
   const chosen = new Set(selected);
-  const report = await lintSelected(engine, found.migrations.slice(0, last + 1), pending, (m) => chosen.has(m));
+  const upTo = found.migrations.slice(0, last + 1);
+  const report = await lintSelected(engine, upTo, pending, (m) => chosen.has(m));
+  if (options.measure === true && selected.length > 0) return { ...(await measuredLint(engine, upTo, chosen, pending, report, options.signal)), migrations: selected.length };
   return { ...report, migrations: selected.length };
 }
 

@@ -1,20 +1,21 @@
 import { EXIT } from "../../basics.js";
-import type { LintFinding, LintOptions, LintReport } from "../../index.js";
+import type { LintFinding, LintMeasurement, LintOptions, LintReport } from "../../index.js";
 import { usageError, type RawOptions } from "../options.js";
 import { interruptible, printJson, withMigrator, type CommandContext } from "./command-context.js";
 
 type Format = "text" | "github";
 
 /**
- * `stratum lint [files…] [--all] [--strict] [--format text|github]`: the static rules over the
+ * `stratum lint [files…] [--all] [--strict] [--measure] [--format text|github]`: the static rules over the
  * pending migrations (or the files named). Exit 3 on an error finding, or on any with --strict.
  */
 export async function lintCommand(ctx: CommandContext, files: readonly string[], options: RawOptions): Promise<number> {
   const format = formatOf(options["format"]);
   const strict = options["strict"] === true;
   const all = options["all"] === true;
+  const measure = options["measure"] === true;
   if (all && files.length > 0) throw usageError("--all and file arguments cannot be used together", 'name files, or use --all for every migration');
-  const request: LintOptions = { ...(files.length > 0 ? { files } : {}), ...(all ? { all } : {}) };
+  const request: LintOptions = { ...(files.length > 0 ? { files } : {}), ...(all ? { all } : {}), ...(measure ? { measure } : {}) };
   return withMigrator(ctx, {}, async (migrator) => {
     const report = await interruptible(migrator.lint(request), ctx.signal);
     const failed = report.errors > 0 || (strict && report.warnings > 0);
@@ -34,13 +35,27 @@ function formatOf(raw: unknown): Format {
 /** `001_x.sql:4 error add-index-not-concurrently: …` and the fix under it; suppressions after. */
 export function textLines(report: LintReport): string[] {
   const lines: string[] = [];
+  const measured = new Map((report.measurement?.statements ?? []).map((m) => [m.location, m.summary]));
   for (const f of report.findings) {
     lines.push(`${f.location} ${f.severity} ${f.rule}: ${f.message}`);
     lines.push(`  fix: ${f.fix}`);
+    const summary = measured.get(f.location);
+    if (summary !== undefined) lines.push(`  measured: ${summary}`);
   }
   for (const s of report.suppressed) lines.push(`${s.location} ignored ${s.rule} (${s.ignoredAt}): ${s.reason}`);
+  if (report.measurement !== undefined) lines.push(...measurementLines(report.measurement));
   const count = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
   lines.push(`${count(report.migrations, "migration")} linted: ${count(report.errors, "error")}, ${count(report.warnings, "warning")}, ${report.suppressed.length} ignored`);
+  return lines;
+}
+
+/** What `--measure` saw: each statement, the findings it dropped, and what was not measured. */
+function measurementLines(m: LintMeasurement): string[] {
+  const lines = [`measured on ${m.shadow.description}, touched tables seeded with ${m.rows} rows:`];
+  for (const s of m.seeded) if (s.skipped !== undefined) lines.push(`  ${s.table} not seeded: ${s.skipped}`);
+  for (const s of m.statements) lines.push(`  ${s.location} ${s.statement}`, `    ${s.summary}`);
+  for (const d of m.dropped) lines.push(`${d.finding.location} dropped by measurement ${d.finding.rule}: ${d.reason}`);
+  for (const note of m.notes) lines.push(`note: ${note}`);
   return lines;
 }
 

@@ -18,6 +18,10 @@ export const mysql = defineDialect({
     const { openMysqlShadow } = await import("./shadow.js");
     return openMysqlShadow(request);
   },
+  async measure() {
+    const { mysqlMeasure } = await import("./measure.js");
+    return mysqlMeasure;
+  },
   async create(url, target) {
     const { mysqlDialect } = await import("./mysql-dialect.js");
     return mysqlDialect({

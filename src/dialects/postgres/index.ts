@@ -14,6 +14,10 @@ export const postgres = defineDialect({
     const { openPostgresShadow } = await import("./shadow.js");
     return openPostgresShadow(request);
   },
+  async measure() {
+    const { postgresMeasure } = await import("./measure.js");
+    return postgresMeasure;
+  },
   async create(url, target) {
     const { postgresDialect } = await import("./postgres-dialect.js");
     return postgresDialect({

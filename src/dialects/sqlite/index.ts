@@ -18,6 +18,10 @@ export const sqlite = defineDialect({
     const { openSqliteShadow } = await import("./shadow.js");
     return openSqliteShadow(request);
   },
+  async measure() {
+    const { sqliteMeasure } = await import("./measure.js");
+    return sqliteMeasure;
+  },
   async create(url, target) {
     const { sqliteDialect } = await import("./sqlite-dialect.js");
     const filename = url.memory || isAbsolute(url.filename) ? url.filename : resolve(target.cwd, url.filename);
