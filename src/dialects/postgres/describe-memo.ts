@@ -30,23 +30,28 @@ with ns as (select n.oid from pg_catalog.pg_namespace n where n.nspname = any(?:
 select 'n' as cat, n.oid::text as oid, n.nspname::text as name, '' as labels, n.xmin::text as marker
   from pg_catalog.pg_namespace n join ns on ns.oid = n.oid
 union all
-select 'r', c.oid::text, c.relkind::text || ':' || c.relnamespace || '.' || c.relname,
-       ${agg("a.attnum || '=' || a.attname", "a.attnum", "from pg_catalog.pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped")},
-       concat(c.xmin::text,
-         '|', ${agg("a.attnum || ':' || a.xmin::text", "a.attnum", "from pg_catalog.pg_attribute a where a.attrelid = c.oid and a.attnum > 0")},
+select 'r', c.oid::text, c.relkind::text || ':' || c.relnamespace || '.' || c.relname, coalesce(att.names, ''),
+       concat(c.xmin::text, '|', att.marks,
          '|', ${agg("d.oid || ':' || d.xmin::text", "d.oid", "from pg_catalog.pg_attrdef d where d.adrelid = c.oid")},
          '|', ${agg("k.oid || ':' || k.xmin::text", "k.oid", "from pg_catalog.pg_constraint k where k.conrelid = c.oid")},
-         '|', (select x.xmin::text from pg_catalog.pg_index x where x.indexrelid = c.oid),
-         '|', ${agg("w.oid || ':' || w.xmin::text", "w.oid", "from pg_catalog.pg_rewrite w where w.ev_class = c.oid")},
-         '|', ${agg("p.oid || ':' || p.xmin::text", "p.oid", "from pg_catalog.pg_policy p where p.polrelid = c.oid")},
-         '|', ${agg("i.inhparent || ':' || i.xmin::text", "i.inhseqno", "from pg_catalog.pg_inherits i where i.inhrelid = c.oid")},
-         '|', (select s.xmin::text from pg_catalog.pg_sequence s where s.seqrelid = c.oid),
+         '|', x.marks, '|', w.marks, '|', pol.marks, '|', inh.marks, '|', seq.marks,
          '|', case when c.relkind = 'S' then ${agg(
            "dp.refobjid || ':' || dp.refobjsubid || ':' || dp.deptype::text || ':' || dp.xmin::text",
            "dp.refobjid, dp.refobjsubid",
            "from pg_catalog.pg_depend dp where dp.classid = 'pg_catalog.pg_class'::regclass and dp.objid = c.oid and dp.deptype in ('a', 'i')",
          )} end)
   from pg_catalog.pg_class c join ns on ns.oid = c.relnamespace
+  left join lateral (select string_agg(case when not a.attisdropped then a.attnum || '=' || a.attname end, ',' order by a.attnum) as names,
+                            string_agg(a.attnum || ':' || a.xmin::text, ',' order by a.attnum) as marks
+                       from pg_catalog.pg_attribute a where a.attrelid = c.oid and a.attnum > 0) att on true
+  left join (select x.indexrelid as oid, x.xmin::text as marks from pg_catalog.pg_index x) x on x.oid = c.oid
+  left join (select w.ev_class as oid, string_agg(w.oid || ':' || w.xmin::text, ',' order by w.oid) as marks
+               from pg_catalog.pg_rewrite w group by w.ev_class) w on w.oid = c.oid
+  left join (select p.polrelid as oid, string_agg(p.oid || ':' || p.xmin::text, ',' order by p.oid) as marks
+               from pg_catalog.pg_policy p group by p.polrelid) pol on pol.oid = c.oid
+  left join (select i.inhrelid as oid, string_agg(i.inhparent || ':' || i.xmin::text, ',' order by i.inhseqno) as marks
+               from pg_catalog.pg_inherits i group by i.inhrelid) inh on inh.oid = c.oid
+  left join (select s.seqrelid as oid, s.xmin::text as marks from pg_catalog.pg_sequence s) seq on seq.oid = c.oid
 union all
 select 't', t.oid::text, t.typtype::text || ':' || t.typnamespace || '.' || t.typname,
        concat(${agg("'e' || e.oid || '=' || e.enumlabel", "e.oid", "from pg_catalog.pg_enum e where e.enumtypid = t.oid")},
@@ -61,6 +66,8 @@ select 't', t.oid::text, t.typtype::text || ':' || t.typnamespace || '.' || t.ty
            "from pg_catalog.pg_attribute a where a.attrelid = c.oid and a.attnum > 0",
          )} from pg_catalog.pg_class c where c.oid = t.typrelid) end)
   from pg_catalog.pg_type t join ns on ns.oid = t.typnamespace
+ -- a table's row type and an array type are renamed with their table or element type
+ where (t.typrelid = 0 and t.typcategory <> 'A') or (t.typtype = 'c' and (select c.relkind from pg_catalog.pg_class c where c.oid = t.typrelid) = 'c')
 union all
 select 'p', p.oid::text, p.pronamespace || '.' || p.proname, '', p.xmin::text
   from pg_catalog.pg_proc p join ns on ns.oid = p.pronamespace
@@ -77,7 +84,7 @@ select 'x', '0', current_database()::text, '',
          '|', ${agg("o.oid || ':' || o.xmin::text", "o.oid", "from pg_catalog.pg_opfamily o join ns on ns.oid = o.opfnamespace")})`;
 
 export async function readMarkers(conn: Queryable, schemas: readonly string[]): Promise<Map<string, MarkerRow>> {
-  const rows = await conn.query<MarkerRow>(MARKERS, [schemas]);
+  const rows = await conn.query<MarkerRow>(MARKERS, [schemas], { reuse: true });
   return new Map(rows.map((r) => [`${r.cat}:${r.oid}`, r]));
 }
 
