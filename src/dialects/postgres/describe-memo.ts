@@ -31,25 +31,28 @@ select 'n' as cat, n.oid::text as oid, n.nspname::text as name, '' as labels, n.
   from pg_catalog.pg_namespace n join ns on ns.oid = n.oid
 union all
 select 'r', c.oid::text, c.relkind::text || ':' || c.relnamespace || '.' || c.relname, coalesce(att.names, ''),
-       concat(c.xmin::text, '|', att.marks,
-         '|', ${agg("d.oid || ':' || d.xmin::text", "d.oid", "from pg_catalog.pg_attrdef d where d.adrelid = c.oid")},
-         '|', ${agg("k.oid || ':' || k.xmin::text", "k.oid", "from pg_catalog.pg_constraint k where k.conrelid = c.oid")},
-         '|', x.marks, '|', w.marks, '|', pol.marks, '|', inh.marks, '|', seq.marks,
+       concat(c.xmin::text, '|', att.marks, '|', def.marks, '|', con.marks, '|', x.marks, '|', w.marks, '|', pol.marks, '|', inh.marks,
+         '|', seq.marks,
          '|', case when c.relkind = 'S' then ${agg(
            "dp.refobjid || ':' || dp.refobjsubid || ':' || dp.deptype::text || ':' || dp.xmin::text",
            "dp.refobjid, dp.refobjsubid",
            "from pg_catalog.pg_depend dp where dp.classid = 'pg_catalog.pg_class'::regclass and dp.objid = c.oid and dp.deptype in ('a', 'i')",
          )} end)
   from pg_catalog.pg_class c join ns on ns.oid = c.relnamespace
-  left join lateral (select string_agg(case when not a.attisdropped then a.attnum || '=' || a.attname end, ',' order by a.attnum) as names,
-                            string_agg(a.attnum || ':' || a.xmin::text, ',' order by a.attnum) as marks
-                       from pg_catalog.pg_attribute a where a.attrelid = c.oid and a.attnum > 0) att on true
+  -- each catalog aggregated once, by owner; a list's order is the scan's (a new order only reads the object again)
+  left join (select a.attrelid as oid, string_agg(case when not a.attisdropped then a.attnum || '=' || a.attname end, ',') as names,
+                    string_agg(a.attnum || ':' || a.xmin::text, ',') as marks
+               from pg_catalog.pg_attribute a where a.attnum > 0 group by a.attrelid) att on att.oid = c.oid
+  left join (select d.adrelid as oid, string_agg(d.oid || ':' || d.xmin::text, ',') as marks
+               from pg_catalog.pg_attrdef d group by d.adrelid) def on def.oid = c.oid
+  left join (select k.conrelid as oid, string_agg(k.oid || ':' || k.xmin::text, ',') as marks
+               from pg_catalog.pg_constraint k where k.conrelid <> 0 group by k.conrelid) con on con.oid = c.oid
   left join (select x.indexrelid as oid, x.xmin::text as marks from pg_catalog.pg_index x) x on x.oid = c.oid
-  left join (select w.ev_class as oid, string_agg(w.oid || ':' || w.xmin::text, ',' order by w.oid) as marks
+  left join (select w.ev_class as oid, string_agg(w.oid || ':' || w.xmin::text, ',') as marks
                from pg_catalog.pg_rewrite w group by w.ev_class) w on w.oid = c.oid
-  left join (select p.polrelid as oid, string_agg(p.oid || ':' || p.xmin::text, ',' order by p.oid) as marks
+  left join (select p.polrelid as oid, string_agg(p.oid || ':' || p.xmin::text, ',') as marks
                from pg_catalog.pg_policy p group by p.polrelid) pol on pol.oid = c.oid
-  left join (select i.inhrelid as oid, string_agg(i.inhparent || ':' || i.xmin::text, ',' order by i.inhseqno) as marks
+  left join (select i.inhrelid as oid, string_agg(i.inhseqno || ':' || i.inhparent || ':' || i.xmin::text, ',') as marks
                from pg_catalog.pg_inherits i group by i.inhrelid) inh on inh.oid = c.oid
   left join (select s.seqrelid as oid, s.xmin::text as marks from pg_catalog.pg_sequence s) seq on seq.oid = c.oid
 union all
