@@ -12,7 +12,7 @@ import {
   type SchemaSnapshot,
   type TableObject,
 } from "../../core/schema/model.js";
-import type { DescribeSchemaOptions, Queryable } from "../dialect.js";
+import type { DescribeSchemaOptions, Queryable, QueryOptions } from "../dialect.js";
 import { PostgresConnection } from "./postgres-connection.js";
 import { readMarkers, reusable, type MarkerRow, type PostgresDescriptionMemo } from "./describe-memo.js";
 
@@ -39,6 +39,9 @@ export const policyClause = (p: string): string =>
 type Oids = readonly string[] | null;
 /** Objects as read, each with the oid of the catalog row it describes. */
 type Parts<T> = (readonly [oid: string, object: T])[];
+
+/** A read of listed objects runs again and again (verify's shadow): it is planned once per session. */
+const prepared = (oids: Oids): QueryOptions | undefined => (oids === null ? undefined : { reuse: true });
 
 /** An SQL condition keeping the objects whose `oid` is listed (two parameters: the list, twice). */
 const only = (oid: string): string => `and (?::oid[] is null or ${oid} = any(?::oid[]))`;
@@ -95,10 +98,12 @@ export async function describeSchema(conn: Queryable, options: PostgresDescribeO
       for (const kind of Object.keys(KINDS) as (keyof typeof KINDS)[]) {
         Object.assign(parts, { [kind]: await rememberedKind(conn, names, markers, memo, kind) });
       }
-      const snapshot = withoutTables(
-        schemaSnapshot({ ...parts, schemas: names.map((name) => ({ kind: "schema", name })), extensions: await readExtensions(conn, names) }),
-        exclude,
-      );
+      // extensions change only with the markers' global row (pg_extension and its members)
+      const global = [...markers.values()].find((r) => r.cat === "x")?.marker ?? "";
+      const extensionsKey = `extensions:${names.join("\u0000")}:${global}`;
+      const extensions = memo.part<SchemaSnapshot["extensions"]>(extensionsKey) ?? (await readExtensions(conn, names));
+      memo.keep(extensionsKey, extensions);
+      const snapshot = withoutTables(schemaSnapshot({ ...parts, schemas: names.map((name) => ({ kind: "schema", name })), extensions }), exclude);
       memo.remember(key, snapshot, markers);
       return snapshot;
     } catch (error) {
@@ -204,6 +209,7 @@ async function readTypes(conn: Queryable, schemas: readonly string[], oids: Oids
              or (t.typtype = 'c' and (select c.relkind from pg_catalog.pg_class c where c.oid = t.typrelid) = 'c'))
         ${only("t.oid")}`,
     [schemas, oids, oids],
+    prepared(oids),
   );
   const kinds = { e: "enum", c: "composite", d: "domain", r: "range" } as const;
   return rows.map((r) => [r.oid, {
@@ -234,6 +240,7 @@ async function readSequences(conn: Queryable, schemas: readonly string[], oids: 
        join pg_catalog.pg_namespace n on n.oid = c.relnamespace
       where n.nspname = any(?::text[]) and ${notFromExtension("pg_class", "c.oid")} ${only("c.oid")}`,
     [schemas, oids, oids],
+    prepared(oids),
   );
   return rows.map((r) => [r.oid, {
     kind: "sequence",
@@ -289,6 +296,7 @@ async function readTables(conn: Queryable, schemas: readonly string[], oids: Oid
       where n.nspname = any(?::text[]) and c.relkind in ('r', 'p') and ${notFromExtension("pg_class", "c.oid")} ${only("c.oid")}
       order by 2, a.attnum`,
     [schemas, oids, oids],
+    prepared(oids),
   );
   const constraints = await conn.query<{ oid: string; name: string; type: string; definition: string }>(
     `select t.oid::text as oid, n.nspname || '.' || t.relname as table_name, k.conname as name, k.contype as type,
@@ -300,6 +308,7 @@ async function readTables(conn: Queryable, schemas: readonly string[], oids: Oid
       -- a foreign key to a partitioned table has a copy per partition, under the same name: ties go by definition
       order by 2, 3, 5`,
     [schemas, oids, oids],
+    prepared(oids),
   );
   const types: Record<string, ConstraintType> = { p: "primary", u: "unique", f: "foreign", c: "check", x: "exclusion" };
   const byTable = new Map<string, { name: string; definition: string | null; columns: ColumnDefinition[]; constraints: ConstraintDefinition[] }>();
@@ -336,6 +345,7 @@ async function readViews(conn: Queryable, schemas: readonly string[], oids: Oids
        from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
       where n.nspname = any(?::text[]) and c.relkind in ('v', 'm') and ${notFromExtension("pg_class", "c.oid")} ${only("c.oid")}`,
     [schemas, oids, oids],
+    prepared(oids),
   );
   return rows.map((r) => [r.oid, { kind: r.relkind === "m" ? "materialized view" : "view", name: r.name, definition: r.definition.trim() }]);
 }
@@ -357,6 +367,7 @@ async function readIndexes(conn: Queryable, schemas: readonly string[], oids: Oi
        join pg_catalog.pg_am am on am.oid = i.relam
       where n.nspname = any(?::text[]) and ${notFromExtension("pg_class", "i.oid")} ${only("i.oid")}`,
     [schemas, oids, oids],
+    prepared(oids),
   );
   return rows.map(({ oid, ...r }) => [oid, { kind: "index", ...r }]);
 }
@@ -375,6 +386,7 @@ async function readRoutines(conn: Queryable, schemas: readonly string[], oids: O
                           and dep.objid = p.oid and dep.deptype = 'i')
         ${only("p.oid")}`,
     [schemas, oids, oids],
+    prepared(oids),
   );
   return rows.map((r) => [r.oid, {
     kind: r.prokind === "p" ? "procedure" : "function",
@@ -394,6 +406,7 @@ async function readTriggers(conn: Queryable, schemas: readonly string[], oids: O
        join pg_catalog.pg_namespace n on n.oid = t.relnamespace
       where n.nspname = any(?::text[]) and not g.tgisinternal ${only("g.oid")}`,
     [schemas, oids, oids],
+    prepared(oids),
   );
   // tgtype bits (pg_trigger.h): 1 row, 2 before, 4 insert, 8 delete, 16 update, 32 truncate, 64 instead.
   return rows.map((r) => [r.oid, {
