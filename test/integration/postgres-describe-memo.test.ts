@@ -152,3 +152,27 @@ it.concurrent("an up, down and up again as verify runs them: each description eq
     await dialect.dispose();
   }
 });
+
+it.concurrent("inside a transaction that writes, a row written again is read again", async () => {
+  const db = await (await postgresTarget()).createDatabase();
+  databases.push(db);
+  const { dialect, conn } = await opened(db);
+  const remembered = () => dialect.describeSchema!(conn, { exclude: HISTORY, remember: true });
+  const fresh = () => dialect.describeSchema!(conn, { exclude: HISTORY });
+  try {
+    await remembered();
+    await conn.begin();
+    await conn.exec("create table t1 (id integer, a text)");
+    expect(await remembered()).toEqual(await fresh());
+    // the column's pg_attribute row is written again by the same transaction: the same xmin
+    await conn.exec("alter table t1 alter column a set not null");
+    const inside = await remembered();
+    expect(inside).toEqual(await fresh());
+    expect(inside.tables[0]?.columns[1]?.nullable).toBe(false);
+    await conn.commit();
+    expect(await remembered()).toEqual(await fresh());
+  } finally {
+    await conn.close();
+    await dialect.dispose();
+  }
+});

@@ -78,7 +78,8 @@ union all
 select 'g', g.oid::text, g.tgname::text, '', g.xmin::text
   from pg_catalog.pg_trigger g join pg_catalog.pg_class c on c.oid = g.tgrelid join ns on ns.oid = c.relnamespace
 union all
-select 'x', '0', current_database()::text, '',
+-- labels: the transaction's id once it has written (a row it writes again keeps its xmin)
+select 'x', '0', current_database()::text, coalesce(pg_catalog.txid_current_if_assigned()::text, ''),
        concat(${agg("e.oid || ':' || e.xmin::text", "e.oid", "from pg_catalog.pg_extension e")},
          '|', (select count(*) || ':' || coalesce(sum(d.xmin::text::bigint), 0) from pg_catalog.pg_depend d where d.deptype = 'e'),
          '|', ${agg("co.oid || ':' || co.xmin::text", "co.oid", "from pg_catalog.pg_collation co join ns on ns.oid = co.collnamespace")},
@@ -160,6 +161,8 @@ export class PostgresDescriptionMemo {
 
   /** Forgets every part: the next description reads everything again (something it prints was renamed). */
   clear(): void {
+    this.#snapshots = [];
+    this.#markers = undefined;
     this.#parts = new Map();
     this.#older = new Map();
     this.#next = new Map();

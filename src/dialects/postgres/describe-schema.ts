@@ -89,10 +89,12 @@ export async function describeSchema(conn: Queryable, options: PostgresDescribeO
     }
     const markers = await readMarkers(conn, names);
     const key = [names.join("\u0000"), exclude.join("\u0000"), ...[...markers.values()].map((r) => `${r.cat}:${r.oid}:${r.name}:${r.labels}:${r.marker}`).sort()].join("\u0001");
-    const same = memo.snapshot<SchemaSnapshot>(key);
+    // inside a transaction that has written, a row written again keeps its xmin: nothing is reused or kept
+    const writing = [...markers.values()].some((r) => r.cat === "x" && r.labels !== "");
+    const same = writing ? undefined : memo.snapshot<SchemaSnapshot>(key);
     if (same !== undefined) return same;
     const before = memo.markers();
-    if (before === undefined || !reusable(before, markers)) memo.clear();
+    if (before === undefined || writing || !reusable(before, markers)) memo.clear();
     try {
       const parts: Partial<Snapshotted> = {};
       for (const kind of Object.keys(KINDS) as (keyof typeof KINDS)[]) {
@@ -104,7 +106,8 @@ export async function describeSchema(conn: Queryable, options: PostgresDescribeO
       const extensions = memo.part<SchemaSnapshot["extensions"]>(extensionsKey) ?? (await readExtensions(conn, names));
       memo.keep(extensionsKey, extensions);
       const snapshot = withoutTables(schemaSnapshot({ ...parts, schemas: names.map((name) => ({ kind: "schema", name })), extensions }), exclude);
-      memo.remember(key, snapshot, markers);
+      if (writing) memo.clear();
+      else memo.remember(key, snapshot, markers);
       return snapshot;
     } catch (error) {
       memo.abandon();
