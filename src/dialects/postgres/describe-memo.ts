@@ -39,17 +39,18 @@ select 'r', c.oid::text, c.relkind::text || ':' || c.relnamespace || '.' || c.re
            "from pg_catalog.pg_depend dp where dp.classid = 'pg_catalog.pg_class'::regclass and dp.objid = c.oid and dp.deptype in ('a', 'i')",
          )} end)
   from pg_catalog.pg_class c join ns on ns.oid = c.relnamespace
-  -- each catalog aggregated once, by owner; a list's order is the scan's (a new order only reads the object again)
+  -- each catalog aggregated once, by owner; a list's order is the scan's (a new order only reads the object again);
+  -- objects in scope are users', whose oids start at 16384 (FirstNormalObjectId): the system's rows are skipped
   left join (select a.attrelid as oid, string_agg(case when not a.attisdropped then a.attnum || '=' || a.attname end, ',') as names,
                     string_agg(a.attnum || ':' || a.xmin::text, ',') as marks
-               from pg_catalog.pg_attribute a where a.attnum > 0 group by a.attrelid) att on att.oid = c.oid
+               from pg_catalog.pg_attribute a where a.attrelid >= 16384 and a.attnum > 0 group by a.attrelid) att on att.oid = c.oid
   left join (select d.adrelid as oid, string_agg(d.oid || ':' || d.xmin::text, ',') as marks
-               from pg_catalog.pg_attrdef d group by d.adrelid) def on def.oid = c.oid
+               from pg_catalog.pg_attrdef d where d.adrelid >= 16384 group by d.adrelid) def on def.oid = c.oid
   left join (select k.conrelid as oid, string_agg(k.oid || ':' || k.xmin::text, ',') as marks
-               from pg_catalog.pg_constraint k where k.conrelid <> 0 group by k.conrelid) con on con.oid = c.oid
+               from pg_catalog.pg_constraint k where k.conrelid >= 16384 group by k.conrelid) con on con.oid = c.oid
   left join (select x.indexrelid as oid, x.xmin::text as marks from pg_catalog.pg_index x) x on x.oid = c.oid
   left join (select w.ev_class as oid, string_agg(w.oid || ':' || w.xmin::text, ',') as marks
-               from pg_catalog.pg_rewrite w group by w.ev_class) w on w.oid = c.oid
+               from pg_catalog.pg_rewrite w where w.ev_class >= 16384 group by w.ev_class) w on w.oid = c.oid
   left join (select p.polrelid as oid, string_agg(p.oid || ':' || p.xmin::text, ',') as marks
                from pg_catalog.pg_policy p group by p.polrelid) pol on pol.oid = c.oid
   left join (select i.inhrelid as oid, string_agg(i.inhseqno || ':' || i.inhparent || ':' || i.xmin::text, ',') as marks
@@ -82,10 +83,10 @@ union all
 select 'x', '0', current_database()::text, coalesce(pg_catalog.txid_current_if_assigned()::text, ''),
        concat(${agg("e.oid || ':' || e.xmin::text", "e.oid", "from pg_catalog.pg_extension e")},
          '|', (select count(*) || ':' || coalesce(sum(d.xmin::text::bigint), 0) from pg_catalog.pg_depend d where d.deptype = 'e'),
-         '|', ${agg("co.oid || ':' || co.xmin::text", "co.oid", "from pg_catalog.pg_collation co join ns on ns.oid = co.collnamespace")},
-         '|', ${agg("o.oid || ':' || o.xmin::text", "o.oid", "from pg_catalog.pg_operator o join ns on ns.oid = o.oprnamespace")},
-         '|', ${agg("o.oid || ':' || o.xmin::text", "o.oid", "from pg_catalog.pg_opclass o join ns on ns.oid = o.opcnamespace")},
-         '|', ${agg("o.oid || ':' || o.xmin::text", "o.oid", "from pg_catalog.pg_opfamily o join ns on ns.oid = o.opfnamespace")})`;
+         '|', ${agg("co.oid || ':' || co.xmin::text", "co.oid", "from pg_catalog.pg_collation co where co.oid >= 16384")},
+         '|', ${agg("o.oid || ':' || o.xmin::text", "o.oid", "from pg_catalog.pg_operator o where o.oid >= 16384")},
+         '|', ${agg("o.oid || ':' || o.xmin::text", "o.oid", "from pg_catalog.pg_opclass o where o.oid >= 16384")},
+         '|', ${agg("o.oid || ':' || o.xmin::text", "o.oid", "from pg_catalog.pg_opfamily o where o.oid >= 16384")})`;
 
 export async function readMarkers(conn: Queryable, schemas: readonly string[]): Promise<Map<string, MarkerRow>> {
   const rows = await conn.query<MarkerRow>(MARKERS, [schemas], { reuse: true });

@@ -148,8 +148,10 @@ async function rememberedKind<K extends keyof typeof KINDS>(
 
 /** Runs `read` with an empty search_path, so the server's printers qualify every name; restores it after. */
 export async function withQualifiedNames<T>(conn: Queryable, read: () => Promise<T>): Promise<T> {
-  const [scope] = await conn.query<{ search_path: string }>("select current_setting('search_path') as search_path");
-  await conn.query("select set_config('search_path', '', false)");
+  // one round trip: the setting as it was, then emptied (the select list is evaluated in order)
+  const [scope] = await conn.query<{ search_path: string }>(
+    "select current_setting('search_path') as search_path, set_config('search_path', '', false) as emptied",
+  );
   try {
     return await read();
   } finally {
