@@ -12,8 +12,9 @@ import {
   type SchemaSnapshot,
   type TableObject,
 } from "../../core/schema/model.js";
-import type { DescribeSchemaOptions, Queryable } from "../dialect.js";
+import type { DescribeSchemaOptions, Queryable, QueryOptions } from "../dialect.js";
 import { PostgresConnection } from "./postgres-connection.js";
+import { readMarkers, reusable, type MarkerRow, type PostgresDescriptionMemo } from "./describe-memo.js";
 
 export interface PostgresDescribeOptions extends DescribeSchemaOptions {
   /** The one schema to describe; default: the connection's configured schema, else every non-system schema. */
@@ -34,28 +35,123 @@ export const policyClause = (p: string): string =>
      || (select string_agg(case when r = 'public' then r::text else pg_catalog.quote_ident(r) end, ', ' order by r) from unnest(${p}.roles) r)
      || coalesce(' USING (' || ${p}.qual || ')', '') || coalesce(' WITH CHECK (' || ${p}.with_check || ')', '')`;
 
-export async function describeSchema(conn: Queryable, options: PostgresDescribeOptions = {}): Promise<SchemaSnapshot> {
+/** Only these objects (by oid), or every one when null. */
+type Oids = readonly string[] | null;
+/** Objects as read, each with the oid of the catalog row it describes. */
+type Parts<T> = (readonly [oid: string, object: T])[];
+
+/** A read of listed objects runs again and again (verify's shadow): it is planned once per session. */
+const prepared = (oids: Oids): QueryOptions | undefined => (oids === null ? undefined : { reuse: true });
+
+/** An SQL condition keeping the objects whose `oid` is listed (two parameters: the list, twice). */
+const only = (oid: string): string => `and (?::oid[] is null or ${oid} = any(?::oid[]))`;
+
+type Snapshotted = Required<Omit<Parameters<typeof schemaSnapshot>[0], "events">>;
+
+/** What each kind of object is read from: its catalog in the markers, its reader, and which of the markers' rows can be one. */
+const KINDS: { [K in Exclude<keyof Snapshotted, "schemas" | "extensions">]: {
+  readonly cat: string;
+  readonly read: (conn: Queryable, schemas: readonly string[], oids: Oids) => Promise<Parts<Snapshotted[K][number]>>;
+  readonly can: (name: string) => boolean;
+} } = {
+  types: { cat: "t", read: readTypes, can: (n) => /^[edrc]:/.test(n) },
+  sequences: { cat: "r", read: readSequences, can: (n) => n.startsWith("S:") },
+  tables: { cat: "r", read: readTables, can: (n) => /^[rp]:/.test(n) },
+  views: { cat: "r", read: readViews, can: (n) => /^[vm]:/.test(n) },
+  indexes: { cat: "r", read: readIndexes, can: (n) => /^[iI]:/.test(n) },
+  routines: { cat: "p", read: readRoutines, can: () => true },
+  triggers: { cat: "g", read: readTriggers, can: () => true },
+};
+
+/**
+ * The schema as the neutral model. With `remember` (and the dialect's memo), objects whose catalog
+ * rows are unchanged since one of the last two descriptions are not read again (describe-memo.ts).
+ */
+export async function describeSchema(conn: Queryable, options: PostgresDescribeOptions = {}, remembered?: PostgresDescriptionMemo): Promise<SchemaSnapshot> {
+  const memo = options.remember === true ? remembered : undefined;
+  const exclude = options.exclude ?? [];
   return withQualifiedNames(conn, async () => {
     const names = await schemasInScope(conn, options);
-    const snapshot = schemaSnapshot({
-      schemas: names.map((name) => ({ kind: "schema", name })),
-      extensions: await readExtensions(conn, names),
-      types: await readTypes(conn, names),
-      sequences: await readSequences(conn, names),
-      tables: await readTables(conn, names),
-      views: await readViews(conn, names),
-      indexes: await readIndexes(conn, names),
-      routines: await readRoutines(conn, names),
-      triggers: await readTriggers(conn, names),
-    });
-    return withoutTables(snapshot, options.exclude ?? []);
+    if (memo === undefined) {
+      const read = async <T>(reader: (conn: Queryable, schemas: readonly string[]) => Promise<Parts<T>>) => (await reader(conn, names)).map(([, o]) => o);
+      const snapshot = schemaSnapshot({
+        schemas: names.map((name) => ({ kind: "schema", name })),
+        extensions: await readExtensions(conn, names),
+        types: await read(readTypes),
+        sequences: await read(readSequences),
+        tables: await read(readTables),
+        views: await read(readViews),
+        indexes: await read(readIndexes),
+        routines: await read(readRoutines),
+        triggers: await read(readTriggers),
+      });
+      return withoutTables(snapshot, exclude);
+    }
+    const markers = await readMarkers(conn, names);
+    const key = [names.join("\u0000"), exclude.join("\u0000"), ...[...markers.values()].map((r) => `${r.cat}:${r.oid}:${r.name}:${r.labels}:${r.marker}`).sort()].join("\u0001");
+    // inside a transaction that has written, a row written again keeps its xmin: nothing is reused or kept
+    const writing = [...markers.values()].some((r) => r.cat === "x" && r.labels !== "");
+    const same = writing ? undefined : memo.snapshot<SchemaSnapshot>(key);
+    if (same !== undefined) return same;
+    const before = memo.markers();
+    if (before === undefined || writing || !reusable(before, markers)) memo.clear();
+    try {
+      const parts: Partial<Snapshotted> = {};
+      for (const kind of Object.keys(KINDS) as (keyof typeof KINDS)[]) {
+        Object.assign(parts, { [kind]: await rememberedKind(conn, names, markers, memo, kind) });
+      }
+      // extensions change only with the markers' global row (pg_extension and its members)
+      const global = [...markers.values()].find((r) => r.cat === "x")?.marker ?? "";
+      const extensionsKey = `extensions:${names.join("\u0000")}:${global}`;
+      const extensions = memo.part<SchemaSnapshot["extensions"]>(extensionsKey) ?? (await readExtensions(conn, names));
+      memo.keep(extensionsKey, extensions);
+      const snapshot = withoutTables(schemaSnapshot({ ...parts, schemas: names.map((name) => ({ kind: "schema", name })), extensions }), exclude);
+      if (writing) memo.clear();
+      else memo.remember(key, snapshot, markers);
+      return snapshot;
+    } catch (error) {
+      memo.abandon();
+      throw error;
+    }
   });
+}
+
+/** One kind's objects: remembered where the object's marker is unchanged, read for the rest. */
+async function rememberedKind<K extends keyof typeof KINDS>(
+  conn: Queryable,
+  names: readonly string[],
+  markers: Map<string, MarkerRow>,
+  memo: PostgresDescriptionMemo,
+  kind: K,
+): Promise<Snapshotted[K][number][]> {
+  type T = Snapshotted[K][number];
+  const { cat, read, can } = KINDS[kind] as unknown as { cat: string; read: (c: Queryable, s: readonly string[], o: Oids) => Promise<Parts<T>>; can: (n: string) => boolean };
+  const rows = [...markers.values()].filter((r) => r.cat === cat && can(r.name));
+  const partKey = (r: MarkerRow) => `${kind}:${r.oid}:${r.marker}`;
+  const found = new Map<string, T | null>();
+  const missing: MarkerRow[] = [];
+  for (const row of rows) {
+    const part = memo.part<T>(partKey(row));
+    if (part === undefined) missing.push(row);
+    else found.set(row.oid, part);
+  }
+  if (missing.length > 0) {
+    const read_ = new Map(await read(conn, names, missing.length === rows.length ? null : missing.map((r) => r.oid)));
+    for (const row of missing) {
+      const part = read_.get(row.oid) ?? null;
+      found.set(row.oid, part);
+      memo.keep(partKey(row), part);
+    }
+  }
+  return [...found.values()].filter((o): o is T => o !== null);
 }
 
 /** Runs `read` with an empty search_path, so the server's printers qualify every name; restores it after. */
 export async function withQualifiedNames<T>(conn: Queryable, read: () => Promise<T>): Promise<T> {
-  const [scope] = await conn.query<{ search_path: string }>("select current_setting('search_path') as search_path");
-  await conn.query("select set_config('search_path', '', false)");
+  // one round trip: the setting as it was, then emptied (the select list is evaluated in order)
+  const [scope] = await conn.query<{ search_path: string }>(
+    "select current_setting('search_path') as search_path, set_config('search_path', '', false) as emptied",
+  );
   try {
     return await read();
   } finally {
@@ -86,9 +182,9 @@ async function readExtensions(conn: Queryable, schemas: readonly string[]): Prom
   return rows.map((r) => ({ kind: "extension", name: r.name, version: r.version, schema: r.schema }));
 }
 
-async function readTypes(conn: Queryable, schemas: readonly string[]): Promise<SchemaSnapshot["types"]> {
-  const rows = await conn.query<{ name: string; typtype: string; values: string[] | null; definition: string | null }>(
-    `select n.nspname || '.' || t.typname as name, t.typtype,
+async function readTypes(conn: Queryable, schemas: readonly string[], oids: Oids = null): Promise<Parts<SchemaSnapshot["types"][number]>> {
+  const rows = await conn.query<{ oid: string; name: string; typtype: string; values: string[] | null; definition: string | null }>(
+    `select t.oid::text as oid, n.nspname || '.' || t.typname as name, t.typtype,
             case t.typtype
               when 'e' then array(select e.enumlabel::text from pg_catalog.pg_enum e where e.enumtypid = t.oid order by e.enumsortorder)
               when 'c' then array(select a.attname || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod)
@@ -115,24 +211,26 @@ async function readTypes(conn: Queryable, schemas: readonly string[]): Promise<S
        from pg_catalog.pg_type t join pg_catalog.pg_namespace n on n.oid = t.typnamespace
       where n.nspname = any(?::text[]) and ${notFromExtension("pg_type", "t.oid")}
         and (t.typtype in ('e', 'd', 'r')
-             or (t.typtype = 'c' and (select c.relkind from pg_catalog.pg_class c where c.oid = t.typrelid) = 'c'))`,
-    [schemas],
+             or (t.typtype = 'c' and (select c.relkind from pg_catalog.pg_class c where c.oid = t.typrelid) = 'c'))
+        ${only("t.oid")}`,
+    [schemas, oids, oids],
+    prepared(oids),
   );
   const kinds = { e: "enum", c: "composite", d: "domain", r: "range" } as const;
-  return rows.map((r) => ({
+  return rows.map((r) => [r.oid, {
     kind: "type",
     name: r.name,
     type: kinds[r.typtype as keyof typeof kinds],
     values: r.values ?? [],
     definition: r.definition,
-  }));
+  }]);
 }
 
-async function readSequences(conn: Queryable, schemas: readonly string[]): Promise<SchemaSnapshot["sequences"]> {
+async function readSequences(conn: Queryable, schemas: readonly string[], oids: Oids = null): Promise<Parts<SchemaSnapshot["sequences"][number]>> {
   const rows = await conn.query<{
-    name: string; type: string; start: string; increment: string; min: string; max: string; cycle: boolean; owned_by: string | null;
+    oid: string; name: string; type: string; start: string; increment: string; min: string; max: string; cycle: boolean; owned_by: string | null;
   }>(
-    `select n.nspname || '.' || c.relname as name, pg_catalog.format_type(s.seqtypid, null) as type,
+    `select c.oid::text as oid, n.nspname || '.' || c.relname as name, pg_catalog.format_type(s.seqtypid, null) as type,
             s.seqstart::text as start, s.seqincrement::text as increment, s.seqmin::text as min, s.seqmax::text as max,
             s.seqcycle as cycle,
             (select tn.nspname || '.' || t.relname || '.' || a.attname
@@ -145,10 +243,11 @@ async function readSequences(conn: Queryable, schemas: readonly string[]): Promi
        from pg_catalog.pg_sequence s
        join pg_catalog.pg_class c on c.oid = s.seqrelid
        join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-      where n.nspname = any(?::text[]) and ${notFromExtension("pg_class", "c.oid")}`,
-    [schemas],
+      where n.nspname = any(?::text[]) and ${notFromExtension("pg_class", "c.oid")} ${only("c.oid")}`,
+    [schemas, oids, oids],
+    prepared(oids),
   );
-  return rows.map((r) => ({
+  return rows.map((r) => [r.oid, {
     kind: "sequence",
     name: r.name,
     type: r.type,
@@ -158,10 +257,11 @@ async function readSequences(conn: Queryable, schemas: readonly string[]): Promi
     max: r.max,
     cycle: r.cycle,
     ownedBy: r.owned_by,
-  }));
+  }]);
 }
 
 interface ColumnRow {
+  oid: string;
   table_name: string;
   definition: string | null;
   name: string | null;
@@ -173,9 +273,9 @@ interface ColumnRow {
   collation: string | null;
 }
 
-async function readTables(conn: Queryable, schemas: readonly string[]): Promise<TableObject[]> {
+async function readTables(conn: Queryable, schemas: readonly string[], oids: Oids = null): Promise<Parts<TableObject>> {
   const columns = await conn.query<ColumnRow>(
-    `select n.nspname || '.' || c.relname as table_name,
+    `select c.oid::text as oid, n.nspname || '.' || c.relname as table_name,
             case when c.relpersistence = 'u' then 'UNLOGGED ' else '' end
               || case when c.relkind = 'p' then 'PARTITION BY ' || pg_catalog.pg_get_partkeydef(c.oid) else '' end
               || case when c.relispartition then
@@ -198,32 +298,34 @@ async function readTables(conn: Queryable, schemas: readonly string[]): Promise<
        left join pg_catalog.pg_type ty on ty.oid = a.atttypid
        left join pg_catalog.pg_collation co on co.oid = a.attcollation
        left join pg_catalog.pg_attrdef d on d.adrelid = c.oid and d.adnum = a.attnum
-      where n.nspname = any(?::text[]) and c.relkind in ('r', 'p') and ${notFromExtension("pg_class", "c.oid")}
-      order by 1, a.attnum`,
-    [schemas],
+      where n.nspname = any(?::text[]) and c.relkind in ('r', 'p') and ${notFromExtension("pg_class", "c.oid")} ${only("c.oid")}
+      order by 2, a.attnum`,
+    [schemas, oids, oids],
+    prepared(oids),
   );
-  const constraints = await conn.query<{ table_name: string; name: string; type: string; definition: string }>(
-    `select n.nspname || '.' || t.relname as table_name, k.conname as name, k.contype as type,
+  const constraints = await conn.query<{ oid: string; name: string; type: string; definition: string }>(
+    `select t.oid::text as oid, n.nspname || '.' || t.relname as table_name, k.conname as name, k.contype as type,
             pg_catalog.pg_get_constraintdef(k.oid) as definition
        from pg_catalog.pg_constraint k
        join pg_catalog.pg_class t on t.oid = k.conrelid
        join pg_catalog.pg_namespace n on n.oid = t.relnamespace
-      where n.nspname = any(?::text[]) and t.relkind in ('r', 'p') and k.contype in ('p', 'u', 'f', 'c', 'x')
+      where n.nspname = any(?::text[]) and t.relkind in ('r', 'p') and k.contype in ('p', 'u', 'f', 'c', 'x') ${only("t.oid")}
       -- a foreign key to a partitioned table has a copy per partition, under the same name: ties go by definition
-      order by 1, 2, 4`,
-    [schemas],
+      order by 2, 3, 5`,
+    [schemas, oids, oids],
+    prepared(oids),
   );
   const types: Record<string, ConstraintType> = { p: "primary", u: "unique", f: "foreign", c: "check", x: "exclusion" };
-  const byTable = new Map<string, { definition: string | null; columns: ColumnDefinition[]; constraints: ConstraintDefinition[] }>();
+  const byTable = new Map<string, { name: string; definition: string | null; columns: ColumnDefinition[]; constraints: ConstraintDefinition[] }>();
   for (const row of columns) {
-    const table = byTable.get(row.table_name) ?? { definition: row.definition?.trim() || null, columns: [], constraints: [] };
+    const table = byTable.get(row.oid) ?? { name: row.table_name, definition: row.definition?.trim() || null, columns: [], constraints: [] };
     if (row.name !== null) table.columns.push(column(row));
-    byTable.set(row.table_name, table);
+    byTable.set(row.oid, table);
   }
   for (const row of constraints) {
-    byTable.get(row.table_name)?.constraints.push({ name: row.name, type: types[row.type] ?? "check", definition: row.definition });
+    byTable.get(row.oid)?.constraints.push({ name: row.name, type: types[row.type] ?? "check", definition: row.definition });
   }
-  return [...byTable].map(([name, table]) => ({ kind: "table", name, ...table }));
+  return [...byTable].map(([oid, { name, ...table }]) => [oid, { kind: "table", name, ...table }]);
 }
 
 function column(row: ColumnRow): ColumnDefinition {
@@ -241,22 +343,23 @@ function column(row: ColumnRow): ColumnDefinition {
   };
 }
 
-async function readViews(conn: Queryable, schemas: readonly string[]): Promise<SchemaSnapshot["views"]> {
-  const rows = await conn.query<{ name: string; relkind: string; definition: string }>(
-    `select n.nspname || '.' || c.relname as name, c.relkind,
+async function readViews(conn: Queryable, schemas: readonly string[], oids: Oids = null): Promise<Parts<SchemaSnapshot["views"][number]>> {
+  const rows = await conn.query<{ oid: string; name: string; relkind: string; definition: string }>(
+    `select c.oid::text as oid, n.nspname || '.' || c.relname as name, c.relkind,
             coalesce('WITH (' || array_to_string(c.reloptions, ', ') || E') AS\n', '') || pg_catalog.pg_get_viewdef(c.oid, true) as definition
        from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-      where n.nspname = any(?::text[]) and c.relkind in ('v', 'm') and ${notFromExtension("pg_class", "c.oid")}`,
-    [schemas],
+      where n.nspname = any(?::text[]) and c.relkind in ('v', 'm') and ${notFromExtension("pg_class", "c.oid")} ${only("c.oid")}`,
+    [schemas, oids, oids],
+    prepared(oids),
   );
-  return rows.map((r) => ({ kind: r.relkind === "m" ? "materialized view" : "view", name: r.name, definition: r.definition.trim() }));
+  return rows.map((r) => [r.oid, { kind: r.relkind === "m" ? "materialized view" : "view", name: r.name, definition: r.definition.trim() }]);
 }
 
-async function readIndexes(conn: Queryable, schemas: readonly string[]): Promise<SchemaSnapshot["indexes"]> {
+async function readIndexes(conn: Queryable, schemas: readonly string[], oids: Oids = null): Promise<Parts<SchemaSnapshot["indexes"][number]>> {
   const rows = await conn.query<{
-    name: string; table: string; unique: boolean; method: string; columns: string[]; predicate: string | null; definition: string;
+    oid: string; name: string; table: string; unique: boolean; method: string; columns: string[]; predicate: string | null; definition: string;
   }>(
-    `select n.nspname || '.' || i.relname as name, tn.nspname || '.' || t.relname as "table", x.indisunique as unique,
+    `select i.oid::text as oid, n.nspname || '.' || i.relname as name, tn.nspname || '.' || t.relname as "table", x.indisunique as unique,
             am.amname as method,
             array(select pg_catalog.pg_get_indexdef(i.oid, k, true) from generate_series(1, x.indnkeyatts) k order by k) as columns,
             pg_catalog.pg_get_expr(x.indpred, x.indrelid, true) as predicate,
@@ -267,15 +370,16 @@ async function readIndexes(conn: Queryable, schemas: readonly string[]): Promise
        join pg_catalog.pg_namespace n on n.oid = i.relnamespace
        join pg_catalog.pg_namespace tn on tn.oid = t.relnamespace
        join pg_catalog.pg_am am on am.oid = i.relam
-      where n.nspname = any(?::text[]) and ${notFromExtension("pg_class", "i.oid")}`,
-    [schemas],
+      where n.nspname = any(?::text[]) and ${notFromExtension("pg_class", "i.oid")} ${only("i.oid")}`,
+    [schemas, oids, oids],
+    prepared(oids),
   );
-  return rows.map((r) => ({ kind: "index", ...r }));
+  return rows.map(({ oid, ...r }) => [oid, { kind: "index", ...r }]);
 }
 
-async function readRoutines(conn: Queryable, schemas: readonly string[]): Promise<SchemaSnapshot["routines"]> {
-  const rows = await conn.query<{ name: string; prokind: string; returns: string | null; language: string; definition: string }>(
-    `select n.nspname || '.' || p.proname || '(' || pg_catalog.oidvectortypes(p.proargtypes) || ')' as name, p.prokind,
+async function readRoutines(conn: Queryable, schemas: readonly string[], oids: Oids = null): Promise<Parts<SchemaSnapshot["routines"][number]>> {
+  const rows = await conn.query<{ oid: string; name: string; prokind: string; returns: string | null; language: string; definition: string }>(
+    `select p.oid::text as oid, n.nspname || '.' || p.proname || '(' || pg_catalog.oidvectortypes(p.proargtypes) || ')' as name, p.prokind,
             case when p.prokind = 'p' then null else pg_catalog.pg_get_function_result(p.oid) end as returns,
             l.lanname as language, pg_catalog.pg_get_functiondef(p.oid) as definition
        from pg_catalog.pg_proc p
@@ -284,30 +388,33 @@ async function readRoutines(conn: Queryable, schemas: readonly string[]): Promis
       where n.nspname = any(?::text[]) and p.prokind in ('f', 'p') and ${notFromExtension("pg_proc", "p.oid")}
         -- a range type's constructors come and go with the type
         and not exists (select 1 from pg_catalog.pg_depend dep where dep.classid = 'pg_catalog.pg_proc'::regclass
-                          and dep.objid = p.oid and dep.deptype = 'i')`,
-    [schemas],
+                          and dep.objid = p.oid and dep.deptype = 'i')
+        ${only("p.oid")}`,
+    [schemas, oids, oids],
+    prepared(oids),
   );
-  return rows.map((r) => ({
+  return rows.map((r) => [r.oid, {
     kind: r.prokind === "p" ? "procedure" : "function",
     name: r.name,
     returns: r.returns,
     language: r.language,
     definition: r.definition.trim(),
-  }));
+  }]);
 }
 
-async function readTriggers(conn: Queryable, schemas: readonly string[]): Promise<SchemaSnapshot["triggers"]> {
-  const rows = await conn.query<{ name: string; table: string; type: number; definition: string }>(
-    `select n.nspname || '.' || t.relname || '.' || g.tgname as name, n.nspname || '.' || t.relname as "table",
+async function readTriggers(conn: Queryable, schemas: readonly string[], oids: Oids = null): Promise<Parts<SchemaSnapshot["triggers"][number]>> {
+  const rows = await conn.query<{ oid: string; name: string; table: string; type: number; definition: string }>(
+    `select g.oid::text as oid, n.nspname || '.' || t.relname || '.' || g.tgname as name, n.nspname || '.' || t.relname as "table",
             g.tgtype::int as type, pg_catalog.pg_get_triggerdef(g.oid) as definition
        from pg_catalog.pg_trigger g
        join pg_catalog.pg_class t on t.oid = g.tgrelid
        join pg_catalog.pg_namespace n on n.oid = t.relnamespace
-      where n.nspname = any(?::text[]) and not g.tgisinternal`,
-    [schemas],
+      where n.nspname = any(?::text[]) and not g.tgisinternal ${only("g.oid")}`,
+    [schemas, oids, oids],
+    prepared(oids),
   );
   // tgtype bits (pg_trigger.h): 1 row, 2 before, 4 insert, 8 delete, 16 update, 32 truncate, 64 instead.
-  return rows.map((r) => ({
+  return rows.map((r) => [r.oid, {
     kind: "trigger",
     name: r.name,
     table: r.table,
@@ -319,5 +426,5 @@ async function readTriggers(conn: Queryable, schemas: readonly string[]): Promis
       ...(r.type & 16 ? ["UPDATE"] : []),
     ],
     definition: r.definition,
-  }));
+  }]);
 }

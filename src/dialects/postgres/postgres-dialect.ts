@@ -9,6 +9,7 @@ import { findPgDump, pgDumpAvailable, runPgDump } from "./pg-dump.js";
 import { postgresCommitRefused, postgresConnectionLost, postgresErrorPosition, postgresRetryable } from "./postgres-errors.js";
 import { classifyClient, PostgresSessions, type UserClient } from "./sessions.js";
 import { describeSchema } from "./describe-schema.js";
+import { PostgresDescriptionMemo } from "./describe-memo.js";
 import { dumpSchema } from "./dump-schema.js";
 
 export { pgDumpAvailable, findPgDump, quotePostgresIdentifier };
@@ -81,7 +82,8 @@ export function postgresDialect(options: PostgresDialectOptions): Dialect {
     userClient,
     connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
   });
-
+  // verify describes its shadow three times per migration: the last descriptions are kept
+  const described = new PostgresDescriptionMemo();
 
   const dialect: Dialect = {
     name: "postgres",
@@ -138,7 +140,8 @@ export function postgresDialect(options: PostgresDialectOptions): Dialect {
       return Number.isFinite(capacity) ? capacity : null;
     },
 
-    describeSchema: (db, describe) => describeSchema(db, { ...describe, ...(options.schema === undefined ? {} : { schema: options.schema }) }),
+    describeSchema: (db, describe) =>
+      describeSchema(db, { ...describe, ...(options.schema === undefined ? {} : { schema: options.schema }) }, described),
     dumpSchema: (db, dump) => dumpSchema(db, { ...dump, ...(options.schema === undefined ? {} : { schema: options.schema }) }),
 
     dispose: () => sessions.dispose(),

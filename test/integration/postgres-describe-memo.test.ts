@@ -1,0 +1,178 @@
+// PostgreSQL's describeSchema remembers its last two descriptions (verify describes the same shadow
+// three times per migration) and reads again only the objects whose catalog rows changed: what it
+// gives back must be exactly what a fresh read gives, after every kind of change, and an
+// unchanged schema gives the very same snapshot object.
+import { afterAll, expect, it } from "vitest";
+import { createDialect } from "../../src/dialects/create-dialect.js";
+import type { SchemaSnapshot } from "../../src/core/schema/index.js";
+import type { Connection, Dialect, Queryable } from "../../src/dialects/dialect.js";
+import { postgresTarget, type TestDb } from "../support/targets.js";
+
+const HISTORY = ["stratum_migrations"];
+const databases: TestDb[] = [];
+afterAll(async () => {
+  await Promise.all(databases.splice(0).map((db) => db.drop()));
+});
+
+const STEPS = [
+  "create schema app",
+  "create table app.t1 (id integer primary key, a text, b integer)",
+  "create table public.t2 (id integer primary key, name text unique)",
+  "alter table app.t1 add constraint t1_b_fk foreign key (b) references public.t2 (id)",
+  "create index t1_a on app.t1 (a)",
+  "alter table app.t1 add column c text default 'x' not null",
+  "alter table app.t1 alter column c set default 'y'",
+  "alter table app.t1 alter column c drop default",
+  "alter table app.t1 alter column a type varchar(40)",
+  "alter table app.t1 alter column a set not null",
+  "alter table app.t1 add constraint t1_c_check check (c <> '')",
+  "alter table app.t1 drop constraint t1_c_check",
+  "create unique index t1_b on app.t1 (b) where b > 0",
+  "create table stratum_migrations (version text primary key)",
+  "create view app.v1 as select id, a from app.t1",
+  "create or replace view app.v1 as select id, a, c from app.t1",
+  "create materialized view app.m1 as select count(*) as n from public.t2",
+  "create function app.f(x integer) returns integer language sql immutable as 'select x + 1'",
+  "create or replace function app.f(x integer) returns integer language sql immutable as 'select x + 2'",
+  "create function app.touch() returns trigger language plpgsql as $$begin return new; end$$",
+  "create trigger t1_touch before update on app.t1 for each row execute function app.touch()",
+  "create or replace function app.touch() returns trigger language plpgsql as $$begin new.c := 'z'; return new; end$$",
+  "create type app.mood as enum ('sad', 'ok')",
+  "alter type app.mood add value 'happy'",
+  "alter type app.mood add value 'meh' before 'ok'",
+  "alter table app.t1 add column m app.mood default 'ok'",
+  "alter type app.mood rename value 'ok' to 'fine'",
+  "create domain app.positive as integer check (value > 0)",
+  "alter domain app.positive add constraint positive_small check (value < 1000)",
+  "alter domain app.positive set default 1",
+  "create type app.pair as (x integer, y text)",
+  "alter type app.pair add attribute z integer",
+  "create sequence app.s1 start 5",
+  "alter sequence app.s1 increment 3 maxvalue 900 cycle",
+  "alter sequence app.s1 owned by app.t1.b",
+  "alter table app.t1 add column ident bigint generated always as identity",
+  "alter table app.t1 rename column a to a2",
+  "alter table public.t2 rename to t3",
+  "alter index app.t1_a rename to t1_a2",
+  "alter function app.f(integer) rename to g",
+  "alter table app.t1 enable row level security",
+  "create policy p1 on app.t1 using (b > 0)",
+  "create table app.parted (id integer, at date) partition by range (at)",
+  "create table app.parted_1 partition of app.parted for values from ('2025-01-01') to ('2026-01-01')",
+  "create table app.child (extra text) inherits (app.t1)",
+  "drop table app.child",
+  "drop trigger t1_touch on app.t1",
+  "drop materialized view app.m1",
+  "drop view app.v1",
+  "drop index app.t1_b",
+  "alter table app.t1 drop column c",
+  "drop type app.pair",
+  "alter table public.t3 set schema app",
+  "drop table app.t3 cascade",
+  "drop function app.g(integer)",
+  "create extension citext with schema app",
+  "alter table app.t1 add column email app.citext",
+  "drop schema app cascade",
+];
+
+async function opened(db: TestDb): Promise<{ dialect: Dialect; conn: Connection }> {
+  const dialect = await createDialect({ url: db.url, cwd: process.cwd(), environment: {} });
+  return { dialect, conn: await dialect.connect() };
+}
+
+it.concurrent("a remembered description equals a fresh read after each change; an unchanged schema gives the same snapshot", async () => {
+  const db = await (await postgresTarget()).createDatabase();
+  databases.push(db);
+  const { dialect, conn } = await opened(db);
+  const remembered = () => dialect.describeSchema!(conn, { exclude: HISTORY, remember: true });
+  const fresh = () => dialect.describeSchema!(conn, { exclude: HISTORY });
+  try {
+    let previous = await remembered();
+    expect(previous).toEqual(await fresh());
+    for (const statement of STEPS) {
+      await conn.exec(statement);
+      const described = await remembered();
+      expect(described, statement).toEqual(await fresh());
+      // the excluded history table changes nothing described; every other statement changes something
+      if (statement.includes("stratum_migrations")) expect(described, statement).toEqual(previous);
+      else expect(described, statement).not.toEqual(previous);
+      // nothing changed since: the same object, which verify compares without diffing
+      expect(await remembered(), statement).toBe(described);
+      previous = described;
+    }
+  } finally {
+    await conn.close();
+    await dialect.dispose();
+  }
+});
+
+it.concurrent("an up, down and up again as verify runs them: each description equals a fresh read", async () => {
+  const db = await (await postgresTarget()).createDatabase();
+  databases.push(db);
+  const { dialect, conn } = await opened(db);
+  // counts the queries each description sends: a remembered one reads only what changed
+  let queries = 0;
+  const counted: Queryable = { query: (sql, params, options) => (queries++, conn.query(sql, params, options)), exec: (sql) => conn.exec(sql) };
+  const count = async (describe: () => Promise<SchemaSnapshot>): Promise<[SchemaSnapshot, number]> => {
+    queries = 0;
+    const snapshot = await describe();
+    return [snapshot, queries];
+  };
+  const remembered = () => dialect.describeSchema!(counted, { exclude: HISTORY, remember: true });
+  const fresh = () => dialect.describeSchema!(counted, { exclude: HISTORY });
+  const migrations: [up: string, down: string][] = [
+    ["create table t1 (id serial primary key, a text)", "drop table t1"],
+    ["alter table t1 add column b integer default 3", "alter table t1 drop column b"],
+    ["create index t1_a on t1 (a)", "drop index t1_a"],
+    ["create view v1 as select id, a from t1", "drop view v1"],
+    ["create or replace view v1 as select id, a || 'x' as a from t1", "create or replace view v1 as select id, a from t1"],
+    ["create type e as enum ('x'); alter table t1 add column e e", "alter table t1 drop column e; drop type e"],
+    ["alter table t1 rename column a to a1", "alter table t1 rename column a1 to a"],
+  ];
+  try {
+    for (const [up, down] of migrations) {
+      const before = await remembered();
+      await conn.exec(up);
+      const afterUp = await remembered();
+      expect(afterUp, up).toEqual(await fresh());
+      await conn.exec(down);
+      const afterDown = await remembered();
+      expect(afterDown, down).toEqual(await fresh());
+      expect(afterDown, down).toEqual(before);
+      await conn.exec(up);
+      const [again, rememberedQueries] = await count(remembered);
+      const [freshly, freshQueries] = await count(fresh);
+      expect(again, up).toEqual(freshly);
+      expect(again, up).toEqual(afterUp);
+      // only what changed is read again (a rename is printed by other objects: everything is)
+      if (!up.includes("rename")) expect(rememberedQueries, up).toBeLessThan(freshQueries);
+    }
+  } finally {
+    await conn.close();
+    await dialect.dispose();
+  }
+});
+
+it.concurrent("inside a transaction that writes, a row written again is read again", async () => {
+  const db = await (await postgresTarget()).createDatabase();
+  databases.push(db);
+  const { dialect, conn } = await opened(db);
+  const remembered = () => dialect.describeSchema!(conn, { exclude: HISTORY, remember: true });
+  const fresh = () => dialect.describeSchema!(conn, { exclude: HISTORY });
+  try {
+    await remembered();
+    await conn.begin();
+    await conn.exec("create table t1 (id integer, a text)");
+    expect(await remembered()).toEqual(await fresh());
+    // the column's pg_attribute row is written again by the same transaction: the same xmin
+    await conn.exec("alter table t1 alter column a set not null");
+    const inside = await remembered();
+    expect(inside).toEqual(await fresh());
+    expect(inside.tables[0]?.columns[1]?.nullable).toBe(false);
+    await conn.commit();
+    expect(await remembered()).toEqual(await fresh());
+  } finally {
+    await conn.close();
+    await dialect.dispose();
+  }
+});
