@@ -146,16 +146,35 @@ async function rememberedKind<K extends keyof typeof KINDS>(
   return [...found.values()].filter((o): o is T => o !== null);
 }
 
-/** Runs `read` with an empty search_path, so the server's printers qualify every name; restores it after. */
+/**
+ * Runs `read` with an empty search_path, so the server's printers qualify every name. The setting
+ * is changed for the read's transaction only (`set_config(…, true)`; a transaction of its own when
+ * none is open): a session-wide change would outlive a failure, and behind a transaction pooler it
+ * would stay on a server connection the next client gets.
+ */
 export async function withQualifiedNames<T>(conn: Queryable, read: () => Promise<T>): Promise<T> {
+  const status = conn instanceof PostgresConnection ? conn.transactionStatus() : null;
+  if (status === "I") {
+    await conn.exec("begin");
+    try {
+      await conn.query("select set_config('search_path', '', true)");
+      const result = await read();
+      await conn.exec("commit");
+      return result;
+    } catch (error) {
+      await conn.exec("rollback").catch(() => undefined);
+      throw error;
+    }
+  }
+  const local = status === "T";
   // one round trip: the setting as it was, then emptied (the select list is evaluated in order)
   const [scope] = await conn.query<{ search_path: string }>(
-    "select current_setting('search_path') as search_path, set_config('search_path', '', false) as emptied",
+    `select current_setting('search_path') as search_path, set_config('search_path', '', ${local}) as emptied`,
   );
   try {
     return await read();
   } finally {
-    await conn.query("select set_config('search_path', ?, false)", [scope?.search_path ?? ""]);
+    await conn.query(`select set_config('search_path', ?, ${local})`, [scope?.search_path ?? ""]);
   }
 }
 

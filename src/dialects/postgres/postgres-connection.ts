@@ -230,8 +230,8 @@ export class PostgresConnection implements Connection {
     return text;
   }
 
-  /** `I` idle, `T` in a transaction, `E` in a failed transaction. */
-  private transactionStatus(): string | null {
+  /** `I` idle, `T` in a transaction, `E` in a failed transaction (null: the driver does not say). */
+  transactionStatus(): string | null {
     const status = (this.client as { getTransactionStatus?: () => string | null }).getTransactionStatus;
     return typeof status === "function" ? status.call(this.client) : null;
   }
