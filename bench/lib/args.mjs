@@ -3,7 +3,7 @@
 import { parseArgs } from "node:util";
 
 export const DIALECTS = Object.freeze(["sqlite", "postgres", "mysql"]);
-export const WORKLOADS = Object.freeze(["W1", "W2", "W3", "W4", "SHADOW", "VERIFY"]);
+export const WORKLOADS = Object.freeze(["W1", "W2", "W3", "W4", "SHADOW", "VERIFY", "DRIFT", "LINT"]);
 
 const DIALECT_ALIASES = Object.freeze({
   sqlite: "sqlite",
@@ -19,8 +19,9 @@ export const USAGE = `usage: node bench/run.mjs [options]
   --quick               W1 with N in {100, 1000}, W2 at 1,000 applied, 3 runs each and no
                         warm-up round (a fast check, not numbers to quote)
   --only <list>         dialects to run: sqlite,postgres,mysql (mariadb and pg are aliases)
-  --workloads <list>    workloads to run: W1,W2,W3,W4,SHADOW,VERIFY (SHADOW: shadow database
-                        start; VERIFY: verify vs up of the generated schema set)
+  --workloads <list>    workloads to run: W1,W2,W3,W4,SHADOW,VERIFY,DRIFT,LINT (SHADOW: shadow
+                        database start; VERIFY: verify vs up of the generated schema set; DRIFT:
+                        drift on 300 tables; LINT: lint --all over 5,000 migrations)
   --runs <n>            measured runs per case (default 5, --quick 3); a warm-up run comes first
   --sizes <list>        W1 sizes, e.g. 100,1000 (default 100,1000,5000; MariaDB 100,1000
                         unless --sizes is given: its N=5000 case alone takes about 6 minutes)

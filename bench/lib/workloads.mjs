@@ -11,6 +11,7 @@ import { runNode } from "./measure.mjs";
 import { derivedRow, measuredRow, ratioAtMost, rssAtMost, secondsAtMost, target } from "./report.mjs";
 import { shadowStart } from "./shadow.mjs";
 import { verifyWorkload } from "./verify.mjs";
+import { driftWorkload, lintWorkload } from "./drift-lint.mjs";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const CLI = join(ROOT, "dist", "cli", "stratum.mjs");
@@ -341,6 +342,6 @@ export async function w4(ctx) {
   }
 }
 
-export const WORKLOAD_RUNNERS = Object.freeze({ W1: w1, W2: w2, W3: w3, W4: w4, SHADOW: shadowStart, VERIFY: verifyWorkload });
+export const WORKLOAD_RUNNERS = Object.freeze({ W1: w1, W2: w2, W3: w3, W4: w4, SHADOW: shadowStart, VERIFY: verifyWorkload, DRIFT: driftWorkload, LINT: lintWorkload });
 /** Dialects a workload runs on (W4 needs pg_sleep). */
 export const WORKLOAD_DIALECTS = Object.freeze({ W4: ["postgres"], VERIFY: ["sqlite", "postgres"] });
