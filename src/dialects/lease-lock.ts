@@ -14,6 +14,7 @@ import { hostname, userInfo } from "node:os";
 import { ConnectionError, InterruptedError, LockTimeoutError, type StratumError } from "../core/errors.js";
 import { option } from "../core/vocabulary.js";
 import type { Connection, Dialect, Lock, LockOptions, Queryable } from "./dialect.js";
+import { sleepUnlessAborted } from "./sleep.js";
 
 /** How long a lease lasts without a heartbeat. */
 export const LEASE_TTL_MS = 30_000;
@@ -64,19 +65,7 @@ export interface LeaseClock {
 export const systemClock: LeaseClock = {
   now: () => Date.now(),
   monotonic: () => performance.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve) => {
-      if (signal?.aborted) return resolve();
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      }, ms);
-      signal?.addEventListener("abort", onAbort, { once: true });
-    }),
+  sleep: sleepUnlessAborted,
   every: (ms, fn) => {
     const timer = setInterval(fn, ms);
     timer.unref();

@@ -2,6 +2,7 @@
 // Never a blocking pg_advisory_lock: it deadlocks with CREATE INDEX CONCURRENTLY in another
 // session (Flyway #1654, golang-migrate #960).
 
+import { sleepUnlessAborted } from "../sleep.js";
 import { createHash } from "node:crypto";
 import { EXIT, InterruptedError, LockTimeoutError, StratumError } from "../../core/errors.js";
 import type { Lock, LockAssertion, LockOptions } from "../dialect.js";
@@ -119,20 +120,6 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
 
 /** The wait before try number `attempt` (0-based): 25 ms doubling to 500 ms, with jitter. */
 export function backoffMs(attempt: number, random: () => number = Math.random): number {
@@ -197,7 +184,7 @@ export async function acquireAdvisoryLock(target: AdvisoryLockTarget, options: L
       options.onWait(lastHolder, waited);
       nextReport = waited + 1000;
     }
-    await sleep(Math.min(backoffMs(attempt), Math.max(1, timeoutMs - (Date.now() - started))), options.signal);
+    await sleepUnlessAborted(Math.min(backoffMs(attempt), Math.max(1, timeoutMs - (Date.now() - started))), options.signal);
   }
 }
 
