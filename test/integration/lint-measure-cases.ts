@@ -24,9 +24,6 @@ const SERVER_WIDE = /DROP DATABASE/i;
 export const DISAGREE: Readonly<Record<string, string>> = {
   // PostgreSQL 12+ skips the rewrite when the session's TimeZone is UTC (the shadow's is): the rule cannot know the server's
   "ALTER TABLE t ALTER COLUMN at SET DATA TYPE timestamptz;": "no rewrite under TimeZone UTC",
-  // MariaDB 10.11 (and MySQL 5.6+) rebuild the table in place, online, for these: no COPY
-  "ALTER TABLE users DROP PRIMARY KEY, ADD PRIMARY KEY (id, tenant);": "INPLACE, LOCK=NONE (an online rebuild)",
-  "ALTER TABLE users ENGINE = InnoDB;": "INPLACE, LOCK=NONE (an online rebuild)",
 };
 
 /** Statements that fail on the seeded shadow, as the rule says they would on a table with rows. */

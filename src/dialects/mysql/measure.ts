@@ -35,6 +35,22 @@ async function timed(conn: Connection, sql: string): Promise<number> {
   return Math.round(performance.now() - started);
 }
 
+const mariadbSessions = new WeakMap<Connection, Promise<boolean>>();
+
+/**
+ * MariaDB accepts a bare ALGORITHM=INSTANT on a change of engine and then copies the table; with
+ * LOCK=NONE it refuses ("COPY algorithm requires a lock"), so its INSTANT probe carries LOCK=NONE.
+ * MySQL 8 takes no LOCK clause but DEFAULT with INSTANT.
+ */
+function isMariadb(conn: Connection): Promise<boolean> {
+  let known = mariadbSessions.get(conn);
+  if (known === undefined) {
+    known = conn.query<{ v: string }>("select version() as v").then((rows) => /mariadb/i.test(String(rows[0]?.v ?? "")));
+    mariadbSessions.set(conn, known);
+  }
+  return known;
+}
+
 async function run(conn: Connection, statement: StatementFacts): Promise<MeasuredEffect> {
   const text = statement.text.replace(/[\s;]+$/, "");
   const kind = ALTER.exec(text)?.[1];
@@ -47,8 +63,9 @@ async function run(conn: Connection, statement: StatementFacts): Promise<Measure
     return { durationMs, algorithm: { algorithm: statedAlgorithm ?? "DEFAULT", lock: statedLock ?? "DEFAULT", stated: true } };
   }
   const separator = /^alter/i.test(kind) ? ", " : " ";
+  const instant = (await isMariadb(conn)) ? "ALGORITHM=INSTANT, LOCK=NONE" : "ALGORITHM=INSTANT";
   for (const [algorithm, lock] of PROBES) {
-    const clause = algorithm === "INSTANT" ? "ALGORITHM=INSTANT" : `ALGORITHM=${algorithm}, LOCK=${lock}`;
+    const clause = algorithm === "INSTANT" ? instant : `ALGORITHM=${algorithm}, LOCK=${lock}`;
     const probe = `${text}${separator}${separator === " " ? clause.replace(",", "") : clause}`;
     try {
       const durationMs = await timed(conn, probe);

@@ -56,17 +56,22 @@ function alterTable(words: readonly Word[]): LintHit[] {
   const hits: LintHit[] = [];
   const algorithm = optionValue(words, "ALGORITHM");
   let copies = algorithm === "COPY";
+  let droppedPrimary = false;
+  let addedPrimary = false;
   for (const clause of clausesFrom(words, next)) {
     const first = clause[0]?.upper ?? "";
     const second = clause[1]?.upper ?? "";
     if (first === "DROP") {
-      if (second === "PRIMARY") copies = true;
+      // dropping the primary key alone is a copy; dropping and adding one in the same ALTER is an online rebuild
+      if (second === "PRIMARY") droppedPrimary = true;
       else if (!["INDEX", "KEY", "FOREIGN", "CONSTRAINT", "CHECK", "PARTITION"].includes(second)) {
         const column = nameAt(clause, skipWords(clause, 1, ["COLUMN", "IF", "EXISTS"])).name;
         hits.push({ rule: "drop-column", table, subject: `column ${table}.${column}` });
       }
     } else if (first === "ADD") {
-      copies ||= addClause(clause, words, table, hits);
+      const added = addClause(clause, words, table, hits);
+      if (added === "primary") addedPrimary = true;
+      else copies ||= added === "copy";
     } else if (first === "MODIFY" || first === "CHANGE") {
       copies = true;
       const at = skipWords(clause, 1, ["COLUMN"]);
@@ -77,31 +82,47 @@ function alterTable(words: readonly Word[]): LintHit[] {
     } else if (first === "RENAME") {
       if (second === "COLUMN") hits.push({ rule: "rename-column", table, subject: `column ${table}.${nameAt(clause, 2).name}` });
       else if (second !== "INDEX" && second !== "KEY") hits.push({ rule: "rename-table", table, subject });
-    } else if (first === "CONVERT" || first === "ENGINE" || first === "FORCE" || hasWord(clause, "CHARACTER") || hasWord(clause, "CHARSET")) {
+    } else if (first === "ENGINE") {
+      // the same engine (InnoDB) is an online rebuild in place, as FORCE is; another engine is a copy
+      if (engineOf(clause) !== "INNODB") copies = true;
+    } else if (first === "CONVERT" || hasWord(clause, "CHARACTER") || hasWord(clause, "CHARSET")) {
       copies = true;
     }
   }
+  if (droppedPrimary && !addedPrimary) copies = true;
   // a stated in-place algorithm makes the server refuse what it cannot do in place, rather than copy
   if (copies && algorithm !== "INSTANT" && algorithm !== "INPLACE" && algorithm !== "NOCOPY") hits.push({ rule: "alter-algorithm-copy", table, subject });
   return hits;
 }
 
-/** An ADD clause; true when it needs a table copy (a primary key). */
-function addClause(clause: readonly Word[], words: readonly Word[], table: string, hits: LintHit[]): boolean {
+/** The engine an `ENGINE [=] name` clause names, upper-case. */
+function engineOf(clause: readonly Word[]): string {
+  const at = clause[1]?.upper === "=" ? 2 : 1;
+  const word = clause[at];
+  return word === undefined ? "" : (word.upper || word.name).toUpperCase();
+}
+
+/**
+ * An ADD clause: `copy` when it needs a table copy (a foreign key while foreign_key_checks is on,
+ * which the server only adds with ALGORITHM=COPY), `primary` for a primary key (an online rebuild
+ * in place), else null.
+ */
+function addClause(clause: readonly Word[], words: readonly Word[], table: string, hits: LintHit[]): "copy" | "primary" | null {
   const second = clause[1]?.upper ?? "";
   const kind = second === "CONSTRAINT" ? (clause[3]?.upper ?? "") : second;
-  if (kind === "PRIMARY") return true;
+  if (kind === "PRIMARY") return "primary";
+  if (kind === "FOREIGN") return "copy";
   if (kind === "FULLTEXT" || kind === "SPATIAL") {
     hits.push({ rule: "index-build-blocks-writes", table, subject: `table ${table}` });
-    return false;
+    return null;
   }
-  if (["INDEX", "KEY", "UNIQUE", "FOREIGN", "CHECK", "PARTITION"].includes(kind)) {
+  if (["INDEX", "KEY", "UNIQUE", "CHECK", "PARTITION"].includes(kind)) {
     if (blocking(words, false)) hits.push({ rule: "index-build-blocks-writes", table, subject: `table ${table}` });
-    return false;
+    return null;
   }
   const column = nameAt(clause, skipWords(clause, 1, ["COLUMN", "IF", "NOT", "EXISTS"])).name;
   if (notNullWithoutDefault(clause)) hits.push({ rule: "add-not-null-column-without-default", table, subject: `column ${table}.${column}` });
-  return false;
+  return null;
 }
 
 export const mysqlLint: DialectLint = {
