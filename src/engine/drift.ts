@@ -8,16 +8,11 @@ import { driftSentences, driftSummary, fingerprintOf, noSnapshotSentence, withou
 import type { SchemaSnapshot } from "../core/schema/model.js";
 import { compareVersions } from "../core/version.js";
 import type { Connection } from "../dialects/dialect.js";
-import { schemaStore, stratumTables, type SchemaStore } from "../history/schema-store.js";
-import { createEngine, type Engine } from "./ports.js";
+import { schemaStore, type SchemaStore } from "../history/schema-store.js";
+import { createEngine, ownTables, type Engine } from "./ports.js";
 import { withConnection } from "./session.js";
 import { withShadow } from "./shadow.js";
 import { up } from "./up.js";
-
-/** Stratum's own tables, left out of every snapshot that leaves the history out. */
-export function ownTables(engine: Engine): string[] {
-  return stratumTables({ table: engine.policy.table, logTable: engine.policy.logTable });
-}
 
 function storeOf(engine: Engine): SchemaStore {
   return schemaStore(engine.target.dialect, { table: engine.policy.table, logTable: engine.policy.logTable });

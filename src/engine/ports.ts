@@ -1,3 +1,4 @@
+import { stratumTables } from "../history/schema-store.js";
 import type { ResolvedConfig, Hooks } from "../config/types.js";
 import type { LoadedCode } from "../core/context.js";
 import type { EventBus, MigratorEvent } from "../core/events.js";
@@ -111,6 +112,11 @@ export function policyOf(config: ResolvedConfig): Policy {
     cwd: config.cwd,
     url: config.url,
   };
+}
+
+/** Stratum's own tables (state, log, recorded schema, lease): left out of every snapshot and dump. */
+export function ownTables(engine: Engine): string[] {
+  return stratumTables({ table: engine.policy.table, logTable: engine.policy.logTable });
 }
 
 export function createEngine(target: Target, deps: Deps, policy: Policy): Engine {

@@ -13,8 +13,8 @@ import { compareVersions, matchesVersion, versionKey } from "../core/version.js"
 import type { Connection, Dialect } from "../dialects/dialect.js";
 import { recordBaseline } from "./admin.js";
 import { confirmProtected } from "./confirm.js";
-import { ownTables, recordSchemaSnapshot } from "./drift.js";
-import type { Engine } from "./ports.js";
+import { recordSchemaSnapshot } from "./drift.js";
+import { ownTables, type Engine } from "./ports.js";
 import { inTransaction, throwIfAborted, withConnection, withLock, type Session } from "./session.js";
 import { errorText } from "./step-failure.js";
 import { discover } from "./workspace.js";
@@ -116,7 +116,7 @@ async function composeSchema(engine: Engine, conn: Connection, dumper: Dumper): 
   const applied = rows.filter((row) => row.state === "applied").map((row) => row.version);
   const version = applied.reduce<string | null>((high, v) => (high === null || compareVersions(v, high) > 0 ? v : high), null);
   const gaps = version === null ? [] : await notApplied(engine, applied, version);
-  const body = await dumper(conn, { exclude: historyTables(engine) });
+  const body = await dumper(conn, { exclude: ownTables(engine) });
   const header = [
     `-- stratum schema: ${dialect.name}, ${version === null ? "no migration applied" : `version ${version}`}${gaps.length > 0 ? ` (not applied: ${gaps.join(" ")})` : ""}`,
     "-- Written by `stratum schema dump`; `stratum schema load` loads it into an empty database.",
@@ -125,10 +125,6 @@ async function composeSchema(engine: Engine, conn: Connection, dumper: Dumper): 
   return { text, version, objects: dialect.sql.analyse(body).statements.length };
 }
 
-/** Stratum's own tables (history, log, recorded schema): never part of the schema file. */
-function historyTables(engine: Engine): string[] {
-  return ownTables(engine);
-}
 
 function schemaPath(engine: Engine, file: string | undefined): string {
   if (file !== undefined) return resolve(engine.policy.cwd, file);

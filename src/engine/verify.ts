@@ -24,8 +24,7 @@ import {
 } from "../core/verify.js";
 import { downUnderLock } from "./down.js";
 import { status } from "./inspect.js";
-import { ownTables } from "./drift.js";
-import { createEngine, type Engine, type Policy } from "./ports.js";
+import { createEngine, ownTables, type Engine, type Policy } from "./ports.js";
 import { throwIfAborted, withLock, type Session } from "./session.js";
 import { withShadow } from "./shadow.js";
 import { upUnderLock } from "./up.js";
