@@ -98,6 +98,14 @@ export function runProgram(
   });
 }
 
+/**
+ * Removes a shadow's temporary directory. Retried: a program killed mid-run (initdb, on an abort)
+ * may leave a child of its own writing there for a moment, and the removal then meets ENOTEMPTY.
+ */
+export function removeShadowDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
+}
+
 /** Version text of a program (`postgres --version`), or undefined when it cannot run (as `runAs`, when given). */
 export function programVersion(command: string, args: readonly string[] = ["--version"], runAs?: RunAs): Promise<string | undefined> {
   return new Promise((resolve) => {
@@ -171,7 +179,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   });
   const removeDir = () => {
     try {
-      rmSync(options.dir, { recursive: true, force: true, maxRetries: 3 });
+      removeShadowDir(options.dir);
     } catch {
       // best effort on the way out
     }

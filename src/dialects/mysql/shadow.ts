@@ -4,13 +4,13 @@
 // a temporary directory and a socket there (no network), stopped and removed after.
 
 import { randomBytes } from "node:crypto";
-import { chownSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync } from "node:fs";
 import { basename, delimiter, dirname, join } from "node:path";
 import type { Connection, ConnectionOptions } from "mysql2/promise";
 import { ConfigError } from "../../core/errors.js";
 import { parseDatabaseUrl } from "../registry.js";
 import type { ShadowDatabase, ShadowRequest } from "../shadow.js";
-import { makeTempDir, programVersion, runAsFor, runProgram, shadowUrlText, startServer, type RunAs } from "../shadow-process.js";
+import { makeTempDir, programVersion, removeShadowDir, runAsFor, runProgram, shadowUrlText, startServer, type RunAs } from "../shadow-process.js";
 import { maskPassword } from "../url-parts.js";
 import { mysqlConnection, type MysqlUrl } from "./url.js";
 
@@ -203,7 +203,7 @@ async function startMysqlServer(request: ShadowRequest): Promise<ShadowDatabase>
   try {
     await runProgram(init.command, init.args, { runAs, env, timeoutMs: START_TIMEOUT_MS, what: `${basename(init.command)} for ${what}`, fix, signal: request.signal });
   } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
+    removeShadowDir(dir);
     throw error;
   }
   const server = await startServer({

@@ -5,13 +5,13 @@
 // machine's own PostgreSQL (pg_config --bindir, /usr/lib/postgresql/<major>/bin), in that order.
 
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type pg from "pg";
 import { ConfigError } from "../../core/errors.js";
 import type { ShadowDatabase, ShadowRequest } from "../shadow.js";
-import { freePort, makeTempDir, programVersion, runAsFor, runProgram, shadowUrlText, startServer, type RunAs } from "../shadow-process.js";
+import { freePort, makeTempDir, programVersion, removeShadowDir, runAsFor, runProgram, shadowUrlText, startServer, type RunAs } from "../shadow-process.js";
 import { maskPassword } from "../url-parts.js";
 import { parseDatabaseUrl } from "../registry.js";
 import { postgresConnection, type PostgresUrl } from "./url.js";
@@ -252,7 +252,7 @@ async function startPostgresServer(request: ShadowRequest): Promise<ShadowDataba
       { runAs, env, timeoutMs: START_TIMEOUT_MS, what: `initdb of ${what}`, fix, signal: request.signal },
     );
   } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
+    removeShadowDir(dir);
     throw error;
   }
   const port = await freePort();
