@@ -25,7 +25,7 @@ import {
   type SettingKey,
   type VariableRead,
 } from "./schema.js";
-import type { Hooks, ParsedConfig, ParsedSettings, ResolvedConfig, UserConfig } from "./types.js";
+import type { Hooks, ParsedConfig, ParsedSettings, ResolvedConfig, TargetsSetting, UserConfig } from "./types.js";
 import { CONFIG_FILE_NAMES } from "./file-names.js";
 import type { LayoutFormat } from "../source/layouts/detect.js";
 
@@ -458,11 +458,19 @@ export async function resolveConfig(input: ResolveConfigInput): Promise<Resolved
     ...optional("shadow", pick("shadow")),
     ...optional("driftCheck", pick("driftCheck")),
     ...optional("lock", pick("lock")),
+    ...optional("targets", targetsOf(winners.get("targets"))),
     env: envName,
     configFile,
     cwd,
     origins: Object.fromEntries([...winners].filter(([, winner]) => winner.rank > 0).map(([key, winner]) => [key, winner.origin])),
   };
+}
+
+/** The `targets` setting, a `file` made absolute against the file or directory it was set in. */
+function targetsOf(winner: { readonly value: unknown; readonly base: string } | undefined): TargetsSetting | undefined {
+  if (winner === undefined) return undefined;
+  const value = winner.value as TargetsSetting;
+  return !Array.isArray(value) && "file" in value ? { file: resolve(winner.base, value.file) } : value;
 }
 
 /** `{ key: value }` when the value is set, else nothing (the resolved config has no undefined values). */

@@ -46,6 +46,7 @@ export const SETTING_KEYS = [
   "shadow",
   "driftCheck",
   "lock",
+  "targets",
 ] as const satisfies readonly (keyof ConfigSettings)[];
 
 export type SettingKey = (typeof SETTING_KEYS)[number];
@@ -98,6 +99,13 @@ export const configSettingsSchema = z.strictObject({
   shadow: z.optional(z.strictObject({ url: z.optional(nonEmptyString) })),
   driftCheck: z.optional(z.enum(["warn", "error", "off"])),
   lock: z.optional(z.enum(["lease", "session", "auto"])),
+  targets: z.optional(
+    z.union([
+      z.readonly(z.array(z.strictObject({ name: nonEmptyString, url: z.optional(nonEmptyString), schema: z.optional(nonEmptyString) }))),
+      z.strictObject({ file: nonEmptyString }),
+      z.strictObject({ query: nonEmptyString, url: z.optional(nonEmptyString) }),
+    ]),
+  ),
 });
 
 /** The whole file. */
@@ -147,6 +155,7 @@ const EXPECTED: Readonly<Record<SettingKey | "environments", string>> = {
   shadow: 'an object such as { "url": "postgres://localhost/postgres" }',
   driftCheck: '"warn", "error" or "off"',
   lock: '"auto", "lease" or "session"',
+  targets: 'a list of { "name", "url", "schema" } targets, { "file": "targets.json" } or { "query": "select …", "url": "…" }',
   environments: "an object mapping environment names to settings",
 };
 

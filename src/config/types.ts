@@ -70,7 +70,33 @@ export interface ConfigSettings {
    * a session lock would not hold — Galera's wsrep_on, a pooler between us and PostgreSQL).
    */
   readonly lock?: LockMode | undefined;
+  /**
+   * The fleet `--target` and `--all-targets` run over: a list of named databases, a file listing
+   * them, or a query on a control database that returns them (see docs/fleets.md).
+   */
+  readonly targets?: TargetsSetting | undefined;
 }
+
+/** One database of a fleet, as the config names it. Without `url`, the config's `url` with this `schema`. */
+export interface TargetEntry {
+  readonly name: string;
+  readonly url?: string | undefined;
+  /** PostgreSQL: the schema holding the history and first on the search_path; MySQL: the database. */
+  readonly schema?: string | undefined;
+}
+
+/**
+ * Where a fleet's targets come from:
+ * - a list of entries;
+ * - `{ file }`: a JSON file holding such a list (relative to the config file's directory);
+ * - `{ query, url? }`: SQL run on a control database (`url`, default the config's `url`) whose rows
+ *   have a `url` column or a `schema` column (a schema, or MySQL database, per tenant on the
+ *   config's server), and optionally `name`.
+ */
+export type TargetsSetting =
+  | readonly TargetEntry[]
+  | { readonly file: string }
+  | { readonly query: string; readonly url?: string | undefined };
 
 export type LockMode = "lease" | "session" | "auto";
 
@@ -129,6 +155,8 @@ export interface ResolvedConfig {
   readonly driftCheck?: DriftCheck;
   /** See ConfigSettings.lock (undefined: `auto`). */
   readonly lock?: LockMode;
+  /** See ConfigSettings.targets (a `file` made absolute). */
+  readonly targets?: TargetsSetting;
   /** Environment name (`--env`, `STRATUM_ENV`, `NODE_ENV`, else `development`). */
   readonly env: string;
   /** Absolute path of the config file used, if any. */

@@ -131,7 +131,7 @@ describe("validateUserConfig: several problems", () => {
         '- invalid value for "environments.production.parallel" in stratum.config.json: expected an integer from 1 to 64, got 100',
         '  fix: Set "environments.production.parallel" to an integer from 1 to 64.',
         '- unknown key "environments.production.foo" in stratum.config.json',
-        "  fix: Remove it; valid keys here are url, dir, ordering, table, logTable, schema, lockTimeout, migrationLockTimeout, statementTimeout, parallel, transaction, allowOutOfOrder, protected, passwordFile, backupDir, format, hooks, adoptUserVersion, schemaFile, shadow, driftCheck, lock.",
+        "  fix: Remove it; valid keys here are url, dir, ordering, table, logTable, schema, lockTimeout, migrationLockTimeout, statementTimeout, parallel, transaction, allowOutOfOrder, protected, passwordFile, backupDir, format, hooks, adoptUserVersion, schemaFile, shadow, driftCheck, lock, targets.",
         '- invalid value for "ordering" in stratum.config.json: expected "linear" or "graph", got "x"',
         '  fix: Set "ordering" to "linear" or "graph".',
       ].join("\n"),
