@@ -4,7 +4,7 @@
 // Dialect is created and a session opened, so a SQLite run never loads pg or mysql2.
 
 import { ConfigError } from "../core/errors.js";
-import type { DialectModule, ParsedUrl } from "./module.js";
+import type { DialectModule, ParsedUrl, TenantPlace } from "./module.js";
 import { mysql } from "./mysql/index.js";
 import { postgres } from "./postgres/index.js";
 import { sqlite } from "./sqlite/index.js";
@@ -132,4 +132,20 @@ export function displayUrl(url: string): string {
 export function resolveDatabaseUrl(url: string, baseDir: string): string {
   const { module, parsed } = parseWithModule(url);
   return module.resolveUrl === undefined ? url : module.resolveUrl(parsed, url, baseDir);
+}
+
+/** The database a URL names (a file's base name for a file database), or undefined; throws ConfigError for a bad URL. */
+export function databaseNameOf(url: string): string | undefined {
+  const { module, parsed } = parseWithModule(url);
+  return module.databaseName?.(parsed);
+}
+
+/**
+ * Where the tenant `schema` on the server of `url` is reached (see DialectModule.placeTenant), or
+ * a reason it cannot be: this kind of database has no schemas. Throws ConfigError for a bad URL.
+ */
+export function placeTenant(url: string, schema: string): TenantPlace | { readonly unsupported: string } {
+  const { module, parsed } = parseWithModule(url);
+  if (module.placeTenant === undefined) return { unsupported: `a ${module.name} database has no schemas` };
+  return module.placeTenant(parsed, url, schema);
 }
