@@ -703,7 +703,8 @@ export function jsonKeyLines(text: string): Map<string, number> {
   return lines;
 }
 
-function lineColumn(text: string, offset: number): string {
+/** `line:column` (1-based) of an offset in text, for messages. */
+export function lineColumn(text: string, offset: number): string {
   let line = 1;
   let lineStart = 0;
   for (let i = 0; i < offset && i < text.length; i++) {

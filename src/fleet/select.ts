@@ -63,14 +63,12 @@ function isGlob(pattern: string): boolean {
 }
 
 /**
- * The targets `selection` chooses from `fleet`, in the fleet's order, each once. `from` names
- * where the fleet came from (`"targets" in stratum.config.json`) for messages. Throws ConfigError
- * (exit 2) when nothing is chosen, when both ways are, and for every pattern matching no target.
+ * Throws ConfigError (exit 2) when `selection` chooses nothing or both ways at once: what can be
+ * told before the fleet is known (its names, when known, make the fix's examples).
  */
-export function selectTargets<T extends { readonly name: string }>(fleet: readonly T[], selection: TargetSelection, from: string): T[] {
+export function checkSelection(selection: TargetSelection, fleet: readonly { readonly name: string }[] = []): void {
   const target = option("target");
   const all = option("allTargets");
-  const example = exampleGlob(fleet);
   if (selection.all && selection.patterns.length > 0) {
     throw new ConfigError(`${target} and ${all} were both given; pass one of them`, {
       key: "target",
@@ -78,15 +76,26 @@ export function selectTargets<T extends { readonly name: string }>(fleet: readon
       fix: `Drop ${target} to run on every target, or ${all} to run on the ones ${target} names.`,
     });
   }
-  if (selection.all) return [...fleet];
-  if (selection.patterns.length === 0) {
+  if (!selection.all && selection.patterns.length === 0) {
     const first = fleet[0]?.name ?? "eu-1";
-    throw new ConfigError(`no targets chosen: ${from} lists ${fleet.length} targets; pass ${target} <name|glob> (repeatable) or ${all}`, {
+    throw new ConfigError(`no targets chosen: pass ${target} <name|glob> (repeatable) or ${all}`, {
       key: "target",
       code: "USAGE",
-      fix: `Pass ${target} ${shellWord(first)} for one target, ${target} ${shellWord(example)} for a group, or ${all} for every one.`,
+      fix: `Pass ${target} ${shellWord(first)} for one target, ${target} ${shellWord(exampleGlob(fleet))} for a group, or ${all} for every one.`,
     });
   }
+}
+
+/**
+ * The targets `selection` chooses from `fleet`, in the fleet's order, each once. `from` names
+ * where the fleet came from (`"targets" in stratum.config.json`) for messages. Throws ConfigError
+ * (exit 2) when nothing is chosen, when both ways are, and for every pattern matching no target.
+ */
+export function selectTargets<T extends { readonly name: string }>(fleet: readonly T[], selection: TargetSelection, from: string): T[] {
+  checkSelection(selection, fleet);
+  if (selection.all) return [...fleet];
+  const target = option("target");
+  const example = exampleGlob(fleet);
   const matchers = selection.patterns.map((pattern) => {
     if (pattern.trim() === "") {
       throw new ConfigError(`${target} "${pattern}" is empty; give a target name or a glob such as '${example}'`, { key: "target", code: "USAGE" });

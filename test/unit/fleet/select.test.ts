@@ -52,7 +52,7 @@ describe("globToRegExp", () => {
 describe("selectTargets: bad choices", () => {
   it("refuses no choice at all, saying what to pass", () => {
     const error = errorOf(() => selectTargets(fleet, { patterns: [], all: false }, FROM));
-    expect(error.message).toBe(`no targets chosen: ${FROM} lists 7 targets; pass --target <name|glob> (repeatable) or --all-targets`);
+    expect(error.message).toBe("no targets chosen: pass --target <name|glob> (repeatable) or --all-targets");
     expect(error.code).toBe("USAGE");
     expect(error.exitCode).toBe(2);
     expect(error.fix).toBe("Pass --target eu-1 for one target, --target 'eu-*' for a group, or --all-targets for every one.");
