@@ -78,14 +78,28 @@ export const hooksSchema = z.strictObject({
 /** One database of a fleet, as the config (or a targets file) lists it. */
 export const targetEntrySchema = z.strictObject({ name: nonEmptyString, url: z.optional(nonEmptyString), schema: z.optional(nonEmptyString) });
 
-/** A target name used twice: the later entry's name is the problem, naming the entry it repeats. */
-const uniqueTargetNames = z.superRefine<readonly { readonly name: string }[]>((entries, ctx) => {
-  const first = new Map<string, number>();
-  for (const [index, entry] of entries.entries()) {
-    const taken = first.get(entry.name);
-    if (taken === undefined) first.set(entry.name, index);
-    else ctx.addIssue({ code: "custom", path: [index, "name"], input: entry.name, params: { duplicateOf: taken } });
-  }
+/**
+ * A target name used twice: the later entry's name is the problem, naming the entry it repeats.
+ * And a `url` or `schema` written but undefined (`url: process.env.EU_URL`, unset) is refused:
+ * without it the target would silently be the config's own database.
+ */
+const checkTargetList = z.superRefine<readonly { readonly name: string; readonly url?: string | undefined; readonly schema?: string | undefined }[]>(
+  (entries, ctx) => {
+    const first = new Map<string, number>();
+    for (const [index, entry] of entries.entries()) {
+      for (const key of ["url", "schema"] as const) {
+        if (key in entry && entry[key] === undefined) ctx.addIssue({ code: "custom", path: [index, key], input: undefined });
+      }
+      const taken = first.get(entry.name);
+      if (taken === undefined) first.set(entry.name, index);
+      else ctx.addIssue({ code: "custom", path: [index, "name"], input: entry.name, params: { duplicateOf: taken } });
+    }
+  },
+);
+
+/** The query's `url` written but undefined would run the query on the config's database instead. */
+const checkTargetsQuery = z.superRefine<{ readonly url?: string | undefined }>((setting, ctx) => {
+  if ("url" in setting && setting.url === undefined) ctx.addIssue({ code: "custom", path: ["url"], input: undefined });
 });
 
 /** One environment block: every setting, but no nested `environments`. */
@@ -114,9 +128,9 @@ export const configSettingsSchema = z.strictObject({
   lock: z.optional(z.enum(["lease", "session", "auto"])),
   targets: z.optional(
     z.union([
-      z.readonly(z.array(targetEntrySchema).check(z.minLength(1), uniqueTargetNames)),
+      z.readonly(z.array(targetEntrySchema).check(z.minLength(1), checkTargetList)),
       z.strictObject({ file: nonEmptyString }),
-      z.strictObject({ query: nonEmptyString, url: z.optional(nonEmptyString) }),
+      z.strictObject({ query: nonEmptyString, url: z.optional(nonEmptyString) }).check(checkTargetsQuery),
     ]),
   ),
 });

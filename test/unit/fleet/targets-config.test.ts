@@ -168,6 +168,27 @@ describe("resolveConfig: targets", () => {
     expect(error.message).toBe('invalid value for "targets.1.name" in stratum.config.json:4: the target name "eu" is already taken by targets.0');
   });
 
+  it("refuses a target url written from an unset variable in stratum.config.ts, naming the variable", async () => {
+    const name = "STRATUM_TEST_FLEET_UNSET_EU_URL";
+    delete process.env[name];
+    const cwd = project({
+      "stratum.config.ts": `export default { url: "sqlite:./app.db", targets: [{ name: "eu", url: process.env.${name} }] };\n`,
+    });
+    const error = await rejection(resolveConfig({ cwd, flags: {}, environment: {} }));
+    expect(error.message).toBe(`invalid value for "targets.0.url" in stratum.config.ts: expected a database URL string, got nothing; it reads ${name}, which is not set`);
+    expect(error.fix).toBe(`Set ${name}, or set "targets.0.url" to a database URL string.`);
+  });
+
+  it("refuses a query url written from an unset variable", async () => {
+    const name = "STRATUM_TEST_FLEET_UNSET_CONTROL_URL";
+    delete process.env[name];
+    const cwd = project({
+      "stratum.config.ts": `export default { url: "sqlite:./app.db", targets: { query: "select url from t", url: process.env.${name} } };\n`,
+    });
+    const error = await rejection(resolveConfig({ cwd, flags: {}, environment: {} }));
+    expect(error.message).toBe(`invalid value for "targets.url" in stratum.config.ts: expected a database URL string, got nothing; it reads ${name}, which is not set`);
+  });
+
   it("makes a relative file, a relative SQLite url of an entry and of the query absolute against the config file's directory", async () => {
     const cwd = project({
       "conf/stratum.config.json": JSON.stringify({
