@@ -134,18 +134,28 @@ export function resolveDatabaseUrl(url: string, baseDir: string): string {
   return module.resolveUrl === undefined ? url : module.resolveUrl(parsed, url, baseDir);
 }
 
-/** The database a URL names (a file's base name for a file database), or undefined; throws ConfigError for a bad URL. */
-export function databaseNameOf(url: string): string | undefined {
-  const { module, parsed } = parseWithModule(url);
-  return module.databaseName?.(parsed);
+/** A fleet target's URL, read once: what resolving a fleet and configuring a target need of it. */
+export interface TargetUrl {
+  /** The URL, a relative file made absolute against the base directory (see resolveDatabaseUrl). */
+  readonly url: string;
+  /** The database it names (a file's base name for a file database), when it names one. */
+  readonly database: string | undefined;
+  /** Why a tenant cannot be a schema here (`a sqlite database has no schemas`), else undefined. */
+  readonly noSchemas: string | undefined;
+  /** Where the tenant `schema` lives on this server (see DialectModule.placeTenant); undefined when noSchemas. */
+  place(schema: string): TenantPlace | undefined;
 }
 
-/**
- * Where the tenant `schema` on the server of `url` is reached (see DialectModule.placeTenant), or
- * a reason it cannot be: this kind of database has no schemas. Throws ConfigError for a bad URL.
- */
-export function placeTenant(url: string, schema: string): TenantPlace | { readonly unsupported: string } {
-  const { module, parsed } = parseWithModule(url);
-  if (module.placeTenant === undefined) return { unsupported: `a ${module.name} database has no schemas` };
-  return module.placeTenant(parsed, url, schema);
+/** Reads a target's URL with one parse; throws ConfigError (password hidden, `origin` named) for a bad URL. */
+export function readTargetUrl(url: string, baseDir: string, origin?: string): TargetUrl {
+  const raw = url.trim();
+  const { module, parsed } = parseWithModule(raw, origin);
+  const absolute = module.resolveUrl === undefined ? raw : module.resolveUrl(parsed, raw, baseDir);
+  const placeTenant = module.placeTenant;
+  return {
+    url: absolute,
+    database: module.databaseName?.(parsed),
+    noSchemas: placeTenant === undefined ? `a ${module.name} database has no schemas` : undefined,
+    place: (schema) => placeTenant?.(parsed, absolute, schema),
+  };
 }

@@ -9,7 +9,7 @@ import { jsonKeyLines, lineColumn, locateJsonError } from "../config/load.js";
 import { describeValue, suggestKey, targetEntrySchema } from "../config/schema.js";
 import type { TargetEntry } from "../config/types.js";
 import { ConfigError, configProblemsText, type ConfigProblem } from "../core/errors.js";
-import { absoluteUrl, fleetTarget, urlReader } from "./targets-entries.js";
+import { fleetTarget, urlReader } from "./targets-entries.js";
 import type { FleetTarget } from "./types.js";
 
 /** Problems listed at most, before "… and N more". */
@@ -80,7 +80,7 @@ export function targetsFromFileText(raw: string, context: TargetsFileContext, ba
     return line === undefined ? name : `${name}:${line}`;
   };
   const entries = checkedEntries(value, name, at);
-  const urls = urlReader();
+  const urls = urlReader(baseDir);
   const firstLine = new Map<string, number>();
   return entries.map((entry, index) => {
     const line = lineOf(index, "name") ?? 0;
@@ -92,8 +92,8 @@ export function targetsFromFileText(raw: string, context: TargetsFileContext, ba
       });
     }
     firstLine.set(entry.name, line);
-    const url = entry.url === undefined ? context.defaultUrl : absoluteUrl(entry.url, baseDir);
-    return fleetTarget(entry.name, url, entry.schema, `target "${entry.name}" at ${at(index, "name")}`, urls);
+    const origin = `target "${entry.name}" at ${at(index, "name")}`;
+    return fleetTarget(entry.name, urls(entry.url ?? context.defaultUrl, origin), entry.schema, origin);
   });
 }
 

@@ -6,7 +6,7 @@ import { ConfigError, StratumError } from "../core/errors.js";
 import { createDialect, type DialectTarget } from "../dialects/create-dialect.js";
 import type { Dialect } from "../dialects/dialect.js";
 import { displayUrl } from "../dialects/registry.js";
-import { absoluteUrl, configDirectory, fleetTarget, urlReader } from "./targets-entries.js";
+import { configDirectory, fleetTarget, urlReader } from "./targets-entries.js";
 import { throwIfAborted } from "../engine/session.js";
 import { redactUrl } from "../text/redact.js";
 import type { FleetTarget } from "./types.js";
@@ -120,7 +120,7 @@ export function targetsFromRows(rows: readonly Record<string, unknown>[], contex
       { key: "targets.query", fix: COLUMNS_FIX },
     );
   }
-  const urls = urlReader();
+  const urls = urlReader(context.baseDir);
   const rowOf = new Map<string, number>();
   const targets: FleetTarget[] = [];
   for (const [index, row] of rows.entries()) {
@@ -134,11 +134,10 @@ export function targetsFromRows(rows: readonly Record<string, unknown>[], contex
         fix: "Leave out the rows without one (where … is not null), or give them one.",
       });
     }
-    const targetUrl = url === undefined ? context.defaultUrl : absoluteUrl(url, context.baseDir);
-    const facts = urls(targetUrl, where);
-    const name = textOf(row, nameColumn, where) ?? schema ?? facts.database;
+    const read = urls(url ?? context.defaultUrl, where);
+    const name = textOf(row, nameColumn, where) ?? schema ?? read.database;
     if (name === undefined) {
-      throw new ConfigError(`${where} (${origin}) has no name, and its url ${displayUrl(targetUrl)} names no database to call it by`, {
+      throw new ConfigError(`${where} (${origin}) has no name, and its url ${displayUrl(read.url)} names no database to call it by`, {
         key: "targets.query",
         fix: "Return a name column.",
       });
@@ -151,7 +150,7 @@ export function targetsFromRows(rows: readonly Record<string, unknown>[], contex
       });
     }
     rowOf.set(name, number);
-    targets.push(fleetTarget(name, targetUrl, schema, `${where} ("${name}")`, urls));
+    targets.push(fleetTarget(name, read, schema, `${where} ("${name}")`));
   }
   return targets;
 }

@@ -6,9 +6,9 @@ import { relative, isAbsolute } from "node:path";
 import type { ResolvedConfig, TargetEntry, TargetsSetting } from "../config/types.js";
 import { ConfigError } from "../core/errors.js";
 import { option } from "../core/vocabulary.js";
-import { placeTenant } from "../dialects/registry.js";
+import { readTargetUrl } from "../dialects/registry.js";
 import { checkSelection, selectTargets } from "./select.js";
-import { absoluteUrl, configDirectory, fleetTarget, urlReader } from "./targets-entries.js";
+import { configDirectory, fleetTarget, schemaRefused, urlReader } from "./targets-entries.js";
 import { readTargetsFile } from "./targets-file.js";
 import { queryTargets, type ControlOptions } from "./targets-query.js";
 import type { FleetTarget, TargetSelection } from "./types.js";
@@ -35,7 +35,7 @@ export async function loadTargets(config: ResolvedConfig, options: ResolveTarget
   const setting = config.targets;
   if (setting === undefined) throw notConfigured(config, { patterns: [], all: true });
   const origin = originOf(config);
-  if (isList(setting)) return listTargets(setting, config.url, origin);
+  if (isList(setting)) return listTargets(setting, config, origin);
   if ("file" in setting) return readTargetsFile(setting.file, { name: shownPath(setting.file, config.cwd), origin, defaultUrl: config.url });
   return queryTargets(config, setting, options);
 }
@@ -47,23 +47,19 @@ export async function loadTargets(config: ResolvedConfig, options: ResolveTarget
  * is a database (MySQL). Messages about the URL and schema name the target.
  */
 export function configForTarget(config: ResolvedConfig, target: FleetTarget): ResolvedConfig {
-  const url = absoluteUrl(target.url, configDirectory(config));
   const from = `target "${target.name}"`;
+  const read = readTargetUrl(target.url, configDirectory(config), from);
   const origins = { ...config.origins, url: from };
-  if (target.schema === undefined) return { ...config, url, origins };
-  const place = placeTenant(url, target.schema);
-  if ("unsupported" in place) {
-    throw new ConfigError(`${from} has the schema "${target.schema}", but ${place.unsupported}`, {
-      key: "targets",
-      fix: "Give the target a url of its own and no schema.",
-    });
-  }
+  if (target.schema === undefined) return { ...config, url: read.url, origins };
+  const place = read.place(target.schema);
+  if (place === undefined) throw schemaRefused(from, target.schema, read.noSchemas ?? "it has no schemas");
   if (place.schema === undefined) return { ...config, url: place.url, origins };
   return { ...config, url: place.url, schema: place.schema, origins: { ...origins, schema: from } };
 }
 
-function listTargets(entries: readonly TargetEntry[], defaultUrl: string, origin: string): FleetTarget[] {
-  const urls = urlReader();
+function listTargets(entries: readonly TargetEntry[], config: ResolvedConfig, origin: string): FleetTarget[] {
+  // the loader made the entries' relative files absolute already
+  const urls = urlReader(configDirectory(config));
   const seen = new Set<string>();
   return entries.map((entry) => {
     // the config's check refuses a name used twice; a list built in code may still hold one
@@ -71,7 +67,8 @@ function listTargets(entries: readonly TargetEntry[], defaultUrl: string, origin
       throw new ConfigError(`the target name "${entry.name}" is used twice in ${origin}`, { key: "targets", fix: "Give each target its own name." });
     }
     seen.add(entry.name);
-    return fleetTarget(entry.name, entry.url ?? defaultUrl, entry.schema, `target "${entry.name}" of ${origin}`, urls);
+    const where = `target "${entry.name}" of ${origin}`;
+    return fleetTarget(entry.name, urls(entry.url ?? config.url, where), entry.schema, where);
   });
 }
 
