@@ -84,7 +84,13 @@ async function connectControl(dialect: Dialect, origin: string): Promise<Awaited
     if (!(error instanceof StratumError)) throw error;
     // the dialect's own error (its class, code and exit code), saying which database it was
     const copy = Object.assign(Object.create(Object.getPrototypeOf(error) as object) as StratumError, error);
-    Object.defineProperty(copy, "message", { value: `the control database of the targets query (${origin}): ${error.message}`, writable: true, configurable: true });
+    for (const [key, value] of [
+      ["message", `the control database of the targets query (${origin}): ${error.message}`],
+      ["stack", error.stack],
+      ["cause", error.cause],
+    ] as const) {
+      if (value !== undefined) Object.defineProperty(copy, key, { value, writable: true, configurable: true });
+    }
     throw copy;
   }
 }
