@@ -273,6 +273,13 @@ export interface Dialect {
    */
   dumpSchema?(db: Queryable, options?: DescribeSchemaOptions): Promise<string>;
   /**
+   * One cheap read of the catalog, hashed: equal fingerprints mean describeSchema (same options)
+   * would give the same snapshot; a changed one, only that it may not. Null when it cannot vouch
+   * (PostgreSQL: inside a transaction that has written). Drift compares it first. MySQL/MariaDB
+   * has none: the information_schema reads it would take cost as much as the description.
+   */
+  catalogFingerprint?(db: Queryable, options?: DescribeSchemaOptions): Promise<string | null>;
+  /**
    * How many objects one transaction can lock at most (PostgreSQL's shared lock table), or
    * null when there is no such limit worth checking. A run in one transaction is refused
    * before it starts when it would touch more.

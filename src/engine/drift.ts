@@ -8,7 +8,7 @@ import { driftSentences, driftSummary, fingerprintOf, noSnapshotSentence, withou
 import type { SchemaSnapshot } from "../core/schema/model.js";
 import { compareVersions } from "../core/version.js";
 import type { Connection } from "../dialects/dialect.js";
-import { schemaStore, type SchemaStore } from "../history/schema-store.js";
+import { schemaStore, type RecordedFingerprint, type SchemaStore } from "../history/schema-store.js";
 import { createEngine, ownTables, type Engine } from "./ports.js";
 import { withConnection } from "./session.js";
 import { withShadow } from "./shadow.js";
@@ -23,6 +23,17 @@ async function describeLive(engine: Engine, conn: Connection): Promise<SchemaSna
   return engine.target.dialect.describeSchema!(conn, { exclude: ownTables(engine) });
 }
 
+/** The live catalog's fingerprint (Dialect.catalogFingerprint), or null when the dialect has none or cannot vouch. */
+async function liveCatalog(engine: Engine, conn: Connection): Promise<string | null> {
+  const { dialect } = engine.target;
+  return dialect.catalogFingerprint === undefined ? null : dialect.catalogFingerprint(conn, { exclude: ownTables(engine) });
+}
+
+/** Whether the live catalog is the one the recorded snapshot was described from: then the live schema is that snapshot. */
+async function unchangedSinceRecorded(engine: Engine, conn: Connection, recorded: RecordedFingerprint): Promise<boolean> {
+  return recorded.catalog !== null && (await liveCatalog(engine, conn)) === recorded.catalog;
+}
+
 function requireIntrospection(engine: Engine): void {
   if (!engine.target.dialect.capabilities.schemaIntrospection) {
     throw new SchemaError(`the schema of ${engine.target.dialect.displayUrl} cannot be described, so drift cannot be checked`);
@@ -34,7 +45,10 @@ export async function drift(engine: Engine, options: DriftOptions = {}): Promise
   requireIntrospection(engine);
   if (options.replay) return replayDrift(engine, options, started);
   return withConnection(engine, async (conn) => {
-    const recorded = await storeOf(engine).read(conn);
+    const store = storeOf(engine);
+    const fingerprints = await store.readFingerprint(conn);
+    if (fingerprints !== null && (await unchangedSinceRecorded(engine, conn, fingerprints))) return reportOf([], "recorded", fingerprints.recordedAt, started);
+    const recorded = fingerprints === null ? null : await store.read(conn);
     if (recorded === null) {
       return {
         drifted: false,
@@ -84,10 +98,16 @@ async function replayDrift(engine: Engine, options: DriftOptions, started: numbe
 export async function recordSchemaSnapshot(engine: Engine, conn: Connection): Promise<void> {
   if (!engine.target.dialect.capabilities.schemaIntrospection) return;
   try {
+    const store = storeOf(engine);
+    // the table first, so the catalog read now is the one later reads compare with
+    if (engine.target.dialect.catalogFingerprint !== undefined) await store.ensure(conn);
+    // read before the description: a change made while it is described is in the snapshot, not
+    // in this fingerprint, so the next check describes in full rather than miss it
+    const catalog = await liveCatalog(engine, conn);
     const snapshot = await describeLive(engine, conn);
     const applied = (await engine.target.history.read(conn)).filter((row) => row.state === "applied").map((row) => row.version);
     const last = applied.sort(compareVersions)[applied.length - 1] ?? null;
-    await storeOf(engine).write(conn, snapshot, last, new Date().toISOString());
+    await store.write(conn, snapshot, last, new Date().toISOString(), catalog);
   } catch (error) {
     // the run itself succeeded (or its own failure is what to report): the snapshot is not worth failing it
     const reason = (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
@@ -103,7 +123,8 @@ export async function recordSchemaSnapshot(engine: Engine, conn: Connection): Pr
 /**
  * Before `up` runs anything: warns of drift (or refuses, `--strict` / `driftCheck: "error"`).
  * Cheap when there is nothing to check: no snapshot table, one query; a snapshot, one query for
- * its fingerprint and one introspection (the recorded snapshot is read only when they differ).
+ * its fingerprints and one read of the catalog's; only when the catalog changed, one introspection
+ * (and the recorded snapshot is read only when the snapshots' fingerprints differ).
  */
 export async function checkDriftBeforeUp(engine: Engine, options: UpOptions, conn?: Connection): Promise<void> {
   const mode = options.strict === true ? "error" : engine.policy.driftCheck;
@@ -111,7 +132,7 @@ export async function checkDriftBeforeUp(engine: Engine, options: UpOptions, con
   const check = async (db: Connection): Promise<void> => {
     const store = storeOf(engine);
     const recorded = await store.readFingerprint(db);
-    if (recorded === null) return;
+    if (recorded === null || (await unchangedSinceRecorded(engine, db, recorded))) return;
     const live = await describeLive(engine, db);
     if (fingerprintOf(live) === recorded.fingerprint) return;
     const full = await store.read(db);

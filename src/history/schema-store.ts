@@ -1,7 +1,10 @@
 // The schema snapshot drift compares with: a third table beside the state table and the log,
 // named after the state table (`<table>_schema`, in the same schema), holding one current row:
 // the snapshot's fingerprint, the snapshot itself (gzip + base64 when large), the last applied
-// version and when it was recorded.
+// version and when it was recorded. Its fingerprint column also holds, after ` catalog:`, the
+// catalog fingerprint (Dialect.catalogFingerprint) read when the snapshot was described: while the
+// live catalog's is the same, the live schema is the snapshot, and drift need not describe it.
+// (A Stratum that does not know this suffix only finds the fingerprints unequal and diffs.)
 
 import { gunzipSync, gzipSync } from "node:zlib";
 import type { Connection, Dialect, Queryable } from "../dialects/dialect.js";
@@ -31,20 +34,27 @@ export interface RecordedSchema {
   readonly recordedAt: string;
 }
 
-export type RecordedFingerprint = Omit<RecordedSchema, "snapshot">;
+export interface RecordedFingerprint extends Omit<RecordedSchema, "snapshot"> {
+  /** The catalog fingerprint read when the snapshot was described, or null when the dialect could not vouch. */
+  readonly catalog: string | null;
+}
 
 export interface SchemaStore {
   /** The fingerprint alone (one query), or null when nothing is recorded. */
   readFingerprint(db: Queryable & Pick<Connection, "tableExists">): Promise<RecordedFingerprint | null>;
   /** The whole record, or null when nothing is recorded. */
   read(db: Queryable & Pick<Connection, "tableExists">): Promise<RecordedSchema | null>;
-  /** Creates the table when missing and replaces its one row. */
-  write(db: Queryable, snapshot: SchemaSnapshot, version: string | null, recordedAt: string): Promise<RecordedSchema>;
+  /** Creates the table when missing (before the catalog's fingerprint is read, so that it counts the table). */
+  ensure(db: Queryable): Promise<void>;
+  /** Creates the table when missing and replaces its one row; `catalog`, the catalog fingerprint read with the snapshot. */
+  write(db: Queryable, snapshot: SchemaSnapshot, version: string | null, recordedAt: string, catalog?: string | null): Promise<RecordedSchema>;
 }
 
 /** Snapshots above this many characters of JSON are stored compressed. */
 const COMPRESS_ABOVE = 16 * 1024;
 const CURRENT = "current";
+/** Between the snapshot's fingerprint and the catalog's, in the fingerprint column. */
+const CATALOG = " catalog:";
 
 interface Row {
   fingerprint: string;
@@ -82,11 +92,20 @@ export function schemaStore(dialect: Dialect, tables: HistoryTables): SchemaStor
     const rows = await db.query<Row>(`select ${select} from ${table} where id = ?`, [CURRENT]);
     return rows[0] ?? null;
   };
-  const fingerprintOfRow = (row: Row): RecordedFingerprint => ({
-    fingerprint: row.fingerprint,
-    version: row.version === null ? null : String(row.version),
-    recordedAt: String(row.recorded_at),
-  });
+  const fingerprintOfRow = (row: Row): RecordedFingerprint => {
+    const at = row.fingerprint.indexOf(CATALOG);
+    return {
+      fingerprint: at < 0 ? row.fingerprint : row.fingerprint.slice(0, at),
+      catalog: at < 0 ? null : row.fingerprint.slice(at + CATALOG.length),
+      version: row.version === null ? null : String(row.version),
+      recordedAt: String(row.recorded_at),
+    };
+  };
+  const ensure = (db: Queryable) =>
+    db.exec(
+      `create table if not exists ${table} (id ${t.key} not null primary key, fingerprint ${t.key} not null, ` +
+        `version ${t.key}, recorded_at ${t.key} not null, encoding ${t.key} not null, snapshot ${t.text} not null)`,
+    );
 
   return {
     async readFingerprint(db) {
@@ -97,17 +116,17 @@ export function schemaStore(dialect: Dialect, tables: HistoryTables): SchemaStor
     async read(db) {
       const row = await readRow(db, "fingerprint, version, recorded_at, encoding, snapshot");
       if (row === null) return null;
-      return { ...fingerprintOfRow(row), snapshot: decodeSnapshot(String(row.encoding), String(row.snapshot)) };
+      const { catalog: _, ...recorded } = fingerprintOfRow(row);
+      return { ...recorded, snapshot: decodeSnapshot(String(row.encoding), String(row.snapshot)) };
     },
 
-    async write(db, snapshot, version, recordedAt) {
-      await db.exec(
-        `create table if not exists ${table} (id ${t.key} not null primary key, fingerprint ${t.key} not null, ` +
-          `version ${t.key}, recorded_at ${t.key} not null, encoding ${t.key} not null, snapshot ${t.text} not null)`,
-      );
+    ensure,
+
+    async write(db, snapshot, version, recordedAt, catalog = null) {
+      await ensure(db);
       const fingerprint = fingerprintOf(snapshot);
       const { encoding, text } = encodeSnapshot(snapshot);
-      const values = [CURRENT, fingerprint, version, recordedAt, encoding, text];
+      const values = [CURRENT, catalog === null ? fingerprint : `${fingerprint}${CATALOG}${catalog}`, version, recordedAt, encoding, text];
       if (upsert === null) {
         await db.query(`delete from ${table} where id = ?`, [CURRENT]);
         await db.query(insert, values);

@@ -11,6 +11,7 @@
 // or enum label anywhere in scope — or any change to extensions, collations or operators —
 // makes the next description a full read.
 
+import { createHash } from "node:crypto";
 import type { Queryable } from "../dialect.js";
 
 /** One object in scope: `cat` is its catalog (r pg_class, t pg_type, p pg_proc, g pg_trigger, n pg_namespace, x the rest). */
@@ -25,8 +26,9 @@ export interface MarkerRow {
 const agg = (expr: string, order: string, from: string): string =>
   `coalesce((select string_agg(${expr}, ',' order by ${order}) ${from}), '')`;
 
-const MARKERS = `
-with ns as (select n.oid from pg_catalog.pg_namespace n where n.nspname = any(?::text[]))
+/** The markers of every object in the namespaces `ns` (a query giving their oids) lists. */
+const markersOf = (ns: string): string => `
+with ns as (${ns})
 select 'n' as cat, n.oid::text as oid, n.nspname::text as name, '' as labels, n.xmin::text as marker
   from pg_catalog.pg_namespace n join ns on ns.oid = n.oid
 union all
@@ -87,6 +89,38 @@ select 'x', '0', current_database()::text, coalesce(pg_catalog.txid_current_if_a
          '|', ${agg("o.oid || ':' || o.xmin::text", "o.oid", "from pg_catalog.pg_operator o where o.oid >= 16384")},
          '|', ${agg("o.oid || ':' || o.xmin::text", "o.oid", "from pg_catalog.pg_opclass o where o.oid >= 16384")},
          '|', ${agg("o.oid || ':' || o.xmin::text", "o.oid", "from pg_catalog.pg_opfamily o where o.oid >= 16384")})`;
+
+const MARKERS = markersOf("select n.oid from pg_catalog.pg_namespace n where n.nspname = any(?::text[])");
+
+/**
+ * The catalog fingerprint's query: the markers of every object in every user schema, whatever the
+ * description's scope (an object printed in scope may name one outside it), the names of the
+ * roles policies name (a renamed role prints differently, its pg_authid row is not marked), and
+ * the server's version (its printers may change with it).
+ */
+const CATALOG = `${markersOf(
+  `select n.oid from pg_catalog.pg_namespace n
+    where n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast') and n.nspname !~ '^pg_(toast_)?temp_'`,
+)}
+union all
+select 'v', '0', pg_catalog.version(), '',
+       ${agg("r.rolname::text", "r.rolname", "from (select distinct ro.rolname from pg_catalog.pg_policy p cross join unnest(p.polroles) o join pg_catalog.pg_roles ro on ro.oid = o) r")}`;
+
+/**
+ * What the catalog fingerprint hashes: every marker row, sorted; null inside a transaction that has
+ * written (a row it writes again keeps its xmin, so a marker would not show that change).
+ * Any committed change to a definition writes a new catalog row (a new xmin), a dropped object
+ * takes its row away, so equal texts mean an unchanged description; the converse does not
+ * hold (VACUUM FULL of a catalog, a GRANT), and then the caller describes in full.
+ */
+export async function catalogMarkers(conn: Queryable): Promise<string | null> {
+  const rows = await conn.query<MarkerRow>(CATALOG, [], { reuse: true });
+  if (rows.some((r) => r.cat === "x" && r.labels !== "")) return null;
+  return rows
+    .map((r) => `${r.cat}:${r.oid}:${r.name}:${r.cat === "x" ? "" : r.labels}:${r.marker}`)
+    .sort()
+    .join("\n");
+}
 
 export async function readMarkers(conn: Queryable, schemas: readonly string[]): Promise<Map<string, MarkerRow>> {
   const rows = await conn.query<MarkerRow>(MARKERS, [schemas], { reuse: true });
@@ -173,4 +207,10 @@ export class PostgresDescriptionMemo {
   abandon(): void {
     this.#next = new Map();
   }
+}
+
+/** The catalog fingerprint (Dialect.catalogFingerprint): the hash of `catalogMarkers`, or null. */
+export async function catalogFingerprint(conn: Queryable): Promise<string | null> {
+  const markers = await catalogMarkers(conn);
+  return markers === null ? null : createHash("sha256").update(markers).digest("hex");
 }

@@ -9,7 +9,7 @@ import { findPgDump, pgDumpAvailable, runPgDump } from "./pg-dump.js";
 import { postgresCommitRefused, postgresConnectionLost, postgresErrorPosition, postgresRetryable } from "./postgres-errors.js";
 import { classifyClient, PostgresSessions, type UserClient } from "./sessions.js";
 import { describeSchema } from "./describe-schema.js";
-import { PostgresDescriptionMemo } from "./describe-memo.js";
+import { PostgresDescriptionMemo, catalogFingerprint } from "./describe-memo.js";
 import { dumpSchema } from "./dump-schema.js";
 
 export { pgDumpAvailable, findPgDump, quotePostgresIdentifier };
@@ -143,6 +143,7 @@ export function postgresDialect(options: PostgresDialectOptions): Dialect {
     describeSchema: (db, describe) =>
       describeSchema(db, { ...describe, ...(options.schema === undefined ? {} : { schema: options.schema }) }, described),
     dumpSchema: (db, dump) => dumpSchema(db, { ...dump, ...(options.schema === undefined ? {} : { schema: options.schema }) }),
+    catalogFingerprint: (db) => catalogFingerprint(db),
 
     dispose: () => sessions.dispose(),
   };

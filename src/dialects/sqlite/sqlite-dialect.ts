@@ -6,6 +6,7 @@ import { BackupError, ConnectionError, StratumError } from "../../core/errors.js
 import { sqliteSql } from "./sql/sqlite-sql.js";
 import type { Capabilities, DescribeSchemaOptions, Dialect, HistoryTypes, Queryable } from "../dialect.js";
 import { DescriptionMemo, describeSchema } from "./describe-schema.js";
+import { catalogFingerprint } from "./describe-memo.js";
 import { dumpSchema } from "./dump-schema.js";
 import { loadDriver, type Database } from "./driver.js";
 import { checkAccess, sqliteEnvironmentFix } from "./file-problems.js";
@@ -118,6 +119,7 @@ export function sqliteDialect(options: SqliteDialectOptions): Dialect {
     },
     describeSchema: (db: Queryable, options?: DescribeSchemaOptions) => describeSchema(db, options, described),
     dumpSchema: (db: Queryable, options?: DescribeSchemaOptions) => dumpSchema(db, options),
+    catalogFingerprint: (db: Queryable, options?: DescribeSchemaOptions) => catalogFingerprint(db, options),
     async recordHead(db: Queryable, version: bigint) {
       // user_version is a signed 32-bit integer: timestamp versions do not fit and are not recorded.
       if (version >= 0n && version <= INT32_MAX) await db.exec(`pragma user_version = ${version.toString()}`);
