@@ -66,3 +66,13 @@ export interface FleetSummary {
 
 /** The configuration one target runs with: the fleet's, with the target's URL and schema. */
 export type ConfigForTarget = (config: ResolvedConfig, target: FleetTarget) => ResolvedConfig;
+
+/**
+ * What draws a fleet run: the live view on a terminal, plain lines or NDJSON otherwise.
+ * `event` is called for every FleetEvent in order (synchronously, from the scheduler);
+ * `close` once after `fleet-end` (or after an abort), to restore the terminal and flush.
+ */
+export interface FleetRenderer {
+  event(e: FleetEvent): void;
+  close(): void;
+}
