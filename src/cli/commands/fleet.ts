@@ -64,7 +64,7 @@ async function confirmFleet(ctx: CommandContext, config: ResolvedConfig, request
       protectedEnv: config.protected,
       envName: config.env,
       database: `${targets.length} ${targets.length === 1 ? "target" : "targets"}: ${shown}${more}`,
-      action: `${downAction(request)} of each of ${targets.length} ${targets.length === 1 ? "target" : "targets"}`,
+      action: `${downAction(request)} of ${targets.length === 1 ? `target ${targets[0]?.name ?? ""}` : `each of ${targets.length} targets`}`,
       yes: ctx.globals.yes,
     },
     { stdin: ctx.io.stdin, output: ctx.output, signal: ctx.signal },
