@@ -151,3 +151,20 @@ describe("targetOperation", () => {
     expect(fake.seen.closed).toBe(1);
   });
 });
+
+describe("targetOperation, a target whose configuration is refused", () => {
+  it("fails that target with the error's own exit code and sentence", async () => {
+    const { ConfigError } = await import("../../../src/core/errors.js");
+    const operation = targetOperation(resolvedConfig(), { operation: "up" }, {
+      createMigrator: () => {
+        throw new ConfigError('target "tenant_1": schema "nosuch" does not exist');
+      },
+    });
+    expect(await operation(target, context())).toEqual({
+      outcome: "failed",
+      exitCode: 2,
+      changed: 0,
+      error: { message: 'target "tenant_1": schema "nosuch" does not exist' },
+    });
+  });
+});
