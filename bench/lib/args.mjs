@@ -3,7 +3,9 @@
 import { parseArgs } from "node:util";
 
 export const DIALECTS = Object.freeze(["sqlite", "postgres", "mysql"]);
-export const WORKLOADS = Object.freeze(["W1", "W2", "W3", "W4", "SHADOW", "VERIFY", "DRIFT", "LINT"]);
+export const WORKLOADS = Object.freeze(["W1", "W2", "W3", "W4", "SHADOW", "VERIFY", "DRIFT", "LINT", "FLEET"]);
+/** What runs without --workloads: FLEET (1,000 targets, several minutes) only when named. */
+export const DEFAULT_WORKLOADS = Object.freeze(WORKLOADS.filter((w) => w !== "FLEET"));
 
 const DIALECT_ALIASES = Object.freeze({
   sqlite: "sqlite",
@@ -19,9 +21,10 @@ export const USAGE = `usage: node bench/run.mjs [options]
   --quick               W1 with N in {100, 1000}, W2 at 1,000 applied, 3 runs each and no
                         warm-up round (a fast check, not numbers to quote)
   --only <list>         dialects to run: sqlite,postgres,mysql (mariadb and pg are aliases)
-  --workloads <list>    workloads to run: W1,W2,W3,W4,SHADOW,VERIFY,DRIFT,LINT (SHADOW: shadow
-                        database start; VERIFY: verify vs up of the generated schema set; DRIFT:
-                        drift on 300 tables; LINT: lint --all over 5,000 migrations)
+  --workloads <list>    workloads to run: W1,W2,W3,W4,SHADOW,VERIFY,DRIFT,LINT,FLEET (SHADOW:
+                        shadow database start; VERIFY: verify vs up of the generated schema set;
+                        DRIFT: drift on 300 tables; LINT: lint --all over 5,000 migrations;
+                        FLEET: up --all-targets over 1,000 targets, only when named)
   --runs <n>            measured runs per case (default 5, --quick 3); a warm-up run comes first
   --sizes <list>        W1 sizes, e.g. 100,1000 (default 100,1000,5000; MariaDB 100,1000
                         unless --sizes is given: its N=5000 case alone takes about 6 minutes)
@@ -84,7 +87,7 @@ export function parseBenchArgs(argv) {
       : [...new Set(list(v.only, "--only", (item) => DIALECT_ALIASES[item.toLowerCase()]))];
   const workloads =
     v.workloads === undefined
-      ? WORKLOADS
+      ? DEFAULT_WORKLOADS
       : [...new Set(list(v.workloads, "--workloads", (item) => WORKLOADS.find((w) => w === item.toUpperCase())))];
   const runs = v.runs === undefined ? (quick ? 3 : 5) : sizes(v.runs, "--runs")[0];
   if (v.json !== undefined && v.json.trim() === "") throw new UsageError("--json expects a file name");
