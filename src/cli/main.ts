@@ -152,6 +152,22 @@ const SCHEMA = {
   options: [["--file <path>", "the schema file (default: schemaFile from the config, else schema.sql); - prints it (dump)"]] as const,
 };
 
+/** `--target` may be given more than once. */
+function collect(value: string, previous: unknown): string[] {
+  return [...(Array.isArray(previous) ? (previous as string[]) : []), value];
+}
+
+/** The fleet flags of up, down, status, validate, plan and drift (docs/fleets.md). */
+function withFleetOptions(command: Command): Command {
+  return command
+    .optionsGroup("Fleet options (see docs/fleets.md):")
+    .option("--target <name|glob>", "run on this target of the config's targets (repeatable; a glob such as 'tenant_*')", collect)
+    .option("--all-targets", "run on every target of the config's targets")
+    .option("--concurrency <n>", "with a fleet: at most n targets at once (default 4)")
+    .option("--canary <n>", "with a fleet: run the first n targets first, and skip the rest if one of them fails")
+    .option("--fail-fast", "with a fleet: start no other target after a failure (running ones finish)");
+}
+
 /** `stratum verify`'s help (kept out of buildProgram, which lists every command). */
 const VERIFY = {
   description: "on a shadow database, check that each migration's up → down → up gives back the schema it started from",
@@ -209,8 +225,15 @@ function buildProgram(output: Output, onInvocation: (invocation: Invocation) => 
 
 type Define = (usage: string, description: string, help: string, options?: readonly (readonly [flags: string, description: string])[]) => Command;
 
+/** The commands that run on a fleet with --target/--all-targets. */
+const FLEET_COMMANDS = new Set(["status", "plan", "up", "down", "validate", "drift"]);
+
 /** Every command, its help and its options, in the order `stratum --help` lists them. */
-function defineCommands(define: Define): void {
+function defineCommands(defineOne: Define): void {
+  const define: Define = (usage, ...rest) => {
+    const command = defineOne(usage, ...rest);
+    return FLEET_COMMANDS.has(usage.split(" ")[0] ?? "") ? withFleetOptions(command) : command;
+  };
   define(
     "init",
     "create the migrations directory and a stratum.config.json (never overwrites)",
@@ -347,7 +370,7 @@ async function dispatch(ctx: CommandContext, invocation: Invocation): Promise<nu
     case "import":
       return importCommand(ctx, first, options);
     case "status":
-      return statusCommand(ctx);
+      return statusCommand(ctx, options);
     case "plan":
       return planCommand(ctx, options);
     case "up":
