@@ -14,8 +14,6 @@ export type {
 export type { ErrorCode, MigrationFailure, StratumErrorOptions } from "./core/errors.js";
 export type { MigratorEvent, EventType, EventOf, Listener, Direction } from "./core/events.js";
 export type * from "./core/types.js";
-/** A fleet: many databases migrated by one command (see docs/fleets.md). */
-export type * from "./fleet/types.js";
 
 /** Reads and merges the configuration from a config file, environment variables and flags. */
 export { resolveConfig } from "./config/load.js";

@@ -2,11 +2,13 @@
 // pending, a progress bar with an ETA from the completion rate, a line per running target with its
 // current migration and the last failures, redrawn in place at most 10 times a second and never
 // taller than the terminal. The drawing is a pure function of the state (`fleetLiveLines`); the
-// renderer only feeds it events and moves the cursor. A final summary stays on screen.
+// renderer only feeds it events and moves the cursor. The headline and the summary (the plain
+// renderer's, so every view ends alike) stay on screen.
 
 import type { FleetEvent, FleetRenderer, FleetSummary, TargetResult } from "../../index.js";
 import type { Colors, Output } from "../io.js";
-import { formatCount, formatDuration, plural, truncate } from "./format.js";
+import { fleetHeadline, summaryLines } from "./fleet-plain.js";
+import { formatCount, formatDuration, plural, printable, truncate } from "./format.js";
 import { progressBar, type Timers } from "./live-renderer.js";
 
 /** One redraw per tick: at most 10 a second, however fast targets finish. */
@@ -153,9 +155,9 @@ function headerLines(state: FleetLiveState, now: number, colors: Colors, width: 
 
 function failureText(result: TargetResult): string {
   const error = result.error;
-  if (error === undefined) return `${result.name}: failed (exit code ${result.exitCode})`;
+  if (error === undefined) return printable(`${result.name}: failed (exit code ${result.exitCode})`);
   const where = error.location !== undefined && !error.message.includes(error.location) ? ` (${error.location})` : "";
-  return `${result.name}: ${error.message}${where}`;
+  return printable(`${result.name}: ${error.message}${where}`);
 }
 
 /**
@@ -177,7 +179,7 @@ export function fleetLiveLines(state: FleetLiveState, now: number, view: FleetVi
   const shown = running.length <= room ? running : running.slice(0, Math.max(0, room - 1));
   const lines = [...header];
   for (const [name, item] of shown) {
-    const text = `${name}  ${item.migration ?? "starting"}  ${formatDuration(now - item.startedAt)}`;
+    const text = printable(`${name}  ${item.migration ?? "starting"}  ${formatDuration(now - item.startedAt)}`);
     lines.push(`${colors.cyan(frame)} ${truncate(text, width - 2)}`);
   }
   if (shown.length < running.length) lines.push(colors.dim(truncate(`  … ${plural(running.length - shown.length, "more target")} running`, width)));
@@ -185,17 +187,9 @@ export function fleetLiveLines(state: FleetLiveState, now: number, view: FleetVi
   return lines;
 }
 
-/** The lines that stay after the run: one summary line, then every failed target with its error. */
-export function fleetSummaryLines(summary: FleetSummary, colors: Colors): string[] {
-  const parts = [`${formatCount(summary.ok)} ok`, `${formatCount(summary.failed)} failed`, `${formatCount(summary.skipped)} skipped`];
-  const head = summary.failed > 0 ? colors.red("failed:") : summary.skipped > 0 ? colors.yellow("stopped:") : colors.green("done:");
-  const line = `${head} ${parts.join(", ")} of ${formatCount(summary.total)} ${summary.total === 1 ? "target" : "targets"}, ${formatCount(summary.changed)} changed (${formatDuration(summary.ms)})`;
-  return [colors.bold(line), ...summary.failures.map((result) => `${colors.red("✖")} ${failureText(result)}`)];
-}
-
-/** `canary failed on a, b: the other targets were not started`. */
+/** Said once, above the live region, when a canary fails (as the plain lines say it). */
 export function canaryLine(failed: readonly string[], colors: Colors): string {
-  return colors.red(`canary failed on ${failed.join(", ")}: the other targets were not started`);
+  return colors.red(`canary failed on ${failed.map(printable).join(", ")}: starting no other target`);
 }
 
 export interface FleetLiveOptions {
@@ -222,7 +216,7 @@ const defaultTimers: Timers = {
 /**
  * The live view. Events only change the state; the region is drawn on `fleet-start` and then by a
  * 100 ms timer, so a thousand targets ending in a second cost ten redraws. Not on a terminal, it
- * draws nothing live and prints only the lines that stay (a failed canary, the summary).
+ * draws nothing live and prints only the lines that stay (the headline, a failed canary, the summary).
  */
 export function createFleetLiveRenderer(output: Output, options: FleetLiveOptions = {}): FleetLiveRenderer {
   const clock = options.clock ?? Date.now;
@@ -256,13 +250,13 @@ export function createFleetLiveRenderer(output: Output, options: FleetLiveOption
     event(event) {
       state = reduceFleet(state, event, clock());
       if (event.type === "fleet-start") {
-        redraw();
+        print([output.colors.bold(fleetHeadline(event))]);
         if (output.interactive && timer === null) timer = timers.setInterval(redraw, FLEET_FRAME_MS);
       } else if (event.type === "canary-failed") {
         print([canaryLine(event.failed, output.colors)]);
       } else if (event.type === "fleet-end") {
         stop();
-        print(fleetSummaryLines(event.summary, output.colors));
+        print(summaryLines(event.summary, output.colors));
       }
     },
     redraw,

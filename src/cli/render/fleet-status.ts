@@ -3,9 +3,9 @@
 // by the version they are at, then a line for each target that is not at head. Pure functions over
 // the status results the fan-out returns (TargetResult.detail holds each target's StatusReport).
 
-import type { StatusState, TargetResult } from "../../index.js";
-import type { Colors } from "../io.js";
-import { formatCount, migrationId } from "./format.js";
+import type { FleetRenderer, StatusState, TargetResult } from "../../index.js";
+import type { Colors, Output } from "../io.js";
+import { formatCount, migrationId, printable } from "./format.js";
 import { renderTable, type Column, type Row } from "./table.js";
 
 /** One migration of a target as `status` reports it (a StatusEntry's fields the views need). */
@@ -118,7 +118,7 @@ function errorText(target: TargetStatus): string {
   const error = target.error;
   if (error === undefined) return "no status";
   const where = error.location !== undefined && !error.message.includes(error.location) ? ` (${error.location})` : "";
-  return `${error.message}${where}`;
+  return printable(`${error.message}${where}`);
 }
 
 export interface FleetStatusOptions {
@@ -167,13 +167,13 @@ export function fleetMatrixLines(targets: readonly TargetStatus[], options: Flee
   const unreadable: string[] = [];
   for (const target of targets) {
     if (target.migrations === null) {
-      unreadable.push(`${colors.red("✗")} ${target.name}: ${errorText(target)}`);
+      unreadable.push(`${colors.red("✗")} ${printable(target.name)}: ${errorText(target)}`);
       continue;
     }
     const states = new Map(target.migrations.map((m) => [m.version, cellOf(m.state)]));
     const position = targetPosition(target.migrations);
     rows.push([
-      target.name,
+      printable(target.name),
       ...versions.map((m) => {
         const cell = states.get(m.version);
         return cell === undefined ? { text: " " } : { text: SYMBOL[cell], style: styleOf(cell, colors) };
@@ -215,10 +215,10 @@ export function fleetListLines(targets: readonly TargetStatus[], options: FleetS
   if (behind.length > 0 || unreadable.length > 0) lines.push("");
   for (const { target, position } of behind) {
     const flagged = position.failed.length > 0 || position.attention.length > 0;
-    const text = `${target.name}: ${positionText(position)}`;
+    const text = `${printable(target.name)}: ${positionText(position)}`;
     lines.push(flagged ? `${colors.red("✗")} ${text}` : `  ${text}`);
   }
-  for (const target of unreadable) lines.push(`${colors.red("✗")} ${target.name}: ${errorText(target)}`);
+  for (const target of unreadable) lines.push(`${colors.red("✗")} ${printable(target.name)}: ${errorText(target)}`);
   return lines;
 }
 
@@ -233,4 +233,34 @@ export function fleetStatusLines(results: readonly TargetResult[], options: Flee
     if (widest <= options.columns) return matrix;
   }
   return fleetListLines(targets, options);
+}
+
+/** A status result cut to what the views read (the rest of each StatusReport is dropped as it comes). */
+function slim(result: TargetResult): TargetResult {
+  const migrations = migrationsOf(result.detail);
+  const { detail: _dropped, ...rest } = result;
+  return migrations === null ? rest : { ...rest, detail: { migrations } };
+}
+
+/**
+ * `status --all-targets` without `--json`: while the targets are read, `progress` (the live view on
+ * a terminal) shows it; at the end the matrix or the list. Keeps each target's migration states,
+ * which the matrix needs, and nothing else of its report.
+ */
+export function createFleetStatusRenderer(output: Output, progress: FleetRenderer | null): FleetRenderer {
+  const results: TargetResult[] = [];
+  return {
+    event(event) {
+      if (event.type === "target-end") results.push(slim(event.result));
+      if (event.type === "fleet-end") {
+        progress?.close();
+        output.line(fleetStatusLines(results, { colors: output.colors, columns: output.columns() }).join("\n"));
+        return;
+      }
+      progress?.event(event);
+    },
+    close() {
+      progress?.close();
+    },
+  };
 }

@@ -6,11 +6,11 @@ import {
   fleetEta,
   fleetLiveLines,
   fleetPending,
-  fleetSummaryLines,
   initialFleetState,
   reduceFleet,
   type FleetLiveState,
 } from "../../../src/cli/render/fleet-live.js";
+import { summaryLines } from "../../../src/cli/render/fleet-plain.js";
 import type { Timers } from "../../../src/cli/render/live-renderer.js";
 import type { FleetEvent, FleetSummary, TargetResult } from "../../../src/index.js";
 import { captureStream, memoryIo } from "./cli-harness.js";
@@ -141,13 +141,6 @@ describe("fleet live view: the lines", () => {
     expect(fleetLiveLines(state, 1000, { columns: 60, rows: 80, colors }).filter((line) => line.includes("tenant_"))).toHaveLength(50);
   });
 
-  it("sums up the run, naming every failed target with its location", () => {
-    const summary: FleetSummary = { total: 50, ok: 47, failed: 3, skipped: 0, changed: 47, exitCode: 1, ms: 65_000, failures: [failed("t1"), failed("t2"), failed("t3")] };
-    const lines = fleetSummaryLines(summary, colors);
-    expect(lines[0]).toBe("failed: 47 ok, 3 failed, 0 skipped of 50 targets, 47 changed (1m 05s)");
-    expect(lines.slice(1)).toEqual(["t1", "t2", "t3"].map((t) => `✖ ${t}: migration 004_backfill failed: relation "nosuch" does not exist (004_backfill.sql:41)`));
-    expect(fleetSummaryLines({ ...summary, ok: 50, failed: 0, failures: [] }, colors)[0]).toMatch(/^done: 50 ok/);
-  });
 });
 
 describe("fleet live renderer", () => {
@@ -196,15 +189,18 @@ describe("fleet live renderer", () => {
     advance(100);
     expect(writes()).toBe(drawnOnce + 1);
     expect(screen(stdout.text())).toEqual([
+      "run on 1000 targets, 8 at a time",
       "500/1,000 targets [██████████░░░░░░░░░░] 50%  ETA 200 ms  (200 ms)",
       "ok 500  failed 0  skipped 0  running 8  pending 492",
       ...[500, 501, 502, 503, 504, 505, 506, 507].map((i) => `* t${i}  starting  200 ms`),
       "",
     ]);
-    renderer.event({ type: "fleet-end", summary: { total: 1000, ok: 1000, failed: 0, skipped: 0, changed: 1000, exitCode: 0, ms: 400, failures: [] } });
+    const summary: FleetSummary = { total: 1000, ok: 999, failed: 1, skipped: 0, changed: 999, exitCode: 4, ms: 400, failures: [failed("t9")] };
+    renderer.event({ type: "fleet-end", summary });
     renderer.close();
     expect(cleared()).toBe(1);
-    expect(screen(stdout.text())).toEqual(["done: 1,000 ok, 0 failed, 0 skipped of 1,000 targets, 1,000 changed (400 ms)", ""]);
+    // the headline and the plain renderer's summary stay; the live region is gone
+    expect(screen(stdout.text())).toEqual(["run on 1000 targets, 8 at a time", ...summaryLines(summary, colors), ""]);
   });
 
   it("never draws more lines than the terminal has", () => {
@@ -213,7 +209,8 @@ describe("fleet live renderer", () => {
     for (let i = 0; i < 8; i++) renderer.event({ type: "target-start", name: `t${i}` });
     advance(100);
     const visible = screen(stdout.text());
-    expect(visible.filter((line) => line !== "")).toHaveLength(5);
+    // the headline stays above; the live region has rows - 1 lines
+    expect(visible.filter((line) => line !== "")).toHaveLength(1 + 5);
     expect(visible).toContain("  … 6 more targets running");
   });
 
@@ -225,8 +222,9 @@ describe("fleet live renderer", () => {
     renderer.event({ type: "canary-failed", failed: ["a"] });
     advance(100);
     const visible = screen(stdout.text());
-    expect(visible[0]).toBe("canary failed on a: the other targets were not started");
-    expect(visible[2]).toBe("ok 0  failed 1  skipped 0  running 0  pending 19");
+    expect(visible[0]).toBe("run on 20 targets, 2 at a time; canary: the first 2, the rest only if they all succeed");
+    expect(visible[1]).toBe("canary failed on a: starting no other target");
+    expect(visible[3]).toBe("ok 0  failed 1  skipped 0  running 0  pending 19");
   });
 
   it("draws nothing live when stdout is not a terminal: no timer, no cursor movement", () => {
@@ -238,6 +236,7 @@ describe("fleet live renderer", () => {
     renderer.close();
     expect(ticks).toHaveLength(0);
     expect(stdout.text()).not.toContain("\u001b[");
-    expect(stdout.text()).toBe("done: 3 ok, 0 failed, 0 skipped of 3 targets, 3 changed (5 ms)\n");
+    const summary: FleetSummary = { total: 3, ok: 3, failed: 0, skipped: 0, changed: 3, exitCode: 0, ms: 5, failures: [] };
+    expect(stdout.text()).toBe(["run on 3 targets, 2 at a time", ...summaryLines(summary, colors)].map((line) => `${line}\n`).join(""));
   });
 });

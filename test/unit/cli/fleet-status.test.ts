@@ -1,7 +1,9 @@
 import pc from "picocolors";
 import { describe, expect, it } from "vitest";
-import { fleetStatusLines, fleetVersions, targetPosition, targetStatuses } from "../../../src/cli/render/fleet-status.js";
-import type { StatusState, TargetResult } from "../../../src/index.js";
+import { createOutput } from "../../../src/cli/io.js";
+import { createFleetStatusRenderer, fleetStatusLines, fleetVersions, targetPosition, targetStatuses } from "../../../src/cli/render/fleet-status.js";
+import type { FleetEvent, StatusState, TargetResult } from "../../../src/index.js";
+import { memoryIo } from "./cli-harness.js";
 
 const colors = pc.createColors(false);
 const NAMES = ["users", "orders", "items", "prices", "audit"];
@@ -116,5 +118,27 @@ describe("status --all-targets: the pieces", () => {
     const targets = targetStatuses([status("a", ["applied"]), status("b", ["applied", "pending"]), { name: "c", outcome: "skipped", exitCode: 0, changed: 0, ms: 0 }]);
     expect(fleetVersions(targets).map((m) => m.version)).toEqual(["001", "002"]);
     expect(targets[2]).toEqual({ name: "c", migrations: null, error: { message: "skipped" } });
+  });
+});
+
+describe("status --all-targets: the renderer", () => {
+  it("collects the targets' states as they end and prints the matrix at the end, after closing the live view", () => {
+    const memory = memoryIo();
+    const output = createOutput(memory.io, { color: false, verbosity: "normal", json: false });
+    const seen: string[] = [];
+    const progress = { event: (e: FleetEvent) => void seen.push(e.type), close: () => void seen.push("close") };
+    const renderer = createFleetStatusRenderer(output, progress);
+    const results = [status("eu", ["applied", "applied"]), status("us", ["applied", "pending"])];
+    renderer.event({ type: "fleet-start", total: 2, concurrency: 2, canary: 0, operation: "status" });
+    for (const result of results) {
+      renderer.event({ type: "target-start", name: result.name });
+      renderer.event({ type: "target-end", result });
+    }
+    expect(memory.stdout.text()).toBe("");
+    renderer.event({ type: "fleet-end", summary: { total: 2, ok: 2, failed: 0, skipped: 0, changed: 0, exitCode: 0, ms: 9, failures: [] } });
+    renderer.close();
+    expect(seen).toEqual(["fleet-start", "target-start", "target-end", "target-start", "target-end", "close", "close"]);
+    expect(memory.stdout.text()).toBe(`${fleetStatusLines(results, { colors, columns: 100 }).join("\n")}\n`);
+    expect(memory.stdout.text()).toContain("us      ✓  ·  001_users         1");
   });
 });
