@@ -35,7 +35,7 @@ function mixOf(total, available) {
 
 /**
  * Creates a fleet's databases (untimed) and its config directory: stratum.config.json naming the
- * migrations directory and `targets: { file: "targets.json" }`.
+ * migrations directory and listing the targets.
  */
 async function buildFleet(ctx, label, mix, dir) {
   const { default: pg } = await import("pg");
@@ -64,8 +64,8 @@ async function buildFleet(ctx, label, mix, dir) {
     fleet.targets.push({ name: `maria_${pad(i)}`, url: db.url });
   }
   await mkdir(fleet.configDir, { recursive: true });
-  await writeFile(join(fleet.configDir, "targets.json"), `${JSON.stringify(fleet.targets.map(({ name, url, schema }) => ({ name, url, ...(schema ? { schema } : {}) })), null, 1)}\n`);
-  await writeFile(join(fleet.configDir, "stratum.config.json"), `${JSON.stringify({ dir, targets: { file: "targets.json" } }, null, 2)}\n`);
+  const targets = fleet.targets.map(({ name, url, schema }) => ({ name, url, ...(schema ? { schema } : {}) }));
+  await writeFile(join(fleet.configDir, "stratum.config.json"), `${JSON.stringify({ dir, targets }, null, 1)}\n`);
   return fleet;
 }
 
@@ -353,7 +353,7 @@ export async function fleetWorkload(ctx) {
     );
 
     notes.push(
-      `${total} targets = ${describe(mix)}, ${MIGRATIONS} small migrations each (table, index, 3 rows); the targets come from a targets file named in stratum.config.json`,
+      `${total} targets = ${describe(mix)}, ${MIGRATIONS} small migrations each (table, index, 3 rows); the targets are listed in stratum.config.json`,
       `serial / ${CONCURRENCY} is extrapolated, not measured: ${SAMPLE} targets (${describe(sampleMix)}) took ${serial.sample.seconds.toFixed(2)} s with --concurrency 1, so ${total} would take about ${(serialPerTarget * total).toFixed(1)} s, / ${CONCURRENCY} = ${idealSeconds.toFixed(1)} s (Node's start is spread over the sample's targets)`,
       `connections are the most seen at once in ${run.peak.polls} polls every ${POLL_MS} ms during the ${total}-target run: PostgreSQL ${run.peak.postgres} (pg_stat_activity on the fleet's database), MariaDB ${run.peak.mysql} (processlist), SQLite ${run.peak.sqlite} (open database files); the sum at one poll at most ${run.peak.total}`,
       `peak RSS: ${run.sample.rssMB?.toFixed(1) ?? "?"} MB for ${total} targets, ${sample8.sample.rssMB?.toFixed(1) ?? "?"} MB for ${SAMPLE} (the same --concurrency ${CONCURRENCY}): what grows with the fleet is the difference`,
