@@ -30,6 +30,7 @@ export const USAGE = `usage: node bench/run.mjs [options]
                         unless --sizes is given: its N=5000 case alone takes about 6 minutes)
   --applied <list>      W2 sizes, e.g. 1000 (default 1000,5000)
   --verify-size <n>     VERIFY's number of migrations (default 300, --quick 100)
+  --fleet-size <n>      FLEET's number of targets (default 1000, in the 600/300/100 mix)
   --json <file>         also write every result (all runs) to this JSON file
   --help                print this text
 
@@ -70,6 +71,7 @@ export function parseBenchArgs(argv) {
         sizes: { type: "string" },
         applied: { type: "string" },
         "verify-size": { type: "string" },
+        "fleet-size": { type: "string" },
         json: { type: "string" },
         help: { type: "boolean", default: false },
       },
@@ -104,6 +106,8 @@ export function parseBenchArgs(argv) {
     w1SizesExplicit: v.sizes !== undefined,
     w2Sizes: Object.freeze(v.applied === undefined ? (quick ? [1000] : [1000, 5000]) : sizes(v.applied, "--applied")),
     w3Size: 1000,
+    /** FLEET's number of targets (default 1,000: 600 PostgreSQL schemas, 300 SQLite files, 100 MariaDB databases). */
+    fleetSize: v["fleet-size"] === undefined ? 1000 : sizes(v["fleet-size"], "--fleet-size")[0],
     verifySize: v["verify-size"] === undefined ? (quick ? 100 : 300) : sizes(v["verify-size"], "--verify-size")[0],
     jsonFile: v.json,
   });

@@ -17,7 +17,7 @@ import { CLI } from "./workloads.mjs";
 const MIGRATIONS = 10;
 const CONCURRENCY = 8;
 const SHAPE = Object.freeze({ postgres: 600, sqlite: 300, mysql: 100 });
-const SAMPLE = 50;
+const SAMPLE_SIZE = 50;
 const POLL_MS = 10;
 
 const pad = (n, width = 4) => String(n).padStart(width, "0");
@@ -276,8 +276,9 @@ function row(label, sample, extra = {}, options = {}) {
 export async function fleetWorkload(ctx) {
   const started = performance.now();
   const available = new Set([...ctx.servers.keys()]);
-  const total = 1000;
+  const total = ctx.settings.fleetSize ?? 1000;
   const mix = mixOf(total, available);
+  const SAMPLE = Math.min(SAMPLE_SIZE, total);
   const sampleMix = mixOf(SAMPLE, available);
   const dir = await writeSmallMigrations(join(ctx.tmp, "fleet-migrations"), { count: MIGRATIONS });
   const notes = [];
