@@ -29,8 +29,12 @@ export type FleetRequest =
   | { readonly operation: "drift"; readonly options?: Omit<DriftOptions, "signal"> };
 
 export interface TargetOperationOptions {
-  /** Keep each operation's report in `TargetResult.detail` (for `--json`); off, only the counts are kept. */
-  readonly keepDetail?: boolean;
+  /**
+   * Keep each operation's report in `TargetResult.detail` (for `--json`); `"states"`: for `status`
+   * only each migration's `{ version, name, state }` (what a targets × versions view needs, small);
+   * off, only the counts are kept.
+   */
+  readonly keepDetail?: boolean | "states";
   /** How a target's Migrator is made (default: createMigratorFromConfig). */
   readonly createMigrator?: (config: ResolvedConfig) => Migrator;
 }
@@ -41,7 +45,7 @@ type Found = Omit<TargetRunResult, "outcome">;
 /** One target's run of `request` over `config` (the fleet's), as the scheduler calls it. */
 export function targetOperation(config: ResolvedConfig, request: FleetRequest, options: TargetOperationOptions = {}): TargetOperation {
   const open = options.createMigrator ?? ((resolved: ResolvedConfig) => createMigratorFromConfig(resolved));
-  const keep = options.keepDetail === true;
+  const keep = options.keepDetail ?? false;
   return async (target, context) => {
     const migrator = open(configForTarget(config, target));
     // the failure's place, from the event (a failure the report holds is not thrown)
@@ -98,8 +102,8 @@ type Seen = () => {
   interrupted: boolean;
 };
 
-async function perform(migrator: Migrator, request: FleetRequest, signal: AbortSignal, keep: boolean, seen: Seen): Promise<Found> {
-  const detail = (value: unknown): { detail?: unknown } => (keep ? { detail: value } : {});
+async function perform(migrator: Migrator, request: FleetRequest, signal: AbortSignal, keep: boolean | "states", seen: Seen): Promise<Found> {
+  const detail = (value: unknown): { detail?: unknown } => (keep === true ? { detail: value } : {});
   switch (request.operation) {
     case "up":
       return ranResult(await migrator.up({ ...request.options, signal }), seen(), detail);
@@ -109,7 +113,8 @@ async function perform(migrator: Migrator, request: FleetRequest, signal: AbortS
       const report = await abortable(migrator.status({ signal }), signal);
       const applied = report.migrations.filter((entry) => entry.state === "applied");
       const version = applied.at(-1)?.version;
-      return { exitCode: EXIT.ok, changed: 0, pending: report.pending, ...(version === undefined ? {} : { version }), ...detail(report) };
+      const states = keep === "states" ? { detail: { migrations: report.migrations.map(({ version: v, name, state }) => ({ version: v, name, state })) } } : {};
+      return { exitCode: EXIT.ok, changed: 0, pending: report.pending, ...(version === undefined ? {} : { version }), ...detail(report), ...states };
     }
     case "validate": {
       const report = await abortable(migrator.validate({ ...request.options, signal }), signal);

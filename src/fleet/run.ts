@@ -3,6 +3,7 @@
 // operation it is given and the clock: it keeps no per-target result (each one is handed to
 // `onEvent` and dropped), only the counts and the failures the summary names.
 
+import { setMaxListeners } from "node:events";
 import { EXIT } from "../core/errors.js";
 import type { FleetEvent, FleetOperation, FleetSummary, FleetTarget, TargetResult } from "./types.js";
 
@@ -64,6 +65,8 @@ export async function runTargets(
   const failures: TargetResult[] = [];
   // aborted by the caller's signal: running targets see it through their own signal
   const abort = new AbortController();
+  // one relay per running target: up to `concurrency` listeners, more than Node's warning threshold
+  setMaxListeners(concurrency + 10, abort.signal);
   const onAbort = (): void => abort.abort(options.signal?.reason);
   if (options.signal?.aborted === true) onAbort();
   else options.signal?.addEventListener("abort", onAbort, { once: true });
@@ -85,9 +88,14 @@ export async function runTargets(
     const begin = clock();
     emit({ type: "target-start", name: target.name });
     let result: TargetResult;
+    // the target's own signal, relayed from the fleet's while it runs: whatever listeners its run
+    // leaves on it go with it
+    const own = new AbortController();
+    const relay = (): void => own.abort(abort.signal.reason);
+    abort.signal.addEventListener("abort", relay, { once: true });
     try {
       const outcome = await operation(target, {
-        signal: abort.signal,
+        signal: own.signal,
         migration: (id) => emit({ type: "target-migration", name: target.name, migration: id }),
       });
       result = { name: target.name, ...outcome, ms: clock() - begin };
@@ -95,6 +103,8 @@ export async function runTargets(
       // operations map their own errors; this is a bug's last stop, kept to the one target
       const message = error instanceof Error ? error.message : String(error);
       result = { name: target.name, outcome: "failed", exitCode: 1, changed: 0, error: { message }, ms: clock() - begin };
+    } finally {
+      abort.signal.removeEventListener("abort", relay);
     }
     if (result.outcome === "failed" && options.failFast === true && !stopped) {
       stopped = true;

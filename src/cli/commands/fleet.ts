@@ -70,7 +70,7 @@ async function confirmFleet(ctx: CommandContext, config: ResolvedConfig, request
       protectedEnv: config.protected,
       envName: config.env,
       database: `${targets.length} ${targets.length === 1 ? "target" : "targets"}: ${shown}${more}`,
-      action: `${downAction(request)} of each of ${targets.length} ${targets.length === 1 ? "target" : "targets"}`,
+      action: `${downAction(request)} of ${targets.length === 1 ? `target ${targets[0]?.name ?? ""}` : `each of ${targets.length} targets`}`,
       yes: ctx.globals.yes,
     },
     { stdin: ctx.io.stdin, output: ctx.output, signal: ctx.signal },
@@ -96,8 +96,8 @@ export async function runFleetCommand(
       concurrency: flags.concurrency,
       canary: flags.canary,
       failFast: flags.failFast,
-      // status keeps each target's migration states for the matrix
-      keepDetail: ctx.globals.json || request.operation === "status",
+      // status keeps each target's migration states (only) for the matrix
+      keepDetail: ctx.globals.json ? true : request.operation === "status" ? "states" : false,
       createMigrator: (resolved) => ctx.library.createMigrator(resolved),
       onEvent: (event) => renderer.event(event),
       ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),

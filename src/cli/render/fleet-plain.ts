@@ -2,6 +2,7 @@
 // one JSON result per target (NDJSON), then the summary. Neither keeps a target's result after
 // printing it: memory stays the summary's.
 
+import { EXIT } from "../../basics.js";
 import type { FleetEvent, FleetOperation, FleetRenderer, FleetSummary, TargetResult } from "../../index.js";
 import type { Colors, Output } from "../io.js";
 import { formatCount, formatDuration, plural, printable } from "./format.js";
@@ -50,7 +51,13 @@ export function targetText(result: TargetResult, operation: FleetOperation | und
 /** `tenant_07  failed  003_boom.sql:2 …`: one target's line. */
 export function targetLine(result: TargetResult, operation: FleetOperation | undefined, colors: Colors): string {
   const word =
-    result.outcome === "ok" ? colors.green("ok") : result.outcome === "failed" ? colors.red("failed") : colors.yellow("skipped");
+    result.outcome === "ok"
+      ? colors.green("ok")
+      : result.outcome === "skipped"
+        ? colors.yellow("skipped")
+        : result.exitCode === EXIT.interrupted
+          ? colors.yellow("interrupted")
+          : colors.red("failed");
   return `${printable(result.name)}  ${word}  ${targetText(result, operation)} (${formatDuration(result.ms)})`;
 }
 
@@ -76,7 +83,7 @@ export function summaryLines(summary: FleetSummary, colors: Colors): string[] {
     ],
     colors,
   );
-  const lines = [`fleet summary (${formatDuration(summary.ms)}, exit ${summary.exitCode}):`, ...counts.map((line) => `  ${line}`)];
+  const lines = [`fleet summary (${formatDuration(summary.ms)}):`, ...counts.map((line) => `  ${line}`)];
   const stopped = stoppedLine(summary);
   if (stopped !== null) lines.push(stopped);
   if (summary.failures.length > 0) {
@@ -85,7 +92,8 @@ export function summaryLines(summary: FleetSummary, colors: Colors): string[] {
       failure.error?.location ?? "-",
       printable(failure.error?.message ?? "failed"),
     ]);
-    lines.push(`failed ${plural(summary.failures.length, "target")}:`);
+    const interrupted = summary.failures.every((failure) => failure.exitCode === EXIT.interrupted);
+    lines.push(`${interrupted ? "interrupted" : "failed"} ${plural(summary.failures.length, "target")}:`);
     for (const line of renderTable([{ header: "target" }, { header: "where" }, { header: "error" }], rows, colors)) lines.push(`  ${line}`);
   }
   return lines;
