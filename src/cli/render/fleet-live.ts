@@ -172,7 +172,9 @@ export function fleetLiveLines(state: FleetLiveState, now: number, view: FleetVi
   const header = headerLines(state, now, colors, width);
   if (budget <= header.length) return header.slice(0, budget);
   let room = budget - header.length;
-  const failures = state.recentFailures.slice(-Math.min(FAILURES_KEPT, Math.floor(room / 2)));
+  // the failures take at most half the room left (slice(-0) would take them all)
+  const keep = Math.min(FAILURES_KEPT, Math.floor(room / 2));
+  const failures = keep === 0 ? [] : state.recentFailures.slice(-keep);
   room -= failures.length;
   const frame = SPINNER[Math.floor(now / FLEET_FRAME_MS) % SPINNER.length] ?? "-";
   const running = [...state.running];

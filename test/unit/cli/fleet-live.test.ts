@@ -137,6 +137,10 @@ describe("fleet live view: the lines", () => {
     for (const line of lines) expect([...line].length).toBeLessThanOrEqual(59);
     // a tiny terminal keeps the progress line only
     expect(fleetLiveLines(state, 1000, { columns: 60, rows: 2, colors })).toHaveLength(1);
+    // whatever the height, never more than rows - 1 lines (one line at the least)
+    for (let rows = 1; rows <= 70; rows++) {
+      expect(fleetLiveLines(state, 1000, { columns: 60, rows, colors }).length, `rows ${rows}`).toBeLessThanOrEqual(Math.max(1, rows - 1));
+    }
     // every running target shown when they fit
     expect(fleetLiveLines(state, 1000, { columns: 60, rows: 80, colors }).filter((line) => line.includes("tenant_"))).toHaveLength(50);
   });
