@@ -6,7 +6,9 @@ import type { FleetRequest, FleetTarget, ResolvedConfig } from "../../index.js";
 import { confirmDestructive } from "../confirm.js";
 import type { FlagSettings } from "../library.js";
 import { parseFleetOptions, usageError, type FleetFlags, type RawOptions } from "../options.js";
+import { createFleetLiveRenderer } from "../render/fleet-live.js";
 import { createFleetJsonRenderer, createFleetPlainRenderer, type FleetRenderer } from "../render/fleet-plain.js";
+import { createFleetStatusRenderer } from "../render/fleet-status.js";
 import { loadConfig, type CommandContext } from "./command-context.js";
 
 /** The fleet flags of a command line, or undefined when it runs on one database. */
@@ -15,12 +17,16 @@ export function fleetFlags(options: RawOptions): FleetFlags | undefined {
 }
 
 /**
- * `--json` → one JSON result per target and a summary; `--quiet` → failures only; otherwise plain
- * lines (the live view and the status matrix take a terminal when they are wired in).
+ * `--json` → one JSON result per target and a summary; `--quiet` → failures only; a terminal → the
+ * live view; otherwise plain lines. `status` ends with the matrix or the compact list instead.
  */
-export function createFleetRenderer(ctx: CommandContext): FleetRenderer {
+export function createFleetRenderer(ctx: CommandContext, operation?: FleetRequest["operation"]): FleetRenderer {
   const { output, globals } = ctx;
   if (globals.json) return createFleetJsonRenderer(output);
+  const live = output.interactive && globals.verbosity !== "quiet";
+  const timing = { ...(ctx.clock === undefined ? {} : { clock: ctx.clock }), ...(ctx.timers === undefined ? {} : { timers: ctx.timers }) };
+  if (operation === "status") return createFleetStatusRenderer(output, live ? createFleetLiveRenderer(output, timing) : null);
+  if (live) return createFleetLiveRenderer(output, timing);
   return createFleetPlainRenderer(output, { verbose: globals.verbosity === "verbose", quiet: globals.verbosity === "quiet" });
 }
 
@@ -83,14 +89,15 @@ export async function runFleetCommand(
   const config = await loadConfig(ctx, extraFlags);
   const targets = await selectedTargets(ctx, config, flags);
   const agreed = await confirmFleet(ctx, config, request, targets);
-  const renderer = createFleetRenderer(ctx);
+  const renderer = createFleetRenderer(ctx, request.operation);
   try {
     const summary = await ctx.library.runFleet(config, agreed, {
       targets,
       concurrency: flags.concurrency,
       canary: flags.canary,
       failFast: flags.failFast,
-      keepDetail: ctx.globals.json,
+      // status keeps each target's migration states (only) for the matrix
+      keepDetail: ctx.globals.json ? true : request.operation === "status" ? "states" : false,
       createMigrator: (resolved) => ctx.library.createMigrator(resolved),
       onEvent: (event) => renderer.event(event),
       ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
