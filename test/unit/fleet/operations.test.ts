@@ -10,7 +10,7 @@ import { targetOperation, type FleetRequest } from "../../../src/fleet/operation
 import type { FleetTarget } from "../../../src/fleet/types.js";
 import { resolvedConfig } from "../cli/cli-harness.js";
 
-const target: FleetTarget = { name: "tenant_1", url: "sqlite:./t1.db" };
+const target: FleetTarget = { name: "tenant_1", url: "sqlite:/data/t1.db" };
 
 interface Script {
   readonly events?: readonly MigratorEvent[];
@@ -70,7 +70,7 @@ describe("targetOperation", () => {
       ] }),
     });
     expect(await result).toEqual({ outcome: "ok", exitCode: 0, changed: 2, version: "002", pending: 1 });
-    expect(seen).toEqual({ closed: 1, configs: ["sqlite:./t1.db"] });
+    expect(seen).toEqual({ closed: 1, configs: ["sqlite:/data/t1.db"] });
   });
 
   it("a failure in the report: exit 1, the message and the file:line from the migration's error event", async () => {
