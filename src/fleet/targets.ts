@@ -49,12 +49,15 @@ export async function loadTargets(config: ResolvedConfig, options: ResolveTarget
 export function configForTarget(config: ResolvedConfig, target: FleetTarget): ResolvedConfig {
   const from = `target "${target.name}"`;
   const read = readTargetUrl(target.url, configDirectory(config), from);
-  const origins = { ...config.origins, url: from };
-  if (target.schema === undefined) return { ...config, url: read.url, origins };
+  // One connection per target (the session lock on the work connection), and no schema file:
+  // every target rewriting one file at once would race, and the file describes one database.
+  const { schemaFile: _schemaFile, ...fleetConfig } = config;
+  const base: ResolvedConfig = { ...fleetConfig, oneSession: true, origins: { ...config.origins, url: from } };
+  if (target.schema === undefined) return { ...base, url: read.url };
   const place = read.place(target.schema);
   if (place === undefined) throw schemaRefused(from, target.schema, read.noSchemas ?? "it has no schemas");
-  if (place.schema === undefined) return { ...config, url: place.url, origins };
-  return { ...config, url: place.url, schema: place.schema, origins: { ...origins, schema: from } };
+  if (place.schema === undefined) return { ...base, url: place.url };
+  return { ...base, url: place.url, schema: place.schema, origins: { ...base.origins, schema: from } };
 }
 
 function listTargets(entries: readonly TargetEntry[], config: ResolvedConfig, origin: string): FleetTarget[] {

@@ -134,8 +134,11 @@ describe("configForTarget", () => {
     expect(tenant.schema).toBe("tenant_acme");
     expect(tenant.origins?.schema).toBe('target "acme"');
     expect(tenant.origins?.url).toBe('target "acme"');
-    // the rest is the fleet's configuration
-    expect({ ...tenant, schema: config.schema, origins: config.origins }).toEqual(config);
+    // one connection per target, no schema file; the rest is the fleet's configuration
+    expect(tenant.oneSession).toBe(true);
+    expect(tenant.schemaFile).toBeUndefined();
+    const { oneSession: _oneSession, ...rest } = tenant;
+    expect({ ...rest, schema: config.schema, origins: config.origins }).toEqual(config);
   });
 
   it("PostgreSQL: a target without a schema keeps the config's", async () => {
