@@ -119,7 +119,7 @@ async function main() {
         if (!tty) process.stderr.write(`running ${workload} on ${server.label}…\n`);
         let table;
         try {
-          table = await WORKLOAD_RUNNERS[workload]({ server, dialect, settings, tmp, progress });
+          table = await WORKLOAD_RUNNERS[workload]({ server, dialect, settings, tmp, progress, servers });
         } catch (error) {
           table = {
             workload,

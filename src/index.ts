@@ -31,3 +31,8 @@ export * from "./basics.js";
 export type { OptionName, Vocabulary } from "./core/vocabulary.js";
 /** Another tool's history, as `adopt` reads it (see docs/adopt.md). */
 export type { ForeignChecksum, ForeignEntry, ForeignHistoryReader, ForeignTable, ForeignTool } from "./adopt/foreign-history.js";
+/** Fleets: one operation over many databases (the config's `targets`); see docs/fleets.md. */
+export { DEFAULT_CONCURRENCY, runFleet } from "./fleet/operations.js";
+export type { FleetRequest, RunFleetOptions, TargetOperationOptions } from "./fleet/operations.js";
+export { configForTarget, resolveTargets } from "./fleet/targets.js";
+export type * from "./fleet/types.js";

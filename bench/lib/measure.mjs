@@ -46,8 +46,9 @@ export function failureDetail(output) {
 /**
  * Spawns `node [nodeArgs] --require preload script args…` in `cwd` and resolves
  * `{ seconds, rssMB, stdout, stderr }`; rejects with ProcessFailure on a non-zero exit or timeout.
+ * `onSpawn(child)` sees the process once it is started (FLEET watches its open files, and stops it).
  */
-export function runNode(script, args, { cwd, nodeArgs = [], env = childEnvironment(), timeoutMs = 15 * 60_000 } = {}) {
+export function runNode(script, args, { cwd, nodeArgs = [], env = childEnvironment(), timeoutMs = 15 * 60_000, onSpawn } = {}) {
   return new Promise((resolve, reject) => {
     const out = [];
     const err = [];
@@ -57,6 +58,7 @@ export function runNode(script, args, { cwd, nodeArgs = [], env = childEnvironme
       env,
       stdio: ["ignore", "pipe", "pipe"],
     });
+    onSpawn?.(child);
     let exited;
     let timedOut = false;
     const timer = setTimeout(() => {

@@ -40,7 +40,8 @@ export function derivedRow(label, ratio, targets = [], error = null) {
   );
 }
 
-function judged(row, targets) {
+/** The row with its targets judged: `met` and what was `missed`. */
+export function judged(row, targets) {
   const outcomes = targets.map((t) => (row.error !== null && row.error !== undefined ? false : t.test(row)));
   const met = targets.length === 0 ? null : outcomes.every((o) => o === true);
   return { ...row, target: targets.map((t) => t.text).join(", "), met, missed: targets.filter((_, i) => outcomes[i] !== true).map((t) => t.text) };

@@ -12,6 +12,7 @@ import { derivedRow, measuredRow, ratioAtMost, rssAtMost, secondsAtMost, target 
 import { shadowStart } from "./shadow.mjs";
 import { verifyWorkload } from "./verify.mjs";
 import { driftWorkload, lintWorkload } from "./drift-lint.mjs";
+import { fleetWorkload } from "./fleet.mjs";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const CLI = join(ROOT, "dist", "cli", "stratum.mjs");
@@ -19,7 +20,7 @@ const RAW = join(ROOT, "bench", "baseline", "raw.mjs");
 const DRIVERS = Object.freeze({ sqlite: "better-sqlite3", postgres: "pg", mysql: "mysql2" });
 const RSS_LIMIT_MB = 80;
 
-/** @typedef {{ server: any, dialect: string, settings: any, tmp: string, progress: (t: string) => void }} WorkloadContext */
+/** @typedef {{ server: any, dialect: string, settings: any, tmp: string, progress: (t: string) => void, servers: Map<string, any> }} WorkloadContext */
 
 const stratum = (args, db, dir) => ({ script: CLI, args: [...args, "--dir", dir, "--url", db.url] });
 const raw = (ctx, mode, db, dir) => ({ script: RAW, args: [ctx.dialect, db.url, mode, ...(dir === undefined ? [] : [dir])] });
@@ -342,6 +343,6 @@ export async function w4(ctx) {
   }
 }
 
-export const WORKLOAD_RUNNERS = Object.freeze({ W1: w1, W2: w2, W3: w3, W4: w4, SHADOW: shadowStart, VERIFY: verifyWorkload, DRIFT: driftWorkload, LINT: lintWorkload });
-/** Dialects a workload runs on (W4 needs pg_sleep). */
-export const WORKLOAD_DIALECTS = Object.freeze({ W4: ["postgres"], VERIFY: ["sqlite", "postgres"] });
+export const WORKLOAD_RUNNERS = Object.freeze({ W1: w1, W2: w2, W3: w3, W4: w4, SHADOW: shadowStart, VERIFY: verifyWorkload, DRIFT: driftWorkload, LINT: lintWorkload, FLEET: fleetWorkload });
+/** Dialects a workload runs on (W4 needs pg_sleep; FLEET runs once, its SQLite and MariaDB targets joining from `ctx.servers`). */
+export const WORKLOAD_DIALECTS = Object.freeze({ W4: ["postgres"], VERIFY: ["sqlite", "postgres"], FLEET: ["postgres"] });

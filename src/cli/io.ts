@@ -10,6 +10,7 @@ export interface OutputStream {
   write(chunk: string): unknown;
   readonly isTTY?: boolean;
   readonly columns?: number;
+  readonly rows?: number;
 }
 
 /** Where confirmations are read from. `process.stdin` fits; tests pass a `PassThrough`. */
@@ -42,6 +43,8 @@ export interface Output {
   /** Whether stdout is a terminal (live display, colours). */
   readonly interactive: boolean;
   columns(): number;
+  /** The terminal's height in lines (24 when unknown): live regions never draw more. */
+  rows(): number;
   /** One line (or several) to stdout, newline added. */
   line(text: string): void;
   /** One line (or several) to stderr, newline added. */
@@ -78,6 +81,7 @@ export function createOutput(io: CliIo, initial: OutputSettings): Output {
     },
     interactive: io.stdout.isTTY === true,
     columns: () => (typeof io.stdout.columns === "number" && io.stdout.columns > 0 ? io.stdout.columns : 80),
+    rows: () => (typeof io.stdout.rows === "number" && io.stdout.rows > 0 ? io.stdout.rows : 24),
     line: (text) => void io.stdout.write(`${text}\n`),
     errorLine: (text) => void io.stderr.write(`${text}\n`),
     write: (text) => void io.stdout.write(text),

@@ -1,7 +1,19 @@
 // The part of the library the CLI calls, as one small port. `run()` loads the real one lazily;
 // unit tests pass their own.
 
-import type { ImportOptions, ImportResult, Migrator, Ordering, ResolvedConfig, TransactionMode } from "../index.js";
+import type {
+  FleetRequest,
+  FleetSummary,
+  FleetTarget,
+  ImportOptions,
+  ImportResult,
+  Migrator,
+  Ordering,
+  ResolvedConfig,
+  RunFleetOptions,
+  TargetSelection,
+  TransactionMode,
+} from "../index.js";
 
 /** Settings given as command-line flags; they win over every other source. */
 export interface FlagSettings {
@@ -39,6 +51,10 @@ export interface CliLibrary {
   importMigrations(dir: string, options: ImportOptions): Promise<ImportResult>;
   /** The one way a URL is shown: its password slot replaced by `***`. */
   displayUrl(url: string): string;
+  /** The fleet's targets a `--target`/`--all-targets` selection takes, in the config's order. */
+  resolveTargets(config: ResolvedConfig, selection: TargetSelection): Promise<FleetTarget[]>;
+  /** Runs one operation over the fleet (docs/fleets.md). */
+  runFleet(config: ResolvedConfig, request: FleetRequest, options: RunFleetOptions): Promise<FleetSummary>;
 }
 
 /** The real library. Imported dynamically so `--help` and tests do not load drivers. */
@@ -50,5 +66,7 @@ export async function loadLibrary(): Promise<CliLibrary> {
     createMigration: (dir, name, kind) => library.createMigration(dir, name, kind),
     importMigrations: (dir, options) => library.importDirectory(dir, options),
     displayUrl: (text) => library.displayUrl(text),
+    resolveTargets: (config, selection) => library.resolveTargets(config, selection),
+    runFleet: (config, request, options) => library.runFleet(config, request, options),
   };
 }

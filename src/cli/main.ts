@@ -98,6 +98,7 @@ const UP_EXAMPLES = examples(
   "stratum up --ordering graph --parallel 4",
   "stratum up --backup --env production",
   "stratum up --strict",
+  "stratum up --all-targets --concurrency 8 --canary 5",
 );
 
 /** `stratum drift`: defined here, as adopt is, to keep buildProgram short. */
@@ -151,6 +152,22 @@ const SCHEMA = {
     examples("stratum schema dump", "stratum schema dump --file - > schema.sql", "stratum schema load --file db/schema.sql", "stratum schema dump --json"),
   options: [["--file <path>", "the schema file (default: schemaFile from the config, else schema.sql); - prints it (dump)"]] as const,
 };
+
+/** `--target` may be given more than once. */
+function collect(value: string, previous: unknown): string[] {
+  return [...(Array.isArray(previous) ? (previous as string[]) : []), value];
+}
+
+/** The fleet flags of up, down, status, validate, plan and drift (docs/fleets.md). */
+function withFleetOptions(command: Command): Command {
+  return command
+    .optionsGroup("Fleet options (see docs/fleets.md):")
+    .option("--target <name|glob>", "run on this target of the config's targets (repeatable; a glob such as 'tenant_*')", collect)
+    .option("--all-targets", "run on every target of the config's targets")
+    .option("--concurrency <n>", "with a fleet: at most n targets at once (default 4)")
+    .option("--canary <n>", "with a fleet: run the first n targets first, and skip the rest if one of them fails")
+    .option("--fail-fast", "with a fleet: start no other target after a failure (running ones finish)");
+}
 
 /** `stratum verify`'s help (kept out of buildProgram, which lists every command). */
 const VERIFY = {
@@ -209,8 +226,15 @@ function buildProgram(output: Output, onInvocation: (invocation: Invocation) => 
 
 type Define = (usage: string, description: string, help: string, options?: readonly (readonly [flags: string, description: string])[]) => Command;
 
+/** The commands that run on a fleet with --target/--all-targets. */
+const FLEET_COMMANDS = new Set(["status", "plan", "up", "down", "validate", "drift"]);
+
 /** Every command, its help and its options, in the order `stratum --help` lists them. */
-function defineCommands(define: Define): void {
+function defineCommands(defineOne: Define): void {
+  const define: Define = (usage, ...rest) => {
+    const command = defineOne(usage, ...rest);
+    return FLEET_COMMANDS.has(usage.split(" ")[0] ?? "") ? withFleetOptions(command) : command;
+  };
   define(
     "init",
     "create the migrations directory and a stratum.config.json (never overwrites)",
@@ -241,7 +265,7 @@ function defineCommands(define: Define): void {
     "list every migration with its state, applied time and duration",
     "\nstatus only reports: it exits 0 even when it flags changed, missing or dirty migrations.\n" +
       'Use "stratum validate" as the gate in CI.\n' +
-      examples("stratum status", "stratum status --json", "stratum status --env production"),
+      examples("stratum status", "stratum status --json", "stratum status --env production", "stratum status --all-targets"),
   );
   define("plan", "show what up (or down) would do, and why", examples("stratum plan", "stratum plan --to 005", "stratum plan --down --batch --json"), [
     ["--down", "plan a rollback instead"],
@@ -347,7 +371,7 @@ async function dispatch(ctx: CommandContext, invocation: Invocation): Promise<nu
     case "import":
       return importCommand(ctx, first, options);
     case "status":
-      return statusCommand(ctx);
+      return statusCommand(ctx, options);
     case "plan":
       return planCommand(ctx, options);
     case "up":

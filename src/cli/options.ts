@@ -247,3 +247,50 @@ export function parseCreateKind(raw: RawOptions): "sql" | "ts" {
   ]);
   return ts ? "ts" : "sql";
 }
+
+/** A fleet run's flags: which targets, how many at once, canaries, fail-fast. */
+export interface FleetFlags {
+  readonly selection: { readonly patterns: readonly string[]; readonly all: boolean };
+  readonly concurrency: number;
+  readonly canary: number;
+  readonly failFast: boolean;
+}
+
+/** The default of `--concurrency` (the library's DEFAULT_CONCURRENCY). */
+export const FLEET_CONCURRENCY = 4;
+
+/** `--target`/`--all-targets` and the flags that go with them; undefined when the command runs on one database. */
+export function parseFleetOptions(raw: RawOptions): FleetFlags | undefined {
+  const given = raw["target"];
+  const patterns = Array.isArray(given) ? given.map(String) : typeof given === "string" ? [given] : [];
+  const all = flag(raw, "allTargets");
+  const concurrency = text(raw, "concurrency");
+  const canary = text(raw, "canary");
+  const failFast = flag(raw, "failFast");
+  exclusive([
+    ["--target", patterns.length > 0],
+    ["--all-targets", all],
+  ]);
+  if (patterns.length === 0 && !all) {
+    const stray = concurrency !== undefined ? "--concurrency" : canary !== undefined ? "--canary" : failFast ? "--fail-fast" : undefined;
+    if (stray !== undefined) throw usageError(`${stray} only applies to a fleet run`, "add --target <name> or --all-targets");
+    return undefined;
+  }
+  for (const pattern of patterns) nonEmpty("--target", pattern);
+  return {
+    selection: { patterns, all },
+    concurrency: concurrency === undefined ? FLEET_CONCURRENCY : parsePositiveInteger("--concurrency", concurrency),
+    canary: canary === undefined ? 0 : parseCount("--canary", canary),
+    failFast,
+  };
+}
+
+/** 0 or more. */
+function parseCount(name: string, value: string): number {
+  const trimmed = value.trim();
+  const n = Number(trimmed);
+  if (!/^\d+$/.test(trimmed) || !Number.isSafeInteger(n)) {
+    throw usageError(`${name} expects a number of targets (0 or more), got "${echoed(value)}"`);
+  }
+  return n;
+}

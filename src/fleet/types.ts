@@ -43,7 +43,14 @@ export interface TargetResult {
 
 /** What the fan-out reports while it runs (the live view and the plain lines draw from these). */
 export type FleetEvent =
-  | { readonly type: "fleet-start"; readonly total: number; readonly concurrency: number; readonly canary: number }
+  | {
+      readonly type: "fleet-start";
+      readonly total: number;
+      readonly concurrency: number;
+      readonly canary: number;
+      /** The command run on each target (absent when the caller did not say). */
+      readonly operation?: FleetOperation;
+    }
   | { readonly type: "target-start"; readonly name: string }
   | { readonly type: "target-migration"; readonly name: string; readonly migration: string }
   | { readonly type: "target-end"; readonly result: TargetResult }
@@ -62,7 +69,19 @@ export interface FleetSummary {
   readonly ms: number;
   /** The failed targets, always kept (they are named in the summary). */
   readonly failures: readonly TargetResult[];
+  /** Why targets were skipped: a failed canary, `--fail-fast`, or an interruption; absent when none was stopped. */
+  readonly stopped?: "canary" | "fail-fast" | "interrupted";
 }
 
 /** The configuration one target runs with: the fleet's, with the target's URL and schema. */
 export type ConfigForTarget = (config: ResolvedConfig, target: FleetTarget) => ResolvedConfig;
+
+/**
+ * What draws a fleet run: the live view on a terminal, plain lines or NDJSON otherwise.
+ * `event` is called for every FleetEvent in order (synchronously, from the scheduler);
+ * `close` once after `fleet-end` (or after an abort), to restore the terminal and flush.
+ */
+export interface FleetRenderer {
+  event(e: FleetEvent): void;
+  close(): void;
+}

@@ -1,5 +1,6 @@
 import type { RawOptions } from "../options.js";
 import { driftExitCode, driftLines } from "../render/drift-view.js";
+import { fleetFlags, runFleetCommand } from "./fleet.js";
 import { interruptible, printJson, withMigrator, type CommandContext } from "./command-context.js";
 
 /**
@@ -8,6 +9,8 @@ import { interruptible, printJson, withMigrator, type CommandContext } from "./c
  */
 export async function driftCommand(ctx: CommandContext, options: RawOptions): Promise<number> {
   const replay = options["replay"] === true;
+  const fleet = fleetFlags(options);
+  if (fleet !== undefined) return runFleetCommand(ctx, fleet, { operation: "drift", options: replay ? { replay } : {} });
   return withMigrator(ctx, {}, async (migrator) => {
     const report = await interruptible(migrator.drift({ ...(replay ? { replay } : {}), ...(ctx.signal === undefined ? {} : { signal: ctx.signal }) }), ctx.signal);
     const code = driftExitCode(report);

@@ -1,4 +1,5 @@
 import { parseUpOptions, type RawOptions } from "../options.js";
+import { fleetFlags, runFleetCommand } from "./fleet.js";
 import { renderRun, signalOption, withMigrator, type CommandContext } from "./command-context.js";
 
 /**
@@ -8,6 +9,8 @@ import { renderRun, signalOption, withMigrator, type CommandContext } from "./co
  */
 export async function upCommand(ctx: CommandContext, options: RawOptions): Promise<number> {
   const request = parseUpOptions(options);
+  const fleet = fleetFlags(options);
+  if (fleet !== undefined) return runFleetCommand(ctx, fleet, { operation: "up", options: request.options }, request.flags);
   return withMigrator(ctx, request.flags, (migrator) =>
     renderRun(ctx, migrator, () => migrator.up({ ...request.options, ...signalOption(ctx) })),
   );

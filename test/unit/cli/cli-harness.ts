@@ -23,6 +23,8 @@ import type { ResolvedConfig } from "../../../src/config/types.js";
 import type { Listener, MigratorEvent } from "../../../src/core/events.js";
 import type { AppliedMigration, LogEntry, StatusReport } from "../../../src/core/types.js";
 import { displayUrl } from "../../../src/dialects/url.js";
+import { runFleet } from "../../../src/fleet/operations.js";
+import { resolveTargets } from "../../../src/fleet/targets.js";
 
 export interface CaptureStream extends OutputStream {
   text(): string;
@@ -271,6 +273,9 @@ export function fakeLibrary(script: Script = {}): { library: CliLibrary; calls: 
     createMigration: async (dir, name, kind) => ({ path: `${dir}/003_${name}.${kind}`, version: "003" }),
     importMigrations: (dir, options) => importDirectory(dir, options),
     displayUrl,
+    // the real fan-out, over the fake migrators (the CLI passes its createMigrator)
+    resolveTargets: (config, selection) => resolveTargets(config, selection),
+    runFleet: (config, request, options) => runFleet(config, request, options),
   };
   return { library, calls };
 }
