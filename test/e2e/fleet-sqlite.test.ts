@@ -192,6 +192,9 @@ describe("stratum up over 50 SQLite targets", () => {
         [["up", "--target", "nosuch"], f.project.dir, /^error: --target "nosuch" matches no target in .*stratum\.config\.json; /m],
         [["up", "--concurrency", "2"], f.project.dir, /^error: --concurrency only applies to a fleet run$/m],
         [["up", "--target", "tenant_01", "--all-targets"], f.project.dir, /^error: --target and --all-targets cannot be used together$/m],
+        // a fleet's project without a url: a single-database command would run on a new stratum.db
+        [["up"], f.project.dir, /^error: stratum\.config\.json lists "targets" and sets no "url", so this command has no database to run on/m],
+        [["status"], f.project.dir, /^error: stratum\.config\.json lists "targets" and sets no "url"/m],
       ];
       for (const [args, cwd, sentence] of cases) {
         const run = await runCli(args, { cwd });
@@ -201,6 +204,9 @@ describe("stratum up over 50 SQLite targets", () => {
         expect(run.stdout).toBe("");
       }
       for (const name of names(3)) expect(f.applied(name)).toEqual([]);
+      expect(existsSync(join(f.project.dir, "stratum.db"))).toBe(false);
+      // lint and graph read only the files
+      expect((await runCli(["lint", "--all"], { cwd: f.project.dir })).code).not.toBe(2);
     } finally {
       noTargets.cleanup();
     }

@@ -1,7 +1,8 @@
 // What every command receives, and the few steps they share: resolving the configuration (which
 // also teaches the output its secrets), opening and closing a Migrator, picking a run renderer.
 
-import { EXIT, InterruptedError, MigrationError } from "../../basics.js";
+import { relative } from "node:path";
+import { ConfigError, EXIT, InterruptedError, MigrationError } from "../../basics.js";
 import type { Migrator, ResolvedConfig, RunReport } from "../../index.js";
 import type { CliIo, Output } from "../io.js";
 import type { CliLibrary, FlagSettings } from "../library.js";
@@ -49,8 +50,10 @@ export async function withMigrator<T>(
   ctx: CommandContext,
   extraFlags: Partial<FlagSettings>,
   body: (migrator: Migrator, config: ResolvedConfig) => Promise<T>,
+  needsDatabase = true,
 ): Promise<T> {
   const config = await loadConfig(ctx, extraFlags);
+  if (needsDatabase) refuseDefaultBesideTargets(config);
   const migrator = ctx.library.createMigrator(config);
   let failed = true;
   try {
@@ -65,6 +68,19 @@ export async function withMigrator<T>(
       if (!failed) throw error;
     }
   }
+}
+
+/**
+ * A project that lists `targets` and sets no `url` means its fleet: a command without `--target`
+ * or `--all-targets` would otherwise run on the default database (a new `stratum.db`).
+ */
+function refuseDefaultBesideTargets(config: ResolvedConfig): void {
+  if (config.targets === undefined || config.origins?.url !== undefined) return;
+  const where = config.configFile === undefined ? "the configuration" : relative(config.cwd, config.configFile) || config.configFile;
+  throw new ConfigError(`${where} lists "targets" and sets no "url", so this command has no database to run on (it would be the default ${config.url})`, {
+    key: "url",
+    fix: "Pass --target <name|glob> or --all-targets to run on the fleet, or --url (or \"url\" in the config) for one database.",
+  });
 }
 
 /** `--json` → NDJSON, `--quiet` → errors only, a terminal → live display, else plain lines. */

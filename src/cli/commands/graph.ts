@@ -25,5 +25,5 @@ export async function graphCommand(ctx: CommandContext, options: RawOptions): Pr
     if (ctx.globals.json) printJson(ctx, report);
     else printLines(ctx, renderGraph(report, format).replace(/\n$/, "").split("\n"));
     return EXIT.ok;
-  });
+  }, false);
 }

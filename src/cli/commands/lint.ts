@@ -23,7 +23,7 @@ export async function lintCommand(ctx: CommandContext, files: readonly string[],
     else if (format === "github") ctx.output.line(githubLines(report).join("\n"));
     else if (ctx.globals.verbosity !== "quiet" || failed) ctx.output.line(textLines(report).join("\n"));
     return failed ? EXIT.validation : EXIT.ok;
-  });
+  }, false);
 }
 
 function formatOf(raw: unknown): Format {
