@@ -52,6 +52,7 @@ const launcher = `#!/usr/bin/env node
 // string CLI below, compiled through node:vm with V8's code cache (see that script).
 import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
+import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -124,7 +125,10 @@ function own(dir, shared) {
   return info.isDirectory() && info.uid === process.getuid() && (info.mode & 0o022) === 0;
 }
 
-const name = \`stratum-\${BUILD}-\${process.version}-\${process.arch}.v8cache\`;
+// V8 rejects a cache made under other flags: a run with its own (\`node --max-old-space-size=… \`,
+// NODE_OPTIONS) keeps its own file instead of rewriting the usual one each time
+const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ""].join(" ").trim();
+const name = \`stratum-\${BUILD}-\${process.version}-\${process.arch}\${flags === "" ? "" : \`-\${createHash("sha256").update(flags).digest("hex").slice(0, 8)}\`}.v8cache\`;
 let cached;
 let cacheDir;
 for (const [i, dir] of cacheDirs().entries()) {
