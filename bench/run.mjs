@@ -174,7 +174,7 @@ async function main() {
           dialect: t.dialect,
           title: t.title,
           notes: t.notes,
-          rows: t.rows.map(({ case: name, n, median, min, max, runs, rssMB, ratio, isBaseline, target, met, missed: miss, error, retried }) => ({
+          rows: t.rows.map(({ case: name, n, median, min, max, runs, rssMB, ratio, paired, isBaseline, target, met, missed: miss, error, retried }) => ({
             case: name,
             n,
             medianSeconds: median,
@@ -183,6 +183,7 @@ async function main() {
             runSeconds: runs,
             peakRssMB: rssMB,
             ratio,
+            ratioPaired: paired === true,
             baseline: isBaseline,
             target: target === "" ? null : target,
             met,

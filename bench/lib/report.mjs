@@ -1,5 +1,7 @@
 // Turns measured groups into rows with ratios and targets, and prints plain aligned tables.
 
+import { median } from "./measure.mjs";
+
 /** A target is a sentence for the table and a test of a row; `null` from the test means "not measured". */
 export function target(text, test) {
   return Object.freeze({ text, test });
@@ -13,9 +15,10 @@ export const rssAtMost = (limitMB) => target(`RSS ≤ ${limitMB} MB`, (row) => (
  * One table row. `result` is measureGroup's entry for the case; `baseline` the baseline's entry
  * (or undefined for the baseline itself).
  */
-export function measuredRow(label, result, { baseline, n = null, targets = [], isBaseline = false } = {}) {
+export function measuredRow(label, result, { baseline, n = null, targets = [], isBaseline = false, paired = false } = {}) {
   const s = result?.summary;
   const base = baseline?.summary;
+  const ratio = isBaseline && s !== undefined ? 1 : s !== undefined && base !== undefined ? (paired ? pairedRatio(s.runs, base.runs) : s.median / base.median) : null;
   const row = {
     case: label,
     n,
@@ -24,12 +27,23 @@ export function measuredRow(label, result, { baseline, n = null, targets = [], i
     max: s?.max ?? null,
     runs: s?.runs ?? [],
     rssMB: s?.rssMB ?? null,
-    ratio: isBaseline && s !== undefined ? 1 : s !== undefined && base !== undefined ? s.median / base.median : null,
+    ratio,
+    paired: paired && !isBaseline && ratio !== null,
     isBaseline,
     error: result?.error ?? (s === undefined ? "not measured" : null),
     retried: result?.retried ?? [],
   };
   return judged(row, targets);
+}
+
+/**
+ * The median of the run-by-run ratios: run i of the case ÷ run i of its baseline, the two measured
+ * one right after the other, so a burst of load on the machine hits both sides of a pair alike.
+ * Falls back to median ÷ median when a retry left the two lists of different lengths.
+ */
+export function pairedRatio(runs, baseRuns) {
+  if (runs.length === 0 || runs.length !== baseRuns.length) return median(runs) / median(baseRuns);
+  return median(runs.map((t, i) => t / baseRuns[i]));
 }
 
 /** A row computed from other rows (e.g. t(5000)/t(1000)): only a ratio. */
@@ -52,7 +66,7 @@ const COLUMNS = Object.freeze([
   { title: "median s", align: "right", cell: (r) => seconds(r.median) },
   { title: "min", align: "right", cell: (r) => seconds(r.min) },
   { title: "max", align: "right", cell: (r) => seconds(r.max) },
-  { title: "ratio", align: "right", cell: (r) => (r.ratio == null ? "—" : `${r.ratio.toFixed(2)}×${r.isBaseline ? " (base)" : ""}`) },
+  { title: "ratio", align: "right", cell: (r) => (r.ratio == null ? "—" : `${r.ratio.toFixed(2)}×${r.isBaseline ? " (base)" : r.paired ? " (paired)" : ""}`) },
   { title: "peak RSS MB", align: "right", cell: (r) => (r.rssMB == null ? "—" : r.rssMB.toFixed(1)) },
   { title: "target", align: "left", cell: (r) => (r.target === "" ? "—" : r.target) },
   { title: "met?", align: "left", cell: (r) => (r.met === null ? "—" : r.met ? "yes" : "no") },
