@@ -118,12 +118,15 @@ async function describeRemembered(conn: Queryable, options: PostgresDescribeOpti
     let extensions = memo.part<SchemaSnapshot["extensions"]>(extensionsKey) ?? undefined;
     if (extensions === undefined || kinds.some((k) => k.missing.length > 0)) {
       await readTogether(conn, async (reader) => {
-        await Promise.all([
-          ...kinds.map((kind) => kind.read(reader, names)),
-          (async () => {
+        const reads = [
+          ...kinds.map((kind) => () => kind.read(reader, names)),
+          async () => {
             extensions ??= await readExtensions(reader, names);
-          })(),
-        ]);
+          },
+        ];
+        // together where they are batched; one after the other on a connection
+        if (batchingReaders.has(reader)) await Promise.all(reads.map((read) => read()));
+        else for (const read of reads) await read();
       });
     }
     memo.keep(extensionsKey, extensions);
@@ -173,6 +176,9 @@ function rememberedKind<K extends keyof typeof KINDS>(markers: Map<string, Marke
  * our own outside a transaction, its queries are sent in one round trip with the transaction and
  * the setting around them (PostgresConnection.queryMany); else as `withQualifiedNames` runs them.
  */
+/** The readers of `readTogether`: a reader may start its queries together on them. */
+const batchingReaders = new WeakSet<Queryable>();
+
 async function readTogether(conn: Queryable, read: (reader: Queryable) => Promise<void>): Promise<void> {
   if (!(conn instanceof PostgresConnection) || conn.transactionStatus() !== "I") return withQualifiedNames(conn, () => read(conn));
   const queued: { readonly sql: string; readonly params: readonly unknown[]; resolve(rows: unknown[]): void; reject(error: unknown): void }[] = [];
@@ -181,6 +187,7 @@ async function readTogether(conn: Queryable, read: (reader: Queryable) => Promis
       new Promise<R[]>((resolve, reject) => queued.push({ sql, params, resolve: resolve as (rows: unknown[]) => void, reject })),
     exec: (sql: string) => Promise.reject(new Error(`a schema read runs no statement (${sql})`)),
   };
+  batchingReaders.add(reader);
   let failed: unknown;
   let finished = false;
   const settled = read(reader).then(
@@ -355,8 +362,8 @@ interface ColumnRow {
 }
 
 async function readTables(conn: Queryable, schemas: readonly string[], oids: Oids = null): Promise<Parts<TableObject>> {
-  // both started at once (a batched read sends them in one round trip)
-  const [columns, constraints] = await Promise.all([conn.query<ColumnRow>(
+  // started together where the reads are batched (one round trip); one after the other on a connection
+  const readColumns = () => conn.query<ColumnRow>(
     `select c.oid::text as oid, n.nspname || '.' || c.relname as table_name,
             case when c.relpersistence = 'u' then 'UNLOGGED ' else '' end
               || case when c.relkind = 'p' then 'PARTITION BY ' || pg_catalog.pg_get_partkeydef(c.oid) else '' end
@@ -384,8 +391,8 @@ async function readTables(conn: Queryable, schemas: readonly string[], oids: Oid
       order by 2, a.attnum`,
     withOids(schemas, oids),
     prepared(oids),
-  ),
-  conn.query<{ oid: string; name: string; type: string; definition: string }>(
+  );
+  const readConstraints = () => conn.query<{ oid: string; name: string; type: string; definition: string }>(
     `select t.oid::text as oid, n.nspname || '.' || t.relname as table_name, k.conname as name, k.contype as type,
             pg_catalog.pg_get_constraintdef(k.oid) as definition
        from pg_catalog.pg_constraint k
@@ -396,7 +403,8 @@ async function readTables(conn: Queryable, schemas: readonly string[], oids: Oid
       order by 2, 3, 5`,
     withOids(schemas, oids),
     prepared(oids),
-  )]);
+  );
+  const [columns, constraints] = batchingReaders.has(conn) ? await Promise.all([readColumns(), readConstraints()]) : [await readColumns(), await readConstraints()];
   const types: Record<string, ConstraintType> = { p: "primary", u: "unique", f: "foreign", c: "check", x: "exclusion" };
   const byTable = new Map<string, { name: string; definition: string | null; columns: ColumnDefinition[]; constraints: ConstraintDefinition[] }>();
   for (const row of columns) {
