@@ -1,8 +1,10 @@
 // `stratum verify`: on a shadow database, each migration's up → down → up must give back the
-// schema it started from (issue 13). The runs are those of `up` and `down` once they hold the run
-// lock (planned from the shadow's history, refused as they refuse, history rows written), on an
-// engine over the shadow, all under one lock and on one connection, which the snapshots read
-// too; the comparisons and sentences are core/verify.ts.
+// schema it started from (issue 13). The migrations are planned once on the empty shadow; each
+// run is a step of that plan, refused as `up` and `down` refuse and written to the history as
+// they write it, the history kept in memory between runs (verify-runs.ts; a policy of one
+// transaction per run falls back to a whole `up` or `down` per run). All on an engine over the
+// shadow, under one lock and on one connection, which the snapshots read too; the comparisons
+// and sentences are core/verify.ts.
 
 import type { RunReport, VerifyOptions, VerifyReport } from "../api-types.js";
 import { ConfigError, InterruptedError, MigrationError, StratumError } from "../core/errors.js";
