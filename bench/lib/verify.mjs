@@ -1,8 +1,8 @@
 // VERIFY: `stratum verify` of the generated schema set of issue 13 (test/support/schema-corpus.ts,
 // written by bench/schema-set.mjs) against a plain `stratum up` of the same set on the same server.
 // Issue 13's target: verify costs at most 4× the up. Both are whole CLI processes on a fresh,
-// empty target database; verify makes its shadow itself (SQLite: in memory; PostgreSQL: a database
-// on shadow.url, the bench's server, or a server of the target's major version that it starts).
+// empty target database; verify makes its shadow itself (SQLite: in memory; PostgreSQL and
+// MariaDB/MySQL: a database on shadow.url, the bench's server, or a server that it starts).
 
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -11,7 +11,10 @@ import { measuredRow, ratioAtMost } from "./report.mjs";
 import { CLI } from "./workloads.mjs";
 import { writeSchemaSet } from "../schema-set.mjs";
 
-const ADMIN_PG_URL = process.env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const ADMIN_URL = {
+  postgres: process.env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
+  mysql: process.env.BENCH_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/mysql",
+};
 const APPLIED = "select count(*) from stratum_migrations where state = 'applied'";
 const TARGET = 4;
 
@@ -31,7 +34,7 @@ export async function verifyWorkload(ctx) {
   ctx.progress(`VERIFY: writing the ${n}-migration schema set`);
   await writeSchemaSet(dialect, dir, { n });
   const shadowConfig = join(ctx.tmp, `verify-${dialect}-${n}`, "shadow-url.config.json");
-  await writeFile(shadowConfig, `${JSON.stringify({ shadow: { url: ADMIN_PG_URL } })}\n`);
+  if (dialect !== "sqlite") await writeFile(shadowConfig, `${JSON.stringify({ shadow: { url: ADMIN_URL[dialect] } })}\n`);
   const fresh = { prepare: async () => ({ db: await ctx.server.create() }), cleanup: async (p) => ctx.server.drop(p.db.name) };
   const args = (command, db, extra = []) => ({ script: CLI, args: [command, ...extra, "--dir", dir, "--url", db.url] });
   const cases = [
@@ -45,12 +48,13 @@ export async function verifyWorkload(ctx) {
       },
     },
   ];
-  const verifies = dialect === "postgres"
-    ? [
+  const server = dialect === "postgres" ? "PostgreSQL" : "MariaDB/MySQL";
+  const verifies = dialect === "sqlite"
+    ? [{ id: "verify", label: "stratum verify (shadow in memory)", extra: [] }]
+    : [
         { id: "verify-url", label: "stratum verify, shadow.url (a database on the same server)", extra: ["--config", shadowConfig] },
-        { id: "verify-started", label: "stratum verify, a PostgreSQL server it starts (start included)", extra: [] },
-      ]
-    : [{ id: "verify", label: "stratum verify (shadow in memory)", extra: [] }];
+        { id: "verify-started", label: `stratum verify, a ${server} server it starts (start included)`, extra: [] },
+      ];
   for (const v of verifies) cases.push({ id: v.id, ...fresh, command: (p) => args("verify", p.db, v.extra), check: verifiedAll(n) });
   const r = await measureGroup(cases, { runs: settings.runs, warmup: settings.warmup, cwd: ctx.tmp, progress: (t) => ctx.progress(`VERIFY ${n} ${t}`) });
   const rows = [

@@ -348,4 +348,4 @@ export async function w4(ctx) {
 
 export const WORKLOAD_RUNNERS = Object.freeze({ W1: w1, W2: w2, W3: w3, W4: w4, SHADOW: shadowStart, VERIFY: verifyWorkload, DRIFT: driftWorkload, LINT: lintWorkload, FLEET: fleetWorkload });
 /** Dialects a workload runs on (W4 needs pg_sleep; FLEET runs once, its SQLite and MariaDB targets joining from `ctx.servers`). */
-export const WORKLOAD_DIALECTS = Object.freeze({ W4: ["postgres"], VERIFY: ["sqlite", "postgres"], FLEET: ["postgres"] });
+export const WORKLOAD_DIALECTS = Object.freeze({ W4: ["postgres"], VERIFY: ["sqlite", "postgres", "mysql"], FLEET: ["postgres"] });

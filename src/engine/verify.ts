@@ -1,8 +1,10 @@
 // `stratum verify`: on a shadow database, each migration's up → down → up must give back the
-// schema it started from (issue 13). The runs are those of `up` and `down` once they hold the run
-// lock (planned from the shadow's history, refused as they refuse, history rows written), on an
-// engine over the shadow, all under one lock and on one connection, which the snapshots read
-// too; the comparisons and sentences are core/verify.ts.
+// schema it started from (issue 13). The migrations are planned once on the empty shadow; each
+// run is a step of that plan, refused as `up` and `down` refuse and written to the history as
+// they write it, the history kept in memory between runs (verify-runs.ts; a policy of one
+// transaction per run falls back to a whole `up` or `down` per run). All on an engine over the
+// shadow, under one lock and on one connection, which the snapshots read too; the comparisons
+// and sentences are core/verify.ts.
 
 import type { RunReport, VerifyOptions, VerifyReport } from "../api-types.js";
 import { ConfigError, InterruptedError, MigrationError, StratumError } from "../core/errors.js";
@@ -28,6 +30,7 @@ import { createEngine, ownTables, type Engine, type Policy } from "./ports.js";
 import { throwIfAborted, withLock, type Session } from "./session.js";
 import { withShadow } from "./shadow.js";
 import { upUnderLock } from "./up.js";
+import { firstLine, shadowRuns, type ShadowRuns } from "./verify-runs.js";
 import { discover, fresh, workspaceOn, type Discovered } from "./workspace.js";
 
 export async function verify(engine: Engine, options: VerifyOptions = {}): Promise<VerifyReport> {
@@ -93,7 +96,12 @@ async function verifyOn(engine: Engine, shadow: Engine, request: ReplayRequest, 
   }
   // the files are read once: they do not change while verify runs
   const found = await discover(shadow);
-  return withLock(shadow, (session) => verifyLocked(engine, { engine: shadow, session, found, signal: signal ?? new AbortController().signal }, request), signal);
+  const aborted = signal ?? new AbortController().signal;
+  return withLock(
+    shadow,
+    async (session) => verifyLocked(engine, { engine: shadow, session, found, signal: aborted, runs: await shadowRuns(shadow, session, found, aborted) }, request),
+    signal,
+  );
 }
 
 /** The engine over the shadow, the session holding its run lock, the migrations found. */
@@ -102,6 +110,8 @@ interface OnShadow {
   readonly session: Session;
   readonly found: Discovered;
   readonly signal: AbortSignal;
+  /** Runs each migration one way from the plan made once (verify-runs.ts); null: each run is an `up` or a `down`. */
+  readonly runs: ShadowRuns | null;
 }
 
 async function verifyLocked(engine: Engine, shadow: OnShadow, request: ReplayRequest): Promise<VerifiedMigration[]> {
@@ -127,6 +137,7 @@ async function verifyLocked(engine: Engine, shadow: OnShadow, request: ReplayReq
       outcomes.forEach(done);
       before = null;
       if (outcomes.some((o) => o.error !== undefined)) break;
+      await shadow.runs?.reread();
       index = end;
       continue;
     }
@@ -199,6 +210,7 @@ async function attempt(
   downDifferences: readonly SchemaChange[] = [],
 ): Promise<VerifiedMigration | null> {
   const { engine, session, found, signal } = shadow;
+  if (shadow.runs !== null) return shadow.runs.run(migration, run, downDifferences);
   let report: RunReport;
   try {
     report =
@@ -251,6 +263,3 @@ async function replay(shadow: OnShadow, group: readonly MigrationFile[]): Promis
   return outcomes;
 }
 
-function firstLine(message: string): string {
-  return message.split("\n")[0] ?? message;
-}

@@ -4,7 +4,7 @@
 // unchanged schema gives the very same snapshot object.
 import { afterAll, expect, it } from "vitest";
 import { createDialect } from "../../src/dialects/create-dialect.js";
-import type { SchemaSnapshot } from "../../src/core/schema/index.js";
+import { diffSchemas, type SchemaSnapshot } from "../../src/core/schema/index.js";
 import type { Connection, Dialect, Queryable } from "../../src/dialects/dialect.js";
 import { postgresTarget, type TestDb } from "../support/targets.js";
 
@@ -171,6 +171,41 @@ it.concurrent("inside a transaction that writes, a row written again is read aga
     expect(inside.tables[0]?.columns[1]?.nullable).toBe(false);
     await conn.commit();
     expect(await remembered()).toEqual(await fresh());
+  } finally {
+    await conn.close();
+    await dialect.dispose();
+  }
+});
+
+it.concurrent("a down that leaves an object its statements do not name is seen: each remembered description, its reads sent together, equals a fresh read", async () => {
+  const db = await (await postgresTarget()).createDatabase();
+  databases.push(db);
+  const { dialect, conn } = await opened(db);
+  // the real connection: the changed objects are read in one round trip (PostgresConnection.queryMany)
+  const remembered = () => dialect.describeSchema!(conn, { exclude: HISTORY, remember: true });
+  const fresh = () => dialect.describeSchema!(conn, { exclude: HISTORY });
+  await conn.exec("create table untouched (id integer primary key, a text); create table t1 (id integer primary key, b integer)");
+  // [up, down that leaves something behind, what diffSchemas names: kind and object]
+  const leaky: [up: string, down: string, kind: string, name: string][] = [
+    ["create index t1_b on t1 (b); create index untouched_a on untouched (a)", "drop index t1_b", "index", "public.untouched_a"],
+    ["alter table t1 add column c integer; create sequence s1", "alter table t1 drop column c", "sequence", "public.s1"],
+    ["create view v1 as select id from t1; create function f1() returns integer language sql as 'select 1'", "drop view v1", "function", "public.f1()"],
+    ["alter table t1 add column d text; create type ty1 as enum ('a', 'b')", "alter table t1 drop column d", "type", "public.ty1"],
+  ];
+  try {
+    for (const [up, down, kind, name] of leaky) {
+      const before = await remembered();
+      await conn.exec(up);
+      const afterUp = await remembered();
+      expect(afterUp, up).toEqual(await fresh());
+      await conn.exec(down);
+      const afterDown = await remembered();
+      expect(afterDown, down).toEqual(await fresh());
+      const left = diffSchemas(before, afterDown);
+      expect(left, down).toEqual([expect.objectContaining({ change: "added", kind, name })]);
+      // the next cycle starts from what this down left
+      await conn.exec(up.split("; ")[0]!);
+    }
   } finally {
     await conn.close();
     await dialect.dispose();

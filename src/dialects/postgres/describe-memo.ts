@@ -23,6 +23,16 @@ export interface MarkerRow {
   readonly marker: string;
 }
 
+/**
+ * Whether pg_namespace row `n` is described (two parameters: the configured schema, twice): that
+ * schema, else every schema that is neither the system's nor an extension's.
+ */
+export const IN_SCOPE = `case when ?::text is null
+                 then n.nspname not in ('information_schema') and n.nspname not like 'pg\\_%'
+                      and not exists (select 1 from pg_catalog.pg_depend dep where dep.classid = 'pg_catalog.pg_namespace'::regclass
+                                        and dep.objid = n.oid and dep.deptype = 'e')
+                 else n.nspname = ?::text end`;
+
 const agg = (expr: string, order: string, from: string): string =>
   `coalesce((select string_agg(${expr}, ',' order by ${order}) ${from}), '')`;
 
@@ -90,7 +100,7 @@ select 'x', '0', current_database()::text, coalesce(pg_catalog.txid_current_if_a
          '|', ${agg("o.oid || ':' || o.xmin::text", "o.oid", "from pg_catalog.pg_opclass o where o.oid >= 16384")},
          '|', ${agg("o.oid || ':' || o.xmin::text", "o.oid", "from pg_catalog.pg_opfamily o where o.oid >= 16384")})`;
 
-const MARKERS = markersOf("select n.oid from pg_catalog.pg_namespace n where n.nspname = any(?::text[])");
+const MARKERS = markersOf(`select n.oid from pg_catalog.pg_namespace n where ${IN_SCOPE}`);
 
 /**
  * The catalog fingerprint's query: the markers of every object in every user schema, whatever the
@@ -122,8 +132,9 @@ export async function catalogMarkers(conn: Queryable): Promise<string | null> {
     .join("\n");
 }
 
-export async function readMarkers(conn: Queryable, schemas: readonly string[]): Promise<Map<string, MarkerRow>> {
-  const rows = await conn.query<MarkerRow>(MARKERS, [schemas], { reuse: true });
+/** The markers of every object in the schemas in scope (`configured`: the one schema, else every schema in scope), each schema's among them. */
+export async function readMarkers(conn: Queryable, configured: string | null): Promise<Map<string, MarkerRow>> {
+  const rows = await conn.query<MarkerRow>(MARKERS, [configured, configured], { reuse: true });
   return new Map(rows.map((r) => [`${r.cat}:${r.oid}`, r]));
 }
 

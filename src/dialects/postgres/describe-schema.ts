@@ -14,7 +14,7 @@ import {
 } from "../../core/schema/model.js";
 import type { DescribeSchemaOptions, Queryable, QueryOptions } from "../dialect.js";
 import { PostgresConnection } from "./postgres-connection.js";
-import { readMarkers, reusable, type MarkerRow, type PostgresDescriptionMemo } from "./describe-memo.js";
+import { IN_SCOPE, readMarkers, reusable, type MarkerRow, type PostgresDescriptionMemo } from "./describe-memo.js";
 
 export interface PostgresDescribeOptions extends DescribeSchemaOptions {
   /** The one schema to describe; default: the connection's configured schema, else every non-system schema. */
@@ -43,8 +43,13 @@ type Parts<T> = (readonly [oid: string, object: T])[];
 /** A read of listed objects runs again and again (verify's shadow): it is planned once per session. */
 const prepared = (oids: Oids): QueryOptions | undefined => (oids === null ? undefined : { reuse: true });
 
-/** An SQL condition keeping the objects whose `oid` is listed (two parameters: the list, twice). */
-const only = (oid: string): string => `and (?::oid[] is null or ${oid} = any(?::oid[]))`;
+/**
+ * An SQL condition keeping the objects whose `oid` is listed, none when every object is read: its
+ * own statement text, so that a read of a few objects is planned as one (by the catalogs' oid
+ * indexes), not as a scan of every object filtered after. `withOids` gives its parameters.
+ */
+const only = (oid: string, oids: Oids): string => (oids === null ? "" : `and ${oid} = any(?::oid[])`);
+const withOids = (schemas: readonly string[], oids: Oids): unknown[] => (oids === null ? [schemas] : [schemas, oids]);
 
 type Snapshotted = Required<Omit<Parameters<typeof schemaSnapshot>[0], "events">>;
 
@@ -70,60 +75,74 @@ const KINDS: { [K in Exclude<keyof Snapshotted, "schemas" | "extensions">]: {
 export async function describeSchema(conn: Queryable, options: PostgresDescribeOptions = {}, remembered?: PostgresDescriptionMemo): Promise<SchemaSnapshot> {
   const memo = options.remember === true ? remembered : undefined;
   const exclude = options.exclude ?? [];
+  if (memo !== undefined) return describeRemembered(conn, options, memo);
   return withQualifiedNames(conn, async () => {
     const names = await schemasInScope(conn, options);
-    if (memo === undefined) {
-      const read = async <T>(reader: (conn: Queryable, schemas: readonly string[]) => Promise<Parts<T>>) => (await reader(conn, names)).map(([, o]) => o);
-      const snapshot = schemaSnapshot({
-        schemas: names.map((name) => ({ kind: "schema", name })),
-        extensions: await readExtensions(conn, names),
-        types: await read(readTypes),
-        sequences: await read(readSequences),
-        tables: await read(readTables),
-        views: await read(readViews),
-        indexes: await read(readIndexes),
-        routines: await read(readRoutines),
-        triggers: await read(readTriggers),
-      });
-      return withoutTables(snapshot, exclude);
-    }
-    const markers = await readMarkers(conn, names);
-    const key = [names.join("\u0000"), exclude.join("\u0000"), ...[...markers.values()].map((r) => `${r.cat}:${r.oid}:${r.name}:${r.labels}:${r.marker}`).sort()].join("\u0001");
-    // inside a transaction that has written, a row written again keeps its xmin: nothing is reused or kept
-    const writing = [...markers.values()].some((r) => r.cat === "x" && r.labels !== "");
-    const same = writing ? undefined : memo.snapshot<SchemaSnapshot>(key);
-    if (same !== undefined) return same;
-    const before = memo.markers();
-    if (before === undefined || writing || !reusable(before, markers)) memo.clear();
-    try {
-      const parts: Partial<Snapshotted> = {};
-      for (const kind of Object.keys(KINDS) as (keyof typeof KINDS)[]) {
-        Object.assign(parts, { [kind]: await rememberedKind(conn, names, markers, memo, kind) });
-      }
-      // extensions change only with the markers' global row (pg_extension and its members)
-      const global = [...markers.values()].find((r) => r.cat === "x")?.marker ?? "";
-      const extensionsKey = `extensions:${names.join("\u0000")}:${global}`;
-      const extensions = memo.part<SchemaSnapshot["extensions"]>(extensionsKey) ?? (await readExtensions(conn, names));
-      memo.keep(extensionsKey, extensions);
-      const snapshot = withoutTables(schemaSnapshot({ ...parts, schemas: names.map((name) => ({ kind: "schema", name })), extensions }), exclude);
-      if (writing) memo.clear();
-      else memo.remember(key, snapshot, markers);
-      return snapshot;
-    } catch (error) {
-      memo.abandon();
-      throw error;
-    }
+    const read = async <T>(reader: (conn: Queryable, schemas: readonly string[]) => Promise<Parts<T>>) => (await reader(conn, names)).map(([, o]) => o);
+    const snapshot = schemaSnapshot({
+      schemas: names.map((name) => ({ kind: "schema", name })),
+      extensions: await readExtensions(conn, names),
+      types: await read(readTypes),
+      sequences: await read(readSequences),
+      tables: await read(readTables),
+      views: await read(readViews),
+      indexes: await read(readIndexes),
+      routines: await read(readRoutines),
+      triggers: await read(readTriggers),
+    });
+    return withoutTables(snapshot, exclude);
   });
 }
 
-/** One kind's objects: remembered where the object's marker is unchanged, read for the rest. */
-async function rememberedKind<K extends keyof typeof KINDS>(
-  conn: Queryable,
-  names: readonly string[],
-  markers: Map<string, MarkerRow>,
-  memo: PostgresDescriptionMemo,
-  kind: K,
-): Promise<Snapshotted[K][number][]> {
+/**
+ * A description that reuses what the memo remembers. The markers (with the schemas in scope)
+ * are one round trip; an unchanged schema is answered from them alone, and only the objects
+ * whose markers changed are read, with the empty search_path, in a transaction opened for them.
+ */
+async function describeRemembered(conn: Queryable, options: PostgresDescribeOptions, memo: PostgresDescriptionMemo): Promise<SchemaSnapshot> {
+  const exclude = options.exclude ?? [];
+  const markers = await readMarkers(conn, configuredSchema(conn, options));
+  const names = [...markers.values()].filter((r) => r.cat === "n").map((r) => r.name).sort();
+  const key = [names.join("\u0000"), exclude.join("\u0000"), ...[...markers.values()].map((r) => `${r.cat}:${r.oid}:${r.name}:${r.labels}:${r.marker}`).sort()].join("\u0001");
+  // inside a transaction that has written, a row written again keeps its xmin: nothing is reused or kept
+  const writing = [...markers.values()].some((r) => r.cat === "x" && r.labels !== "");
+  const same = writing ? undefined : memo.snapshot<SchemaSnapshot>(key);
+  if (same !== undefined) return same;
+  const before = memo.markers();
+  if (before === undefined || writing || !reusable(before, markers)) memo.clear();
+  try {
+    const kinds = (Object.keys(KINDS) as (keyof typeof KINDS)[]).map((kind) => rememberedKind(markers, memo, kind));
+    // extensions change only with the markers' global row (pg_extension and its members)
+    const global = [...markers.values()].find((r) => r.cat === "x")?.marker ?? "";
+    const extensionsKey = `extensions:${names.join("\u0000")}:${global}`;
+    let extensions = memo.part<SchemaSnapshot["extensions"]>(extensionsKey) ?? undefined;
+    if (extensions === undefined || kinds.some((k) => k.missing.length > 0)) {
+      await readTogether(conn, async (reader) => {
+        const reads = [
+          ...kinds.map((kind) => () => kind.read(reader, names)),
+          async () => {
+            extensions ??= await readExtensions(reader, names);
+          },
+        ];
+        // together where they are batched; one after the other on a connection
+        if (batchingReaders.has(reader)) await Promise.all(reads.map((read) => read()));
+        else for (const read of reads) await read();
+      });
+    }
+    memo.keep(extensionsKey, extensions);
+    const parts = Object.fromEntries(kinds.map((k) => [k.kind, k.objects()])) as Partial<Snapshotted>;
+    const snapshot = withoutTables(schemaSnapshot({ ...parts, schemas: names.map((name) => ({ kind: "schema", name })), extensions: extensions ?? [] }), exclude);
+    if (writing) memo.clear();
+    else memo.remember(key, snapshot, markers);
+    return snapshot;
+  } catch (error) {
+    memo.abandon();
+    throw error;
+  }
+}
+
+/** One kind's objects: remembered where the object's marker is unchanged; `read` reads the rest (the missing ones). */
+function rememberedKind<K extends keyof typeof KINDS>(markers: Map<string, MarkerRow>, memo: PostgresDescriptionMemo, kind: K) {
   type T = Snapshotted[K][number];
   const { cat, read, can } = KINDS[kind] as unknown as { cat: string; read: (c: Queryable, s: readonly string[], o: Oids) => Promise<Parts<T>>; can: (n: string) => boolean };
   const rows = [...markers.values()].filter((r) => r.cat === cat && can(r.name));
@@ -135,15 +154,66 @@ async function rememberedKind<K extends keyof typeof KINDS>(
     if (part === undefined) missing.push(row);
     else found.set(row.oid, part);
   }
-  if (missing.length > 0) {
-    const read_ = new Map(await read(conn, names, missing.length === rows.length ? null : missing.map((r) => r.oid)));
-    for (const row of missing) {
-      const part = read_.get(row.oid) ?? null;
-      found.set(row.oid, part);
-      memo.keep(partKey(row), part);
+  return {
+    kind,
+    missing,
+    async read(conn: Queryable, names: readonly string[]): Promise<void> {
+      if (missing.length === 0) return;
+      const read_ = new Map(await read(conn, names, missing.length === rows.length ? null : missing.map((r) => r.oid)));
+      for (const row of missing) {
+        const part = read_.get(row.oid) ?? null;
+        found.set(row.oid, part);
+        memo.keep(partKey(row), part);
+      }
+    },
+    /** In the markers' order, as before the missing ones were read. */
+    objects: (): T[] => rows.map((r) => found.get(r.oid)).filter((o): o is T => o !== null && o !== undefined),
+  };
+}
+
+/**
+ * Runs `read`, whose queries are started together, with an empty search_path. On a session of
+ * our own outside a transaction, its queries are sent in one round trip with the transaction and
+ * the setting around them (PostgresConnection.queryMany); else as `withQualifiedNames` runs them.
+ */
+/** The readers of `readTogether`: a reader may start its queries together on them. */
+const batchingReaders = new WeakSet<Queryable>();
+
+async function readTogether(conn: Queryable, read: (reader: Queryable) => Promise<void>): Promise<void> {
+  if (!(conn instanceof PostgresConnection) || conn.transactionStatus() !== "I") return withQualifiedNames(conn, () => read(conn));
+  const queued: { readonly sql: string; readonly params: readonly unknown[]; resolve(rows: unknown[]): void; reject(error: unknown): void }[] = [];
+  const reader: Queryable = {
+    query: <R>(sql: string, params: readonly unknown[] = []) =>
+      new Promise<R[]>((resolve, reject) => queued.push({ sql, params, resolve: resolve as (rows: unknown[]) => void, reject })),
+    exec: (sql: string) => Promise.reject(new Error(`a schema read runs no statement (${sql})`)),
+  };
+  batchingReaders.add(reader);
+  let failed: unknown;
+  let finished = false;
+  const settled = read(reader).then(
+    () => {
+      finished = true;
+    },
+    (error: unknown) => {
+      finished = true;
+      failed = error;
+    },
+  );
+  // the queries the readers started are sent together; one a reader starts after another's rows
+  // came goes in the next round trip
+  while (!finished) {
+    await Promise.race([settled, new Promise((resolve) => setImmediate(resolve))]);
+    if (queued.length === 0) continue;
+    const batch = queued.splice(0);
+    try {
+      const rows = await conn.queryMany(batch, { before: ["begin", "select set_config('search_path', '', true)"], after: ["commit"] });
+      batch.forEach((q, i) => q.resolve(rows[i] ?? []));
+    } catch (error) {
+      await conn.exec("rollback").catch(() => undefined);
+      batch.forEach((q) => q.reject(error));
     }
   }
-  return [...found.values()].filter((o): o is T => o !== null);
+  if (failed !== undefined) throw failed;
 }
 
 /**
@@ -155,9 +225,9 @@ async function rememberedKind<K extends keyof typeof KINDS>(
 export async function withQualifiedNames<T>(conn: Queryable, read: () => Promise<T>): Promise<T> {
   const status = conn instanceof PostgresConnection ? conn.transactionStatus() : null;
   if (status === "I") {
-    await conn.exec("begin");
     try {
-      await conn.query("select set_config('search_path', '', true)");
+      // one round trip
+      await conn.exec("begin; select set_config('search_path', '', true)");
       const result = await read();
       await conn.exec("commit");
       return result;
@@ -180,15 +250,14 @@ export async function withQualifiedNames<T>(conn: Queryable, read: () => Promise
 
 /** The schemas described: the configured one, else every schema that is neither the system's nor an extension's. */
 export async function schemasInScope(conn: Queryable, options: PostgresDescribeOptions): Promise<string[]> {
-  const configured = options.schema ?? (conn instanceof PostgresConnection ? conn.schema : undefined);
-  const schemas = await conn.query<{ name: string }>(
-    `select n.nspname as name from pg_catalog.pg_namespace n
-      where case when ?::text is null
-                 then n.nspname not in ('information_schema') and n.nspname not like 'pg\\_%' and ${notFromExtension("pg_namespace", "n.oid")}
-                 else n.nspname = ?::text end`,
-    [configured ?? null, configured ?? null],
-  );
+  const configured = configuredSchema(conn, options);
+  const schemas = await conn.query<{ name: string }>(`select n.nspname as name from pg_catalog.pg_namespace n where ${IN_SCOPE}`, [configured, configured]);
   return schemas.map((s) => s.name);
+}
+
+/** The one schema asked for (the option, else the connection's configured one), or null: every schema in scope. */
+export function configuredSchema(conn: Queryable, options: PostgresDescribeOptions): string | null {
+  return options.schema ?? (conn instanceof PostgresConnection ? conn.schema : undefined) ?? null;
 }
 
 async function readExtensions(conn: Queryable, schemas: readonly string[]): Promise<SchemaSnapshot["extensions"]> {
@@ -231,8 +300,8 @@ async function readTypes(conn: Queryable, schemas: readonly string[], oids: Oids
       where n.nspname = any(?::text[]) and ${notFromExtension("pg_type", "t.oid")}
         and (t.typtype in ('e', 'd', 'r')
              or (t.typtype = 'c' and (select c.relkind from pg_catalog.pg_class c where c.oid = t.typrelid) = 'c'))
-        ${only("t.oid")}`,
-    [schemas, oids, oids],
+        ${only("t.oid", oids)}`,
+    withOids(schemas, oids),
     prepared(oids),
   );
   const kinds = { e: "enum", c: "composite", d: "domain", r: "range" } as const;
@@ -262,8 +331,8 @@ async function readSequences(conn: Queryable, schemas: readonly string[], oids: 
        from pg_catalog.pg_sequence s
        join pg_catalog.pg_class c on c.oid = s.seqrelid
        join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-      where n.nspname = any(?::text[]) and ${notFromExtension("pg_class", "c.oid")} ${only("c.oid")}`,
-    [schemas, oids, oids],
+      where n.nspname = any(?::text[]) and ${notFromExtension("pg_class", "c.oid")} ${only("c.oid", oids)}`,
+    withOids(schemas, oids),
     prepared(oids),
   );
   return rows.map((r) => [r.oid, {
@@ -293,7 +362,8 @@ interface ColumnRow {
 }
 
 async function readTables(conn: Queryable, schemas: readonly string[], oids: Oids = null): Promise<Parts<TableObject>> {
-  const columns = await conn.query<ColumnRow>(
+  // started together where the reads are batched (one round trip); one after the other on a connection
+  const readColumns = () => conn.query<ColumnRow>(
     `select c.oid::text as oid, n.nspname || '.' || c.relname as table_name,
             case when c.relpersistence = 'u' then 'UNLOGGED ' else '' end
               || case when c.relkind = 'p' then 'PARTITION BY ' || pg_catalog.pg_get_partkeydef(c.oid) else '' end
@@ -317,23 +387,24 @@ async function readTables(conn: Queryable, schemas: readonly string[], oids: Oid
        left join pg_catalog.pg_type ty on ty.oid = a.atttypid
        left join pg_catalog.pg_collation co on co.oid = a.attcollation
        left join pg_catalog.pg_attrdef d on d.adrelid = c.oid and d.adnum = a.attnum
-      where n.nspname = any(?::text[]) and c.relkind in ('r', 'p') and ${notFromExtension("pg_class", "c.oid")} ${only("c.oid")}
+      where n.nspname = any(?::text[]) and c.relkind in ('r', 'p') and ${notFromExtension("pg_class", "c.oid")} ${only("c.oid", oids)}
       order by 2, a.attnum`,
-    [schemas, oids, oids],
+    withOids(schemas, oids),
     prepared(oids),
   );
-  const constraints = await conn.query<{ oid: string; name: string; type: string; definition: string }>(
+  const readConstraints = () => conn.query<{ oid: string; name: string; type: string; definition: string }>(
     `select t.oid::text as oid, n.nspname || '.' || t.relname as table_name, k.conname as name, k.contype as type,
             pg_catalog.pg_get_constraintdef(k.oid) as definition
        from pg_catalog.pg_constraint k
        join pg_catalog.pg_class t on t.oid = k.conrelid
        join pg_catalog.pg_namespace n on n.oid = t.relnamespace
-      where n.nspname = any(?::text[]) and t.relkind in ('r', 'p') and k.contype in ('p', 'u', 'f', 'c', 'x') ${only("t.oid")}
+      where n.nspname = any(?::text[]) and t.relkind in ('r', 'p') and k.contype in ('p', 'u', 'f', 'c', 'x') ${only("t.oid", oids)}
       -- a foreign key to a partitioned table has a copy per partition, under the same name: ties go by definition
       order by 2, 3, 5`,
-    [schemas, oids, oids],
+    withOids(schemas, oids),
     prepared(oids),
   );
+  const [columns, constraints] = batchingReaders.has(conn) ? await Promise.all([readColumns(), readConstraints()]) : [await readColumns(), await readConstraints()];
   const types: Record<string, ConstraintType> = { p: "primary", u: "unique", f: "foreign", c: "check", x: "exclusion" };
   const byTable = new Map<string, { name: string; definition: string | null; columns: ColumnDefinition[]; constraints: ConstraintDefinition[] }>();
   for (const row of columns) {
@@ -367,8 +438,8 @@ async function readViews(conn: Queryable, schemas: readonly string[], oids: Oids
     `select c.oid::text as oid, n.nspname || '.' || c.relname as name, c.relkind,
             coalesce('WITH (' || array_to_string(c.reloptions, ', ') || E') AS\n', '') || pg_catalog.pg_get_viewdef(c.oid, true) as definition
        from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-      where n.nspname = any(?::text[]) and c.relkind in ('v', 'm') and ${notFromExtension("pg_class", "c.oid")} ${only("c.oid")}`,
-    [schemas, oids, oids],
+      where n.nspname = any(?::text[]) and c.relkind in ('v', 'm') and ${notFromExtension("pg_class", "c.oid")} ${only("c.oid", oids)}`,
+    withOids(schemas, oids),
     prepared(oids),
   );
   return rows.map((r) => [r.oid, { kind: r.relkind === "m" ? "materialized view" : "view", name: r.name, definition: r.definition.trim() }]);
@@ -389,8 +460,8 @@ async function readIndexes(conn: Queryable, schemas: readonly string[], oids: Oi
        join pg_catalog.pg_namespace n on n.oid = i.relnamespace
        join pg_catalog.pg_namespace tn on tn.oid = t.relnamespace
        join pg_catalog.pg_am am on am.oid = i.relam
-      where n.nspname = any(?::text[]) and ${notFromExtension("pg_class", "i.oid")} ${only("i.oid")}`,
-    [schemas, oids, oids],
+      where n.nspname = any(?::text[]) and ${notFromExtension("pg_class", "i.oid")} ${only("i.oid", oids)}`,
+    withOids(schemas, oids),
     prepared(oids),
   );
   return rows.map(({ oid, ...r }) => [oid, { kind: "index", ...r }]);
@@ -408,8 +479,8 @@ async function readRoutines(conn: Queryable, schemas: readonly string[], oids: O
         -- a range type's constructors come and go with the type
         and not exists (select 1 from pg_catalog.pg_depend dep where dep.classid = 'pg_catalog.pg_proc'::regclass
                           and dep.objid = p.oid and dep.deptype = 'i')
-        ${only("p.oid")}`,
-    [schemas, oids, oids],
+        ${only("p.oid", oids)}`,
+    withOids(schemas, oids),
     prepared(oids),
   );
   return rows.map((r) => [r.oid, {
@@ -428,8 +499,8 @@ async function readTriggers(conn: Queryable, schemas: readonly string[], oids: O
        from pg_catalog.pg_trigger g
        join pg_catalog.pg_class t on t.oid = g.tgrelid
        join pg_catalog.pg_namespace n on n.oid = t.relnamespace
-      where n.nspname = any(?::text[]) and not g.tgisinternal ${only("g.oid")}`,
-    [schemas, oids, oids],
+      where n.nspname = any(?::text[]) and not g.tgisinternal ${only("g.oid", oids)}`,
+    withOids(schemas, oids),
     prepared(oids),
   );
   // tgtype bits (pg_trigger.h): 1 row, 2 before, 4 insert, 8 delete, 16 update, 32 truncate, 64 instead.

@@ -51,6 +51,11 @@ function literal(client: ClientBase, value: unknown): string {
   throw new TypeError(`cannot write ${typeof value} ${String(value)} as a SQL literal`);
 }
 
+/** A list of text or numbers as an array literal: `{"a","b\\"c"}` (a string the server casts to the column's array type). */
+function arrayLiteral(values: readonly unknown[]): string {
+  return `{${values.map((v) => (v === null ? "NULL" : `"${String(v).replace(/["\\]/g, "\\$&")}"`)).join(",")}}`;
+}
+
 /** `15.4 (Debian 15.4-1)` → `15.4`; `16beta1` → `16`. */
 export function parseServerVersion(raw: string): string {
   const match = /^\s*(\d+(?:\.\d+)*)/.exec(raw);
@@ -171,6 +176,26 @@ export class PostgresConnection implements Connection {
     this.ensureOpen();
     if (DROPS_PREPARED.test(sql)) this.forgetPrepared();
     await this.client.query(sql);
+  }
+
+  /**
+   * Our own reads in one round trip, between plain statements (`before`, `after`: e.g. BEGIN and
+   * COMMIT): one simple-protocol query, each read prepared on the server once and executed with
+   * its parameters as literals (a list as an array literal). The rows of each read. A failure
+   * inside an explicit transaction leaves it aborted: the caller rolls it back.
+   */
+  async queryMany<R = Row>(reads: readonly BoundStatement[], around: { readonly before?: readonly string[]; readonly after?: readonly string[] } = {}): Promise<R[][]> {
+    this.ensureOpen();
+    const before = around.before ?? [];
+    const own: string[] = [];
+    for (const read of reads) {
+      const params = read.params.map((value) => (Array.isArray(value) ? arrayLiteral(value) : value));
+      own.push(await this.ownStatement({ sql: read.sql, params }, true));
+    }
+    const texts = [...before, ...own, ...(around.after ?? [])];
+    const result = (await this.client.query(texts.join(";\n"))) as unknown as QueryResult | QueryResult[];
+    const results = Array.isArray(result) ? result : [result];
+    return reads.map((_, i) => (results[before.length + i]?.rows ?? []) as R[]);
   }
 
   async execBatch(statements: readonly string[], options: BatchOptions = {}): Promise<void> {
