@@ -98,6 +98,7 @@ const UP_EXAMPLES = examples(
   "stratum up --ordering graph --parallel 4",
   "stratum up --backup --env production",
   "stratum up --strict",
+  "stratum up --all-targets --concurrency 8 --canary 5",
 );
 
 /** `stratum drift`: defined here, as adopt is, to keep buildProgram short. */
@@ -264,7 +265,7 @@ function defineCommands(defineOne: Define): void {
     "list every migration with its state, applied time and duration",
     "\nstatus only reports: it exits 0 even when it flags changed, missing or dirty migrations.\n" +
       'Use "stratum validate" as the gate in CI.\n' +
-      examples("stratum status", "stratum status --json", "stratum status --env production"),
+      examples("stratum status", "stratum status --json", "stratum status --env production", "stratum status --all-targets"),
   );
   define("plan", "show what up (or down) would do, and why", examples("stratum plan", "stratum plan --to 005", "stratum plan --down --batch --json"), [
     ["--down", "plan a rollback instead"],

@@ -25,6 +25,8 @@ const FLAGS: Readonly<Record<OptionName, string>> = {
   step: "--step",
   batch: "--batch",
   all: "--all",
+  target: "--target",
+  allTargets: "--all-targets",
 };
 
 /** `--lock-timeout`; a value as the flag takes it: `--ordering graph`, `--dry-run=rehearse`. */

@@ -25,7 +25,7 @@ import {
   type SettingKey,
   type VariableRead,
 } from "./schema.js";
-import type { Hooks, ParsedConfig, ParsedSettings, ResolvedConfig, TargetsSetting, UserConfig } from "./types.js";
+import type { Hooks, ParsedConfig, ParsedSettings, ResolvedConfig, TargetEntry, TargetsSetting, UserConfig } from "./types.js";
 import { CONFIG_FILE_NAMES } from "./file-names.js";
 import type { LayoutFormat } from "../source/layouts/detect.js";
 
@@ -466,11 +466,28 @@ export async function resolveConfig(input: ResolveConfigInput): Promise<Resolved
   };
 }
 
-/** The `targets` setting, a `file` made absolute against the file or directory it was set in. */
+/**
+ * The `targets` setting with its paths made absolute against the file or directory it was set in,
+ * as `url` is: a `file`, and a relative SQLite file in an entry's or the query's `url`. A URL that
+ * does not parse is left as written; resolving the targets names it.
+ */
 function targetsOf(winner: { readonly value: unknown; readonly base: string } | undefined): TargetsSetting | undefined {
   if (winner === undefined) return undefined;
   const value = winner.value as TargetsSetting;
-  return !Array.isArray(value) && "file" in value ? { file: resolve(winner.base, value.file) } : value;
+  const absolute = (url: string): string => {
+    try {
+      return resolveDatabaseUrl(url.trim(), winner.base);
+    } catch {
+      return url;
+    }
+  };
+  if (isTargetList(value)) return value.map((entry) => (entry.url === undefined ? entry : { ...entry, url: absolute(entry.url) }));
+  if ("file" in value) return { file: resolve(winner.base, value.file) };
+  return value.url === undefined ? value : { ...value, url: absolute(value.url) };
+}
+
+function isTargetList(value: TargetsSetting): value is readonly TargetEntry[] {
+  return Array.isArray(value);
 }
 
 /** `{ key: value }` when the value is set, else nothing (the resolved config has no undefined values). */
@@ -686,7 +703,8 @@ export function jsonKeyLines(text: string): Map<string, number> {
   return lines;
 }
 
-function lineColumn(text: string, offset: number): string {
+/** `line:column` (1-based) of an offset in text, for messages. */
+export function lineColumn(text: string, offset: number): string {
   let line = 1;
   let lineStart = 0;
   for (let i = 0; i < offset && i < text.length; i++) {

@@ -75,6 +75,33 @@ export const hooksSchema = z.strictObject({
   onError: z.optional(hookFunction),
 });
 
+/** One database of a fleet, as the config (or a targets file) lists it. */
+export const targetEntrySchema = z.strictObject({ name: nonEmptyString, url: z.optional(nonEmptyString), schema: z.optional(nonEmptyString) });
+
+/**
+ * A target name used twice: the later entry's name is the problem, naming the entry it repeats.
+ * And a `url` or `schema` written but undefined (`url: process.env.EU_URL`, unset) is refused:
+ * without it the target would silently be the config's own database.
+ */
+const checkTargetList = z.superRefine<readonly { readonly name: string; readonly url?: string | undefined; readonly schema?: string | undefined }[]>(
+  (entries, ctx) => {
+    const first = new Map<string, number>();
+    for (const [index, entry] of entries.entries()) {
+      for (const key of ["url", "schema"] as const) {
+        if (key in entry && entry[key] === undefined) ctx.addIssue({ code: "custom", path: [index, key], input: undefined });
+      }
+      const taken = first.get(entry.name);
+      if (taken === undefined) first.set(entry.name, index);
+      else ctx.addIssue({ code: "custom", path: [index, "name"], input: entry.name, params: { duplicateOf: taken } });
+    }
+  },
+);
+
+/** The query's `url` written but undefined would run the query on the config's database instead. */
+const checkTargetsQuery = z.superRefine<{ readonly url?: string | undefined }>((setting, ctx) => {
+  if ("url" in setting && setting.url === undefined) ctx.addIssue({ code: "custom", path: ["url"], input: undefined });
+});
+
 /** One environment block: every setting, but no nested `environments`. */
 export const configSettingsSchema = z.strictObject({
   url: z.optional(nonEmptyString),
@@ -101,9 +128,9 @@ export const configSettingsSchema = z.strictObject({
   lock: z.optional(z.enum(["lease", "session", "auto"])),
   targets: z.optional(
     z.union([
-      z.readonly(z.array(z.strictObject({ name: nonEmptyString, url: z.optional(nonEmptyString), schema: z.optional(nonEmptyString) }))),
+      z.readonly(z.array(targetEntrySchema).check(z.minLength(1), checkTargetList)),
       z.strictObject({ file: nonEmptyString }),
-      z.strictObject({ query: nonEmptyString, url: z.optional(nonEmptyString) }),
+      z.strictObject({ query: nonEmptyString, url: z.optional(nonEmptyString) }).check(checkTargetsQuery),
     ]),
   ),
 });
@@ -201,7 +228,7 @@ export function checkUserConfig(value: unknown, source: string, options: CheckOp
   };
   const issues: ConfigIssue[] = [];
   const seenJsonHooks = new Set<string>();
-  for (const issue of result.error.issues) {
+  for (const issue of result.error.issues.flatMap((found) => targetsBranchIssues(found, value))) {
     const path = issue.path.map(String);
     if (json) {
       const hooksAt = hooksIndex(path);
@@ -222,6 +249,8 @@ export function checkUserConfig(value: unknown, source: string, options: CheckOp
     }
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) issues.push(unknownKeyIssue([...path, key], where([...path, key])));
+    } else if (issue.code === "custom" && typeof issue.params?.["duplicateOf"] === "number") {
+      issues.push(duplicateTargetIssue(path, valueAt(value, path), issue.params["duplicateOf"] as number, where(path)));
     } else {
       // zod may report several checks failing on one value: it is one problem
       if (issues.some((seen) => seen.kind === "invalid-value" && seen.path.join("\u0000") === path.join("\u0000"))) continue;
@@ -340,8 +369,62 @@ function editDistance(a: string, b: string): number {
   return at(a.length, b.length);
 }
 
+/** The keys of a target entry, and of the object forms of `targets`. */
+const TARGET_ENTRY_KEYS = ["name", "url", "schema"] as const;
+const TARGETS_OBJECT_KEYS = ["file", "query", "url"] as const;
+
+/** What each key inside `targets` expects, in words (`0`: an entry of the list). */
+const TARGETS_EXPECTED = {
+  entry: 'an object such as { "name": "eu", "url": "postgres://…" }',
+  name: "a non-empty target name",
+  url: EXPECTED.url,
+  schema: EXPECTED.schema,
+  file: PATH_TEXT,
+  query: "a non-empty SQL query",
+} as const;
+
+/** The part of a key path after `targets` (top level or in an environment block), or undefined. */
+function insideTargets(path: readonly string[]): readonly string[] | undefined {
+  const at = path[0] === "environments" ? 2 : 0;
+  return path[at] === "targets" && (at === 0 || path.length > 2) ? path.slice(at + 1) : undefined;
+}
+
+/**
+ * `targets` is a union (a list, `{ file }`, `{ query }`): zod reports one problem for the whole
+ * union. The value's shape says which form was meant; that form's own problems name the key
+ * inside it (`targets.2.url`). A shape no form fits stays one problem about `targets`.
+ */
+function targetsBranchIssues(issue: z.core.$ZodIssue, input: unknown): readonly z.core.$ZodIssue[] {
+  const path = issue.path.map(String);
+  if (issue.code !== "invalid_union" || insideTargets(path)?.length !== 0) return [issue];
+  const value = valueAt(input, path);
+  const keys = value !== null && typeof value === "object" ? Object.keys(value) : [];
+  const unknown = keys.filter((key) => !(TARGETS_OBJECT_KEYS as readonly string[]).includes(key));
+  let branch: number | undefined;
+  if (Array.isArray(value)) branch = 0;
+  else if (keys.includes("file") && !keys.includes("query")) branch = 1;
+  else if (keys.includes("query") && !keys.includes("file")) branch = 2;
+  else if (keys.length > 0 && !keys.includes("file") && unknown.length > 0) {
+    return [{ code: "unrecognized_keys", keys: unknown, path: issue.path, input: value as Record<string, unknown>, message: "" }];
+  }
+  const chosen = branch === undefined ? undefined : issue.errors[branch];
+  if (chosen === undefined || chosen.length === 0) return [issue];
+  return chosen.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] }) as z.core.$ZodIssue);
+}
+
+function duplicateTargetIssue(path: readonly string[], name: unknown, first: number, source: string): ConfigIssue {
+  return {
+    path,
+    kind: "invalid-value",
+    message: `invalid value for "${path.join(".")}" in ${source}: the target name ${describeValue(name)} is already taken by targets.${first}`,
+    fix: "Give each target its own name.",
+  };
+}
+
 /** The keys valid in the object at `parent`. */
 function validKeysAt(parent: readonly string[]): readonly string[] {
+  const targets = insideTargets(parent);
+  if (targets !== undefined) return targets.length === 0 ? TARGETS_OBJECT_KEYS : TARGET_ENTRY_KEYS;
   if (parent.length === 0) return [...SETTING_KEYS, "environments"];
   if (parent.length === 2 && parent[0] === "environments") return SETTING_KEYS;
   if (parent[parent.length - 1] === "hooks") return HOOK_NAMES;
@@ -402,6 +485,11 @@ function invalidValueIssue(path: readonly string[], actual: unknown, source: str
 
 function expectedAt(path: readonly string[]): string {
   const last = path[path.length - 1] ?? "";
+  const targets = insideTargets(path);
+  if (targets !== undefined && targets.length > 0) {
+    const key = /^\d+$/.test(last) ? "entry" : last;
+    return (TARGETS_EXPECTED as Readonly<Record<string, string>>)[key] ?? "a valid value";
+  }
   if (path.length === 2 && path[0] === "environments") return "an object of settings";
   if (path.length >= 2 && path[path.length - 2] === "hooks") return "a function";
   return (EXPECTED as Readonly<Record<string, string>>)[last] ?? "a valid value";

@@ -155,6 +155,11 @@ export interface ResolvedConfig {
   readonly driftCheck?: DriftCheck;
   /** See ConfigSettings.lock (undefined: `auto`). */
   readonly lock?: LockMode;
+  /**
+   * Not a setting: set for each target of a fleet, whose run then takes a session lock on its work
+   * connection (one connection per target instead of two). See Policy.oneSession.
+   */
+  readonly oneSession?: boolean;
   /** See ConfigSettings.targets (a `file` made absolute). */
   readonly targets?: TargetsSetting;
   /** Environment name (`--env`, `STRATUM_ENV`, `NODE_ENV`, else `development`). */

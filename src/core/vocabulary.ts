@@ -25,7 +25,9 @@ export type OptionName =
   | "to"
   | "step"
   | "batch"
-  | "all";
+  | "all"
+  | "target"
+  | "allTargets";
 
 /** The words for the settings, as one small port. */
 export interface Vocabulary {

@@ -71,6 +71,18 @@ export interface DialectModule<Url extends ParsedUrl = ParsedUrl> {
   /** Makes a URL relative to `baseDir` absolute (SQLite's relative paths); other URLs stay. */
   resolveUrl?(parsed: Url, url: string, baseDir: string): string;
   /**
+   * The name of the database a URL reaches, as a fleet names a target that has no name of its own:
+   * the server's database, a file's base name. Undefined when the URL names none.
+   */
+  databaseName?(parsed: Url): string | undefined;
+  /**
+   * How a fleet reaches a tenant named by a schema on the server of `url` (a target with a
+   * `schema`): the URL and the `schema` setting to run with. Where a schema is a namespace inside
+   * the database, the same URL with the schema set; where a schema is a database of its own, the
+   * URL naming that database. Absent where a database has no schemas (a tenant is a file of its own).
+   */
+  placeTenant?(parsed: Url, url: string, schema: string): TenantPlace;
+  /**
    * Creates (or starts) a scratch database of this dialect for `verify` and `drift --replay`;
    * throws a ConfigError saying what to install or configure when it cannot.
    */
@@ -79,6 +91,12 @@ export interface DialectModule<Url extends ParsedUrl = ParsedUrl> {
   measure?(): Promise<DialectMeasure>;
   /** Builds the Dialect; imports its implementation (and, on connect, its driver) only now. */
   create(url: Url, target: ResolvedTarget): Promise<Dialect>;
+}
+
+/** Where a fleet's tenant lives: the URL to connect to and, where the tenant is a schema, the schema. */
+export interface TenantPlace {
+  readonly url: string;
+  readonly schema?: string;
 }
 
 /** Declares a dialect module, keeping its URL type. */

@@ -4,7 +4,7 @@
 // Dialect is created and a session opened, so a SQLite run never loads pg or mysql2.
 
 import { ConfigError } from "../core/errors.js";
-import type { DialectModule, ParsedUrl } from "./module.js";
+import type { DialectModule, ParsedUrl, TenantPlace } from "./module.js";
 import { mysql } from "./mysql/index.js";
 import { postgres } from "./postgres/index.js";
 import { sqlite } from "./sqlite/index.js";
@@ -132,4 +132,30 @@ export function displayUrl(url: string): string {
 export function resolveDatabaseUrl(url: string, baseDir: string): string {
   const { module, parsed } = parseWithModule(url);
   return module.resolveUrl === undefined ? url : module.resolveUrl(parsed, url, baseDir);
+}
+
+/** A fleet target's URL, read once: what resolving a fleet and configuring a target need of it. */
+export interface TargetUrl {
+  /** The URL, a relative file made absolute against the base directory (see resolveDatabaseUrl). */
+  readonly url: string;
+  /** The database it names (a file's base name for a file database), when it names one. */
+  readonly database: string | undefined;
+  /** Why a tenant cannot be a schema here (`a sqlite database has no schemas`), else undefined. */
+  readonly noSchemas: string | undefined;
+  /** Where the tenant `schema` lives on this server (see DialectModule.placeTenant); undefined when noSchemas. */
+  place(schema: string): TenantPlace | undefined;
+}
+
+/** Reads a target's URL with one parse; throws ConfigError (password hidden, `origin` named) for a bad URL. */
+export function readTargetUrl(url: string, baseDir: string, origin?: string): TargetUrl {
+  const raw = url.trim();
+  const { module, parsed } = parseWithModule(raw, origin);
+  const absolute = module.resolveUrl === undefined ? raw : module.resolveUrl(parsed, raw, baseDir);
+  const placeTenant = module.placeTenant;
+  return {
+    url: absolute,
+    database: module.databaseName?.(parsed),
+    noSchemas: placeTenant === undefined ? `a ${module.name} database has no schemas` : undefined,
+    place: (schema) => placeTenant?.(parsed, absolute, schema),
+  };
 }

@@ -71,6 +71,11 @@ export interface Policy {
    * Set on a shadow, which is thrown away; absent means true.
    */
   readonly recordSchema?: boolean;
+  /**
+   * true: a session run lock is taken on the work connection itself instead of a connection of its
+   * own (a fleet's targets: `--concurrency N` then means at most N connections). Default false.
+   */
+  readonly oneSession?: boolean;
   /** The working directory (a default `schema.sql` is written there). */
   readonly cwd: string;
   /** The target's URL, unmasked (a shadow is made of its dialect). */
@@ -109,6 +114,7 @@ export function policyOf(config: ResolvedConfig): Policy {
     ...(config.origins?.shadow === undefined ? {} : { shadowUrlOrigin: config.origins.shadow }),
     driftCheck: config.driftCheck ?? "warn",
     ...(config.lock === undefined ? {} : { lock: config.lock }),
+    ...(config.oneSession === true ? { oneSession: true } : {}),
     cwd: config.cwd,
     url: config.url,
   };

@@ -49,12 +49,17 @@ export async function withLock<T>(engine: Engine, fn: (session: Session) => Prom
     try {
       emit({ type: "lock:acquired", waitedMs: Date.now() - started, lock: choice });
       await engine.deps.faults.at("after-lock", null);
-      // checked once per migration, on the lock's own connection while the migration runs
-      const lockCheck = lock.check ? () => (lock.check as () => Promise<void>)() : undefined;
-      return await withConnection(engine, async (conn) => {
+      const work = async (conn: Connection, checked: boolean): Promise<T> => {
         if (dialect.capabilities.settleWrites && (await history.exists(conn))) await dialect.settleWrites!(conn, dialect.qualifiedTable(policy.table));
-        return fn({ conn, dbUser: await conn.currentUser(), lockCheck, lockAssertion: lock.assertion });
-      }, changesNothing);
+        // checked once per migration, on the lock's own connection while the migration runs
+        const lockCheck = checked && lock.check ? () => (lock.check as () => Promise<void>)() : undefined;
+        return fn({ conn, dbUser: await conn.currentUser(), lockCheck, lockAssertion: checked ? lock.assertion : undefined });
+      };
+      // One session (a fleet's target): the work runs on the connection holding the session lock,
+      // so the lock cannot be lost without the work's connection, and there is nothing to check.
+      // A lease's heartbeat must commit on its own, so a lease always keeps its own connection.
+      if (policy.oneSession === true && choice.kind === "session") return await work(lockConn, false);
+      return await withConnection(engine, (conn) => work(conn, true), changesNothing);
     } catch (error) {
       failed = true;
       throw error;

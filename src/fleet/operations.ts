@@ -47,7 +47,13 @@ export function targetOperation(config: ResolvedConfig, request: FleetRequest, o
   const open = options.createMigrator ?? ((resolved: ResolvedConfig) => createMigratorFromConfig(resolved));
   const keep = options.keepDetail ?? false;
   return async (target, context) => {
-    const migrator = open(configForTarget(config, target));
+    let migrator: Migrator;
+    try {
+      migrator = open(configForTarget(config, target));
+    } catch (error) {
+      // the target's own configuration refused (a schema that cannot be placed, a bad URL)
+      return { ...failureOf(error, undefined), outcome: "failed" };
+    }
     // the failure's place, from the event (a failure the report holds is not thrown)
     let failedAt: FailedAt | undefined;
     let remaining: number | undefined;
@@ -62,9 +68,9 @@ export function targetOperation(config: ResolvedConfig, request: FleetRequest, o
       else if (event.type === "migration:end" && dryRun === false) {
         ended += 1;
         lastUp = event.direction === "up" ? event.version : undefined;
-      }
-      else if (event.type === "migration:error") failedAt = { message: firstLine(event.error.message), location: event.error.location ?? undefined, code: event.error.code };
-      else if (event.type === "run:end") {
+      } else if (event.type === "migration:error") {
+        failedAt = { message: firstLine(event.error.message), location: event.error.location ?? undefined, code: event.error.code };
+      } else if (event.type === "run:end") {
         remaining = event.remaining;
         stoppedBy = event.interrupted;
       }

@@ -80,7 +80,11 @@ export async function runTargets(
     else tally.skipped += 1;
     if (result.changed > 0) tally.changed += 1;
     tally.exitCode = worseExit(tally.exitCode, result.exitCode);
-    if (result.outcome === "failed") failures.push(result);
+    if (result.outcome === "failed") {
+      // kept to the end, so without its detail (a whole report with --json)
+      const { detail: _detail, ...kept } = result;
+      failures.push(kept);
+    }
     emit({ type: "target-end", result });
   };
 

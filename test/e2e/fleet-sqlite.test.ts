@@ -188,8 +188,8 @@ describe("stratum up over 50 SQLite targets", () => {
       const cases: [args: string[], cwd: string, sentence: RegExp][] = [
         [["up", "--all-targets", "--concurrency", "0"], f.project.dir, /^error: --concurrency expects a positive integer, got "0"$/m],
         [["up", "--all-targets", "--canary", "-1"], f.project.dir, /^error: --canary expects a number of targets \(0 or more\), got "-1"$/m],
-        [["up", "--target", "tenant_01"], noTargets.dir, /^error: --target needs a "targets" list in the config, and .* has none$/m],
-        [["up", "--target", "nosuch"], f.project.dir, /^error: --target nosuch selects no target of .*stratum\.config\.json$/m],
+        [["up", "--target", "tenant_01"], noTargets.dir, /^error: --target runs on the targets of the "targets" setting, and there is no config file$/m],
+        [["up", "--target", "nosuch"], f.project.dir, /^error: --target "nosuch" matches no target in .*stratum\.config\.json; /m],
         [["up", "--concurrency", "2"], f.project.dir, /^error: --concurrency only applies to a fleet run$/m],
         [["up", "--target", "tenant_01", "--all-targets"], f.project.dir, /^error: --target and --all-targets cannot be used together$/m],
       ];

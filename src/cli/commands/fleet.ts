@@ -35,17 +35,11 @@ function configName(config: ResolvedConfig): string {
   return config.configFile === undefined ? "the configuration (no config file was found)" : config.configFile;
 }
 
-/** The selected targets; a usage error when the config has none or the selection takes none. */
+/** The selected targets (resolveTargets refuses a missing `targets`, a bad choice, a pattern matching nothing). */
 async function selectedTargets(ctx: CommandContext, config: ResolvedConfig, flags: FleetFlags): Promise<FleetTarget[]> {
-  const flag = flags.selection.all ? "--all-targets" : "--target";
-  if (config.targets === undefined) {
-    throw usageError(`${flag} needs a "targets" list in the config, and ${configName(config)} has none`, 'add "targets" (see docs/fleets.md)');
-  }
   const targets = await ctx.library.resolveTargets(config, flags.selection);
-  if (targets.length === 0) {
-    const asked = flags.selection.all ? "--all-targets" : flags.selection.patterns.map((p) => `--target ${p}`).join(" ");
-    throw usageError(`${asked} selects no target of ${configName(config)}`, "check the names in its \"targets\"");
-  }
+  // a file or query that lists no target at all
+  if (targets.length === 0) throw usageError(`the "targets" of ${configName(config)} list no target`, 'add targets to "targets" (see docs/fleets.md)');
   return targets;
 }
 

@@ -2,7 +2,7 @@
 
 import { defineDialect } from "../module.js";
 import { splitMysql } from "./sql/split.js";
-import { mysqlConnection, parseMysqlUrl } from "./url.js";
+import { mysqlConnection, mysqlUrlWithDatabase, parseMysqlUrl } from "./url.js";
 
 export const mysql = defineDialect({
   name: "mysql",
@@ -14,6 +14,9 @@ export const mysql = defineDialect({
   schemeHint: "mysql://",
   parseUrl: parseMysqlUrl,
   splitMarkedStatement: (sql) => splitMysql(sql),
+  databaseName: (url) => url.database,
+  // A MySQL schema is a database: a tenant's is named in the URL.
+  placeTenant: (_parsed, url, schema) => ({ url: mysqlUrlWithDatabase(url, schema) }),
   async openShadow(request) {
     const { openMysqlShadow } = await import("./shadow.js");
     return openMysqlShadow(request);

@@ -119,3 +119,29 @@ export function mysqlConnection(url: MysqlUrl, fallbackPassword: string | undefi
     ...mysqlTls(url.ssl),
   };
 }
+
+/**
+ * The URL with its database replaced by `database` (a fleet's tenant, a database of the same
+ * server): the path names it and a `database=` query parameter, which would win, is dropped.
+ * Everything else stays as written, the password included.
+ */
+export function mysqlUrlWithDatabase(raw: string, database: string): string {
+  const text = raw.trim();
+  const queryAt = text.indexOf("?");
+  const head = queryAt < 0 ? text : text.slice(0, queryAt);
+  const authorityStart = head.indexOf("://") + 3;
+  const pathAt = head.indexOf("/", authorityStart);
+  const server = pathAt < 0 ? head : head.slice(0, pathAt);
+  const kept = (queryAt < 0 ? "" : text.slice(queryAt + 1))
+    .split("&")
+    .filter((pair) => pair !== "" && !/^database$/i.test(safeDecode(pair.split("=")[0] ?? "")));
+  return `${server}/${encodeURIComponent(database)}${kept.length === 0 ? "" : `?${kept.join("&")}`}`;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}

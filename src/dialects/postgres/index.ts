@@ -10,6 +10,9 @@ export const postgres = defineDialect({
   urlForms: ["postgres://user:password@host:5432/database"],
   schemeHint: "postgres://",
   parseUrl: parsePostgresUrl,
+  databaseName: (url) => url.database,
+  // a tenant is a schema of the URL's database, first on the search_path, holding its own history
+  placeTenant: (_parsed, url, schema) => ({ url, schema }),
   async openShadow(request) {
     const { openPostgresShadow } = await import("./shadow.js");
     return openPostgresShadow(request);

@@ -1,6 +1,6 @@
 // SQLite, through better-sqlite3 (loaded when the first database opens).
 
-import { isAbsolute, resolve } from "node:path";
+import { basename, extname, isAbsolute, resolve } from "node:path";
 import { defineDialect } from "../module.js";
 import { claimsSqliteText, parseSqliteUrl, resolveSqliteUrl, showsSqliteVerbatim } from "./url.js";
 
@@ -14,6 +14,8 @@ export const sqlite = defineDialect({
   parseUrl: parseSqliteUrl,
   showsVerbatim: showsSqliteVerbatim,
   resolveUrl: resolveSqliteUrl,
+  // a database is a file: its base name without the extension (no schemas: no placeTenant)
+  databaseName: (url) => (url.memory ? undefined : basename(url.filename, extname(url.filename)) || undefined),
   async openShadow(request) {
     const { openSqliteShadow } = await import("./shadow.js");
     return openSqliteShadow(request);

@@ -10,7 +10,7 @@ import { targetOperation, type FleetRequest } from "../../../src/fleet/operation
 import type { FleetTarget } from "../../../src/fleet/types.js";
 import { resolvedConfig } from "../cli/cli-harness.js";
 
-const target: FleetTarget = { name: "tenant_1", url: "sqlite:./t1.db" };
+const target: FleetTarget = { name: "tenant_1", url: "sqlite:/data/t1.db" };
 
 interface Script {
   readonly events?: readonly MigratorEvent[];
@@ -70,7 +70,7 @@ describe("targetOperation", () => {
       ] }),
     });
     expect(await result).toEqual({ outcome: "ok", exitCode: 0, changed: 2, version: "002", pending: 1 });
-    expect(seen).toEqual({ closed: 1, configs: ["sqlite:./t1.db"] });
+    expect(seen).toEqual({ closed: 1, configs: ["sqlite:/data/t1.db"] });
   });
 
   it("a failure in the report: exit 1, the message and the file:line from the migration's error event", async () => {
@@ -149,5 +149,22 @@ describe("targetOperation", () => {
     controller.abort("SIGTERM");
     expect(await pending).toMatchObject({ outcome: "failed", exitCode: 130 });
     expect(fake.seen.closed).toBe(1);
+  });
+});
+
+describe("targetOperation, a target whose configuration is refused", () => {
+  it("fails that target with the error's own exit code and sentence", async () => {
+    const { ConfigError } = await import("../../../src/core/errors.js");
+    const operation = targetOperation(resolvedConfig(), { operation: "up" }, {
+      createMigrator: () => {
+        throw new ConfigError('target "tenant_1": schema "nosuch" does not exist');
+      },
+    });
+    expect(await operation(target, context())).toEqual({
+      outcome: "failed",
+      exitCode: 2,
+      changed: 0,
+      error: { message: 'target "tenant_1": schema "nosuch" does not exist' },
+    });
   });
 });

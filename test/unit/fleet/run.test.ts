@@ -193,11 +193,13 @@ describe("runTargets", () => {
   });
 
   it("keeps no per-target result: the summary holds the failures only, however large the fleet", async () => {
-    const { operation } = scripted({ delay: () => 0, end: (name) => (name.endsWith("7") ? failed() : ok) });
+    const { operation } = scripted({ delay: () => 0, end: (name) => (name.endsWith("7") ? { ...failed(), detail: { report: name } } : ok) });
     const summary = await runTargets(fleet(1000), operation, { concurrency: 8 });
     expect(summary).toMatchObject({ total: 1000, ok: 900, failed: 100 });
     expect(summary.failures).toHaveLength(100);
-    expect(summary.failures.every((f) => f.outcome === "failed")).toBe(true);
+    expect(summary.failures.every((f) => f.outcome === "failed" && f.error?.location === "002_b.sql:3")).toBe(true);
+    // a failure's detail went out with its target-end event; the summary keeps its name and error
+    expect(summary.failures.some((f) => "detail" in f)).toBe(false);
   });
 
   it("an empty fleet is an empty summary", async () => {
