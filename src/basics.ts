@@ -35,3 +35,4 @@ export { redactUrl } from "./text/redact.js";
 export { versionKey } from "./core/version.js";
 /** This package's version. */
 export { TOOL_VERSION as VERSION } from "./version.js";
+export { interruptible } from "./core/interruptible.js";

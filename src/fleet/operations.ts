@@ -13,6 +13,7 @@ import type {
 } from "../api-types.js";
 import type { ResolvedConfig } from "../config/types.js";
 import { EXIT, MigrationError, StratumError } from "../core/errors.js";
+import { interruptible } from "../core/interruptible.js";
 import { createMigratorFromConfig } from "../migrator.js";
 import { redactUrl } from "../text/redact.js";
 import { runTargets, type SchedulerOptions, type TargetOperation, type TargetRunResult } from "./run.js";
@@ -116,14 +117,14 @@ async function perform(migrator: Migrator, request: FleetRequest, signal: AbortS
     case "down":
       return ranResult(await migrator.down({ ...request.options, signal }), seen(), detail);
     case "status": {
-      const report = await abortable(migrator.status({ signal }), signal);
+      const report = await interruptible(migrator.status({ signal }), signal);
       const applied = report.migrations.filter((entry) => entry.state === "applied");
       const version = applied.at(-1)?.version;
       const states = keep === "states" ? { detail: { migrations: report.migrations.map(({ version: v, name, state }) => ({ version: v, name, state })) } } : {};
       return { exitCode: EXIT.ok, changed: 0, pending: report.pending, ...(version === undefined ? {} : { version }), ...detail(report), ...states };
     }
     case "validate": {
-      const report = await abortable(migrator.validate({ ...request.options, signal }), signal);
+      const report = await interruptible(migrator.validate({ ...request.options, signal }), signal);
       const strict = request.options?.strict === true;
       const failing = report.problems.filter((problem) => problem.severity === "error" || strict);
       const failed = !report.ok || failing.length > 0;
@@ -132,11 +133,11 @@ async function perform(migrator: Migrator, request: FleetRequest, signal: AbortS
       return { exitCode: failed ? EXIT.validation : EXIT.ok, changed: 0, ...error, ...detail(report) };
     }
     case "plan": {
-      const plan = await abortable(migrator.plan({ ...request.options, signal }), signal);
+      const plan = await interruptible(migrator.plan({ ...request.options, signal }), signal);
       return { exitCode: EXIT.ok, changed: 0, pending: plan.steps.length, ...detail(plan) };
     }
     case "drift": {
-      const report = await abortable(migrator.drift({ ...request.options, signal }), signal);
+      const report = await interruptible(migrator.drift({ ...request.options, signal }), signal);
       const failed = report.drifted || !report.checked;
       const error = failed ? { error: { message: report.sentences[0] ?? "the schema drifted" } } : {};
       return { exitCode: failed ? EXIT.validation : EXIT.ok, changed: 0, ...error, ...detail(report) };
@@ -187,28 +188,7 @@ function firstLine(text: string): string {
   return text.split("\n")[0] ?? text;
 }
 
-/** Read-only operations stop waiting when the fleet is interrupted (the migrator is closed after). */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(interrupted());
-  return new Promise<T>((resolvePromise, reject) => {
-    const onAbort = (): void => reject(interrupted());
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolvePromise(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
-}
 
-function interrupted(): StratumError {
-  return new StratumError("INTERRUPTED", "interrupted; nothing was changed", EXIT.interrupted);
-}
 
 export interface RunFleetOptions extends TargetOperationOptions {
   /** Which targets (`--target`, `--all-targets`); or `targets`, already resolved. */

@@ -3,6 +3,7 @@
 
 import { relative } from "node:path";
 import { ConfigError, EXIT, InterruptedError, MigrationError } from "../../basics.js";
+export { interruptible } from "../../basics.js";
 import type { Migrator, ResolvedConfig, RunReport } from "../../index.js";
 import type { CliIo, Output } from "../io.js";
 import type { CliLibrary, FlagSettings } from "../library.js";
@@ -148,28 +149,6 @@ export async function renderRun(
   return report?.ok === true ? EXIT.ok : EXIT.migrationFailed;
 }
 
-/** Rejects with an InterruptedError when `signal` aborts first (read-only commands). */
-export function interruptible<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  return new Promise<T>((resolvePromise, reject) => {
-    const onAbort = (): void => reject(new InterruptedError("interrupted; nothing was changed"));
-    if (signal.aborted) {
-      onAbort();
-    } else {
-      signal.addEventListener("abort", onAbort, { once: true });
-    }
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolvePromise(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
-}
 
 /** The signal as an option object, for spreading into UpOptions/DownOptions. */
 export function signalOption(ctx: CommandContext): { signal?: AbortSignal } {
