@@ -9,7 +9,7 @@ import type { FleetEvent, FleetRenderer, FleetSummary, TargetResult } from "../.
 import type { Colors, Output } from "../io.js";
 import { fleetHeadline, summaryLines } from "./fleet-plain.js";
 import { formatCount, formatDuration, plural, printable, truncate } from "./format.js";
-import { progressBar, type Timers } from "./live-renderer.js";
+import { defaultTimers, progressBar, type Timers } from "./live-renderer.js";
 
 /** One redraw per tick: at most 10 a second, however fast targets finish. */
 export const FLEET_FRAME_MS = 100;
@@ -203,17 +203,6 @@ export interface FleetLiveRenderer extends FleetRenderer {
   /** Redraws the live region (the timer calls it; tests call it directly). */
   redraw(): void;
 }
-
-const defaultTimers: Timers = {
-  setInterval(callback, ms) {
-    const handle = setInterval(callback, ms);
-    handle.unref();
-    return handle;
-  },
-  clearInterval(handle) {
-    clearInterval(handle as ReturnType<typeof setInterval>);
-  },
-};
 
 /**
  * The live view. Events only change the state; the region is drawn on `fleet-start` and then by a

@@ -51,7 +51,8 @@ interface Running {
   progress: EventOf<"progress"> | null;
 }
 
-const defaultTimers: Timers = {
+/** Real timers that do not keep the process alive. */
+export const defaultTimers: Timers = {
   setInterval(callback, ms) {
     const handle = setInterval(callback, ms);
     handle.unref();
