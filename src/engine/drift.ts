@@ -98,6 +98,10 @@ async function replayDrift(engine: Engine, options: DriftOptions, started: numbe
 export async function recordSchemaSnapshot(engine: Engine, conn: Connection): Promise<void> {
   if (!engine.target.dialect.capabilities.schemaIntrospection) return;
   try {
+    // no history (a schema file loaded without a baseline): nothing to record, nor a table to create
+    if (!(await engine.target.history.exists(conn))) return;
+    const applied = (await engine.target.history.read(conn)).filter((row) => row.state === "applied").map((row) => row.version);
+    const last = applied.sort(compareVersions)[applied.length - 1] ?? null;
     const store = storeOf(engine);
     // the table first, so the catalog read now is the one later reads compare with
     if (engine.target.dialect.catalogFingerprint !== undefined) await store.ensure(conn);
@@ -105,8 +109,6 @@ export async function recordSchemaSnapshot(engine: Engine, conn: Connection): Pr
     // in this fingerprint, so the next check describes in full rather than miss it
     const catalog = await liveCatalog(engine, conn);
     const snapshot = await describeLive(engine, conn);
-    const applied = (await engine.target.history.read(conn)).filter((row) => row.state === "applied").map((row) => row.version);
-    const last = applied.sort(compareVersions)[applied.length - 1] ?? null;
     await store.write(conn, snapshot, last, new Date().toISOString(), catalog);
   } catch (error) {
     // the run itself succeeded (or its own failure is what to report): the snapshot is not worth failing it
