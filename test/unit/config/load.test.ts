@@ -8,6 +8,7 @@ import { findConfigFile, locateJsonError, readConfigFile } from "../../../src/co
 import { ConfigError } from "../../../src/core/errors.js";
 import { cliVocabulary } from "../../../src/cli/vocabulary.js";
 import { useVocabulary } from "../../../src/core/vocabulary.js";
+import { rejection } from "../../support/config-errors.js";
 
 // The messages as the CLI shows them: it is the caller that passes flags (library wording: test/unit/config/vocabulary.test.ts).
 useVocabulary(cliVocabulary);
@@ -25,16 +26,6 @@ function project(files: Readonly<Record<string, string>>): string {
     writeFileSync(join(dir, name), content);
   }
   return dir;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ConfigError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error("expected a ConfigError");
 }
 
 describe("findConfigFile", () => {

@@ -6,9 +6,9 @@ import { afterAll, describe, expect, it } from "vitest";
 
 import { resolveConfig, type FlagSettings, type ResolveConfigInput } from "../../../src/config/load.js";
 import type { ResolvedConfig, UserConfig } from "../../../src/config/types.js";
-import { ConfigError } from "../../../src/core/errors.js";
 import { cliVocabulary } from "../../../src/cli/vocabulary.js";
 import { useVocabulary } from "../../../src/core/vocabulary.js";
+import { rejection } from "../../support/config-errors.js";
 
 // The messages as the CLI shows them: it is the caller that passes flags (library wording: test/unit/config/vocabulary.test.ts).
 useVocabulary(cliVocabulary);
@@ -29,16 +29,6 @@ function project(files: Readonly<Record<string, unknown>> = {}): string {
 
 function resolveIn(cwd: string, input: Partial<Omit<ResolveConfigInput, "cwd">> = {}): Promise<ResolvedConfig> {
   return resolveConfig({ cwd, flags: {}, environment: {}, ...input });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ConfigError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error("expected a ConfigError");
 }
 
 describe("resolveConfig: defaults", () => {

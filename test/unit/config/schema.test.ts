@@ -7,17 +7,7 @@ import {
   validateSetting,
   validateUserConfig,
 } from "../../../src/config/schema.js";
-import { ConfigError } from "../../../src/core/errors.js";
-
-function errorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error("expected a ConfigError");
-}
+import { errorOf } from "../../support/config-errors.js";
 
 describe("validateUserConfig: unknown keys", () => {
   const cases: readonly (readonly [string, unknown, string, string])[] = [

@@ -9,9 +9,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { cliVocabulary } from "../../../src/cli/vocabulary.js";
 import { resolveConfig } from "../../../src/config/load.js";
 import type { ResolvedConfig } from "../../../src/config/types.js";
-import { ConfigError } from "../../../src/core/errors.js";
 import { useVocabulary } from "../../../src/core/vocabulary.js";
 import { configForTarget, loadTargets, resolveTargets } from "../../../src/fleet/targets.js";
+import { rejection } from "../../support/config-errors.js";
 
 useVocabulary(cliVocabulary);
 
@@ -25,16 +25,6 @@ async function configWith(settings: unknown, name = "stratum.config.json"): Prom
   if (settings !== undefined) writeFileSync(join(dir, name), JSON.stringify(settings, null, 2));
   const config = await resolveConfig({ cwd: dir, flags: {}, environment: {} });
   return { config, dir };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ConfigError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error("expected a ConfigError");
 }
 
 const ALL = { patterns: [], all: true } as const;

@@ -4,25 +4,15 @@
 import { describe, expect, it } from "vitest";
 
 import { cliVocabulary } from "../../../src/cli/vocabulary.js";
-import { ConfigError } from "../../../src/core/errors.js";
 import { useVocabulary } from "../../../src/core/vocabulary.js";
 import { globToRegExp, selectTargets } from "../../../src/fleet/select.js";
+import { errorOf } from "../../support/config-errors.js";
 
 useVocabulary(cliVocabulary);
 
 const FROM = '"targets" in stratum.config.json';
 const fleet = ["eu-1", "eu-2", "eu-10", "us-1", "us-2", "ap-south", "[x]"].map((name) => ({ name, url: `postgres://db/${name}` }));
 const names = (chosen: readonly { name: string }[]) => chosen.map((target) => target.name);
-
-function errorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("globToRegExp", () => {
   const cases: readonly (readonly [string, readonly string[], readonly string[]])[] = [

@@ -8,17 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 
 import { resolveConfig } from "../../../src/config/load.js";
 import { validateUserConfig } from "../../../src/config/schema.js";
-import { ConfigError } from "../../../src/core/errors.js";
-
-function errorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error("expected a ConfigError");
-}
+import { errorOf, rejection } from "../../support/config-errors.js";
 
 const LIST = 'a list of { "name", "url", "schema" } targets, { "file": "targets.json" } or { "query": "select …", "url": "…" }';
 
@@ -148,16 +138,6 @@ function project(files: Readonly<Record<string, string>>): string {
     writeFileSync(join(dir, name), content);
   }
   return dir;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ConfigError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error("expected a ConfigError");
 }
 
 describe("resolveConfig: targets", () => {

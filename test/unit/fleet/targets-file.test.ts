@@ -7,8 +7,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 
 import type { ResolvedConfig } from "../../../src/config/types.js";
-import { ConfigError } from "../../../src/core/errors.js";
 import { resolveTargets } from "../../../src/fleet/targets.js";
+import { rejection } from "../../support/config-errors.js";
 
 const root = mkdtempSync(join(tmpdir(), "stratum-targets-file-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -31,16 +31,6 @@ function project(text: string | undefined, url = "postgres://app:secret@db.examp
 }
 
 const ALL = { patterns: [], all: true } as const;
-
-async function rejection(promise: Promise<unknown>): Promise<ConfigError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 const lines = (...rows: string[]) => rows.join("\n");
 

@@ -3,8 +3,8 @@
 
 import { describe, expect, it } from "vitest";
 
-import { ConfigError } from "../../../src/core/errors.js";
 import { targetsFromRows, type RowsContext } from "../../../src/fleet/targets-query.js";
+import { errorOf } from "../../support/config-errors.js";
 
 const context: RowsContext = {
   defaultUrl: "postgres://app:s3cret@db.example/app",
@@ -12,16 +12,6 @@ const context: RowsContext = {
   database: "postgres://ops:***@control/ops",
   baseDir: "/srv/app",
 };
-
-function errorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("targetsFromRows: bad rows", () => {
   it("refuses no rows, naming the query and the control database", () => {
