@@ -15,6 +15,21 @@ import {
 import type { DescribeSchemaOptions, Queryable, QueryOptions } from "../dialect.js";
 import { PostgresConnection } from "./postgres-connection.js";
 import { IN_SCOPE, readMarkers, reusable, type MarkerRow, type PostgresDescriptionMemo } from "./describe-memo.js";
+import {
+  FOLLOWED_KINDS,
+  INSTALL,
+  RESOLVE,
+  TAKE_LOG,
+  membersFrom,
+  membersOf,
+  renamed,
+  scopeOf,
+  type Followed,
+  type FollowedKind,
+  type LogRow,
+  type MemberRow,
+  type Scope,
+} from "./describe-follow.js";
 
 export interface PostgresDescribeOptions extends DescribeSchemaOptions {
   /** The one schema to describe; default: the connection's configured schema, else every non-system schema. */
@@ -75,7 +90,7 @@ const KINDS: { [K in Exclude<keyof Snapshotted, "schemas" | "extensions">]: {
 export async function describeSchema(conn: Queryable, options: PostgresDescribeOptions = {}, remembered?: PostgresDescriptionMemo): Promise<SchemaSnapshot> {
   const memo = options.remember === true ? remembered : undefined;
   const exclude = options.exclude ?? [];
-  if (memo !== undefined) return describeRemembered(conn, options, memo);
+  if (memo !== undefined) return (options.followChanges === true ? await describeFollowed(conn, options, memo) : undefined) ?? describeRemembered(conn, options, memo);
   return withQualifiedNames(conn, async () => {
     const names = await schemasInScope(conn, options);
     const read = async <T>(reader: (conn: Queryable, schemas: readonly string[]) => Promise<Parts<T>>) => (await reader(conn, names)).map(([, o]) => o);
@@ -139,6 +154,187 @@ async function describeRemembered(conn: Queryable, options: PostgresDescribeOpti
     memo.abandon();
     throw error;
   }
+}
+
+/**
+ * A description of a database whose changes the memo follows (describe-follow.ts): the previous
+ * one when nothing was logged since, else it with what the log names read again. Undefined where
+ * the changes cannot be followed (the event trigger could not be made, is gone, or a transaction
+ * is open): the caller reads the change markers.
+ */
+async function describeFollowed(conn: Queryable, options: PostgresDescribeOptions, memo: PostgresDescriptionMemo): Promise<SchemaSnapshot | undefined> {
+  if (memo.following === "off" || !(conn instanceof PostgresConnection) || conn.transactionStatus() !== "I") return undefined;
+  if (memo.following === "untried") {
+    try {
+      await conn.exec(INSTALL);
+      memo.following = "on";
+    } catch {
+      // not a superuser (or an older server): nothing was made, the markers serve
+      await conn.exec("rollback").catch(() => undefined);
+      memo.following = "off";
+      return undefined;
+    }
+  }
+  let rows: LogRow[];
+  try {
+    rows = await conn.query<LogRow>(TAKE_LOG, [], { reuse: true });
+  } catch {
+    memo.following = "off";
+    memo.followed = undefined;
+    return undefined;
+  }
+  const alive = rows.pop();
+  if (alive?.cat !== "alive" || alive.oid !== "2") {
+    // an event trigger dropped or disabled: its changes were not all logged
+    memo.following = "off";
+    memo.followed = undefined;
+    return undefined;
+  }
+  const exclude = options.exclude ?? [];
+  const last = memo.followed;
+  if (last === undefined || last.exclude !== exclude.join("\u0000")) return rememberFollowed(memo, await readFollowed(conn, options));
+  if (rows.length === 0) return last.snapshot;
+  const scope = scopeOf(rows, last);
+  const next = scope.full ? null : await readScoped(conn, options, last, scope);
+  return rememberFollowed(memo, next ?? (await readFollowed(conn, options)));
+}
+
+function rememberFollowed(memo: PostgresDescriptionMemo, followed: Followed): SchemaSnapshot {
+  memo.followed = followed;
+  return followed.snapshot;
+}
+
+type FollowedObjects = Followed["objects"];
+
+function followedSnapshot(schemas: Map<string, string>, extensions: SchemaSnapshot["extensions"], objects: FollowedObjects, members: Map<string, Set<string>>, exclude: readonly string[]): Followed {
+  const names = [...schemas.values()].sort();
+  const parts = Object.fromEntries(FOLLOWED_KINDS.map((kind) => [kind, [...objects[kind].values()]])) as unknown as Partial<Snapshotted>;
+  const snapshot = withoutTables(schemaSnapshot({ ...parts, schemas: names.map((name) => ({ kind: "schema", name })), extensions }), exclude);
+  return { schemas, extensions, objects, members, snapshot, exclude: exclude.join("\u0000") };
+}
+
+const schemasWithOids = (conn: Queryable, options: PostgresDescribeOptions) => {
+  const configured = configuredSchema(conn, options);
+  return conn.query<{ oid: string; name: string }>(`select n.oid::text as oid, n.nspname as name from pg_catalog.pg_namespace n where ${IN_SCOPE}`, [configured, configured]);
+};
+
+/** Every object in scope, with each table's members: the first description, and any the log cannot scope. */
+async function readFollowed(conn: Queryable, options: PostgresDescribeOptions): Promise<Followed> {
+  const schemas = new Map((await schemasWithOids(conn, options)).map((r) => [r.oid, r.name]));
+  const names = [...schemas.values()];
+  const objects = Object.fromEntries(FOLLOWED_KINDS.map((kind) => [kind, new Map()])) as unknown as FollowedObjects;
+  let extensions: SchemaSnapshot["extensions"] = [];
+  let members: MemberRow[] = [];
+  await readTogether(conn, async (reader) => {
+    const reads = [
+      ...FOLLOWED_KINDS.map((kind) => async () => {
+        const read = KINDS[kind].read as (c: Queryable, s: readonly string[], o: Oids) => Promise<Parts<unknown>>;
+        for (const [oid, object] of await read(reader, names, null)) (objects[kind] as Map<string, unknown>).set(oid, object);
+      }),
+      async () => {
+        extensions = await readExtensions(reader, names);
+      },
+      async () => {
+        members = await reader.query<MemberRow>(
+          membersOf(`select c.oid from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+                      where n.nspname = any(?::text[]) and c.relkind in ('r', 'p')`),
+          [names],
+        );
+      },
+    ];
+    if (batchingReaders.has(reader)) await Promise.all(reads.map((read) => read()));
+    else for (const read of reads) await read();
+  });
+  return followedSnapshot(schemas, extensions, objects, membersFrom(members), options.exclude ?? []);
+}
+
+/** The last description with what `scope` names read again; null when something read again was renamed (a full read then). */
+async function readScoped(conn: Queryable, options: PostgresDescribeOptions, last: Followed, scope: Extract<Scope, { full: false }>): Promise<Followed | null> {
+  let schemas = last.schemas;
+  let extensions = last.extensions;
+  if (scope.schemas) {
+    schemas = new Map((await schemasWithOids(conn, options)).map((r) => [r.oid, r.name]));
+    for (const [oid, name] of last.schemas) if (schemas.has(oid) && schemas.get(oid) !== name) return null;
+  }
+  const names = [...schemas.values()];
+  const read = Object.fromEntries(FOLLOWED_KINDS.map((kind) => [kind, new Set<string>()])) as { [K in FollowedKind]: Set<string> };
+  for (const oid of scope.types) read.types.add(oid);
+  for (const oid of scope.routines) read.routines.add(oid);
+  const roots = new Set(scope.tables);
+  const { touched } = scope;
+  if (Object.values(touched).some((set) => set.size > 0)) {
+    const rows = await conn.query<{ oid: string; relkind: string }>(
+      RESOLVE,
+      [[...touched.rel], [...touched.trigger], [...touched.constraint], [...touched.attrdef], [...touched.policy], [...touched.rule], [...touched.constraint]],
+      { reuse: true },
+    );
+    for (const { oid, relkind } of rows) {
+      if (relkind === "r" || relkind === "p") roots.add(oid);
+      else if (relkind === "v" || relkind === "m") read.views.add(oid);
+      else if (relkind === "S") read.sequences.add(oid);
+      else if (relkind === "i" || relkind === "I") read.indexes.add(oid);
+      else if (relkind === "T") read.types.add(oid);
+      // a composite type's relation, a foreign table: not scoped
+      else return null;
+    }
+  }
+  // a table's children as they were: one detached is read again too
+  for (const root of [...roots]) {
+    const pending = [root];
+    while (pending.length > 0) {
+      for (const member of last.members.get(pending.pop()!) ?? []) {
+        if (!member.startsWith("tables:")) continue;
+        const child = member.slice("tables:".length);
+        if (!roots.has(child)) {
+          roots.add(child);
+          pending.push(child);
+        }
+      }
+    }
+  }
+  const members = new Map(last.members);
+  if (roots.size > 0) {
+    const rows = await conn.query<MemberRow>(membersOf("select unnest(?::oid[])"), [[...roots]], { reuse: true });
+    for (const root of roots) {
+      for (const member of last.members.get(root) ?? []) {
+        const at = member.indexOf(":");
+        read[member.slice(0, at) as FollowedKind].add(member.slice(at + 1));
+      }
+      read.tables.add(root);
+      members.delete(root);
+    }
+    for (const row of rows) read[row.kind].add(row.oid);
+    for (const [root, set] of membersFrom(rows)) members.set(root, set);
+  }
+  for (const oid of scope.dropped) members.delete(oid);
+  const objects = Object.fromEntries(FOLLOWED_KINDS.map((kind) => [kind, new Map<string, unknown>(last.objects[kind] as Map<string, unknown>)])) as unknown as FollowedObjects;
+  for (const oid of scope.dropped) for (const kind of FOLLOWED_KINDS) objects[kind].delete(oid);
+  let renames = false;
+  await readTogether(conn, async (reader) => {
+    const reads = [
+      ...FOLLOWED_KINDS.map((kind) => async () => {
+        const oids = [...read[kind]].filter((oid) => !scope.dropped.has(oid));
+        if (oids.length === 0) return;
+        const readKind = KINDS[kind].read as (c: Queryable, s: readonly string[], o: Oids) => Promise<Parts<Snapshotted[FollowedKind][number]>>;
+        const found = new Map(await readKind(reader, names, oids));
+        const map = objects[kind] as Map<string, unknown>;
+        for (const oid of oids) {
+          const now = found.get(oid);
+          map.delete(oid);
+          if (now === undefined) continue;
+          if (renamed(kind, last.objects[kind].get(oid), now)) renames = true;
+          map.set(oid, now);
+        }
+      }),
+      async () => {
+        if (scope.schemas) extensions = await readExtensions(reader, names);
+      },
+    ];
+    if (batchingReaders.has(reader)) await Promise.all(reads.map((r) => r()));
+    else for (const r of reads) await r();
+  });
+  if (renames) return null;
+  return followedSnapshot(schemas, extensions, objects, members, options.exclude ?? []);
 }
 
 /** One kind's objects: remembered where the object's marker is unchanged; `read` reads the rest (the missing ones). */
