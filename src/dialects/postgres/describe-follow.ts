@@ -45,25 +45,82 @@ alter event trigger ${TRIGGERS[0]} enable always;
 alter event trigger ${TRIGGERS[1]} enable always;
 commit`;
 
-/** Takes the log; its last row (cat `alive`) counts the event triggers still there and enabled ALWAYS. */
-export const TAKE_LOG = `with d as (delete from ${FOLLOW_SCHEMA}.changes
-                returning classid, objid, objsubid, tag, address_names, object_type, dropped)
-select coalesce(d.classid::regclass::text, '') as cat, d.objid::text as oid, d.objsubid as sub, d.tag, d.object_type as type,
-       d.address_names as names, d.dropped
-  from d
-union all
-select 'alive', count(*)::text, 0, null, null, null, false
-  from pg_catalog.pg_event_trigger e where e.evtname in ('${TRIGGERS[0]}', '${TRIGGERS[1]}') and e.evtenabled = 'A'`;
+/** The members of the tables `$ROOTS` gives, recursively with their partitions and children: a CTE `members` (after `roots`). */
+const MEMBERS = `roots(oid) as (
+  $ROOTS
+  union select i.inhrelid from pg_catalog.pg_inherits i join roots r on i.inhparent = r.oid
+), members as (
+  select 'tables' as kind, r.oid::text as root, r.oid::text as oid from roots r
+  union all
+  select 'tables', i.inhparent::text, i.inhrelid::text from pg_catalog.pg_inherits i join roots r on r.oid = i.inhparent
+  union all
+  select 'indexes', x.indrelid::text, x.indexrelid::text from pg_catalog.pg_index x join roots r on r.oid = x.indrelid
+  union all
+  select 'triggers', g.tgrelid::text, g.oid::text from pg_catalog.pg_trigger g join roots r on r.oid = g.tgrelid where not g.tgisinternal
+  union all
+  select 'sequences', d.refobjid::text, d.objid::text
+    from pg_catalog.pg_depend d join roots r on r.oid = d.refobjid
+   where d.classid = 'pg_catalog.pg_class'::regclass and d.refclassid = 'pg_catalog.pg_class'::regclass and d.deptype in ('a', 'i')
+     and exists (select 1 from pg_catalog.pg_class s where s.oid = d.objid and s.relkind = 'S')
+)`;
 
-export interface LogRow {
+/** What each row of TAKE_LOG is: a logged change, the triggers still enabled, what a change is printed by, or a table's member. */
+export interface TakenRow {
+  readonly part: "log" | "alive" | "resolved" | "member";
+  /** log: the catalog (pg_class…; empty when the command names none); resolved: the relkind (T a type); member: the kind. */
   readonly cat: string;
+  /** alive: how many of the two event triggers are there and enabled ALWAYS. */
   readonly oid: string;
   readonly sub: number;
   readonly tag: string | null;
   readonly type: string | null;
   readonly names: string[] | null;
   readonly dropped: boolean;
+  /** member: the table it belongs to. */
+  readonly root: string | null;
 }
+
+export type LogRow = TakenRow & { readonly part: "log" };
+
+/**
+ * Takes the log and, in the same statement, resolves it: each object a command touched (or a part
+ * of a table dropped, by the names the log gives) as what prints it — a table for its index,
+ * trigger, constraint, default, policy or rule; a domain for its constraint — and the members of
+ * every table among them and of their partitions and children (membersOf).
+ */
+export const TAKE_LOG = `with recursive d as (
+  delete from ${FOLLOW_SCHEMA}.changes returning classid, objid, objsubid, tag, object_type, address_names, dropped
+), log as (
+  select coalesce(d.classid::regclass::text, '') as cat, d.objid, d.objsubid as sub, d.tag, d.object_type as type, d.address_names as names, d.dropped from d
+), touched(oid) as (
+  select l.objid from log l where l.cat = 'pg_class' and (not l.dropped or l.sub > 0)
+  union select g.tgrelid from log l join pg_catalog.pg_trigger g on g.oid = l.objid where l.cat = 'pg_trigger' and not l.dropped
+  union select k.conrelid from log l join pg_catalog.pg_constraint k on k.oid = l.objid where l.cat = 'pg_constraint' and not l.dropped and k.conrelid <> 0
+  union select a.adrelid from log l join pg_catalog.pg_attrdef a on a.oid = l.objid where l.cat = 'pg_attrdef' and not l.dropped
+  union select p.polrelid from log l join pg_catalog.pg_policy p on p.oid = l.objid where l.cat = 'pg_policy' and not l.dropped
+  union select w.ev_class from log l join pg_catalog.pg_rewrite w on w.oid = l.objid where l.cat = 'pg_rewrite' and not l.dropped
+  -- a part dropped: its relation, by the names the log gives (schema, relation, part)
+  union select c.oid from log l
+          join pg_catalog.pg_namespace n on n.nspname = l.names[1]
+          join pg_catalog.pg_class c on c.relnamespace = n.oid and c.relname = l.names[2]
+         where l.dropped and l.cat in ('pg_trigger', 'pg_constraint', 'pg_attrdef', 'pg_policy', 'pg_rewrite') and cardinality(l.names) >= 3
+), resolved as (
+  select coalesce(o.oid, c.oid) as oid, coalesce(o.relkind, c.relkind)::text as relkind
+    from pg_catalog.pg_class c
+    left join pg_catalog.pg_index x on x.indexrelid = c.oid
+    left join pg_catalog.pg_class o on o.oid = x.indrelid and o.relkind in ('r', 'p')
+   where c.oid in (select t.oid from touched t)
+  union all
+  select k.contypid, 'T' from log l join pg_catalog.pg_constraint k on k.oid = l.objid where l.cat = 'pg_constraint' and not l.dropped and k.contypid <> 0
+), ${MEMBERS.replace("$ROOTS", "select r.oid from resolved r where r.relkind in ('r', 'p')")}
+select 'log' as part, l.cat, l.objid::text as oid, l.sub, l.tag, l.type, l.names, l.dropped, null::text as root from log l
+union all
+select 'alive', '', count(*)::text, 0, null, null, null, false, null
+  from pg_catalog.pg_event_trigger e where e.evtname in ('${TRIGGERS[0]}', '${TRIGGERS[1]}') and e.evtenabled = 'A'
+union all
+select 'resolved', r.relkind, r.oid::text, 0, null, null, null, false, null from resolved r
+union all
+select 'member', m.kind, m.oid, 0, null, null, null, false, m.root from members m`;
 
 type Kinds = Omit<SchemaSnapshot, "schemas" | "extensions" | "events">;
 export type FollowedKind = keyof Kinds;
@@ -82,42 +139,28 @@ export interface Followed {
   readonly exclude: string;
 }
 
-/** What the log asks to read again: `full` when it cannot be scoped. */
+/** What the log asks to read again besides the tables TAKE_LOG resolved: `full` when it cannot be scoped. */
 export type Scope =
   | { readonly full: true; readonly why: string }
   | {
       readonly full: false;
-      /** Relations (pg_class), triggers, constraints, defaults, policies and rules to resolve to what prints them. */
-      readonly touched: { readonly rel: Set<string>; readonly trigger: Set<string>; readonly constraint: Set<string>; readonly attrdef: Set<string>; readonly policy: Set<string>; readonly rule: Set<string> };
       readonly types: Set<string>;
       readonly routines: Set<string>;
-      /** Tables (by oid) to read again with what belongs to them. */
-      readonly tables: Set<string>;
       /** Objects dropped: left out, whatever kind they were. */
       readonly dropped: Set<string>;
       readonly schemas: boolean;
     };
 
 const IGNORED_TAGS = new Set(["GRANT", "REVOKE", "ALTER DEFAULT PRIVILEGES"]);
+/** Catalogs of a table's parts: TAKE_LOG resolves them to their table. */
+const TABLE_PARTS = new Set(["pg_class", "pg_trigger", "pg_attrdef", "pg_policy", "pg_rewrite"]);
 
-/** What `rows` (the log, without its `alive` row) ask to read again, given the last description. */
-export function scopeOf(rows: readonly LogRow[], last: Followed): Scope {
-  const touched = { rel: new Set<string>(), trigger: new Set<string>(), constraint: new Set<string>(), attrdef: new Set<string>(), policy: new Set<string>(), rule: new Set<string>() };
+/** What the logged changes `rows` ask to read again, besides what TAKE_LOG resolved. */
+export function scopeOf(rows: readonly LogRow[]): Scope {
   const types = new Set<string>();
   const routines = new Set<string>();
-  const tables = new Set<string>();
   const dropped = new Set<string>();
   let schemas = false;
-  // a table by its qualified name, as a dropped part's address names it (schema, table, part)
-  let byName: Map<string, string> | undefined;
-  const owner = (names: string[] | null): void => {
-    if (names === null || names.length < 2) return;
-    byName ??= new Map([...last.objects.tables, ...last.objects.views].map(([oid, o]) => [o.name, oid]));
-    const oid = byName.get(`${names[0]}.${names[1]}`);
-    if (oid === undefined) return;
-    if (last.objects.tables.has(oid)) tables.add(oid);
-    else touched.rel.add(oid);
-  };
   for (const row of rows) {
     if (row.cat === "") {
       if (row.tag !== null && IGNORED_TAGS.has(row.tag)) continue; // privileges are not described
@@ -125,96 +168,27 @@ export function scopeOf(rows: readonly LogRow[], last: Followed): Scope {
     }
     // a column or attribute named (not dropped) is a rename, or a comment: what names it may print differently
     if (!row.dropped && row.sub > 0) return { full: true, why: `${row.type ?? "a column"} altered` };
-    switch (row.cat) {
-      case "pg_namespace":
-        schemas = true;
-        break;
-      case "pg_class":
-        if (row.dropped && row.sub === 0) {
-          dropped.add(row.oid);
-          // what it belonged to is read again
-          for (const [table, members] of last.members) {
-            if (members.has(`indexes:${row.oid}`) || members.has(`triggers:${row.oid}`) || members.has(`sequences:${row.oid}`) || members.has(`tables:${row.oid}`)) tables.add(table);
-          }
-        } else touched.rel.add(row.oid);
-        break;
-      case "pg_type":
-        if (row.dropped) dropped.add(row.oid);
-        else types.add(row.oid);
-        break;
-      case "pg_proc":
-        if (row.dropped) dropped.add(row.oid);
-        else routines.add(row.oid);
-        break;
-      case "pg_trigger":
-        if (row.dropped) {
-          dropped.add(row.oid);
-          owner(row.names);
-        } else touched.trigger.add(row.oid);
-        break;
-      case "pg_constraint":
-        if (!row.dropped) touched.constraint.add(row.oid);
-        else if (row.type === "table constraint") owner(row.names);
-        else return { full: true, why: `${row.type ?? "a constraint"} dropped` };
-        break;
-      case "pg_attrdef":
-        if (row.dropped) owner(row.names);
-        else touched.attrdef.add(row.oid);
-        break;
-      case "pg_policy":
-        if (row.dropped) owner(row.names);
-        else touched.policy.add(row.oid);
-        break;
-      case "pg_rewrite":
-        if (row.dropped) owner(row.names);
-        else touched.rule.add(row.oid);
-        break;
-      default:
-        return { full: true, why: `${row.type ?? row.cat} changed` };
-    }
+    if (row.dropped && row.sub === 0) dropped.add(row.oid);
+    if (row.cat === "pg_namespace") schemas = true;
+    else if (row.cat === "pg_type") {
+      if (!row.dropped) types.add(row.oid);
+    } else if (row.cat === "pg_proc") {
+      if (!row.dropped) routines.add(row.oid);
+    } else if (row.cat === "pg_constraint") {
+      // a domain's constraint dropped names no table
+      if (row.dropped && row.type !== "table constraint") return { full: true, why: `${row.type ?? "a constraint"} dropped` };
+    } else if (!TABLE_PARTS.has(row.cat)) return { full: true, why: `${row.type ?? row.cat} changed` };
   }
-  return { full: false, touched, types, routines, tables, dropped, schemas };
+  return { full: false, types, routines, dropped, schemas };
 }
-
-/**
- * The relations `touched` names, as what prints them: `oid` and `relkind` of the relation itself,
- * or, for an index of a table or a part of a table (trigger, constraint, default, policy, rule),
- * of that table. A domain's constraint gives its type (`relkind` t).
- */
-export const RESOLVE = `select coalesce(o.oid, c.oid)::text as oid, coalesce(o.relkind, c.relkind)::text as relkind
-  from pg_catalog.pg_class c
-  left join pg_catalog.pg_index x on x.indexrelid = c.oid
-  left join pg_catalog.pg_class o on o.oid = x.indrelid and o.relkind in ('r', 'p')
- where c.oid = any(?::oid[])
-    or c.oid in (select g.tgrelid from pg_catalog.pg_trigger g where g.oid = any(?::oid[])
-                 union all select k.conrelid from pg_catalog.pg_constraint k where k.oid = any(?::oid[])
-                 union all select d.adrelid from pg_catalog.pg_attrdef d where d.oid = any(?::oid[])
-                 union all select p.polrelid from pg_catalog.pg_policy p where p.oid = any(?::oid[])
-                 union all select w.ev_class from pg_catalog.pg_rewrite w where w.oid = any(?::oid[]))
-union all
-select k.contypid::text, 't' from pg_catalog.pg_constraint k where k.oid = any(?::oid[]) and k.contypid <> 0`;
 
 /**
  * The tables `roots` (a query giving oids) and, recursively, their partitions and children, with
  * what belongs to each: `kind` tables (the table itself, or a child with `root` its parent), indexes,
  * triggers, sequences (owned).
  */
-export const membersOf = (roots: string): string => `with recursive roots(oid) as (
-  ${roots}
-  union select i.inhrelid from pg_catalog.pg_inherits i join roots r on i.inhparent = r.oid
-)
-select 'tables' as kind, r.oid::text as root, r.oid::text as oid from roots r
-union all
-select 'tables', i.inhparent::text, i.inhrelid::text from pg_catalog.pg_inherits i join roots r on r.oid = i.inhparent
-union all
-select 'indexes', x.indrelid::text, x.indexrelid::text from pg_catalog.pg_index x join roots r on r.oid = x.indrelid
-union all
-select 'triggers', g.tgrelid::text, g.oid::text from pg_catalog.pg_trigger g join roots r on r.oid = g.tgrelid where not g.tgisinternal
-union all
-select 'sequences', d.refobjid::text, d.objid::text
-  from pg_catalog.pg_depend d join roots r on r.oid = d.refobjid
- where d.classid = 'pg_catalog.pg_class'::regclass and d.refclassid = 'pg_catalog.pg_class'::regclass and d.deptype in ('a', 'i')
-   and exists (select 1 from pg_catalog.pg_class s where s.oid = d.objid and s.relkind = 'S')`;
+export const membersOf = (roots: string): string => `with recursive ${MEMBERS.replace("$ROOTS", roots)}
+select m.kind, m.root, m.oid from members m`;
 
 export interface MemberRow {
   readonly kind: "tables" | "indexes" | "triggers" | "sequences";

@@ -18,7 +18,6 @@ import { IN_SCOPE, readMarkers, reusable, type MarkerRow, type PostgresDescripti
 import {
   FOLLOWED_KINDS,
   INSTALL,
-  RESOLVE,
   TAKE_LOG,
   membersFrom,
   membersOf,
@@ -29,6 +28,7 @@ import {
   type LogRow,
   type MemberRow,
   type Scope,
+  type TakenRow,
 } from "./describe-follow.js";
 
 export interface PostgresDescribeOptions extends DescribeSchemaOptions {
@@ -169,23 +169,21 @@ async function describeFollowed(conn: Queryable, options: PostgresDescribeOption
       await conn.exec(INSTALL);
       memo.following = "on";
     } catch {
-      // not a superuser (or an older server): nothing was made, the markers serve
+      // not a superuser: nothing was made, the markers serve
       await conn.exec("rollback").catch(() => undefined);
       memo.following = "off";
       return undefined;
     }
   }
-  let rows: LogRow[];
+  let rows: TakenRow[];
   try {
-    rows = await conn.query<LogRow>(TAKE_LOG, [], { reuse: true });
+    rows = (await ownReads<TakenRow>(conn, [{ sql: TAKE_LOG, params: [] }]))[0] ?? [];
   } catch {
-    memo.following = "off";
-    memo.followed = undefined;
-    return undefined;
+    // the log dropped
+    rows = [];
   }
-  const alive = rows.pop();
-  if (alive?.cat !== "alive" || alive.oid !== "2") {
-    // an event trigger dropped or disabled: its changes were not all logged
+  if (rows.find((r) => r.part === "alive")?.oid !== "2") {
+    // an event trigger dropped or disabled: changes from now on may not be logged
     memo.following = "off";
     memo.followed = undefined;
     return undefined;
@@ -193,9 +191,10 @@ async function describeFollowed(conn: Queryable, options: PostgresDescribeOption
   const exclude = options.exclude ?? [];
   const last = memo.followed;
   if (last === undefined || last.exclude !== exclude.join("\u0000")) return rememberFollowed(memo, await readFollowed(conn, options));
-  if (rows.length === 0) return last.snapshot;
-  const scope = scopeOf(rows, last);
-  const next = scope.full ? null : await readScoped(conn, options, last, scope);
+  const log = rows.filter((r): r is LogRow => r.part === "log");
+  if (log.length === 0) return last.snapshot;
+  const scope = scopeOf(log);
+  const next = scope.full ? null : await readScoped(conn, options, last, scope, rows);
   return rememberFollowed(memo, next ?? (await readFollowed(conn, options)));
 }
 
@@ -248,8 +247,17 @@ async function readFollowed(conn: Queryable, options: PostgresDescribeOptions): 
   return followedSnapshot(schemas, extensions, objects, membersFrom(members), options.exclude ?? []);
 }
 
-/** The last description with what `scope` names read again; null when something read again was renamed (a full read then). */
-async function readScoped(conn: Queryable, options: PostgresDescribeOptions, last: Followed, scope: Extract<Scope, { full: false }>): Promise<Followed | null> {
+/**
+ * The last description with what `scope` and TAKE_LOG's rows (`taken`) name read again; null when
+ * something read again was renamed, or is printed by what the log cannot scope (a full read then).
+ */
+async function readScoped(
+  conn: PostgresConnection,
+  options: PostgresDescribeOptions,
+  last: Followed,
+  scope: Extract<Scope, { full: false }>,
+  taken: readonly TakenRow[],
+): Promise<Followed | null> {
   let schemas = last.schemas;
   let extensions = last.extensions;
   if (scope.schemas) {
@@ -260,52 +268,47 @@ async function readScoped(conn: Queryable, options: PostgresDescribeOptions, las
   const read = Object.fromEntries(FOLLOWED_KINDS.map((kind) => [kind, new Set<string>()])) as { [K in FollowedKind]: Set<string> };
   for (const oid of scope.types) read.types.add(oid);
   for (const oid of scope.routines) read.routines.add(oid);
-  const roots = new Set(scope.tables);
-  const { touched } = scope;
-  if (Object.values(touched).some((set) => set.size > 0)) {
-    const rows = await conn.query<{ oid: string; relkind: string }>(
-      RESOLVE,
-      [[...touched.rel], [...touched.trigger], [...touched.constraint], [...touched.attrdef], [...touched.policy], [...touched.rule], [...touched.constraint]],
-      { reuse: true },
-    );
-    for (const { oid, relkind } of rows) {
-      if (relkind === "r" || relkind === "p") roots.add(oid);
-      else if (relkind === "v" || relkind === "m") read.views.add(oid);
-      else if (relkind === "S") read.sequences.add(oid);
-      else if (relkind === "i" || relkind === "I") read.indexes.add(oid);
-      else if (relkind === "T") read.types.add(oid);
-      // a composite type's relation, a foreign table: not scoped
-      else return null;
-    }
+  const roots = new Set<string>();
+  const memberRows: MemberRow[] = [];
+  for (const row of taken) {
+    if (row.part === "member") memberRows.push({ kind: row.cat as MemberRow["kind"], root: row.root ?? "", oid: row.oid });
+    if (row.part !== "resolved") continue;
+    const relkind = row.cat;
+    if (relkind === "r" || relkind === "p") roots.add(row.oid);
+    else if (relkind === "v" || relkind === "m") read.views.add(row.oid);
+    else if (relkind === "S") read.sequences.add(row.oid);
+    else if (relkind === "i" || relkind === "I") read.indexes.add(row.oid);
+    else if (relkind === "T") read.types.add(row.oid);
+    // a composite type's relation, a foreign table: not scoped
+    else return null;
   }
-  // a table's children as they were: one detached is read again too
-  for (const root of [...roots]) {
-    const pending = [root];
-    while (pending.length > 0) {
-      for (const member of last.members.get(pending.pop()!) ?? []) {
-        if (!member.startsWith("tables:")) continue;
-        const child = member.slice("tables:".length);
-        if (!roots.has(child)) {
-          roots.add(child);
-          pending.push(child);
-        }
+  const listed = new Set(memberRows.filter((r) => r.kind === "tables").map((r) => r.oid));
+  for (const oid of listed) roots.add(oid);
+  // a table's children as they were: one detached since is read again too
+  const pending = [...roots];
+  while (pending.length > 0) {
+    for (const member of last.members.get(pending.pop()!) ?? []) {
+      if (!member.startsWith("tables:")) continue;
+      const child = member.slice("tables:".length);
+      if (!roots.has(child) && !scope.dropped.has(child)) {
+        roots.add(child);
+        pending.push(child);
       }
     }
   }
+  const more = [...roots].filter((oid) => !listed.has(oid));
+  if (more.length > 0) memberRows.push(...((await ownReads<MemberRow>(conn, [{ sql: membersOf("select unnest(?::oid[])"), params: [more] }]))[0] ?? []));
   const members = new Map(last.members);
-  if (roots.size > 0) {
-    const rows = await conn.query<MemberRow>(membersOf("select unnest(?::oid[])"), [[...roots]], { reuse: true });
-    for (const root of roots) {
-      for (const member of last.members.get(root) ?? []) {
-        const at = member.indexOf(":");
-        read[member.slice(0, at) as FollowedKind].add(member.slice(at + 1));
-      }
-      read.tables.add(root);
-      members.delete(root);
+  for (const root of roots) {
+    for (const member of last.members.get(root) ?? []) {
+      const at = member.indexOf(":");
+      read[member.slice(0, at) as FollowedKind].add(member.slice(at + 1));
     }
-    for (const row of rows) read[row.kind].add(row.oid);
-    for (const [root, set] of membersFrom(rows)) members.set(root, set);
+    read.tables.add(root);
+    members.delete(root);
   }
+  for (const row of memberRows) read[row.kind].add(row.oid);
+  for (const [root, set] of membersFrom(memberRows)) members.set(root, set);
   for (const oid of scope.dropped) members.delete(oid);
   const objects = Object.fromEntries(FOLLOWED_KINDS.map((kind) => [kind, new Map<string, unknown>(last.objects[kind] as Map<string, unknown>)])) as unknown as FollowedObjects;
   for (const oid of scope.dropped) for (const kind of FOLLOWED_KINDS) objects[kind].delete(oid);
@@ -372,6 +375,26 @@ function rememberedKind<K extends keyof typeof KINDS>(markers: Map<string, Marke
  * our own outside a transaction, its queries are sent in one round trip with the transaction and
  * the setting around them (PostgresConnection.queryMany); else as `withQualifiedNames` runs them.
  */
+/**
+ * Around reads sent together: a transaction of their own with an empty search_path and the plans
+ * of their prepared statements kept (a read of a few objects by oid planned each time costs more
+ * than it runs: a generic plan uses the catalogs' oid indexes as well).
+ */
+const OWN_READS = {
+  before: ["begin", "select set_config('search_path', '', true), set_config('plan_cache_mode', 'force_generic_plan', true)"],
+  after: ["commit"],
+} as const;
+
+/** `reads` in one round trip, in a transaction of their own (OWN_READS): the rows of each. */
+async function ownReads<R>(conn: PostgresConnection, reads: readonly { readonly sql: string; readonly params: readonly unknown[] }[]): Promise<R[][]> {
+  try {
+    return await conn.queryMany<R>(reads, OWN_READS);
+  } catch (error) {
+    await conn.exec("rollback").catch(() => undefined);
+    throw error;
+  }
+}
+
 /** The readers of `readTogether`: a reader may start its queries together on them. */
 const batchingReaders = new WeakSet<Queryable>();
 
@@ -402,7 +425,7 @@ async function readTogether(conn: Queryable, read: (reader: Queryable) => Promis
     if (queued.length === 0) continue;
     const batch = queued.splice(0);
     try {
-      const rows = await conn.queryMany(batch, { before: ["begin", "select set_config('search_path', '', true)"], after: ["commit"] });
+      const rows = await conn.queryMany(batch, OWN_READS);
       batch.forEach((q, i) => q.resolve(rows[i] ?? []));
     } catch (error) {
       await conn.exec("rollback").catch(() => undefined);
