@@ -8,6 +8,7 @@ import pg from "pg";
 import { afterAll, expect, it } from "vitest";
 import { createDialect } from "../../src/dialects/create-dialect.js";
 import type { Connection, Dialect } from "../../src/dialects/dialect.js";
+import type { PostgresConnection } from "../../src/dialects/postgres/postgres-connection.js";
 import { generatedSet, kindsSet } from "../support/schema-corpus.js";
 import { DESCRIBE_STEPS } from "../support/postgres-describe-steps.js";
 import { PG_URL, postgresTarget, type TestDb } from "../support/targets.js";
@@ -97,6 +98,11 @@ it.concurrent("a followed description equals a fresh read after each change, by 
     }
     // the log's schema is no part of any description
     expect(previous.schemas.map((s) => s.name)).not.toContain("_stratum_verify");
+    // a migration that discards the session's temporary tables and prepared statements
+    for (const statement of ["discard temp", "create table after_discard (id integer)", "discard all", "drop table after_discard"]) {
+      await conn.exec(statement);
+      expect(await followed(dialect, conn), statement).toEqual(await fresh(dialect, conn));
+    }
     expect(await logged(conn)).toBe(true);
   } finally {
     await other.close();
@@ -177,6 +183,35 @@ it.concurrent("an event trigger disabled or dropped by a migration: the change m
       await conn.exec(statement);
       expect(await followed(dialect, conn), statement).toEqual(await fresh(dialect, conn));
     }
+  } finally {
+    await close();
+  }
+});
+
+it.concurrent("a change to one table reads that table and what belongs to it, not every table", async () => {
+  const db = await (await postgresTarget()).createDatabase();
+  databases.push(db);
+  const { dialect, conn, close } = await opened(db.url);
+  try {
+    for (let i = 1; i <= 30; i++) await conn.exec(`create table t${i} (id integer primary key, a text); create index t${i}_a on t${i} (a)`);
+    await followed(dialect, conn);
+    // the statements each description sends, with the rows each gave
+    const sent: { sql: string; rows: unknown[] }[] = [];
+    const pgConn = conn as unknown as PostgresConnection;
+    const queryMany = pgConn.queryMany.bind(pgConn);
+    pgConn.queryMany = async <R,>(reads: Parameters<PostgresConnection["queryMany"]>[0], around?: Parameters<PostgresConnection["queryMany"]>[1]): Promise<R[][]> => {
+      const rows = await queryMany<R>(reads, around);
+      reads.forEach((read, i) => sent.push({ sql: read.sql, rows: rows[i] ?? [] }));
+      return rows;
+    };
+    await conn.exec("create index t7_id_a on t7 (id, a)");
+    const described = await followed(dialect, conn);
+    expect(sent.some((q) => q.sql.includes("_stratum_verify.changes"))).toBe(true);
+    const columns = sent.filter((q) => q.sql.includes("relpersistence")).flatMap((q) => q.rows as { table_name: string }[]);
+    expect(new Set(columns.map((r) => r.table_name))).toEqual(new Set(["public.t7"]));
+    const indexes = sent.filter((q) => q.sql.includes("pg_get_indexdef(i.oid)")).flatMap((q) => q.rows as { name: string }[]);
+    expect(indexes.map((r) => r.name).sort()).toEqual(["public.t7_a", "public.t7_id_a", "public.t7_pkey"]);
+    expect(described).toEqual(await fresh(dialect, conn));
   } finally {
     await close();
   }
