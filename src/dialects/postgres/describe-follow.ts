@@ -59,9 +59,10 @@ const MEMBERS = `roots(oid) as (
   select 'triggers', g.tgrelid::text, g.oid::text from pg_catalog.pg_trigger g join roots r on r.oid = g.tgrelid where not g.tgisinternal
   union all
   select 'sequences', d.refobjid::text, d.objid::text
-    from pg_catalog.pg_depend d join roots r on r.oid = d.refobjid
-   where d.classid = 'pg_catalog.pg_class'::regclass and d.refclassid = 'pg_catalog.pg_class'::regclass and d.deptype in ('a', 'i')
-     and exists (select 1 from pg_catalog.pg_class s where s.oid = d.objid and s.relkind = 'S')
+    from roots r
+    join pg_catalog.pg_depend d on d.refclassid = 'pg_catalog.pg_class'::regclass and d.refobjid = r.oid
+    join pg_catalog.pg_class s on s.oid = d.objid and s.relkind = 'S'
+   where d.classid = 'pg_catalog.pg_class'::regclass and d.deptype in ('a', 'i')
 )`;
 
 /** What each row of TAKE_LOG is: a logged change, the triggers still enabled, what a change is printed by, or a table's member. */
@@ -106,10 +107,10 @@ export const TAKE_LOG = `with recursive d as (
          where l.dropped and l.cat in ('pg_trigger', 'pg_constraint', 'pg_attrdef', 'pg_policy', 'pg_rewrite') and cardinality(l.names) >= 3
 ), resolved as (
   select coalesce(o.oid, c.oid) as oid, coalesce(o.relkind, c.relkind)::text as relkind
-    from pg_catalog.pg_class c
+    from touched t
+    join pg_catalog.pg_class c on c.oid = t.oid
     left join pg_catalog.pg_index x on x.indexrelid = c.oid
     left join pg_catalog.pg_class o on o.oid = x.indrelid and o.relkind in ('r', 'p')
-   where c.oid in (select t.oid from touched t)
   union all
   select k.contypid, 'T' from log l join pg_catalog.pg_constraint k on k.oid = l.objid where l.cat = 'pg_constraint' and not l.dropped and k.contypid <> 0
 ), ${MEMBERS.replace("$ROOTS", "select r.oid from resolved r where r.relkind in ('r', 'p')")}
