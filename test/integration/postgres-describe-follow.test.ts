@@ -46,6 +46,10 @@ const MORE_STEPS = [
   "create table p (id integer primary key, n integer)",
   "create index concurrently p_n on p (n)",
   "drop index concurrently p_n",
+  // REINDEX CONCURRENTLY gives the index a new oid and raises no event (PostgreSQL 15): the drop after names the new one
+  "create index p_n2 on p (n)",
+  "reindex index concurrently p_n2",
+  "drop index p_n2",
   "do $$ begin execute 'create table q (id integer references p (id), x integer default 4)'; end $$",
   "create function make_r() returns void language plpgsql as $$ begin create table r (id integer check (id > 0)); end $$",
   "select make_r()",

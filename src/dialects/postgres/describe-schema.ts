@@ -311,7 +311,22 @@ async function readScoped(
   for (const [root, set] of membersFrom(memberRows)) members.set(root, set);
   for (const oid of scope.dropped) members.delete(oid);
   const objects = Object.fromEntries(FOLLOWED_KINDS.map((kind) => [kind, new Map<string, unknown>(last.objects[kind] as Map<string, unknown>)])) as unknown as FollowedObjects;
-  for (const oid of scope.dropped) for (const kind of FOLLOWED_KINDS) objects[kind].delete(oid);
+  for (const oid of scope.dropped) {
+    for (const kind of FOLLOWED_KINDS) objects[kind].delete(oid);
+    // what belonged to a table dropped went with it (whatever oid it had last)
+    for (const member of last.members.get(oid) ?? []) {
+      const at = member.indexOf(":");
+      objects[member.slice(0, at) as FollowedKind].delete(member.slice(at + 1));
+    }
+  }
+  // and by name: REINDEX CONCURRENTLY gives an index a new oid without an event (PostgreSQL 15), so
+  // the index a later DROP names may be remembered under its old one
+  const droppedRelations = new Set(
+    taken.filter((r) => r.part === "log" && r.dropped && r.cat === "pg_class" && r.sub === 0 && (r.names?.length ?? 0) >= 2).map((r) => `${r.names![0]}.${r.names![1]}`),
+  );
+  if (droppedRelations.size > 0) {
+    for (const [oid, index] of objects.indexes) if (droppedRelations.has(index.name)) objects.indexes.delete(oid);
+  }
   let renames = false;
   await readTogether(conn, async (reader) => {
     const reads = [
