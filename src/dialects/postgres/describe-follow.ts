@@ -12,9 +12,9 @@
 // those. The server raises no event for changes of shared objects (roles, databases, tablespaces)
 // or of event triggers: a role renamed changes the policies that name it, as with the change
 // markers; REINDEX CONCURRENTLY (no event on PostgreSQL 15) gives an index a new oid with the same
-// description, so a later drop of it is matched by name too. Anything the log cannot scope — a schema renamed or any extension, collation,
-// operator or other catalog's object logged, an object, column or enum label renamed — makes the
-// next description a full read. Where the event trigger cannot be created (not superuser), the
+// description, so a later drop of it is matched by name too. Anything the log cannot scope — a
+// schema renamed or any extension, collation, operator or other catalog's object logged, an
+// object, column or enum label renamed — makes the next description a full read. Where the event trigger cannot be created (not superuser), the
 // change markers are used, as on any other database.
 
 import type { SchemaSnapshot } from "../../core/schema/model.js";
