@@ -70,6 +70,12 @@ export interface DescribeSchemaOptions {
    * descriptions and give back what it can show is unchanged without reading it all again.
    */
   readonly remember?: boolean;
+  /**
+   * With `remember`: the database is the caller's alone and thrown away after it (verify's shadow):
+   * the dialect may add to it what follows its changes (PostgreSQL: an event trigger and its log,
+   * in a schema no description includes), so that a description reads only what changed.
+   */
+  readonly followChanges?: boolean;
 }
 
 export interface Queryable {

@@ -195,8 +195,9 @@ async function hasDown(shadow: Engine, migration: MigrationFile): Promise<boolea
 
 /** The shadow's schema, without Stratum's own tables, read on the session's connection. */
 async function snapshot(shadow: OnShadow): Promise<SchemaSnapshot> {
-  // nothing but verify changes the shadow: the dialect may give back what it shows is unchanged
-  return shadow.engine.target.dialect.describeSchema!(shadow.session.conn, { exclude: ownTables(shadow.engine), remember: true });
+  // nothing but verify changes the shadow, made for it: the dialect may give back what it shows is
+  // unchanged, and follow the shadow's changes to read only what changed
+  return shadow.engine.target.dialect.describeSchema!(shadow.session.conn, { exclude: ownTables(shadow.engine), remember: true, followChanges: true });
 }
 
 /**

@@ -6,6 +6,7 @@ import { afterAll, expect, it } from "vitest";
 import { createDialect } from "../../src/dialects/create-dialect.js";
 import { diffSchemas, type SchemaSnapshot } from "../../src/core/schema/index.js";
 import type { Connection, Dialect, Queryable } from "../../src/dialects/dialect.js";
+import { DESCRIBE_STEPS as STEPS } from "../support/postgres-describe-steps.js";
 import { postgresTarget, type TestDb } from "../support/targets.js";
 
 const HISTORY = ["stratum_migrations"];
@@ -14,66 +15,6 @@ afterAll(async () => {
   await Promise.all(databases.splice(0).map((db) => db.drop()));
 });
 
-const STEPS = [
-  "create schema app",
-  "create table app.t1 (id integer primary key, a text, b integer)",
-  "create table public.t2 (id integer primary key, name text unique)",
-  "alter table app.t1 add constraint t1_b_fk foreign key (b) references public.t2 (id)",
-  "create index t1_a on app.t1 (a)",
-  "alter table app.t1 add column c text default 'x' not null",
-  "alter table app.t1 alter column c set default 'y'",
-  "alter table app.t1 alter column c drop default",
-  "alter table app.t1 alter column a type varchar(40)",
-  "alter table app.t1 alter column a set not null",
-  "alter table app.t1 add constraint t1_c_check check (c <> '')",
-  "alter table app.t1 drop constraint t1_c_check",
-  "create unique index t1_b on app.t1 (b) where b > 0",
-  "create table stratum_migrations (version text primary key)",
-  "create view app.v1 as select id, a from app.t1",
-  "create or replace view app.v1 as select id, a, c from app.t1",
-  "create materialized view app.m1 as select count(*) as n from public.t2",
-  "create function app.f(x integer) returns integer language sql immutable as 'select x + 1'",
-  "create or replace function app.f(x integer) returns integer language sql immutable as 'select x + 2'",
-  "create function app.touch() returns trigger language plpgsql as $$begin return new; end$$",
-  "create trigger t1_touch before update on app.t1 for each row execute function app.touch()",
-  "create or replace function app.touch() returns trigger language plpgsql as $$begin new.c := 'z'; return new; end$$",
-  "create type app.mood as enum ('sad', 'ok')",
-  "alter type app.mood add value 'happy'",
-  "alter type app.mood add value 'meh' before 'ok'",
-  "alter table app.t1 add column m app.mood default 'ok'",
-  "alter type app.mood rename value 'ok' to 'fine'",
-  "create domain app.positive as integer check (value > 0)",
-  "alter domain app.positive add constraint positive_small check (value < 1000)",
-  "alter domain app.positive set default 1",
-  "create type app.pair as (x integer, y text)",
-  "alter type app.pair add attribute z integer",
-  "create sequence app.s1 start 5",
-  "alter sequence app.s1 increment 3 maxvalue 900 cycle",
-  "alter sequence app.s1 owned by app.t1.b",
-  "alter table app.t1 add column ident bigint generated always as identity",
-  "alter table app.t1 rename column a to a2",
-  "alter table public.t2 rename to t3",
-  "alter index app.t1_a rename to t1_a2",
-  "alter function app.f(integer) rename to g",
-  "alter table app.t1 enable row level security",
-  "create policy p1 on app.t1 using (b > 0)",
-  "create table app.parted (id integer, at date) partition by range (at)",
-  "create table app.parted_1 partition of app.parted for values from ('2025-01-01') to ('2026-01-01')",
-  "create table app.child (extra text) inherits (app.t1)",
-  "drop table app.child",
-  "drop trigger t1_touch on app.t1",
-  "drop materialized view app.m1",
-  "drop view app.v1",
-  "drop index app.t1_b",
-  "alter table app.t1 drop column c",
-  "drop type app.pair",
-  "alter table public.t3 set schema app",
-  "drop table app.t3 cascade",
-  "drop function app.g(integer)",
-  "create extension citext with schema app",
-  "alter table app.t1 add column email app.citext",
-  "drop schema app cascade",
-];
 
 async function opened(db: TestDb): Promise<{ dialect: Dialect; conn: Connection }> {
   const dialect = await createDialect({ url: db.url, cwd: process.cwd(), environment: {} });

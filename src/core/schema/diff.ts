@@ -73,6 +73,7 @@ function diffNamed<T extends { readonly name: string }>(
 }
 
 function diffTables(before: TableObject, after: TableObject): SchemaChange[] {
+  if (before.columns === after.columns && before.definition === after.definition && sameItems(before.constraints, after.constraints)) return [];
   const changes = changedFields("table", before.name, { definition: before.definition }, { definition: after.definition });
   const prefix = `${before.name}.`;
   const columnFields = (c: ColumnDefinition) => fieldsOf(c, ["name"]);
@@ -90,6 +91,8 @@ function diffTables(before: TableObject, after: TableObject): SchemaChange[] {
   return changes;
 }
 
+const sameItems = <T>(a: readonly T[], b: readonly T[]): boolean => a.length === b.length && a.every((item, i) => item === b[i]);
+
 const identity = (object: SchemaObject): string => `${object.kind}\u0000${object.name}`;
 
 /**
@@ -104,6 +107,8 @@ export function diffSchemas(before: SchemaSnapshot, after: SchemaSnapshot): Sche
   for (const [key, object] of was) {
     const now = is.get(key);
     if (now === undefined) changes.push({ change: "removed", kind: object.kind, name: object.name });
+    // the same object (a dialect that remembers gives back what did not change): nothing to compare
+    else if (now === object) continue;
     else if (object.kind === "table" && now.kind === "table") changes.push(...diffTables(object, now));
     else changes.push(...changedFields(object.kind, object.name, fieldsOf(object, ["kind", "name"]), fieldsOf(now, ["kind", "name"])));
   }

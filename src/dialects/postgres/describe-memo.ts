@@ -13,6 +13,7 @@
 
 import { createHash } from "node:crypto";
 import type { Queryable } from "../dialect.js";
+import { FOLLOW_SCHEMA, type Followed } from "./describe-follow.js";
 
 /** One object in scope: `cat` is its catalog (r pg_class, t pg_type, p pg_proc, g pg_trigger, n pg_namespace, x the rest). */
 export interface MarkerRow {
@@ -25,10 +26,11 @@ export interface MarkerRow {
 
 /**
  * Whether pg_namespace row `n` is described (two parameters: the configured schema, twice): that
- * schema, else every schema that is neither the system's nor an extension's.
+ * schema, else every schema that is neither the system's, an extension's, nor the change log's
+ * (describe-follow.ts).
  */
 export const IN_SCOPE = `case when ?::text is null
-                 then n.nspname not in ('information_schema') and n.nspname not like 'pg\\_%'
+                 then n.nspname not in ('information_schema', '${FOLLOW_SCHEMA}') and n.nspname not like 'pg\\_%'
                       and not exists (select 1 from pg_catalog.pg_depend dep where dep.classid = 'pg_catalog.pg_namespace'::regclass
                                         and dep.objid = n.oid and dep.deptype = 'e')
                  else n.nspname = ?::text end`;
@@ -177,6 +179,9 @@ export class PostgresDescriptionMemo {
   #next = new Map<string, unknown>();
   #markers: Map<string, MarkerRow> | undefined;
   #snapshots: { readonly key: string; readonly snapshot: unknown }[] = [];
+  /** Following the database's changes (describe-follow.ts): not tried yet, on (with the last description once made), or not possible. */
+  following: "untried" | "on" | "off" = "untried";
+  followed: Followed | undefined;
 
   markers(): Map<string, MarkerRow> | undefined {
     return this.#markers;

@@ -15,6 +15,21 @@ import {
 import type { DescribeSchemaOptions, Queryable, QueryOptions } from "../dialect.js";
 import { PostgresConnection } from "./postgres-connection.js";
 import { IN_SCOPE, readMarkers, reusable, type MarkerRow, type PostgresDescriptionMemo } from "./describe-memo.js";
+import {
+  FOLLOWED_KINDS,
+  INSTALL,
+  TAKE_LOG,
+  membersFrom,
+  membersOf,
+  renamed,
+  scopeOf,
+  type Followed,
+  type FollowedKind,
+  type LogRow,
+  type MemberRow,
+  type Scope,
+  type TakenRow,
+} from "./describe-follow.js";
 
 export interface PostgresDescribeOptions extends DescribeSchemaOptions {
   /** The one schema to describe; default: the connection's configured schema, else every non-system schema. */
@@ -75,7 +90,7 @@ const KINDS: { [K in Exclude<keyof Snapshotted, "schemas" | "extensions">]: {
 export async function describeSchema(conn: Queryable, options: PostgresDescribeOptions = {}, remembered?: PostgresDescriptionMemo): Promise<SchemaSnapshot> {
   const memo = options.remember === true ? remembered : undefined;
   const exclude = options.exclude ?? [];
-  if (memo !== undefined) return describeRemembered(conn, options, memo);
+  if (memo !== undefined) return (options.followChanges === true ? await describeFollowed(conn, options, memo) : undefined) ?? describeRemembered(conn, options, memo);
   return withQualifiedNames(conn, async () => {
     const names = await schemasInScope(conn, options);
     const read = async <T>(reader: (conn: Queryable, schemas: readonly string[]) => Promise<Parts<T>>) => (await reader(conn, names)).map(([, o]) => o);
@@ -141,6 +156,205 @@ async function describeRemembered(conn: Queryable, options: PostgresDescribeOpti
   }
 }
 
+/**
+ * A description of a database whose changes the memo follows (describe-follow.ts): the previous
+ * one when nothing was logged since, else it with what the log names read again. Undefined where
+ * the changes cannot be followed (the event trigger could not be made, is gone, or a transaction
+ * is open): the caller reads the change markers.
+ */
+async function describeFollowed(conn: Queryable, options: PostgresDescribeOptions, memo: PostgresDescriptionMemo): Promise<SchemaSnapshot | undefined> {
+  if (memo.following === "off" || !(conn instanceof PostgresConnection) || conn.transactionStatus() !== "I") return undefined;
+  if (memo.following === "untried") {
+    try {
+      await conn.exec(INSTALL);
+      memo.following = "on";
+    } catch {
+      // not a superuser: nothing was made, the markers serve
+      await conn.exec("rollback").catch(() => undefined);
+      memo.following = "off";
+      return undefined;
+    }
+  }
+  let rows: TakenRow[];
+  try {
+    rows = (await ownReads<TakenRow>(conn, [{ sql: TAKE_LOG, params: [] }]))[0] ?? [];
+  } catch {
+    // the log dropped
+    rows = [];
+  }
+  if (rows.find((r) => r.part === "alive")?.oid !== "2") {
+    // an event trigger dropped or disabled: changes from now on may not be logged
+    memo.following = "off";
+    memo.followed = undefined;
+    return undefined;
+  }
+  const exclude = options.exclude ?? [];
+  const last = memo.followed;
+  if (last === undefined || last.exclude !== exclude.join("\u0000")) return rememberFollowed(memo, await readFollowed(conn, options));
+  const log = rows.filter((r): r is LogRow => r.part === "log");
+  if (log.length === 0) return last.snapshot;
+  const scope = scopeOf(log);
+  const next = scope.full ? null : await readScoped(conn, options, last, scope, rows);
+  return rememberFollowed(memo, next ?? (await readFollowed(conn, options)));
+}
+
+function rememberFollowed(memo: PostgresDescriptionMemo, followed: Followed): SchemaSnapshot {
+  memo.followed = followed;
+  return followed.snapshot;
+}
+
+type FollowedObjects = Followed["objects"];
+
+function followedSnapshot(schemas: Map<string, string>, extensions: SchemaSnapshot["extensions"], objects: FollowedObjects, members: Map<string, Set<string>>, exclude: readonly string[]): Followed {
+  const names = [...schemas.values()].sort();
+  const parts = Object.fromEntries(FOLLOWED_KINDS.map((kind) => [kind, [...objects[kind].values()]])) as unknown as Partial<Snapshotted>;
+  const snapshot = withoutTables(schemaSnapshot({ ...parts, schemas: names.map((name) => ({ kind: "schema", name })), extensions }), exclude);
+  return { schemas, extensions, objects, members, snapshot, exclude: exclude.join("\u0000") };
+}
+
+const schemasWithOids = (conn: Queryable, options: PostgresDescribeOptions) => {
+  const configured = configuredSchema(conn, options);
+  return conn.query<{ oid: string; name: string }>(`select n.oid::text as oid, n.nspname as name from pg_catalog.pg_namespace n where ${IN_SCOPE}`, [configured, configured]);
+};
+
+/** Every object in scope, with each table's members: the first description, and any the log cannot scope. */
+async function readFollowed(conn: Queryable, options: PostgresDescribeOptions): Promise<Followed> {
+  const schemas = new Map((await schemasWithOids(conn, options)).map((r) => [r.oid, r.name]));
+  const names = [...schemas.values()];
+  const objects = Object.fromEntries(FOLLOWED_KINDS.map((kind) => [kind, new Map()])) as unknown as FollowedObjects;
+  let extensions: SchemaSnapshot["extensions"] = [];
+  let members: MemberRow[] = [];
+  await readTogether(conn, async (reader) => {
+    const reads = [
+      ...FOLLOWED_KINDS.map((kind) => async () => {
+        const read = KINDS[kind].read as (c: Queryable, s: readonly string[], o: Oids) => Promise<Parts<unknown>>;
+        for (const [oid, object] of await read(reader, names, null)) (objects[kind] as Map<string, unknown>).set(oid, object);
+      }),
+      async () => {
+        extensions = await readExtensions(reader, names);
+      },
+      async () => {
+        members = await reader.query<MemberRow>(
+          membersOf(`select c.oid from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+                      where n.nspname = any(?::text[]) and c.relkind in ('r', 'p')`),
+          [names],
+        );
+      },
+    ];
+    if (batchingReaders.has(reader)) await Promise.all(reads.map((read) => read()));
+    else for (const read of reads) await read();
+  });
+  return followedSnapshot(schemas, extensions, objects, membersFrom(members), options.exclude ?? []);
+}
+
+/**
+ * The last description with what `scope` and TAKE_LOG's rows (`taken`) name read again; null when
+ * something read again was renamed, or is printed by what the log cannot scope (a full read then).
+ */
+async function readScoped(
+  conn: PostgresConnection,
+  options: PostgresDescribeOptions,
+  last: Followed,
+  scope: Extract<Scope, { full: false }>,
+  taken: readonly TakenRow[],
+): Promise<Followed | null> {
+  let schemas = last.schemas;
+  let extensions = last.extensions;
+  if (scope.schemas) {
+    schemas = new Map((await schemasWithOids(conn, options)).map((r) => [r.oid, r.name]));
+    for (const [oid, name] of last.schemas) if (schemas.has(oid) && schemas.get(oid) !== name) return null;
+  }
+  const names = [...schemas.values()];
+  const read = Object.fromEntries(FOLLOWED_KINDS.map((kind) => [kind, new Set<string>()])) as { [K in FollowedKind]: Set<string> };
+  for (const oid of scope.types) read.types.add(oid);
+  for (const oid of scope.routines) read.routines.add(oid);
+  const roots = new Set<string>();
+  const memberRows: MemberRow[] = [];
+  for (const row of taken) {
+    if (row.part === "member") memberRows.push({ kind: row.cat as MemberRow["kind"], root: row.root ?? "", oid: row.oid });
+    if (row.part !== "resolved") continue;
+    const relkind = row.cat;
+    if (relkind === "r" || relkind === "p") roots.add(row.oid);
+    else if (relkind === "v" || relkind === "m") read.views.add(row.oid);
+    else if (relkind === "S") read.sequences.add(row.oid);
+    else if (relkind === "i" || relkind === "I") read.indexes.add(row.oid);
+    else if (relkind === "T") read.types.add(row.oid);
+    // a composite type's relation, a foreign table: not scoped
+    else return null;
+  }
+  const listed = new Set(memberRows.filter((r) => r.kind === "tables").map((r) => r.oid));
+  for (const oid of listed) roots.add(oid);
+  // a table's children as they were: one detached since is read again too
+  const pending = [...roots];
+  while (pending.length > 0) {
+    for (const member of last.members.get(pending.pop()!) ?? []) {
+      if (!member.startsWith("tables:")) continue;
+      const child = member.slice("tables:".length);
+      if (!roots.has(child) && !scope.dropped.has(child)) {
+        roots.add(child);
+        pending.push(child);
+      }
+    }
+  }
+  const more = [...roots].filter((oid) => !listed.has(oid));
+  if (more.length > 0) memberRows.push(...((await ownReads<MemberRow>(conn, [{ sql: membersOf("select unnest(?::oid[])"), params: [more] }]))[0] ?? []));
+  const members = new Map(last.members);
+  for (const root of roots) {
+    for (const member of last.members.get(root) ?? []) {
+      const at = member.indexOf(":");
+      read[member.slice(0, at) as FollowedKind].add(member.slice(at + 1));
+    }
+    read.tables.add(root);
+    members.delete(root);
+  }
+  for (const row of memberRows) read[row.kind].add(row.oid);
+  for (const [root, set] of membersFrom(memberRows)) members.set(root, set);
+  for (const oid of scope.dropped) members.delete(oid);
+  const objects = Object.fromEntries(FOLLOWED_KINDS.map((kind) => [kind, new Map<string, unknown>(last.objects[kind] as Map<string, unknown>)])) as unknown as FollowedObjects;
+  for (const oid of scope.dropped) {
+    for (const kind of FOLLOWED_KINDS) objects[kind].delete(oid);
+    // what belonged to a table dropped went with it (whatever oid it had last)
+    for (const member of last.members.get(oid) ?? []) {
+      const at = member.indexOf(":");
+      objects[member.slice(0, at) as FollowedKind].delete(member.slice(at + 1));
+    }
+  }
+  // and by name: REINDEX CONCURRENTLY gives an index a new oid without an event (PostgreSQL 15), so
+  // the index a later DROP names may be remembered under its old one
+  const droppedRelations = new Set(
+    taken.filter((r) => r.part === "log" && r.dropped && r.cat === "pg_class" && r.sub === 0 && (r.names?.length ?? 0) >= 2).map((r) => `${r.names![0]}.${r.names![1]}`),
+  );
+  if (droppedRelations.size > 0) {
+    for (const [oid, index] of objects.indexes) if (droppedRelations.has(index.name)) objects.indexes.delete(oid);
+  }
+  let renames = false;
+  await readTogether(conn, async (reader) => {
+    const reads = [
+      ...FOLLOWED_KINDS.map((kind) => async () => {
+        const oids = [...read[kind]].filter((oid) => !scope.dropped.has(oid));
+        if (oids.length === 0) return;
+        const readKind = KINDS[kind].read as (c: Queryable, s: readonly string[], o: Oids) => Promise<Parts<Snapshotted[FollowedKind][number]>>;
+        const found = new Map(await readKind(reader, names, oids));
+        const map = objects[kind] as Map<string, unknown>;
+        for (const oid of oids) {
+          const now = found.get(oid);
+          map.delete(oid);
+          if (now === undefined) continue;
+          if (renamed(kind, last.objects[kind].get(oid), now)) renames = true;
+          map.set(oid, now);
+        }
+      }),
+      async () => {
+        if (scope.schemas) extensions = await readExtensions(reader, names);
+      },
+    ];
+    if (batchingReaders.has(reader)) await Promise.all(reads.map((r) => r()));
+    else for (const r of reads) await r();
+  });
+  if (renames) return null;
+  return followedSnapshot(schemas, extensions, objects, members, options.exclude ?? []);
+}
+
 /** One kind's objects: remembered where the object's marker is unchanged; `read` reads the rest (the missing ones). */
 function rememberedKind<K extends keyof typeof KINDS>(markers: Map<string, MarkerRow>, memo: PostgresDescriptionMemo, kind: K) {
   type T = Snapshotted[K][number];
@@ -176,6 +390,26 @@ function rememberedKind<K extends keyof typeof KINDS>(markers: Map<string, Marke
  * our own outside a transaction, its queries are sent in one round trip with the transaction and
  * the setting around them (PostgresConnection.queryMany); else as `withQualifiedNames` runs them.
  */
+/**
+ * Around reads sent together: a transaction of their own with an empty search_path and the plans
+ * of their prepared statements kept (a read of a few objects by oid planned each time costs more
+ * than it runs: a generic plan uses the catalogs' oid indexes as well).
+ */
+const OWN_READS = {
+  before: ["begin", "select set_config('search_path', '', true), set_config('plan_cache_mode', 'force_generic_plan', true)"],
+  after: ["commit"],
+} as const;
+
+/** `reads` in one round trip, in a transaction of their own (OWN_READS): the rows of each. */
+async function ownReads<R>(conn: PostgresConnection, reads: readonly { readonly sql: string; readonly params: readonly unknown[] }[]): Promise<R[][]> {
+  try {
+    return await conn.queryMany<R>(reads, OWN_READS);
+  } catch (error) {
+    await conn.exec("rollback").catch(() => undefined);
+    throw error;
+  }
+}
+
 /** The readers of `readTogether`: a reader may start its queries together on them. */
 const batchingReaders = new WeakSet<Queryable>();
 
@@ -206,7 +440,7 @@ async function readTogether(conn: Queryable, read: (reader: Queryable) => Promis
     if (queued.length === 0) continue;
     const batch = queued.splice(0);
     try {
-      const rows = await conn.queryMany(batch, { before: ["begin", "select set_config('search_path', '', true)"], after: ["commit"] });
+      const rows = await conn.queryMany(batch, OWN_READS);
       batch.forEach((q, i) => q.resolve(rows[i] ?? []));
     } catch (error) {
       await conn.exec("rollback").catch(() => undefined);
