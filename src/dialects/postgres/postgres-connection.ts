@@ -86,6 +86,8 @@ export class PostgresConnection implements Connection {
   private readonly serverPrepared = new Map<string, string>();
   /** Names are never reused: a statement we forgot may still exist on the server. */
   private preparedCount = 0;
+  /** `?` placeholders numbered (`$1`…), by text: our own statements repeat for every migration of a run. */
+  private readonly numberedTexts = new Map<string, string>();
   private closed = false;
   private readonly onClientError = (error: Error): void => {
     // A terminated backend or a cut network: queries now fail; keep the process alive.
@@ -145,9 +147,20 @@ export class PostgresConnection implements Connection {
     return rowsOf<R>(result as QueryResult | QueryResult[]);
   }
 
+  /** `sql` with its `?` placeholders numbered, scanned once per text. */
+  private numbered(sql: string): string {
+    let text = this.numberedTexts.get(sql);
+    if (text === undefined) {
+      text = postgresPlaceholders(sql);
+      if (this.numberedTexts.size >= 64) this.numberedTexts.clear();
+      this.numberedTexts.set(sql, text);
+    }
+    return text;
+  }
+
   async query<R = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<R[]> {
     if (params === undefined || params.length === 0) return this.raw<R>(sql);
-    const text = postgresPlaceholders(sql);
+    const text = this.numbered(sql);
     if (options?.reuse !== true || this.ownership !== "owned" || (await this.behindPooler())) return this.raw<R>(text, params);
     // A named statement is parsed and planned once per session. Only on our own session: a
     // borrowed one may be reset (DISCARD ALL) behind the driver's back.
@@ -237,7 +250,7 @@ export class PostgresConnection implements Connection {
   private async ownStatement(statement: BoundStatement, prepare: boolean): Promise<string> {
     const args = statement.params.map((value) => literal(this.client, value));
     if (prepare && this.ownership === "owned" && !(await this.behindPooler())) {
-      const text = postgresPlaceholders(statement.sql);
+      const text = this.numbered(statement.sql);
       let name = this.serverPrepared.get(text);
       if (name === undefined) {
         name = `stratum_batch_${++this.preparedCount}`;
