@@ -207,13 +207,16 @@ function readMigrationFile(
   // A file that is there but cannot be used names its version, so an applied one is never
   // taken for a missing file (which `repair --remove-missing` would forget).
   const onDisk = (found: Problem): Problem => ({ ...found, versions: [parsed.version] });
-  let bytes: Buffer;
+  let text: string | Problem;
   try {
-    bytes = readFileSync(target);
+    // Node reads and decodes the file in one call, with no Buffer to allocate and collect; it
+    // replaces bad UTF-8 with U+FFFD, so a text holding one (or a NUL) is read again as bytes,
+    // where the strict decoder tells a real U+FFFD from bad bytes and names the line
+    text = readFileSync(target, "utf8");
+    if (text.includes("\uFFFD") || text.includes("\0")) text = decodeText(fileName, readFileSync(target));
   } catch (error) {
     return onDisk(unreadableFile(fileName, target, error));
   }
-  const text = decodeText(fileName, bytes);
   return typeof text === "string" ? { fileName, parsed, text } : onDisk(text);
 }
 
