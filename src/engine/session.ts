@@ -29,10 +29,24 @@ export interface EarlyConnection {
   discard(): Promise<void>;
 }
 
-/** Starts opening a read-only connection; its failure is reported to the one who takes it. */
+/**
+ * Starts opening a read-only connection; its failure is reported to the one who takes it. An
+ * untaken one is closed at once when it is open, else as soon as it opens: an error found before
+ * the first query (a missing directory) is not held up by a slow or unreachable server.
+ */
 function openEarly(engine: Engine): EarlyConnection {
   const opening = engine.target.dialect.connect({ readOnly: true });
-  opening.catch(() => undefined); // not an unhandled rejection while discovery runs
+  let opened: Connection | null = null;
+  let settled = false;
+  opening.then(
+    (conn) => {
+      opened = conn;
+      settled = true;
+    },
+    () => {
+      settled = true; // not an unhandled rejection while discovery runs
+    },
+  );
   let taken = false;
   return {
     take() {
@@ -43,8 +57,11 @@ function openEarly(engine: Engine): EarlyConnection {
     async discard() {
       if (taken) return;
       taken = true;
-      const conn = await opening.catch(() => null);
-      await conn?.close().catch(() => undefined);
+      if (settled) {
+        await (opened as Connection | null)?.close().catch(() => undefined);
+        return;
+      }
+      opening.then((conn) => conn.close()).catch(() => undefined);
     },
   };
 }
