@@ -36,7 +36,11 @@ export async function start(): Promise<void> {
     env: process.env,
     stdout: process.stdout,
     stderr: process.stderr,
-    stdin: process.stdin,
+    // taken only by a command that asks for confirmation: Node builds process.stdin (a TTY, pipe
+    // or file stream) on first use, a few milliseconds every other run would pay
+    get stdin() {
+      return process.stdin;
+    },
     cwd: process.cwd(),
     signal: controller.signal,
   });

@@ -14,18 +14,22 @@ import type { LogEntry, PlanRequest, PlanStep, Problem, StatusReport } from "../
 import type { Engine } from "./ports.js";
 import { lintProblems } from "./lint.js";
 import { checkReversible, preflightStatic, refuseStatic, unterminatedIn, withoutRepeatedPlaces } from "./prepare.js";
-import { throwIfAborted, withConnection } from "./session.js";
+import { throwIfAborted, withConnection, withEarlyConnection } from "./session.js";
 import { assumedRows, conflictsOf, discover, isPendingIn, readHistory, userVersionAhead, withLoadedOptions, workspaceOn, type Discovered } from "./workspace.js";
 
 export async function status(engine: Engine, options: SignalOptions = {}): Promise<StatusReport> {
   throwIfAborted(options.signal);
-  const found = await discover(engine);
-  throwIfAborted(options.signal);
-  const { applied, ahead } = await withConnection(
-    engine,
-    async (conn) => ({ applied: await readHistory(engine, conn, found), ahead: await userVersionAhead(engine, conn, found.migrations) }),
-    true,
-  );
+  // the connection opens while the files are read
+  const { found, applied, ahead } = await withEarlyConnection(engine, async (early) => {
+    const found = await discover(engine);
+    throwIfAborted(options.signal);
+    return withConnection(
+      engine,
+      async (conn) => ({ found, applied: await readHistory(engine, conn, found), ahead: await userVersionAhead(engine, conn, found.migrations) }),
+      true,
+      early,
+    );
+  });
   const report = statusOf(found.migrations, applied, unusableVersions(found.problems));
   // what up adopts from user_version is not what it runs
   const pending = ahead === null ? report.pending : report.pending - ahead.adopt.length;

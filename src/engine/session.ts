@@ -19,9 +19,71 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted === true) throw new InterruptedError(`interrupted by ${abortReason(signal)}; nothing was changed`);
 }
 
-/** Opens a connection, runs `fn`, closes it. */
-export async function withConnection<T>(engine: Engine, fn: (conn: Connection) => Promise<T>, readOnly = false): Promise<T> {
-  const conn = await engine.target.dialect.connect({ readOnly });
+/**
+ * A read-only connection opened now, so the server's start of the session (and the driver's
+ * loading) overlaps the work before the first query, the reading of the migration files (issue
+ * 16). `withConnection` takes it once; `discard` closes it when nothing took it.
+ */
+export interface EarlyConnection {
+  take(): Promise<Connection>;
+  discard(): Promise<void>;
+}
+
+/**
+ * Starts opening a read-only connection; its failure is reported to the one who takes it. An
+ * untaken one is closed at once when it is open, else as soon as it opens: an error found before
+ * the first query (a missing directory) is not held up by a slow or unreachable server.
+ */
+function openEarly(engine: Engine): EarlyConnection {
+  const opening = engine.target.dialect.connect({ readOnly: true });
+  let opened: Connection | null = null;
+  let settled = false;
+  opening.then(
+    (conn) => {
+      opened = conn;
+      settled = true;
+    },
+    () => {
+      settled = true; // not an unhandled rejection while discovery runs
+    },
+  );
+  let taken = false;
+  return {
+    take() {
+      if (taken) throw new Error("an early connection is taken once");
+      taken = true;
+      return opening;
+    },
+    async discard() {
+      if (taken) return;
+      taken = true;
+      if (settled) {
+        await (opened as Connection | null)?.close().catch(() => undefined);
+        return;
+      }
+      opening.then((conn) => conn.close()).catch(() => undefined);
+    },
+  };
+}
+
+/** Runs `fn` with an early connection, closed afterwards when `fn` did not take it. */
+export async function withEarlyConnection<T>(engine: Engine, fn: (early: EarlyConnection) => Promise<T>): Promise<T> {
+  const early = openEarly(engine);
+  try {
+    return await fn(early);
+  } finally {
+    await early.discard();
+  }
+}
+
+/** Opens a connection (or takes the `early` one), runs `fn`, closes it. */
+export async function withConnection<T>(
+  engine: Engine,
+  fn: (conn: Connection) => Promise<T>,
+  readOnly = false,
+  early?: EarlyConnection,
+): Promise<T> {
+  const conn = await (early === undefined ? engine.target.dialect.connect({ readOnly }) : early.take());
   try {
     return await fn(conn);
   } finally {

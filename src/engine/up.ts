@@ -13,7 +13,7 @@ import { mayBeInFlight, preflight, refuseOverLockCapacity, refuseStatic } from "
 import { emptyRun, instantLog } from "./report.js";
 import { runSteps } from "./run.js";
 import { stepTransaction } from "./step-transaction.js";
-import { withConnection, withLock, type Session } from "./session.js";
+import { withConnection, withEarlyConnection, withLock, type EarlyConnection, type Session } from "./session.js";
 import { appliedSet, assumedRows, discover, fresh, readUserVersion, recordedSet, workspaceOn, type Discovered } from "./workspace.js";
 
 type Run = Extract<RunDecision, { kind: "run" }>;
@@ -22,7 +22,6 @@ type Run = Extract<RunDecision, { kind: "run" }>;
 export async function up(engine: Engine, options: UpOptions = {}): Promise<RunReport> {
   const started = performance.now();
   const { dialect } = engine.target;
-  const found = await discover(engine);
   const request: PlanRequest = {
     direction: "up",
     ...(options.to === undefined ? {} : { to: options.to }),
@@ -34,6 +33,7 @@ export async function up(engine: Engine, options: UpOptions = {}): Promise<RunRe
     runCapabilities(dialect.name, dialect.capabilities),
   );
   if (decision.kind === "dry-run") {
+    const found = await discover(engine);
     if (decision.warning !== null) engine.emit({ type: "log", level: "warn", version: null, message: decision.warning });
     const planned = await withConnection(engine, async (conn) => {
       // what up adopts from user_version first is said, not shown as run (issue 12)
@@ -46,13 +46,17 @@ export async function up(engine: Engine, options: UpOptions = {}): Promise<RunRe
     refuseStatic(engine, planned.steps, decision.mode);
     return dryRun(engine, planned.steps, "up", planned.warnings, started, decision.mode);
   }
-  // a database kept by PRAGMA user_version alone: its migrations are recorded first (issue 12)
-  await adoptUserVersionBeforeUp(engine, options.signal, decision.rehearse);
-  if (options.backup && dialect.capabilities.backup) await dialect.checkBackup?.();
-  const signal = options.signal ?? new AbortController().signal;
-  // the drift check runs in the probe, on its connection, when something is pending (issue 13)
-  if (await nothingPending(engine, found, request, options, decision)) return emptyRun(engine, "up", started);
-  return withLock(engine, (session) => upLocked(engine, session, found, request, decision, { ...options, signal, started }), signal, decision.rehearse);
+  // the probe's connection opens while the files are read
+  return withEarlyConnection(engine, async (early) => {
+    const found = await discover(engine);
+    // a database kept by PRAGMA user_version alone: its migrations are recorded first (issue 12)
+    await adoptUserVersionBeforeUp(engine, options.signal, decision.rehearse);
+    if (options.backup && dialect.capabilities.backup) await dialect.checkBackup?.();
+    const signal = options.signal ?? new AbortController().signal;
+    // the drift check runs in the probe, on its connection, when something is pending (issue 13)
+    if (await nothingPending(engine, found, request, options, decision, early)) return emptyRun(engine, "up", started);
+    return withLock(engine, (session) => upLocked(engine, session, found, request, decision, { ...options, signal, started }), signal, decision.rehearse);
+  });
 }
 
 /**
@@ -130,6 +134,7 @@ async function nothingPending(
   request: PlanRequest,
   options: UpOptions,
   decision: Run,
+  early: EarlyConnection,
 ): Promise<boolean> {
   const probe = fresh(found);
   const allowOutOfOrder = options.allowOutOfOrder;
@@ -148,5 +153,5 @@ async function nothingPending(
     // nothing a hand-made change could break, and stays one connection and one read (issue 16)
     if (steps.length > 0) await checkDriftBeforeUp(engine, options, conn);
     return steps.length === 0;
-  }, true);
+  }, true, early);
 }

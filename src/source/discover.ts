@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, realpathSync, statSync, type Dirent } from "node:fs";
 import { readdir, realpath, stat } from "node:fs/promises";
 import { isAbsolute, resolve, sep } from "node:path";
 import { checksumOf } from "../core/checksum.js";
@@ -53,6 +53,9 @@ export function fileSystemSource(dir: string, options: SourceOptions = {}): Migr
 /** Options of a migration that declares none (and of code migrations until they are loaded). */
 export const DEFAULT_OPTIONS: MigrationOptions = { dependsOn: [], irreversible: false, requires: [] };
 
+/** How many files discovery reads before letting the event loop run (see discoverOwn). */
+const READS_BETWEEN_TURNS = 64;
+
 /** One strict decoder for every file: invalid UTF-8 is an error, a BOM is kept (checksums strip it). */
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
@@ -73,22 +76,30 @@ export async function discoverMigrations(dir: string, options: SourceOptions = {
   const realRoot = await openDirectory(dir, root);
   const format = options.format ?? "auto";
   const layouts = options.layouts ?? foreignLayouts;
+  let listed: Dirent[] | undefined;
   if (format !== "stratum" && (format !== "auto" || layouts.length > 0)) {
-    const paths = listTree(dir, root, realRoot);
+    const paths = listTree(dir, root, realRoot, (entries) => (listed = entries));
     const choice = chooseLayout(dir, paths, format, layouts);
     const layout = choice.layout ?? (format === "auto" ? layoutFromText(sniffed(root, realRoot, paths), layouts) : null);
     if (layout !== null) return readForeign(root, realRoot, paths, layout, choice.detected, options.dialect);
   }
-  return discoverOwn(dir, root, realRoot, options.dialect);
+  // Stratum's own layout after a look for the others: the directory is not listed a second time
+  return discoverOwn(dir, root, realRoot, options.dialect, listed);
 }
 
 /** Stratum's own layout: the files directly inside the directory. */
-async function discoverOwn(dir: string, root: string, realRoot: string, dialect: string | undefined): Promise<DiscoveryResult> {
+async function discoverOwn(
+  dir: string,
+  root: string,
+  realRoot: string,
+  dialect: string | undefined,
+  listed: readonly Dirent[] | undefined,
+): Promise<DiscoveryResult> {
   const problems: Problem[] = [];
 
   let entries;
   try {
-    entries = await readdir(root, { withFileTypes: true });
+    entries = listed ?? (await readdir(root, { withFileTypes: true }));
   } catch (error) {
     throw new ConfigError(`migrations directory ${dir} cannot be read: ${errorMessage(error)}`, {
       fix: `check the directory's permissions or pass ${option("dir")}`,
@@ -121,10 +132,13 @@ async function discoverOwn(dir: string, root: string, realRoot: string, dialect:
   }
 
   // Synchronous reads: thousands of small files cost one syscall each instead of four trips
-  // through the thread pool (this is the start-up cost of every `status` and no-op `up`).
-  const read = parsedNames.map((entry) => readMigrationFile(root, realRoot, entry.name, entry.symlink, entry.parsed));
+  // through the thread pool (this is the start-up cost of every `status` and no-op `up`). Every
+  // READS_BETWEEN_TURNS files the event loop gets a turn, so a connection opened meanwhile (the
+  // driver's loading, the server's start of the session) goes on while the files are read.
   const files: ReadFile[] = [];
-  for (const result of read) {
+  for (const [index, entry] of parsedNames.entries()) {
+    if (index % READS_BETWEEN_TURNS === READS_BETWEEN_TURNS - 1) await new Promise(setImmediate);
+    const result = readMigrationFile(root, realRoot, entry.name, entry.symlink, entry.parsed);
     if (result === null) continue;
     if (isProblem(result)) problems.push(result);
     else files.push(result);
@@ -207,13 +221,16 @@ function readMigrationFile(
   // A file that is there but cannot be used names its version, so an applied one is never
   // taken for a missing file (which `repair --remove-missing` would forget).
   const onDisk = (found: Problem): Problem => ({ ...found, versions: [parsed.version] });
-  let bytes: Buffer;
+  let text: string | Problem;
   try {
-    bytes = readFileSync(target);
+    // Node reads and decodes the file in one call, with no Buffer to allocate and collect; it
+    // replaces bad UTF-8 with U+FFFD, so a text holding one (or a NUL) is read again as bytes,
+    // where the strict decoder tells a real U+FFFD from bad bytes and names the line
+    text = readFileSync(target, "utf8");
+    if (text.includes("\uFFFD") || text.includes("\0")) text = decodeText(fileName, readFileSync(target));
   } catch (error) {
     return onDisk(unreadableFile(fileName, target, error));
   }
-  const text = decodeText(fileName, bytes);
   return typeof text === "string" ? { fileName, parsed, text } : onDisk(text);
 }
 
@@ -250,13 +267,15 @@ const LISTING_DEPTH = 6;
 /**
  * Every file below the directory, as relative `/`-separated paths, sorted: names starting with
  * `.` are skipped, and symbolic links are followed only when they stay inside the directory.
+ * `onRoot` is handed the directory's own entries, which Stratum's layout reads without listing again.
  */
-function listTree(dir: string, root: string, realRoot: string): string[] {
+function listTree(dir: string, root: string, realRoot: string, onRoot: (entries: Dirent[]) => void): string[] {
   const paths: string[] = [];
   const walk = (absolute: string, prefix: string, depth: number): void => {
     let entries;
     try {
       entries = readdirSync(absolute, { withFileTypes: true });
+      if (depth === 0) onRoot(entries);
     } catch (error) {
       if (depth > 0) return; // an unreadable subdirectory holds nothing this layout reads
       throw new ConfigError(`migrations directory ${dir} cannot be read: ${errorMessage(error)}`, {
