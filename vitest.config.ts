@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { LongestFirstSequencer } from "./test/support/sequencer.js";
 
 export default defineConfig({
   test: {
@@ -16,6 +17,8 @@ export default defineConfig({
     maxWorkers: 2,
     minWorkers: 1,
     reporters: ["default"],
+    // the longest files first (test/support/durations.json), so that a long one does not start last
+    sequence: { sequencer: LongestFirstSequencer },
     projects: [
       {
         extends: true,
