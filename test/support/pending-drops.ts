@@ -20,9 +20,17 @@ export function dropInBackground(what: string, drop: () => Promise<void>): void 
   void running.finally(() => pending.delete(running));
 }
 
+/**
+ * Waits for every drop started so far, for a test that needs its database gone (a role granted
+ * on it can only be dropped then); failures are left for settlePendingDrops to report.
+ */
+export async function pendingDropsDone(): Promise<void> {
+  while (pending.size > 0) await Promise.all([...pending]);
+}
+
 /** Waits for every drop started so far; throws when one failed. */
 export async function settlePendingDrops(): Promise<void> {
-  while (pending.size > 0) await Promise.all([...pending]);
+  await pendingDropsDone();
   const failed = failures.splice(0);
   if (failed.length === 1) throw failed[0];
   if (failed.length > 1) throw new AggregateError(failed, `${failed.length} test databases could not be dropped`);
