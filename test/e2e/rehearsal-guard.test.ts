@@ -6,6 +6,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli, type CliResult } from "../support/cli.js";
+import { pendingDropsDone } from "../support/pending-drops.js";
 import { makeProject, type Project } from "../support/project.js";
 import { postgresTarget, sqliteTarget, type Target, type TestDb } from "../support/targets.js";
 import { eachTarget } from "../support/each-target.js";
@@ -126,7 +127,9 @@ describe("a rehearsal cannot commit", () => {
           expect(await db.tables()).toEqual([]);
         });
       } finally {
-        // the role's grants went with its database; a role is the cluster's, so drop it from another
+        // the role's grants went with its database (dropped in the background: wait for it); a
+        // role is the cluster's, so drop it from another
+        await pendingDropsDone();
         const admin = await target.createDatabase();
         try {
           await admin.query(`DROP ROLE IF EXISTS ${role}`);

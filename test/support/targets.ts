@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import Database from "better-sqlite3";
 import pg from "pg";
 import mysql from "mysql2/promise";
+import { dropInBackground } from "./pending-drops.js";
 
 export type TargetName = "sqlite" | "postgres" | "mysql";
 
@@ -129,10 +130,16 @@ export async function postgresTarget(): Promise<Target> {
         },
         async drop() {
           await client.end().catch(() => undefined);
-          const dropper = new pg.Client({ connectionString: PG_URL });
-          await dropper.connect();
-          await dropper.query(`drop database if exists ${name} with (force)`);
-          await dropper.end();
+          // in the background: the drop waits for a checkpoint (test/support/pending-drops.ts)
+          dropInBackground(`the PostgreSQL database ${name}`, async () => {
+            const dropper = new pg.Client({ connectionString: PG_URL });
+            await dropper.connect();
+            try {
+              await dropper.query(`drop database if exists ${name} with (force)`);
+            } finally {
+              await dropper.end();
+            }
+          });
         },
       };
     },
