@@ -188,8 +188,17 @@ if (cached === undefined || script.cachedDataRejected === true) {
   });
 }
 
+// The database drivers are CommonJS packages: required, not imported. import() of a CommonJS
+// module first has Node lex its source for the names it exports (cjs-module-lexer), which the CLI
+// never uses — it takes the module's exports as \`default\`, as an import would give them.
+// Measured: loading pg 720 M → 696 M instructions (callgrind, a bare process), 42–60 ms → 36–50 ms.
+const requireHere = createRequire(file);
+const COMMONJS = new Set(["pg", "mysql2/promise", "better-sqlite3"]);
+const importer = (specifier) =>
+  COMMONJS.has(specifier) ? new Promise((resolve) => resolve({ default: requireHere(specifier) })) : import(specifier);
+
 const module = { exports: {} };
-script.runInThisContext()(module.exports, createRequire(file), module, file, here, import.meta.url, (specifier) => import(specifier));
+script.runInThisContext()(module.exports, requireHere, module, file, here, import.meta.url, importer);
 await module.exports.start();
 `;
 writeFileSync("dist/cli/stratum.mjs", launcher);
