@@ -4,7 +4,7 @@
 // and on the way out of the process when close() was never reached.
 
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { chownSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -63,7 +63,13 @@ export function lastLines(text: string, count = 2): string {
     .join(" / ");
 }
 
-/** Runs a program to its end within `timeoutMs`; resolves with its output, rejects with a ConfigError naming `what`. */
+/**
+ * Runs a program to its end within `timeoutMs`; resolves with its output, rejects with a ConfigError
+ * naming `what`. The program runs in a process group of its own: on an abort or a timeout the whole
+ * group is killed (initdb's bootstrap backend with it) and the promise settles only once the program
+ * has exited, so that nothing is left writing into a directory the caller is about to remove.
+ * (execFile's own `signal` settles as soon as the kill is sent, with the program still running.)
+ */
 export function runProgram(
   command: string,
   args: readonly string[],
@@ -77,25 +83,79 @@ export function runProgram(
   },
 ): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(
-      command,
-      [...args],
-      {
-        ...spawnIdentity(options.runAs),
-        env: options.env ?? process.env,
-        timeout: options.timeoutMs,
-        maxBuffer: 16 * 1024 * 1024,
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-      },
-      (error, stdout, stderr) => {
-        if (error === null) return resolve(`${stdout}${stderr}`);
-        if (options.signal?.aborted === true) return reject(options.signal.reason);
-        const killed = (error as { killed?: boolean }).killed === true;
-        const why = killed ? `it did not finish within ${options.timeoutMs / 1000} s` : lastLines(`${stdout}\n${stderr}`) || error.message;
-        reject(new ConfigError(`${options.what} failed: ${why}`, { fix: options.fix, cause: error }));
-      },
-    );
+    let output = "";
+    let stopped: "abort" | "timeout" | undefined;
+    const child = spawn(command, [...args], {
+      ...spawnIdentity(options.runAs),
+      env: options.env ?? process.env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const keep = (chunk: Buffer) => {
+      output = (output + chunk.toString("utf8")).slice(-64 * 1024);
+    };
+    child.stdout?.on("data", keep);
+    child.stderr?.on("data", keep);
+    const stop = (why: "abort" | "timeout") => {
+      if (stopped !== undefined) return;
+      stopped = why;
+      killGroup(child, "SIGKILL");
+    };
+    const timer = setTimeout(() => stop("timeout"), options.timeoutMs);
+    const onAbort = () => stop("abort");
+    if (options.signal?.aborted === true) onAbort();
+    else options.signal?.addEventListener("abort", onAbort, { once: true });
+    const forget = onExit(() => killGroup(child, "SIGKILL"));
+    let settled = false;
+    const settle = (error: Error | undefined, code: number | null, signal: NodeJS.Signals | null) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener("abort", onAbort);
+      forget();
+      if (stopped === "abort") return reject(options.signal?.reason);
+      if (error === undefined && code === 0) return resolve(output);
+      const why =
+        stopped === "timeout"
+          ? `it did not finish within ${options.timeoutMs / 1000} s`
+          : error !== undefined
+            ? error.message
+            : lastLines(output) || (signal !== null ? `it was stopped by ${signal}` : `exit code ${code}`);
+      reject(new ConfigError(`${options.what} failed: ${why}`, { fix: options.fix, ...(error === undefined ? {} : { cause: error }) }));
+    };
+    child.once("error", (error) => settle(error, null, null));
+    // "close": the program has exited and its output is read to the end.
+    child.once("close", (code, signal) => {
+      // A killed group may hold a grandchild a moment longer; wait (bounded) until the group is gone.
+      if (stopped === undefined) settle(undefined, code, signal);
+      else void groupGone(child.pid).then(() => settle(undefined, code, signal));
+    });
   });
+}
+
+/**
+ * Resolves when no live process of `pid`'s group is left (bounded: 2 s). Read from /proc (Linux):
+ * `kill(-pgid, 0)` also counts the group's zombies, which an init that does not reap keeps for good.
+ */
+async function groupGone(pid: number | undefined): Promise<void> {
+  if (pid === undefined || !existsSync("/proc/self/stat")) return;
+  for (let i = 0; i < 40 && liveInGroup(pid); i++) await delay(50);
+}
+
+function liveInGroup(pgid: number): boolean {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // gone meanwhile
+    }
+    // pid (comm) state ppid pgrp …; comm may hold spaces and parentheses, so read after the last ")".
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(pgrp) === pgid && state !== "Z" && state !== "X") return true;
+  }
+  return false;
 }
 
 /**
