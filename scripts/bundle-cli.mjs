@@ -75,9 +75,12 @@ try {
 // 2,351M instructions and 84 → 75 MB peak RSS; applying 5,000 135 → 122 MB, not slower. Ignition
 // and Sparkplug still run everything; V8 reads the setting when it would optimise a function.
 // Not for \`lint\`, which is all JavaScript (it tokenises every file): lint --all over 5,000
-// SQLite migrations took 0.84–0.94 s of user CPU without TurboFan against 0.67–0.68 s with it
-// (verify of 300: 0.84–1.01 s without, 1.05–1.15 s with; 2026-12-07).
-if (!process.argv.slice(2).includes("lint")) {
+// SQLite migrations took 0.84–0.94 s of user CPU without TurboFan against 0.67–0.68 s with it.
+// Nor for \`verify\`, whose snapshots and diffs keep the main thread busy while its shadows work
+// in parallel: verify of 300 on PostgreSQL took 9.5–9.9 s without against 8.9–9.0 s with it
+// (SQLite's, in one thread, is as fast either way; 2026-12-07).
+const optimised = ["lint", "verify"];
+if (!process.argv.slice(2).some((arg) => optimised.includes(arg))) {
   try {
     setFlagsFromString("--max-opt=1");
   } catch {

@@ -178,6 +178,7 @@ const VERIFY = {
   options: [
     ["--from <version>", "replay the migrations up to and including this version without checks, verify the rest"],
     ["--pending", "replay what the target database has applied, verify the rest (the pull-request check)"],
+    ["--parallel <n>", "split the set across up to n shadow databases verified at once (default 2 with two or more cores; 1: one shadow)"],
   ] as const,
 };
 

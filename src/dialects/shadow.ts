@@ -27,4 +27,10 @@ export interface ShadowDatabase {
   readonly startMs: number;
   /** Drops the database or stops the server and removes its files. Safe to call twice. */
   close(): Promise<void>;
+  /**
+   * Another scratch database beside this one (on the same server), for work split across
+   * connections: verify's partitions. Closed by its own close(), before this one's. Absent where
+   * a second one would share the first one's single connection (SQLite).
+   */
+  another?(): Promise<ShadowDatabase>;
 }

@@ -14,6 +14,17 @@ export interface OpenShadow {
   /** A target over the shadow: the same migrations, the same history table names. */
   readonly target: Target;
   readonly info: ShadowInfo;
+  /**
+   * Another shadow database beside this one, with a target over it (ShadowDatabase.another); it
+   * is removed with this one, or before by its close(). Undefined where the dialect has none.
+   */
+  readonly another?: () => Promise<SecondShadow>;
+}
+
+export interface SecondShadow {
+  readonly url: string;
+  readonly target: Target;
+  close(): Promise<void>;
 }
 
 /** Runs `work` on a new shadow database of the target's dialect; the shadow is removed after, whatever happens. */
@@ -35,10 +46,34 @@ export async function withShadow<T>(engine: Engine, work: (shadow: OpenShadow) =
     signal,
   });
   let target: Target | undefined;
+  const seconds: SecondShadow[] = [];
+  const another =
+    database.another === undefined
+      ? undefined
+      : async (): Promise<SecondShadow> => {
+          const made = await database.another!();
+          let closing: Promise<void> | undefined;
+          const second: SecondShadow = {
+            url: made.url,
+            target: await engine.deps.targetAt(made.url).catch(async (error: unknown) => {
+              await made.close().catch(() => undefined);
+              throw error;
+            }),
+            close: () =>
+              (closing ??= (async () => {
+                await second.target.dialect.dispose().catch(() => undefined);
+                await made.close();
+              })()),
+          };
+          seconds.push(second);
+          return second;
+        };
   try {
     target = await engine.deps.targetAt(database.url);
-    return await work({ database, target, info: { description: database.description, startMs: database.startMs } });
+    const info = { description: database.description, startMs: database.startMs };
+    return await work({ database, target, info, ...(another === undefined ? {} : { another }) });
   } finally {
+    for (const second of seconds) await second.close().catch(() => undefined);
     await target?.dialect.dispose().catch(() => undefined);
     await database.close();
   }

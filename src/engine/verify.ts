@@ -6,6 +6,7 @@
 // shadow, under one lock and on one connection, which the snapshots read too; the comparisons
 // and sentences are core/verify.ts.
 
+import { availableParallelism } from "node:os";
 import type { RunReport, VerifyOptions, VerifyReport } from "../api-types.js";
 import { ConfigError, InterruptedError, MigrationError, StratumError } from "../core/errors.js";
 import { EventBus } from "../core/events.js";
@@ -28,7 +29,7 @@ import { downUnderLock } from "./down.js";
 import { status } from "./inspect.js";
 import { createEngine, ownTables, type Engine, type Policy } from "./ports.js";
 import { throwIfAborted, withLock, type Session } from "./session.js";
-import { withShadow } from "./shadow.js";
+import { withShadow, type SecondShadow } from "./shadow.js";
 import { upUnderLock } from "./up.js";
 import { firstLine, shadowRuns, type ShadowRuns } from "./verify-runs.js";
 import { discover, fresh, workspaceOn, type Discovered } from "./workspace.js";
@@ -42,7 +43,7 @@ export async function verify(engine: Engine, options: VerifyOptions = {}): Promi
     engine,
     async (shadow) => {
       const onShadow = createEngine(shadow.target, { ...engine.deps, events: new EventBus() }, shadowPolicy(engine.policy, shadow.database.url));
-      const migrations = await verifyOn(engine, onShadow, request, signal);
+      const migrations = await verifyOn(engine, onShadow, request, signal, shadow.another, options.parallel ?? defaultParts());
       return {
         ok: migrations.every((m) => m.outcome !== "failed"),
         shadow: shadow.info,
@@ -63,6 +64,13 @@ function shadowPolicy(policy: Policy, url: string): Policy {
 
 /** What `--from` / `--pending` ask to replay; an unknown `--from` version is refused before a shadow is made. */
 async function replayRequest(engine: Engine, options: VerifyOptions): Promise<ReplayRequest> {
+  const { parallel } = options;
+  if (parallel !== undefined && (!Number.isInteger(parallel) || parallel < 1 || parallel > PARALLEL_MAX)) {
+    throw new ConfigError(`--parallel expects an integer from 1 to ${PARALLEL_MAX}, got ${String(parallel)}`, {
+      code: "USAGE",
+      fix: `Pass --parallel 1 to verify on one shadow database, or up to ${PARALLEL_MAX} to split the set across that many.`,
+    });
+  }
   if (options.from !== undefined && options.pending === true) {
     throw new ConfigError("--from and --pending cannot be used together", {
       code: "USAGE",
@@ -86,8 +94,19 @@ async function replayRequest(engine: Engine, options: VerifyOptions): Promise<Re
   return { applied: report.migrations.filter((m) => m.state === "applied" || m.state === "changed").map((m) => m.version) };
 }
 
-/** Runs every migration on the shadow in plan order: replayed, applied only, or verified; stops at the first that fails to run. */
-async function verifyOn(engine: Engine, shadow: Engine, request: ReplayRequest, signal: AbortSignal | undefined): Promise<VerifiedMigration[]> {
+/**
+ * Runs every migration on the shadow in plan order: replayed, applied only, or verified; stops at
+ * the first that fails to run. A long set is split in two where the dialect makes a second shadow
+ * (verifySplit).
+ */
+async function verifyOn(
+  engine: Engine,
+  shadow: Engine,
+  request: ReplayRequest,
+  signal: AbortSignal | undefined,
+  another: (() => Promise<SecondShadow>) | undefined,
+  parts: number,
+): Promise<VerifiedMigration[]> {
   const { dialect } = shadow.target;
   if (!dialect.capabilities.schemaIntrospection || dialect.describeSchema === undefined) {
     throw new ConfigError(`verify cannot describe the schema of ${engine.target.dialect.displayUrl}`, {
@@ -99,7 +118,16 @@ async function verifyOn(engine: Engine, shadow: Engine, request: ReplayRequest, 
   const aborted = signal ?? new AbortController().signal;
   return withLock(
     shadow,
-    async (session) => verifyLocked(engine, { engine: shadow, session, found, signal: aborted, runs: await shadowRuns(shadow, session, found, aborted) }, request),
+    async (session) => {
+      const first: OnShadow = { engine: shadow, session, found, signal: aborted, runs: await shadowRuns(shadow, session, found, aborted) };
+      const ordered = await planned(first);
+      const replayed = replayedVersions(ordered, request) ?? new Set<string>();
+      const progress = progressOf(engine, ordered.length);
+      const range: Range = { ordered, replayed, from: 0, to: ordered.length };
+      const bounds = first.runs === null || another === undefined || hasHooks(engine) ? null : splitBounds(ordered, replayed, parts);
+      if (bounds === null) return (await verifyRange(first, range, progress.now)).results;
+      return verifyParts(engine, first, another!, range, bounds, progress);
+    },
     signal,
   );
 }
@@ -114,29 +142,221 @@ interface OnShadow {
   readonly runs: ShadowRuns | null;
 }
 
-async function verifyLocked(engine: Engine, shadow: OnShadow, request: ReplayRequest): Promise<VerifiedMigration[]> {
-  const ordered = await planned(shadow);
-  const replayed = replayedVersions(ordered, request) ?? new Set<string>();
-  const results: VerifiedMigration[] = [];
-  // said as each migration is done, to whoever listens to the migrator (the CLI prints the report)
-  const done = (result: VerifiedMigration): void => {
-    results.push(result);
+/** The migrations in plan order, those only replayed, and the part [from, to) to go through. */
+interface Range {
+  readonly ordered: readonly MigrationFile[];
+  readonly replayed: ReadonlySet<string>;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** Fewer migrations to verify than this in a part: the set is split in fewer parts (one shadow does them all). */
+export const SPLIT_MIN = 40;
+/** The most shadows verify splits a set across. */
+export const PARALLEL_MAX = 16;
+/** Replaying a migration (a plain up, among others) costs about an eighth of verifying one (three runs, three snapshots). */
+const REPLAY_COST = 1;
+const CYCLE_COST = 8;
+
+/** How many parts verify splits a set across when not told: one per core, at most two. */
+export function defaultParts(cores = availableParallelism()): number {
+  return Math.max(1, Math.min(2, cores));
+}
+
+/**
+ * Where the set is split: the parts' bounds `[0, s1, …, n]`, one part per shadow, or null for a
+ * single part. Part k's shadow first replays every migration before s_k with one plain `up`, then
+ * verifies [s_k, s_k+1); the parts run at the same time, each on a connection (and a server
+ * process) of its own. The bounds even out the parts' work, replays included, so the first part
+ * is the largest; each part verifies at least SPLIT_MIN migrations.
+ */
+export function splitBounds(ordered: readonly MigrationFile[], replayed: ReadonlySet<string>, parts: number): number[] | null {
+  const cost = ordered.map((m) => (replayed.has(m.version) ? REPLAY_COST : CYCLE_COST));
+  const verified = cost.filter((c) => c === CYCLE_COST).length;
+  for (let n = Math.min(parts, Math.floor(verified / SPLIT_MIN)); n >= 2; n--) {
+    const bounds = boundsFor(cost, n);
+    const enough = bounds.slice(0, -1).every((from, k) => cost.slice(from, bounds[k + 1]).filter((c) => c === CYCLE_COST).length >= SPLIT_MIN);
+    if (enough) return bounds;
+  }
+  return null;
+}
+
+/** `n` parts whose longest (its replay and its own range) is as short as it can be: a search on that length. */
+function boundsFor(cost: readonly number[], n: number): number[] {
+  const total = cost.reduce((a, b) => a + b, 0);
+  // with a budget, each part takes as much as fits after replaying what comes before it
+  const fill = (budget: number): number[] | null => {
+    const bounds = [0];
+    let at = 0;
+    for (let k = 0; k < n && at < cost.length; k++) {
+      // what comes before the part is replayed first, whatever each migration is in its own part
+      let used = at * REPLAY_COST;
+      const start = at;
+      while (at < cost.length && (at === start || used + cost[at]! <= budget)) used += cost[at++]!;
+      bounds.push(at);
+    }
+    return at === cost.length ? bounds : null;
+  };
+  let low = total / n;
+  let high = total;
+  let best = [0, cost.length];
+  for (let i = 0; i < 40; i++) {
+    const mid = (low + high) / 2;
+    const bounds = fill(mid);
+    if (bounds === null) low = mid;
+    else {
+      best = bounds;
+      high = mid;
+    }
+  }
+  return best;
+}
+
+/** User hooks run on verify's runs too: with hooks, the runs stay one after the other. */
+function hasHooks(engine: Engine): boolean {
+  return Object.values(engine.deps.hooks).some((hook) => hook !== undefined);
+}
+
+/** Progress events, in plan order: a later part's are held until the parts before it are said. */
+function progressOf(engine: Engine, total: number) {
+  let said = 0;
+  const now = (result: VerifiedMigration): void => {
+    said++;
     const message = `${result.outcome}${result.problems.length > 0 ? `: ${result.problems.join("; ")}` : ""}`;
-    engine.emit({ type: "progress", version: result.version, done: results.length, total: ordered.length, etaMs: null, message });
+    engine.emit({ type: "progress", version: result.version, done: said, total, etaMs: null, message });
+  };
+  return { now };
+}
+
+type PartOutcome = { readonly done: Done | null; readonly held: VerifiedMigration[] } | { readonly error: unknown; readonly held: VerifiedMigration[] };
+
+/**
+ * The set split at `bounds` (splitBounds): the first shadow verifies the first part; each other
+ * part is verified meanwhile on a shadow made for it, after one `up` replays what comes before
+ * it. Parts are taken in order: what a part finds is kept only when every part before it went
+ * through, since a migration that fails to run ends verify there, as on one shadow. A part whose
+ * shadow cannot be made, locked or replayed is verified on the first shadow after the others,
+ * which first replays what it has not applied.
+ */
+async function verifyParts(
+  engine: Engine,
+  first: OnShadow,
+  another: () => Promise<SecondShadow>,
+  range: Range,
+  bounds: readonly number[],
+  progress: ReturnType<typeof progressOf>,
+): Promise<VerifiedMigration[]> {
+  const stop = new AbortController();
+  const signal = AbortSignal.any([first.signal, stop.signal]);
+  const others = bounds.slice(1, -1).map((from, k): Promise<PartOutcome> => {
+    const held: VerifiedMigration[] = [];
+    return onAnother(engine, another, first.found, signal, async (shadow) => {
+      if (!(await replayed(shadow, range.ordered.slice(0, from)))) return null;
+      await shadow.runs!.reread();
+      return verifyRange(shadow, { ...range, from, to: bounds[k + 2]! }, (result) => void held.push(result));
+    }).then(
+      (done) => ({ done, held }),
+      (error: unknown) => ({ error, held }),
+    );
+  });
+  const settle = async (reason: unknown) => {
+    stop.abort(reason);
+    await Promise.all(others);
+  };
+  const results: VerifiedMigration[] = [];
+  // how far the first shadow has applied the plan
+  let position = bounds[1]!;
+  try {
+    const firstPart = await verifyRange(first, { ...range, to: position }, progress.now);
+    results.push(...firstPart.results);
+    if (!firstPart.complete) return results;
+    for (let k = 1; k < bounds.length - 1; k++) {
+      const outcome = await others[k - 1]!;
+      let part: Done;
+      if ("done" in outcome && outcome.done !== null) {
+        outcome.held.forEach(progress.now);
+        part = outcome.done;
+      } else {
+        // interrupted by the caller, or a defect: as on one shadow
+        if ("error" in outcome && (first.signal.aborted || outcome.error instanceof InterruptedError || !(outcome.error instanceof StratumError))) throw outcome.error;
+        const catchUp = range.ordered.slice(position, bounds[k]);
+        if (!(await replayed(first, catchUp))) {
+          throw new ConfigError(
+            `verify split the set across shadow databases, could not use one of them${"error" in outcome ? ` (${firstLine(String((outcome.error as Error).message))})` : ""}, and replaying ${catchUp[0]?.id ?? "the migrations"}… on the first shadow then failed`,
+            { fix: "Run verify with --parallel 1 to verify the whole set on one shadow database." },
+          );
+        }
+        if (catchUp.length > 0) await first.runs?.reread();
+        part = await verifyRange(first, { ...range, from: bounds[k]!, to: bounds[k + 1]! }, progress.now);
+        position = bounds[k + 1]!;
+      }
+      results.push(...part.results);
+      if (!part.complete) return results;
+    }
+    return results;
+  } finally {
+    await settle(new InterruptedError("verify has what it needs from the other shadows"));
+  }
+}
+
+/** `work` on another shadow (a database beside the first), under its own lock; null when it cannot run steps one by one there. */
+async function onAnother(
+  engine: Engine,
+  another: () => Promise<SecondShadow>,
+  found: Discovered,
+  signal: AbortSignal,
+  work: (shadow: OnShadow) => Promise<Done | null>,
+): Promise<Done | null> {
+  const second = await another();
+  try {
+    const onSecond = createEngine(second.target, { ...engine.deps, events: new EventBus() }, shadowPolicy(engine.policy, second.url));
+    return await withLock(
+      onSecond,
+      async (session) => {
+        const runs = await shadowRuns(onSecond, session, found, signal);
+        return runs === null ? null : work({ engine: onSecond, session, found, signal, runs });
+      },
+      signal,
+    );
+  } finally {
+    await second.close().catch(() => undefined);
+  }
+}
+
+/** Whether replaying `group` on the fresh shadow (one up) applied every migration of it. */
+async function replayed(shadow: OnShadow, group: readonly MigrationFile[]): Promise<boolean> {
+  if (group.length === 0) return true;
+  const outcomes = await replay(shadow, group);
+  return outcomes.length === group.length && outcomes.every((o) => o.error === undefined);
+}
+
+/** What a part of the set gave, and whether it went through to its end (no migration failed to run). */
+interface Done {
+  readonly results: VerifiedMigration[];
+  readonly complete: boolean;
+}
+
+/** The migrations [from, to) of the plan on a shadow where those before `from` are applied. */
+async function verifyRange(shadow: OnShadow, range: Range, done: (result: VerifiedMigration) => void): Promise<Done> {
+  const { ordered, replayed } = range;
+  const results: VerifiedMigration[] = [];
+  const said = (result: VerifiedMigration): void => {
+    results.push(result);
+    done(result);
   };
   // the snapshot the next cycle starts from: the one after the previous cycle's second up (the same state)
   let before: SchemaSnapshot | null = null;
-  for (let index = 0; index < ordered.length; index++) {
+  for (let index = range.from; index < range.to; index++) {
     const migration = ordered[index]!;
     throwIfAborted(shadow.signal);
     if (replayed.has(migration.version)) {
       // the migrations replayed one after the other are applied by one up
       let end = index;
-      while (end + 1 < ordered.length && replayed.has(ordered[end + 1]!.version)) end++;
+      while (end + 1 < range.to && replayed.has(ordered[end + 1]!.version)) end++;
       const outcomes = await replay(shadow, ordered.slice(index, end + 1));
-      outcomes.forEach(done);
+      outcomes.forEach(said);
       before = null;
-      if (outcomes.some((o) => o.error !== undefined)) break;
+      if (outcomes.some((o) => o.error !== undefined)) return { results, complete: false };
       await shadow.runs?.reread();
       index = end;
       continue;
@@ -145,18 +365,18 @@ async function verifyLocked(engine: Engine, shadow: OnShadow, request: ReplayReq
     if (reason !== null) {
       // applied only: not verifiable
       const failed = await attempt(shadow, migration, "up");
-      done(failed ?? notVerifiedOutcome(migration, reason));
+      said(failed ?? notVerifiedOutcome(migration, reason));
       before = null;
-      if (failed !== null) break;
+      if (failed !== null) return { results, complete: false };
       continue;
     }
     before ??= await snapshot(shadow);
     const cycle = await cycleOf(shadow, migration, before);
-    done(cycle.result);
-    if (cycle.result.error !== undefined) break;
+    said(cycle.result);
+    if (cycle.result.error !== undefined) return { results, complete: false };
     before = cycle.after;
   }
-  return results;
+  return { results, complete: true };
 }
 
 /** up; snapshot; down; snapshot = before?; up; snapshot = first up's? */

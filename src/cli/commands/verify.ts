@@ -1,11 +1,11 @@
 import { EXIT } from "../../basics.js";
 import type { VerifiedMigration, VerifyOptions, VerifyReport } from "../../index.js";
 import type { Colors } from "../io.js";
-import { exclusive, parseVersion, type RawOptions } from "../options.js";
+import { exclusive, parsePositiveInteger, parseVersion, type RawOptions } from "../options.js";
 import { formatDuration, migrationId, plural } from "../render/format.js";
 import { printJson, printLines, signalOption, withMigrator, type CommandContext } from "./command-context.js";
 
-/** `stratum verify [--from <version>] [--pending]`: up → down → up of each migration on a shadow database. */
+/** `stratum verify [--from <version>] [--pending] [--parallel <n>]`: up → down → up of each migration on a shadow database. */
 export async function verifyCommand(ctx: CommandContext, options: RawOptions): Promise<number> {
   const from = typeof options["from"] === "string" ? parseVersion("--from", options["from"]) : undefined;
   const pending = options["pending"] === true;
@@ -13,7 +13,13 @@ export async function verifyCommand(ctx: CommandContext, options: RawOptions): P
     ["--from", from !== undefined],
     ["--pending", pending],
   ]);
-  const request: VerifyOptions = { ...(from === undefined ? {} : { from }), ...(pending ? { pending } : {}), ...signalOption(ctx) };
+  const parallel = typeof options["parallel"] === "string" ? parsePositiveInteger("--parallel", options["parallel"]) : undefined;
+  const request: VerifyOptions = {
+    ...(from === undefined ? {} : { from }),
+    ...(pending ? { pending } : {}),
+    ...(parallel === undefined ? {} : { parallel }),
+    ...signalOption(ctx),
+  };
   return withMigrator(ctx, {}, async (migrator) => {
     // not `interruptible`: the signal stops verify between runs, and the shadow is removed before it returns
     const report = await migrator.verify(request);

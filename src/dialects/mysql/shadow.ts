@@ -98,6 +98,7 @@ async function createScratchDatabase(request: ShadowRequest, url: string): Promi
           await again.end().catch(() => undefined);
         }
       })()),
+    another: () => createScratchDatabase(request, url),
   };
 }
 
@@ -242,10 +243,12 @@ async function startMysqlServer(request: ShadowRequest): Promise<ShadowDatabase>
     throw new ConfigError(`${what} started but does not let root create a database: ${reason(error)}`, { fix, cause: error });
   }
   const scheme = binary.flavor === "mariadb" ? "mariadb" : "mysql";
+  const url = `${scheme}://root@localhost/${SHADOW_DATABASE}?socket=${encodeURIComponent(socket)}`;
   return {
-    url: `${scheme}://root@localhost/${SHADOW_DATABASE}?socket=${encodeURIComponent(socket)}`,
+    url,
     description: `throwaway ${name} ${binary.version} (${binary.path}) on socket ${socket}`,
     startMs: Math.round(performance.now() - started),
     close: () => server.stop(),
+    another: () => createScratchDatabase({ ...request, urlOrigin: what }, url),
   };
 }

@@ -100,6 +100,7 @@ async function createScratchDatabase(request: ShadowRequest, url: string): Promi
     description: `database ${name} on ${server}`,
     startMs: Math.round(performance.now() - started),
     close: () => (closing ??= dropDatabase(Client, config, name)),
+    another: () => createScratchDatabase(request, url),
   };
 }
 
@@ -270,11 +271,13 @@ async function startPostgresServer(request: ShadowRequest): Promise<ShadowDataba
     abort: request.signal,
   });
   const origin = binaries.embedded ? `embedded PostgreSQL ${binaries.version}` : `PostgreSQL ${binaries.version} ${binaries.source}`;
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    url,
     description: binaries.embedded ? `${origin} on 127.0.0.1:${port} (${binaries.source})` : `${origin} on 127.0.0.1:${port}`,
     startMs: Math.round(performance.now() - started),
     close: () => server.stop(),
+    another: () => createScratchDatabase({ ...request, urlOrigin: `the ${what}` }, url),
   };
 }
 
