@@ -73,9 +73,14 @@ export async function withShadow<T>(engine: Engine, work: (shadow: OpenShadow) =
     const info = { description: database.description, startMs: database.startMs };
     return await work({ database, target, info, ...(another === undefined ? {} : { another }) });
   } finally {
-    for (const second of seconds) await second.close().catch(() => undefined);
-    await target?.dialect.dispose().catch(() => undefined);
-    await database.close();
+    // removed side by side: each drop or stop waits on its server
+    await Promise.all([
+      ...seconds.map((second) => second.close().catch(() => undefined)),
+      (async () => {
+        await target?.dialect.dispose().catch(() => undefined);
+        await database.close();
+      })(),
+    ]);
   }
 }
 

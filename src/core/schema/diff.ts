@@ -3,7 +3,7 @@
 import {
   SCHEMA_OBJECT_KINDS,
   byText,
-  schemaObjects,
+  compareObjects,
   type ColumnDefinition,
   type ConstraintDefinition,
   type SchemaObject,
@@ -95,25 +95,66 @@ const sameItems = <T>(a: readonly T[], b: readonly T[]): boolean => a.length ===
 
 const identity = (object: SchemaObject): string => `${object.kind}\u0000${object.name}`;
 
+/** A snapshot's lists, each of objects of one or two kinds, sorted by kind, then name. */
+const LISTS = ["schemas", "extensions", "types", "sequences", "tables", "views", "indexes", "routines", "triggers", "events"] as const;
+
 /**
  * Every difference from `before` to `after`: objects added or removed (an added table is one
  * change, not one per column), and for objects in both, each property that differs, with
  * tables compared column by column and constraint by constraint. Sorted by kind, then name.
  */
 export function diffSchemas(before: SchemaSnapshot, after: SchemaSnapshot): SchemaChange[] {
-  const was = new Map(schemaObjects(before).map((o) => [identity(o), o]));
-  const is = new Map(schemaObjects(after).map((o) => [identity(o), o]));
   const changes: SchemaChange[] = [];
-  for (const [key, object] of was) {
-    const now = is.get(key);
-    if (now === undefined) changes.push({ change: "removed", kind: object.kind, name: object.name });
-    // the same object (a dialect that remembers gives back what did not change): nothing to compare
-    else if (now === object) continue;
-    else if (object.kind === "table" && now.kind === "table") changes.push(...diffTables(object, now));
-    else changes.push(...changedFields(object.kind, object.name, fieldsOf(object, ["kind", "name"]), fieldsOf(now, ["kind", "name"])));
-  }
-  for (const [key, object] of is) if (!was.has(key)) changes.push({ change: "added", kind: object.kind, name: object.name });
+  for (const list of LISTS) diffList(before[list], after[list], changes);
   return changes.sort(compareChanges);
+}
+
+/** The changes from `was` to `is`, one list of a snapshot each: walked side by side, as both are sorted. */
+function diffList(was: readonly SchemaObject[], is: readonly SchemaObject[], changes: SchemaChange[]): void {
+  if (was === is) return;
+  if (!isSorted(was) || !isSorted(is)) return diffByName(was, is, changes);
+  let i = 0;
+  let j = 0;
+  while (i < was.length || j < is.length) {
+    const object = was[i];
+    const now = is[j];
+    const order = object === undefined ? 1 : now === undefined ? -1 : compareObjects(object, now);
+    if (order < 0) {
+      changes.push({ change: "removed", kind: object!.kind, name: object!.name });
+      i++;
+    } else if (order > 0) {
+      changes.push({ change: "added", kind: now!.kind, name: now!.name });
+      j++;
+    } else {
+      compareOne(object!, now!, changes);
+      i++;
+      j++;
+    }
+  }
+}
+
+/** A list made elsewhere (a snapshot read back from JSON) may not be in order, or hold one name twice: by name then. */
+function diffByName(was: readonly SchemaObject[], is: readonly SchemaObject[], changes: SchemaChange[]): void {
+  const before = new Map(was.map((o) => [identity(o), o]));
+  const after = new Map(is.map((o) => [identity(o), o]));
+  for (const [key, object] of before) {
+    const now = after.get(key);
+    if (now === undefined) changes.push({ change: "removed", kind: object.kind, name: object.name });
+    else compareOne(object, now, changes);
+  }
+  for (const [key, object] of after) if (!before.has(key)) changes.push({ change: "added", kind: object.kind, name: object.name });
+}
+
+function compareOne(object: SchemaObject, now: SchemaObject, changes: SchemaChange[]): void {
+  // the same object (a dialect that remembers gives back what did not change): nothing to compare
+  if (now === object) return;
+  if (object.kind === "table" && now.kind === "table") changes.push(...diffTables(object, now));
+  else changes.push(...changedFields(object.kind, object.name, fieldsOf(object, ["kind", "name"]), fieldsOf(now, ["kind", "name"])));
+}
+
+function isSorted(list: readonly SchemaObject[]): boolean {
+  for (let i = 1; i < list.length; i++) if (compareObjects(list[i - 1]!, list[i]!) >= 0) return false;
+  return true;
 }
 
 const changeKindRank = (kind: SchemaChangeKind): number =>

@@ -177,10 +177,29 @@ export type SchemaSnapshotParts = { -readonly [K in keyof SchemaSnapshot]?: read
 /** Byte order, not locale order: the same on every machine. */
 export const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-const kindRank = (kind: SchemaObjectKind): number => SCHEMA_OBJECT_KINDS.indexOf(kind);
+const KIND_RANK = new Map<SchemaObjectKind, number>(SCHEMA_OBJECT_KINDS.map((kind, i) => [kind, i]));
 
 export function compareObjects(a: { kind: SchemaObjectKind; name: string }, b: { kind: SchemaObjectKind; name: string }): number {
-  return kindRank(a.kind) - kindRank(b.kind) || byText(a.name, b.name);
+  // most comparisons are within one kind's list
+  return a.kind === b.kind ? byText(a.name, b.name) : KIND_RANK.get(a.kind)! - KIND_RANK.get(b.kind)!;
+}
+
+/**
+ * Each table as a snapshot holds it, by the table it was made from: a table given again (a
+ * description that remembers what did not change) gives back the same object, which diffSchemas
+ * then skips without comparing.
+ */
+const canonicalTables = new WeakMap<TableObject, TableObject>();
+
+/** A table rebuilt key by key, so that every dialect's snapshot serialises the same way, its constraints sorted. */
+function canonicalTable(table: TableObject): TableObject {
+  let made = canonicalTables.get(table);
+  if (made === undefined) {
+    made = { kind: "table", name: table.name, columns: table.columns, constraints: [...table.constraints].sort((a, b) => byText(a.name, b.name)), definition: table.definition };
+    canonicalTables.set(table, made);
+    canonicalTables.set(made, made);
+  }
+  return made;
 }
 
 /** Builds a snapshot from unsorted parts: every list sorted, missing lists empty. */
@@ -191,14 +210,7 @@ export function schemaSnapshot(parts: SchemaSnapshotParts): SchemaSnapshot {
     extensions: sorted(parts.extensions),
     types: sorted(parts.types),
     sequences: sorted(parts.sequences),
-    // Rebuilt key by key so that every dialect's snapshot serialises the same way.
-    tables: sorted(parts.tables).map((table) => ({
-      kind: "table",
-      name: table.name,
-      columns: table.columns,
-      constraints: [...table.constraints].sort((a, b) => byText(a.name, b.name)),
-      definition: table.definition,
-    })),
+    tables: sorted(parts.tables).map(canonicalTable),
     views: sorted(parts.views),
     indexes: sorted(parts.indexes),
     routines: sorted(parts.routines),

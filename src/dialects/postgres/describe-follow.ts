@@ -23,7 +23,12 @@ import type { SchemaSnapshot } from "../../core/schema/model.js";
 export const FOLLOW_SCHEMA = "_stratum_verify";
 const TRIGGERS = ["stratum_verify_ddl", "stratum_verify_drop"] as const;
 
-/** Creates the log, its function and the two event triggers in one transaction (nothing is left when one fails). */
+/**
+ * Creates the log, its function and the two event triggers in one transaction (nothing is left
+ * when one fails). The log is analyzed while empty: a table never analyzed is planned as ten
+ * pages of rows, and TAKE_LOG's plan then scans pg_class and pg_index whole for a log of a few
+ * rows (1.35 → 1.0 ms a take on 300 tables).
+ */
 export const INSTALL = `begin;
 create schema ${FOLLOW_SCHEMA};
 create table ${FOLLOW_SCHEMA}.changes (
@@ -44,6 +49,7 @@ create event trigger ${TRIGGERS[0]} on ddl_command_end execute function ${FOLLOW
 create event trigger ${TRIGGERS[1]} on sql_drop execute function ${FOLLOW_SCHEMA}.log_change();
 alter event trigger ${TRIGGERS[0]} enable always;
 alter event trigger ${TRIGGERS[1]} enable always;
+analyze ${FOLLOW_SCHEMA}.changes;
 commit`;
 
 /** The members of the tables `$ROOTS` gives, recursively with their partitions and children: a CTE `members` (after `roots`). */

@@ -118,6 +118,47 @@ describe("diffSchemas / describeChanges", () => {
   });
 });
 
+describe("diffSchemas over lists out of order", () => {
+  // a snapshot read back from JSON written by another version may list objects in another order
+  it("gives the changes a sorted pair gives: removed, added and changed, across kinds", () => {
+    const before = snap({
+      tables: [table("public.a", [column("id")]), table("public.b", [column("id")]), table("public.c", [column("id")])],
+      views: [
+        { kind: "view", name: "public.v", definition: "select 1" },
+        { kind: "materialized view", name: "public.m", definition: "select 1" },
+      ],
+      routines: [fn("public.f(integer)", "select 1"), { kind: "procedure", name: "public.p()", returns: null, language: "sql", definition: "CALL" }],
+    });
+    const after = snap({
+      tables: [table("public.b", [column("id"), column("x")]), table("public.c", [column("id")]), table("public.d", [column("id")])],
+      views: [{ kind: "materialized view", name: "public.m", definition: "select 2" }],
+      routines: [fn("public.f(integer)", "select 2"), fn("public.g(integer)", "select 1")],
+    });
+    const sorted = diffSchemas(before, after);
+    expect(describeChanges(sorted)).toEqual([
+      "removed table public.a",
+      "added table public.d",
+      "added column public.b.x",
+      "removed view public.v",
+      "changed materialized view public.m: definition select 1 → select 2",
+      "changed function public.f(integer): definition CREATE FUNCTION public.f(integer) RETURNS integer AS $$sele… → CREATE FUNCTION public.f(integer) RETURNS integer AS $$sele…",
+      "added function public.g(integer)",
+      "removed procedure public.p()",
+    ]);
+    const reversed = (s: typeof before) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, [...(v as unknown[])].reverse()])) as typeof before;
+    expect(diffSchemas(reversed(before), reversed(after))).toEqual(sorted);
+    expect(diffSchemas(before, reversed(after))).toEqual(sorted);
+  });
+
+  it("an object given again as the same object is not compared; an equal copy gives no change either", () => {
+    const t = table("public.t", [column("id")]);
+    const a = snap({ tables: [t] });
+    expect(snap({ tables: [t] }).tables[0]).toBe(a.tables[0]);
+    expect(diffSchemas(a, snap({ tables: [t] }))).toEqual([]);
+    expect(diffSchemas(a, snap({ tables: [table("public.t", [column("id")])] }))).toEqual([]);
+  });
+});
+
 describe("schemaSnapshot", () => {
   it("sorts every list by name, whatever the order given", () => {
     const a = snap({ tables: [table("b", []), table("a", [])], indexes: [index("z", "a", ["x"]), index("y", "b", ["x"])] });
