@@ -69,20 +69,25 @@ try {
 } catch {
   // a runtime without the flag: the default sizes
 }
-// No optimising compiler (TurboFan): a run lasts a fraction of a second, or waits on the database
-// for minutes, and what TurboFan compiles never pays back its compiling, nor the memory of it.
-// Measured (issue 16, PostgreSQL, callgrind and ru_maxrss): a no-op up at 5,000 applied 2,543M →
-// 2,351M instructions and 84 → 75 MB peak RSS; applying 5,000 135 → 122 MB, not slower. Ignition
-// and Sparkplug still run everything; V8 reads the setting when it would optimise a function.
-// Not for \`lint\`, which is all JavaScript (it tokenises every file): lint --all over 5,000
-// SQLite migrations took 0.84–0.94 s of user CPU without TurboFan against 0.67–0.68 s with it.
-// Nor for \`verify\`, whose snapshots and diffs keep the main thread busy while its shadows work
-// in parallel: verify of 300 on PostgreSQL took 9.5–9.9 s without against 8.9–9.0 s with it
-// (SQLite's, in one thread, is as fast either way; 2026-12-07).
+// The optimising compiler (TurboFan) only for code that stays hot: a run lasts a fraction of a
+// second, or waits on the database for minutes, and what TurboFan compiles in a short run never
+// pays back its compiling, nor the memory of it. V8 counts the bytecode a function runs and
+// considers it for TurboFan each time the count passes the interrupt budget; at thirty times the
+// default budget (67,584) a no-op up never reaches it, while a loop that runs for seconds still
+// does. Measured (issue 16, PostgreSQL, callgrind and ru_maxrss): a no-op up at 1,000 applied
+// 1,177–1,178 M instructions, as with no TurboFan at all (\`--max-opt=1\`, used until 2026-12-07:
+// 1,175–1,177 M; with the default budget the no-op at 5,000 took 2,543 M against 2,351 M and 84
+// against 75 MB); at 5,000 applied 2,758 M against 2,735 M and 78.4–78.7 MB peak RSS against
+// 73.9 MB. But a 50 MB migration file took 12.2 s to its first error with no TurboFan, 3.5 s now
+// (V8 does not take TurboFan back once it is turned off). \`lint\` and \`verify\` keep V8's own
+// budget: lint tokenises every file (lint --all over 5,000 SQLite migrations: 0.84–0.94 s of user
+// CPU without TurboFan, 0.67–0.68 s with it), and verify's snapshots and diffs keep the main
+// thread busy while its shadows work in parallel (verify of 300 on PostgreSQL: 9.5–9.9 s without,
+// 8.9–9.0 s with).
 const optimised = ["lint", "verify"];
 if (!process.argv.slice(2).some((arg) => optimised.includes(arg))) {
   try {
-    setFlagsFromString("--max-opt=1");
+    setFlagsFromString("--interrupt-budget=2027520");
   } catch {
     // a runtime without the flag: optimised as usual
   }
