@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN } from "../support/cli.js";
+import { eachTarget } from "../support/each-target.js";
 import { PG_URL, postgresTarget } from "../support/targets.js";
 
 const CONCURRENCY = 8;
@@ -74,7 +75,8 @@ async function runWatched(args: readonly string[], cwd: string, admin: pg.Client
   };
 }
 
-describe.skipIf(pg_.unreachable !== null)("a fleet at scale (PostgreSQL schemas)", () => {
+// eachTarget: an unreachable server fails the run under CI=true, and is skipped loudly otherwise
+eachTarget([pg_], "a fleet at scale (PostgreSQL schemas)", () => describe("a fleet at scale (PostgreSQL schemas)", () => {
   const database = `fleet_scale_${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`;
   const url = (() => {
     const parsed = new URL(PG_URL);
@@ -168,4 +170,4 @@ describe.skipIf(pg_.unreachable !== null)("a fleet at scale (PostgreSQL schemas)
     expect(final.reduce((n, h) => n + h.applies, 0)).toBe(25 * MIGRATIONS);
     console.log(`fleet scale: ${memory}; peak connections ${small.peakConnections} / ${large.peakConnections} (concurrency ${CONCURRENCY})`);
   }, 180_000);
-});
+}));

@@ -7,10 +7,11 @@
 // the default shadow (a PostgreSQL server started from the npm package or the machine's binaries;
 // a throwaway mariadbd), end to end.
 import { rmSync } from "node:fs";
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { VerifyReport } from "../../src/api-types.js";
 import { createMigrator } from "../../src/migrator.js";
 import { eachTarget } from "../support/each-target.js";
+import { untouchedTargets } from "../support/untouched-targets.js";
 import {
   brokenVariants,
   corpusKinds,
@@ -20,7 +21,7 @@ import {
   type CorpusMigration,
   type ExpectedChange,
 } from "../support/schema-corpus.js";
-import { MYSQL_URL, PG_URL, mysqlTarget, postgresTarget, sqliteTarget, type Target, type TestDb } from "../support/targets.js";
+import { MYSQL_URL, PG_URL, mysqlTarget, postgresTarget, sqliteTarget, type Target } from "../support/targets.js";
 
 /** Timeouts, not budgets: a loaded machine's introspection is slow. */
 const SET_TIMEOUT = 10 * 60_000;
@@ -49,26 +50,8 @@ function downSentence(migration: CorpusMigration, e: ExpectedChange): string {
 // Most cases wait on the servers: more of them at a time than vitest's default 5.
 vi.setConfig({ maxConcurrency: 10 });
 
-/**
- * One target database per dialect, shared by its cases: verify only reads the server's version
- * from it and migrates its own shadow database (each case's own, dropped after). Checked empty
- * and dropped once all cases are done.
- */
-const targetDbs = new Map<Target["name"], Promise<TestDb>>();
-const targetDb = (target: Target): Promise<TestDb> => {
-  let db = targetDbs.get(target.name);
-  if (db === undefined) targetDbs.set(target.name, (db = target.createDatabase()));
-  return db;
-};
-afterAll(async () => {
-  for (const pending of targetDbs.values()) {
-    const db = await pending;
-    const tables = await db.tables();
-    await db.drop();
-    // verify never migrates the target
-    expect(tables).toEqual([]);
-  }
-});
+/** One target database per dialect, shared by the cases: verify only reads it (checked empty and dropped after all). */
+const targetDb = untouchedTargets();
 
 /** Verifies `migrations`, on a shadow database, for the dialect's (empty) target database. */
 async function verifySet(

@@ -5,13 +5,14 @@
 // order, a difference found in either part, and a migration that fails to run ending verify
 // there, whichever part it is in, with nothing of a later part reported.
 import { rmSync } from "node:fs";
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { VerifyReport } from "../../src/api-types.js";
 import { createMigrator } from "../../src/migrator.js";
 import { splitBounds } from "../../src/engine/verify.js";
 import { eachTarget } from "../support/each-target.js";
+import { untouchedTargets } from "../support/untouched-targets.js";
 import { generatedSet, writeMigrations, type CorpusMigration } from "../support/schema-corpus.js";
-import { MYSQL_URL, PG_URL, mysqlTarget, postgresTarget, type Target, type TestDb } from "../support/targets.js";
+import { MYSQL_URL, PG_URL, mysqlTarget, postgresTarget, type Target } from "../support/targets.js";
 
 /** Timeouts, not budgets: the servers are shared with other work. */
 const CASE_TIMEOUT = 5 * 60_000;
@@ -21,20 +22,8 @@ const SIZE = 90;
 
 vi.setConfig({ maxConcurrency: 6 });
 
-const targetDbs = new Map<Target["name"], Promise<TestDb>>();
-const targetDb = (target: Target): Promise<TestDb> => {
-  let db = targetDbs.get(target.name);
-  if (db === undefined) targetDbs.set(target.name, (db = target.createDatabase()));
-  return db;
-};
-afterAll(async () => {
-  for (const pending of targetDbs.values()) {
-    const db = await pending;
-    const tables = await db.tables();
-    await db.drop();
-    expect(tables).toEqual([]);
-  }
-});
+/** One target database per dialect, shared by the cases: verify only reads it (checked empty and dropped after all). */
+const targetDb = untouchedTargets();
 
 interface Run {
   readonly report: VerifyReport;
