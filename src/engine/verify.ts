@@ -246,8 +246,12 @@ async function verifyParts(
   bounds: readonly number[],
   progress: ReturnType<typeof progressOf>,
 ): Promise<VerifiedMigration[]> {
+  // the other parts stop with the caller's signal, or once the first part says they are not needed
   const stop = new AbortController();
-  const signal = AbortSignal.any([first.signal, stop.signal]);
+  const { signal } = stop;
+  const followCaller = () => stop.abort(first.signal.reason);
+  if (first.signal.aborted) followCaller();
+  else first.signal.addEventListener("abort", followCaller, { once: true });
   const others = bounds.slice(1, -1).map((from, k): Promise<PartOutcome> => {
     const held: VerifiedMigration[] = [];
     return onAnother(engine, another, first.found, signal, async (shadow) => {
@@ -295,6 +299,7 @@ async function verifyParts(
     }
     return results;
   } finally {
+    first.signal.removeEventListener("abort", followCaller);
     await settle(new InterruptedError("verify has what it needs from the other shadows"));
   }
 }
