@@ -3,8 +3,9 @@
 // run is a step of that plan, refused as `up` and `down` refuse and written to the history as
 // they write it, the history kept in memory between runs (verify-runs.ts; a policy of one
 // transaction per run falls back to a whole `up` or `down` per run). All on an engine over the
-// shadow, under one lock and on one connection, which the snapshots read too; the comparisons
-// and sentences are core/verify.ts.
+// shadow, under one lock and on one connection, which the snapshots read too; a long set is split
+// in parts, each on a shadow of its own (verifyParts; the split points are core/verify-split.ts).
+// The comparisons and sentences are core/verify.ts.
 
 import { availableParallelism } from "node:os";
 import type { RunReport, VerifyOptions, VerifyReport } from "../api-types.js";
@@ -38,13 +39,14 @@ import { discover, fresh, workspaceOn, type Discovered } from "./workspace.js";
 export async function verify(engine: Engine, options: VerifyOptions = {}): Promise<VerifyReport> {
   const started = performance.now();
   const { signal } = options;
+  const parts = partsOf(options);
   const request = await replayRequest(engine, options);
   throwIfAborted(signal);
   return withShadow(
     engine,
     async (shadow) => {
       const onShadow = createEngine(shadow.target, { ...engine.deps, events: new EventBus() }, shadowPolicy(engine.policy, shadow.database.url));
-      const migrations = await verifyOn(engine, onShadow, request, signal, shadow.another, options.parallel ?? defaultParts());
+      const migrations = await verifyOn(engine, onShadow, request, signal, shadow.another, parts);
       return {
         ok: migrations.every((m) => m.outcome !== "failed"),
         shadow: shadow.info,
@@ -63,15 +65,21 @@ function shadowPolicy(policy: Policy, url: string): Policy {
   return { ...rest, url, driftCheck: "off", recordSchema: false, protected: false };
 }
 
-/** What `--from` / `--pending` ask to replay; an unknown `--from` version is refused before a shadow is made. */
-async function replayRequest(engine: Engine, options: VerifyOptions): Promise<ReplayRequest> {
+/** How many parts the set may be split in: `parallel`, checked, else one per core and at most two. */
+function partsOf(options: VerifyOptions): number {
   const { parallel } = options;
-  if (parallel !== undefined && (!Number.isInteger(parallel) || parallel < 1 || parallel > PARALLEL_MAX)) {
+  if (parallel === undefined) return Math.max(1, Math.min(2, availableParallelism()));
+  if (!Number.isInteger(parallel) || parallel < 1 || parallel > PARALLEL_MAX) {
     throw new ConfigError(`--parallel expects an integer from 1 to ${PARALLEL_MAX}, got ${String(parallel)}`, {
       code: "USAGE",
       fix: `Pass --parallel 1 to verify on one shadow database, or up to ${PARALLEL_MAX} to split the set across that many.`,
     });
   }
+  return parallel;
+}
+
+/** What `--from` / `--pending` ask to replay; an unknown `--from` version is refused before a shadow is made. */
+async function replayRequest(engine: Engine, options: VerifyOptions): Promise<ReplayRequest> {
   if (options.from !== undefined && options.pending === true) {
     throw new ConfigError("--from and --pending cannot be used together", {
       code: "USAGE",
@@ -97,8 +105,8 @@ async function replayRequest(engine: Engine, options: VerifyOptions): Promise<Re
 
 /**
  * Runs every migration on the shadow in plan order: replayed, applied only, or verified; stops at
- * the first that fails to run. A long set is split in two where the dialect makes a second shadow
- * (verifySplit).
+ * the first that fails to run. A long set is split in parts where the dialect makes more shadows
+ * (verifyParts).
  */
 async function verifyOn(
   engine: Engine,
@@ -123,11 +131,11 @@ async function verifyOn(
       const first: OnShadow = { engine: shadow, session, found, signal: aborted, runs: await shadowRuns(shadow, session, found, aborted) };
       const ordered = await planned(first);
       const replayed = replayedVersions(ordered, request) ?? new Set<string>();
-      const progress = progressOf(engine, ordered.length);
+      const say = progressSayer(engine, ordered.length);
       const range: Range = { ordered, replayed, from: 0, to: ordered.length };
-      const bounds = first.runs === null || another === undefined || hasHooks(engine) ? null : splitBounds(ordered, replayed, parts);
-      if (bounds === null) return (await verifyRange(first, range, progress.now)).results;
-      return verifyParts(engine, first, another!, range, bounds, progress);
+      const bounds = first.runs === null || hasHooks(engine) ? null : splitBounds(ordered, replayed, parts);
+      if (bounds === null || another === undefined) return (await verifyRange(first, range, say)).results;
+      return verifyParts(engine, first, another, range, bounds, say);
     },
     signal,
   );
@@ -151,25 +159,19 @@ interface Range {
   readonly to: number;
 }
 
-/** How many parts verify splits a set across when not told: one per core, at most two. */
-export function defaultParts(cores = availableParallelism()): number {
-  return Math.max(1, Math.min(2, cores));
-}
-
 /** User hooks run on verify's runs too: with hooks, the runs stay one after the other. */
 function hasHooks(engine: Engine): boolean {
   return Object.values(engine.deps.hooks).some((hook) => hook !== undefined);
 }
 
-/** Progress events, in plan order: a later part's are held until the parts before it are said. */
-function progressOf(engine: Engine, total: number) {
+/** Says each migration's result as a progress event, counting them (verifyParts says a later part's once those before it are said). */
+function progressSayer(engine: Engine, total: number): (result: VerifiedMigration) => void {
   let said = 0;
-  const now = (result: VerifiedMigration): void => {
+  return (result) => {
     said++;
     const message = `${result.outcome}${result.problems.length > 0 ? `: ${result.problems.join("; ")}` : ""}`;
     engine.emit({ type: "progress", version: result.version, done: said, total, etaMs: null, message });
   };
-  return { now };
 }
 
 type PartOutcome = { readonly done: Done | null; readonly held: VerifiedMigration[] } | { readonly error: unknown; readonly held: VerifiedMigration[] };
@@ -188,7 +190,7 @@ async function verifyParts(
   another: () => Promise<SecondShadow>,
   range: Range,
   bounds: readonly number[],
-  progress: ReturnType<typeof progressOf>,
+  say: (result: VerifiedMigration) => void,
 ): Promise<VerifiedMigration[]> {
   // the other parts stop with the caller's signal, or once the first part says they are not needed
   const stop = new AbortController();
@@ -215,14 +217,14 @@ async function verifyParts(
   // how far the first shadow has applied the plan
   let position = bounds[1]!;
   try {
-    const firstPart = await verifyRange(first, { ...range, to: position }, progress.now);
+    const firstPart = await verifyRange(first, { ...range, to: position }, say);
     results.push(...firstPart.results);
     if (!firstPart.complete) return results;
     for (let k = 1; k < bounds.length - 1; k++) {
       const outcome = await others[k - 1]!;
       let part: Done;
       if ("done" in outcome && outcome.done !== null) {
-        outcome.held.forEach(progress.now);
+        outcome.held.forEach(say);
         part = outcome.done;
       } else {
         // interrupted by the caller, or a defect: as on one shadow
@@ -235,7 +237,7 @@ async function verifyParts(
           );
         }
         if (catchUp.length > 0) await first.runs?.reread();
-        part = await verifyRange(first, { ...range, from: bounds[k]!, to: bounds[k + 1]! }, progress.now);
+        part = await verifyRange(first, { ...range, from: bounds[k]!, to: bounds[k + 1]! }, say);
         position = bounds[k + 1]!;
       }
       results.push(...part.results);
