@@ -69,6 +69,7 @@ try {
 } catch {
   // a runtime without the flag: the default sizes
 }
+
 // The optimising compiler (TurboFan) only for code that stays hot: a run lasts a fraction of a
 // second, or waits on the database for minutes, and what TurboFan compiles in a short run never
 // pays back its compiling, nor the memory of it. V8 counts the bytecode a function runs and
@@ -94,10 +95,24 @@ if (!process.argv.slice(2).some((arg) => optimised.includes(arg))) {
 }
 
 const BUILD = ${JSON.stringify(build_)};
-const CLI = ${JSON.stringify(`(function (exports, require, module, __filename, __dirname, __stratumFileUrl, __stratumImport) {${cli}\n})`)};
 
 const file = fileURLToPath(import.meta.url);
 const here = dirname(file);
+
+// The CLI's text, beside this file: held once as it is read (all ASCII, one byte a character),
+// rather than also as a 2 MB string literal inside this module's own source, which V8 keeps too.
+// Its first line names its build, so a text from another build is never run with this one's cache.
+const CLI_FILE = join(here, "stratum-cli.script");
+let CLI = "";
+try {
+  CLI = readFileSync(CLI_FILE, "latin1");
+} catch {
+  // said below, as a text of another build is
+}
+if (!CLI.startsWith(\`//\${BUILD}\\n\`)) {
+  writeSync(2, \`error: \${CLI_FILE} is missing, or is not the one \${file} was built with, so the command cannot start\\nfix: reinstall stratumdb (npm install stratumdb), or run npm run build in a checkout\\n\`);
+  process.exit(1);
+}
 
 /** Where the code cache lives: the installation's node_modules/.cache, else the user's own temporary directory. */
 function cacheDirs() {
@@ -209,4 +224,9 @@ const module = { exports: {} };
 script.runInThisContext()(module.exports, requireHere, module, file, here, import.meta.url, importer);
 await module.exports.start();
 `;
+const script = `//${build_}\n(function (exports, require, module, __filename, __dirname, __stratumFileUrl, __stratumImport) {${cli}\n})`;
+// the launcher reads it as latin1, one byte a character: any other byte would be misread
+const wide = /[^\x00-\x7f]/.exec(script);
+if (wide !== null) throw new Error(`bundle-cli: the CLI text holds a non-ASCII character at offset ${wide.index}`);
+writeFileSync("dist/cli/stratum-cli.script", script);
 writeFileSync("dist/cli/stratum.mjs", launcher);

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN } from "../support/cli.js";
 
@@ -20,6 +20,7 @@ beforeAll(() => {
   app = mkdtempSync(join(tmpdir(), "stratum-no-addon-"));
   // the bundled CLI beside a node_modules whose better-sqlite3 has no build/ (its JS and deps only)
   copyFileSync(BIN, join(app, "stratum.mjs"));
+  copyFileSync(join(dirname(BIN), "stratum-cli.script"), join(app, "stratum-cli.script"));
   for (const name of ["bindings", "file-uri-to-path"]) cpSync(join(MODULES, name), join(app, "node_modules", name), { recursive: true });
   cpSync(join(MODULES, "better-sqlite3"), join(app, "node_modules", "better-sqlite3"), {
     recursive: true,
@@ -50,7 +51,7 @@ describe("better-sqlite3 without its native addon", () => {
     expect(result.output).toContain("npm approve-scripts better-sqlite3");
     expect(result.output).not.toContain("internal error");
     expect(result.output).not.toMatch(/^\s+at /m);
-    expect(readdirSync(app).sort()).toEqual(["migrations", "node_modules", "stratum.mjs"]);
+    expect(readdirSync(app).sort()).toEqual(["migrations", "node_modules", "stratum-cli.script", "stratum.mjs"]);
   });
 
   it("--json: one error object with the DRIVER_MISSING code", () => {

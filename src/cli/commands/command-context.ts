@@ -15,6 +15,7 @@ import { createQuietRenderer } from "../render/quiet-renderer.js";
 import { migrationId } from "../render/format.js";
 import { problemLines } from "../render/problems-view.js";
 import { errorDetail, type RunRenderer } from "../render/run-text.js";
+import { leanHeap } from "../lean-heap.js";
 
 /** A parsed command line: the command, its positional arguments and its options (globals merged). */
 export interface Invocation {
@@ -111,7 +112,10 @@ export async function renderRun(
   body: () => Promise<RunReport>,
 ): Promise<number> {
   const renderer = createRunRenderer(ctx);
-  const unsubscribe = migrator.on(renderer.listener);
+  const unsubscribe = migrator.on((event) => {
+    if (event.type === "run:start" && event.planned > 0) leanHeap();
+    renderer.listener(event);
+  });
   let report: RunReport | undefined;
   let thrown: unknown;
   let threw = false;

@@ -1,7 +1,10 @@
 // Drift's pure part: the fingerprint of a snapshot, and changes named as sentences.
 import { describe, expect, it } from "vitest";
 import { diffSchemas, type SchemaChange } from "../../../src/core/schema/diff.js";
-import { canonicalJson, driftSentence, driftSentences, driftSummary, fingerprintOf, noSnapshotSentence, withoutRedundant } from "../../../src/core/schema/drift.js";
+import { createHash } from "node:crypto";
+import { gunzipSync } from "node:zlib";
+import { decodeSnapshot, encodeSnapshot } from "../../../src/history/schema-store.js";
+import { canonicalChunks, canonicalJson, driftSentence, driftSentences, driftSummary, fingerprintOf, noSnapshotSentence, withoutRedundant } from "../../../src/core/schema/drift.js";
 import { schemaSnapshot, type TableObject } from "../../../src/core/schema/model.js";
 
 const column = (name: string, type = "integer") => ({ name, type, nullable: true, default: null, generated: null, identity: null, collation: null, onUpdate: null });
@@ -15,6 +18,40 @@ describe("fingerprintOf", () => {
     expect(fingerprintOf(reordered)).toBe(fingerprintOf(a));
     expect(fingerprintOf(a)).toMatch(/^[0-9a-f]{64}$/);
     expect(fingerprintOf(schemaSnapshot({ tables: [table("public.users", [column("id", "bigint")])] }))).not.toBe(fingerprintOf(a));
+  });
+});
+
+describe("canonicalChunks", () => {
+  const many = (n: number) =>
+    schemaSnapshot({ tables: Array.from({ length: n }, (_, i) => table(`public.t${String(i).padStart(5, "0")}`, [column("id"), column("name", "varchar(100)")], "x".repeat(i % 7))) });
+
+  it("joined, is canonicalJson's text: of a snapshot, of a plain value, with undefined in objects and lists", () => {
+    const odd = { b: [1, undefined, { z: 1, a: undefined, m: [null] }], a: "x", c: undefined, d: { y: 2, x: 1 } };
+    for (const value of [many(0), many(3), many(2000), odd, [3, { b: 1, a: 2 }], "text", 42, null]) {
+      expect([...canonicalChunks(value)].join("")).toBe(canonicalJson(value));
+    }
+  });
+
+  it("hands a large snapshot on in pieces of about 64 KB, never as one string", () => {
+    const pieces = [...canonicalChunks(many(5000))];
+    expect(pieces.length).toBeGreaterThan(5);
+    expect(Math.max(...pieces.map((p) => p.length))).toBeLessThan(64 * 1024 + 1024);
+  });
+
+  it("encodes a large snapshot as gzip of that text, with the fingerprint of that text, and decodes it back", async () => {
+    const snapshot = many(3000);
+    const encoded = await encodeSnapshot(snapshot);
+    expect(encoded.encoding).toBe("gzip-base64");
+    const json = gunzipSync(Buffer.from(encoded.text, "base64")).toString("utf8");
+    expect(json).toBe(canonicalJson(snapshot));
+    expect(encoded.fingerprint).toBe(createHash("sha256").update(json).digest("hex"));
+    expect(encoded.fingerprint).toBe(fingerprintOf(snapshot));
+    expect(decodeSnapshot(encoded.encoding, encoded.text)).toEqual(snapshot);
+  });
+
+  it("stores a small snapshot as its JSON text", async () => {
+    const snapshot = many(2);
+    expect(await encodeSnapshot(snapshot)).toEqual({ fingerprint: fingerprintOf(snapshot), encoding: "json", text: canonicalJson(snapshot) });
   });
 });
 
