@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -16,11 +16,13 @@ let app = "";
 beforeEach(() => {
   app = mkdtempSync(join(tmpdir(), "stratum-launcher-"));
   copyFileSync(BIN, join(app, "stratum.mjs"));
+  mkdirSync(join(app, "tmp"));
 });
 afterEach(() => rmSync(app, { recursive: true, force: true }));
 
 function run(...args: string[]) {
-  const result = spawnSync(process.execPath, [join(app, "stratum.mjs"), ...args], { cwd: app, encoding: "utf8" });
+  // no node_modules above the copy: the code cache goes to TMPDIR's stratumdb-code-cache-<uid>
+  const result = spawnSync(process.execPath, [join(app, "stratum.mjs"), ...args], { cwd: app, encoding: "utf8", env: { ...process.env, TMPDIR: join(app, "tmp") } });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -40,7 +42,8 @@ describe("the launcher and the CLI's text beside it", () => {
         "fix: reinstall stratumdb (npm install stratumdb), or run npm run build in a checkout\n",
     );
     expect(result.stdout).toBe("");
-    expect(readdirSync(app)).toEqual(["stratum.mjs"]);
+    expect(readdirSync(app).sort()).toEqual(["stratum.mjs", "tmp"]);
+    expect(readdirSync(join(app, "tmp"), { recursive: true })).toEqual([]);
   });
 
   it("with the text of another build: the same error, and the other text is not run", () => {
@@ -52,5 +55,29 @@ describe("the launcher and the CLI's text beside it", () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe("");
     expect(result.stderr).toMatch(/^error: .*stratum-cli\.script is missing, or is not the one .* was built with, so the command cannot start\nfix: reinstall stratumdb/);
+  });
+
+  it("the code cache is written after the first run, and again after the first run of each other command only", () => {
+    copyFileSync(TEXT, join(app, "stratum-cli.script"));
+    const dir = join(app, "tmp", `stratumdb-code-cache-${process.getuid?.() ?? 0}`);
+    expect(run("--version").code).toBe(0);
+    const [cache, listed] = readdirSync(dir).sort();
+    expect(cache).toMatch(/^stratum-[0-9a-f]{16}-v[\d.]+-\w+\.v8cache$/);
+    expect(listed).toBe(`${cache}.commands`);
+    const list = () => readFileSync(join(dir, listed as string), "utf8").split("\n");
+    const written = () => statSync(join(dir, cache as string)).mtimeMs;
+    expect(list()).toEqual(["-"]);
+    const first = written();
+    expect(run("--version").code).toBe(0);
+    expect(written()).toBe(first);
+    expect(run("help").code).toBe(0);
+    expect(list()).toEqual(["-", "help"]);
+    const second = written();
+    expect(second).toBeGreaterThan(first);
+    expect(run("help").code).toBe(0);
+    expect(run("--version").code).toBe(0);
+    expect(written()).toBe(second);
+    expect(list()).toEqual(["-", "help"]);
+    expect(readdirSync(dir).sort()).toEqual([cache, listed]);
   });
 });
