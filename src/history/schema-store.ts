@@ -91,6 +91,8 @@ export async function encodeSnapshot(snapshot: SchemaSnapshot): Promise<{ finger
         stream.once("end", resolve);
         stream.once("error", reject);
       });
+      // awaited below (and raced while writing): not an unhandled rejection in between
+      ended.catch(() => undefined);
       stream.write(head);
       head = "";
     }
