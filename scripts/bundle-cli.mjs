@@ -194,15 +194,15 @@ const script = new Script(CLI, {
 // applied on PostgreSQL): a no-op up 1,167–1,169 M instructions with the cache a \`--version\`
 // wrote, 1,138–1,140 M with one an \`up\` wrote; status 1,205–1,210 M and 1,181–1,186 M.
 const command = /^[a-z][a-z-]{0,30}$/.test(process.argv[2] ?? "") ? process.argv[2] : "-";
+const rejected = cached === undefined || script.cachedDataRejected === true;
 let commands = [];
-if (cached !== undefined && script.cachedDataRejected !== true) {
+if (!rejected) {
   try {
     commands = readFileSync(join(cacheDir, \`\${name}.commands\`), "latin1").split("\\n");
   } catch {
     // a cache from before the list: this run's command adds to it
   }
 }
-const rejected = cached === undefined || script.cachedDataRejected === true;
 if (rejected || (!commands.includes(command) && commands.length < 64)) {
   // after the run, so the functions it compiled are in the cache too
   process.once("exit", () => {

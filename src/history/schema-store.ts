@@ -7,8 +7,9 @@
 // (A Stratum that does not know this suffix only finds the fingerprints unequal and diffs.)
 
 import { createHash } from "node:crypto";
-import { once } from "node:events";
-import { createGzip, gunzipSync, type Gzip } from "node:zlib";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { createGzip, gunzipSync } from "node:zlib";
 import type { Connection, Dialect, Queryable } from "../dialects/dialect.js";
 import { canonicalChunks } from "../core/schema/drift.js";
 import { schemaSnapshot, type SchemaSnapshot } from "../core/schema/model.js";
@@ -73,36 +74,32 @@ interface Row {
  */
 export async function encodeSnapshot(snapshot: SchemaSnapshot): Promise<{ fingerprint: string; encoding: string; text: string }> {
   const hash = createHash("sha256");
-  let head = "";
-  let gzip: Gzip | null = null;
-  const compressed: Buffer[] = [];
-  let ended: Promise<void> = Promise.resolve();
-  for (const piece of canonicalChunks(snapshot)) {
-    hash.update(piece, "utf8");
-    if (gzip === null && head.length + piece.length <= COMPRESS_ABOVE) {
-      head += piece;
-      continue;
+  function* hashed(): Generator<string> {
+    for (const piece of canonicalChunks(snapshot)) {
+      hash.update(piece, "utf8");
+      yield piece;
     }
-    if (gzip === null) {
-      const stream = createGzip();
-      gzip = stream;
-      stream.on("data", (chunk: Buffer) => compressed.push(chunk));
-      ended = new Promise((resolve, reject) => {
-        stream.once("end", resolve);
-        stream.once("error", reject);
-      });
-      // awaited below (and raced while writing): not an unhandled rejection in between
-      ended.catch(() => undefined);
-      stream.write(head);
-      head = "";
-    }
-    if (!gzip.write(piece)) await Promise.race([once(gzip, "drain"), ended]);
   }
-  const fingerprint = hash.digest("hex");
-  if (gzip === null) return { fingerprint, encoding: "json", text: head };
-  gzip.end();
-  await ended;
-  return { fingerprint, encoding: "gzip-base64", text: Buffer.concat(compressed).toString("base64") };
+  const pieces = hashed();
+  // the pieces that fit in what is stored as plain JSON
+  let head = "";
+  let next = pieces.next();
+  while (!next.done && head.length + next.value.length <= COMPRESS_ABOVE) {
+    head += next.value;
+    next = pieces.next();
+  }
+  if (next.done) return { fingerprint: hash.digest("hex"), encoding: "json", text: head };
+  const first = next.value;
+  function* all(): Generator<string> {
+    yield head;
+    yield first;
+    yield* pieces;
+  }
+  const compressed: Buffer[] = [];
+  await pipeline(Readable.from(all()), createGzip(), async (gzipped: AsyncIterable<Buffer>) => {
+    for await (const chunk of gzipped) compressed.push(chunk);
+  });
+  return { fingerprint: hash.digest("hex"), encoding: "gzip-base64", text: Buffer.concat(compressed).toString("base64") };
 }
 
 export function decodeSnapshot(encoding: string, text: string): SchemaSnapshot {
