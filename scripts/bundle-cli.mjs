@@ -182,6 +182,24 @@ for (const [i, dir] of cacheDirs().entries()) {
   }
 }
 
+// Discovery keeps a cache of what it read from each migrations directory beside the code cache
+// (src/source/discovery-cache.ts): the CLI asks for the directory under this registered symbol.
+globalThis[Symbol.for("stratumdb.launcher")] = {
+  build: BUILD,
+  cacheDir() {
+    if (cacheDir !== undefined) return cacheDir;
+    for (const [i, dir] of cacheDirs().entries()) {
+      try {
+        makeDirectory(dir);
+        if (own(dir, i > 0)) return (cacheDir = dir);
+      } catch {
+        // not writable: the next place, or no cache
+      }
+    }
+    return undefined;
+  },
+};
+
 const script = new Script(CLI, {
   filename: file,
   cachedData: cached,

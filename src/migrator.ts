@@ -23,7 +23,7 @@ import { verify } from "./engine/verify.js";
 import { lint } from "./engine/lint.js";
 import { historyStore } from "./history/history-store.js";
 import { loadCodeMigration } from "./source/code-loader.js";
-import { fileSystemSource } from "./source/discover.js";
+import { fileSystemSource, type SourceOptions } from "./source/discover.js";
 import { readInsideDir } from "./source/read-inside-dir.js";
 import { TOOL_VERSION } from "./version.js";
 
@@ -42,8 +42,11 @@ export function createMigrator(options: MigratorOptions & { readonly configFile?
 }
 
 /** Creates a migrator from a resolved configuration (what the CLI does). */
-export function createMigratorFromConfig(config: ResolvedConfig, extras: { readonly client?: unknown } = {}): Migrator {
-  return lazyMigrator(Promise.resolve(config), config.url, extras.client);
+export function createMigratorFromConfig(
+  config: ResolvedConfig,
+  extras: { readonly client?: unknown; readonly discoveryCache?: SourceOptions["cache"] } = {},
+): Migrator {
+  return lazyMigrator(Promise.resolve(config), config.url, extras.client, extras.discoveryCache);
 }
 
 /** A migrator over ports already built (an engine test's fakes, say); `deps` replaces the default surroundings. */
@@ -63,11 +66,16 @@ export async function engineFor(config: ResolvedConfig, client?: unknown): Promi
 }
 
 /** The dialect is created (and the config file read) when the migrator is first used. */
-function lazyMigrator(configPromise: Promise<ResolvedConfig>, urlHint: string, client: unknown): Migrator {
+function lazyMigrator(
+  configPromise: Promise<ResolvedConfig>,
+  urlHint: string,
+  client: unknown,
+  cache: SourceOptions["cache"] = undefined,
+): Migrator {
   const events = new EventBus();
   let built: Promise<Engine> | undefined;
   const engine = () =>
-    (built ??= configPromise.then(async (config) => createEngine(await targetOf(config, client), defaultDeps(config, events), policyOf(config))));
+    (built ??= configPromise.then(async (config) => createEngine(await targetOf(config, client, cache), defaultDeps(config, events, cache), policyOf(config))));
   // Known at once from the options; replaced by the resolved URL (config file, environment) when ready.
   let url = urlHint;
   configPromise.then(
@@ -83,7 +91,7 @@ function lazyMigrator(configPromise: Promise<ResolvedConfig>, urlHint: string, c
   });
 }
 
-async function targetOf(config: ResolvedConfig, client: unknown): Promise<Target> {
+async function targetOf(config: ResolvedConfig, client: unknown, cache: SourceOptions["cache"] = undefined): Promise<Target> {
   const dialect = await createDialect({
     url: config.url,
     schema: config.schema,
@@ -93,11 +101,11 @@ async function targetOf(config: ResolvedConfig, client: unknown): Promise<Target
     cwd: config.cwd,
     environment: process.env,
   });
-  const source = fileSystemSource(config.dir, { format: config.format, dialect: dialect.name });
+  const source = fileSystemSource(config.dir, { format: config.format, dialect: dialect.name, cache });
   return { dialect, history: historyStore(dialect, { table: config.table, logTable: config.logTable }), source };
 }
 
-function defaultDeps(config: ResolvedConfig, events: EventBus): Deps {
+function defaultDeps(config: ResolvedConfig, events: EventBus, cache: SourceOptions["cache"] = undefined): Deps {
   const loaded = new Map<string, Promise<LoadedCode>>();
   return {
     events,
@@ -111,7 +119,7 @@ function defaultDeps(config: ResolvedConfig, events: EventBus): Deps {
     },
     readFile: (path) => readInsideDir(config.dir, path),
     faults: faultPointsFromEnv(process.env),
-    targetAt: (url) => targetOf({ ...config, url, passwordFile: undefined }, undefined),
+    targetAt: (url) => targetOf({ ...config, url, passwordFile: undefined }, undefined, cache),
     environment: process.env,
   };
 }

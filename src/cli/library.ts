@@ -57,12 +57,24 @@ export interface CliLibrary {
   runFleet(config: ResolvedConfig, request: FleetRequest, options: RunFleetOptions): Promise<FleetSummary>;
 }
 
+/**
+ * Where the launcher (dist/cli/stratum.mjs) keeps its files, for discovery's cache: the directory
+ * of its code cache, handed over under a registered symbol. Absent when the CLI runs without it.
+ */
+function launcherCache(): { dir: string; build: string } | undefined {
+  const launcher = (globalThis as Record<symbol, unknown>)[Symbol.for("stratumdb.launcher")] as
+    | { readonly build: string; readonly cacheDir: () => string | undefined }
+    | undefined;
+  const dir = launcher?.cacheDir();
+  return launcher === undefined || dir === undefined ? undefined : { dir, build: launcher.build };
+}
+
 /** The real library. Imported dynamically so `--help` and tests do not load drivers. */
 export async function loadLibrary(): Promise<CliLibrary> {
   const library = await import("../index.js");
   return {
     resolveConfig: (request) => library.resolveConfig(request),
-    createMigrator: (resolved) => library.createMigratorFromConfig(resolved),
+    createMigrator: (resolved) => library.createMigratorFromConfig(resolved, { discoveryCache: launcherCache() }),
     createMigration: (dir, name, kind) => library.createMigration(dir, name, kind),
     importMigrations: (dir, options) => library.importDirectory(dir, options),
     displayUrl: (text) => library.displayUrl(text),

@@ -1,9 +1,19 @@
 import { readdirSync, readFileSync, realpathSync, statSync, type Dirent } from "node:fs";
 import { readdir, realpath, stat } from "node:fs/promises";
-import { isAbsolute, resolve, sep } from "node:path";
+import { dirname, isAbsolute, resolve, sep } from "node:path";
 import { checksumOf } from "../core/checksum.js";
+import {
+  cacheFileOf,
+  entryAt,
+  keptEntry,
+  readDiscoveryCache,
+  trustedStamp,
+  unchangedEntry,
+  writeDiscoveryCache,
+  type CacheEntry,
+} from "./discovery-cache.js";
 import { ConfigError } from "../core/errors.js";
-import type { MigrationFile, MigrationOptions, Problem } from "../core/types.js";
+import type { MigrationFile, MigrationOptions, Problem, SqlScript } from "../core/types.js";
 import { compareVersions, versionKey } from "../core/version.js";
 import { option } from "../core/vocabulary.js";
 import { computedExecFileCalls, execFileCalls } from "./exec-files.js";
@@ -38,6 +48,12 @@ export interface SourceOptions {
   readonly dialect?: string | undefined;
   /** The other tools' layouts to detect among (default: every one Stratum reads). */
   readonly layouts?: readonly Layout[] | undefined;
+  /**
+   * Where discovery may keep what it learnt from each file (see discovery-cache.ts), so that the
+   * next run over unchanged files reads none of them; `build` names the code that parsed them.
+   * Stratum's own layout only. Without it every file is read on every run.
+   */
+  readonly cache?: { readonly dir: string; readonly build: string; readonly now?: () => number } | undefined;
 }
 
 /** Where migrations come from. One method, so tests and library users can supply their own. */
@@ -84,7 +100,7 @@ export async function discoverMigrations(dir: string, options: SourceOptions = {
     if (layout !== null) return readForeign(root, realRoot, paths, layout, choice.detected, options.dialect);
   }
   // Stratum's own layout after a look for the others: the directory is not listed a second time
-  return discoverOwn(dir, root, realRoot, options.dialect, listed);
+  return discoverOwn(dir, root, realRoot, options.dialect, listed, options.cache);
 }
 
 /** Stratum's own layout: the files directly inside the directory. */
@@ -94,8 +110,10 @@ async function discoverOwn(
   realRoot: string,
   dialect: string | undefined,
   listed: readonly Dirent[] | undefined,
+  cacheAt: SourceOptions["cache"],
 ): Promise<DiscoveryResult> {
   const problems: Problem[] = [];
+  const startedAt = cacheAt?.now?.() ?? Date.now();
 
   let entries;
   try {
@@ -131,20 +149,77 @@ async function discoverOwn(
     else parsedNames.push({ name: entry.name, symlink: entry.symlink, parsed });
   }
 
+  // A migration whose files are as the cache recorded them is not read: its sections are parsed
+  // when first used (an applied one's, by a no-op run, never).
+  const cacheFile = cacheAt === undefined ? undefined : cacheFileOf(cacheAt.dir, cacheAt.build, realRoot, dialect ?? "");
+  const cache = cacheAt === undefined || cacheFile === undefined ? undefined : readDiscoveryCache(cacheFile, cacheAt.build, realRoot, dialect ?? "");
+  const found: MigrationFile[] = [];
+  const hits: number[] = [];
+  const covered = new Set<string>();
+  if (cache !== undefined && cache.byName.size > 0) {
+    const downOf = new Map<string, { name: string; symlink: boolean }>();
+    for (let i = 0; i < parsedNames.length; i++) {
+      const entry = parsedNames[i] as (typeof parsedNames)[number];
+      if (entry.parsed.part === "down") downOf.set(entry.parsed.id, entry);
+    }
+    for (let i = 0; i < parsedNames.length; i++) {
+      const entry = parsedNames[i] as (typeof parsedNames)[number];
+      if (entry.symlink || entry.parsed.part === "down") continue;
+      const down = entry.parsed.part === "up" ? downOf.get(entry.parsed.id) : undefined;
+      if (down?.symlink === true) continue;
+      const names = down === undefined ? [entry.name] : [entry.name, down.name];
+      const m = unchangedEntry(cache, entry.name, names, root);
+      if (m < 0) continue;
+      const recorded = entryAt(cache, m);
+      if (recorded.kind !== entry.parsed.kind) continue;
+      found.push(fromCache(root, entry.parsed, names, recorded.checksum, recorded.options ?? DEFAULT_OPTIONS));
+      hits.push(m);
+      covered.add(entry.name);
+      if (down !== undefined) covered.add(down.name);
+    }
+  }
+
   // Synchronous reads: thousands of small files cost one syscall each instead of four trips
   // through the thread pool (this is the start-up cost of every `status` and no-op `up`). Every
   // READS_BETWEEN_TURNS files the event loop gets a turn, so a connection opened meanwhile (the
   // driver's loading, the server's start of the session) goes on while the files are read.
+  // With a cache, each file is stamped before it is read, so its entry never describes a later
+  // text than the one read.
   const files: ReadFile[] = [];
-  for (const [index, entry] of parsedNames.entries()) {
-    if (index % READS_BETWEEN_TURNS === READS_BETWEEN_TURNS - 1) await new Promise(setImmediate);
+  const stamps = new Map<string, readonly number[]>();
+  let reads = 0;
+  for (const entry of parsedNames) {
+    if (covered.has(entry.name)) continue;
+    if (++reads % READS_BETWEEN_TURNS === 0) await new Promise(setImmediate);
+    if (cache !== undefined && !entry.symlink) {
+      const stamp = trustedStamp(inDir(root, entry.name), startedAt);
+      if (stamp !== null) stamps.set(entry.name, stamp);
+    }
     const result = readMigrationFile(root, realRoot, entry.name, entry.symlink, entry.parsed);
     if (result === null) continue;
     if (isProblem(result)) problems.push(result);
     else files.push(result);
   }
 
-  const migrations = assemble(root, realRoot, files, problems);
+  const added: CacheEntry[] = [];
+  const read = assemble(root, realRoot, files, problems, (migration) => {
+    if (cache === undefined) return;
+    const recorded = migration.files.map((name) => stamps.get(name));
+    if (recorded.some((stamp) => stamp === undefined)) return;
+    added.push({
+      files: migration.files,
+      stamps: (recorded as (readonly number[])[]).flat(),
+      kind: migration.kind,
+      checksum: migration.checksum,
+      options: sameOptions(migration.options, DEFAULT_OPTIONS) ? null : migration.options,
+    });
+  });
+  // written when it would say something else next time: a migration recorded, changed or gone
+  if (cache !== undefined && cacheAt !== undefined && cacheFile !== undefined && (added.length > 0 || hits.length !== cache.byName.size)) {
+    const kept = hits.map((m) => keptEntry(cache, m));
+    writeDiscoveryCache(cacheFile, cacheAt.build, realRoot, dialect ?? "", [...kept, ...added]);
+  }
+  const migrations = found.length === 0 ? read : [...found, ...read];
   migrations.sort(compareMigrations);
   problems.push(...duplicateVersions(migrations));
   return { migrations, problems };
@@ -376,8 +451,17 @@ function readListed(root: string, realRoot: string, path: string): string | Prob
   return decodeText(path, bytes);
 }
 
-/** Turns the files into migrations: pairs `.up.sql`/`.down.sql`, parses SQL, checksums. */
-function assemble(root: string, realRoot: string, files: readonly ReadFile[], problems: Problem[]): MigrationFile[] {
+/**
+ * Turns the files into migrations: pairs `.up.sql`/`.down.sql`, parses SQL, checksums. `clean` is
+ * told of each migration whose files gave no problem at all (and, for code, that runs no other file).
+ */
+function assemble(
+  root: string,
+  realRoot: string,
+  files: readonly ReadFile[],
+  problems: Problem[],
+  clean: (migration: MigrationFile) => void = () => undefined,
+): MigrationFile[] {
   const ups = new Map<string, ReadFile>();
   const downs = new Map<string, ReadFile>();
   for (const file of files) {
@@ -406,7 +490,7 @@ function assemble(root: string, realRoot: string, files: readonly ReadFile[], pr
     const path = inDir(root, fileName);
     if (parsed.kind === "code") {
       const included = includedFiles(root, realRoot, fileName, text, problems);
-      migrations.push({
+      const migration: MigrationFile = {
         version: parsed.version,
         name: parsed.name,
         id: parsed.id,
@@ -419,7 +503,9 @@ function assemble(root: string, realRoot: string, files: readonly ReadFile[], pr
         down: null,
         verify: null,
         options: DEFAULT_OPTIONS,
-      });
+      };
+      migrations.push(migration);
+      if (included.paths.length === 0 && !text.includes("execFile")) clean(migration);
       continue;
     }
     const downFile = parsed.part === "up" ? downs.get(parsed.id) : undefined;
@@ -429,7 +515,7 @@ function assemble(root: string, realRoot: string, files: readonly ReadFile[], pr
         : parseSqlMigration(fileName, text);
     problems.push(...result.problems);
     const texts = downFile ? [text, downFile.text] : [text];
-    migrations.push({
+    const migration: MigrationFile = {
       version: parsed.version,
       name: parsed.name,
       id: parsed.id,
@@ -441,9 +527,85 @@ function assemble(root: string, realRoot: string, files: readonly ReadFile[], pr
       down: result.down,
       verify: result.verify,
       options: result.options,
-    });
+    };
+    migrations.push(migration);
+    if (result.problems.length === 0) clean(migration);
   }
   return migrations;
+}
+
+/**
+ * A migration as the cache recorded it, its files unchanged since (see discovery-cache.ts). An SQL
+ * migration's sections are read and parsed when first asked for, once; its text must still give
+ * the checksum recorded, or the run stops (the file was written while it ran).
+ */
+function fromCache(root: string, parsed: ParsedFileName, names: readonly string[], checksum: string, options: MigrationOptions): MigrationFile {
+  const path = inDir(root, names[0] as string);
+  if (parsed.kind === "code") {
+    const { version, name, id } = parsed;
+    return { version, name, id, path, kind: "code", files: names, checksum, includes: [], up: null, down: null, verify: null, options };
+  }
+  // own enumerable accessors, shared by every such migration: a spread or JSON.stringify of one
+  // reads its sections as it would a parsed migration's
+  const migration = { version: parsed.version, name: parsed.name, id: parsed.id, path, kind: "sql", files: names, checksum, options };
+  return Object.defineProperties(migration, LAZY_SECTIONS) as unknown as MigrationFile;
+}
+
+/** Where a cached SQL migration keeps its sections once parsed (not enumerable: never copied). */
+const PARSED = Symbol("parsed sections");
+type Sections = { readonly up: SqlScript | null; readonly down: SqlScript | null; readonly verify: SqlScript | null };
+type LazyMigration = Omit<MigrationFile, "up" | "down" | "verify"> & { [PARSED]?: Sections };
+const sectionsOf = (migration: LazyMigration): Sections => (migration[PARSED] ??= reparse(migration));
+const LAZY_SECTIONS: PropertyDescriptorMap = {
+  [PARSED]: { value: undefined, writable: true, enumerable: false, configurable: false },
+  up: {
+    enumerable: true,
+    get(this: LazyMigration) {
+      return sectionsOf(this).up;
+    },
+  },
+  down: {
+    enumerable: true,
+    get(this: LazyMigration) {
+      return sectionsOf(this).down;
+    },
+  },
+  verify: {
+    enumerable: true,
+    get(this: LazyMigration) {
+      return sectionsOf(this).verify;
+    },
+  },
+};
+
+/** The sections of a cached SQL migration, from its files, which must still hold the text recorded. */
+function reparse(migration: LazyMigration): Sections {
+  const [main, down] = migration.files as [string, string | undefined];
+  const root = dirname(migration.path);
+  const texts = migration.files.map((name) => {
+    try {
+      return readFileSync(inDir(root, name), "utf8");
+    } catch (error) {
+      throw changedMeanwhile(name, `it cannot be read any more (${errorMessage(error)})`);
+    }
+  });
+  if (checksumOf(texts) !== migration.checksum) throw changedMeanwhile(main, "its text is not the one read at the start");
+  const result =
+    down !== undefined || main.endsWith(".up.sql")
+      ? parseSqlPair(main, texts[0] as string, down ?? null, down === undefined ? null : (texts[1] as string))
+      : parseSqlMigration(main, texts[0] as string);
+  return { up: result.up, down: result.down, verify: result.verify };
+}
+
+function changedMeanwhile(fileName: string, how: string): ConfigError {
+  return new ConfigError(`${fileName} changed while this command was running: ${how}, so it was not used`, {
+    fix: "run the command again once the migration files are no longer being written",
+  });
+}
+
+/** Whether two options objects say the same (the cache stores none for the defaults). */
+function sameOptions(a: MigrationOptions, b: MigrationOptions): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
 }
 
 /**

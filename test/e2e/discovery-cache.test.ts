@@ -1,0 +1,64 @@
+import { readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { BIN, runCli } from "../support/cli.js";
+
+/**
+ * The CLI keeps discovery's cache beside its code cache (issue 16): a run over unchanged files
+ * reads none of them. An edit made after the cache was written — in place, at the same size — is
+ * still a changed migration to `status`, `validate` and `up`, as without a cache.
+ */
+const CACHE = join(dirname(BIN), "..", "..", "node_modules", ".cache", "stratumdb");
+let dir = "";
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "stratum-e2e-discovery-cache-"));
+});
+afterEach(async () => {
+  // this test's own cache file goes with its directory
+  const root = realpathSync(dir);
+  for (const name of readdirSync(CACHE).filter((n) => n.startsWith("discovery-"))) {
+    try {
+      const stored = JSON.parse(readFileSync(join(CACHE, name), "utf8")) as { root?: string };
+      if (stored.root?.startsWith(root) === true) await rm(join(CACHE, name), { force: true });
+    } catch {
+      // removed meanwhile by another run
+    }
+  }
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("the CLI's discovery cache", () => {
+  it("is written once the files are older than two seconds, and an edit at the same size is still caught", async () => {
+    const migrations = join(dir, "migrations");
+    await mkdir(migrations);
+    await writeFile(join(migrations, "001_users.sql"), "-- migrate:up\ncreate table users (id int);\n\n-- migrate:down\ndrop table users;\n");
+    await writeFile(join(migrations, "002_posts.sql"), "-- migrate:up\ncreate table posts (id int);\n\n-- migrate:down\ndrop table posts;\n");
+    await sleep(2200); // files changed less than two seconds ago are never recorded
+    const args = ["--dir", migrations, "--url", `sqlite:${join(dir, "app.db")}`];
+    const up = await runCli(["up", ...args], { cwd: dir });
+    expect(up.code, up.output).toBe(0);
+    const written = readdirSync(CACHE)
+      .filter((n) => n.startsWith("discovery-"))
+      .map((n) => JSON.parse(readFileSync(join(CACHE, n), "utf8")) as { root: string; files: string[] })
+      .find((c) => c.root === realpathSync(migrations));
+    expect(written?.files).toEqual(["001_users.sql", "002_posts.sql"]);
+
+    const again = await runCli(["status", ...args], { cwd: dir });
+    expect(again.code, again.output).toBe(0);
+    expect(again.stdout).toMatch(/2 applied, 0 pending/);
+
+    // the same size, another text: only its change time tells
+    const path = join(migrations, "001_users.sql");
+    writeFileSync(path, readFileSync(path, "utf8").replace("users (id", "users (ix"));
+    const validate = await runCli(["validate", ...args], { cwd: dir });
+    expect(validate.code).not.toBe(0);
+    expect(validate.output).toContain("001_users was changed after it was applied");
+    const refused = await runCli(["up", ...args], { cwd: dir });
+    expect(refused.code).not.toBe(0);
+    expect(refused.output).toContain("001_users was changed after it was applied");
+  }, 30_000);
+});
