@@ -63,20 +63,27 @@ export async function withLoadedOptions(
   found: Discovered,
   needs: (migration: MigrationFile) => boolean,
 ): Promise<MigrationFile[]> {
-  return Promise.all(
-    found.migrations.map(async (migration) => {
-      if (migration.kind !== "code" || !needs(migration)) return migration;
-      try {
-        const loaded = await engine.deps.loadCode(migration);
-        return { ...migration, options: loaded.options };
-      } catch (error) {
-        // reported with every other problem, not one at a time
-        if (!(error instanceof ValidationError)) throw error;
-        found.problems.push(...error.problems);
-        return migration;
-      }
-    }),
-  );
+  // only the migrations to import wait on a promise: thousands of others are taken as they are
+  const loading: Promise<void>[] = [];
+  const migrations = [...found.migrations];
+  for (let i = 0; i < migrations.length; i++) {
+    const migration = migrations[i] as MigrationFile;
+    if (migration.kind !== "code" || !needs(migration)) continue;
+    loading.push(
+      engine.deps.loadCode(migration).then(
+        (loaded) => {
+          migrations[i] = { ...migration, options: loaded.options };
+        },
+        (error: unknown) => {
+          // reported with every other problem, not one at a time
+          if (!(error instanceof ValidationError)) throw error;
+          found.problems.push(...error.problems);
+        },
+      ),
+    );
+  }
+  await Promise.all(loading);
+  return migrations;
 }
 
 export function isPendingIn(applied: readonly AppliedMigration[]): (migration: MigrationFile) => boolean {

@@ -134,7 +134,10 @@ async function discoverOwn(
   const names = chooseVariants(
     candidates.map((entry) => entry.name),
     dialect,
-  ).map((chosen) => ({ ...(byName.get(chosen.name) as (typeof candidates)[number]), base: chosen.base }));
+  ).map((chosen) => {
+    const entry = byName.get(chosen.name) as (typeof candidates)[number];
+    return { name: entry.name, symlink: entry.symlink, file: entry.file, base: chosen.base };
+  });
 
   const parsedNames: { name: string; symlink: boolean; parsed: ParsedFileName }[] = [];
   for (const entry of names) {

@@ -30,8 +30,9 @@ function hidden(path: string): boolean {
 
 export const flywayLayout: Layout = {
   name: "flyway",
-  detect: (paths) => paths.some((p) => !hidden(p) && (VERSIONED.test(baseName(p)) || REPEATABLE.test(baseName(p)))),
-  wants: (path) => !hidden(path) && (VERSIONED.test(baseName(path)) || SCRIPT_CONF.test(baseName(path))),
+  // the name first: thousands of other tools' files fail it at once, without splitting their paths
+  detect: (paths) => paths.some((p) => (VERSIONED.test(baseName(p)) || REPEATABLE.test(baseName(p))) && !hidden(p)),
+  wants: (path) => (VERSIONED.test(baseName(path)) || SCRIPT_CONF.test(baseName(path))) && !hidden(path),
   read(files) {
     const problems: Problem[] = [];
     const migrations: { file: ListedFile; version: string; description: string }[] = [];

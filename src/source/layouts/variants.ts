@@ -18,6 +18,8 @@ export interface DialectVariant {
 /** `001_x.postgres.up.sql` → `{ tag: "postgres", base: "001_x.up.sql" }`; null for `001_x.up.sql`. */
 export function dialectVariant(fileName: string): DialectVariant | null {
   const slash = fileName.lastIndexOf("/");
+  // a tag takes a dot of its own besides the extension's: most names have one dot, and no tag
+  if (fileName.indexOf(".", slash + 1) === fileName.lastIndexOf(".")) return null;
   const dir = fileName.slice(0, slash + 1);
   const name = fileName.slice(slash + 1);
   const extDot = name.lastIndexOf(".");
