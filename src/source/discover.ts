@@ -207,14 +207,15 @@ async function discoverOwn(
   const added: CacheEntry[] = [];
   const read = assemble(root, realRoot, files, problems, (migration) => {
     if (cache === undefined) return;
-    const recorded = migration.files.map((name) => stamps.get(name));
-    if (recorded.some((stamp) => stamp === undefined)) return;
+    const main = stamps.get(migration.files[0] as string);
+    const down = migration.files.length > 1 ? stamps.get(migration.files[1] as string) : [];
+    if (main === undefined || down === undefined) return;
     added.push({
       files: migration.files,
-      stamps: (recorded as (readonly number[])[]).flat(),
+      stamps: down.length === 0 ? main : [...main, ...down],
       kind: migration.kind,
       checksum: migration.checksum,
-      options: sameOptions(migration.options, DEFAULT_OPTIONS) ? null : migration.options,
+      options: isDefaultOptions(migration.options) ? null : migration.options,
     });
   });
   // written when it would say something else next time: a migration recorded, changed or gone
@@ -606,9 +607,16 @@ function changedMeanwhile(fileName: string, how: string): ConfigError {
   });
 }
 
-/** Whether two options objects say the same (the cache stores none for the defaults). */
-function sameOptions(a: MigrationOptions, b: MigrationOptions): boolean {
-  return a === b || JSON.stringify(a) === JSON.stringify(b);
+/** Whether a migration's options are the defaults (the cache stores none for them). */
+function isDefaultOptions(options: MigrationOptions): boolean {
+  if (options === DEFAULT_OPTIONS) return true;
+  for (const key in options) {
+    const value = options[key as keyof MigrationOptions];
+    if (value === undefined || (key === "irreversible" && value === false)) continue;
+    if ((key === "dependsOn" || key === "requires") && Array.isArray(value) && value.length === 0) continue;
+    return false;
+  }
+  return true;
 }
 
 /**

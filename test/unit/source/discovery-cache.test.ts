@@ -42,6 +42,8 @@ async function writeProject(): Promise<void> {
   await writeFile(join(dir, "003_pair.down.sql"), "drop table pair;\n");
   await writeFile(join(dir, "004_code.ts"), "export async function up(ctx) { await ctx.sql`select 1`; }\n");
   await writeFile(join(dir, "005_tagged.sql"), "-- migrate:up\nselect 5;\n");
+  // one setting alone, false: not the defaults
+  await writeFile(join(dir, "008_outside.sql"), "-- stratum:transaction off\n-- migrate:up\nselect 8;\n");
   await writeFile(join(dir, "005_tagged.postgres.sql"), "-- migrate:up\nselect 'pg';\n");
 }
 
@@ -56,6 +58,7 @@ describe("discovery's cache", () => {
     expect(seen(second.migrations)).toEqual(seen(plain.migrations));
     expect(second.problems).toEqual(plain.problems);
     expect(second.migrations.map((m) => m.options)).toEqual(plain.migrations.map((m) => m.options));
+    expect(second.migrations.find((m) => m.id === "008_outside")?.options.transaction).toBe(false);
     // a spread (as the planner makes) carries the sections too
     const pair = second.migrations.find((m) => m.id === "003_pair") as MigrationFile;
     expect({ ...pair }.down?.text).toContain("drop table pair;");
@@ -85,7 +88,7 @@ describe("discovery's cache", () => {
     const cached = await discoverMigrations(dir, later());
     const plain = await discoverMigrations(dir);
     expect(seen(cached.migrations)).toEqual(seen(plain.migrations));
-    expect(cached.migrations.map((m) => m.id)).toEqual(["001_users", "003_pair", "005_tagged", "006_alone", "007_renamed"]);
+    expect(cached.migrations.map((m) => m.id)).toEqual(["001_users", "003_pair", "005_tagged", "006_alone", "007_renamed", "008_outside"]);
     expect(cached.migrations.find((m) => m.id === "006_alone")?.down?.text).toContain("select -6;");
   });
 
