@@ -51,6 +51,14 @@ describe("the CLI's discovery cache", () => {
     expect(again.code, again.output).toBe(0);
     expect(again.stdout).toMatch(/2 applied, 0 pending/);
 
+    // the sections of recorded migrations are read when used: a rollback and a re-apply
+    const down = await runCli(["down", ...args], { cwd: dir });
+    expect(down.code, down.output).toBe(0);
+    expect(down.output).toContain("002_posts");
+    const reapplied = await runCli(["up", ...args], { cwd: dir });
+    expect(reapplied.code, reapplied.output).toBe(0);
+    expect(reapplied.output).toContain("002_posts");
+
     // the same size, another text: only its change time tells
     const path = join(migrations, "001_users.sql");
     writeFileSync(path, readFileSync(path, "utf8").replace("users (id", "users (ix"));
