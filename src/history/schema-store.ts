@@ -9,12 +9,19 @@
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createGzip, gunzipSync } from "node:zlib";
+import { createRequire } from "node:module";
 import type { Connection, Dialect, Queryable } from "../dialects/dialect.js";
 import { canonicalChunks } from "../core/schema/drift.js";
 import { schemaSnapshot, type SchemaSnapshot } from "../core/schema/model.js";
 import type { HistoryTables } from "./history-store.js";
 import { leaseTableName } from "../dialects/lease-lock.js";
+
+/**
+ * node:zlib, loaded the first time a snapshot is compressed or read back: a run that changes no
+ * schema (every no-op `up` and `status`) never needs it, and loading it is about 1% of such a run.
+ */
+let zlibLoaded: typeof import("node:zlib") | undefined;
+const zlib = (): typeof import("node:zlib") => (zlibLoaded ??= createRequire(import.meta.url)("node:zlib") as typeof import("node:zlib"));
 
 /** The table's name: the state table's, with `_schema`. */
 export const schemaTableOf = (table: string): string => `${table}_schema`;
@@ -96,14 +103,14 @@ export async function encodeSnapshot(snapshot: SchemaSnapshot): Promise<{ finger
     yield* pieces;
   }
   const compressed: Buffer[] = [];
-  await pipeline(Readable.from(all()), createGzip(), async (gzipped: AsyncIterable<Buffer>) => {
+  await pipeline(Readable.from(all()), zlib().createGzip(), async (gzipped: AsyncIterable<Buffer>) => {
     for await (const chunk of gzipped) compressed.push(chunk);
   });
   return { fingerprint: hash.digest("hex"), encoding: "gzip-base64", text: Buffer.concat(compressed).toString("base64") };
 }
 
 export function decodeSnapshot(encoding: string, text: string): SchemaSnapshot {
-  const json = encoding === "gzip-base64" ? gunzipSync(Buffer.from(text, "base64")).toString("utf8") : text;
+  const json = encoding === "gzip-base64" ? zlib().gunzipSync(Buffer.from(text, "base64")).toString("utf8") : text;
   return schemaSnapshot(JSON.parse(json) as SchemaSnapshot);
 }
 

@@ -154,8 +154,10 @@ async function discoverOwn(
 
   // A migration whose files are as the cache recorded them is not read: its sections are parsed
   // when first used (an applied one's, by a no-op run, never).
-  const cacheFile = cacheAt === undefined ? undefined : cacheFileOf(cacheAt.dir, cacheAt.build, realRoot, dialect ?? "");
-  const cache = cacheAt === undefined || cacheFile === undefined ? undefined : readDiscoveryCache(cacheFile, cacheAt.build, realRoot, dialect ?? "");
+  const cache =
+    cacheAt === undefined
+      ? undefined
+      : readDiscoveryCache(cacheFileOf(cacheAt.dir, cacheAt.build, realRoot, dialect ?? ""), cacheAt.build, realRoot, dialect ?? "");
   const found: MigrationFile[] = [];
   const hits: number[] = [];
   const covered = new Set<string>();
@@ -219,9 +221,9 @@ async function discoverOwn(
     });
   });
   // written when it would say something else next time: a migration recorded, changed or gone
-  if (cache !== undefined && cacheAt !== undefined && cacheFile !== undefined && (added.length > 0 || hits.length !== cache.byName.size)) {
+  if (cache !== undefined && cacheAt !== undefined && (added.length > 0 || hits.length !== cache.byName.size)) {
     const kept = hits.map((m) => keptEntry(cache, m));
-    writeDiscoveryCache(cacheFile, cacheAt.build, realRoot, dialect ?? "", [...kept, ...added]);
+    writeDiscoveryCache(cache.file, cacheAt.build, realRoot, dialect ?? "", [...kept, ...added]);
   }
   const migrations = found.length === 0 ? read : [...found, ...read];
   migrations.sort(compareMigrations);
@@ -509,7 +511,8 @@ function assemble(
         options: DEFAULT_OPTIONS,
       };
       migrations.push(migration);
-      if (included.paths.length === 0 && !text.includes("execFile")) clean(migration);
+      // one that runs other files is read whole each time: their texts are part of its checksum
+      if (!text.includes("execFile")) clean(migration);
       continue;
     }
     const downFile = parsed.part === "up" ? downs.get(parsed.id) : undefined;
