@@ -24,9 +24,24 @@ export function formatDuration(ms: number | null | undefined): string {
 /** `2026-11-21 09:30:00` in UTC, or the text as given when it is not a date. */
 export function formatTimestamp(iso: string | null | undefined): string {
   if (iso === null || iso === undefined || iso === "") return "-";
+  // what Stratum writes (Date#toISOString) is already the answer, cut: `status` formats thousands,
+  // and parsing each into a Date cost more than the rest of their line (issue 16). A day past its
+  // month's end goes through Date, which moves it into the next month.
+  const canonical = CANONICAL_UTC.exec(iso);
+  if (canonical !== null && Number(canonical[3]) <= daysInMonth(Number(canonical[1]), Number(canonical[2]))) {
+    return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+  }
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
   return date.toISOString().slice(0, 19).replace("T", " ");
+}
+
+/** `2026-11-21T09:30:00.123Z`: year, month, day captured, every field in its range. */
+const CANONICAL_UTC = /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,3})?Z$/;
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /** `12,345` without depending on the process locale. */

@@ -317,6 +317,12 @@ describe("formatting", () => {
   it("timestamps, counts, ids, truncation, tables", () => {
     expect(formatTimestamp("2026-11-21T09:30:00.123Z")).toBe("2026-11-21 09:30:00");
     expect(formatTimestamp("not a date")).toBe("not a date");
+    // the text as written where it is canonical, else what a Date makes of it
+    for (const iso of ["2024-02-29T23:59:59.999Z", "2026-02-29T10:00:00.000Z", "2026-04-31T00:00:00Z", "2026-11-21T09:30:00Z", "2026-11-21 09:30:00", "0999-12-31T00:00:00.000Z"]) {
+      const date = new Date(iso);
+      expect(formatTimestamp(iso), iso).toBe(Number.isNaN(date.getTime()) ? iso : date.toISOString().slice(0, 19).replace("T", " "));
+    }
+    expect(formatTimestamp("2026-02-29T10:00:00.000Z")).toBe("2026-03-01 10:00:00");
     expect(formatTimestamp(null)).toBe("-");
     expect(formatCount(1234567)).toBe("1,234,567");
     expect(migrationId("003", "add_orders")).toBe("003_add_orders");
