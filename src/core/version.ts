@@ -33,6 +33,24 @@ function stripZeros(s: string): string {
  * otherwise unchanged.
  */
 export function versionKey(v: string): string {
+  let key = KEYS.get(v);
+  if (key === undefined) {
+    if (KEYS.size >= KEYS_KEPT) KEYS.clear();
+    key = keyOf(v);
+    KEYS.set(v, key);
+  }
+  return key;
+}
+
+/**
+ * Keys already worked out: a run asks for the key of each of thousands of versions several times
+ * (merging files with rows, checking duplicates, planning), and a lookup costs less than a regular
+ * expression and a slice each time. Bounded, since a long-lived process may see many.
+ */
+const KEYS = new Map<string, string>();
+const KEYS_KEPT = 100_000;
+
+function keyOf(v: string): string {
   const t = v.trim();
   if (DIGITS.test(t)) return stripZeros(t);
   if (!VERSION.test(t)) return t;
