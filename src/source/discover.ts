@@ -3,7 +3,6 @@ import { readdir, realpath, stat } from "node:fs/promises";
 import { dirname, isAbsolute, resolve, sep } from "node:path";
 import { checksumOf } from "../core/checksum.js";
 import {
-  cacheFileOf,
   entryAt,
   keptEntry,
   readDiscoveryCache,
@@ -154,10 +153,7 @@ async function discoverOwn(
 
   // A migration whose files are as the cache recorded them is not read: its sections are parsed
   // when first used (an applied one's, by a no-op run, never).
-  const cache =
-    cacheAt === undefined
-      ? undefined
-      : readDiscoveryCache(cacheFileOf(cacheAt.dir, cacheAt.build, realRoot, dialect ?? ""), cacheAt.build, realRoot, dialect ?? "");
+  const cache = cacheAt === undefined ? undefined : readDiscoveryCache(cacheAt.dir, cacheAt.build, realRoot, dialect ?? "");
   const found: MigrationFile[] = [];
   const hits: number[] = [];
   const covered = new Set<string>();
@@ -175,8 +171,8 @@ async function discoverOwn(
       const names = down === undefined ? [entry.name] : [entry.name, down.name];
       const m = unchangedEntry(cache, entry.name, names, root);
       if (m < 0) continue;
+      // the same file name: the same kind of migration
       const recorded = entryAt(cache, m);
-      if (recorded.kind !== entry.parsed.kind) continue;
       found.push(fromCache(root, entry.parsed, names, recorded.checksum, recorded.options ?? DEFAULT_OPTIONS));
       hits.push(m);
       covered.add(entry.name);
@@ -215,15 +211,14 @@ async function discoverOwn(
     added.push({
       files: migration.files,
       stamps: down.length === 0 ? main : [...main, ...down],
-      kind: migration.kind,
       checksum: migration.checksum,
       options: isDefaultOptions(migration.options) ? null : migration.options,
     });
   });
   // written when it would say something else next time: a migration recorded, changed or gone
-  if (cache !== undefined && cacheAt !== undefined && (added.length > 0 || hits.length !== cache.byName.size)) {
+  if (cache !== undefined && (added.length > 0 || hits.length !== cache.byName.size)) {
     const kept = hits.map((m) => keptEntry(cache, m));
-    writeDiscoveryCache(cache.file, cacheAt.build, realRoot, dialect ?? "", [...kept, ...added]);
+    writeDiscoveryCache(cache, [...kept, ...added]);
   }
   const migrations = found.length === 0 ? read : [...found, ...read];
   migrations.sort(compareMigrations);

@@ -23,7 +23,7 @@ export const TRUSTED_AGE_MS = 2000;
 /** Discovery caches kept in one directory (one per migrations directory and dialect); the oldest go. */
 const KEPT_FILES = 64;
 /** Bumped when the file's shape changes. */
-const FORMAT = 2;
+const FORMAT = 3;
 /** Numbers stamped per file: size, inode, modification and change times (ms). */
 const STAMP = 4;
 const CHECKSUM = 64;
@@ -38,7 +38,7 @@ interface Stored {
   readonly files: readonly string[];
   /** STAMP numbers per file, in the order of `files`. */
   readonly stamps: readonly number[];
-  /** Per migration: index of its first file, its number of files, and 0 for SQL or 1 for code. */
+  /** Per migration: index of its first file and its number of files (its kind is its file name's). */
   readonly migrations: readonly number[];
   /** Per migration, 64 hex digits. */
   readonly checksums: string;
@@ -46,9 +46,12 @@ interface Stored {
   readonly options: Readonly<Record<string, MigrationOptions>>;
 }
 
-/** A cache as read: its entries by main file name (each an index into `stored`). */
+/** A cache as read: where it lives, whose it is, and its entries by main file name (each an index into `stored`). */
 export interface DiscoveryCache {
   readonly file: string;
+  readonly build: string;
+  readonly root: string;
+  readonly dialect: string;
   readonly stored: Stored;
   readonly byName: ReadonlyMap<string, number>;
 }
@@ -58,7 +61,6 @@ export interface CacheEntry {
   readonly files: readonly string[];
   /** STAMP numbers per file. */
   readonly stamps: readonly number[];
-  readonly kind: "sql" | "code";
   readonly checksum: string;
   /** `null` when it declares none (the shared defaults). */
   readonly options: MigrationOptions | null;
@@ -67,27 +69,29 @@ export interface CacheEntry {
 const EMPTY: Stored = { format: FORMAT, build: "", root: "", dialect: "", files: [], stamps: [], migrations: [], checksums: "", options: {} };
 
 /** Where the cache of `realRoot` read for `dialect` lives in `dir`. */
-export function cacheFileOf(dir: string, build: string, realRoot: string, dialect: string): string {
+function cacheFileOf(dir: string, build: string, realRoot: string, dialect: string): string {
   const key = createHash("sha256").update(`${build}\0${realRoot}\0${dialect}`).digest("hex").slice(0, 24);
   return join(dir, `discovery-${key}.json`);
 }
 
 /**
- * The cache in `file`, if it is one this build wrote for this directory and dialect and it is
- * whole; otherwise (missing, unreadable, damaged, another build's) an empty one.
+ * The cache in `dir` of `realRoot` read for `dialect` by `build`, if there is a whole one;
+ * otherwise (missing, unreadable, damaged, another build's) an empty one, which a run may write.
  */
-export function readDiscoveryCache(file: string, build: string, realRoot: string, dialect: string): DiscoveryCache {
+export function readDiscoveryCache(dir: string, build: string, realRoot: string, dialect: string): DiscoveryCache {
+  const file = cacheFileOf(dir, build, realRoot, dialect);
+  const empty: DiscoveryCache = { file, build, root: realRoot, dialect, stored: EMPTY, byName: new Map() };
   let stored: Stored;
   try {
     stored = JSON.parse(readFileSync(file, "utf8")) as Stored;
   } catch {
-    return { file, stored: EMPTY, byName: new Map() };
+    return empty;
   }
-  if (!fits(stored, build, realRoot, dialect)) return { file, stored: EMPTY, byName: new Map() };
+  if (!fits(stored, build, realRoot, dialect)) return empty;
   const byName = new Map<string, number>();
   const { migrations, files } = stored;
-  for (let m = 0; m * 3 < migrations.length; m++) byName.set(files[migrations[m * 3] as number] as string, m);
-  return { file, stored, byName };
+  for (let m = 0; m * 2 < migrations.length; m++) byName.set(files[migrations[m * 2] as number] as string, m);
+  return { ...empty, stored, byName };
 }
 
 /** Whether `stored` is a whole cache of this build, directory and dialect, its arrays in step. */
@@ -106,8 +110,8 @@ function fits(stored: Stored, build: string, realRoot: string, dialect: string):
     typeof options !== "object" ||
     options === null ||
     stamps.length !== files.length * STAMP ||
-    migrations.length % 3 !== 0 ||
-    checksums.length !== (migrations.length / 3) * CHECKSUM ||
+    migrations.length % 2 !== 0 ||
+    checksums.length !== (migrations.length / 2) * CHECKSUM ||
     !/^[0-9a-f]*$/.test(checksums)
   ) {
     return false;
@@ -116,11 +120,10 @@ function fits(stored: Stored, build: string, realRoot: string, dialect: string):
   for (let i = 0; i < files.length; i++) if (typeof files[i] !== "string") return false;
   for (let i = 0; i < stamps.length; i++) if (typeof stamps[i] !== "number") return false;
   let next = 0;
-  for (let i = 0; i < migrations.length; i += 3) {
+  for (let i = 0; i < migrations.length; i += 2) {
     // each migration's files follow the previous one's, one or two of them
     const count = migrations[i + 1];
-    const kind = migrations[i + 2];
-    if (migrations[i] !== next || (count !== 1 && count !== 2) || (kind !== 0 && kind !== 1)) return false;
+    if (migrations[i] !== next || (count !== 1 && count !== 2)) return false;
     next += count;
   }
   return next === files.length;
@@ -131,8 +134,8 @@ export function unchangedEntry(cache: DiscoveryCache, name: string, names: reado
   const m = cache.byName.get(name);
   if (m === undefined) return -1;
   const { files, stamps, migrations } = cache.stored;
-  const first = migrations[m * 3] as number;
-  if (migrations[m * 3 + 1] !== names.length) return -1;
+  const first = migrations[m * 2] as number;
+  if (migrations[m * 2 + 1] !== names.length) return -1;
   for (let i = 0; i < names.length; i++) {
     if (files[first + i] !== names[i]) return -1;
     const info = statSync(dir.endsWith(sep) ? dir + names[i] : dir + sep + names[i], { throwIfNoEntry: false });
@@ -152,10 +155,9 @@ export function unchangedEntry(cache: DiscoveryCache, name: string, names: reado
 }
 
 /** What the cache recorded of migration `m` (an index `unchangedEntry` gave). */
-export function entryAt(cache: DiscoveryCache, m: number): { kind: "sql" | "code"; checksum: string; options: MigrationOptions | null } {
-  const { migrations, checksums, options } = cache.stored;
+export function entryAt(cache: DiscoveryCache, m: number): { checksum: string; options: MigrationOptions | null } {
+  const { checksums, options } = cache.stored;
   return {
-    kind: migrations[m * 3 + 2] === 1 ? "code" : "sql",
     checksum: checksums.slice(m * CHECKSUM, (m + 1) * CHECKSUM),
     options: options[m] ?? null,
   };
@@ -164,8 +166,8 @@ export function entryAt(cache: DiscoveryCache, m: number): { kind: "sql" | "code
 /** The entry of migration `m` as recorded, to be kept by the next write. */
 export function keptEntry(cache: DiscoveryCache, m: number): CacheEntry {
   const { files, stamps, migrations } = cache.stored;
-  const first = migrations[m * 3] as number;
-  const count = migrations[m * 3 + 1] as number;
+  const first = migrations[m * 2] as number;
+  const count = migrations[m * 2 + 1] as number;
   return {
     ...entryAt(cache, m),
     files: files.slice(first, first + count),
@@ -189,20 +191,21 @@ export function trustedStamp(path: string, startedAt: number): readonly number[]
  * only, and removes the oldest other discovery caches beyond KEPT_FILES. A directory that cannot
  * be written leaves the run as it is: the cache only saves reads.
  */
-export function writeDiscoveryCache(file: string, build: string, realRoot: string, dialect: string, entries: readonly CacheEntry[]): void {
+export function writeDiscoveryCache(cache: DiscoveryCache, entries: readonly CacheEntry[]): void {
   const files: string[] = [];
   const stamps: number[] = [];
   const migrations: number[] = [];
   const checksums: string[] = [];
   const options: Record<string, MigrationOptions> = {};
   for (const [m, entry] of entries.entries()) {
-    migrations.push(files.length, entry.files.length, entry.kind === "code" ? 1 : 0);
+    migrations.push(files.length, entry.files.length);
     files.push(...entry.files);
     stamps.push(...entry.stamps);
     checksums.push(entry.checksum);
     if (entry.options !== null) options[m] = entry.options;
   }
-  const stored: Stored = { format: FORMAT, build, root: realRoot, dialect, files, stamps, migrations, checksums: checksums.join(""), options };
+  const { file, build, root, dialect } = cache;
+  const stored: Stored = { format: FORMAT, build, root, dialect, files, stamps, migrations, checksums: checksums.join(""), options };
   const temporary = `${file}.${process.pid}.tmp`;
   try {
     const fd = openSync(temporary, "wx", 0o600);

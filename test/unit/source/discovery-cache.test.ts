@@ -109,7 +109,7 @@ describe("discovery's cache", () => {
 
   it.each([
     ["not JSON", "{"],
-    ["another shape", JSON.stringify({ format: 2, build: "test-build", files: "x" })],
+    ["another shape", JSON.stringify({ format: 3, build: "test-build", files: "x" })],
     ["arrays out of step", null],
   ])("ignores a cache file that is %s and reads every file", async (_, text) => {
     await writeProject();
