@@ -8,8 +8,9 @@
 // has no module.enableCompileCache, and an ES module cannot take cached data). The cache is
 // written after a run that had none (or whose cache V8 rejected: another Node, another build),
 // as one file named after the build, the Node version and the architecture, in the first
-// writable place of: node_modules/.cache/stratumdb of the installation, else a directory of the
-// user's own in the system's temporary directory. Nowhere writable: no cache, nothing else changes.
+// writable place of: STRATUM_CACHE_DIR when set (and then only there), node_modules/.cache/stratumdb
+// of the installation, else a directory of the user's own in the system's temporary directory.
+// Nowhere writable: no cache, nothing else changes.
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -114,8 +115,13 @@ if (!CLI.startsWith(\`//\${BUILD}\\n\`)) {
   process.exit(1);
 }
 
-/** Where the code cache lives: the installation's node_modules/.cache, else the user's own temporary directory. */
+/**
+ * Where the code cache lives: STRATUM_CACHE_DIR when it is set (that place only), else the
+ * installation's node_modules/.cache, else the user's own temporary directory.
+ */
 function cacheDirs() {
+  const chosen = process.env.STRATUM_CACHE_DIR;
+  if (chosen !== undefined && chosen !== "") return [chosen];
   const dirs = [];
   for (let dir = here; ; dir = dirname(dir)) {
     if (basename(dir) === "node_modules") {
