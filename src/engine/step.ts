@@ -2,6 +2,7 @@ import type { Connection, Dialect } from "../dialects/dialect.js";
 import type { RunOutcome } from "../api-types.js";
 import { InterruptedError, MigrationError, StratumError } from "../core/errors.js";
 import type { PlanStep } from "../core/types.js";
+import { forgetFacts } from "../sql/analysis/cache.js";
 import { callHook } from "./hooks.js";
 import { notRecorded, recordFailure, writeHistory } from "./history-write.js";
 import { runMigrationBatch, type MigrationBatch } from "./step-batch.js";
@@ -89,6 +90,11 @@ export async function runStep(ports: ExecutorPorts, conn: Connection, step: Plan
     throw await failStep(s, caught, position);
   }
   settings.signal.removeEventListener("abort", s.abortWith);
+  // what was read of its statements is not needed again: a run of thousands keeps only what is to come
+  if (migration.kind !== "code") {
+    forgetFacts(migration.up);
+    forgetFacts(migration.down);
+  }
   const durationMs = Math.round(performance.now() - s.started);
   const endEvent = { type: "migration:end", direction, version: migration.version, name: migration.name, durationMs, worker: position.worker } as const;
   ports.events.emit(endEvent);

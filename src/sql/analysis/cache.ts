@@ -20,6 +20,14 @@ export function scriptFacts(analyser: SqlAnalyser, script: SqlScript): ScriptFac
   return facts;
 }
 
+/**
+ * Drops the facts kept for `script`: a run calls it once a migration has run, so a run of
+ * thousands holds the analysis of what is still to run only (the next call analyses again).
+ */
+export function forgetFacts(script: SqlScript | null): void {
+  if (script !== null) cache.delete(script);
+}
+
 type Marked = NonNullable<SqlScript["statements"]>[number];
 
 /** The facts of statements the file delimits itself: one per marked statement that holds SQL. */

@@ -4,6 +4,7 @@ import type { StatementFacts } from "../../../src/core/sql-facts.js";
 import { mixedTransactionProblem, transactionNeed, unterminatedProblem } from "../../../src/core/statement-checks.js";
 import { refusedTransactionControl, sectionsOf } from "../../../src/core/transaction-control.js";
 import type { DialectName, MigrationFile, SqlScript } from "../../../src/core/types.js";
+import { forgetFacts } from "../../../src/sql/analysis/cache.js";
 import { migrationTableUse, migrationTableUses, scriptFacts, type SqlDialect } from "../../../src/sql/analysis/index.js";
 import { analysedTableUses, parsedTables, sqlOf, tokenTablesOf } from "../../support/sql-by-name.js";
 import { sql } from "../conflicts/factories.js";
@@ -107,6 +108,30 @@ describe("each SQL section is analysed once per run", () => {
     const texts = analyse.mock.calls.map(([text]) => text);
     const sections = (await t.source.list()).migrations.flatMap((m) => sectionsOf(m).map((s) => s.text));
     expect([...texts].sort()).toEqual([...sections].sort());
+  });
+
+  it("a run keeps the facts of what is still to run only: each migration's are dropped once it has run", async () => {
+    const t = engine([
+      { id: "001_users", up: "create table users (id int);", down: "drop table users;" },
+      { id: "002_email", up: "alter table users add email text;", down: "alter table users drop email;" },
+    ]);
+    const analyse = vi.spyOn(t.dialect.sql, "analyse");
+    const report = await t.migrator.up();
+    expect(report.migrations.map((m) => m.status)).toEqual(["applied", "applied"]);
+    // within the run, each section was analysed once
+    const during = analyse.mock.calls.length;
+    expect(new Set(analyse.mock.calls.map(([text]) => text)).size).toBe(during);
+    // after it, reading an applied section's facts analyses it again: nothing was kept
+    const [first] = (await t.source.list()).migrations;
+    const up = first?.up as SqlScript;
+    expect(scriptFacts(t.dialect.sql, up).statements.map((s) => s.text)).toEqual(["create table users (id int)"]);
+    expect(analyse.mock.calls.length).toBe(during + 1);
+    // and kept again until forgotten
+    scriptFacts(t.dialect.sql, up);
+    expect(analyse.mock.calls.length).toBe(during + 1);
+    forgetFacts(up);
+    scriptFacts(t.dialect.sql, up);
+    expect(analyse.mock.calls.length).toBe(during + 2);
   });
 
   it("facts of another dialect for the same section are not mixed up", () => {
