@@ -54,11 +54,18 @@ export async function runScript(s: StepState, scriptFile: string, script: SqlScr
   }
   const execBatch = s.conn.execBatch;
   if (whole && s.inTx && execBatch !== undefined) await runScriptBatch(s, scriptFile, statements, execBatch);
-  else await runEach(s, scriptFile, statements);
+  else await runEach(s, scriptFile, statements, whole && !(s.direction === "up" && s.migration.verify !== null));
 }
 
-/** One statement at a time; outside a transaction each one's progress is recorded. */
-async function runEach(s: StepState, scriptFile: string, statements: readonly Statement[]): Promise<void> {
+/**
+ * One statement at a time; outside a transaction each one's progress is recorded. `last`: the
+ * step's state is written right after this script (no verify query, no code in between), so the
+ * last statement's progress is not: the state row counts the statements done, up to the one
+ * running when a run stops (the count is the least that ran, and at most one more did), and that
+ * stays so with the state written next. On MariaDB, `down --all` makes one commit a migration
+ * fewer: the `running` mark, the statement, then the state with its log (issue 16).
+ */
+async function runEach(s: StepState, scriptFile: string, statements: readonly Statement[], last: boolean): Promise<void> {
   for (const [i, statement] of statements.entries()) {
     emitStatement(s, scriptFile, statement, i, statements.length);
     try {
@@ -67,7 +74,7 @@ async function runEach(s: StepState, scriptFile: string, statements: readonly St
       throw failedAt(s, scriptFile, statement, i, statements.length, error, s.ports.dialect.errorPosition(error));
     }
     s.statementsDone++;
-    if (!s.inTx && !s.settings.rehearsal) {
+    if (!s.inTx && !s.settings.rehearsal && !(last && i === statements.length - 1)) {
       s.phase = "recording its progress";
       await s.ports.history.setState(s.conn, s.migration.version, "running", { statementsDone: s.statementsDone });
       s.phase = "running";

@@ -62,13 +62,13 @@ describe("chooseStrategy: one execution path per dialect capability, mode, optio
 });
 
 describe("what each strategy sends", () => {
-  const run = async (options: { dialect?: DialectSpec; mode?: "each" | "all" | "none"; faults?: string; failOn?: string; lockAssertion?: boolean; connBatch?: boolean } = {}) => {
+  const run = async (options: { dialect?: DialectSpec; mode?: "each" | "all" | "none"; faults?: string; failOn?: string; lockAssertion?: boolean; connBatch?: boolean; verify?: string } = {}) => {
     const log: Call[] = [];
     const dialect = fakeDialect(options.dialect);
     const ports = portsOf(dialect, log, options.faults === undefined ? undefined : recordingFaults(log, options.faults));
     const conn = fakeConnection(log, { ...(options.failOn === undefined ? {} : { failOn: options.failOn }), batch: options.connBatch ?? true });
     const settings = settingsOf({ mode: options.mode ?? "each", ...(options.lockAssertion === false ? { lockAssertion: undefined } : {}) });
-    const outcome = runStep(ports, conn, stepOf(sqlMigration("002", SCRIPT)), settings, position);
+    const outcome = runStep(ports, conn, stepOf(sqlMigration("002", SCRIPT, options.verify === undefined ? {} : { verify: options.verify })), settings, position);
     return { log, outcome };
   };
 
@@ -162,7 +162,7 @@ describe("what each strategy sends", () => {
     ]);
   });
 
-  it("no transaction (MySQL): started, each statement and its progress, then state and log together", async () => {
+  it("no transaction (MySQL): started, each statement and its progress but the last's, then state and log together", async () => {
     const { log, outcome } = await run({ dialect: { transactionalDdl: false }, connBatch: false, faults: "after-statement-2@002" });
     await outcome;
     expect(log).toEqual([
@@ -172,12 +172,19 @@ describe("what each strategy sends", () => {
       { op: "exec", sql: "create b" },
       { op: "history", what: "setState 002 running 2" },
       { op: "pause", point: "after-statement-2", version: "002" },
+      // the state written next says all three ran: the last one's progress is not written on its own
       { op: "exec", sql: "create c" },
-      { op: "history", what: "setState 002 running 3" },
       { op: "begin" },
       { op: "history", what: "record" },
       { op: "commit" },
     ]);
+  });
+
+  it("no transaction, verify queries after the script: the last statement's progress is written before them", async () => {
+    const { log, outcome } = await run({ dialect: { transactionalDdl: false }, connBatch: false, verify: "select 1;" });
+    await outcome;
+    const history = log.filter((call) => call.op === "history").map((call) => (call as { what: string }).what);
+    expect(history).toEqual(["write", "setState 002 running 1", "setState 002 running 2", "setState 002 running 3", "record"]);
   });
 
   it("no transaction: a failure leaves the migration dirty, counting what ran", async () => {
