@@ -41,11 +41,14 @@ export function buildGraph(migrations: readonly MigrationFile[], ordering: Order
   const dependencies = new Map<MigrationFile, MigrationFile[]>();
   const dependents = new Map<MigrationFile, MigrationFile[]>();
   const problems: Problem[] = [];
-  for (const m of sorted) {
+  for (let i = 0; i < sorted.length; i++) {
+    const m = sorted[i] as MigrationFile;
     dependencies.set(m, []);
     dependents.set(m, []);
   }
-  for (const m of sorted) {
+  for (let i = 0; i < sorted.length; i++) {
+    const m = sorted[i] as MigrationFile;
+    if (m.options.dependsOn.length === 0) continue;
     const deps = dependencies.get(m) as MigrationFile[];
     const seen = new Set<MigrationFile>();
     for (const ref of m.options.dependsOn) {

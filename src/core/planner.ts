@@ -16,7 +16,7 @@ import type {
   PlanStep,
   Problem,
 } from "./types.js";
-import { compareMigrations, compareVersions, indexByVersion, isVersion, versionKey } from "./version.js";
+import { compareMigrations, compareVersions, indexByVersion, isVersion, versionGroups, versionKey } from "./version.js";
 import { option } from "./vocabulary.js";
 
 export type PlannerPolicy = PlanPolicy & {
@@ -70,16 +70,11 @@ function duplicateVersions(files: readonly MigrationFile[], discovery: readonly 
     for (const f of p.files) reported.add(f.replace(/:\d+$/, ""));
     for (const v of p.versions ?? []) reported.add(`v:${versionKey(v)}`);
   }
-  const byKey = new Map<string, MigrationFile[]>();
-  for (const m of files) {
-    const key = versionKey(m.version);
-    const list = byKey.get(key);
-    if (list) list.push(m);
-    else byKey.set(key, [m]);
-  }
+  const groups = versionGroups(files);
+  if (groups === null) return [];
   const problems: Problem[] = [];
-  for (const [key, list] of byKey) {
-    if (list.length < 2) continue;
+  for (const list of groups) {
+    const key = versionKey((list[0] as MigrationFile).version);
     const names = list.map(mainFile);
     if (reported.has(`v:${key}`) || names.some((f) => reported.has(f))) continue;
     problems.push({

@@ -39,29 +39,49 @@ export function mergeHistory(
   history: readonly AppliedMigration[],
   unusable: ReadonlySet<string> = new Set(),
 ): MergedMigration[] {
+  // indexed loops and forEach: thousands of entries, and an iterator allocates a result per step
+  // until V8 optimises the loop, which a run this short rarely does
   const rows = new Map<string, AppliedMigration>();
-  for (const row of history) rows.set(versionKey(row.version), row);
-  const filesByKey = new Map<string, MigrationFile[]>();
-  for (const m of sortedMigrations(migrations)) {
+  for (let i = 0; i < history.length; i++) {
+    const row = history[i] as AppliedMigration;
+    rows.set(versionKey(row.version), row);
+  }
+  // each version's first file, and all its files only where several share it (rare)
+  const firstByKey = new Map<string, MigrationFile>();
+  let shared: Map<string, MigrationFile[]> | undefined;
+  const sorted = sortedMigrations(migrations);
+  for (let i = 0; i < sorted.length; i++) {
+    const m = sorted[i] as MigrationFile;
     const key = versionKey(m.version);
-    const list = filesByKey.get(key);
+    const first = firstByKey.get(key);
+    if (first === undefined) {
+      firstByKey.set(key, m);
+      continue;
+    }
+    shared ??= new Map();
+    const list = shared.get(key);
     if (list) list.push(m);
-    else filesByKey.set(key, [m]);
+    else shared.set(key, [first, m]);
   }
   const merged: MergedMigration[] = [];
-  for (const [key, files] of filesByKey) {
+  let paired = 0;
+  firstByKey.forEach((first, key) => {
     const row = rows.get(key) ?? null;
+    if (row !== null) paired++;
+    const files = shared?.get(key);
+    if (files === undefined) {
+      merged.push({ version: first.version, file: first, row });
+      return;
+    }
     const owner = row === null ? null : (files.find((f) => f.name === row.name) ?? files[0] ?? null);
     for (const file of files) merged.push({ version: file.version, file, row: file === owner ? row : null });
-  }
-  let orphans = false;
-  for (const [key, row] of rows) {
-    if (filesByKey.has(key)) continue;
+  });
+  // Without rows for missing files (every row paired with a file), `merged` already is in version order.
+  if (paired === rows.size) return merged;
+  rows.forEach((row, key) => {
+    if (firstByKey.has(key)) return;
     merged.push(unusable.has(key) ? { version: row.version, file: null, row, unusable: true } : { version: row.version, file: null, row });
-    orphans = true;
-  }
-  // Without rows for missing files, `merged` already is in version order.
-  if (!orphans) return merged;
+  });
   return merged.sort((a, b) => {
     const c = compareVersions(a.version, b.version);
     if (c !== 0) return c;

@@ -203,6 +203,37 @@ export function matchesVersion(migration: MigrationFile, ref: string): boolean {
   return idReadings(r).some((x) => x.name === migration.name && versionKey(x.version) === key);
 }
 
+/**
+ * The groups of items that share a version (as a version: `001` and `1`), each in the items'
+ * order, the groups in the order of their first item; null when no two items share one, which a
+ * run checks for thousands of migrations: one lookup each, no array per version.
+ */
+export function versionGroups<T extends { readonly version: string }>(items: readonly T[]): T[][] | null {
+  const first = new Map<string, T>();
+  let shared: Map<string, T[]> | undefined;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i] as T;
+    const key = versionKey(item.version);
+    const seen = first.get(key);
+    if (seen === undefined) {
+      first.set(key, item);
+      continue;
+    }
+    shared ??= new Map();
+    const group = shared.get(key);
+    if (group) group.push(item);
+    else shared.set(key, [seen, item]);
+  }
+  if (shared === undefined) return null;
+  const groups: T[][] = [];
+  // in the order of each group's first item, as a map of every version's items would give them
+  for (const key of first.keys()) {
+    const group = shared.get(key);
+    if (group !== undefined) groups.push(group);
+  }
+  return groups;
+}
+
 /** An index that resolves references (versions or ids) to migrations in O(1). */
 export interface VersionIndex<T extends { readonly version: string }> {
   /** Every item whose version matches `ref` (a version, or an id whose name must match too). */
@@ -216,15 +247,23 @@ export interface VersionIndex<T extends { readonly version: string }> {
 export function indexByVersion<T extends { readonly version: string; readonly name: string }>(
   items: readonly T[],
 ): VersionIndex<T> {
-  const byKey = new Map<string, T[]>();
-  for (const item of items) {
-    const key = versionKey(item.version);
-    const list = byKey.get(key);
-    if (list) list.push(item);
-    else byKey.set(key, [item]);
-  }
+  // built on the first reference resolved: planning a directory whose migrations depend on none
+  // (the common case, thousands of them on a no-op run) never needs it
+  let index: Map<string, T[]> | undefined;
+  const build = (): Map<string, T[]> => {
+    const byKey = new Map<string, T[]>();
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i] as T;
+      const key = versionKey(item.version);
+      const list = byKey.get(key);
+      if (list) list.push(item);
+      else byKey.set(key, [item]);
+    }
+    return byKey;
+  };
   return {
     resolve(ref: string): readonly T[] {
+      const byKey = (index ??= build());
       const r = ref.trim();
       if (DIGITS.test(r)) return byKey.get(stripZeros(r)) ?? [];
       if (VERSION.test(r)) {

@@ -87,7 +87,11 @@ export async function withLoadedOptions(
 }
 
 export function isPendingIn(applied: readonly AppliedMigration[]): (migration: MigrationFile) => boolean {
-  const done = new Map(applied.map((row) => [versionKey(row.version), row]));
+  const done = new Map<string, AppliedMigration>();
+  for (let i = 0; i < applied.length; i++) {
+    const row = applied[i] as AppliedMigration;
+    done.set(versionKey(row.version), row);
+  }
   return (migration) => {
     const row = done.get(versionKey(migration.version));
     return !row || row.state === "rolled_back" || row.checksum !== migration.checksum;

@@ -53,7 +53,8 @@ function checkRows(raw: readonly StateRow[], tableName: string): { rows: Applied
   const problems: Problem[] = [];
   const seen = new Map<string, string>();
   const rows: AppliedMigration[] = [];
-  for (const row of raw) {
+  for (let i = 0; i < raw.length; i++) {
+    const row = raw[i] as StateRow;
     const version = String(row.version);
     if (!isVersion(version)) {
       problems.push(corrupt(`the state table ${tableName} has a row with version "${version.slice(0, 80)}", which is not a migration version`, `delete or correct that row of ${tableName}`));

@@ -13,7 +13,7 @@ import {
 } from "./discovery-cache.js";
 import { ConfigError } from "../core/errors.js";
 import type { MigrationFile, MigrationOptions, Problem, SqlScript } from "../core/types.js";
-import { compareVersions, versionKey } from "../core/version.js";
+import { compareVersions, versionGroups, versionKey } from "../core/version.js";
 import { option } from "../core/vocabulary.js";
 import { computedExecFileCalls, execFileCalls } from "./exec-files.js";
 import { isMigrationCandidate, parseFileName, type ParsedFileName } from "./file-name.js";
@@ -690,16 +690,10 @@ function includedFiles(
 
 /** Two migrations with the same version as an integer (`001_a` and `1_b`, or `x.sql` and `x.up.sql`). */
 function duplicateVersions(migrations: readonly MigrationFile[]): Problem[] {
-  const byVersion = new Map<string, MigrationFile[]>();
-  for (const migration of migrations) {
-    const key = versionKey(migration.version);
-    const group = byVersion.get(key);
-    if (group) group.push(migration);
-    else byVersion.set(key, [migration]);
-  }
+  const groups = versionGroups(migrations);
+  if (groups === null) return [];
   const problems: Problem[] = [];
-  for (const group of byVersion.values()) {
-    if (group.length < 2) continue;
+  for (const group of groups) {
     const files = group.flatMap((m) => m.files);
     const first = group[0];
     problems.push({

@@ -62,6 +62,14 @@ export function chooseVariants(names: readonly string[], dialect: string | undef
     else replaced.add(`${stem}${variant.base.slice(variant.base.lastIndexOf("."))}`);
   }
   const chosen: ChosenFile[] = [];
+  if (replaced.size === 0) {
+    // no file of this dialect's: every untagged file stays (thousands, each without a stem to cut)
+    for (let i = 0; i < variants.length; i++) {
+      const { name, variant } = variants[i] as (typeof variants)[number];
+      if (variant === null) chosen.push({ name, base: name });
+    }
+    return chosen;
+  }
   for (const { name, variant } of variants) {
     if (variant === null) {
       if (!replaced.has(name) && !wholeStems.has(stemOf(name))) chosen.push({ name, base: name });
