@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { statusOf } from "../../../src/core/status.js";
+import { mergeHistory, statusOf } from "../../../src/core/status.js";
 import type { AppliedMigration, MigrationFile, StatusState } from "../../../src/core/types.js";
 import { applied, migration, migrations, sumOf, summary } from "./factories.js";
 
@@ -143,5 +143,36 @@ describe("statusOf", () => {
     const report = statusOf(migrations("001_a"), [applied("001_a", { state: "failed", error: "relation \"x\" does not exist\n  at line 4\n  stack…" })]);
     expect(report.problems[0]?.message).toContain('(relation "x" does not exist)');
     expect(report.problems[0]?.message).not.toContain("stack");
+  });
+});
+
+describe("mergeHistory", () => {
+  const pairs = (merged: ReturnType<typeof mergeHistory>) =>
+    merged.map((e) => `${e.version}:${e.file?.id ?? "-"}:${e.row === null ? "-" : `${e.row.version}_${e.row.name}`}${e.unusable === true ? ":unusable" : ""}`);
+
+  it("pairs files with rows by version as a version, in version order", () => {
+    const files = [migration("001_a"), migration("002_b"), migration("003_c")];
+    expect(pairs(mergeHistory(files, [applied("2_b"), applied("001_a")]))).toEqual(["001:001_a:001_a", "002:002_b:2_b", "003:003_c:-"]);
+  });
+
+  it("gives a shared version's row to the file of the same name, else the first, and rows without files their place in order", () => {
+    const files = [migration("001_a"), migration("003_c"), migration("003_b"), migration("005_e")];
+    const rows = [applied("003_c"), applied("004_gone"), applied("000_older"), applied("006_unreadable")];
+    expect(pairs(mergeHistory(files, rows, new Set(["6"])))).toEqual([
+      "000:-:000_older",
+      "001:001_a:-",
+      "003:003_b:-",
+      "003:003_c:003_c",
+      "004:-:004_gone",
+      "005:005_e:-",
+      "006:-:006_unreadable:unusable",
+    ]);
+    // a row whose name is neither file's goes to the first
+    expect(pairs(mergeHistory(files.slice(1, 3), [applied("3_x")]))).toEqual(["003:003_b:3_x", "003:003_c:-"]);
+  });
+
+  it("takes files in any order", () => {
+    const files = [migration("003_c"), migration("001_a"), migration("002_b")];
+    expect(pairs(mergeHistory(files, [applied("003_c")]))).toEqual(["001:001_a:-", "002:002_b:-", "003:003_c:003_c"]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compareVersions, indexByVersion, matchesVersion, versionKey } from "../../../src/core/version.js";
+import { compareVersions, indexByVersion, matchesVersion, versionGroups, versionKey } from "../../../src/core/version.js";
 import { migration } from "./factories.js";
 
 describe("versionKey", () => {
@@ -74,5 +74,23 @@ describe("indexByVersion", () => {
   ])("resolves %j", (ref, ids) => {
     expect(index.resolve(ref).map((m) => m.id)).toEqual(ids);
     expect(all.filter((m) => matchesVersion(m, ref)).map((m) => m.id)).toEqual(ids);
+  });
+});
+
+describe("versionGroups", () => {
+  const item = (version: string, name: string) => ({ version, name });
+
+  it("is null when no two items share a version, thousands of them included", () => {
+    expect(versionGroups([item("1", "a"), item("2", "b"), item("1.1", "c")])).toBeNull();
+    expect(versionGroups(Array.from({ length: 5000 }, (_, i) => item(String(i + 1).padStart(5, "0"), `m${i}`)))).toBeNull();
+    expect(versionGroups([])).toBeNull();
+  });
+
+  it("groups items whose versions are the same as versions, in the items' order, by each group's first item", () => {
+    const groups = versionGroups([item("002", "b"), item("1", "a"), item("2", "b2"), item("001", "a2"), item("3", "c"), item("1.0", "a3"), item("2_0", "b3")]);
+    expect(groups?.map((g) => g.map((i) => i.name))).toEqual([
+      ["b", "b2", "b3"],
+      ["a", "a2", "a3"],
+    ]);
   });
 });
