@@ -3,7 +3,7 @@
 
 import { mainFile } from "./graph.js";
 import type { AppliedMigration, MigrationFile, Problem, StatusEntry, StatusReport, StatusState } from "./types.js";
-import { compareVersions, sortedMigrations, versionKey } from "./version.js";
+import { byVersion, compareVersions, sortedMigrations, versionKey } from "./version.js";
 
 /** A migration on disk together with its state-table row (either may be absent, not both). */
 export interface MergedMigration {
@@ -47,22 +47,7 @@ export function mergeHistory(
     rows.set(versionKey(row.version), row);
   }
   // each version's first file, and all its files only where several share it (rare)
-  const firstByKey = new Map<string, MigrationFile>();
-  let shared: Map<string, MigrationFile[]> | undefined;
-  const sorted = sortedMigrations(migrations);
-  for (let i = 0; i < sorted.length; i++) {
-    const m = sorted[i] as MigrationFile;
-    const key = versionKey(m.version);
-    const first = firstByKey.get(key);
-    if (first === undefined) {
-      firstByKey.set(key, m);
-      continue;
-    }
-    shared ??= new Map();
-    const list = shared.get(key);
-    if (list) list.push(m);
-    else shared.set(key, [first, m]);
-  }
+  const { first: firstByKey, shared } = byVersion(sortedMigrations(migrations));
   const merged: MergedMigration[] = [];
   let paired = 0;
   firstByKey.forEach((first, key) => {

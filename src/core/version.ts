@@ -204,11 +204,11 @@ export function matchesVersion(migration: MigrationFile, ref: string): boolean {
 }
 
 /**
- * The groups of items that share a version (as a version: `001` and `1`), each in the items'
- * order, the groups in the order of their first item; null when no two items share one, which a
- * run checks for thousands of migrations: one lookup each, no array per version.
+ * Items by version (as a version: `001` and `1` are one): each version's first item, and all its
+ * items, in order, only for the versions several share (rare). One lookup per item and no array
+ * per version: a run does this for thousands of migrations.
  */
-export function versionGroups<T extends { readonly version: string }>(items: readonly T[]): T[][] | null {
+export function byVersion<T extends { readonly version: string }>(items: readonly T[]): { readonly first: Map<string, T>; readonly shared: Map<string, T[]> | undefined } {
   const first = new Map<string, T>();
   let shared: Map<string, T[]> | undefined;
   for (let i = 0; i < items.length; i++) {
@@ -224,6 +224,15 @@ export function versionGroups<T extends { readonly version: string }>(items: rea
     if (group) group.push(item);
     else shared.set(key, [seen, item]);
   }
+  return { first, shared };
+}
+
+/**
+ * The groups of items that share a version, each in the items' order, the groups in the order of
+ * their first item; null when no two items share one.
+ */
+export function versionGroups<T extends { readonly version: string }>(items: readonly T[]): T[][] | null {
+  const { first, shared } = byVersion(items);
   if (shared === undefined) return null;
   const groups: T[][] = [];
   // in the order of each group's first item, as a map of every version's items would give them
