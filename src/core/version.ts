@@ -258,29 +258,24 @@ export function indexByVersion<T extends { readonly version: string; readonly na
 ): VersionIndex<T> {
   // built on the first reference resolved: planning a directory whose migrations depend on none
   // (the common case, thousands of them on a no-op run) never needs it
-  let index: Map<string, T[]> | undefined;
-  const build = (): Map<string, T[]> => {
-    const byKey = new Map<string, T[]>();
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i] as T;
-      const key = versionKey(item.version);
-      const list = byKey.get(key);
-      if (list) list.push(item);
-      else byKey.set(key, [item]);
-    }
-    return byKey;
+  let index: ReturnType<typeof byVersion<T>> | undefined;
+  const itemsOf = (key: string): readonly T[] => {
+    index ??= byVersion(items);
+    const shared = index.shared?.get(key);
+    if (shared !== undefined) return shared;
+    const first = index.first.get(key);
+    return first === undefined ? [] : [first];
   };
   return {
     resolve(ref: string): readonly T[] {
-      const byKey = (index ??= build());
       const r = ref.trim();
-      if (DIGITS.test(r)) return byKey.get(stripZeros(r)) ?? [];
+      if (DIGITS.test(r)) return itemsOf(stripZeros(r));
       if (VERSION.test(r)) {
-        const found = byKey.get(versionKey(r));
-        if (found !== undefined && found.length > 0) return found;
+        const found = itemsOf(versionKey(r));
+        if (found.length > 0) return found;
       }
       for (const { version, name } of idReadings(r)) {
-        const found = (byKey.get(versionKey(version)) ?? []).filter((item) => item.name === name);
+        const found = itemsOf(versionKey(version)).filter((item) => item.name === name);
         if (found.length > 0) return found;
       }
       return [];
