@@ -9,6 +9,8 @@ export async function runBody(s: StepState): Promise<void> {
     return;
   }
   const script = scriptOf(s.step);
-  if (script) await runScript(s, script.file, script, true);
-  if (s.direction === "up" && s.migration.verify) await runVerify(s.conn, s.ports.dialect, s.migration, s.migration.verify, s.inTx);
+  const verify = s.direction === "up" ? s.migration.verify : null;
+  // without verify queries, the step's state is written right after the script
+  if (script) await runScript(s, script.file, script, true, verify === null);
+  if (verify) await runVerify(s.conn, s.ports.dialect, s.migration, verify, s.inTx);
 }

@@ -38,8 +38,11 @@ export function statementCuts(wanted: ReadonlySet<string>, count: number): numbe
   return [...cuts].sort((a, b) => a - b);
 }
 
-/** Runs a script's statements; a failure names file:line. `whole`: the step's own script. */
-export async function runScript(s: StepState, scriptFile: string, script: SqlScript, whole = false): Promise<void> {
+/**
+ * Runs a script's statements; a failure names file:line. `whole`: the step's own script.
+ * `stateNext`: the step's state is written right after it (see runEach).
+ */
+export async function runScript(s: StepState, scriptFile: string, script: SqlScript, whole = false, stateNext = false): Promise<void> {
   const { dialect } = s.ports;
   const statements = statementsOf(dialect, script);
   // refused before the run for a SQL migration; a script run by ctx.execFile is checked here,
@@ -54,7 +57,7 @@ export async function runScript(s: StepState, scriptFile: string, script: SqlScr
   }
   const execBatch = s.conn.execBatch;
   if (whole && s.inTx && execBatch !== undefined) await runScriptBatch(s, scriptFile, statements, execBatch);
-  else await runEach(s, scriptFile, statements, whole && !(s.direction === "up" && s.migration.verify !== null));
+  else await runEach(s, scriptFile, statements, stateNext);
 }
 
 /**
