@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, realpathSync, statSync, type Dirent } from "node:fs";
 import { readdir, realpath, stat } from "node:fs/promises";
-import { dirname, isAbsolute, resolve, sep } from "node:path";
+import { dirname, isAbsolute, resolve } from "node:path";
 import { checksumOf } from "../core/checksum.js";
 import {
   entryAt,
@@ -22,7 +22,7 @@ import { chooseLayout, layoutFromText, SNIFFED_FILES, type LayoutFormat } from "
 import { foreignLayouts } from "./layouts/index.js";
 import type { Layout, LayoutName, ListedFile } from "./layouts/layout.js";
 import { chooseVariants } from "./layouts/variants.js";
-import { isInsideDir } from "./read-inside-dir.js";
+import { inDir, isInsideDir } from "./read-inside-dir.js";
 import { parseSqlMigration, parseSqlPair } from "./sql-file.js";
 import { migrationFromUnit } from "./units.js";
 
@@ -245,11 +245,6 @@ async function openDirectory(dir: string, root: string): Promise<string> {
     throw new ConfigError(`migrations directory ${dir} is not a directory`, { fix, key: "dir" });
   }
   return realpath(root);
-}
-
-/** `root/fileName` for a plain file name (readdir's): path.join's normalising is wasted on it. */
-function inDir(root: string, fileName: string): string {
-  return root.endsWith(sep) ? root + fileName : root + sep + fileName;
 }
 
 /** Reads one migration file; `null` for a symbolic link to a directory (ignored like one). */

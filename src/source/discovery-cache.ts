@@ -15,7 +15,8 @@
 
 import { createHash } from "node:crypto";
 import { closeSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
-import { dirname, join, sep } from "node:path";
+import { dirname, join } from "node:path";
+import { inDir } from "./read-inside-dir.js";
 import type { MigrationOptions } from "../core/types.js";
 
 /** How old (by its change and modification times) a file must be when it is looked at to be recorded. */
@@ -138,7 +139,7 @@ export function unchangedEntry(cache: DiscoveryCache, name: string, names: reado
   if (migrations[m * 2 + 1] !== names.length) return -1;
   for (let i = 0; i < names.length; i++) {
     if (files[first + i] !== names[i]) return -1;
-    const info = statSync(dir.endsWith(sep) ? dir + names[i] : dir + sep + names[i], { throwIfNoEntry: false });
+    const info = statSync(inDir(dir, names[i] as string), { throwIfNoEntry: false });
     const at = (first + i) * STAMP;
     if (
       info === undefined ||

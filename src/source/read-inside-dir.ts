@@ -2,6 +2,11 @@ import { readFile, realpath } from "node:fs/promises";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import { ConfigError } from "../core/errors.js";
 
+/** `root/fileName` for a plain file name (readdir's): path.join's normalising is wasted on it. */
+export function inDir(root: string, fileName: string): string {
+  return root.endsWith(sep) ? root + fileName : root + sep + fileName;
+}
+
 /**
  * Whether `path` is `dir` or lies below it (both real paths). A name that merely starts with two
  * dots, such as `..notes.sql`, is inside.
