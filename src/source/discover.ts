@@ -4,12 +4,17 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { checksumOf } from "../core/checksum.js";
 import {
   entryAt,
+  entryCount,
+  entryFiles,
   keptEntry,
   readDiscoveryCache,
+  sameListing,
   trustedStamp,
+  unchangedAt,
   unchangedEntry,
   writeDiscoveryCache,
   type CacheEntry,
+  type DiscoveryCache,
 } from "./discovery-cache.js";
 import { ConfigError } from "../core/errors.js";
 import type { MigrationFile, MigrationOptions, Problem, SqlScript } from "../core/types.js";
@@ -91,15 +96,87 @@ export async function discoverMigrations(dir: string, options: SourceOptions = {
   const realRoot = await openDirectory(dir, root);
   const format = options.format ?? "auto";
   const layouts = options.layouts ?? foreignLayouts;
+  // the listing a whole result is recorded under: Stratum's own layout, or detection among every layout
+  const wholeFormat = format === "stratum" || (format === "auto" && options.layouts === undefined) ? format : null;
+  const cacheAt = options.cache;
+  const cache = cacheAt === undefined || wholeFormat === null ? undefined : readDiscoveryCache(cacheAt.dir, cacheAt.build, realRoot, options.dialect ?? "");
   let listed: Dirent[] | undefined;
+  if (cache !== undefined && cache.stored.listing !== null) {
+    listed = listRoot(dir, root);
+    const recorded = recordedWhole(root, cache, listed, wholeFormat as string);
+    if (recorded !== null) return { migrations: recorded, problems: [] };
+  }
   if (format !== "stratum" && (format !== "auto" || layouts.length > 0)) {
-    const paths = listTree(dir, root, realRoot, (entries) => (listed = entries));
+    const paths = listTree(dir, root, realRoot, listed, (entries) => (listed = entries));
     const choice = chooseLayout(dir, paths, format, layouts);
     const layout = choice.layout ?? (format === "auto" ? layoutFromText(sniffed(root, realRoot, paths), layouts) : null);
     if (layout !== null) return readForeign(root, realRoot, paths, layout, choice.detected, options.dialect);
   }
   // Stratum's own layout after a look for the others: the directory is not listed a second time
-  return discoverOwn(dir, root, realRoot, options.dialect, listed, options.cache);
+  return discoverOwn(dir, root, realRoot, options.dialect, listed, cache === undefined ? undefined : { cache, startedAt: cacheAt?.now?.() ?? Date.now(), wholeFormat });
+}
+
+/** The directory's entries, or one clear error when it cannot be listed. */
+function listRoot(dir: string, root: string): Dirent[] {
+  try {
+    return readdirSync(root, { withFileTypes: true });
+  } catch (error) {
+    throw unreadableDirectory(dir, error);
+  }
+}
+
+function unreadableDirectory(dir: string, error: unknown): ConfigError {
+  return new ConfigError(`migrations directory ${dir} cannot be read: ${errorMessage(error)}`, {
+    fix: `check the directory's permissions or pass ${option("dir")}`,
+    key: "dir",
+    cause: error,
+  });
+}
+
+/**
+ * The migrations the cache recorded as the whole result of this directory, if `entries` are the
+ * listing it recorded them under and every migration's files are still stamped as recorded;
+ * otherwise null (the directory is then read as usual). They are in discovery's order already.
+ */
+export function recordedWhole(root: string, cache: DiscoveryCache, entries: readonly Dirent[], format: string): MigrationFile[] | null {
+  const names = listingOf(entries);
+  if (names === null || !sameListing(cache, names, format)) return null;
+  const count = entryCount(cache);
+  const migrations: MigrationFile[] = [];
+  for (let m = 0; m < count; m++) {
+    if (!unchangedAt(cache, m, root)) return null;
+    const files = entryFiles(cache, m);
+    const recorded = entryAt(cache, m);
+    migrations.push(fromCache(root, recordedName(files[0] as string), files, recorded.checksum, recorded.options ?? DEFAULT_OPTIONS));
+  }
+  return migrations;
+}
+
+/**
+ * The names of the directory's entries, sorted, if every one is a regular file; else null. Hidden
+ * entries (`.git`, `.DS_Store`) are left out: no layout and no migration reads them.
+ */
+function listingOf(entries: readonly Dirent[]): string[] | null {
+  const names: string[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i] as Dirent;
+    if (entry.name.startsWith(".")) continue;
+    if (!entry.isFile()) return null;
+    names.push(entry.name);
+  }
+  return names.sort();
+}
+
+/**
+ * What the name of a recorded migration's main file says: it parsed when it was recorded
+ * (`<version>_<slug>[.<dialect>][.up].<ext>`), and the name is the same, so its version runs to
+ * the first `_` and its slug to the first `.` after it.
+ */
+function recordedName(fileName: string): Pick<ParsedFileName, "version" | "name" | "id" | "kind"> {
+  const underscore = fileName.indexOf("_");
+  const version = fileName.slice(0, underscore);
+  const name = fileName.slice(underscore + 1, fileName.indexOf(".", underscore));
+  return { version, name, id: `${version}_${name}`, kind: fileName.endsWith(".sql") ? "sql" : "code" };
 }
 
 /** Stratum's own layout: the files directly inside the directory. */
@@ -109,20 +186,15 @@ async function discoverOwn(
   realRoot: string,
   dialect: string | undefined,
   listed: readonly Dirent[] | undefined,
-  cacheAt: SourceOptions["cache"],
+  cached: { readonly cache: DiscoveryCache; readonly startedAt: number; readonly wholeFormat: string | null } | undefined,
 ): Promise<DiscoveryResult> {
   const problems: Problem[] = [];
-  const startedAt = cacheAt?.now?.() ?? Date.now();
 
   let entries;
   try {
     entries = listed ?? (await readdir(root, { withFileTypes: true }));
   } catch (error) {
-    throw new ConfigError(`migrations directory ${dir} cannot be read: ${errorMessage(error)}`, {
-      fix: `check the directory's permissions or pass ${option("dir")}`,
-      key: "dir",
-      cause: error,
-    });
+    throw unreadableDirectory(dir, error);
   }
   const candidates = entries
     .filter((entry) => !entry.isDirectory() && isMigrationCandidate(entry.name))
@@ -153,11 +225,11 @@ async function discoverOwn(
 
   // A migration whose files are as the cache recorded them is not read: its sections are parsed
   // when first used (an applied one's, by a no-op run, never).
-  const cache = cacheAt === undefined ? undefined : readDiscoveryCache(cacheAt.dir, cacheAt.build, realRoot, dialect ?? "");
+  const cache = cached?.cache;
   const found: MigrationFile[] = [];
   const hits: number[] = [];
   const covered = new Set<string>();
-  if (cache !== undefined && cache.byName.size > 0) {
+  if (cache !== undefined && entryCount(cache) > 0) {
     const downOf = new Map<string, { name: string; symlink: boolean }>();
     for (let i = 0; i < parsedNames.length; i++) {
       const entry = parsedNames[i] as (typeof parsedNames)[number];
@@ -193,7 +265,7 @@ async function discoverOwn(
     if (covered.has(entry.name)) continue;
     if (++reads % READS_BETWEEN_TURNS === 0) await new Promise(setImmediate);
     if (cache !== undefined && !entry.symlink) {
-      const stamp = trustedStamp(inDir(root, entry.name), startedAt);
+      const stamp = trustedStamp(inDir(root, entry.name), cached?.startedAt ?? 0);
       if (stamp !== null) stamps.set(entry.name, stamp);
     }
     const result = readMigrationFile(root, realRoot, entry.name, entry.symlink, entry.parsed);
@@ -202,28 +274,56 @@ async function discoverOwn(
     else files.push(result);
   }
 
-  const added: CacheEntry[] = [];
+  const added = new Map<string, CacheEntry>();
   const read = assemble(root, realRoot, files, problems, (migration) => {
     if (cache === undefined) return;
     const main = stamps.get(migration.files[0] as string);
     const down = migration.files.length > 1 ? stamps.get(migration.files[1] as string) : [];
     if (main === undefined || down === undefined) return;
-    added.push({
+    added.set(migration.files[0] as string, {
       files: migration.files,
       stamps: down.length === 0 ? main : [...main, ...down],
       checksum: migration.checksum,
       options: isDefaultOptions(migration.options) ? null : migration.options,
     });
   });
-  // written when it would say something else next time: a migration recorded, changed or gone
-  if (cache !== undefined && (added.length > 0 || hits.length !== cache.byName.size)) {
-    const kept = hits.map((m) => keptEntry(cache, m));
-    writeDiscoveryCache(cache, [...kept, ...added]);
-  }
   const migrations = found.length === 0 ? read : [...found, ...read];
   migrations.sort(compareMigrations);
   problems.push(...duplicateVersions(migrations));
+  if (cached !== undefined) recordDiscovery(cached.cache, entries, candidates.length, { migrations, problems, hits, added }, cached.wholeFormat);
   return { migrations, problems };
+}
+
+/**
+ * Writes what this run learnt, when the cache would say something else next time: a migration
+ * recorded, changed or gone, or the directory's whole result to record under its listing (when
+ * every file is a regular file, every migration candidate belongs to a migration recorded, and
+ * nothing is wrong).
+ */
+function recordDiscovery(
+  cache: DiscoveryCache,
+  entries: readonly Dirent[],
+  candidates: number,
+  run: { readonly migrations: readonly MigrationFile[]; readonly problems: readonly Problem[]; readonly hits: readonly number[]; readonly added: ReadonlyMap<string, CacheEntry> },
+  wholeFormat: string | null,
+): void {
+  const { migrations, problems, hits, added } = run;
+  const recorded = hits.length + added.size;
+  let fileCount = 0;
+  for (const migration of migrations) fileCount += migration.files.length;
+  const names = wholeFormat !== null && problems.length === 0 && recorded === migrations.length && fileCount === candidates ? listingOf(entries) : null;
+  const whole = names === null ? null : { names, format: wholeFormat as string };
+  const listed = whole !== null && sameListing(cache, whole.names, whole.format);
+  if (added.size === 0 && hits.length === entryCount(cache) && (whole === null || listed)) return;
+  // in discovery's order, so that a run that finds the same listing takes them as they are
+  const entryOf = new Map(added);
+  for (const m of hits) entryOf.set(entryFiles(cache, m)[0] as string, keptEntry(cache, m));
+  const ordered: CacheEntry[] = [];
+  for (const migration of migrations) {
+    const entry = entryOf.get(migration.files[0] as string);
+    if (entry !== undefined) ordered.push(entry);
+  }
+  writeDiscoveryCache(cache, ordered, whole);
 }
 
 async function openDirectory(dir: string, root: string): Promise<string> {
@@ -340,20 +440,16 @@ const LISTING_DEPTH = 6;
  * `.` are skipped, and symbolic links are followed only when they stay inside the directory.
  * `onRoot` is handed the directory's own entries, which Stratum's layout reads without listing again.
  */
-function listTree(dir: string, root: string, realRoot: string, onRoot: (entries: Dirent[]) => void): string[] {
+function listTree(dir: string, root: string, realRoot: string, rootEntries: Dirent[] | undefined, onRoot: (entries: Dirent[]) => void): string[] {
   const paths: string[] = [];
   const walk = (absolute: string, prefix: string, depth: number): void => {
     let entries;
     try {
-      entries = readdirSync(absolute, { withFileTypes: true });
+      entries = depth === 0 && rootEntries !== undefined ? rootEntries : readdirSync(absolute, { withFileTypes: true });
       if (depth === 0) onRoot(entries);
     } catch (error) {
       if (depth > 0) return; // an unreadable subdirectory holds nothing this layout reads
-      throw new ConfigError(`migrations directory ${dir} cannot be read: ${errorMessage(error)}`, {
-        fix: `check the directory's permissions or pass ${option("dir")}`,
-        key: "dir",
-        cause: error,
-      });
+      throw unreadableDirectory(dir, error);
     }
     for (const entry of entries) {
       if (entry.name.startsWith(".")) continue;
@@ -536,7 +632,7 @@ function assemble(
  * migration's sections are read and parsed when first asked for, once; its text must still give
  * the checksum recorded, or the run stops (the file was written while it ran).
  */
-function fromCache(root: string, parsed: ParsedFileName, names: readonly string[], checksum: string, options: MigrationOptions): MigrationFile {
+function fromCache(root: string, parsed: Pick<ParsedFileName, "version" | "name" | "id" | "kind">, names: readonly string[], checksum: string, options: MigrationOptions): MigrationFile {
   const path = inDir(root, names[0] as string);
   if (parsed.kind === "code") {
     const { version, name, id } = parsed;

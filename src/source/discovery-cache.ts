@@ -12,6 +12,13 @@
 //
 // The file is one JSON object of flat arrays (names, stamps as numbers, checksums as one string),
 // which parses into a few large values instead of thousands of small objects to collect.
+//
+// When the recorded migrations are the directory's whole result (every file in it a regular file
+// that belongs to a migration or is no migration candidate at all, and no problem), the cache also
+// records the directory's listing. A run that finds the same listing and every file stamped as
+// recorded then has its answer without working it out again: which layout the directory is in,
+// which file is which migration, their order. What discovery answers depends on nothing else (the
+// build, directory, dialect and format are the cache's key), so the answer is the one it recorded.
 
 import { createHash } from "node:crypto";
 import { closeSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
@@ -24,7 +31,7 @@ export const TRUSTED_AGE_MS = 2000;
 /** Discovery caches kept in one directory (one per migrations directory and dialect); the oldest go. */
 const KEPT_FILES = 64;
 /** Bumped when the file's shape changes. */
-const FORMAT = 3;
+const FORMAT = 4;
 /** Numbers stamped per file: size, inode, modification and change times (ms). */
 const STAMP = 4;
 const CHECKSUM = 64;
@@ -35,6 +42,13 @@ interface Stored {
   readonly build: string;
   readonly root: string;
   readonly dialect: string;
+  /**
+   * The directory's file names, sorted, when the migrations recorded are its whole result in the
+   * order discovery gives them (see the top of this file); otherwise null.
+   */
+  readonly listing: readonly string[] | null;
+  /** The `format` the listing was read with (`auto` or `stratum`). */
+  readonly listingFormat: string;
   /** Every migration's file names, main file first. */
   readonly files: readonly string[];
   /** STAMP numbers per file, in the order of `files`. */
@@ -47,14 +61,15 @@ interface Stored {
   readonly options: Readonly<Record<string, MigrationOptions>>;
 }
 
-/** A cache as read: where it lives, whose it is, and its entries by main file name (each an index into `stored`). */
+/** A cache as read: where it lives, whose it is, and what it recorded. */
 export interface DiscoveryCache {
   readonly file: string;
   readonly build: string;
   readonly root: string;
   readonly dialect: string;
   readonly stored: Stored;
-  readonly byName: ReadonlyMap<string, number>;
+  /** The entries by main file name (each an index into `stored`), made when first asked for (see `entryIndex`). */
+  byName: Map<string, number> | null;
 }
 
 /** One migration, as a run records it. */
@@ -67,7 +82,7 @@ export interface CacheEntry {
   readonly options: MigrationOptions | null;
 }
 
-const EMPTY: Stored = { format: FORMAT, build: "", root: "", dialect: "", files: [], stamps: [], migrations: [], checksums: "", options: {} };
+const EMPTY: Stored = { format: FORMAT, build: "", root: "", dialect: "", listing: null, listingFormat: "", files: [], stamps: [], migrations: [], checksums: "", options: {} };
 
 /** Where the cache of `realRoot` read for `dialect` lives in `dir`. */
 function cacheFileOf(dir: string, build: string, realRoot: string, dialect: string): string {
@@ -81,7 +96,7 @@ function cacheFileOf(dir: string, build: string, realRoot: string, dialect: stri
  */
 export function readDiscoveryCache(dir: string, build: string, realRoot: string, dialect: string): DiscoveryCache {
   const file = cacheFileOf(dir, build, realRoot, dialect);
-  const empty: DiscoveryCache = { file, build, root: realRoot, dialect, stored: EMPTY, byName: new Map() };
+  const empty: DiscoveryCache = { file, build, root: realRoot, dialect, stored: EMPTY, byName: null };
   let stored: Stored;
   try {
     stored = JSON.parse(readFileSync(file, "utf8")) as Stored;
@@ -89,18 +104,50 @@ export function readDiscoveryCache(dir: string, build: string, realRoot: string,
     return empty;
   }
   if (!fits(stored, build, realRoot, dialect)) return empty;
+  return { ...empty, stored };
+}
+
+/** How many migrations the cache recorded. */
+export function entryCount(cache: DiscoveryCache): number {
+  return cache.stored.migrations.length / 2;
+}
+
+/** The recorded migrations by main file name, each an index into the cache. */
+function entryIndex(cache: DiscoveryCache): ReadonlyMap<string, number> {
+  if (cache.byName !== null) return cache.byName;
   const byName = new Map<string, number>();
-  const { migrations, files } = stored;
+  const { migrations, files } = cache.stored;
   for (let m = 0; m * 2 < migrations.length; m++) byName.set(files[migrations[m * 2] as number] as string, m);
-  return { ...empty, stored, byName };
+  return (cache.byName = byName);
+}
+
+/**
+ * Whether the cache recorded the whole result of a directory whose file names (sorted) are
+ * `names`, read with `format`: its migrations are then the directory's, in their order, if each
+ * is still stamped as recorded (`unchangedAt`).
+ */
+export function sameListing(cache: DiscoveryCache, names: readonly string[], format: string): boolean {
+  const { listing, listingFormat } = cache.stored;
+  if (listing === null || listingFormat !== format || listing.length !== names.length) return false;
+  for (let i = 0; i < names.length; i++) if (listing[i] !== names[i]) return false;
+  return true;
+}
+
+/** The file names of recorded migration `m`, main file first. */
+export function entryFiles(cache: DiscoveryCache, m: number): readonly string[] {
+  const { files, migrations } = cache.stored;
+  const first = migrations[m * 2] as number;
+  return migrations[m * 2 + 1] === 1 ? [files[first] as string] : [files[first] as string, files[first + 1] as string];
 }
 
 /** Whether `stored` is a whole cache of this build, directory and dialect, its arrays in step. */
 function fits(stored: Stored, build: string, realRoot: string, dialect: string): boolean {
   if (typeof stored !== "object" || stored === null) return false;
-  const { files, stamps, migrations, checksums, options } = stored;
+  const { files, stamps, migrations, checksums, options, listing } = stored;
   if (
     stored.format !== FORMAT ||
+    typeof stored.listingFormat !== "string" ||
+    (listing !== null && (!Array.isArray(listing) || listing.some((name) => typeof name !== "string"))) ||
     stored.build !== build ||
     stored.root !== realRoot ||
     stored.dialect !== dialect ||
@@ -132,15 +179,23 @@ function fits(stored: Stored, build: string, realRoot: string, dialect: string):
 
 /** The migration whose main file is `name`, if its files (in `dir`) are still `names`, stamped as recorded; else -1. */
 export function unchangedEntry(cache: DiscoveryCache, name: string, names: readonly string[], dir: string): number {
-  const m = cache.byName.get(name);
+  const m = entryIndex(cache).get(name);
   if (m === undefined) return -1;
-  const { files, stamps, migrations } = cache.stored;
+  const { files, migrations } = cache.stored;
   const first = migrations[m * 2] as number;
   if (migrations[m * 2 + 1] !== names.length) return -1;
-  for (let i = 0; i < names.length; i++) {
-    if (files[first + i] !== names[i]) return -1;
-    const info = statSync(inDir(dir, names[i] as string), { throwIfNoEntry: false });
-    const at = (first + i) * STAMP;
+  for (let i = 0; i < names.length; i++) if (files[first + i] !== names[i]) return -1;
+  return unchangedAt(cache, m, dir) ? m : -1;
+}
+
+/** Whether the files of recorded migration `m` (in `dir`) are still regular files stamped as recorded. */
+export function unchangedAt(cache: DiscoveryCache, m: number, dir: string): boolean {
+  const { files, stamps, migrations } = cache.stored;
+  const first = migrations[m * 2] as number;
+  const count = migrations[m * 2 + 1] as number;
+  for (let i = first; i < first + count; i++) {
+    const info = statSync(inDir(dir, files[i] as string), { throwIfNoEntry: false });
+    const at = i * STAMP;
     if (
       info === undefined ||
       !info.isFile() ||
@@ -149,10 +204,10 @@ export function unchangedEntry(cache: DiscoveryCache, name: string, names: reado
       info.mtimeMs !== stamps[at + 2] ||
       info.ctimeMs !== stamps[at + 3]
     ) {
-      return -1;
+      return false;
     }
   }
-  return m;
+  return true;
 }
 
 /** What the cache recorded of migration `m` (an index `unchangedEntry` gave). */
@@ -187,12 +242,18 @@ export function trustedStamp(path: string, startedAt: number): readonly number[]
   return [info.size, info.ino, info.mtimeMs, info.ctimeMs];
 }
 
+/** The directory's sorted file names and the format it was read with, when `entries` are its whole result in order. */
+export interface WholeListing {
+  readonly names: readonly string[];
+  readonly format: string;
+}
+
 /**
  * Writes the cache whole or not at all (a temporary file renamed over it), readable by this user
  * only, and removes the oldest other discovery caches beyond KEPT_FILES. A directory that cannot
  * be written leaves the run as it is: the cache only saves reads.
  */
-export function writeDiscoveryCache(cache: DiscoveryCache, entries: readonly CacheEntry[]): void {
+export function writeDiscoveryCache(cache: DiscoveryCache, entries: readonly CacheEntry[], whole: WholeListing | null = null): void {
   const files: string[] = [];
   const stamps: number[] = [];
   const migrations: number[] = [];
@@ -206,7 +267,19 @@ export function writeDiscoveryCache(cache: DiscoveryCache, entries: readonly Cac
     if (entry.options !== null) options[m] = entry.options;
   }
   const { file, build, root, dialect } = cache;
-  const stored: Stored = { format: FORMAT, build, root, dialect, files, stamps, migrations, checksums: checksums.join(""), options };
+  const stored: Stored = {
+    format: FORMAT,
+    build,
+    root,
+    dialect,
+    listing: whole?.names ?? null,
+    listingFormat: whole?.format ?? "",
+    files,
+    stamps,
+    migrations,
+    checksums: checksums.join(""),
+    options,
+  };
   const temporary = `${file}.${process.pid}.tmp`;
   try {
     const fd = openSync(temporary, "wx", 0o600);

@@ -2,15 +2,15 @@
 // whatever changes a file — in place, at the same size, by rename, by adding its down file — is
 // read again. Real files in a temporary directory; the clock is moved forward instead of waiting
 // for the files to age (an entry is recorded only for files changed TRUSTED_AGE_MS before).
-import { appendFileSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigError } from "../../../src/core/errors.js";
 import type { MigrationFile } from "../../../src/core/types.js";
-import { discoverMigrations, type SourceOptions } from "../../../src/source/discover.js";
-import { TRUSTED_AGE_MS } from "../../../src/source/discovery-cache.js";
+import { discoverMigrations, recordedWhole, type SourceOptions } from "../../../src/source/discover.js";
+import { readDiscoveryCache, TRUSTED_AGE_MS } from "../../../src/source/discovery-cache.js";
 
 let dir: string;
 let cacheDir: string;
@@ -142,6 +142,103 @@ describe("discovery's cache", () => {
     const users = migrations.find((m) => m.id === "001_users") as MigrationFile;
     expect(() => users.up).toThrow(ConfigError);
     expect(() => users.up).toThrow(/^001_users\.sql changed while this command was running: its text is not the one read at the start/);
+  });
+
+  describe("a directory whose whole result was recorded", () => {
+    /** Stratum's own files only, no variants: the whole result is recorded under the listing. */
+    async function writePlain(): Promise<void> {
+      await writeFile(join(dir, "001_users.sql"), "-- migrate:up\ncreate table users (id int);\n\n-- migrate:down\ndrop table users;\n");
+      await writeFile(join(dir, "002_orders.sql"), "-- stratum:depends 001\n-- stratum:transaction off\n-- migrate:up\ncreate table orders (id int);\n");
+      await writeFile(join(dir, "003_pair.up.sql"), "create table pair (id int);\n");
+      await writeFile(join(dir, "003_pair.down.sql"), "drop table pair;\n");
+      await writeFile(join(dir, "004_code.ts"), "export async function up(ctx) { await ctx.sql`select 1`; }\n");
+      await writeFile(join(dir, "10_ten.sql"), "-- migrate:up\nselect 10;\n");
+      await writeFile(join(dir, "README.md"), "not a migration\n");
+    }
+    const stored = () => JSON.parse(readFileSync(join(cacheDir, cacheFiles()[0] as string), "utf8")) as { listing: string[] | null; listingFormat: string };
+    const same = async (options: SourceOptions = {}) => {
+      const cached = await discoverMigrations(dir, { ...options, ...later() });
+      const plain = await discoverMigrations(dir, options);
+      expect(seen(cached.migrations)).toEqual(seen(plain.migrations));
+      expect(cached.problems).toEqual(plain.problems);
+      expect(cached.layout).toEqual(plain.layout);
+      return cached;
+    };
+
+    it("records the listing, and a run over it gives the same migrations, in order, with their sections and options", async () => {
+      await writePlain();
+      await discoverMigrations(dir, later());
+      expect(stored().listing).toEqual(["001_users.sql", "002_orders.sql", "003_pair.down.sql", "003_pair.up.sql", "004_code.ts", "10_ten.sql", "README.md"]);
+      expect(stored().listingFormat).toBe("auto");
+      const { migrations } = await same();
+      expect(migrations.map((m) => [m.id, m.kind, m.version, m.name])).toEqual([
+        ["001_users", "sql", "001", "users"],
+        ["002_orders", "sql", "002", "orders"],
+        ["003_pair", "sql", "003", "pair"],
+        ["004_code", "code", "004", "code"],
+        ["10_ten", "sql", "10", "ten"],
+      ]);
+      expect(migrations[1]?.options).toMatchObject({ dependsOn: ["001"], transaction: false });
+      expect({ ...(migrations[2] as MigrationFile) }.down?.text).toContain("drop table pair;");
+      // the answer came from the record: the listing matched and every file was stamped as recorded
+      const root = realpathSync(dir);
+      const whole = () => recordedWhole(root, readDiscoveryCache(cacheDir, "test-build", root, ""), readdirSync(root, { withFileTypes: true }), "auto");
+      expect(seen(whole() ?? [])).toEqual(seen(migrations));
+      expect(whole()).toHaveLength(5);
+      appendFileSync(join(dir, "004_code.ts"), "// changed\n");
+      expect(whole()).toBeNull();
+    });
+
+    it("sees a file changed in place, added, removed, or a directory made beside them", async () => {
+      await writePlain();
+      await discoverMigrations(dir, later());
+      writeFileSync(join(dir, "10_ten.sql"), "-- migrate:up\nselect 11;\n");
+      expect((await same()).migrations[4]?.up?.text).toContain("select 11;");
+      await writeFile(join(dir, "011_more.sql"), "-- migrate:up\nselect 11;\n");
+      expect((await same()).migrations.map((m) => m.id)).toContain("011_more");
+      await unlink(join(dir, "002_orders.sql"));
+      expect((await same()).migrations.map((m) => m.id)).not.toContain("002_orders");
+      await mkdir(join(dir, "seeds"));
+      await same();
+      // a directory's files are listed for detection: one only prisma writes is seen
+      await mkdir(join(dir, "20240101000000_init"));
+      await writeFile(join(dir, "20240101000000_init", "migration.sql"), "create table p (id int);\n");
+      expect((await same()).layout?.name).toBe("prisma");
+    });
+
+    it("detects another tool's layout again when a file gains its marker, or when a file only that tool names appears", async () => {
+      await writePlain();
+      await discoverMigrations(dir, later());
+      writeFileSync(join(dir, "001_users.sql"), "-- +goose Up\ncreate table users (id int);\n-- +goose Down\ndrop table users;\n");
+      expect((await same()).layout?.name).toBe("goose");
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(cacheDir, { recursive: true });
+      await writePlain();
+      await discoverMigrations(dir, later());
+      await writeFile(join(dir, "V12__flyway.sql"), "select 12;\n");
+      expect((await same()).layout?.name).toBe("flyway");
+    });
+
+    it("keeps the format it was read with: a listing read as Stratum's own is not taken for detection", async () => {
+      await writeFile(join(dir, "001_users.sql"), "-- +goose Up\ncreate table users (id int);\n");
+      await discoverMigrations(dir, { format: "stratum", ...later() });
+      await discoverMigrations(dir, { format: "stratum", ...later() });
+      expect(stored().listingFormat).toBe("stratum");
+      expect((await same()).layout?.name).toBe("goose");
+      expect((await same({ format: "stratum" })).layout).toBeUndefined();
+    });
+
+    it("records no listing when a migration candidate is not a migration of this dialect, or when something is wrong", async () => {
+      await writePlain();
+      await writeFile(join(dir, "10_ten.mysql.sql"), "-- migrate:up\nselect 'my';\n");
+      await discoverMigrations(dir, { dialect: "postgres", ...later() });
+      expect(stored().listing).toBeNull();
+      await same({ dialect: "postgres" });
+      await unlink(join(dir, "10_ten.mysql.sql"));
+      await writeFile(join(dir, "012_bad.sql"), "-- stratum:nonsense\n-- migrate:up\nselect 1;\n");
+      expect((await same({ dialect: "postgres" })).problems.map((p) => p.code)).toEqual(["BAD_DIRECTIVE"]);
+      expect(stored().listing).toBeNull();
+    });
   });
 
   it("writes no cache where it cannot write, and discovers as usual", async () => {
