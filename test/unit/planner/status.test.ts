@@ -171,6 +171,18 @@ describe("mergeHistory", () => {
     expect(pairs(mergeHistory(files.slice(1, 3), [applied("3_x")]))).toEqual(["003:003_b:3_x", "003:003_c:-"]);
   });
 
+  it("keeps the last of several rows for one version, in the history's order, whatever order the rows come in", () => {
+    const files = [migration("001_a"), migration("002_b")];
+    const rows = [applied("002_b"), applied("1_first"), applied("001_second"), applied("01_third")];
+    expect(pairs(mergeHistory(files, rows))).toEqual(["001:001_a:01_third", "002:002_b:002_b"]);
+    expect(pairs(mergeHistory(files, [applied("009_z"), applied("1_a"), applied("007_y")]))).toEqual([
+      "001:001_a:1_a",
+      "002:002_b:-",
+      "007:-:007_y",
+      "009:-:009_z",
+    ]);
+  });
+
   it("takes files in any order", () => {
     const files = [migration("003_c"), migration("001_a"), migration("002_b")];
     expect(pairs(mergeHistory(files, [applied("003_c")]))).toEqual(["001:001_a:-", "002:002_b:-", "003:003_c:003_c"]);
