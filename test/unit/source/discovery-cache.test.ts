@@ -147,11 +147,8 @@ describe("discovery's cache", () => {
   describe("a directory whose whole result was recorded", () => {
     /** Stratum's own files only, no variants: the whole result is recorded under the listing. */
     async function writePlain(): Promise<void> {
-      await writeFile(join(dir, "001_users.sql"), "-- migrate:up\ncreate table users (id int);\n\n-- migrate:down\ndrop table users;\n");
-      await writeFile(join(dir, "002_orders.sql"), "-- stratum:depends 001\n-- stratum:transaction off\n-- migrate:up\ncreate table orders (id int);\n");
-      await writeFile(join(dir, "003_pair.up.sql"), "create table pair (id int);\n");
-      await writeFile(join(dir, "003_pair.down.sql"), "drop table pair;\n");
-      await writeFile(join(dir, "004_code.ts"), "export async function up(ctx) { await ctx.sql`select 1`; }\n");
+      await writeProject();
+      await unlink(join(dir, "005_tagged.postgres.sql"));
       await writeFile(join(dir, "10_ten.sql"), "-- migrate:up\nselect 10;\n");
       await writeFile(join(dir, "README.md"), "not a migration\n");
     }
@@ -168,7 +165,17 @@ describe("discovery's cache", () => {
     it("records the listing, and a run over it gives the same migrations, in order, with their sections and options", async () => {
       await writePlain();
       await discoverMigrations(dir, later());
-      expect(stored().listing).toEqual(["001_users.sql", "002_orders.sql", "003_pair.down.sql", "003_pair.up.sql", "004_code.ts", "10_ten.sql", "README.md"]);
+      expect(stored().listing).toEqual([
+        "001_users.sql",
+        "002_orders.sql",
+        "003_pair.down.sql",
+        "003_pair.up.sql",
+        "004_code.ts",
+        "005_tagged.sql",
+        "008_outside.sql",
+        "10_ten.sql",
+        "README.md",
+      ]);
       expect(stored().listingFormat).toBe("auto");
       const { migrations } = await same();
       expect(migrations.map((m) => [m.id, m.kind, m.version, m.name])).toEqual([
@@ -176,6 +183,8 @@ describe("discovery's cache", () => {
         ["002_orders", "sql", "002", "orders"],
         ["003_pair", "sql", "003", "pair"],
         ["004_code", "code", "004", "code"],
+        ["005_tagged", "sql", "005", "tagged"],
+        ["008_outside", "sql", "008", "outside"],
         ["10_ten", "sql", "10", "ten"],
       ]);
       expect(migrations[1]?.options).toMatchObject({ dependsOn: ["001"], transaction: false });
@@ -184,7 +193,7 @@ describe("discovery's cache", () => {
       const root = realpathSync(dir);
       const whole = () => recordedWhole(root, readDiscoveryCache(cacheDir, "test-build", root, ""), readdirSync(root, { withFileTypes: true }), "auto");
       expect(seen(whole() ?? [])).toEqual(seen(migrations));
-      expect(whole()).toHaveLength(5);
+      expect(whole()).toHaveLength(7);
       appendFileSync(join(dir, "004_code.ts"), "// changed\n");
       expect(whole()).toBeNull();
     });
@@ -193,7 +202,7 @@ describe("discovery's cache", () => {
       await writePlain();
       await discoverMigrations(dir, later());
       writeFileSync(join(dir, "10_ten.sql"), "-- migrate:up\nselect 11;\n");
-      expect((await same()).migrations[4]?.up?.text).toContain("select 11;");
+      expect((await same()).migrations[6]?.up?.text).toContain("select 11;");
       await writeFile(join(dir, "011_more.sql"), "-- migrate:up\nselect 11;\n");
       expect((await same()).migrations.map((m) => m.id)).toContain("011_more");
       await unlink(join(dir, "002_orders.sql"));
