@@ -15,6 +15,7 @@ import {
   writeDiscoveryCache,
   type CacheEntry,
   type DiscoveryCache,
+  type WholeListing,
 } from "./discovery-cache.js";
 import { ConfigError } from "../core/errors.js";
 import type { MigrationFile, MigrationOptions, Problem, SqlScript } from "../core/types.js";
@@ -101,9 +102,9 @@ export async function discoverMigrations(dir: string, options: SourceOptions = {
   const cacheAt = options.cache;
   const cache = cacheAt === undefined || wholeFormat === null ? undefined : readDiscoveryCache(cacheAt.dir, cacheAt.build, realRoot, options.dialect ?? "");
   let listed: Dirent[] | undefined;
-  if (cache !== undefined && cache.stored.listing !== null) {
+  if (cache !== undefined && wholeFormat !== null && cache.stored.listing !== null) {
     listed = listRoot(dir, root);
-    const recorded = recordedWhole(root, cache, listed, wholeFormat as string);
+    const recorded = recordedWhole(root, cache, listed, wholeFormat);
     if (recorded !== null) return { migrations: recorded, problems: [] };
   }
   if (format !== "stratum" && (format !== "auto" || layouts.length > 0)) {
@@ -311,8 +312,11 @@ function recordDiscovery(
   const recorded = hits.length + added.size;
   let fileCount = 0;
   for (const migration of migrations) fileCount += migration.files.length;
-  const names = wholeFormat !== null && problems.length === 0 && recorded === migrations.length && fileCount === candidates ? listingOf(entries) : null;
-  const whole = names === null ? null : { names, format: wholeFormat as string };
+  let whole: WholeListing | null = null;
+  if (wholeFormat !== null && problems.length === 0 && recorded === migrations.length && fileCount === candidates) {
+    const names = listingOf(entries);
+    if (names !== null) whole = { names, format: wholeFormat };
+  }
   const listed = whole !== null && sameListing(cache, whole.names, whole.format);
   if (added.size === 0 && hits.length === entryCount(cache) && (whole === null || listed)) return;
   // in discovery's order, so that a run that finds the same listing takes them as they are
